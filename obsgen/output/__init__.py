@@ -1,0 +1,1 @@
+"""Writing the output tree: atomically, deterministically, deleting only what obsgen wrote."""

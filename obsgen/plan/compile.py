@@ -1,0 +1,125 @@
+"""Compile validated specs into the plan: windows, thresholds, queries, labels and links."""
+
+from __future__ import annotations
+
+from obsgen import burnrate, durations, names
+from obsgen.plan import sli as sli_queries
+from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
+from obsgen.spec.checks import custom_catalogs, pages
+from obsgen.spec.load import Specs
+from obsgen.spec.models import SLO, PlatformSpec, Service
+
+
+def compile_plan(specs: Specs) -> Plan:
+    platform = specs.platform.model.spec if specs.platform else PlatformSpec()
+    catalogs = custom_catalogs(specs)
+    services = sorted((s.model for s in specs.services), key=lambda s: s.metadata.name)
+    return Plan(
+        services=tuple(_service(s, platform, catalogs) for s in services),
+        grafana_url=platform.grafana.url.rstrip("/"),
+    )
+
+
+def _service(service: Service, platform: PlatformSpec, catalogs) -> ServicePlan:
+    meta = service.metadata
+    return ServicePlan(
+        name=meta.name,
+        team=meta.team,
+        tier=meta.tier,
+        environments=tuple(service.spec.environments),
+        slos=tuple(_slo(service, i, platform, catalogs) for i in range(len(service.spec.slos))),
+    )
+
+
+def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOPlan:
+    slo: SLO = service.spec.slos[index]
+    meta = service.metadata
+    period = int(durations.seconds(slo.period))
+    catalog = burnrate.catalog_for(period, catalogs)
+    budget = round(1 - slo.objective / 100, 12)
+    sid = names.slo_id(meta.name, slo.name)
+    uid = names.dashboard_uid(meta.name)
+    base = SLOPlan(
+        service=meta.name,
+        name=slo.name,
+        id=sid,
+        team=meta.team,
+        tier=meta.tier,
+        objective_percent=slo.objective,
+        budget=budget,
+        period=period,
+        windows=burnrate.windows_of(catalog),
+        catalog=catalog,
+        sli=sli_queries.queries(slo.sli, meta.name),
+        labels=(
+            (names.SLOTH_ID, sid), (names.SLOTH_SERVICE, meta.name), (names.SLOTH_SLO, slo.name),
+            *sorted(meta.labels.items()),
+        ),
+        alerts=(),
+        description=slo.description,
+        runbook_url=slo.runbook or meta.runbook or "",
+        dashboard_url=f"{platform.grafana.url.rstrip('/')}/d/{uid}/{meta.name}?var-slo={slo.name}",
+    )
+    severities = {"page": pages(service, index), "ticket": slo.alerting.ticket}
+    alerts = tuple(_alert(base, service, slo, w) for w in catalog if severities[w.severity])
+    return SLOPlan(**{**base.__dict__, "alerts": alerts})
+
+
+def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWindow) -> AlertPlan:
+    labels = {
+        **service.metadata.labels,
+        **slo.alerting.labels,
+        names.SERVICE: plan.service,
+        names.SLO: plan.name,
+        names.TEAM: plan.team,
+        names.TIER: str(plan.tier),
+        names.SEVERITY: names.SEVERITIES[window.severity],
+        names.SLOTH_SEVERITY: window.severity,
+        names.LONG_WINDOW: durations.format_seconds(window.long),
+        names.SHORT_WINDOW: durations.format_seconds(window.short),
+    }
+    annotations = {
+        **{k: _escape_template(v) for k, v in slo.alerting.annotations.items()},
+        "summary": _summary(plan, window),
+        "description": _description(plan, window),
+        "runbook_url": plan.runbook_url,
+        "dashboard_url": plan.dashboard_url,
+    }
+    if not plan.runbook_url:
+        del annotations["runbook_url"]
+    return AlertPlan(
+        name=slo.alerting.name or names.alert_name(plan.service, plan.name),
+        window=window,
+        for_seconds=int(durations.seconds(slo.alerting.for_)) if slo.alerting.for_ else 0,
+        labels=tuple(sorted(labels.items())),
+        annotations=tuple(annotations.items()),
+    )
+
+
+def _escape_template(text: str) -> str:
+    """User text reaches Go templates in Alertmanager and Prometheus: keep `{{` literal."""
+    return text.replace("{{", '{{ "{{" }}')
+
+
+def _summary(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
+    return (
+        f"{plan.service} {plan.name}: error budget burning at "
+        '{{ $value | printf "%.1f" }}x '
+        f"(over {window.factor:g}x for {durations.format_seconds(window.long)}"
+        f" and {durations.format_seconds(window.short)})"
+    )
+
+
+def _description(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
+    period = durations.format_seconds(plan.period)
+    budget_min = burnrate.budget_seconds(plan.budget, plan.period) / 60
+    consumed = burnrate.consumed_fraction(window, plan.period)
+    exhaustion = plan.period / window.factor
+    what = f"{_escape_template(plan.description)}. " if plan.description else ""
+    return (
+        f"{what}SLO {plan.objective_percent:g}% over {period}: the error budget is "
+        f"{budget_min:.1f} min of full outage. A burn rate of {window.factor:g}x sustained for "
+        f"{durations.format_seconds(window.long)} consumes {consumed:.1%} of it; at that rate the whole "
+        f"budget lasts {durations.human(exhaustion)}. Current burn rate over "
+        f"{durations.format_seconds(window.long)}: " + '{{ $value | printf "%.2f" }}x.'
+    )

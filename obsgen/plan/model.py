@@ -1,0 +1,77 @@
+"""Plan objects. Renderers read only these, never the raw spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from obsgen.burnrate import AlertWindow
+
+
+@dataclass(frozen=True)
+class FixtureSeries:
+    """A synthetic counter for promtool tests: it grows by bad*errors + good*successes a minute."""
+
+    series: str  # metric{labels} in promtool's notation
+    bad: int
+    good: int
+
+
+@dataclass(frozen=True)
+class SLIQueries:
+    kind: str  # events | raw | latency | spans
+    error: str  # PromQL template with {{window}}: errors per second (raw: the error ratio)
+    total: str | None  # events per second; None for raw, which has no event count
+    fixture: tuple[FixtureSeries, ...] | None  # None when obsgen cannot synthesize test input
+    fixture_note: str = ""
+
+
+@dataclass(frozen=True)
+class AlertPlan:
+    name: str
+    window: AlertWindow
+    for_seconds: int
+    labels: tuple[tuple[str, str], ...]
+    annotations: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SLOPlan:
+    service: str
+    name: str
+    id: str
+    team: str
+    tier: int
+    objective_percent: float
+    budget: float  # 1 - objective, as a ratio
+    period: int  # seconds
+    windows: tuple[int, ...]  # every recorded window, 5m first, period excluded
+    catalog: tuple[AlertWindow, ...]  # every alert window pair of the period's catalog
+    sli: SLIQueries
+    labels: tuple[tuple[str, str], ...]  # on every recorded series: sloth_* plus metadata labels
+    alerts: tuple[AlertPlan, ...]
+    description: str
+    runbook_url: str
+    dashboard_url: str
+
+    @property
+    def objective(self) -> float:
+        return round(self.objective_percent / 100, 12)
+
+    def selector(self) -> dict[str, str]:
+        """The matcher that picks this SLO's recorded series and nothing else."""
+        return {"sloth_id": self.id}
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    name: str
+    team: str
+    tier: int
+    environments: tuple[str, ...]
+    slos: tuple[SLOPlan, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    services: tuple[ServicePlan, ...]
+    grafana_url: str

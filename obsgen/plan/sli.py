@@ -1,0 +1,93 @@
+"""Each SLI kind as PromQL templates: errors per second and events per second over {{window}}."""
+
+from __future__ import annotations
+
+import math
+
+from obsgen import durations, names, promql
+from obsgen.plan import fixtures
+from obsgen.plan.model import FixtureSeries, SLIQueries
+from obsgen.spec import models
+
+WINDOW = "{{window}}"
+SPAN_KIND_PREFIX = "SPAN_KIND_"
+
+
+def bucket_bound(threshold: str) -> float:
+    return durations.seconds(threshold)
+
+
+def le_matcher(bound: float) -> tuple[str, str, str]:
+    """The `le` matcher for a bucket bound, written as Prometheus writes bounds (0.3 for 300ms).
+
+    Whole numbers are written `1` by Prometheus 2 and `1.0` by Prometheus 3 (which normalizes
+    classic histogram bounds), so those match either form.
+    """
+    if bound == math.floor(bound):
+        whole = str(int(bound))
+        return ("le", "=~", f"{whole}|{whole}\\.0")
+    return ("le", "=", repr(bound))
+
+
+def _rate_sum(selector: str) -> str:
+    return f"sum(rate({selector}[{WINDOW}]))"
+
+
+def _histogram(metric: str, matchers: list[tuple[str, str, str]], threshold: str) -> SLIQueries:
+    le = le_matcher(bucket_bound(threshold))
+    count = promql.selector(f"{metric}_count", matchers)
+    good = promql.selector(f"{metric}_bucket", [*matchers, le])
+    labels = dict((n, v) for n, op, v in matchers if op == "=")
+    bound = le[2].split("|")[0]
+    fixture = fixtures.for_histogram(
+        promql.selector(f"{metric}_count", labels),
+        promql.selector(f"{metric}_bucket", {**labels, "le": bound}),
+    )
+    return SLIQueries("latency", f"{_rate_sum(count)} - {_rate_sum(good)}", _rate_sum(count), fixture)
+
+
+def _events(sli: models.EventsSLI) -> SLIQueries:
+    error, total = (promql.with_window(q, WINDOW) for q in (sli.error_query, sli.total_query))
+    fixture, note = fixtures.for_events(promql.with_window(error, "5m"), promql.with_window(total, "5m"))
+    return SLIQueries("events", error, total, fixture, note)
+
+
+def _raw(sli: models.RawSLI) -> SLIQueries:
+    query = promql.with_window(sli.error_ratio_query, WINDOW)
+    tree = promql.parse(promql.with_window(query, "5m"))
+    fixture, note = None, "test inputs are synthesized only for a ratio written as errors / total"
+    while type(tree).__name__ == "ParenExpr":
+        tree = tree.expr
+    if type(tree).__name__ == "BinaryExpr" and str(tree.op) == "/":
+        fixture, note = fixtures.for_events(str(tree.lhs), str(tree.rhs))
+    return SLIQueries("raw", query, None, fixture, note)
+
+
+def _spans(sli: models.SpansSLI, service: str) -> SLIQueries:
+    matchers = [
+        (names.SPAN_SERVICE, "=", sli.service_name or service),
+        (names.SPAN_NAME, "=", sli.span_name),
+        (names.SPAN_KIND, "=", SPAN_KIND_PREFIX + sli.kind.upper()),
+    ]
+    if sli.threshold:
+        queries = _histogram(names.SPAN_DURATION, matchers, sli.threshold)
+        return SLIQueries("spans", queries.error, queries.total, queries.fixture)
+    total = promql.selector(names.SPAN_CALLS, matchers)
+    errors = promql.selector(names.SPAN_CALLS, [*matchers, (names.SPAN_STATUS, "=", names.SPAN_STATUS_ERROR)])
+    labels = {n: v for n, _, v in matchers}
+    fixture = (
+        FixtureSeries(promql.selector(names.SPAN_CALLS, {**labels, names.SPAN_STATUS: names.SPAN_STATUS_ERROR}), 1, 0),
+        FixtureSeries(promql.selector(names.SPAN_CALLS, {**labels, names.SPAN_STATUS: names.SPAN_STATUS_OK}), 0, 1),
+    )
+    return SLIQueries("spans", _rate_sum(errors), _rate_sum(total), fixture)
+
+
+def queries(sli: models.SLI, service: str) -> SLIQueries:
+    if sli.events:
+        return _events(sli.events)
+    if sli.raw:
+        return _raw(sli.raw)
+    if sli.latency:
+        matchers = [(k, "=", v) for k, v in sorted(sli.latency.selector.items())]
+        return _histogram(sli.latency.histogram, matchers, sli.latency.threshold)
+    return _spans(sli.spans, service)

@@ -1,0 +1,28 @@
+"""Renderers: one module per backend, each turning the plan into files (path -> text).
+
+Adding a backend means adding a module with `render(plan) -> dict[str, str]` and listing it here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from obsgen.plan.model import Plan
+from obsgen.render import prometheus_rules, promtool_tests
+
+Renderer = Callable[[Plan], dict[str, str]]
+
+RENDERERS: dict[str, Renderer] = {
+    "prometheus": prometheus_rules.render,
+    "promtool-tests": promtool_tests.render,
+}
+
+
+def render_all(plan: Plan) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for name, renderer in RENDERERS.items():
+        for path, text in renderer(plan).items():
+            if path in files:
+                raise RuntimeError(f"renderer {name} writes {path}, which another renderer wrote")
+            files[path] = text
+    return dict(sorted(files.items()))

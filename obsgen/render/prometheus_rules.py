@@ -1,0 +1,116 @@
+"""Prometheus recording and alerting rules, one file per service, two groups per SLO.
+
+The SLI group records the 5m error and total rates from the raw queries once; every other window
+and the period are derived from those two recorded series (traffic-weighted, cheap to evaluate).
+The period group runs on a slower interval because its cost grows with the period.
+"""
+
+from __future__ import annotations
+
+from obsgen import burnrate, durations, names, promql
+from obsgen.plan.model import AlertPlan, Plan, SLOPlan
+
+PERIOD_INTERVAL = "5m"
+BASE = durations.format_seconds(burnrate.BASE_WINDOW)
+
+
+def render(plan: Plan) -> dict[str, str]:
+    from obsgen.render import yamlout
+
+    files = {}
+    for service in plan.services:
+        groups = [g for slo in service.slos for g in groups_for(slo)]
+        files[names.rules_file(service.name)] = yamlout.dump({"groups": groups})
+    return files
+
+
+def groups_for(slo: SLOPlan) -> list[dict]:
+    return [
+        {"name": names.rule_group(slo.service, slo.name), "rules": sli_rules(slo) + meta_rules(slo)
+         + [alert_rule(slo, a) for a in slo.alerts]},
+        {"name": names.rule_group(slo.service, slo.name, "period"), "interval": PERIOD_INTERVAL,
+         "rules": period_rules(slo)},
+    ]
+
+
+def _sel(slo: SLOPlan, metric: str) -> str:
+    return promql.selector(metric, slo.selector())
+
+
+def _record(slo: SLOPlan, record: str, expr: str, **extra: str) -> dict:
+    return {"record": record, "expr": promql.check(expr), "labels": {**dict(slo.labels), **extra}}
+
+
+def _ratio(errors: str, total: str) -> str:
+    """errors / total, 0 where there was no traffic: never NaN or +Inf."""
+    return f"({errors}) / ({total} > 0) or ({total} * 0)"
+
+
+def sli_rules(slo: SLOPlan) -> list[dict]:
+    err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
+    error = promql.with_window(slo.sli.error, BASE)
+    if slo.sli.total is None:  # raw: an error ratio; each 5m step weighs the same
+        rules = [
+            _record(slo, names.SLI_ERROR_RATE, f"clamp_max(({error}) >= 0, 1)"),
+            _record(slo, names.SLI_TOTAL_RATE, f"{err} * 0 + 1"),
+        ]
+    else:
+        rules = [
+            _record(slo, names.SLI_ERROR_RATE, error),
+            _record(slo, names.SLI_TOTAL_RATE, promql.with_window(slo.sli.total, BASE)),
+        ]
+    for window in slo.windows:
+        w = durations.format_seconds(window)
+        if window == burnrate.BASE_WINDOW:
+            expr = _ratio(err, tot)
+        else:
+            expr = _ratio(f"sum_over_time({err}[{w}])", f"sum_over_time({tot}[{w}])")
+        rules.append(_record(slo, names.sli_error_ratio(w), expr, sloth_window=w))
+    return rules
+
+
+def meta_rules(slo: SLOPlan) -> list[dict]:
+    ratio5m = _sel(slo, names.sli_error_ratio(BASE))
+    info = {"sloth_mode": "cli-gen-prom", "sloth_objective": f"{slo.objective_percent:g}",
+            "sloth_spec": "obsgen/v1", names.TEAM: slo.team, names.TIER: str(slo.tier)}
+    return [
+        _record(slo, names.OBJECTIVE, f"vector({promql.number(slo.objective)})"),
+        _record(slo, names.ERROR_BUDGET, f"vector({promql.number(slo.budget)})"),
+        _record(slo, names.TIME_PERIOD_DAYS, f"vector({slo.period // burnrate.DAY})"),
+        _record(slo, names.CURRENT_BURN_RATE,
+                f"sum without ({names.SLOTH_WINDOW}) ({ratio5m}) / {promql.number(slo.budget)}"),
+        _record(slo, names.SLO_INFO, "vector(1)", **info),
+    ]
+
+
+def period_rules(slo: SLOPlan) -> list[dict]:
+    w = durations.format_seconds(slo.period)
+    err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
+    ratio = _sel(slo, names.sli_error_ratio(w))
+    burn = _sel(slo, names.PERIOD_BURN_RATE)
+    return [
+        _record(slo, names.sli_error_ratio(w),
+                _ratio(f"sum_over_time({err}[{w}])", f"sum_over_time({tot}[{w}])"), sloth_window=w),
+        _record(slo, names.PERIOD_BURN_RATE,
+                f"sum without ({names.SLOTH_WINDOW}) ({ratio}) / {promql.number(slo.budget)}"),
+        _record(slo, names.PERIOD_BUDGET_REMAINING, f"1 - {burn}"),
+    ]
+
+
+def alert_expr(slo: SLOPlan, window: burnrate.AlertWindow) -> str:
+    """Both windows burn faster than the factor; the value is the long window's burn rate."""
+    parts = []
+    for seconds in (window.long, window.short):
+        ratio = _sel(slo, names.sli_error_ratio(durations.format_seconds(seconds)))
+        parts.append(f"max without ({names.SLOTH_WINDOW}) ({ratio} / {promql.number(slo.budget)})"
+                     f" > {promql.number(window.factor)}")
+    return f"(\n  {parts[0]}\n)\nand\n(\n  {parts[1]}\n)"
+
+
+def alert_rule(slo: SLOPlan, alert: AlertPlan) -> dict:
+    rule = {"alert": alert.name, "expr": promql.check(alert_expr(slo, alert.window))}
+    if alert.for_seconds:
+        rule["for"] = durations.format_seconds(alert.for_seconds)
+    rule["labels"] = dict(alert.labels)
+    rule["annotations"] = dict(alert.annotations)
+    return rule

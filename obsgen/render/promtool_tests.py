@@ -1,0 +1,237 @@
+"""promtool unit tests, one file per service, loading only that service's rules.
+
+For every SLO they prove: a total outage pages within the expected detection time and not long
+before it; an error ratio just below each page threshold does not trip that window, and just above
+it does; a sustained slow burn opens a ticket without paging; zero traffic fires nothing and records
+no NaN; the period ratio is the exact traffic-weighted value under uneven traffic. Expected times
+come from obsgen.burnrate, the module the rules are built from.
+"""
+
+from __future__ import annotations
+
+import math
+
+from obsgen import burnrate, durations, names, promql
+from obsgen.plan.model import Plan, ServicePlan, SLOPlan
+from obsgen.render import yamlout
+
+EVAL_MINUTES = 1
+TRAFFIC = 100_000  # events a minute: fine enough to sit 3% either side of any threshold
+NEAR = 0.03  # "just below" and "just above" a threshold, relative
+# A 5m rate reaches a step change in full only after 5m, and alerts are evaluated each minute:
+# the detection bound allows that, plus 2% for a window holding one sample more than its length.
+RAMP_MINUTES = burnrate.BASE_WINDOW // 60 + EVAL_MINUTES
+# promtool evaluates every group at every step of every test: scenarios whose error ratio is the
+# same from the first sample run this long, the outage runs as long as its windows need.
+SETTLE_MINUTES = 14
+
+
+def render(plan: Plan) -> dict[str, str]:
+    return {names.tests_file(s.name): _file(s) for s in plan.services}
+
+
+def _file(service: ServicePlan) -> str:
+    tests, notes = [], []
+    for slo in service.slos:
+        if slo.sli.fixture is None:
+            notes.append(f"# {slo.name}: no tests: {slo.sli.fixture_note}\n")
+            continue
+        tests += scenarios(slo)
+    doc = {
+        "rule_files": [f"../rules/{service.name}.rules.yaml"],
+        "evaluation_interval": f"{EVAL_MINUTES}m",
+        "tests": tests,
+    }
+    return yamlout.dump(doc, yamlout.HEADER + "".join(notes))
+
+
+def scenarios(slo: SLOPlan) -> list[dict]:
+    pages = [a.window for a in slo.alerts if a.window.severity == "page"]
+    tickets = [a.window for a in slo.alerts if a.window.severity == "ticket"]
+    tests = []
+    if pages:
+        tests.append(outage(slo, pages))
+        tests += [near_threshold(slo, w, below=True, lowest=w.factor == min(p.factor for p in pages))
+                  for w in pages]
+        tests += [near_threshold(slo, w, below=False) for w in pages]
+    if tickets:
+        tests.append(slow_burn(slo, tickets, pages))
+    tests.append(zero_traffic(slo))
+    if slo.sli.total is not None:
+        tests.append(traffic_weighted(slo))
+    return [t for t in tests if t]
+
+
+# --- input series ---------------------------------------------------------------------------
+
+
+def counter(phases: list[tuple[int, int]]) -> str:
+    """promtool series values for a counter growing by `step` a minute for `minutes`, per phase.
+
+    Integer steps only: `a+bxn` adds b in floating point, so fractional steps drift and the next
+    segment's start would read as a counter reset.
+    """
+    parts, value, first = [], 0, True
+    for step, minutes in phases:
+        if first:
+            parts.append(f"{value}+{step}x{minutes}")
+            value += step * minutes
+            first = False
+        else:
+            parts.append(f"{value + step}+{step}x{minutes - 1}")
+            value += step * minutes
+    return " ".join(parts)
+
+
+def inputs(slo: SLOPlan, phases: list[tuple[int, int, int]]) -> list[dict]:
+    """Input series for phases of (errors a minute, successes a minute, minutes)."""
+    return [
+        {"series": s.series,
+         "values": counter([(s.bad * bad + s.good * good, minutes) for bad, good, minutes in phases])}
+        for s in slo.sli.fixture
+    ]
+
+
+# --- assertions -----------------------------------------------------------------------------
+
+
+def _alerts(slo: SLOPlan, labels: dict[str, str] | None = None) -> str:
+    return promql.selector("ALERTS", {"alertstate": "firing", names.SLOTH_ID: slo.id, **(labels or {})})
+
+
+def expect(expr: str, minute: int, value: float) -> dict:
+    return {"expr": promql.check(expr), "eval_time": f"{minute}m",
+            "exp_samples": [{"labels": "{}", "value": value}]}
+
+
+def firing(slo: SLOPlan, minute: int, fires: bool, labels: dict[str, str]) -> dict:
+    return expect(f"count({_alerts(slo, labels)}) > bool 0 or vector(0)", minute, int(fires))
+
+
+def _ratio(e: float) -> tuple[int, int]:
+    """Errors and successes a minute for an error ratio e."""
+    bad = min(TRAFFIC, max(0, round(e * TRAFFIC)))
+    return bad, TRAFFIC - bad
+
+
+def _min(seconds: float) -> int:
+    return math.ceil(seconds / 60)
+
+
+def _for_minutes(slo: SLOPlan) -> int:
+    return max((a.for_seconds for a in slo.alerts), default=0) // 60
+
+
+def _group(name: str, series: list[dict], checks: list[dict]) -> dict:
+    return {"name": name, "interval": f"{EVAL_MINUTES}m", "input_series": series,
+            "promql_expr_test": checks}
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+def outage(slo: SLOPlan, pages) -> dict:
+    """Clean history as long as the fastest page window, then every request fails: that window's
+    page fires after its detection time (factor x budget x long window), not long before."""
+    feasible = [w for w in pages if burnrate.threshold(w, slo.budget) < 1]
+    fastest = min(feasible, key=lambda w: burnrate.detection_seconds(w, slo.budget, 1.0))
+    detect = burnrate.detection_seconds(fastest, slo.budget, 1.0)
+    delay = detect + 60 * _for_minutes(slo)
+    history = fastest.long // 60 + RAMP_MINUTES
+    lower = history + max(0, math.floor(delay / 60) - 1)
+    upper = history + _min(delay * 1.02) + RAMP_MINUTES
+    series = inputs(slo, [(0, TRAFFIC, history), (TRAFFIC, 0, upper - history + 5)])
+    page = {names.SLOTH_SEVERITY: "page", names.LONG_WINDOW: durations.format_seconds(fastest.long)}
+    full = {names.SEVERITY: "critical", names.SERVICE: slo.service, names.SLO: slo.name,
+            names.TEAM: slo.team}
+    return _group(
+        f"{slo.id}: a total outage pages after about {durations.human(detect)}"
+        f" (between {lower - history} and {upper - history} min)",
+        series,
+        [firing(slo, history, False, page), firing(slo, lower, False, page),
+         firing(slo, upper, True, {**page, **full})],
+    )
+
+
+def near_threshold(slo: SLOPlan, window, below: bool, lowest: bool = False) -> dict | None:
+    threshold = burnrate.threshold(window, slo.budget)
+    ratio = threshold * (1 - NEAR if below else 1 + NEAR)
+    if ratio > 1:
+        return None
+    bad, good = _ratio(ratio)
+    long = durations.format_seconds(window.long)
+    label = {names.LONG_WINDOW: long, names.SLOTH_SEVERITY: window.severity}
+    if below:
+        end = RAMP_MINUTES + SETTLE_MINUTES  # the ratio is constant from the start in every window
+        checks = [firing(slo, m, False, label) for m in (RAMP_MINUTES, end // 2, end)]
+        if lowest:  # below the lowest page threshold nothing pages at all
+            checks += [firing(slo, end, False, {names.SLOTH_SEVERITY: "page"})]
+        what = "does not trip"
+    else:
+        end = RAMP_MINUTES + _for_minutes(slo) + 1
+        checks = [firing(slo, end, True, label)]
+        what = "trips"
+    return _group(
+        f"{slo.id}: error ratio {bad / TRAFFIC:.4%} ({'below' if below else 'above'} "
+        f"{threshold:.4%}) {what} the {long} page window",
+        inputs(slo, [(bad, good, end + 1)]),
+        checks,
+    )
+
+
+def slow_burn(slo: SLOPlan, tickets, pages) -> dict | None:
+    """A sustained burn just above the slowest ticket factor: a ticket, never a page."""
+    factor = min(w.factor for w in tickets) * 1.5
+    if pages and factor >= min(w.factor for w in pages):
+        return None
+    bad, good = _ratio(factor * slo.budget)
+    end = 60
+    ticket_at = RAMP_MINUTES + _for_minutes(slo) + 1
+    checks = [firing(slo, ticket_at, True, {names.SLOTH_SEVERITY: "ticket", names.SEVERITY: "warning"})]
+    checks += [firing(slo, m, False, {names.SLOTH_SEVERITY: "page"}) for m in (20, 40, end)]
+    return _group(f"{slo.id}: a sustained {factor:g}x burn opens a ticket and never pages",
+                  inputs(slo, [(bad, good, end + 1)]), checks)
+
+
+def recorded_series(slo: SLOPlan) -> list[str]:
+    period = durations.format_seconds(slo.period)
+    windows = [durations.format_seconds(w) for w in slo.windows] + [period]
+    return ([names.SLI_ERROR_RATE, names.SLI_TOTAL_RATE] + [names.sli_error_ratio(w) for w in windows]
+            + [names.CURRENT_BURN_RATE, names.PERIOD_BURN_RATE])
+
+
+def zero_traffic(slo: SLOPlan) -> dict:
+    """Counters that exist but never move: no alert, and every ratio is 0, not NaN."""
+    end = 30
+    sel = slo.selector()
+    checks = [expect(f"count({_alerts(slo)}) or vector(0)", end, 0)]
+    for name in recorded_series(slo):
+        if name == names.SLI_TOTAL_RATE:
+            continue
+        checks.append(expect(f"count({promql.selector(name, sel)} != 0) or vector(0)", end, 0))
+        if slo.sli.total is not None:  # raw ratios are undefined without traffic: not recorded
+            checks.append(expect(f"count({promql.selector(name, sel)} == 0)", end, 1))
+    if slo.sli.total is not None:
+        checks.append(expect(f"count({promql.selector(names.PERIOD_BUDGET_REMAINING, sel)} == 1)", end, 1))
+    return _group(f"{slo.id}: zero traffic fires nothing and records no NaN",
+                  inputs(slo, [(0, 0, end + 1)]), checks)
+
+
+def traffic_weighted(slo: SLOPlan) -> dict:
+    """A busy hour at 1% errors, a quiet hour at 50%: the period ratio weighs them by traffic.
+
+    Sloth's mean of 5m ratios would read about 25% here; the true ratio is 1.05%.
+    """
+    busy, quiet, tail = (100, 9_900, 30), (5, 5, 30), (0, 0, 15)
+    phases = [busy, quiet, tail]
+    expected = sum(b * m for b, _, m in phases) / sum((b + g) * m for b, g, m in phases)
+    end = busy[2] + quiet[2] + tail[2]
+    sel = slo.selector()
+    ratio = promql.selector(names.sli_error_ratio(durations.format_seconds(slo.period)), sel)
+    burn = promql.selector(names.PERIOD_BURN_RATE, sel)
+    checks = [
+        expect(f"count(abs({ratio} - {expected!r}) < 1e-9)", end, 1),
+        expect(f"count(abs({burn} - {expected / slo.budget!r}) < 1e-6)", end, 1),
+    ]
+    return _group(f"{slo.id}: the period ratio is traffic-weighted ({expected:.4%}, not ~25%)",
+                  inputs(slo, phases), checks)

@@ -1,0 +1,1 @@
+"""Spec loading: YAML with line numbers, pydantic models, cross-document checks."""

@@ -1,0 +1,177 @@
+"""Checks that span documents or need more than one field: names, teams, runbooks, queries,
+environments and alert windows. Each returns errors pointing at the file, line and field."""
+
+from __future__ import annotations
+
+import difflib
+
+from obsgen import burnrate, durations, promql
+from obsgen.errors import SpecError
+from obsgen.spec.load import Loaded, Specs
+from obsgen.spec.models import Service
+
+DEFAULT_ENVIRONMENTS = ("dev", "staging", "production")
+PAGING_ENVIRONMENT = "production"
+
+
+def pages(service: Service, slo_index: int) -> bool:
+    """Tier 3 never pages; only production pages; page defaults to true for tiers 1 and 2."""
+    slo = service.spec.slos[slo_index]
+    wanted = slo.alerting.page if slo.alerting.page is not None else service.metadata.tier <= 2
+    return wanted and service.metadata.tier <= 2 and PAGING_ENVIRONMENT in service.spec.environments
+
+
+def custom_catalogs(specs: Specs) -> dict[int, tuple[burnrate.WindowSpec, ...]]:
+    if specs.platform is None:
+        return {}
+    result = {}
+    for cat in specs.platform.model.spec.alert_windows:
+        result[int(durations.seconds(cat.period)) // burnrate.DAY] = tuple(
+            burnrate.WindowSpec(sev, speed, int(durations.seconds(w.long)),
+                                int(durations.seconds(w.short)), w.budget_percent)
+            for sev, pair in (("page", cat.page), ("ticket", cat.ticket))
+            for speed, w in (("quick", pair.quick), ("slow", pair.slow))
+        )
+    return result
+
+
+def check(specs: Specs) -> list[SpecError]:
+    errors = _check_catalogs(specs)
+    errors += _check_unique_services(specs)
+    teams = {t.model.metadata.name for t in specs.teams}
+    envs = DEFAULT_ENVIRONMENTS
+    if specs.platform is not None:
+        envs = tuple(specs.platform.model.spec.environments)
+    catalogs = custom_catalogs(specs)
+    for svc in specs.services:
+        errors += _check_service(svc, teams, envs, catalogs)
+    return errors
+
+
+def _hint(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, sorted(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_unique_services(specs: Specs) -> list[SpecError]:
+    errors, seen = [], {}
+    for svc in specs.services:
+        name = svc.model.metadata.name
+        if name in seen:
+            first = seen[name].doc
+            errors.append(SpecError(svc.at("metadata", "name"),
+                                    f"duplicate service {name!r}; first defined at {first.file}:{first.line}"))
+        seen.setdefault(name, svc)
+    seen_teams = {}
+    for team in specs.teams:
+        name = team.model.metadata.name
+        if name in seen_teams:
+            first = seen_teams[name].doc
+            errors.append(SpecError(team.at("metadata", "name"),
+                                    f"duplicate team {name!r}; first defined at {first.file}:{first.line}"))
+        seen_teams.setdefault(name, team)
+    return errors
+
+
+def _check_service(svc: Loaded, teams: set[str], envs: tuple[str, ...], catalogs) -> list[SpecError]:
+    service: Service = svc.model
+    errors = []
+    team = service.metadata.team
+    if team not in teams:
+        errors.append(SpecError(svc.at("metadata", "team"),
+                                f"unknown team {team!r}{_hint(team, teams)}; define it in a Team document"))
+    for i, env in enumerate(service.spec.environments):
+        if env not in envs:
+            errors.append(SpecError(svc.at("spec", "environments", i),
+                                    f"unknown environment {env!r}{_hint(env, envs)}; the platform has "
+                                    + ", ".join(envs)))
+    sampling = service.spec.telemetry.sampling
+    for env in sampling.per_environment if sampling else ():
+        if env not in service.spec.environments:
+            errors.append(SpecError(svc.at("spec", "telemetry", "sampling", "per_environment", env),
+                                    f"{env!r} is not one of the service's environments"))
+    seen: set[str] = set()
+    for i, slo in enumerate(service.spec.slos):
+        if slo.name in seen:
+            errors.append(SpecError(svc.at("spec", "slos", i, "name"), f"duplicate SLO {slo.name!r}"))
+        seen.add(slo.name)
+        errors += _check_slo(svc, i, catalogs)
+    return errors
+
+
+def _check_slo(svc: Loaded, i: int, catalogs) -> list[SpecError]:
+    service: Service = svc.model
+    slo = service.spec.slos[i]
+    errors = []
+    if slo.alerting.page and service.metadata.tier == 3:
+        errors.append(SpecError(svc.at("spec", "slos", i, "alerting", "page"),
+                                "tier 3 services never page; remove page: true or raise the tier"))
+    paging = pages(service, i)
+    if paging and not (slo.runbook or service.metadata.runbook):
+        errors.append(SpecError(svc.at("spec", "slos", i, "runbook"),
+                                "is required: this SLO pages; set it here or metadata.runbook"))
+    errors += _check_queries(svc, i)
+    errors += _check_windows(svc, i, paging, catalogs)
+    return errors
+
+
+def _check_windows(svc: Loaded, i: int, paging: bool, catalogs) -> list[SpecError]:
+    """Every alert window must fit in the period and be able to fire at all."""
+    slo = svc.model.spec.slos[i]
+    period = int(durations.seconds(slo.period))
+    budget = 1 - slo.objective / 100
+    for window in burnrate.catalog_for(period, catalogs):
+        if window.severity == "page" and not paging:
+            continue
+        long = durations.format_seconds(window.long)
+        if window.long > period:
+            return [SpecError(svc.at("spec", "slos", i, "period"),
+                              f"period {slo.period} is shorter than the {long} alert window; "
+                              "add an alert_windows catalog for it to the Platform document")]
+        needed = burnrate.threshold(window, budget)
+        if needed >= 1:
+            return [SpecError(svc.at("spec", "slos", i, "objective"),
+                              f"objective {slo.objective:g} is too low for {window.severity} alerts: "
+                              f"a {window.factor:g}x burn rate needs an error ratio of {needed:.0%}, "
+                              "so it could never fire; raise the objective or turn that alert off")]
+    return []
+
+
+def _check_queries(svc: Loaded, i: int) -> list[SpecError]:
+    sli = svc.model.spec.slos[i].sli
+    fields = {"events": ("error_query", "total_query"), "raw": ("error_ratio_query",)}.get(sli.kind, ())
+    errors = []
+    for name in fields:
+        query = getattr(getattr(sli, sli.kind), name)
+        where = svc.at("spec", "slos", i, "sli", sli.kind, name)
+        if not promql.has_window(query):
+            errors.append(SpecError(where, "lacks the {{window}} placeholder (Sloth's {{.window}} works "
+                                           "too), e.g. rate(http_requests_total[{{window}}])"))
+            continue
+        try:  # parsed alone and as a part of a larger expression, the way the rules use it
+            promql.parse(promql.with_window(query, "5m"))
+            promql.parse(f"({promql.with_window(query, '5m')}) / 1")
+        except ValueError as exc:
+            errors.append(SpecError(where, str(exc)))
+    return errors
+
+
+def _check_catalogs(specs: Specs) -> list[SpecError]:
+    if specs.platform is None:
+        return []
+    errors, seen = [], set()
+    for i, cat in enumerate(specs.platform.model.spec.alert_windows):
+        period = durations.seconds(cat.period)
+        if period in seen:
+            errors.append(SpecError(specs.platform.at("spec", "alert_windows", i, "period"),
+                                    f"a catalog for {cat.period} is already defined"))
+        seen.add(period)
+        for sev in ("page", "ticket"):
+            for speed in ("quick", "slow"):
+                w = getattr(getattr(cat, sev), speed)
+                where = specs.platform.at("spec", "alert_windows", i, sev, speed)
+                if durations.seconds(w.short) >= durations.seconds(w.long):
+                    errors.append(SpecError(where, f"short window {w.short} must be shorter than long window {w.long}"))
+                if durations.seconds(w.long) > period:
+                    errors.append(SpecError(where, f"long window {w.long} is longer than the period {cat.period}"))
+    return errors

@@ -1,0 +1,139 @@
+"""Load a spec directory into validated models, every problem reported with file, line, field."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from obsgen.errors import Location, SpecError, SpecErrors
+from obsgen.spec import models
+from obsgen.spec.yamlsrc import Document, load_file, show
+
+# Where a spec holds a secret in the clear, say how to reference it instead.
+_SECRET_HINTS = {"routing_key": "routing_key_file", "api_url": "api_url_file",
+                 "service_key": "routing_key_file", "password": "a *_file field"}
+
+
+@dataclass
+class Loaded:
+    """A validated document and where it came from."""
+
+    model: models.Model
+    doc: Document
+
+    def at(self, *path, shown: str | None = None) -> Location:
+        return self.doc.location(path, shown)
+
+
+@dataclass
+class Specs:
+    services: list[Loaded] = field(default_factory=list)
+    teams: list[Loaded] = field(default_factory=list)
+    platform: Loaded | None = None
+
+
+def spec_files(spec_dir: Path) -> list[Path]:
+    """Every YAML file under the directory, in a fixed order whatever the file system's."""
+    files = [p for p in spec_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    return sorted(files, key=lambda p: p.relative_to(spec_dir).as_posix())
+
+
+def load_dir(spec_dir: Path | str) -> tuple[Specs, list[SpecError]]:
+    spec_dir = Path(spec_dir)
+    if not spec_dir.is_dir():
+        raise SpecErrors([SpecError(Location(str(spec_dir)), "spec directory not found")])
+    specs, errors = Specs(), []
+    for path in spec_files(spec_dir):
+        shown = (spec_dir / path.relative_to(spec_dir)).as_posix()
+        docs, problems = load_file(path, shown)
+        errors += problems
+        for doc in docs:
+            errors += _add(specs, doc)
+    return specs, errors
+
+
+def _add(specs: Specs, doc: Document) -> list[SpecError]:
+    data = doc.data
+    if not isinstance(data, dict):
+        return [SpecError(doc.location(()), "a document must be a mapping with apiVersion and kind")]
+    api, kind = data.get("apiVersion"), data.get("kind")
+    if api != models.API_VERSION:
+        return [SpecError(doc.location(("apiVersion",), "apiVersion"),
+                          f"must be {models.API_VERSION}, got {api!r}")]
+    if kind not in models.KINDS:
+        hint = _did_you_mean(str(kind), models.KINDS)
+        return [SpecError(doc.location(("kind",), "kind"),
+                          f"must be one of {', '.join(models.KINDS)}, got {kind!r}{hint}")]
+    cls = models.KINDS[kind]
+    try:
+        loaded = Loaded(cls.model_validate(data), doc)
+    except ValidationError as exc:
+        return [_error(doc, cls, err) for err in exc.errors()]
+    if kind == "Service":
+        specs.services.append(loaded)
+    elif kind == "Team":
+        specs.teams.append(loaded)
+    elif specs.platform is not None:
+        return [SpecError(doc.location(()), "there can be only one Platform document; another is at "
+                          f"{specs.platform.doc.file}:{specs.platform.doc.line}")]
+    else:
+        specs.platform = loaded
+    return []
+
+
+def _error(doc: Document, cls: type[BaseModel], err: dict) -> SpecError:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        allowed = _fields_at(cls, loc[:-1])
+        secret = _SECRET_HINTS.get(name)
+        hint = (f" (secrets are referenced by file: use {secret})" if secret
+                else _did_you_mean(name, allowed))
+        return SpecError(doc.location(loc), f"unknown field{hint}")
+    if kind == "missing":
+        return SpecError(doc.location(loc), "is required")
+    message = err["msg"].removeprefix("Value error, ")
+    if kind not in ("value_error", "assertion_error") and "input" in err:
+        message += f", got {err['input']!r}"
+    return SpecError(doc.location(loc), message)
+
+
+def _did_you_mean(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _fields_at(cls: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names (aliases as written) of the model found at loc, for did-you-mean hints."""
+    target: object = cls
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        model = _model_in(target)
+        if model is None or part not in _by_alias(model):
+            return []
+        target = _by_alias(model)[part].annotation
+    model = _model_in(target)
+    return list(_by_alias(model)) if model else []
+
+
+def _by_alias(model: type[BaseModel]) -> dict:
+    return {(f.alias or name): f for name, f in model.model_fields.items()}
+
+
+def _model_in(annotation) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
+__all__ = ["Loaded", "Specs", "load_dir", "show", "spec_files"]

@@ -1,0 +1,108 @@
+"""YAML documents as plain data plus the line of every key and item, so errors can point there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from obsgen.errors import Location, SpecError
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+Path_ = tuple  # a field path: ("spec", "slos", 1, "objective")
+
+
+@dataclass
+class Document:
+    file: str  # as shown to users, e.g. slos/checkout.yaml
+    line: int  # first line of the document
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int:
+        """The line of a path, else of its nearest parent present in the source."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.line
+
+    def location(self, path: Path_, shown: str | None = None) -> Location:
+        return Location(self.file, self.line_of(path), shown if shown is not None else show(path))
+
+
+def show(path: Path_) -> str:
+    """slos[1].objective for ("spec", "slos", 1, "objective"): `spec.` is implied."""
+    parts = list(path[1:] if path and path[0] == "spec" else path)
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+class _Builder:
+    def __init__(self, doc: Document, errors: list[SpecError]):
+        self.doc = doc
+        self.errors = errors
+        self.scalars = yaml.constructor.SafeConstructor()
+
+    def build(self, node, path: Path_) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, item in enumerate(node.value):
+                self.doc.lines[(*path, i)] = item.start_mark.line + 1
+                items.append(self.build(item, (*path, i)))
+            return items
+        return self.scalars.construct_object(node, deep=True)
+
+    def _mapping(self, node, path: Path_) -> dict:
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merged = self.build(value_node, path)
+                for part in merged if isinstance(merged, list) else [merged]:
+                    for k, v in (part or {}).items():
+                        result.setdefault(k, v)
+                continue
+            key = self.scalars.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in result:
+                where = Location(self.doc.file, line, show((*path, key)))
+                self.errors.append(SpecError(where, "duplicate key"))
+            self.doc.lines[(*path, key)] = line
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+
+def load_text(text: str, shown: str) -> tuple[list[Document], list[SpecError]]:
+    errors: list[SpecError] = []
+    try:
+        nodes = list(yaml.compose_all(text, Loader=Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        problem = exc.problem or exc.context or "invalid YAML"
+        return [], [SpecError(Location(shown, line), f"invalid YAML: {problem}")]
+    docs = []
+    for node in nodes:
+        if node is None:
+            continue
+        doc = Document(shown, node.start_mark.line + 1, None)
+        doc.data = _Builder(doc, errors).build(node, ())
+        docs.append(doc)
+    return docs, errors
+
+
+def load_file(path: Path, shown: str) -> tuple[list[Document], list[SpecError]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [SpecError(Location(shown), f"cannot read: {exc}")]
+    return load_text(text, shown)
