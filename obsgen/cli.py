@@ -62,7 +62,11 @@ def generate(spec_dir: Path, out: Path):
 @main.command()
 @SPEC_DIR
 def validate(spec_dir: Path):
-    """Check the specs in SPEC_DIR; write nothing."""
+    """Check the specs in SPEC_DIR (default: slos) and write nothing.
+
+    Every problem is printed as `file:line: field: message`, all of them in one run; the exit code
+    is 1 when there is any.
+    """
     plan = pipeline.plan(spec_dir)
     slos = sum(len(s.slos) for s in plan.services)
     click.echo(f"{spec_dir}: {len(plan.services)} services, {slos} SLOs, all valid.")
@@ -103,7 +107,11 @@ def test(out: Path):
 
 @main.command()
 def schema():
-    """Print the JSON Schema of the obsgen/v1 spec documents."""
+    """Print the JSON Schema of the obsgen/v1 spec documents (Service, Team, Platform).
+
+    Point your editor at it for completion and inline checks, e.g. with a first line
+    `# yaml-language-server: $schema=obsgen.schema.json` in each spec file.
+    """
     from obsgen.spec.models import KINDS
 
     schemas = {kind: cls.model_json_schema(by_alias=True) for kind, cls in KINDS.items()}

@@ -1,0 +1,41 @@
+# `make generate` and `make test` work on a fresh machine: they create .venv, install obsgen with
+# pinned dependencies, and (for tests) install promtool and amtool from Debian when missing.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: generate test check setup tools lint bench clean
+
+generate: setup ## write alerts/ (and later dashboards/, otel/, k8s/) from slos/
+	$(BIN)/obsgen generate slos --out .
+
+check: setup ## fail when the committed output is not what slos/ generates
+	$(BIN)/obsgen check slos --out .
+
+test: setup tools lint ## the whole suite, promtool and amtool included
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python bench/bench_generate.py
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+tools:
+	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then \
+	  echo "installing promtool and amtool (Debian packages prometheus, prometheus-alertmanager)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    --no-install-recommends prometheus prometheus-alertmanager >/dev/null; \
+	fi
+	@promtool --version | head -1
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,261 @@
+"""How long obsgen takes to turn many service specs into output, phase by phase.
+
+Synthesizes N services (3 SLOs each, the SLI kinds of slos/ mixed: events, latency, spans, raw),
+a few teams and one Platform document into a temporary spec directory, then times:
+
+  load      obsgen.pipeline.load (YAML parse, pydantic validation, cross-document checks)
+  compile   obsgen.plan.compile.compile_plan
+  render    obsgen.render.render_all
+  write     obsgen.output.writer.write_tree into an empty temporary directory
+  rewrite   write_tree again with the same files (nothing changes: compare and skip)
+
+Each phase is reported as the best of --repeat runs. --profile then splits render by renderer
+(and into YAML dumping, PromQL parsing and the rest, timed without a profiler), and runs the whole
+flow once under cProfile, printing the functions with the most cumulative and the most own time.
+
+    python bench/bench_generate.py [--services 1000] [--repeat 3] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from obsgen import pipeline
+from obsgen.output.writer import write_tree
+from obsgen.plan.compile import compile_plan
+from obsgen.render import render_all
+
+SLOS_PER_SERVICE = 3
+TEAMS = ("payments", "discovery", "fulfillment", "identity", "platform")
+PHASES = ("load", "compile", "render", "write", "rewrite")
+
+PLATFORM = {
+    "apiVersion": "obsgen/v1",
+    "kind": "Platform",
+    "spec": {
+        "environments": ["dev", "staging", "production"],
+        "collector": {"version": "0.159.0", "distribution": "contrib"},
+        "endpoints": {
+            "prometheus": "http://prometheus.monitoring:9090",
+            "loki": "http://loki.monitoring:3100",
+            "tempo": "http://tempo.monitoring:4317",
+            "alertmanager": "http://alertmanager.monitoring:9093",
+        },
+        "grafana": {"url": "https://grafana.example.com",
+                    "datasources": {"prometheus": "prometheus", "loki": "loki", "tempo": "tempo"}},
+    },
+}
+
+
+def _team(name: str) -> dict:
+    return {
+        "apiVersion": "obsgen/v1",
+        "kind": "Team",
+        "metadata": {"name": name},
+        "spec": {
+            "pagerduty": {"routing_key_file": f"/etc/alertmanager/secrets/{name}-pagerduty"},
+            "slack": {"channel": f"#{name}-alerts", "api_url_file": "/etc/alertmanager/secrets/slack-webhook"},
+            "email": {"to": f"{name}-oncall@example.com"},
+        },
+    }
+
+
+def _events(name: str) -> dict:
+    return {"events": {
+        "error_query": f'sum(rate(http_requests_total{{job="{name}",code=~"5.."}}[{{{{window}}}}]))',
+        "total_query": f'sum(rate(http_requests_total{{job="{name}"}}[{{{{window}}}}]))',
+    }}
+
+
+def _raw(name: str) -> dict:
+    return {"raw": {"error_ratio_query": (
+        f'sum(rate(search_requests_total{{job="{name}",status="error"}}[{{{{window}}}}]))\n/\n'
+        f'sum(rate(search_requests_total{{job="{name}"}}[{{{{window}}}}]))\n')}}
+
+
+def _latency(name: str) -> dict:
+    return {"latency": {"histogram": "http_server_request_duration_seconds",
+                        "selector": {"job": name}, "threshold": "300ms"}}
+
+
+def _spans(i: int, threshold: bool) -> dict:
+    spans: dict = {"span_name": f"POST /orders/{i}", "kind": "server"}
+    if threshold:
+        spans["threshold"] = "500ms"
+    return {"spans": spans}
+
+
+def service_doc(i: int) -> dict:
+    """Service i: tier, team, period and SLI kinds rotate so that every combination appears."""
+    name = f"svc-{i:05d}"
+    tier = (1, 2, 2, 3)[i % 4]
+    kinds = (
+        [("availability", 99.9, "30d", _events(name)), ("latency", 99.0, "30d", _latency(name)),
+         ("place-order", 99.5, "28d", _spans(i, True))],
+        [("availability", 99.95, "28d", _events(name)), ("authorize", 99.9, "28d", _spans(i, False)),
+         ("latency", 99.0, "7d", _latency(name))],
+        [("availability", 99.5, "30d", _raw(name)), ("latency", 95.0, "7d", _latency(name)),
+         ("export", 99.0, "28d", _events(name))],
+    )[i % 3]
+    slos = []
+    for j, (slo, objective, period, sli) in enumerate(kinds):
+        entry: dict = {"name": slo, "objective": objective, "period": period,
+                       "description": f"{name} {slo} stays within its objective", "sli": sli}
+        if j == 0 and tier < 3:
+            entry["alerting"] = {"for": "2m"}
+        if j == 2 and tier == 2:
+            entry["alerting"] = {"page": False}
+        slos.append(entry)
+    metadata: dict = {"name": name, "team": TEAMS[i % len(TEAMS)], "tier": tier,
+                      "runbook": f"https://runbooks.example.com/{name}"}
+    if i % 2 == 0:
+        metadata["labels"] = {"domain": ("commerce", "search", "identity")[i % 3]}
+    spec: dict = {"environments": [["production"], ["staging", "production"],
+                                   ["dev", "staging", "production"]][i % 3],
+                  "slos": slos}
+    if i % 3 != 2:
+        spec["telemetry"] = {"spanmetrics": True}
+    return {"apiVersion": "obsgen/v1", "kind": "Service", "metadata": metadata, "spec": spec}
+
+
+def synthesize(spec_dir: Path, services: int) -> None:
+    """One file per service (as in slos/), one teams file, one platform file."""
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    def dump(path: Path, docs: list[dict]) -> None:
+        path.write_text(yaml.dump_all(docs, Dumper=dumper, sort_keys=False, width=1 << 16), encoding="utf-8")
+
+    dump(spec_dir / "platform.yaml", [PLATFORM])
+    dump(spec_dir / "teams.yaml", [_team(t) for t in TEAMS])
+    for i in range(services):
+        dump(spec_dir / f"svc-{i:05d}.yaml", [service_doc(i)])
+
+
+def _timed(fn: Callable, *args):
+    start = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - start, result
+
+
+def run_once(spec_dir: Path, work: Path) -> tuple[dict[str, float], dict[str, str]]:
+    out = Path(tempfile.mkdtemp(prefix="out-", dir=work))
+    try:
+        times: dict[str, float] = {}
+        times["load"], specs = _timed(pipeline.load, spec_dir)
+        times["compile"], plan = _timed(compile_plan, specs)
+        times["render"], files = _timed(render_all, plan)
+        times["write"], changed = _timed(write_tree, out, files)
+        assert len(changed) == len(files), "the first write must write every file"
+        times["rewrite"], changed = _timed(write_tree, out, files)
+        assert not changed, f"the second write changed {len(changed)} files"
+        return times, files
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def breakdown(spec_dir: Path) -> str:
+    """Render once more with light wrappers (no profiler overhead): time per renderer, and the
+    parts of it spent dumping YAML and parsing PromQL."""
+    from obsgen import promql
+    from obsgen.render import RENDERERS, yamlout
+
+    plan = compile_plan(pipeline.load(spec_dir))
+    spent = {"yaml": 0.0, "parse": 0.0}
+    counts = {"yaml": 0, "parse": 0}
+
+    def wrap(key: str, fn: Callable) -> Callable:
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[key] += time.perf_counter() - start
+                counts[key] += 1
+        return timed
+
+    dump, parse = yamlout.dump, promql.parse
+    yamlout.dump, promql.parse = wrap("yaml", dump), wrap("parse", parse)
+    lines = [f"{'render part':<28}{'seconds':>10}{'calls':>10}"]
+    try:
+        for name, renderer in RENDERERS.items():
+            before = dict(spent)
+            took, _ = _timed(renderer, plan)
+            yaml_s, parse_s = spent["yaml"] - before["yaml"], spent["parse"] - before["parse"]
+            lines.append(f"{name:<28}{took:>10.3f}")
+            lines.append(f"{'  yamlout.dump':<28}{yaml_s:>10.3f}")
+            lines.append(f"{'  promql.parse (check)':<28}{parse_s:>10.3f}")
+            lines.append(f"{'  building the documents':<28}{took - yaml_s - parse_s:>10.3f}")
+    finally:
+        yamlout.dump, promql.parse = dump, parse
+    lines.append(f"{'yamlout.dump calls':<28}{'':>10}{counts['yaml']:>10}")
+    lines.append(f"{'promql.parse calls':<28}{'':>10}{counts['parse']:>10}")
+    return "\n".join(lines)
+
+
+def profile(spec_dir: Path, work: Path, top: int) -> str:
+    out = Path(tempfile.mkdtemp(prefix="prof-", dir=work))
+    profiler = cProfile.Profile()
+    profiler.enable()
+    files = render_all(compile_plan(pipeline.load(spec_dir)))
+    write_tree(out, files)
+    write_tree(out, files)
+    profiler.disable()
+    shutil.rmtree(out, ignore_errors=True)
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text).strip_dirs()
+    text.write(f"--- top {top} by cumulative time\n")
+    stats.sort_stats("cumulative").print_stats(top)
+    text.write(f"--- top {top} by own time\n")
+    stats.sort_stats("tottime").print_stats(top)
+    return text.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--services", type=int, default=1000, help="services to synthesize (default 1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs; each phase reports its best (default 3)")
+    parser.add_argument("--profile", action="store_true", help="also split render and run once under cProfile")
+    parser.add_argument("--top", type=int, default=25, help="functions shown by --profile (default 25)")
+    args = parser.parse_args(argv)
+    if args.services < 1 or args.repeat < 1:
+        parser.error("--services and --repeat must be at least 1")
+
+    with tempfile.TemporaryDirectory(prefix="obsgen-bench-") as tmp:
+        work = Path(tmp)
+        spec_dir = work / "slos"
+        synth, _ = _timed(synthesize, spec_dir, args.services)
+        slos = args.services * SLOS_PER_SERVICE
+        print(f"{args.services} services, {slos} SLOs, {len(TEAMS)} teams; specs synthesized in {synth:.2f}s; "
+              f"best of {args.repeat}; Python {sys.version.split()[0]}")
+        best = dict.fromkeys(PHASES, float("inf"))
+        files: dict[str, str] = {}
+        for _ in range(args.repeat):
+            times, files = run_once(spec_dir, work)
+            best = {p: min(best[p], times[p]) for p in PHASES}
+        total = sum(best.values())
+        size = sum(len(text.encode("utf-8")) for text in files.values())
+        print(f"{'phase':<10}{'seconds':>10}{'share':>8}{'us/SLO':>10}")
+        for phase in PHASES:
+            print(f"{phase:<10}{best[phase]:>10.3f}{best[phase] / total:>8.0%}{best[phase] / slos * 1e6:>10.0f}")
+        print(f"{'total':<10}{total:>10.3f}{1:>8.0%}{total / slos * 1e6:>10.0f}")
+        print(f"output: {len(files)} files, {size / 1e6:.1f} MB ({size / slos / 1e3:.1f} kB per SLO)")
+        if args.profile:
+            print(breakdown(spec_dir))
+            print(profile(spec_dir, work, args.top))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

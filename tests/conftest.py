@@ -1,0 +1,59 @@
+"""Shared fixtures: the repository root, the bundled examples, and the real promtool."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "slos"
+
+
+def require_tool(name: str) -> str:
+    """The tool's path; skipped with a reason on a dev machine without it, a failure in CI."""
+    found = shutil.which(name)
+    if found:
+        return found
+    reason = f"{name} not found: `make test` installs it (Debian package prometheus / prometheus-alertmanager)"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def promtool() -> str:
+    return require_tool("promtool")
+
+
+def run_obsgen(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The CLI as users run it, in its own process."""
+    return subprocess.run([sys.executable, "-m", "obsgen", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="session")
+def example_plan():
+    from obsgen import pipeline
+
+    return pipeline.plan(EXAMPLES)
+
+
+@pytest.fixture(scope="session")
+def example_files() -> dict[str, str]:
+    from obsgen import pipeline
+
+    return pipeline.build(EXAMPLES)
+
+
+@pytest.fixture
+def generated(tmp_path, example_files) -> Path:
+    """The bundled examples generated into a fresh directory."""
+    from obsgen.output.writer import write_tree
+
+    write_tree(tmp_path, example_files)
+    return tmp_path

@@ -1,0 +1,113 @@
+import promql_parser
+import yaml
+
+from obsgen import names
+
+
+def rules_of(example_files, service):
+    return yaml.safe_load(example_files[names.rules_file(service)])
+
+
+def test_one_rules_file_per_service(example_plan, example_files):
+    rule_files = sorted(p for p in example_files if p.startswith("alerts/rules/"))
+    assert rule_files == sorted(names.rules_file(s.name) for s in example_plan.services)
+
+
+def test_groups_are_per_slo_and_never_mix_two(example_plan, example_files):
+    for service in example_plan.services:
+        groups = rules_of(example_files, service.name)["groups"]
+        assert len(groups) == 2 * len(service.slos)
+        for group in groups:
+            ids = {r["labels"].get("sloth_id") for r in group["rules"] if "record" in r}
+            ids |= {r["labels"]["service"] + "-" + r["labels"]["slo"] for r in group["rules"] if "alert" in r}
+            assert len(ids) == 1, group["name"]
+
+
+def test_every_expression_parses(example_files):
+    for path, text in example_files.items():
+        if path.startswith("alerts/rules/"):
+            for group in yaml.safe_load(text)["groups"]:
+                for rule in group["rules"]:
+                    promql_parser.parse(rule["expr"])
+
+
+def test_sloth_names_and_labels(example_files):
+    groups = rules_of(example_files, "checkout")["groups"]
+    records = {r["record"]: r for g in groups for r in g["rules"] if r.get("labels", {}).get("sloth_slo") ==
+               "availability" and "record" in r}
+    for window in ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"):
+        rule = records[f"slo:sli_error:ratio_rate{window}"]
+        assert rule["labels"]["sloth_window"] == window
+        assert {"sloth_id", "sloth_service", "sloth_slo"} <= set(rule["labels"])
+    for name in ("slo:objective:ratio", "slo:error_budget:ratio", "slo:time_period:days",
+                 "slo:current_burn_rate:ratio", "slo:period_burn_rate:ratio",
+                 "slo:period_error_budget_remaining:ratio", "sloth_slo_info"):
+        assert name in records
+    assert records["slo:objective:ratio"]["expr"] == "vector(0.999)"
+
+
+def test_period_names_follow_prometheus_durations(example_files):
+    groups = rules_of(example_files, "payments-api")["groups"]
+    period = next(g for g in groups if g["name"] == "obsgen-slo-payments-api-availability-period")
+    assert period["interval"] == "5m"
+    assert period["rules"][0]["record"] == "slo:sli_error:ratio_rate4w"
+    search = rules_of(example_files, "search")["groups"]
+    assert any(r.get("record") == "slo:sli_error:ratio_rate1w" for g in search for r in g["rules"])
+
+
+def test_long_windows_and_the_period_read_only_the_recorded_5m_rates(example_files):
+    """Raw series are read once per SLO (the 5m rates); every other window reuses them."""
+    for path, text in example_files.items():
+        if not path.startswith("alerts/rules/"):
+            continue
+        for group in yaml.safe_load(text)["groups"]:
+            for rule in group["rules"]:
+                window = rule.get("labels", {}).get("sloth_window")
+                if rule.get("record", "").startswith("slo:sli_error:ratio_rate") and window != "5m":
+                    expr = rule["expr"]
+                    assert "sum_over_time(slo:sli_error:rate5m{" in expr and f"[{window}])" in expr
+                    assert "sum_over_time(slo:sli_total:rate5m{" in expr
+                    assert "rate(" not in expr.replace("rate5m", "")
+
+
+def test_ratios_are_guarded_against_zero_traffic(example_files):
+    rules = [r for g in rules_of(example_files, "checkout")["groups"] for r in g["rules"]]
+    for rule in rules:
+        if rule.get("record", "").startswith("slo:sli_error:ratio_rate"):
+            assert "> 0) or (" in rule["expr"]
+
+
+def test_alerts_carry_labels_and_annotations(example_files):
+    alerts = [r for g in rules_of(example_files, "checkout")["groups"] for r in g["rules"] if "alert" in r]
+    assert {a["labels"]["sloth_severity"] for a in alerts} == {"page", "ticket"}
+    for alert in alerts:
+        expected = {"page": "critical", "ticket": "warning"}[alert["labels"]["sloth_severity"]]
+        assert alert["labels"]["severity"] == expected
+        assert {"service", "slo", "team", "tier", "long_window", "short_window"} <= set(alert["labels"])
+        assert {"summary", "description", "runbook_url", "dashboard_url"} <= set(alert["annotations"])
+        assert alert["labels"]["service"] in alert["annotations"]["summary"]
+
+
+def test_user_text_cannot_inject_go_templates(tmp_path):
+    from obsgen import pipeline
+
+    spec = (tmp_path / "s.yaml")
+    spec.write_text("""
+apiVersion: obsgen/v1
+kind: Team
+metadata: {name: t}
+---
+apiVersion: obsgen/v1
+kind: Service
+metadata: {name: svc, team: t, tier: 3}
+spec:
+  slos:
+    - name: a
+      objective: 99
+      description: "evil {{ .Labels }}"
+      sli: {spans: {span_name: x}}
+      alerting: {annotations: {note: "{{ $value }}"}}
+""")
+    text = pipeline.build(tmp_path)["alerts/rules/svc.rules.yaml"]
+    assert 'evil {{ "{{" }} .Labels }}' in text
+    assert 'note: \'{{ "{{" }} $value }}\'' in text

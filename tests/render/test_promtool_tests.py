@@ -1,0 +1,98 @@
+"""The generated promtool tests pass on the generated rules, and fail when the rules are wrong."""
+
+import subprocess
+
+import pytest
+import yaml
+
+from obsgen import names
+from obsgen.render import promtool_tests, yamlout
+
+
+def test_counter_notation_uses_integer_steps_without_resets():
+    assert promtool_tests.counter([(10, 3), (5, 2), (0, 2)]) == "0+10x3 35+5x1 40+0x1"
+
+
+def test_each_test_file_loads_only_its_services_rules(example_plan, example_files):
+    for service in example_plan.services:
+        doc = yaml.safe_load(example_files[names.tests_file(service.name)])
+        assert doc["rule_files"] == [f"../rules/{service.name}.rules.yaml"]
+
+
+def test_every_slo_has_each_scenario(example_plan, example_files):
+    for service in example_plan.services:
+        tests = yaml.safe_load(example_files[names.tests_file(service.name)])["tests"]
+        for slo in service.slos:
+            titles = [t["name"] for t in tests if t["name"].startswith(slo.id + ":")]
+            pages = any(a.window.severity == "page" for a in slo.alerts)
+            assert any("zero traffic" in t for t in titles)
+            assert any("ticket" in t for t in titles)
+            assert any("total outage" in t for t in titles) == pages
+            assert any("does not trip" in t for t in titles) == pages
+            assert any("traffic-weighted" in t for t in titles) == (slo.sli.kind != "raw")
+
+
+def test_outage_bounds_come_from_the_burn_rate_math(example_files):
+    tests = yaml.safe_load(example_files[names.tests_file("checkout")])["tests"]
+    outage = next(t for t in tests if t["name"].startswith("checkout-availability: a total outage"))
+    # 99.9% over 30d: the 1h window detects a total outage after 52 s; `for: 2m` comes on top.
+    assert "after about 52 s" in outage["name"]
+    times = [c["eval_time"] for c in outage["promql_expr_test"]]
+    assert times == ["66m", "67m", "75m"]
+
+
+def run_tests(promtool, root, service):
+    return subprocess.run([promtool, "test", "rules", names.tests_file(service)], cwd=root,
+                          capture_output=True, text=True)
+
+
+def test_generated_tests_pass(promtool, generated, example_plan):
+    for service in example_plan.services:
+        result = run_tests(promtool, generated, service.name)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Each mutation breaks one promise of the rules; the generated tests must notice every one.
+MUTATIONS = [
+    ("page factor too high: slow detection", "/ 0.001) > 14.4", "/ 0.001) > 40"),
+    ("page factor too low: pages below threshold", "/ 0.001) > 14.4", "/ 0.001) > 13"),
+    ("slow page factor too low", "/ 0.001) > 6\n", "/ 0.001) > 5.7\n"),
+    ("no zero-traffic guard",
+     ' or (slo:sli_total:rate5m{sloth_id="checkout-availability"} * 0)', ""),
+    ("Sloth's unweighted mean over the period",
+     '(sum_over_time(slo:sli_error:rate5m{sloth_id="checkout-availability"}[30d])) / '
+     '(sum_over_time(slo:sli_total:rate5m{sloth_id="checkout-availability"}[30d]) > 0)',
+     'avg_over_time(slo:sli_error:ratio_rate5m{sloth_id="checkout-availability"}[30d])'),
+    ("pending time longer than promised", "for: 2m", "for: 15m"),
+    ("ticket raised as a page", "sloth_severity: ticket", "sloth_severity: page"),
+    ("errors read from the wrong status", 'code=~"5.."', 'code=~"4.."'),
+]
+
+
+@pytest.fixture
+def one_slo(generated):
+    """checkout's rules and tests cut down to its availability SLO, to keep each run short."""
+    slo = "checkout-availability"
+    rules_path, tests_path = generated / names.rules_file("checkout"), generated / names.tests_file("checkout")
+    rules = yaml.safe_load(rules_path.read_text())
+    rules["groups"] = [g for g in rules["groups"] if g["name"].startswith(f"obsgen-slo-{slo}")]
+    rules_path.write_text(yamlout.dump(rules))
+    tests = yaml.safe_load(tests_path.read_text())
+    tests["tests"] = [t for t in tests["tests"] if t["name"].startswith(f"{slo}:")]
+    tests_path.write_text(yamlout.dump(tests))
+    return generated
+
+
+def test_the_cut_down_tests_pass(promtool, one_slo):
+    result = run_tests(promtool, one_slo, "checkout")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("what", "old", "new"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_generated_tests_catch_broken_rules(promtool, one_slo, what, old, new):
+    path = one_slo / names.rules_file("checkout")
+    text = path.read_text()
+    assert old in text, f"mutation {what!r} no longer applies"
+    path.write_text(text.replace(old, new))
+    result = run_tests(promtool, one_slo, "checkout")
+    assert result.returncode != 0, f"{what}: tests still pass\n{result.stdout}"

@@ -1,0 +1,421 @@
+"""Every spec mistake is reported as `file:line: field: message` on stderr, exit code 1, and never
+a Python traceback (DESIGN.md §5).
+
+Each case is a valid Team + Service baseline with one mutation, checked by running the real CLI in
+a subprocess. Subprocesses cost ~0.4 s each, so the selected cases are run concurrently once per
+module (see `cli_runs`); each test then checks its own result.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+# Line numbers are pinned in the cases below; keep these texts in sync with them.
+SERVICE = """\
+apiVersion: obsgen/v1
+kind: Service
+metadata:
+  name: checkout
+  team: payments
+  tier: 1
+  runbook: https://runbooks.example.com/checkout
+spec:
+  environments: [staging, production]
+  slos:
+    - name: availability
+      objective: 99.9
+      sli:
+        events:
+          error_query: sum(rate(http_requests_total{job="checkout",code=~"5.."}[{{window}}]))
+          total_query: sum(rate(http_requests_total{job="checkout"}[{{window}}]))
+      alerting:
+        for: 2m
+"""
+#  1 apiVersion    5 team        9 environments  13 sli           17 alerting
+#  2 kind          6 tier       10 slos          14 events        18 for
+#  3 metadata      7 runbook    11 - name        15 error_query
+#  4 name          8 spec       12 objective     16 total_query
+
+TEAM = """\
+apiVersion: obsgen/v1
+kind: Team
+metadata:
+  name: payments
+spec:
+  pagerduty:
+    routing_key_file: /etc/alertmanager/secrets/payments-pagerduty
+  slack:
+    channel: "#payments-alerts"
+    api_url_file: /etc/alertmanager/secrets/slack-webhook
+"""
+
+EVENTS_SLI = """\
+        events:
+          error_query: sum(rate(http_requests_total{job="checkout",code=~"5.."}[{{window}}]))
+          total_query: sum(rate(http_requests_total{job="checkout"}[{{window}}]))
+"""
+
+PLATFORM = """\
+apiVersion: obsgen/v1
+kind: Platform
+"""
+
+CATALOG_2D = """\
+apiVersion: obsgen/v1
+kind: Platform
+spec:
+  alert_windows:
+    - period: 2d
+      page:
+        quick: {budget_percent: 10, long: 1h, short: 5m}
+        slow: {budget_percent: 20, long: 6h, short: 30m}
+      ticket:
+        quick: {budget_percent: 20, long: 12h, short: 1h}
+        slow: {budget_percent: 40, long: 1d, short: 2h}
+"""
+
+
+def edit(text: str, old: str, new: str) -> str:
+    """Replace the one occurrence of old; fail loudly when the baseline no longer has it."""
+    assert text.count(old) == 1, f"baseline does not contain exactly one {old!r}"
+    return text.replace(old, new)
+
+
+def svc(*edits: tuple[str, str]) -> str:
+    text = SERVICE
+    for old, new in edits:
+        text = edit(text, old, new)
+    return text
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    files: dict[str, str] = field(hash=False)  # name under slos/ -> text
+    where: str | None  # expected `slos/<file>:<line>: <field>: ` prefix; None: the spec is valid
+    phrase: str = ""  # a key phrase of the message, on the same line as the prefix
+
+
+def write_specs(root: Path, files: dict[str, str]) -> None:
+    (root / "slos").mkdir(parents=True)
+    for name, text in files.items():
+        (root / "slos" / name).write_text(text, encoding="utf-8")
+
+
+def obsgen(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "obsgen", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def case(id_: str, where: str | None, phrase: str = "", *, service: str | None = SERVICE,
+         team: str | None = TEAM, extra: dict[str, str] | None = None, bug: str | None = None):
+    files = {"checkout.yaml": service, "teams.yaml": team, **(extra or {})}
+    files = {name: text for name, text in files.items() if text is not None}
+    marks = [pytest.mark.xfail(strict=True, reason=f"obsgen bug: {bug}")] if bug else []
+    return pytest.param(Case(id_, files, where, phrase), id=id_, marks=marks)
+
+
+INVALID = [
+    # --- unknown fields, secrets ---------------------------------------------------------------
+    case("unknown-field-hint", "slos/checkout.yaml:12: slos[0].objectve: ",
+         "unknown field (did you mean 'objective'?)",
+         service=svc(("objective: 99.9", "objectve: 99.9"))),
+    case("unknown-field-alias-hint", "slos/checkout.yaml:18: slos[0].alerting.fro: ",
+         "unknown field (did you mean 'for'?)", service=svc(("for: 2m", "fro: 2m"))),
+    case("unknown-top-level-field", "slos/checkout.yaml:3: metdata: ",
+         "unknown field (did you mean 'metadata'?)", service=svc(("metadata:", "metdata:"))),
+    case("secret-routing-key", "slos/teams.yaml:7: pagerduty.routing_key: ",
+         "secrets are referenced by file: use routing_key_file",
+         team=edit(TEAM, "routing_key_file: /etc/alertmanager/secrets/payments-pagerduty",
+                   "routing_key: 0123456789abcdef0123456789abcdef")),
+    case("secret-slack-url", "slos/teams.yaml:10: slack.api_url: ",
+         "secrets are referenced by file: use api_url_file",
+         team=edit(TEAM, "api_url_file: /etc/alertmanager/secrets/slack-webhook",
+                   "api_url: https://hooks.slack.com/services/T0/B0/XXXX")),
+    case("missing-field", "slos/checkout.yaml:3: metadata.team: ", "is required",
+         service=svc(("  team: payments\n", ""))),
+    case("missing-spec", "slos/checkout.yaml:1: spec: ", "is required",
+         service=SERVICE[:SERVICE.index("spec:\n")],
+         bug="yamlsrc.show() drops a path that is only `spec`, so the field is printed empty"),
+    # --- values --------------------------------------------------------------------------------
+    case("objective-100", "slos/checkout.yaml:12: slos[0].objective: ", "must be below 100, got 100",
+         service=svc(("objective: 99.9", "objective: 100"))),
+    case("objective-0", "slos/checkout.yaml:12: slos[0].objective: ", "must be above 0, got 0",
+         service=svc(("objective: 99.9", "objective: 0"))),
+    case("objective-not-a-number", "slos/checkout.yaml:12: slos[0].objective: ",
+         "valid number, unable to parse string as a number, got '99.9%'",
+         service=svc(("objective: 99.9", "objective: 99.9%"))),
+    case("objective-inf", "slos/checkout.yaml:12: slos[0].objective: ", "must be a finite number, got inf",
+         service=svc(("objective: 99.9", "objective: .inf")),
+         bug="objective .inf is reported as 'must be above 0, got inf'"),
+    case("tier-out-of-range", "slos/checkout.yaml:6: metadata.tier: ", "Input should be 1, 2 or 3, got 4",
+         service=svc(("tier: 1", "tier: 4"))),
+    case("bad-duration", "slos/checkout.yaml:18: slos[0].alerting.for: ",
+         "must be a duration such as 300ms, 5m or 1h30m, got '5 minutes'",
+         service=svc(("for: 2m", "for: 5 minutes"))),
+    case("period-not-whole-days", "slos/checkout.yaml:13: slos[0].period: ",
+         "must be a whole number of days, at least 1d, got '36h'",
+         service=svc(("objective: 99.9\n", "objective: 99.9\n      period: 36h\n"))),
+    case("period-shorter-than-ticket-window", "slos/checkout.yaml:13: slos[0].period: ",
+         "period 2d is shorter than the 3d alert window; add an alert_windows catalog",
+         service=svc(("objective: 99.9\n", "objective: 99.9\n      period: 2d\n"))),
+    case("period-2d-platform-without-its-catalog", "slos/checkout.yaml:13: slos[0].period: ",
+         "period 2d is shorter than the 3d alert window",
+         service=svc(("objective: 99.9\n", "objective: 99.9\n      period: 2d\n")),
+         extra={"platform.yaml": PLATFORM}),
+    case("objective-too-low-to-page", "slos/checkout.yaml:12: slos[0].objective: ",
+         "objective 90 is too low for page alerts: a 14.4x burn rate needs an error ratio of 144%",
+         service=svc(("objective: 99.9", "objective: 90"))),
+    # --- names, labels -------------------------------------------------------------------------
+    case("service-name-not-label-safe", "slos/checkout.yaml:4: metadata.name: ",
+         "must be a label-safe name (^[a-z][a-z0-9-]{0,62}$: lower case, digits, dashes), got 'Checkout_API'",
+         service=svc(("name: checkout", "name: Checkout_API"))),
+    case("label-name-invalid", "slos/checkout.yaml:7: metadata.labels: ",
+         "label name 'bad-key' is not a valid Prometheus label name",
+         service=svc(("  tier: 1\n", "  tier: 1\n  labels: {bad-key: x}\n"))),
+    case("label-reserved", "slos/checkout.yaml:7: metadata.labels: ",
+         "label 'severity' is set by obsgen and cannot be overridden",
+         service=svc(("  tier: 1\n", "  tier: 1\n  labels: {severity: high}\n"))),
+    case("duplicate-service", "slos/storefront.yaml:4: metadata.name: ",
+         "duplicate service 'checkout'; first defined at slos/checkout.yaml:1",
+         extra={"storefront.yaml": SERVICE}),
+    case("duplicate-team", "slos/teams.yaml:4: metadata.name: ",
+         "duplicate team 'payments'; first defined at slos/more-teams.yaml:1",
+         extra={"more-teams.yaml": TEAM}),
+    case("duplicate-slo", "slos/checkout.yaml:19: slos[1].name: ", "duplicate SLO 'availability'",
+         service=SERVICE + "    - name: availability\n      objective: 99\n      sli:\n" + EVENTS_SLI),
+    case("unknown-team-hint", "slos/checkout.yaml:5: metadata.team: ",
+         "unknown team 'paymnets' (did you mean 'payments'?); define it in a Team document",
+         service=svc(("team: payments", "team: paymnets"))),
+    case("unknown-environment-hint", "slos/checkout.yaml:9: environments[1]: ",
+         "unknown environment 'prodution' (did you mean 'production'?); the platform has dev, staging, production",
+         service=svc(("[staging, production]", "[staging, prodution]"))),
+    # --- paging --------------------------------------------------------------------------------
+    case("runbook-missing-when-paging", "slos/checkout.yaml:10: slos[0].runbook: ",
+         "is required: this SLO pages; set it here or metadata.runbook",
+         service=svc(("  runbook: https://runbooks.example.com/checkout\n", ""))),
+    case("tier-3-page-true", "slos/checkout.yaml:18: slos[0].alerting.page: ",
+         "tier 3 services never page; remove page: true or raise the tier",
+         service=svc(("tier: 1", "tier: 3"), ("for: 2m", "page: true"))),
+    # --- SLIs ----------------------------------------------------------------------------------
+    case("query-without-window", "slos/checkout.yaml:15: slos[0].sli.events.error_query: ",
+         "lacks the {{window}} placeholder (Sloth's {{.window}} works too)",
+         service=svc(('code=~"5.."}[{{window}}]', 'code=~"5.."}[5m]'))),
+    case("query-not-promql", "slos/checkout.yaml:16: slos[0].sli.events.total_query: ",
+         'does not parse as PromQL (unclosed left parenthesis): sum(rate(http_requests_total{job="checkout"}[5m])',
+         service=svc(('{job="checkout"}[{{window}}]))', '{job="checkout"}[{{window}}])'))),
+    case("raw-query-not-promql", "slos/checkout.yaml:15: slos[0].sli.raw.error_ratio_query: ",
+         "does not parse as PromQL",
+         service=svc((EVENTS_SLI, "        raw:\n          error_ratio_query: rate(errors[{{window}}]) /\n"))),
+    case("latency-threshold-not-duration", "slos/checkout.yaml:16: slos[0].sli.latency.threshold: ",
+         "must be a duration such as 300ms, 5m or 1h30m, got 'fast'",
+         service=svc((EVENTS_SLI, "        latency:\n          histogram: http_server_request_duration_seconds\n"
+                                  "          threshold: fast\n"))),
+    case("latency-histogram-bucket", "slos/checkout.yaml:15: slos[0].sli.latency.histogram: ",
+         "name the histogram without _bucket, got 'http_server_request_duration_seconds_bucket'",
+         service=svc((EVENTS_SLI, "        latency:\n          histogram: http_server_request_duration_seconds_bucket\n"
+                                  "          threshold: 300ms\n"))),
+    case("sli-two-kinds", "slos/checkout.yaml:13: slos[0].sli: ",
+         "needs exactly one of events, raw, latency, spans; got events, spans",
+         service=svc((EVENTS_SLI, EVENTS_SLI + '        spans: {span_name: "POST /orders"}\n'))),
+    case("sli-no-kind", "slos/checkout.yaml:13: slos[0].sli: ",
+         "needs exactly one of events, raw, latency, spans; got none",
+         service=svc(("      sli:\n" + EVENTS_SLI, "      sli: {}\n"))),
+    # --- documents -----------------------------------------------------------------------------
+    case("wrong-api-version", "slos/checkout.yaml:1: apiVersion: ", "must be obsgen/v1, got 'obsgen/v2'",
+         service=svc(("obsgen/v1", "obsgen/v2"))),
+    case("unknown-kind-hint", "slos/checkout.yaml:2: kind: ",
+         "must be one of Service, Team, Platform, got 'Servce' (did you mean 'Service'?)",
+         service=svc(("kind: Service", "kind: Servce"))),
+    case("document-not-a-mapping", "slos/notes.yaml:1: ", "a document must be a mapping with apiVersion and kind",
+         extra={"notes.yaml": "- just\n- a list\n"}),
+    case("two-platforms", "slos/platform.yaml:5: kind: ",
+         "there can be only one Platform document; another is at slos/platform.yaml:1",
+         extra={"platform.yaml": PLATFORM + "---\n" + PLATFORM},
+         bug="the second-Platform error names no field (DESIGN §5: an error names the field)"),
+    # --- YAML ----------------------------------------------------------------------------------
+    case("invalid-yaml", "slos/checkout.yaml:7: invalid YAML: ", "did not find expected key",
+         service=svc(("  tier: 1\n", "  tier: 1\n runbook: https://runbooks.example.com/checkout\n"),
+                     ("  runbook: https://runbooks.example.com/checkout\n  spec", "spec"))
+         if False else svc(("  runbook: https://runbooks.example.com/checkout\n",
+                            " runbook: https://runbooks.example.com/checkout\n"))),
+    case("invalid-yaml-tab", "slos/checkout.yaml:6: invalid YAML: ", "found character that cannot start any token",
+         service=svc(("  tier: 1", "\ttier: 1"))),
+    case("duplicate-key", "slos/checkout.yaml:7: metadata.tier: ", "duplicate key",
+         service=svc(("  tier: 1\n", "  tier: 1\n  tier: 2\n"))),
+    case("invalid-yaml-unclosed-quote", "slos/checkout.yaml:19: invalid YAML: ",
+         "found unexpected end of stream (while scanning a quoted scalar started at line 4)",
+         service=svc(("name: checkout", 'name: "checkout')),
+         bug="an unclosed quote is reported at the end of the file without saying where it opened"),
+    case("yaml-unknown-tag", "slos/checkout.yaml:4: metadata.name: ", "'!Ref'",
+         service=svc(("name: checkout", "name: !Ref checkout")),
+         bug="tags are constructed outside load_text's try: ConstructorError traceback"),
+    case("yaml-bad-typed-scalar", "slos/checkout.yaml:6: metadata.tier: ", "'abc'",
+         service=svc(("tier: 1", "tier: !!int abc")),
+         bug="`!!int abc` raises ValueError while building the document: traceback"),
+    case("yaml-control-character", "slos/checkout.yaml:4: invalid YAML: ", "unacceptable character #x0007",
+         service=svc(("name: checkout", "name: check\x07out")),
+         bug="yaml.reader.ReaderError is not a MarkedYAMLError and escapes load_text: traceback"),
+    case("yaml-unhashable-key", "slos/checkout.yaml:7: metadata: ", "a key must be a scalar",
+         service=svc(("  tier: 1\n", "  tier: 1\n  [a, b]: x\n")),
+         bug="a sequence used as a mapping key raises TypeError (unhashable) in _Builder: traceback"),
+    case("yaml-recursive-alias", "slos/checkout.yaml:7: metadata.labels.a: ", "recursive alias",
+         service=svc(("  tier: 1\n", "  tier: 1\n  labels: &x {a: *x}\n")),
+         bug="a self-referencing anchor makes _Builder.build recurse forever: RecursionError traceback"),
+]
+
+VALID = [
+    case("baseline", None),
+    case("sloth-window-placeholder", None, service=SERVICE.replace("{{window}}", "{{.window}}")),
+    case("both-window-placeholders", None, service=svc(('code=~"5.."}[{{window}}]', 'code=~"5.."}[{{.window}}]'))),
+    case("tier-3-without-runbook", None,
+         service=svc(("tier: 1", "tier: 3"), ("  runbook: https://runbooks.example.com/checkout\n", ""))),
+    case("runbook-on-the-slo", None,
+         service=svc(("  runbook: https://runbooks.example.com/checkout\n", ""),
+                     ("objective: 99.9\n", "objective: 99.9\n      runbook: https://runbooks.example.com/x\n"))),
+    case("staging-only-does-not-page", None,
+         service=svc(("  runbook: https://runbooks.example.com/checkout\n", ""),
+                     ("[staging, production]", "[staging]"))),
+    case("objective-90-without-paging", None,
+         service=svc(("objective: 99.9", "objective: 90"), ("for: 2m", "page: false"))),
+    case("period-2d-with-platform-catalog", None,
+         service=svc(("objective: 99.9\n", "objective: 99.9\n      period: 2d\n")),
+         extra={"platform.yaml": CATALOG_2D}),
+]
+
+
+class CliRuns:
+    """`obsgen validate slos` once per case, each in its own directory, run concurrently."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory):
+        self.tmp = tmp_path_factory
+        self.results: dict[str, subprocess.CompletedProcess] = {}
+
+    def prefetch(self, cases: list[Case]) -> None:
+        roots = {}
+        for c in cases:  # mktemp and writing serially; only the subprocesses run in parallel
+            roots[c.id] = self.tmp.mktemp(c.id)
+            write_specs(roots[c.id], c.files)
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+            for c, result in zip(cases, pool.map(lambda c: obsgen(roots[c.id], "validate", "slos"), cases),
+                                 strict=True):
+                self.results[c.id] = result
+
+    def __getitem__(self, c: Case) -> subprocess.CompletedProcess:
+        if c.id not in self.results:
+            self.prefetch([c])
+        return self.results[c.id]
+
+
+@pytest.fixture(scope="module")
+def cli_runs(request, tmp_path_factory) -> CliRuns:
+    runs = CliRuns(tmp_path_factory)
+    selected = [item.callspec.params["case"] for item in request.session.items
+                if item.module is request.module and "case" in getattr(getattr(item, "callspec", None),
+                                                                       "params", {})]
+    runs.prefetch(selected)
+    return runs
+
+
+@pytest.mark.parametrize("case", INVALID)
+def test_invalid_spec_is_reported(case: Case, cli_runs: CliRuns):
+    result = cli_runs[case]
+    output = result.stderr + result.stdout
+    assert "Traceback" not in output, output
+    assert result.returncode == 1, output
+    assert result.stdout == "", "errors go to stderr"
+    lines = [line for line in result.stderr.splitlines() if line.startswith(f"error: {case.where}")]
+    assert lines, f"no line starts with {'error: ' + case.where!r}:\n{result.stderr}"
+    assert any(case.phrase in line for line in lines), f"{case.phrase!r} not in:\n" + "\n".join(lines)
+    assert result.stderr.splitlines()[-1].endswith("error(s); nothing was written.")
+
+
+@pytest.mark.parametrize("case", VALID)
+def test_valid_spec_is_accepted(case: Case, cli_runs: CliRuns):
+    result = cli_runs[case]
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert result.stdout.endswith("all valid.\n")
+
+
+def test_case_ids_are_unique():
+    ids = [p.values[0].id for p in INVALID + VALID]
+    assert len(ids) == len(set(ids))
+
+
+# --- several errors, and nothing written ---------------------------------------------------------
+
+LOAD_ERRORS = {
+    "checkout.yaml": svc(("tier: 1", "tier: 4"), ("objective: 99.9", "objective: 100"), ("for: 2m", "for: 5 minutes")),
+    "teams.yaml": edit(TEAM, "routing_key_file: /etc", "routing_key: /etc"),
+}
+LOAD_EXPECTED = """\
+error: slos/checkout.yaml:6: metadata.tier: Input should be 1, 2 or 3, got 4
+error: slos/checkout.yaml:12: slos[0].objective: must be below 100, got 100
+error: slos/checkout.yaml:18: slos[0].alerting.for: must be a duration such as 300ms, 5m or 1h30m, got '5 minutes'
+error: slos/teams.yaml:6: pagerduty.routing_key_file: is required
+error: slos/teams.yaml:7: pagerduty.routing_key: unknown field (secrets are referenced by file: use routing_key_file)
+5 error(s); nothing was written.
+"""
+
+CHECK_ERRORS = {
+    "checkout.yaml": svc(("team: payments", "team: nobody"), ("[staging, production]", "[staging, qa]"))
+    + "    - name: availability\n      objective: 99\n      sli:\n" + EVENTS_SLI,
+    "teams.yaml": TEAM,
+    "storefront.yaml": edit(SERVICE, "tier: 1", "tier: 2"),
+}
+CHECK_EXPECTED = """\
+error: slos/checkout.yaml:5: metadata.team: unknown team 'nobody'; define it in a Team document
+error: slos/checkout.yaml:9: environments[1]: unknown environment 'qa'; the platform has dev, staging, production
+error: slos/checkout.yaml:19: slos[1].name: duplicate SLO 'availability'
+error: slos/storefront.yaml:4: metadata.name: duplicate service 'checkout'; first defined at slos/checkout.yaml:1
+4 error(s); nothing was written.
+"""
+
+
+@pytest.mark.parametrize(("files", "expected"), [(LOAD_ERRORS, LOAD_EXPECTED), (CHECK_ERRORS, CHECK_EXPECTED)],
+                         ids=["load", "check"])
+def test_every_error_is_printed_sorted_one_per_line(tmp_path: Path, files, expected):
+    write_specs(tmp_path, files)
+    result = obsgen(tmp_path, "validate", "slos")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == expected
+    # sorted by file, then by line as a number (6 before 12), not as text
+    keys = [(f, int(n)) for f, n, *_ in (line.removeprefix("error: ").split(":") for line in
+                                         result.stderr.splitlines()[:-1])]
+    assert keys == sorted(keys)
+
+
+def _snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_generate_on_invalid_spec_writes_nothing(tmp_path: Path):
+    write_specs(tmp_path, {"checkout.yaml": SERVICE, "teams.yaml": TEAM})
+    existing, empty = tmp_path / "existing", tmp_path / "empty"
+    empty.mkdir()
+
+    result = obsgen(tmp_path, "generate", "slos", "--out", "existing")
+    assert result.returncode == 0, result.stderr
+    before = _snapshot(existing)
+    assert "alerts/rules/checkout.rules.yaml" in before and ".obsgen-manifest" in before
+
+    # break the spec in a way that would change the output if anything got through
+    (tmp_path / "slos" / "checkout.yaml").write_text(
+        svc(("objective: 99.9", "objective: 100"), ("name: availability", "name: renamed")), encoding="utf-8")
+    for out in ("existing", "empty"):
+        result = obsgen(tmp_path, "generate", "slos", "--out", out)
+        output = result.stderr + result.stdout
+        assert result.returncode == 1, output
+        assert "Traceback" not in output
+        assert "error: slos/checkout.yaml:12: slos[0].objective: must be below 100, got 100" in result.stderr
+        assert "nothing was written" in result.stderr
+    assert list(empty.iterdir()) == []
+    assert _snapshot(existing) == before

@@ -1,0 +1,65 @@
+import pytest
+
+from tests.conftest import EXAMPLES, run_obsgen
+
+
+@pytest.mark.parametrize("command", ["generate", "validate", "check", "test", "schema"])
+def test_every_command_explains_itself(command):
+    result = run_obsgen(command, "--help")
+    assert result.returncode == 0
+    assert "Usage: python -m obsgen" in result.stdout and len(result.stdout) > 200
+
+
+def test_top_level_help_lists_commands():
+    result = run_obsgen("--help")
+    assert result.returncode == 0
+    for command in ("generate", "validate", "check", "test", "schema"):
+        assert command in result.stdout
+
+
+def test_usage_errors_exit_2():
+    assert run_obsgen("generate", "--bogus").returncode == 2
+    assert run_obsgen("frobnicate").returncode == 2
+
+
+def test_validate_reports_counts():
+    result = run_obsgen("validate", str(EXAMPLES))
+    assert result.returncode == 0 and "all valid" in result.stdout
+
+
+def test_missing_spec_dir_is_an_error_not_a_traceback(tmp_path):
+    result = run_obsgen("validate", str(tmp_path / "nope"))
+    assert result.returncode == 1
+    assert "spec directory not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_fails_with_a_diff_on_drift(tmp_path):
+    assert run_obsgen("generate", str(EXAMPLES), "--out", str(tmp_path)).returncode == 0
+    assert run_obsgen("check", str(EXAMPLES), "--out", str(tmp_path)).returncode == 0
+    rules = tmp_path / "alerts/rules/checkout.rules.yaml"
+    rules.write_text(rules.read_text().replace("vector(0.999)", "vector(0.99)"))
+    result = run_obsgen("check", str(EXAMPLES), "--out", str(tmp_path))
+    assert result.returncode == 1
+    assert "-    expr: vector(0.99)\n+    expr: vector(0.999)" in result.stdout
+    assert "out of date" in result.stderr
+
+
+def test_test_without_promtool_says_how_to_install_it(tmp_path):
+    assert run_obsgen("generate", str(EXAMPLES), "--out", str(tmp_path)).returncode == 0
+    result = run_obsgen("test", "--out", str(tmp_path), env={"PATH": str(tmp_path / "empty")})
+    assert result.returncode == 1
+    assert "promtool not found" in result.stderr and "apt-get install" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_test_on_an_empty_tree_is_an_error(tmp_path):
+    result = run_obsgen("test", "--out", str(tmp_path))
+    assert result.returncode == 1 and "obsgen generate" in result.stderr
+
+
+def test_schema_is_json(tmp_path):
+    import json
+
+    result = run_obsgen("schema")
+    schema = json.loads(result.stdout)
+    assert set(schema["$defs"]) >= {"Service", "Team", "Platform"}

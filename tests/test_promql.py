@@ -1,0 +1,40 @@
+import promql_parser
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from obsgen import promql
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40))
+def test_any_label_value_survives_escaping(value):
+    """Whatever a spec says, the matcher PromQL reads back is exactly that value."""
+    tree = promql_parser.parse(promql.selector("up", {"job": value}))
+    (matcher,) = [m for m in tree.matchers.matchers if m.name == "job"]
+    assert matcher.value == value
+
+
+def test_selector_orders_and_quotes():
+    assert promql.selector("x", [("a", "=~", "5.."), ("b", "!=", 'q"t')]) == 'x{a=~"5..",b!="q\\"t"}'
+
+
+@pytest.mark.parametrize("bad", [("bad-name", "=", "v"), ("ok", "==", "v")])
+def test_selector_refuses_bad_matchers(bad):
+    with pytest.raises(ValueError):
+        promql.selector("x", [bad])
+
+
+def test_window_placeholders():
+    assert promql.with_window("rate(x[{{window}}]) + rate(y[{{ .window }}])", "5m") == "rate(x[5m]) + rate(y[5m])"
+    assert promql.has_window("rate(x[{{.window}}])")
+    assert not promql.has_window("rate(x[5m])")
+
+
+def test_check_names_the_expression():
+    with pytest.raises(ValueError, match=r"does not parse as PromQL .*sum\(rate"):
+        promql.check("sum(rate(x[5m])")
+
+
+def test_number_has_no_float_noise():
+    assert promql.number(1 - 0.999) == "0.001"
+    assert promql.number(0.9333333333333333) == "0.9333333333"
