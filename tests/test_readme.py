@@ -1,0 +1,35 @@
+"""The README's alert math table is the burn-rate module's, and its first commands are the real ones."""
+
+import re
+
+import pytest
+
+from obsgen import burnrate, durations
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+ROW = re.compile(r"^\| (\d+)d \| (page|ticket) \| (\w+) \| (\w+) \| ([\d.]+) \| ([\d.]+)% \| ([\d.]+)% \| ([^|]+) \|$",
+                 re.M)
+
+
+def test_readme_opens_with_the_two_commands():
+    head = README[:600]
+    assert "make generate" in head and "make test" in head
+    assert "make test" in (ROOT / ".ci/run").read_text()
+
+
+@pytest.mark.parametrize("row", ROW.findall(README), ids=lambda r: "-".join(r[:4]))
+def test_alert_table_matches_the_burn_rate_module(row):
+    days, severity, long, short, factor, consumed, threshold, detect = row
+    period = int(days) * burnrate.DAY
+    window = next(w for w in burnrate.catalog_for(period)
+                  if w.severity == severity and durations.format_seconds(w.long) == long)
+    assert durations.format_seconds(window.short) == short
+    assert window.factor == pytest.approx(float(factor), rel=1e-3)
+    assert burnrate.consumed_fraction(window, period) * 100 == pytest.approx(float(consumed), rel=1e-3)
+    assert burnrate.threshold(window, 0.001) * 100 == pytest.approx(float(threshold), rel=1e-3)
+    assert durations.human(burnrate.detection_seconds(window, 0.001, 1.0)) == detect.strip()
+
+
+def test_the_table_has_every_builtin_catalog():
+    assert len(ROW.findall(README)) == 12
