@@ -78,7 +78,7 @@ def _add(specs: Specs, doc: Document) -> list[SpecError]:
     elif kind == "Team":
         specs.teams.append(loaded)
     elif specs.platform is not None:
-        return [SpecError(doc.location(()), "there can be only one Platform document; another is at "
+        return [SpecError(doc.location(("kind",), "kind"), "there can be only one Platform document; another is at "
                           f"{specs.platform.doc.file}:{specs.platform.doc.line}")]
     else:
         specs.platform = loaded

@@ -161,7 +161,9 @@ class SLO(Model):
     @field_validator("objective")
     @classmethod
     def _objective(cls, value: float) -> float:
-        if not math.isfinite(value) or value <= 0:
+        if not math.isfinite(value):
+            raise ValueError(f"must be a number between 0 and 100, got {value:g}")
+        if value <= 0:
             raise ValueError(f"must be above 0, got {value:g}")
         if value >= 100:
             raise ValueError(f"must be below 100, got {value:g}")

@@ -38,7 +38,7 @@ class Document:
 
 def show(path: Path_) -> str:
     """slos[1].objective for ("spec", "slos", 1, "objective"): `spec.` is implied."""
-    parts = list(path[1:] if path and path[0] == "spec" else path)
+    parts = list(path[1:] if len(path) > 1 and path[0] == "spec" else path)
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -50,17 +50,40 @@ class _Builder:
         self.doc = doc
         self.errors = errors
         self.scalars = yaml.constructor.SafeConstructor()
+        self.open: set[int] = set()  # nodes being built: an alias back to one is a cycle
+
+    def fail(self, node, message: str, path: Path_ = ()) -> None:
+        where = Location(self.doc.file, node.start_mark.line + 1, show(path))
+        self.errors.append(SpecError(where, message))
 
     def build(self, node, path: Path_) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            items = []
-            for i, item in enumerate(node.value):
-                self.doc.lines[(*path, i)] = item.start_mark.line + 1
-                items.append(self.build(item, (*path, i)))
-            return items
-        return self.scalars.construct_object(node, deep=True)
+        if id(node) in self.open:
+            self.fail(node, "invalid YAML: an alias refers to a node that contains it", path)
+            return None
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+            if isinstance(node, yaml.SequenceNode):
+                return self._sequence(node, path)
+            return self._scalar(node, path)
+        finally:
+            self.open.discard(id(node))
+
+    def _scalar(self, node, path: Path_) -> Any:
+        try:
+            return self.scalars.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            self.fail(node, f"invalid YAML value {node.tag}: {problem}", path)
+            return None
+
+    def _sequence(self, node, path: Path_) -> list:
+        items = []
+        for i, item in enumerate(node.value):
+            self.doc.lines[(*path, i)] = item.start_mark.line + 1
+            items.append(self.build(item, (*path, i)))
+        return items
 
     def _mapping(self, node, path: Path_) -> dict:
         result: dict = {}
@@ -68,14 +91,16 @@ class _Builder:
             if key_node.tag == _MERGE_TAG:
                 merged = self.build(value_node, path)
                 for part in merged if isinstance(merged, list) else [merged]:
-                    for k, v in (part or {}).items():
+                    for k, v in (part if isinstance(part, dict) else {}).items():
                         result.setdefault(k, v)
                 continue
-            key = self.scalars.construct_object(key_node, deep=True)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, "invalid YAML: a mapping key must be a plain value", path)
+                continue
+            key = self._scalar(key_node, path)
             line = key_node.start_mark.line + 1
             if key in result:
-                where = Location(self.doc.file, line, show((*path, key)))
-                self.errors.append(SpecError(where, "duplicate key"))
+                self.errors.append(SpecError(Location(self.doc.file, line, show((*path, key))), "duplicate key"))
             self.doc.lines[(*path, key)] = line
             result[key] = self.build(value_node, (*path, key))
         return result
@@ -90,6 +115,12 @@ def load_text(text: str, shown: str) -> tuple[list[Document], list[SpecError]]:
         line = mark.line + 1 if mark else 0
         problem = exc.problem or exc.context or "invalid YAML"
         return [], [SpecError(Location(shown, line), f"invalid YAML: {problem}")]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
+        return [], [SpecError(Location(shown, line), f"invalid YAML: {exc.reason} (U+{char:04X})")]
+    except yaml.YAMLError as exc:
+        return [], [SpecError(Location(shown), f"invalid YAML: {exc}")]
     docs = []
     for node in nodes:
         if node is None:
