@@ -58,7 +58,7 @@ def _check_unique_services(specs: Specs) -> list[SpecError]:
     for svc in specs.services:
         name = svc.model.metadata.name
         if name in seen:
-            first = seen[name].doc
+            first = seen[name].at("metadata", "name")
             errors.append(SpecError(svc.at("metadata", "name"),
                                     f"duplicate service {name!r}; first defined at {first.file}:{first.line}"))
         seen.setdefault(name, svc)
@@ -66,7 +66,7 @@ def _check_unique_services(specs: Specs) -> list[SpecError]:
     for team in specs.teams:
         name = team.model.metadata.name
         if name in seen_teams:
-            first = seen_teams[name].doc
+            first = seen_teams[name].at("metadata", "name")
             errors.append(SpecError(team.at("metadata", "name"),
                                     f"duplicate team {name!r}; first defined at {first.file}:{first.line}"))
         seen_teams.setdefault(name, team)

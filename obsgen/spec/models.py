@@ -62,7 +62,7 @@ FilePath = Annotated[str, Field(pattern=r"^/[^\s]*$", description="absolute path
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # --- SLIs -----------------------------------------------------------------------------------
@@ -157,6 +157,13 @@ class SLO(Model):
     runbook: Url | None = None
     sli: SLI
     alerting: Alerting = Alerting()
+
+    @field_validator("objective", mode="before")
+    @classmethod
+    def _objective_is_a_number(cls, value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"must be a number such as 99.9, got {value!r}")
+        return value
 
     @field_validator("objective")
     @classmethod

@@ -51,10 +51,12 @@ class _Builder:
         self.errors = errors
         self.scalars = yaml.constructor.SafeConstructor()
         self.open: set[int] = set()  # nodes being built: an alias back to one is a cycle
+        self.failed = False  # a value could not be built: the document is reported, not validated
 
     def fail(self, node, message: str, path: Path_ = ()) -> None:
         where = Location(self.doc.file, node.start_mark.line + 1, show(path))
         self.errors.append(SpecError(where, message))
+        self.failed = True
 
     def build(self, node, path: Path_) -> Any:
         if id(node) in self.open:
@@ -73,7 +75,7 @@ class _Builder:
     def _scalar(self, node, path: Path_) -> Any:
         try:
             return self.scalars.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError) as exc:
+        except Exception as exc:  # PyYAML's constructors also raise KeyError, AttributeError...
             problem = getattr(exc, "problem", None) or str(exc)
             self.fail(node, f"invalid YAML value {node.tag}: {problem}", path)
             return None
@@ -87,6 +89,7 @@ class _Builder:
 
     def _mapping(self, node, path: Path_) -> dict:
         result: dict = {}
+        written: set = set()  # keys written in this mapping; merged (<<) keys may be overridden
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
                 merged = self.build(value_node, path)
@@ -99,8 +102,9 @@ class _Builder:
                 continue
             key = self._scalar(key_node, path)
             line = key_node.start_mark.line + 1
-            if key in result:
+            if key in written:
                 self.errors.append(SpecError(Location(self.doc.file, line, show((*path, key))), "duplicate key"))
+            written.add(key)
             self.doc.lines[(*path, key)] = line
             result[key] = self.build(value_node, (*path, key))
         return result
@@ -116,7 +120,8 @@ def load_text(text: str, shown: str) -> tuple[list[Document], list[SpecError]]:
         problem = exc.problem or exc.context or "invalid YAML"
         return [], [SpecError(Location(shown, line), f"invalid YAML: {problem}")]
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
-        line = text.count("\n", 0, exc.position) + 1
+        bad = yaml.reader.Reader.NON_PRINTABLE.search(text)  # libyaml's position counts bytes, not characters
+        line = text.count("\n", 0, bad.start()) + 1 if bad else 0
         char = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
         return [], [SpecError(Location(shown, line), f"invalid YAML: {exc.reason} (U+{char:04X})")]
     except yaml.YAMLError as exc:
@@ -126,8 +131,10 @@ def load_text(text: str, shown: str) -> tuple[list[Document], list[SpecError]]:
         if node is None:
             continue
         doc = Document(shown, node.start_mark.line + 1, None)
-        doc.data = _Builder(doc, errors).build(node, ())
-        docs.append(doc)
+        builder = _Builder(doc, errors)
+        doc.data = builder.build(node, ())
+        if doc.data is not None and not builder.failed:  # None: an empty document, e.g. after a last `---`
+            docs.append(doc)
     return docs, errors
 
 
