@@ -37,7 +37,7 @@ def custom_catalogs(specs: Specs) -> dict[int, tuple[burnrate.WindowSpec, ...]]:
 
 def check(specs: Specs) -> list[SpecError]:
     errors = _check_catalogs(specs)
-    errors += _check_unique_services(specs)
+    errors += _check_unique(specs.services, "service") + _check_unique(specs.teams, "team")
     teams = {t.model.metadata.name for t in specs.teams}
     envs = DEFAULT_ENVIRONMENTS
     if specs.platform is not None:
@@ -53,23 +53,15 @@ def _hint(name: str, choices) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _check_unique_services(specs: Specs) -> list[SpecError]:
+def _check_unique(docs: list[Loaded], kind: str) -> list[SpecError]:
     errors, seen = [], {}
-    for svc in specs.services:
-        name = svc.model.metadata.name
+    for loaded in docs:
+        name = loaded.model.metadata.name
         if name in seen:
             first = seen[name].at("metadata", "name")
-            errors.append(SpecError(svc.at("metadata", "name"),
-                                    f"duplicate service {name!r}; first defined at {first.file}:{first.line}"))
-        seen.setdefault(name, svc)
-    seen_teams = {}
-    for team in specs.teams:
-        name = team.model.metadata.name
-        if name in seen_teams:
-            first = seen_teams[name].at("metadata", "name")
-            errors.append(SpecError(team.at("metadata", "name"),
-                                    f"duplicate team {name!r}; first defined at {first.file}:{first.line}"))
-        seen_teams.setdefault(name, team)
+            errors.append(SpecError(loaded.at("metadata", "name"),
+                                    f"duplicate {kind} {name!r}; first defined at {first.file}:{first.line}"))
+        seen.setdefault(name, loaded)
     return errors
 
 
