@@ -13,7 +13,7 @@ Each phase is reported as the best of --repeat runs. --profile then splits rende
 (and into YAML dumping, PromQL parsing and the rest, timed without a profiler), and runs the whole
 flow once under cProfile, printing the functions with the most cumulative and the most own time.
 
-    python bench/bench_generate.py [--services 1000] [--repeat 3] [--profile]
+    python bench/bench_generate.py [--services 1000] [--repeat 2] [--profile]
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def profile(spec_dir: Path, work: Path, top: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--services", type=int, default=1000, help="services to synthesize (default 1000)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs; each phase reports its best (default 3)")
+    parser.add_argument("--repeat", type=int, default=2, help="runs; each phase reports its best (default 2)")
     parser.add_argument("--profile", action="store_true", help="also split render and run once under cProfile")
     parser.add_argument("--top", type=int, default=25, help="functions shown by --profile (default 25)")
     args = parser.parse_args(argv)
