@@ -41,9 +41,18 @@ def _record(slo: SLOPlan, record: str, expr: str, **extra: str) -> dict:
     return {"record": record, "expr": promql.check(expr), "labels": {**dict(slo.labels), **extra}}
 
 
+# Any positive floor below the smallest real event rate (one event in 5m is 0.0033/s) turns 0/0
+# into 0 without changing a single real ratio.
+ZERO_TRAFFIC_FLOOR = "1e-12"
+
+
 def _ratio(errors: str, total: str) -> str:
-    """errors / total, 0 where there was no traffic: never NaN or +Inf."""
-    return f"({errors}) / ({total} > 0) or ({total} * 0)"
+    """errors / total, 0 where there was no traffic: never NaN or +Inf.
+
+    The total is read once: `x / (t > 0) or t * 0` would scan a 30d range twice, and the period
+    rule's cost is proportional to the samples it reads.
+    """
+    return f"{errors} / clamp_min({total}, {ZERO_TRAFFIC_FLOOR})"
 
 
 def sli_rules(slo: SLOPlan) -> list[dict]:
@@ -54,10 +63,10 @@ def sli_rules(slo: SLOPlan) -> list[dict]:
             _record(slo, names.SLI_ERROR_RATE, f"clamp_max(({error}) >= 0, 1)"),
             _record(slo, names.SLI_TOTAL_RATE, f"{err} * 0 + 1"),
         ]
-    else:
+    else:  # errors are 0, not absent, while there is traffic but no error series exists yet
         rules = [
-            _record(slo, names.SLI_ERROR_RATE, error),
             _record(slo, names.SLI_TOTAL_RATE, promql.with_window(slo.sli.total, BASE)),
+            _record(slo, names.SLI_ERROR_RATE, f"({error}) or on () ({tot} * 0)"),
         ]
     for window in slo.windows:
         w = durations.format_seconds(window)

@@ -58,6 +58,7 @@ def scenarios(slo: SLOPlan) -> list[dict]:
         tests.append(slow_burn(slo, tickets, pages))
     tests.append(zero_traffic(slo))
     if slo.sli.total is not None:
+        tests.append(no_error_series(slo))
         tests.append(traffic_weighted(slo))
     return [t for t in tests if t]
 
@@ -215,6 +216,20 @@ def zero_traffic(slo: SLOPlan) -> dict:
         checks.append(expect(f"count({promql.selector(names.PERIOD_BUDGET_REMAINING, sel)} == 1)", end, 1))
     return _group(f"{slo.id}: zero traffic fires nothing and records no NaN",
                   inputs(slo, [(0, 0, end + 1)]), checks)
+
+
+def no_error_series(slo: SLOPlan) -> dict | None:
+    """Traffic, but the series that would count errors does not exist yet (no error ever
+    happened): every ratio is 0, not absent."""
+    series = [s for s in inputs(slo, [(0, TRAFFIC, SETTLE_MINUTES + 1)])
+              if any(f.series == s["series"] and f.good for f in slo.sli.fixture)]
+    if len(series) == len(slo.sli.fixture):
+        return None  # every series also counts successes: nothing to leave out
+    end = SETTLE_MINUTES
+    sel = slo.selector()
+    windows = [names.sli_error_ratio(durations.format_seconds(w)) for w in slo.windows]
+    checks = [expect(f"count({promql.selector(name, sel)} == 0)", end, 1) for name in windows]
+    return _group(f"{slo.id}: traffic without any error series records ratios of 0", series, checks)
 
 
 def traffic_weighted(slo: SLOPlan) -> dict:

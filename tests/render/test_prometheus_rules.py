@@ -74,7 +74,9 @@ def test_ratios_are_guarded_against_zero_traffic(example_files):
     rules = [r for g in rules_of(example_files, "checkout")["groups"] for r in g["rules"]]
     for rule in rules:
         if rule.get("record", "").startswith("slo:sli_error:ratio_rate"):
-            assert "> 0) or (" in rule["expr"]
+            assert "/ clamp_min(" in rule["expr"] and ", 1e-12)" in rule["expr"]
+    error_rate = next(r for r in rules if r.get("record") == "slo:sli_error:rate5m")
+    assert error_rate["expr"].endswith(' or on () (slo:sli_total:rate5m{sloth_id="checkout-availability"} * 0)')
 
 
 def test_alerts_carry_labels_and_annotations(example_files):

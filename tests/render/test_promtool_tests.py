@@ -51,11 +51,12 @@ MUTATIONS = [
     ("page factor too high: slow detection", "/ 0.001) > 14.4", "/ 0.001) > 40"),
     ("page factor too low: pages below threshold", "/ 0.001) > 14.4", "/ 0.001) > 13"),
     ("slow page factor too low", "/ 0.001) > 6\n", "/ 0.001) > 5.7\n"),
-    ("no zero-traffic guard",
-     ' or (slo:sli_total:rate5m{sloth_id="checkout-availability"} * 0)', ""),
+    ("no zero-traffic guard", ', 1e-12)', ', 0)'),
+    ("errors absent, not 0, before the first error",
+     ' or on () (slo:sli_total:rate5m{sloth_id="checkout-availability"} * 0)', ""),
     ("Sloth's unweighted mean over the period",
-     '(sum_over_time(slo:sli_error:rate5m{sloth_id="checkout-availability"}[30d])) / '
-     '(sum_over_time(slo:sli_total:rate5m{sloth_id="checkout-availability"}[30d]) > 0)',
+     'sum_over_time(slo:sli_error:rate5m{sloth_id="checkout-availability"}[30d]) / '
+     'clamp_min(sum_over_time(slo:sli_total:rate5m{sloth_id="checkout-availability"}[30d]), 1e-12)',
      'avg_over_time(slo:sli_error:ratio_rate5m{sloth_id="checkout-availability"}[30d])'),
     ("pending time longer than promised", "for: 2m", "for: 15m"),
     ("ticket raised as a page", "sloth_severity: ticket", "sloth_severity: page"),

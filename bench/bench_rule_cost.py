@@ -1,0 +1,395 @@
+"""What obsgen's period rule groups cost a real Prometheus, as the history they cover grows.
+
+For each history length (and SLO count) this:
+
+1. generates rules with obsgen for N synthetic SLOs (all with the same period, 30d by default) and
+   keeps only the period groups (`obsgen-slo-<id>-period`), with their interval shortened to
+   --interval so that a few evaluations fit in a short run;
+2. adds two comparison groups per SLO, each one rule recording under a bench: name:
+   - sloth:  Sloth's period ratio, `sum_over_time(ratio_rate5m[30d]) / count_over_time(...)`;
+   - rollup: obsgen's traffic-weighted period ratio read from hourly roll-ups (one sample an hour
+     holding the sum of that hour's 5m-rate samples) instead of the per-evaluation 5m series;
+3. writes synthetic history for every series those rules read, with the labels obsgen puts on them
+   (sloth_id, sloth_service, sloth_slo and the service's metadata labels), as OpenMetrics gauges at
+   --step, ending before now, and backfills it with `promtool tsdb create-blocks-from openmetrics`;
+4. starts `prometheus` on 127.0.0.1:<free port> on that data, loading only those rules, waits for
+   the first compaction tick, then reads /api/v1/rules until every group has --evaluations
+   evaluations and takes the median evaluationTime per group and per rule;
+5. runs each variant's period expression for a few SLOs as an instant query with stats=all to count
+   the samples one evaluation reads.
+
+Every subprocess has a timeout and Prometheus is stopped in a finally block.
+
+    python bench/bench_rule_cost.py [--history 1d,7d,30d] [--slos 20] [--step 1m] [--interval 15s]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import requests
+import yaml
+
+from obsgen import durations, names, pipeline, promql
+from obsgen.plan.compile import compile_plan
+from obsgen.plan.model import SLOPlan
+from obsgen.render import prometheus_rules
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_generate import SLOS_PER_SERVICE, synthesize
+
+VARIANTS = ("obsgen", "sloth", "rollup")
+ROLLUP = 3600  # seconds per roll-up sample
+ROLLUP_ERR = "bench:sli_error:rate5m_sum1h"
+ROLLUP_TOT = "bench:sli_total:rate5m_sum1h"
+SLOTH_RECORD = "bench:sloth_sli_error:ratio_rate{window}"
+ROLLUP_RECORD = "bench:rollup_sli_error:ratio_rate{window}"
+RATIO5M = names.sli_error_ratio("5m")
+STATS_SLOS = 3  # SLOs whose period expressions are queried with stats=all
+
+
+@dataclass
+class Scenario:
+    history: int  # seconds
+    slos: int
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    variant: str
+    group_ms: float  # median over evaluations and groups
+    group_p90_ms: float
+    rule_ms: float  # the period ratio rule alone
+    samples: int  # samples one evaluation of the period ratio expression reads (stats=all)
+    query_ms: float  # that expression as an instant query, median
+    evaluations: int
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def make_slos(work: Path, count: int, period: str) -> list[SLOPlan]:
+    """obsgen's plan for `count` synthetic SLOs (bench_generate's mix), every one with `period`."""
+    spec_dir = work / "slos"
+    synthesize(spec_dir, math.ceil(count / SLOS_PER_SERVICE))
+    for path in spec_dir.glob("svc-*.yaml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for slo in doc["spec"]["slos"]:
+            slo["period"] = period
+        path.write_text(yaml.safe_dump(doc, sort_keys=False, width=1 << 16), encoding="utf-8")
+    plan = compile_plan(pipeline.load(spec_dir))
+    return [slo for service in plan.services for slo in service.slos][:count]
+
+
+def _ratio(errors: str, total: str) -> str:
+    return f"({errors}) / ({total} > 0) or ({total} * 0)"
+
+
+def period_exprs(slo: SLOPlan) -> dict[str, str]:
+    """The expression of each variant's period ratio rule for one SLO."""
+    w = durations.format_seconds(slo.period)
+    sel = slo.selector()
+    sloth_sel = dict(list(slo.labels)[:3])  # Sloth selects by sloth_id, sloth_service, sloth_slo
+    ratio5m = promql.selector(RATIO5M, sloth_sel)
+    return {
+        "obsgen": prometheus_rules.period_rules(slo)[0]["expr"],
+        "sloth": f"sum_over_time({ratio5m}[{w}]) / ignoring ({names.SLOTH_WINDOW}) count_over_time({ratio5m}[{w}])",
+        "rollup": _ratio(f"sum_over_time({promql.selector(ROLLUP_ERR, sel)}[{w}])",
+                         f"sum_over_time({promql.selector(ROLLUP_TOT, sel)}[{w}])"),
+    }
+
+
+def rules_file(slos: list[SLOPlan], interval: str) -> tuple[dict, dict[str, str]]:
+    """The rules Prometheus loads, and the variant of every group name."""
+    groups, variant_of = [], {}
+    for slo in slos:
+        w = durations.format_seconds(slo.period)
+        period_group = next(g for g in prometheus_rules.groups_for(slo) if g["name"].endswith("-period"))
+        exprs = period_exprs(slo)
+        assert period_group["rules"][0]["expr"] == exprs["obsgen"]
+        labels = {**dict(slo.labels), names.SLOTH_WINDOW: w}
+        own = [
+            {**period_group, "interval": interval},
+            {"name": f"bench-sloth-{slo.id}-period", "interval": interval, "rules": [
+                {"record": SLOTH_RECORD.format(window=w), "expr": promql.check(exprs["sloth"]), "labels": labels}]},
+            {"name": f"bench-rollup-{slo.id}-period", "interval": interval, "rules": [
+                {"record": ROLLUP_RECORD.format(window=w), "expr": promql.check(exprs["rollup"]), "labels": labels}]},
+        ]
+        for variant, group in zip(VARIANTS, own, strict=True):
+            variant_of[group["name"]] = variant
+        groups += own
+    return {"groups": groups}, variant_of
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+def _labels(pairs) -> str:
+    return "{" + ",".join(f"{k}={promql.quote(v)}" for k, v in pairs) + "}"
+
+
+def write_history(path: Path, slos: list[SLOPlan], start: int, end: int, step: int) -> int:
+    """OpenMetrics gauges for every series the period rules read, samples in [start, end).
+
+    Traffic follows a daily sine; the error ratio an hourly one around 0.1%, different per SLO.
+    Raw SLIs record a total rate of 1 (as obsgen does: each 5m step weighs the same).
+    Returns the number of samples written.
+    """
+    stamps = list(range(start, end, step))
+    daily = [1 + 0.5 * math.sin(2 * math.pi * t / 86400) for t in stamps]
+    written = 0
+    series: dict[str, list[tuple[str, list[float], list[int]]]] = {
+        names.SLI_ERROR_RATE: [], names.SLI_TOTAL_RATE: [], RATIO5M: [], ROLLUP_ERR: [], ROLLUP_TOT: []}
+    for i, slo in enumerate(slos):
+        scale = 10 ** (1 + i % 3)
+        raw = slo.sli.total is None
+        total = [1.0] * len(stamps) if raw else [scale * d for d in daily]
+        ratio = [0.001 * (1 + 0.9 * math.sin(2 * math.pi * t / 3600 + i)) for t in stamps]
+        errors = [r * x for r, x in zip(ratio, total, strict=True)]
+        hours = sorted({t - t % ROLLUP + ROLLUP for t in stamps if t - t % ROLLUP + ROLLUP < end})
+        err_h = dict.fromkeys(hours, 0.0)
+        tot_h = dict.fromkeys(hours, 0.0)
+        for t, e, x in zip(stamps, errors, total, strict=True):
+            hour = t - t % ROLLUP + ROLLUP  # recorded at the end of the hour it sums
+            if hour in err_h:
+                err_h[hour] += e
+                tot_h[hour] += x
+        base = list(slo.labels)
+        series[names.SLI_ERROR_RATE].append((_labels(base), errors, stamps))
+        series[names.SLI_TOTAL_RATE].append((_labels(base), total, stamps))
+        series[RATIO5M].append((_labels([*base, (names.SLOTH_WINDOW, "5m")]), ratio, stamps))
+        series[ROLLUP_ERR].append((_labels(base), [err_h[h] for h in hours], hours))
+        series[ROLLUP_TOT].append((_labels(base), [tot_h[h] for h in hours], hours))
+    with path.open("w", encoding="utf-8") as out:
+        for name, members in series.items():
+            out.write(f"# TYPE {name} gauge\n")
+            for labels, values, times in members:
+                prefix = name + labels + " "
+                out.writelines(f"{prefix}{v:.9g} {t}\n" for v, t in zip(values, times, strict=True))
+                written += len(values)
+        out.write("# EOF\n")
+    return written
+
+
+def backfill(promtool: str, source: Path, data: Path, block: str, timeout: float) -> None:
+    cmd = [promtool, "tsdb", "create-blocks-from", "openmetrics", f"--max-block-duration={block}", "--quiet",
+           str(source), str(data)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+
+
+# --- prometheus -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def metric(base: str, name: str) -> float | None:
+    text = requests.get(f"{base}/metrics", timeout=10).text
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def wait_until(check, timeout: float, what: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"prometheus exited ({proc.returncode}) while waiting for {what}:\n"
+                             + log.read_text(errors="replace")[-3000:])
+        with contextlib.suppress(requests.RequestException):
+            if check():
+                return
+        time.sleep(1)
+    raise SystemExit(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def collect(base: str, variant_of: dict[str, str], wanted: int, not_before: datetime, timeout: float,
+            proc: subprocess.Popen, log: Path) -> dict[str, dict[str, list]]:
+    """group -> {"group": [seconds...], "rule": [seconds of its first rule...]}, evaluations after
+    not_before only, until every group has `wanted` of them (or the timeout)."""
+    seen: dict[str, dict[str, tuple[float, float]]] = {g: {} for g in variant_of}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"prometheus exited ({proc.returncode}):\n" + log.read_text(errors="replace")[-3000:])
+        groups = requests.get(f"{base}/api/v1/rules", timeout=30).json()["data"]["groups"]
+        for group in groups:
+            for rule in group["rules"]:
+                if rule["health"] == "err":
+                    raise SystemExit(f"rule {rule['name']} in {group['name']} fails: {rule.get('lastError')}")
+            last = group["lastEvaluation"]
+            if last.startswith("0001-"):
+                continue
+            when = datetime.fromisoformat(last)
+            if when > not_before and group["name"] in seen:
+                seen[group["name"]][last] = (group["evaluationTime"], group["rules"][0]["evaluationTime"])
+        if all(len(evals) >= wanted for evals in seen.values()):
+            break
+        time.sleep(2)
+    return {g: {"group": [e[0] for e in evals.values()], "rule": [e[1] for e in evals.values()]}
+            for g, evals in seen.items()}
+
+
+def query_stats(base: str, expr: str, runs: int = 5) -> tuple[int, float]:
+    """Samples read by one instant evaluation of expr, and its median evaluation time (ms)."""
+    samples, times = 0, []
+    for _ in range(runs):
+        body = requests.post(f"{base}/api/v1/query", data={"query": expr, "stats": "all"}, timeout=120).json()
+        if body.get("status") != "success":
+            raise SystemExit(f"query failed: {body}\n{expr}")
+        stats = body["data"]["stats"]
+        samples = int(stats["samples"]["totalQueryableSamples"])
+        times.append(stats["timings"]["evalTotalTime"] * 1000)
+    return samples, statistics.median(times)
+
+
+def run_scenario(args, scenario: Scenario, work: Path) -> list[Result]:
+    step = int(durations.seconds(args.step))
+    slos = make_slos(work, scenario.slos, args.period)
+    doc, variant_of = rules_file(slos, args.interval)
+    rules_path = work / "rules.yaml"
+    rules_path.write_text(yaml.safe_dump(doc, sort_keys=False, width=1 << 16), encoding="utf-8")
+    check = subprocess.run([args.promtool, "check", "rules", str(rules_path)], capture_output=True, text=True,
+                           timeout=120, check=False)
+    if check.returncode != 0:
+        raise SystemExit(f"promtool check rules failed:\n{check.stdout}{check.stderr}")
+
+    end = int(time.time()) // step * step - step  # strictly before now, and before the live head
+    start = end - scenario.history
+    source, data = work / "history.om", work / "data"
+    t0 = time.perf_counter()
+    written = write_history(source, slos, start, end, step)
+    t1 = time.perf_counter()
+    backfill(args.promtool, source, data, args.block, timeout=args.timeout)
+    t2 = time.perf_counter()
+    size = source.stat().st_size
+    source.unlink()
+    print(f"  history {durations.format_seconds(scenario.history)}, {scenario.slos} SLOs: {written:,} samples "
+          f"({size / 1e6:.0f} MB OpenMetrics) written in {t1 - t0:.1f}s, backfilled in {t2 - t1:.1f}s", flush=True)
+
+    config = work / "prometheus.yml"
+    config.write_text(yaml.safe_dump({"global": {"evaluation_interval": args.interval},
+                                      "rule_files": [str(rules_path)]}), encoding="utf-8")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = work / "prometheus.log"
+    retention = f"{max(3650, 2 * scenario.history // 86400)}d"
+    cmd = [args.prometheus, f"--config.file={config}", f"--storage.tsdb.path={data}",
+           f"--storage.tsdb.retention.time={retention}", f"--web.listen-address=127.0.0.1:{port}",
+           "--log.level=warn"]
+    with log.open("w") as log_handle:
+        proc = subprocess.Popen(cmd, stdout=log_handle, stderr=subprocess.STDOUT, cwd=work)
+    try:
+        wait_until(lambda: requests.get(f"{base}/-/ready", timeout=5).ok, 120, "/-/ready", proc, log)
+        # The first compaction tick comes about a minute after start; measure after it.
+        wait_until(lambda: (metric(base, "prometheus_tsdb_compactions_triggered_total") or 0) >= 1,
+                   150, "the first compaction", proc, log)
+        time.sleep(3)
+        settled = datetime.now().astimezone()
+        blocks = metric(base, "prometheus_tsdb_blocks_loaded")
+        timeout = args.evaluations * durations.seconds(args.interval) * 3 + 60
+        evals = collect(base, variant_of, args.evaluations, settled, timeout, proc, log)
+        missing = sorted(g for g, e in evals.items() if not e["group"])
+        if missing:
+            raise SystemExit(f"no evaluation measured for {len(missing)} groups, e.g. {missing[0]}")
+        results = []
+        for variant in VARIANTS:
+            groups = [g for g, v in variant_of.items() if v == variant]
+            per_group = [statistics.median(evals[g]["group"]) for g in groups if evals[g]["group"]]
+            per_rule = [statistics.median(evals[g]["rule"]) for g in groups if evals[g]["rule"]]
+            every = sorted(x for g in groups for x in evals[g]["group"])
+            stats = [query_stats(base, period_exprs(slo)[variant]) for slo in slos[:STATS_SLOS]]
+            results.append(Result(
+                scenario, variant,
+                group_ms=statistics.median(per_group) * 1000,
+                group_p90_ms=every[int(0.9 * (len(every) - 1))] * 1000,
+                rule_ms=statistics.median(per_rule) * 1000,
+                samples=int(statistics.median(s for s, _ in stats)),
+                query_ms=statistics.median(t for _, t in stats),
+                evaluations=min(len(evals[g]["group"]) for g in groups),
+            ))
+        print(f"  ({blocks:.0f} blocks loaded; at least {min(r.evaluations for r in results)} evaluations "
+              "per group measured)", flush=True)
+        return results
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
+def print_table(results: list[Result], interval: str, per_ruler: int) -> None:
+    print()
+    print(f"{'history':>8}{'SLOs':>6}  {'variant':<8}{'group ms':>10}{'p90 ms':>9}{'rule ms':>9}"
+          f"{'samples':>10}{'query ms':>10}{f'{per_ruler} SLOs @5m':>15}")
+    for r in results:
+        # one group per SLO, evaluated every 5 minutes: CPU seconds per second, as a share of a core
+        core = r.group_ms / 1000 * per_ruler / 300
+        print(f"{durations.format_seconds(r.scenario.history):>8}{r.scenario.slos:>6}  {r.variant:<8}"
+              f"{r.group_ms:>10.2f}{r.group_p90_ms:>9.2f}{r.rule_ms:>9.2f}{r.samples:>10,}{r.query_ms:>10.2f}"
+              f"{core:>14.1%}")
+    print(f"\ngroup ms: median evaluationTime of a variant's period group (median per group over the evaluations "
+          f"at {interval}, then median over the SLOs); rule ms: its period ratio rule alone; samples: read by one "
+          f"evaluation of that rule's expression (stats=all); last column: {per_ruler} such groups at a 5m "
+          "interval, as a share of one core.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--history", default="1d,7d,30d", help="history lengths to backfill (default 1d,7d,30d)")
+    parser.add_argument("--slos", default="20", help="SLO counts, comma-separated (default 20)")
+    parser.add_argument("--period", default="30d", help="SLO period (default 30d)")
+    parser.add_argument("--step", default="1m", help="sample interval of the history (default 1m)")
+    parser.add_argument("--interval", default="15s", help="rule group interval while measuring (default 15s)")
+    parser.add_argument("--evaluations", type=int, default=6, help="evaluations per group to measure (default 6)")
+    parser.add_argument("--block", default="54h", help="promtool --max-block-duration (default 54h)")
+    parser.add_argument("--per-ruler", type=int, default=1000, help="SLOs per ruler to extrapolate to (default 1000)")
+    parser.add_argument("--timeout", type=float, default=900, help="timeout of each promtool run, seconds")
+    parser.add_argument("--prometheus", default=shutil.which("prometheus") or "/usr/bin/prometheus")
+    parser.add_argument("--promtool", default=shutil.which("promtool") or "/usr/bin/promtool")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    args = parser.parse_args(argv)
+    histories = [int(durations.seconds(h)) for h in args.history.split(",")]
+    counts = [int(n) for n in args.slos.split(",")]
+    scenarios = [Scenario(h, n) for n in counts for h in histories]
+    version = subprocess.run([args.prometheus, "--version"], capture_output=True, text=True, timeout=30,
+                             check=False).stdout.splitlines()[:1]
+    print(f"{version[0] if version else args.prometheus}; period {args.period}, history step {args.step}, "
+          f"rule interval {args.interval} while measuring", flush=True)
+    results: list[Result] = []
+    for scenario in scenarios:
+        work = Path(tempfile.mkdtemp(prefix="obsgen-rulecost-"))
+        try:
+            results += run_scenario(args, scenario, work)
+        finally:
+            if args.keep:
+                print(f"  kept {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+    print_table(results, args.interval, args.per_ruler)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
