@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from obsgen import burnrate, durations, names
 from obsgen.plan import sli as sli_queries
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
-from obsgen.spec.checks import custom_catalogs, pages
 from obsgen.spec.load import Specs
 from obsgen.spec.models import SLO, PlatformSpec, Service
+from obsgen.spec.policy import custom_catalogs, pages
 
 
 def compile_plan(specs: Specs) -> Plan:
@@ -62,7 +64,7 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
     )
     severities = {"page": pages(service, index), "ticket": slo.alerting.ticket}
     alerts = tuple(_alert(base, service, slo, w) for w in catalog if severities[w.severity])
-    return SLOPlan(**{**base.__dict__, "alerts": alerts})
+    return replace(base, alerts=alerts)
 
 
 def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWindow) -> AlertPlan:

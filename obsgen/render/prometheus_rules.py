@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from obsgen import burnrate, durations, names, promql
 from obsgen.plan.model import AlertPlan, Plan, SLOPlan
+from obsgen.render import yamlout
 
 PERIOD_INTERVAL = "5m"
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
 
 def render(plan: Plan) -> dict[str, str]:
-    from obsgen.render import yamlout
-
     files = {}
     for service in plan.services:
         groups = [g for slo in service.slos for g in groups_for(slo)]

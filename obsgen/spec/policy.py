@@ -1,0 +1,31 @@
+"""Decisions the spec implies, shared by the checks and the compiler: who pages, which catalogs."""
+
+from __future__ import annotations
+
+from obsgen import burnrate, durations
+from obsgen.spec.load import Specs
+from obsgen.spec.models import Service
+
+DEFAULT_ENVIRONMENTS = ("dev", "staging", "production")
+PAGING_ENVIRONMENT = "production"
+
+
+def pages(service: Service, slo_index: int) -> bool:
+    """Tier 3 never pages; only production pages; page defaults to true for tiers 1 and 2."""
+    slo = service.spec.slos[slo_index]
+    wanted = slo.alerting.page if slo.alerting.page is not None else service.metadata.tier <= 2
+    return wanted and service.metadata.tier <= 2 and PAGING_ENVIRONMENT in service.spec.environments
+
+
+def custom_catalogs(specs: Specs) -> dict[int, tuple[burnrate.WindowSpec, ...]]:
+    if specs.platform is None:
+        return {}
+    result = {}
+    for cat in specs.platform.model.spec.alert_windows:
+        result[int(durations.seconds(cat.period)) // burnrate.DAY] = tuple(
+            burnrate.WindowSpec(sev, speed, int(durations.seconds(w.long)),
+                                int(durations.seconds(w.short)), w.budget_percent)
+            for sev, pair in (("page", cat.page), ("ticket", cat.ticket))
+            for speed, w in (("quick", pair.quick), ("slow", pair.slow))
+        )
+    return result
