@@ -86,7 +86,7 @@ def _add(specs: Specs, doc: Document) -> list[SpecError]:
 
 
 def _error(doc: Document, cls: type[BaseModel], err: dict) -> SpecError:
-    loc = tuple(err["loc"])
+    loc = tuple(part for part in err["loc"] if part != "[key]")  # a dict key's own error
     kind = err["type"]
     if kind == "extra_forbidden":
         name = str(loc[-1])

@@ -44,20 +44,19 @@ def _url(value: str) -> str:
     return value
 
 
-def _labels(value: dict[str, str]) -> dict[str, str]:
-    for key in value:
-        if not _LABEL_NAME.match(key) or key.startswith("__"):
-            raise ValueError(f"label name {key!r} is not a valid Prometheus label name")
-        if key in RESERVED_LABELS or key.startswith("sloth_"):
-            raise ValueError(f"label {key!r} is set by obsgen and cannot be overridden")
-    return value
+def _label_name(key: str) -> str:
+    if not _LABEL_NAME.match(key) or key.startswith("__"):
+        raise ValueError(f"label name {key!r} is not a valid Prometheus label name")
+    if key in RESERVED_LABELS or key.startswith("sloth_"):
+        raise ValueError(f"label {key!r} is set by obsgen and cannot be overridden")
+    return key
 
 
 Name = Annotated[str, AfterValidator(_name)]
 Duration = Annotated[str, AfterValidator(_duration)]
 Period = Annotated[str, AfterValidator(_duration), AfterValidator(_days)]
 Url = Annotated[str, AfterValidator(_url)]
-Labels = Annotated[dict[str, str], AfterValidator(_labels)]
+Labels = dict[Annotated[str, AfterValidator(_label_name)], str]  # key errors point at the key
 FilePath = Annotated[str, Field(pattern=r"^/[^\s]*$", description="absolute path of a secret file")]
 
 
