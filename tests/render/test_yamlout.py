@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from obsgen.render import yamlout
 
-text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=30)
+text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=30) | st.text(
+    alphabet=st.sampled_from(list(" \n\t:#-'\"{}[]|>!&*%@`?,.0123456789abcxyTtrueFalsNnul~eE+")), max_size=20)
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text
 data = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
                     max_leaves=20)
