@@ -116,12 +116,10 @@ def obsgen(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def case(id_: str, where: str | None, phrase: str = "", *, service: str | None = SERVICE,
-         team: str | None = TEAM, extra: dict[str, str] | None = None, alone: bool = False,
-         bug: str | None = None):
+         team: str | None = TEAM, extra: dict[str, str] | None = None, alone: bool = False):
     files = {"checkout.yaml": service, "teams.yaml": team, **(extra or {})}
     files = {name: text for name, text in files.items() if text is not None}
-    marks = [pytest.mark.xfail(strict=True, reason=f"obsgen bug: {bug}")] if bug else []
-    return pytest.param(Case(id_, files, where, phrase, alone), id=id_, marks=marks)
+    return pytest.param(Case(id_, files, where, phrase, alone), id=id_)
 
 
 INVALID = [
