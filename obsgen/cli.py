@@ -90,11 +90,12 @@ def check(spec_dir: Path, out: Path):
 @OUT
 def test(out: Path):
     """Check the generated output with the real tools: promtool check rules (all lints, fatal)
-    and promtool test rules (one process per service)."""
-    from obsgen.verify import promtool
+    and promtool test rules (one process per service), then every other verifier."""
+    from obsgen.verify import VERIFIERS
 
     failed = 0
-    for result in promtool.verify(out):
+    results = [r for verifier in VERIFIERS.values() for r in verifier(out)]
+    for result in results:
         status = "ok" if result.ok else "FAILED"
         click.echo(f"{status}: {' '.join(result.command[1:])}")
         if not result.ok:

@@ -1,1 +1,28 @@
-"""Checks of the output with the real tools (promtool, later amtool and collector validators)."""
+"""Verifiers: one module per real tool, each judging the generated tree as that tool would.
+
+A verifier is `verify(out: Path) -> list[Result]`; `obsgen test` runs every one in VERIFIERS and
+fails when any result is not ok. Adding an output with a real judge means adding its module here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from obsgen.verify.result import Result
+
+Verifier = Callable[[Path], list[Result]]
+
+
+def _promtool(out: Path) -> list[Result]:
+    from obsgen.verify import promtool
+
+    return promtool.verify(out)
+
+
+# name -> verifier; imported lazily so `obsgen generate` never pays for them.
+VERIFIERS: dict[str, Verifier] = {
+    "promtool": _promtool,
+}
+
+__all__ = ["VERIFIERS", "Result", "Verifier"]

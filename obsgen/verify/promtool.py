@@ -6,20 +6,13 @@ import os
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from obsgen.errors import ToolError
+from obsgen.verify.result import Result
 
 INSTALL_HINT = ("promtool not found: install it with "
                 "`apt-get install --no-install-recommends prometheus` (Debian/Ubuntu) or put it on PATH")
-
-
-@dataclass(frozen=True)
-class Result:
-    command: tuple[str, ...]
-    ok: bool
-    output: str
 
 
 def promtool() -> str:
