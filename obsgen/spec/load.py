@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from obsgen.errors import Location, SpecError, SpecErrors
 from obsgen.spec import models
-from obsgen.spec.yamlsrc import Document, load_file, show
+from obsgen.spec.yamlsrc import DEFAULT_LIMITS, Document, Limits, load_file, show
 
 # Where a spec holds a secret in the clear, say how to reference it instead.
 _SECRET_HINTS = {"routing_key": "routing_key_file", "api_url": "api_url_file",
@@ -46,14 +46,34 @@ def load_dir(spec_dir: Path | str) -> tuple[Specs, list[SpecError]]:
     spec_dir = Path(spec_dir)
     if not spec_dir.is_dir():
         raise SpecErrors([SpecError(Location(str(spec_dir)), "spec directory not found")])
+    files = spec_files(spec_dir)
+    loaded = {path: _load(spec_dir, path, DEFAULT_LIMITS) for path in files}
+    specs, errors = _collect(loaded)
+    limits = _platform_limits(specs)
+    if errors and limits != DEFAULT_LIMITS:  # files over the defaults, read again with the Platform's
+        loaded = {path: _load(spec_dir, path, limits) if problems else (docs, problems)
+                  for path, (docs, problems) in loaded.items()}
+        specs, errors = _collect(loaded)
+    return specs, errors
+
+
+def _load(spec_dir: Path, path: Path, limits: Limits) -> tuple[list[Document], list[SpecError]]:
+    return load_file(path, (spec_dir / path.relative_to(spec_dir)).as_posix(), limits)
+
+
+def _collect(loaded: dict) -> tuple[Specs, list[SpecError]]:
     specs, errors = Specs(), []
-    for path in spec_files(spec_dir):
-        shown = (spec_dir / path.relative_to(spec_dir)).as_posix()
-        docs, problems = load_file(path, shown)
+    for docs, problems in loaded.values():
         errors += problems
         for doc in docs:
             errors += _add(specs, doc)
     return specs, errors
+
+
+def _platform_limits(specs: Specs) -> Limits:
+    if specs.platform is None:
+        return DEFAULT_LIMITS
+    return Limits(**specs.platform.model.spec.limits.model_dump())
 
 
 def _add(specs: Specs, doc: Document) -> list[SpecError]:

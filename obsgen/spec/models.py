@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from obsgen import durations
 from obsgen.names import LABEL_NAME_PATTERN, NAME_PATTERN, RESERVED_LABELS, is_name
+from obsgen.spec.yamlsrc import DEFAULT_LIMITS
 
 API_VERSION = "obsgen/v1"
 SPAN_KINDS = ("server", "client", "producer", "consumer", "internal")
@@ -287,12 +288,23 @@ class Grafana(Model):
     datasources: Datasources = Datasources()
 
 
+class InputLimits(Model):
+    """Bounds on every spec file, raised here for an unusually large input (never lowered);
+    the Platform's own file is read with the defaults."""
+
+    file_bytes: int = Field(DEFAULT_LIMITS.file_bytes, ge=DEFAULT_LIMITS.file_bytes, le=1024**3)
+    documents: int = Field(DEFAULT_LIMITS.documents, ge=DEFAULT_LIMITS.documents, le=1_000_000)
+    nodes: int = Field(DEFAULT_LIMITS.nodes, ge=DEFAULT_LIMITS.nodes, le=100_000_000)
+    depth: int = Field(DEFAULT_LIMITS.depth, ge=DEFAULT_LIMITS.depth, le=500)
+
+
 class PlatformSpec(Model):
     environments: list[Name] = ["dev", "staging", "production"]
     collector: Collector = Collector()
     endpoints: Endpoints = Endpoints()
     grafana: Grafana = Grafana()
     alert_windows: list[AlertWindowCatalog] = []
+    limits: InputLimits = InputLimits()
 
 
 class PlatformMetadata(Model):
