@@ -162,10 +162,16 @@ class _Builder:
         if isinstance(top.value, list):
             top.value.append(value)
         elif top.key is _MERGE:
-            for part in value if isinstance(value, list) else [value]:
-                for k, v in (part if isinstance(part, dict) else {}).items():
-                    top.value.setdefault(k, v)
             top.key = _KEY
+            parts = value if isinstance(value, list) else [value]
+            if not all(isinstance(part, dict) for part in parts):
+                self.failed = True
+                self.errors.append(SpecError(Location(self.shown, self.doc.line_of(top.path), show(top.path)),
+                                             "invalid YAML: a merge key (<<) takes a mapping or a list of mappings"))
+                return
+            for part in parts:
+                for k, v in part.items():
+                    top.value.setdefault(k, v)
         elif top.key is _SKIP:
             top.key = _KEY
         else:
@@ -204,9 +210,10 @@ class _Builder:
             try:
                 value = self.scalars.construct_object(node, deep=True)
             except Exception as exc:  # PyYAML's constructors also raise KeyError, AttributeError...
-                problem = getattr(exc, "problem", None) or str(exc)
+                short = tag.replace("tag:yaml.org,2002:", "!!")
+                problem = getattr(exc, "problem", None) or f"{event.value!r} is not a valid {short} value"
                 shown = path if path is not None else self.stack[-1].path
-                self.fail(event, f"invalid YAML value {tag}: {problem}", shown)
+                self.fail(event, f"invalid YAML value {short}: {problem}", shown)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
         if path is None:

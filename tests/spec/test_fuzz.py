@@ -33,7 +33,7 @@ def mutated(draw):
         else:
             lines = text.splitlines(keepends=True)
             i = draw(st.integers(0, len(lines) - 1))
-            text = "".join(lines[: i + 1] + [lines[i]] + lines[i + 1:])
+            text = "".join([*lines[:i + 1], lines[i], *lines[i + 1:]])
     return name, text
 
 
