@@ -112,9 +112,8 @@ class Validation:
         names = [p.get("name") for p in policies if isinstance(p, dict)]
         for name in sorted({n for n in names if names.count(n) > 1}, key=str):
             self.error(f"{label}: policy name {name!r} is used twice")
-        for policy in policies:
-            subs = [policy, *((policy.get("and") or {}).get("and_sub_policy") or [])] if isinstance(policy, dict) else []
-            for sub in subs:
+        for policy in (p for p in policies if isinstance(p, dict)):
+            for sub in [policy, *((policy.get("and") or {}).get("and_sub_policy") or [])]:
                 if sub.get("type") not in otelcol_keys.POLICY_TYPES:
                     self.error(f"{label}: policy {sub.get('name')!r}: unknown type {sub.get('type')!r}")
                 elif sub["type"] not in ("always_sample", "and") and sub["type"] not in sub:

@@ -50,9 +50,8 @@ def _balanced(code: str) -> bool:
     for char in code:
         if char in "([":
             stack.append(char)
-        elif char in ")]":
-            if not stack or stack.pop() != pairs[char]:
-                return False
+        elif char in ")]" and (not stack or stack.pop() != pairs[char]):
+            return False
     return not stack
 
 
