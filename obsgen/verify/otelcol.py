@@ -17,7 +17,7 @@ from obsgen import collector
 from obsgen.verify import otelcol_keys, otelcol_ottl, otelcol_schema
 from obsgen.verify.result import Result
 
-TOOL = "obsgen-otelcol-validate"
+TOOL, STEP = "obsgen", "otelcol-validate"  # what ran: obsgen itself, applying the collector's rules
 KINDS = ("receivers", "processors", "exporters", "connectors", "extensions")
 SIGNALS = ("traces", "metrics", "logs", "profiles")
 # Connector type key -> (exporter-side signal, receiver-side signal) pairs it supports.
@@ -271,16 +271,16 @@ def verify_file(out: Path, rel: str) -> Result:
         spec = doc.get("spec") or {}
         target, config = _image_target(str(spec.get("image", ""))), spec.get("config")
         if target is None:
-            return Result((TOOL, rel), False, f"spec.image {spec.get('image')!r} is not a known collector image")
+            return Result((TOOL, STEP, rel), False, f"spec.image {spec.get('image')!r} is not a known collector image")
     else:
         target, config = _target(text), doc
         if target is None:
-            return Result((TOOL, rel), False, "no `# collector: <binary> <version>` header: cannot tell the target")
+            return Result((TOOL, STEP, rel), False, "no `# collector: <binary> <version>` header: unknown target")
     problems = validate(config, *target)
     if otelcol_schema.schema_dir() is None:
         problems.append("note: ../shared/schemas/otelcol not found; per-component schema checks skipped")
-        return Result((TOOL, rel), len(problems) == 1, "\n".join(problems))
-    return Result((TOOL, rel), not problems, "\n".join(problems))
+        return Result((TOOL, STEP, rel), len(problems) == 1, "\n".join(problems))
+    return Result((TOOL, STEP, rel), not problems, "\n".join(problems))
 
 
 def verify(out: Path) -> list[Result]:

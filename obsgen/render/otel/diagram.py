@@ -21,7 +21,7 @@ def _node(role: str, ident: str) -> str:
 
 
 def _pipelines(role: str, cfg: dict, lines: list[str]) -> None:
-    connectors = set(cfg.get("connectors", {}))
+    connectors = list(cfg.get("connectors", {}))  # config order: output must not depend on hashing
     lines.append(f"  subgraph {role}")
     for ident in [*cfg["receivers"], *cfg["exporters"], *connectors]:
         shape = ("{{", "}}") if ident in connectors else ("[", "]")
