@@ -60,7 +60,7 @@ KEYS: dict[str, object] = {
     "load_balancing": {"routing_key": "str", "routing_attributes": ["str"], "timeout": "duration",
                        "protocol": {"otlp": "any"}, "resolver": {
                            "static": {"hostnames": ["str"]},
-                           "dns": {"hostname": "str", "port": "any", "interval": "duration", "timeout": "duration",
+                           "dns": {"hostname": "str", "port": "str", "interval": "duration", "timeout": "duration",
                                    "quarantine": "any"},
                            "k8s": {"service": "str", "ports": ["int"], "timeout": "duration",
                                    "return_hostnames": "bool"},

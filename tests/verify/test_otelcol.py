@@ -168,7 +168,9 @@ def test_hand_written_key_list_closes_components_without_a_schema(agent):
     cfg = copy.deepcopy(agent)
     cfg["exporters"]["load_balancing"]["resolver"]["dns"]["hostnme"] = "x"
     cfg["processors"]["k8s_attributes"]["passthru"] = True
+    cfg["exporters"]["load_balancing"]["resolver"]["dns"]["port"] = 4317  # a string in the Go struct
     problems = validate(cfg, VERSION, DIST)
+    assert any("resolver.dns.port: must be string" in p for p in problems), problems
     assert any("exporter 'load_balancing' (in pipeline traces)" in p and "unknown key 'hostnme'" in p
                for p in problems), problems
     assert any("processor 'k8s_attributes'" in p and "unknown key 'passthru'" in p for p in problems), problems

@@ -73,7 +73,8 @@ def agent(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
             id_("load_balancing"): {
                 "routing_key": "traceID",
                 "protocol": {"otlp": {"tls": {"insecure": True}}},
-                "resolver": {"dns": {"hostname": headless, "port": OTLP_GRPC_PORT}},
+                # port is a string in the resolver's config (the collector decodes strictly typed)
+                "resolver": {"dns": {"hostname": headless, "port": str(OTLP_GRPC_PORT)}},
             },
             gateway: _grpc_client(f"http://{names.collector_service(names.COLLECTOR_GATEWAY)}:{OTLP_GRPC_PORT}"),
         },

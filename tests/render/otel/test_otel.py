@@ -261,3 +261,15 @@ def test_readme_diagrams_are_current(example_plan):
     readme = (ROOT / "README.md").read_text()
     assert diagram.readme_section(example_plan) in readme, (
         "README's collector pipelines are out of date: run `.venv/bin/python -m obsgen.render.otel.diagram`")
+
+
+def test_spec_additions_are_in_the_schema_and_default_to_nothing(tmp_path):
+    from obsgen.spec.models import KINDS
+
+    service = KINDS["Service"].model_json_schema()
+    assert "instrumentation" in service["$defs"]["Telemetry"]["properties"]
+    platform = KINDS["Platform"].model_json_schema()
+    assert "redact_attributes" in platform["$defs"]["Collector"]["properties"]
+    with pytest.raises(SpecErrors) as err:
+        pipeline.plan(spec_dir(tmp_path, services=SPANS.replace("language: python", "language: cobol")))
+    assert "instrumentation.language" in str(err.value)
