@@ -246,7 +246,11 @@ def validate(config, version: str, distribution: str) -> list[str]:
         return ["the config is not a mapping"]
     if distribution not in collector.DISTRIBUTIONS:
         return [f"unknown distribution {distribution!r} (known: {', '.join(collector.DISTRIBUTIONS)})"]
-    return Validation(config, collector.parse_version(version), distribution).run()
+    try:
+        parsed = collector.parse_version(version)
+    except ValueError as exc:
+        return [f"collector version: {exc}"]
+    return Validation(config, parsed, distribution).run()
 
 
 def _target(text: str) -> tuple[str, str] | None:
@@ -266,7 +270,7 @@ def _image_target(image: str) -> tuple[str, str] | None:
 
 def verify_file(out: Path, rel: str) -> Result:
     text = (out / rel).read_text()
-    doc = yaml.safe_load(text)
+    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if isinstance(doc, dict) and doc.get("kind") == "OpenTelemetryCollector":
         spec = doc.get("spec") or {}
         target, config = _image_target(str(spec.get("image", ""))), spec.get("config")
