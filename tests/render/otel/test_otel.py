@@ -8,9 +8,12 @@ import textwrap
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from obsgen import collector, durations, names, pipeline
 from obsgen.errors import SpecErrors
+from obsgen.render import yamlout
 from obsgen.render.otel import config, diagram, ottl
 from obsgen.verify import otelcol
 from tests.conftest import ROOT
@@ -273,3 +276,33 @@ def test_spec_additions_are_in_the_schema_and_default_to_nothing(tmp_path):
     with pytest.raises(SpecErrors) as err:
         pipeline.plan(spec_dir(tmp_path, services=SPANS.replace("language: python", "language: cobol")))
     assert "instrumentation.language" in str(err.value)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    thresholds=st.lists(st.integers(min_value=1, max_value=120_000), max_size=6),
+    services=st.lists(st.tuples(
+        st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True),
+        st.lists(st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=12), max_size=2),
+        st.floats(min_value=0, max_value=100, allow_nan=False),
+        st.booleans(),
+        st.none() | st.integers(min_value=1, max_value=600_000)), max_size=4, unique_by=lambda s: s[0]),
+)
+def test_any_plan_gives_configs_the_validator_accepts(example_plan, thresholds, services):
+    """Arbitrary thresholds, service names (any printable text as OTel service.name) and sampling
+    settings: the gateway still passes every start-up rule and every threshold is a bucket."""
+    from dataclasses import replace
+
+    from obsgen.plan.telemetry import DEFAULT_BUCKETS, ServiceSampling
+
+    base = example_plan.telemetry
+    seconds = tuple(sorted({t / 1000 for t in thresholds}))
+    plan = replace(base, span_thresholds=seconds, span_buckets=tuple(sorted(set(DEFAULT_BUCKETS) | set(seconds))))
+    sampling = tuple(ServiceSampling(name, tuple(sorted({name, *extra})), pct, errors, slow)
+                     for name, extra, pct, errors, slow in services)
+    env = replace(base.environments[-1], sampling=sampling, span_metrics=True)
+    gateway = yaml.safe_load(yamlout.dump(config.gateway(plan, env)))
+    assert otelcol.validate(gateway, plan.version, plan.distribution) == []
+    assert {t / 1000 for t in thresholds} <= _buckets(gateway)
+    names_ = [p["name"] for p in gateway["processors"]["tail_sampling"]["policies"]]
+    assert len(names_) == len(set(names_))
