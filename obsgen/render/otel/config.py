@@ -76,7 +76,9 @@ def agent(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
                 # port is a string in the resolver's config (the collector decodes strictly typed)
                 "resolver": {"dns": {"hostname": headless, "port": str(OTLP_GRPC_PORT)}},
             },
-            gateway: _grpc_client(f"http://{names.collector_service(names.COLLECTOR_GATEWAY)}:{OTLP_GRPC_PORT}"),
+            # metrics and logs: spread over every gateway replica (one ClusterIP connection would pin one)
+            gateway: {"endpoint": f"dns:///{headless}:{OTLP_GRPC_PORT}", "balancer_name": "round_robin",
+                      "tls": {"insecure": True}},
         },
         "extensions": {id_("health_check"): {"endpoint": f"0.0.0.0:{HEALTH_PORT}"}},
         "service": {

@@ -9,12 +9,18 @@ from obsgen.render.otel.config import OTLP_HTTP_PORT
 LABELS = {"app.kubernetes.io/managed-by": "obsgen", "app.kubernetes.io/part-of": "obsgen"}
 MODES = {names.COLLECTOR_AGENT: "daemonset", names.COLLECTOR_GATEWAY: "deployment"}
 GATEWAY_REPLICAS = 2
+# memory_limiter's limit_percentage is a share of the container's memory limit: always set one.
+RESOURCES = {
+    "daemonset": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+    "deployment": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "2Gi"}},
+}
 
 
 def collector(plan: TelemetryPlan, name: str, config: dict) -> dict:
     spec = {"mode": MODES[name], "image": plan.image}
     if MODES[name] == "deployment":
         spec["replicas"] = GATEWAY_REPLICAS
+    spec["resources"] = RESOURCES[MODES[name]]
     spec["config"] = config  # an object: v1beta1 rejects a string
     return {"apiVersion": "opentelemetry.io/v1beta1", "kind": "OpenTelemetryCollector",
             "metadata": {"name": name, "labels": dict(LABELS)}, "spec": spec}
