@@ -99,3 +99,33 @@ def rules_file(service: str) -> str:
 
 def tests_file(service: str) -> str:
     return f"alerts/tests/{service}.test.yaml"
+
+
+# The span metrics connector's configuration (obsgen pins both), from which its Prometheus names
+# follow; SPAN_CALLS and SPAN_DURATION above must equal span_metric_name(...) (tests/test_names.py).
+SPAN_METRICS_NAMESPACE = "traces.span.metrics"
+SPAN_METRICS_UNIT = "s"
+_UNIT_WORDS = {"s": "seconds", "ms": "milliseconds"}
+
+
+def span_metric_name(metric: str, counter: bool = False) -> str:
+    """The Prometheus name of a span metric (`calls`, `duration`) as remote write normalizes it:
+    namespace + name with dots as underscores, the unit word for the histogram, `_total` on counters."""
+    base = f"{SPAN_METRICS_NAMESPACE}.{metric}".replace(".", "_")
+    if counter:
+        return base + "_total"
+    return f"{base}_{_UNIT_WORDS[SPAN_METRICS_UNIT]}"
+
+
+# OpenTelemetry Collector objects (the operator names their Services <name>-collector[-headless]).
+COLLECTOR_AGENT = "obsgen-agent"
+COLLECTOR_GATEWAY = "obsgen-gateway"
+ENVIRONMENT_ATTRIBUTE = "deployment.environment.name"
+
+
+def collector_service(name: str, headless: bool = False) -> str:
+    return f"{name}-collector" + ("-headless" if headless else "")
+
+
+def otel_config_file(environment: str, role: str) -> str:
+    return f"otel/{environment}/{role}.yaml"

@@ -14,6 +14,7 @@ from obsgen.spec.yamlsrc import DEFAULT_LIMITS
 
 API_VERSION = "obsgen/v1"
 SPAN_KINDS = ("server", "client", "producer", "consumer", "internal")
+INSTRUMENTATION_LANGUAGES = ("java", "python", "nodejs", "go", "dotnet")
 _LABEL_NAME = re.compile(LABEL_NAME_PATTERN)
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _URL = re.compile(r"^https?://[^\s]+$")
@@ -184,9 +185,16 @@ class Sampling(Model):
     per_environment: dict[str, Annotated[float, Field(ge=0, le=100)]] = {}
 
 
+class Instrumentation(Model):
+    """Auto-instrumentation by the OpenTelemetry Operator (an Instrumentation object per language)."""
+
+    language: Literal[INSTRUMENTATION_LANGUAGES]  # type: ignore[valid-type]
+
+
 class Telemetry(Model):
     spanmetrics: bool = False
     sampling: Sampling | None = None
+    instrumentation: Instrumentation | None = None
 
 
 class ServiceMetadata(Model):
@@ -265,9 +273,27 @@ class AlertWindowCatalog(Model):
     ticket: AlertWindowPair
 
 
+def _collector_version(value: str) -> str:
+    from obsgen import collector
+
+    version = collector.parse_version(value)
+    if version < collector.MIN_VERSION:
+        raise ValueError(f"obsgen writes configs for collector {'.'.join(map(str, collector.MIN_VERSION))} "
+                         f"or later, got {value!r}")
+    return value
+
+
+def _attribute_key(value: str) -> str:
+    if not value or not value.isprintable() or value != value.strip():
+        raise ValueError(f"must be a printable attribute key without surrounding spaces, got {value!r}")
+    return value
+
+
 class Collector(Model):
-    version: str = "0.159.0"
+    version: Annotated[str, AfterValidator(_collector_version)] = "0.159.0"
     distribution: Literal["contrib", "core", "k8s"] = "contrib"
+    # span and log attributes the gateway deletes, on top of URL query strings and auth/cookie headers
+    redact_attributes: list[Annotated[str, AfterValidator(_attribute_key)]] = []
 
 
 class Endpoints(Model):
