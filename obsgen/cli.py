@@ -119,3 +119,68 @@ def schema():
     click.echo(json.dumps({"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "title": "obsgen/v1", "oneOf": [{"$ref": f"#/$defs/{k}"} for k in schemas],
                            "$defs": schemas}, indent=2, sort_keys=True))
+
+
+def _committed(out: Path, paths) -> dict[str, str]:
+    """The files of a committed output tree: what obsgen generates now plus what its manifest lists."""
+    found = {}
+    for rel in sorted(set(paths) | set(writer.read_manifest(out))):
+        path = out / rel
+        if path.is_file() and not path.is_symlink():
+            try:
+                found[rel] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+    return found
+
+
+AGAINST = click.option("--against", "against", default=".", show_default=True,
+                       type=click.Path(path_type=Path, file_okay=False),
+                       help="The committed output tree to compare with.")
+
+
+@main.command()
+@SPEC_DIR
+@AGAINST
+def diff(spec_dir: Path, against: Path):
+    """Summarise what SPEC_DIR's output changes against a committed tree, as Markdown for a pull
+    request: SLOs, objectives, alerts that now page or no longer page, thresholds, routes,
+    dashboards, collector pipelines. Exit 0 when nothing changes, 1 otherwise."""
+    from obsgen.preview import semdiff
+
+    files = pipeline.build(spec_dir)
+    summary = semdiff.summarize(_committed(against, files), files)
+    click.echo(summary.markdown(), nl=False)
+    sys.exit(1 if summary.changed else 0)
+
+
+@main.command()
+@SPEC_DIR
+@AGAINST
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--static", "static", type=click.Path(path_type=Path, file_okay=False),
+              help="Write the page (index.html, assets/) to this directory instead of serving it.")
+def preview(spec_dir: Path, against: Path, port: int, static: Path | None):
+    """A local page for SREs: every SLO's alerts, windows, budget and detection times, a burn-rate
+    simulator, dashboard layouts, collector pipelines and what this change does. Served on
+    127.0.0.1 only; nothing is fetched from outside."""
+    from obsgen.preview import page, semdiff, view
+    from obsgen.preview.serve import PreviewServer
+
+    plan = pipeline.plan(spec_dir)
+    files = pipeline.build(spec_dir)
+    summary = semdiff.summarize(_committed(against, files), files)
+    site = page.render(view.build(plan, files), summary.markdown() if summary.changed else "")
+    if static is not None:
+        for rel, text in site.items():
+            (static / rel).parent.mkdir(parents=True, exist_ok=True)
+            (static / rel).write_text(text, encoding="utf-8")
+        click.echo(f"preview written to {static / 'index.html'}")
+        return
+    with PreviewServer(site, port) as server:
+        click.echo(f"obsgen preview on {server.url} (Ctrl-C to stop)")
+        try:
+            server.thread.join()
+        except KeyboardInterrupt:
+            click.echo("stopped.")
