@@ -5,13 +5,27 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
+from click.testing import CliRunner
 
-from tests.conftest import EXAMPLES, run_obsgen
+from obsgen.cli import main
+from obsgen.render import RENDERERS
+from tests.conftest import EXAMPLES
 
 MANIFEST = ".obsgen-manifest"
+
+
+def run_obsgen(*args: str) -> subprocess.CompletedProcess:
+    """The CLI in this process (a subprocess per call would make these tests slow); an exception
+    that escapes the CLI (a traceback for the user) fails the test."""
+    result = CliRunner().invoke(main, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -142,3 +156,99 @@ def test_out_inside_the_spec_directory_runs_again_and_again(specs, where):
     assert "0 written" in result.stdout
     assert check(specs, out).returncode == 0
     assert run_obsgen("validate", str(specs)).returncode == 0  # no --out: it skips trees with a manifest
+
+
+# --- issue 8: hand-edit safety, check output for CI logs, summary and progress ---
+
+def test_check_is_quiet_in_sync(specs, out):
+    result = check(specs, out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"{out} is up to date with {specs} (")
+
+
+def test_check_after_a_hand_edit_shows_the_diff_then_the_lists(specs, out):
+    rules = out / "alerts/rules/checkout.rules.yaml"
+    rules.write_text(rules.read_text().replace("vector(0.999)", "vector(0.99)"))
+    result = check(specs, out)
+    assert result.returncode == 1
+    diff, _, lists = result.stdout.partition("stale (would change): 1\n")
+    assert "-    expr: vector(0.99)\n+    expr: vector(0.999)" in diff
+    assert lists == ("  alerts/rules/checkout.rules.yaml\n"
+                     "edited by hand (generate refuses to overwrite them without --force): 1\n"
+                     "  alerts/rules/checkout.rules.yaml\n")
+    assert "1 file(s) out of date" in result.stderr and "--force" in result.stderr
+
+
+def test_check_after_a_removed_spec_lists_the_extra_files(specs, out):
+    (specs / "search.yaml").unlink()
+    result = check(specs, out)
+    assert result.returncode == 1
+    assert "--- a/alerts/rules/search.rules.yaml\n+++ /dev/null\n" in result.stdout
+    assert ("extra (written by obsgen, no longer generated: would be removed): 2\n"
+            "  alerts/rules/search.rules.yaml\n  alerts/tests/search.test.yaml\n") in result.stdout
+    assert "stale (would change): 1\n  .obsgen-manifest\n" in result.stdout
+
+
+def test_check_after_a_new_spec_lists_the_missing_files(specs, out):
+    text = (specs / "search.yaml").read_text()
+    (specs / "search2.yaml").write_text(text.replace("name: search\n", "name: search-two\n", 1))
+    result = check(specs, out)
+    assert result.returncode == 1, result.stderr
+    assert "--- /dev/null\n+++ b/alerts/rules/search-two.rules.yaml\n" in result.stdout
+    assert ("missing (would be written): 2\n"
+            "  alerts/rules/search-two.rules.yaml\n  alerts/tests/search-two.test.yaml\n") in result.stdout
+
+
+def test_generate_refuses_a_hand_edit_and_force_restores_it(specs, out):
+    rules = out / "alerts/rules/checkout.rules.yaml"
+    original = rules.read_text()
+    rules.write_text(original + "# my change\n")
+    (specs / "search.yaml").write_text((specs / "search.yaml").read_text().replace("99", "98", 1))
+    before = tree(out)
+    refused(generate(specs, out), f"{rules}: edited by hand since obsgen wrote it; `generate --force` overwrites it",
+            "nothing was written")
+    assert tree(out) == before  # the search change is not written either
+    result = generate(specs, out, "--force")
+    assert result.returncode == 0, result.stderr
+    assert "written alerts/rules/checkout.rules.yaml (forced: it was edited by hand" in result.stdout
+    assert rules.read_text() == original
+    assert check(specs, out).returncode == 0
+
+
+def test_a_foreign_file_survives_and_an_owned_leftover_is_removed(specs, out):
+    (out / "alerts/rules/team-extra.rules.yaml").write_text("groups: []\n")
+    (out / "notes.md").write_text("mine\n")
+    (specs / "search.yaml").unlink()
+    result = generate(specs, out)
+    assert result.returncode == 0, result.stderr
+    assert "removed alerts/rules/search.rules.yaml\nremoved alerts/tests/search.test.yaml\n" in result.stdout
+    assert not (out / "alerts/rules/search.rules.yaml").exists()
+    assert (out / "alerts/rules/team-extra.rules.yaml").read_text() == "groups: []\n"
+    assert (out / "notes.md").read_text() == "mine\n"
+    assert check(specs, out).returncode == 0
+
+
+def test_the_summary_counts_what_was_generated(specs, tmp_path):
+    out = tmp_path / "fresh"
+    first = generate(specs, out)
+    assert first.returncode == 0
+    files = sorted(line.split("  ")[1] for line in (out / MANIFEST).read_text().splitlines() if line[0] != "#")
+    assert first.stdout.startswith("".join(f"written {rel}\n" for rel in files))
+    rules = [rule for path in (out / "alerts/rules").iterdir()
+             for group in yaml.safe_load(path.read_text())["groups"] for rule in group["rules"]]
+    records, alerts = sum("record" in r for r in rules), sum("alert" in r for r in rules)
+    summary = f"4 services, 8 SLOs: {records} recording rules, {alerts} alerts\n"
+    assert first.stdout.endswith(f"{len(files)} files under {out}: {len(files)} written, 0 unchanged, 0 removed.\n")
+    again = generate(specs, out)
+    assert again.stdout.startswith(summary + "  alerts/rules  4 files\n  alerts/tests  4 files\n")
+    assert again.stdout.endswith(f"{len(files)} files under {out}: 0 written, {len(files)} unchanged, 0 removed.\n")
+    assert again.stdout.count("\n") == 2 + len({"/".join(f.split("/")[:2 if f.startswith("alerts/") else 1])
+                                                for f in files})
+
+
+def test_progress_is_plain_lines_on_stderr_when_not_a_terminal(specs, out):
+    result = generate(specs, out)
+    stages = [line.split("] ", 1)[1] for line in result.stderr.splitlines()]
+    files = sum(not line.startswith("#") for line in (out / MANIFEST).read_text().splitlines())
+    assert stages == [f"loading {specs}", "compiling", *[f"rendering {name}" for name in RENDERERS],
+                      f"writing {files} files under {out}"]

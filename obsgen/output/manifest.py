@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import PurePosixPath
 
 MANIFEST = ".obsgen-manifest"
 HEADER = ("# Files written by obsgen and the sha256 of what it wrote. obsgen deletes only these, and\n"
@@ -39,11 +38,10 @@ def parse(text: str) -> dict[str, str | None]:
 
 def is_plain(rel: str) -> bool:
     """A normalized relative path: no leading /, no `..`, `.` or empty component, no backslash."""
-    parts = rel.split("/")
-    return bool(rel) and "\\" not in rel and all(p not in ("", ".", "..") for p in parts) \
-        and PurePosixPath(rel).as_posix() == rel
+    return "\\" not in rel and all(part not in ("", ".", "..") for part in rel.split("/"))
 
 
-def render(files: dict[str, bytes]) -> bytes:
-    lines = "".join(f"{sha256(data)}  {rel}\n" for rel, data in sorted(files.items()))
+def render(digests: dict[str, str]) -> bytes:
+    """The manifest for files given as path -> sha256."""
+    lines = "".join(f"{digest}  {rel}\n" for rel, digest in sorted(digests.items()))
     return (HEADER + lines).encode("utf-8")

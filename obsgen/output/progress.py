@@ -28,8 +28,11 @@ class Progress:
 
     def step(self, label: str) -> None:
         """A stage begins (the previous one is over)."""
-        if self.bar is not None:
-            self.bar.update(1 if self.count else 0, label)
+        if self.bar is not None and self.count:
+            self.bar.update(1, label)
+        elif self.bar is not None:  # update(0) would not redraw: show the first stage's name now
+            self.bar.current_item = label
+            self.bar.render_progress()
         else:
             click.echo(f"[{time.monotonic() - self.started:5.1f}s] {label}", file=self.stream)
         self.count += 1

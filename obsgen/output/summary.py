@@ -47,8 +47,9 @@ def generated(plan: Plan, files: dict[str, str], result: Written, out: Path) -> 
     counts = kinds(files)
     width = max(map(len, counts), default=0)
     lines += [f"  {name:<{width}}  {count} file{'s' if count != 1 else ''}" for name, count in counts.items()]
+    only_manifest = result.manifest_updated and not (result.written or result.removed)
     lines.append(f"{len(files)} files under {out}: {len(result.written)} written, {len(result.unchanged)} unchanged, "
-                 f"{len(result.removed)} removed.")
+                 f"{len(result.removed)} removed" + (f"; {MANIFEST} updated." if only_manifest else "."))
     return "\n".join(lines)
 
 

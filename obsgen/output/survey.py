@@ -12,6 +12,7 @@ import difflib
 import os
 import stat
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from obsgen.output import manifest
@@ -44,9 +45,13 @@ class Survey:
     unowned: list[str] = field(default_factory=list)  # produced, present, not obsgen's, different
     problems: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
+    def digests(self) -> dict[str, str]:
+        return {rel: manifest.sha256(data) for rel, data in self.files.items()}
+
+    @cached_property
     def manifest_new(self) -> bytes:
-        return manifest.render(self.files)
+        return manifest.render(self.digests)
 
     @property
     def manifest_changed(self) -> bool:
@@ -121,7 +126,10 @@ def _classify(result: Survey, rel: str, data: bytes, current: bytes | None) -> N
 
 def _check_hand_edit(result: Survey, rel: str, current: bytes) -> None:
     recorded = result.owned.get(rel)
-    if recorded is not None and manifest.sha256(current) != recorded:
+    if recorded is None:
+        return
+    same_as_new = rel in result.files and current == result.files[rel]  # the usual case: hash once
+    if (result.digests[rel] if same_as_new else manifest.sha256(current)) != recorded:
         result.hand_edited.append(rel)
 
 

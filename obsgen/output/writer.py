@@ -38,6 +38,7 @@ class Written:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     forced: list[str] = field(default_factory=list)  # hand-edited or foreign files overwritten or removed
+    manifest_updated: bool = False
 
 
 def read_manifest(out: Path) -> dict[str, str | None]:
@@ -89,6 +90,7 @@ def write(out: Path, files: dict[str, str], force: bool = False) -> Written:
                      forced=sorted(changing & (set(found.hand_edited) | set(found.unowned))))
     if result.written or result.removed or found.manifest_changed:
         _Transaction(out).run(found, result)
+        result.manifest_updated = True
     return result
 
 
@@ -182,16 +184,16 @@ class _Transaction:
         """Undo what was done; return what could not be restored (with where its content is)."""
         lost = []
         for target in reversed(self.done):
+            backup = self.backups.get(target)
             try:
-                if target in self.backups:
-                    os.replace(self.backups.pop(target), target)
+                if backup is not None:
+                    os.replace(backup, target)
                 else:
                     os.unlink(target)
             except OSError as exc:
-                kept = self.backups.pop(target, None)
-                self.keep.add(kept)
+                self.keep.add(backup)
                 lost.append(f"{target}: could not be restored ({exc.strerror})"
-                            + (f"; its previous content is in {kept}" if kept else ""))
+                            + (f"; its previous content is in {backup}" if backup else ""))
         self.done.clear()
         return lost
 

@@ -342,3 +342,49 @@ def test_an_unwritable_directory_is_found_before_the_first_rename(old_tree):
     finally:
         (old_tree / "d").chmod(0o755)
     unchanged(old_tree, before, caught.value, "d")
+
+
+def test_what_cannot_be_restored_is_named_with_where_its_content_is(old_tree, monkeypatch):
+    """The disk fails for good after the first rename: the error says which file is not restored
+    and keeps its backup, instead of claiming nothing was written."""
+    real, calls = os.replace, []
+
+    def failing(src, dst):
+        calls.append(dst)
+        if len(calls) >= 2:
+            raise OSError(5, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(writer.OutputError) as caught:
+        writer.write_tree(old_tree, NEW)
+    assert not caught.value.restored
+    first, lost = caught.value.problems
+    assert "Input/output error" in first
+    assert lost.startswith(f"{old_tree / 'a.yaml'}: could not be restored (Input/output error); "
+                           "its previous content is in ")
+    backup = Path(lost.rsplit(" ", 1)[1])
+    assert backup.read_text() == "old a\n" and backup.parent == old_tree
+    assert not list(old_tree.rglob("*.obsgen-tmp"))
+
+
+def test_an_unwritable_directory_is_found_before_the_first_rename_even_as_root(old_tree, monkeypatch):
+    """As the test above, with the permission error injected (root ignores directory modes)."""
+    import tempfile
+
+    real_mkstemp, renames = tempfile.mkstemp, []
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if Path(dir).name == "d":
+            raise PermissionError(13, "Permission denied", str(Path(dir) / "x"))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    real_replace = os.replace
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(os, "replace", lambda *a: renames.append(a) or real_replace(*a))
+    before = tree(old_tree)
+    with pytest.raises(writer.OutputError) as caught:
+        writer.write_tree(old_tree, NEW)
+    unchanged(old_tree, before, caught.value, "d")
+    assert renames == []
+    assert caught.value.problems == [f"{old_tree / 'd'}: Permission denied"]
