@@ -31,7 +31,7 @@ def parse(text: str) -> dict[str, str | None]:
             continue
         match = _LINE.fullmatch(line)
         rel, digest = (match.group(2), match.group(1)) if match else (line, None)
-        if is_plain(rel):
+        if is_plain(rel) and rel != MANIFEST:
             owned[rel] = digest
     return owned
 

@@ -388,3 +388,12 @@ def test_an_unwritable_directory_is_found_before_the_first_rename_even_as_root(o
     unchanged(old_tree, before, caught.value, "d")
     assert renames == []
     assert caught.value.problems == [f"{old_tree / 'd'}: Permission denied"]
+
+
+def test_a_manifest_listing_itself_or_odd_paths_is_read_safely():
+    from obsgen.output import manifest
+
+    text = "\n".join([".obsgen-manifest", "a//b", "./a", "a/../b", "a\\b", "", "# comment", "ok/x.yaml",
+                      "f" * 64 + "  with space.yaml", "F" * 64 + "  upper-hash-is-a-path"]) + "\n"
+    assert manifest.parse(text) == {"ok/x.yaml": None, "with space.yaml": "f" * 64,
+                                    "F" * 64 + "  upper-hash-is-a-path": None}
