@@ -252,3 +252,20 @@ def test_progress_is_plain_lines_on_stderr_when_not_a_terminal(specs, out):
     files = sum(not line.startswith("#") for line in (out / MANIFEST).read_text().splitlines())
     assert stages == [f"loading {specs}", "compiling", *[f"rendering {name}" for name in RENDERERS],
                       f"writing {files} files under {out}"]
+
+
+def test_a_rename_failing_midway_is_an_error_line_and_the_tree_is_unchanged(specs, out, monkeypatch):
+    (specs / "checkout.yaml").write_text((specs / "checkout.yaml").read_text().replace("99.9", "99.95", 1))
+    (specs / "search.yaml").unlink()
+    before, real, calls = tree(out), os.replace, []
+
+    def failing(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    result = generate(specs, out)
+    refused(result, ": No space left on device\n", "1 error(s); nothing was written.")
+    assert tree(out) == before

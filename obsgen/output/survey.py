@@ -18,7 +18,7 @@ from pathlib import Path
 from obsgen.output import manifest
 
 _LINK = "is a symbolic link; obsgen never reads, writes or deletes through one below --out " \
-        "(point --out at the real directory, or replace the link by a directory)"
+        "(replace it by the real directory or file, or point --out at the real directory)"
 
 
 class OutputError(Exception):
