@@ -95,6 +95,9 @@ def write(out: Path, files: dict[str, str], force: bool = False) -> Written:
 
 
 class _Transaction:
+    """One run's changes: stage (temporaries, backups, directories), commit (renames, removals, the
+    manifest last), or roll back; temporaries and unused backups are removed either way."""
+
     def __init__(self, out: Path):
         self.out = out
         self.staged: list[tuple[Path, Path]] = []  # (temporary, target), the manifest last
