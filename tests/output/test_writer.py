@@ -397,3 +397,19 @@ def test_a_manifest_listing_itself_or_odd_paths_is_read_safely():
                       "f" * 64 + "  with space.yaml", "F" * 64 + "  upper-hash-is-a-path"]) + "\n"
     assert manifest.parse(text) == {"ok/x.yaml": None, "with space.yaml": "f" * 64,
                                     "F" * 64 + "  upper-hash-is-a-path": None}
+
+
+def test_a_hard_link_to_a_file_outside_is_replaced_not_written_through(tmp_path, outside):
+    out = tmp_path / "out"
+    writer.write_tree(out, {"a.yaml": "precious a\n"})
+    (out / "a.yaml").unlink()
+    os.link(outside / "a.yaml", out / "a.yaml")  # same content, so obsgen owns it unchanged
+    writer.write_tree(out, {"a.yaml": "new\n"})
+    assert (outside / "a.yaml").read_text() == "precious a\n"
+    assert (out / "a.yaml").read_text() == "new\n"
+
+
+def test_a_fifo_where_a_file_goes_is_refused_without_being_opened(tmp_path):
+    os.mkfifo(tmp_path / "a.yaml")  # opening it to compare would block forever
+    with pytest.raises(writer.OutputError, match="is not a regular file"):
+        writer.write_tree(tmp_path, {"a.yaml": "a\n"})
