@@ -10,7 +10,10 @@ import click
 
 from obsgen import __version__, pipeline
 from obsgen.errors import SpecErrors, ToolError
-from obsgen.output import writer
+from obsgen.output import summary, writer
+from obsgen.output.progress import Progress
+from obsgen.plan.compile import compile_plan
+from obsgen.render import RENDERERS
 
 SPEC_DIR = click.argument("spec_dir", default="slos", type=click.Path(path_type=Path))
 OUT = click.option("--out", "out", default=".", show_default=True, type=click.Path(path_type=Path),
@@ -31,6 +34,12 @@ class _Group(click.Group):
         except ToolError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except writer.OutputError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            click.echo(f"{len(exc.problems)} error(s); " + ("nothing was written." if exc.restored else
+                       "some files could not be restored: see above."), err=True)
+            sys.exit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,17 +55,22 @@ def main():
 @main.command()
 @SPEC_DIR
 @OUT
-def generate(spec_dir: Path, out: Path):
+@click.option("--force", is_flag=True,
+              help="Overwrite (or remove) files edited by hand since obsgen wrote them, and files obsgen did "
+                   "not write where it writes one. Without it, generate refuses and writes nothing.")
+def generate(spec_dir: Path, out: Path, force: bool):
     """Write the output tree for SPEC_DIR (default: slos) under --out.
 
-    Everything is validated and rendered before anything is written; files obsgen no longer
-    produces are removed only if obsgen wrote them.
+    Everything is validated and rendered before anything is written, and the files are written all
+    or nothing. Files obsgen no longer produces are removed only if obsgen wrote them (the
+    .obsgen-manifest lists them, with the sha256 of what it wrote); a file edited by hand is never
+    overwritten or removed without --force. Progress goes to stderr, the summary to stdout.
     """
-    files = pipeline.build(spec_dir)
-    changed = writer.write_tree(out, files)
-    click.echo(f"{len(files)} files generated under {out}, {len(changed)} changed.")
-    for rel in changed:
-        click.echo(f"  {rel}")
+    with Progress(len(RENDERERS) + 3) as progress:
+        plan, files = pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step)
+        progress.step(f"writing {len(files)} files under {out}")
+        result = writer.write(out, files, force)
+    click.echo(summary.generated(plan, files, result, out))
 
 
 @main.command()
@@ -67,7 +81,7 @@ def validate(spec_dir: Path):
     Every problem is printed as `file:line: field: message`, all of them in one run; the exit code
     is 1 when there is any.
     """
-    plan = pipeline.plan(spec_dir)
+    plan = compile_plan(pipeline.load(spec_dir, writer.skip_paths(spec_dir)))
     slos = sum(len(s.slos) for s in plan.services)
     click.echo(f"{spec_dir}: {len(plan.services)} services, {slos} SLOs, all valid.")
 
@@ -76,14 +90,23 @@ def validate(spec_dir: Path):
 @SPEC_DIR
 @OUT
 def check(spec_dir: Path, out: Path):
-    """Exit 1 and print a diff when the tree under --out is not what SPEC_DIR generates."""
-    diffs = writer.drift(out, pipeline.build(spec_dir))
-    if diffs:
+    """Exit 1 when the tree under --out is not what SPEC_DIR generates: print a unified diff, then
+    the stale, missing, extra (no longer generated) and hand-edited files. Writes nothing."""
+    with Progress(len(RENDERERS) + 3) as progress:
+        _, files = pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step)
+        progress.step(f"comparing with {out}")
+        found = writer.survey(out, files)
+    if found.problems:
+        raise writer.OutputError(found.problems)
+    if not found.in_sync:
+        diffs = found.diffs()
         click.echo("".join(diffs), nl=False)
-        click.echo(f"{len(diffs)} file(s) out of date: run `obsgen generate {spec_dir} --out {out}`.",
+        click.echo(summary.check_report(found))
+        force = " --force" if found.conflicts() else ""
+        click.echo(f"{len(diffs)} file(s) out of date: run `obsgen generate {spec_dir} --out {out}{force}`.",
                    err=True)
         sys.exit(1)
-    click.echo(f"{out} is up to date with {spec_dir}.")
+    click.echo(f"{out} is up to date with {spec_dir} ({len(files)} files).")
 
 
 @main.command()

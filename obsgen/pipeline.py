@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from obsgen.errors import SpecErrors
@@ -12,9 +13,9 @@ from obsgen.spec.checks import check
 from obsgen.spec.load import Specs, load_dir
 
 
-def load(spec_dir: Path | str) -> Specs:
-    """Load and check every spec; raise SpecErrors listing every problem found."""
-    specs, errors = load_dir(spec_dir)
+def load(spec_dir: Path | str, skip: Iterable[Path] = ()) -> Specs:
+    """Load and check every spec (except files in `skip`); raise SpecErrors listing every problem."""
+    specs, errors = load_dir(spec_dir, skip)
     if not errors:
         errors = check(specs)
     if errors:
@@ -29,3 +30,13 @@ def plan(spec_dir: Path | str) -> Plan:
 def build(spec_dir: Path | str) -> dict[str, str]:
     """Every output file (relative path -> text) for a spec directory."""
     return render_all(plan(spec_dir))
+
+
+def run(spec_dir: Path | str, skip: Iterable[Path] = (),
+        step: Callable[[str], None] = lambda _: None) -> tuple[Plan, dict[str, str]]:
+    """The plan and every output file, announcing each stage to `step` (progress for people)."""
+    step(f"loading {spec_dir}")
+    specs = load(spec_dir, skip)
+    step("compiling")
+    plan = compile_plan(specs)
+    return plan, render_all(plan, on_render=lambda name: step(f"rendering {name}"))

@@ -19,9 +19,11 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def render_all(plan: Plan) -> dict[str, str]:
+def render_all(plan: Plan, on_render: Callable[[str], None] | None = None) -> dict[str, str]:
     files: dict[str, str] = {}
     for name, renderer in RENDERERS.items():
+        if on_render is not None:
+            on_render(name)  # progress for people: rendering is most of a long run
         for path, text in renderer(plan).items():
             if path in files:
                 raise RuntimeError(f"renderer {name} writes {path}, which another renderer wrote")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,17 +37,21 @@ class Specs:
     platform: Loaded | None = None
 
 
-def spec_files(spec_dir: Path) -> list[Path]:
-    """Every YAML file under the directory, in a fixed order whatever the file system's."""
-    files = [p for p in spec_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+def spec_files(spec_dir: Path, skip: Iterable[Path] = ()) -> list[Path]:
+    """Every YAML file under the directory, in a fixed order whatever the file system's, except
+    those in `skip` or under a directory in it (an output tree kept inside the spec directory)."""
+    skipped = [path.resolve() for path in skip]
+    files = [p for p in spec_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+             and not any(p.resolve().is_relative_to(s) for s in skipped)]
     return sorted(files, key=lambda p: p.relative_to(spec_dir).as_posix())
 
 
-def load_dir(spec_dir: Path | str) -> tuple[Specs, list[SpecError]]:
+def load_dir(spec_dir: Path | str, skip: Iterable[Path] = ()) -> tuple[Specs, list[SpecError]]:
     spec_dir = Path(spec_dir)
     if not spec_dir.is_dir():
-        raise SpecErrors([SpecError(Location(str(spec_dir)), "spec directory not found")])
-    files = spec_files(spec_dir)
+        problem = "is a file, not a directory" if spec_dir.exists() else "spec directory not found"
+        raise SpecErrors([SpecError(Location(str(spec_dir)), problem)])
+    files = spec_files(spec_dir, skip)
     loaded = {path: _load(spec_dir, path, DEFAULT_LIMITS) for path in files}
     specs, errors = _collect(loaded)
     limits = _platform_limits(specs)
@@ -54,6 +59,10 @@ def load_dir(spec_dir: Path | str) -> tuple[Specs, list[SpecError]]:
         loaded = {path: _load(spec_dir, path, limits) if problems else (docs, problems)
                   for path, (docs, problems) in loaded.items()}
         specs, errors = _collect(loaded)
+    if not sum(len(docs) + len(problems) for docs, problems in loaded.values()):
+        # generating from nothing would remove every file obsgen wrote
+        raise SpecErrors([SpecError(Location(str(spec_dir)), "no spec documents (YAML with apiVersion: "
+                                    f"{models.API_VERSION}) under this directory; nothing to generate")])
     return specs, errors
 
 
