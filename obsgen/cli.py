@@ -17,6 +17,23 @@ OUT = click.option("--out", "out", default=".", show_default=True, type=click.Pa
                    help="Directory that holds (or will hold) alerts/, dashboards/, otel/, k8s/.")
 
 
+STRICT = click.option("--strict", is_flag=True,
+                      help="Treat warnings as errors: exit 1 and write nothing when there is any.")
+
+
+def _warned(call, strict: bool):
+    """Run call(warnings), print its warnings as `warning: file:line: field: message`; with
+    --strict any warning fails the command before anything is written."""
+    warnings: list = []
+    result = call(warnings)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if strict and warnings:
+        click.echo(f"{len(warnings)} warning(s) with --strict; nothing was written.", err=True)
+        sys.exit(1)
+    return result
+
+
 class _Group(click.Group):
     """Print spec and tool errors as `file:line: field: message` lines, never a traceback."""
 
@@ -46,13 +63,14 @@ def main():
 @main.command()
 @SPEC_DIR
 @OUT
-def generate(spec_dir: Path, out: Path):
+@STRICT
+def generate(spec_dir: Path, out: Path, strict: bool):
     """Write the output tree for SPEC_DIR (default: slos) under --out.
 
     Everything is validated and rendered before anything is written; files obsgen no longer
     produces are removed only if obsgen wrote them.
     """
-    files = pipeline.build(spec_dir)
+    files = _warned(lambda w: pipeline.build(spec_dir, w), strict)
     changed = writer.write_tree(out, files)
     click.echo(f"{len(files)} files generated under {out}, {len(changed)} changed.")
     for rel in changed:
@@ -61,13 +79,14 @@ def generate(spec_dir: Path, out: Path):
 
 @main.command()
 @SPEC_DIR
-def validate(spec_dir: Path):
+@STRICT
+def validate(spec_dir: Path, strict: bool):
     """Check the specs in SPEC_DIR (default: slos) and write nothing.
 
     Every problem is printed as `file:line: field: message`, all of them in one run; the exit code
     is 1 when there is any.
     """
-    plan = pipeline.plan(spec_dir)
+    plan = _warned(lambda w: pipeline.plan(spec_dir, w), strict)
     slos = sum(len(s.slos) for s in plan.services)
     click.echo(f"{spec_dir}: {len(plan.services)} services, {slos} SLOs, all valid.")
 
@@ -75,9 +94,10 @@ def validate(spec_dir: Path):
 @main.command()
 @SPEC_DIR
 @OUT
-def check(spec_dir: Path, out: Path):
+@STRICT
+def check(spec_dir: Path, out: Path, strict: bool):
     """Exit 1 and print a diff when the tree under --out is not what SPEC_DIR generates."""
-    diffs = writer.drift(out, pipeline.build(spec_dir))
+    diffs = writer.drift(out, _warned(lambda w: pipeline.build(spec_dir, w), strict))
     if diffs:
         click.echo("".join(diffs), nl=False)
         click.echo(f"{len(diffs)} file(s) out of date: run `obsgen generate {spec_dir} --out {out}`.",
@@ -119,3 +139,27 @@ def schema():
     click.echo(json.dumps({"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "title": "obsgen/v1", "oneOf": [{"$ref": f"#/$defs/{k}"} for k in schemas],
                            "$defs": schemas}, indent=2, sort_keys=True))
+
+
+@main.command("import")
+@click.argument("fmt", metavar="sloth|openslo|pyrra", type=click.Choice(["sloth", "openslo", "pyrra"]))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--team", help="Owner team of files that name none (as the Platform's default_team would).")
+@click.option("--runbook", help="Runbook URL for services whose paging SLOs have none (obsgen/v1 requires one).")
+@STRICT
+def import_(fmt: str, files: tuple[Path, ...], team: str | None, runbook: str | None, strict: bool):
+    """Print Sloth, OpenSLO or Pyrra FILES as obsgen/v1 YAML that generates the same rules.
+
+    obsgen also reads these files unchanged from a spec directory; converting is for teams moving
+    to obsgen/v1. OpenSLO references (indicatorRef, alertPolicyRef...) resolve across FILES.
+    """
+    from obsgen.spec.importers.convert import convert
+
+    text = _warned(lambda w: _collect(convert(fmt, list(files), team, runbook), w), strict)
+    click.echo(text, nl=False)
+
+
+def _collect(result, warnings: list):
+    text, found = result
+    warnings += found
+    return text

@@ -4,9 +4,9 @@ Sloth (v0.16, internal/plugin/slo/core/alert_rules_v1) writes two alerts per SLO
 named by alerting.name, labelled `sloth_severity` plus the user's alerting and page_alert /
 ticket_alert labels, annotated with a default `title` and `summary` the user's annotations
 override. Every window pair of a severity carries the same labels and annotations here; the
-renderer (render/sloth_alerts.py) ORs them into one rule. obsgen adds `team` and `tier`, which its
-routing reads, and `runbook_url` when the spec has a runbook and no runbook annotation of its own.
-User annotations are kept as written: Sloth users template them (`{{$labels.x}}`, `{{$value}}`).
+renderer (render/sloth_alerts.py) ORs them into one rule. obsgen adds only `team` and `tier`, which
+its routing reads; the runbook goes in an annotation, as Sloth users write it. User annotations are
+kept as written: Sloth users template them (`{{$labels.x}}`, `{{$value}}`).
 """
 
 from __future__ import annotations
@@ -48,8 +48,6 @@ def alert(plan: SLOPlan, slo: SLO, window: burnrate.AlertWindow) -> AlertPlan:
               names.TEAM: plan.team, names.TIER: str(plan.tier)}
     annotations = {"title": title(window.severity), "summary": summary(),
                    **slo.alerting.annotations, **extra.annotations}
-    if plan.runbook_url and not {"runbook", "runbook_url"} & set(annotations):
-        annotations["runbook_url"] = plan.runbook_url
     return AlertPlan(
         name=slo.alerting.name or names.alert_name(plan.service, plan.name),
         window=window,

@@ -29,13 +29,13 @@ class ImportedDocument(Document):
         self.origin = origin
 
     def location(self, path: Path_, shown: str | None = None) -> Location:
-        path = tuple(path)
-        while path:
-            if path in self.origin:
-                doc, src = self.origin[path]
-                return doc.location(src, shown)
+        """Where the nearest linked part came from, named as the source names it."""
+        full = path = tuple(path)
+        while path not in self.origin:
             path = path[:-1]
-        return self.source.location((), shown)
+        doc, src = self.origin[path]
+        where = doc.location(src, shown)
+        return where if where.field else Location(where.file, where.line, show(full))
 
     def line_of(self, path: Path_) -> int:
         return self.location(path).line
@@ -66,17 +66,22 @@ class Builder:
         self.fmt = fmt
         self.result = result
         self.origin: dict[Path_, tuple[Document, Path_]] = {(): (source, ())}
+        self.failed = False
 
     def link(self, out: Path_, src: Path_, doc: Document | None = None) -> None:
         self.origin[tuple(out)] = (doc or self.source, tuple(src))
 
     def error(self, src: Path_, message: str, doc: Document | None = None) -> None:
+        self.failed = True
         self.result.errors.append(SpecError((doc or self.source).location(tuple(src)), message))
 
     def warn(self, src: Path_, message: str, doc: Document | None = None) -> None:
         self.result.warnings.append(SpecWarning((doc or self.source).location(tuple(src)), message))
 
-    def document(self, data: dict) -> ImportedDocument:
+    def document(self, data: dict) -> ImportedDocument | None:
+        """The translated document; none when translating it failed (its errors say why)."""
+        if self.failed:
+            return None
         doc = ImportedDocument(self.source, self.fmt, data, self.origin)
         self.result.docs.append(doc)
         return doc
@@ -170,6 +175,10 @@ def is_imported(loaded) -> bool:
     return isinstance(loaded.doc, ImportedDocument)
 
 
+RUNBOOK_HINTS = {"sloth": "a runbook or runbook_url alerting annotation holding a URL",
+                 "pyrra": "a pyrra.dev/runbook_url annotation", "openslo": "a runbook_url annotation on the SLO"}
+
+
 def check_warnings(specs) -> list[SpecWarning]:
     """What is an error for obsgen/v1 files and only a warning for imported ones."""
     from obsgen.spec.policy import pages
@@ -186,9 +195,8 @@ def check_warnings(specs) -> list[SpecWarning]:
                                         "but no receiver of its own (add a Team document to route them)"))
         for i, slo in enumerate(svc.model.spec.slos):
             if pages(svc.model, i) and not (slo.runbook or svc.model.metadata.runbook):
-                warnings.append(SpecWarning(svc.at("spec", "slos", i),
-                                            f"SLO {slo.name!r} pages but has no runbook (a `runbook` or "
-                                            "`runbook_url` alert annotation with a URL is read as one)"))
+                warnings.append(SpecWarning(svc.at("spec", "slos", i), f"SLO {slo.name!r} pages but has no "
+                                            f"runbook ({RUNBOOK_HINTS[svc.doc.fmt]} is read as one)"))
     return warnings
 
 

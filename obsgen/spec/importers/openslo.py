@@ -156,6 +156,12 @@ def _slos_v1(b: Builder, doc: Document, index: Index, first: int) -> list[dict]:
         b.link((*out, "sli"), ("spec", "indicator") if "indicator" in spec else ("spec", "indicatorRef"), doc)
         if spec.get("description"):
             slo["description"] = spec["description"]
+        for key in ("runbook_url", "runbook"):  # an SLO annotation holding the runbook's URL
+            url = get(doc.data, "metadata", "annotations", key)
+            if isinstance(url, str) and url.startswith(("http://", "https://")):
+                slo["runbook"] = url
+                b.link((*out, "runbook"), ("metadata", "annotations", key), doc)
+                break
         slo["sli"] = _threshold(b, doc, src, obj, sli) if sli and "threshold" in sli else sli
         if windows is not None:
             slo["alerting"] = {"windows": windows} if windows else {"page": False, "ticket": False}

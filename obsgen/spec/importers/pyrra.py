@@ -107,20 +107,38 @@ def _service(doc: Document, ctx: Context, result: Result) -> None:
         slo["description"] = spec["description"]
     b.link((*out, "sli"), ("spec", "indicator"))
     slo["sli"] = _indicator(b, spec.get("indicator"))
-    slo["alerting"] = _alerting(b, spec.get("alerting"), window)
+    slo["alerting"] = _alerting(b, spec.get("alerting"), window, slo["objective"])
+    _annotations(b, slo, string_map(b, ("metadata", "annotations"), meta_in.get("annotations")))
     b.link((*out, "alerting"), ("spec", "alerting"))
     b.document({"apiVersion": API, "kind": "Service", "metadata": meta, "spec": {"slos": [slo]}})
 
 
+def _annotations(b: Builder, slo: dict, annotations: dict[str, str]) -> None:
+    """`pyrra.dev/`-prefixed annotations go onto the alerts, as Pyrra copies them; a runbook URL
+    (runbook_url or runbook) is the SLO's runbook, which obsgen writes as runbook_url itself."""
+    out = ("spec", "slos", 0)
+    own = {k.removeprefix(PREFIX): v for k, v in annotations.items() if k.startswith(PREFIX)}
+    for key in ("runbook_url", "runbook"):
+        if own.get(key, "").startswith(("http://", "https://")):
+            slo["runbook"] = own.pop(key)
+            b.link((*out, "runbook"), ("metadata", "annotations", PREFIX + key))
+            break
+    if own:
+        slo["alerting"]["annotations"] = own
+        for key in own:
+            b.link((*out, "alerting", "annotations", key), ("metadata", "annotations", PREFIX + key))
+
+
 def _target(b: Builder, value):
     try:
-        return float(value)
+        number = float(value)
+        return int(number) if number.is_integer() else number
     except (TypeError, ValueError):
         b.error(("spec", "target"), f"must be a percentage written as a string such as \"99.5\", got {value!r}")
         return None
 
 
-def _alerting(b: Builder, raw, window) -> dict:
+def _alerting(b: Builder, raw, window, objective) -> dict:
     raw = check_keys(b, ("spec", "alerting"), raw, ("disabled", "burnrates", "absent", "name", "absentName",
                                                     "severities"), "Pyrra alerting")
     if raw.get("severities"):
@@ -139,7 +157,18 @@ def _alerting(b: Builder, raw, window) -> dict:
         period = int(durations.seconds(window))
     except (ValueError, TypeError):
         return alerting  # the period's own error says what is wrong
-    alerting["windows"] = windows(period)
+    alerting["windows"] = []
+    for w in windows(period):
+        if objective is not None and w["factor"] * (1 - objective / 100) >= 1:
+            b.warn(("spec", "target"), f"the {w['long']}/{w['short']} window's {w['factor']}x burn rate needs an "
+                                       f"error ratio above 100% at target {objective:g}: it can never fire, so "
+                                       "obsgen does not write it (Pyrra writes it anyway)")
+            continue
+        alerting["windows"].append(w)
+    if not any(w["severity"] == "page" for w in alerting["windows"]):
+        alerting["page"] = False
+    if not any(w["severity"] == "ticket" for w in alerting["windows"]):
+        alerting["ticket"] = False
     return alerting
 
 
