@@ -89,9 +89,8 @@ class Builder:
 
 def get(data: Any, *path: Any, default: Any = None) -> Any:
     for part in path:
-        if isinstance(part, int) and isinstance(data, list) and part < len(data):
-            data = data[part]
-        elif isinstance(data, dict) and part in data:
+        in_list = isinstance(part, int) and isinstance(data, list) and part < len(data)
+        if in_list or (isinstance(data, dict) and part in data):
             data = data[part]
         else:
             return default
