@@ -151,7 +151,7 @@ def _slos_v1(b: Builder, doc: Document, index: Index, first: int) -> list[dict]:
                "objective": _objective(b, doc, src, obj), "period": period}
         b.link(out, src, doc)
         b.link((*out, "name"), ("metadata", "name"), doc)
-        b.link((*out, "objective"), src, doc)
+        b.link((*out, "objective"), (*src, "targetPercent" if "targetPercent" in obj else "target"), doc)
         b.link((*out, "period"), ("spec", "timeWindow"), doc)
         b.link((*out, "sli"), ("spec", "indicator") if "indicator" in spec else ("spec", "indicatorRef"), doc)
         if spec.get("description"):
@@ -175,7 +175,11 @@ def _objective(b: Builder, doc: Document, src: tuple, obj: dict):
         b.error((*src, "timeSliceTarget"), "time slices are not supported: obsgen budgets Occurrences", doc)
     if "target" in obj:
         target = obj["target"]
-        return round(target * 100, 10) if isinstance(target, int | float) and not isinstance(target, bool) else target
+        if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target < 1:
+            b.error((*src, "target"), f"must be a ratio between 0 and 1 such as 0.995 (targetPercent takes a "
+                                      f"percentage), got {target!r}", doc)
+            return None
+        return round(target * 100, 10)
     if "targetPercent" in obj:
         return obj["targetPercent"]
     b.error(src, "needs target or targetPercent", doc)
