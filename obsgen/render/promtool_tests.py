@@ -128,7 +128,7 @@ def _window_labels(slo: SLOPlan, window) -> dict[str, str]:
     """The labels that pick one window pair's alert; Sloth-style alerts OR their pairs into one."""
     if slo.alert_style == "sloth":
         return {names.SLOTH_SEVERITY: window.severity}
-    return {names.SLOTH_SEVERITY: window.severity, names.LONG_WINDOW: durations.format_seconds(window.long)}
+    return {names.LONG_WINDOW: durations.format_seconds(window.long), names.SLOTH_SEVERITY: window.severity}
 
 
 def _identity(slo: SLOPlan, severity: str) -> dict[str, str]:
@@ -137,8 +137,10 @@ def _identity(slo: SLOPlan, severity: str) -> dict[str, str]:
         alert = next(a for a in slo.alerts if a.window.severity == severity)
         return {"alertname": alert.name, **dict(alert.labels), names.SLOTH_SERVICE: slo.service,
                 names.SLOTH_SLO: slo.name}
-    return {names.SLOTH_SEVERITY: severity, names.SEVERITY: names.SEVERITIES[severity], names.SERVICE: slo.service,
-            names.SLO: slo.name, names.TEAM: slo.team}
+    if severity == "ticket":
+        return {names.SLOTH_SEVERITY: severity, names.SEVERITY: names.SEVERITIES[severity]}
+    return {names.SEVERITY: names.SEVERITIES[severity], names.SERVICE: slo.service, names.SLO: slo.name,
+            names.TEAM: slo.team}
 
 
 def _group(name: str, series: list[dict], checks: list[dict]) -> dict:
@@ -160,7 +162,7 @@ def outage(slo: SLOPlan, pages) -> dict:
     lower = history + max(0, math.floor(delay / 60) - 1)
     upper = history + _min(delay * 1.02) + RAMP_MINUTES
     series = inputs(slo, [(0, TRAFFIC, history), (TRAFFIC, 0, upper - history + 5)])
-    page = _window_labels(slo, fastest)
+    page = {names.SLOTH_SEVERITY: "page", **_window_labels(slo, fastest)}
     full = _identity(slo, "page")
     return _group(
         f"{slo.id}: a total outage pages after about {durations.human(detect)}"
