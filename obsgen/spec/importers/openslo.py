@@ -46,11 +46,14 @@ def recognizes(data: dict) -> bool:
 class Index:
     """Every v1 document by kind and name, for references."""
 
-    def __init__(self, docs: list[Document]):
+    def __init__(self, docs: list[Document], result: Result):
         self.by_kind: dict[str, dict[str, Document]] = {}
         for doc in docs:
-            name = get(doc.data, "metadata", "name")
-            self.by_kind.setdefault(str(doc.data.get("kind")), {}).setdefault(str(name), doc)
+            name, kind = get(doc.data, "metadata", "name"), str(doc.data.get("kind"))
+            first = self.by_kind.setdefault(kind, {}).setdefault(str(name), doc)
+            if first is not doc:
+                Builder(doc, "openslo", result).error(("metadata", "name"), f"duplicate {kind} {name!r}; first "
+                                                                            f"defined at {first.file}:{first.line}")
 
     def find(self, kind: str, name) -> Document | None:
         return self.by_kind.get(kind, {}).get(str(name))
@@ -58,7 +61,7 @@ class Index:
 
 def translate(docs: list[Document], ctx: Context) -> Result:
     result = Result()
-    index = Index([d for d in docs if d.data.get("apiVersion") == V1])
+    index = Index([d for d in docs if d.data.get("apiVersion") == V1], result)
     services: dict[str, tuple[Builder, dict, list]] = {}
     for doc in docs:
         kind = doc.data.get("kind")

@@ -72,6 +72,8 @@ CASES = [
      "so obsgen can apply each window to it, or a query holding the {{window}} placeholder"),
     ("openslo-missing-ref", sub(V1, "indicatorRef: checkout-good-requests", "indicatorRef: nope"),
      "s.yaml:41: indicatorRef: no SLI document named 'nope'"),
+    ("openslo-duplicate", V1 + "---\n" + V1.split("---\n")[2],
+     "s.yaml:81: metadata.name: duplicate SLI 'checkout-good-requests'; first defined at {root}/s.yaml:16"),
     ("openslo-v1alpha-weeks", sub(V1ALPHA, "unit: Day", "unit: Week"),
      "s.yaml:22: timeWindows[0]: only rolling time windows counted in days are supported (as in Sloth)"),
     # --- Pyrra ------------------------------------------------------------------------------
@@ -98,4 +100,4 @@ def test_refused_with_file_line_and_field(tmp_path, text, expected):
     with pytest.raises(SpecErrors) as exc:
         pipeline.plan(root)
     messages = [str(e).removeprefix(f"{root}/") for e in exc.value.errors]
-    assert expected in messages, "\n".join(messages)
+    assert expected.replace("{root}", str(root)) in messages, "\n".join(messages)
