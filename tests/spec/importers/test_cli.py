@@ -37,6 +37,7 @@ def test_strict_turns_warnings_into_failure(cwd, command):
 
 
 def test_import_prints_obsgen_yaml_and_refuses_other_formats(cwd):
+    assert run_obsgen("import", "--help").returncode == 0
     result = run_obsgen("import", "sloth", "slos/getting-started.yml", cwd=cwd)
     assert result.returncode == 0 and "apiVersion: obsgen/v1" in result.stdout and "style: sloth" in result.stdout
     assert "requires a runbook; pass --runbook URL or add one" in result.stderr

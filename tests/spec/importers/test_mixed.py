@@ -83,3 +83,13 @@ def test_import_round_trips_to_identical_rules(mixed, tmp_path, fmt):
     for service in again.services:
         for path in (names.rules_file(service.name), names.tests_file(service.name)):
             assert rebuilt[path] == original[path], path
+
+
+def test_output_is_the_same_whatever_the_hash_seed(mixed, tmp_path):
+    for seed in ("1", "2"):
+        result = run_obsgen("generate", str(mixed), "--out", str(tmp_path / seed), env={"PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr
+    first, second = tmp_path / "1", tmp_path / "2"
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files and files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)

@@ -184,3 +184,67 @@ def test_errors_point_at_the_openslo_file(v1_dir):
         plan(v1_dir)
     assert [str(e) for e in exc.value.errors] == [
         f"{v1_dir}/checkout.openslo.yaml:48: objectives[0].targetPercent: must be below 100, got 100"]
+
+
+INLINE = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: latency
+  labels: {owner: [payments]}
+spec:
+  service: checkout
+  indicator:
+    metadata: {name: checkout-latency}
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec:
+            query: http_request_duration_seconds_bucket{job="checkout"}
+  timeWindow: [{duration: 4w, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{op: lte, value: 0.3, targetPercent: 99}]
+  alertPolicies:
+    - kind: AlertPolicy
+      metadata: {name: inline}
+      spec:
+        conditions:
+          - kind: AlertCondition
+            metadata: {name: fast}
+            spec:
+              severity: critical
+              condition: {kind: burnrate, op: gt, threshold: 10, lookbackWindow: 2h}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: errors}
+spec:
+  service: checkout
+  indicator:
+    metadata: {name: checkout-errors}
+    spec:
+      ratioMetric:
+        counter: false
+        bad: {metricSource: {type: prometheus, spec: {query: 'checkout:errors:rate1m{job="checkout"}'}}}
+        total: {metricSource: {type: prometheus, spec: {query: 'checkout:requests:rate1m{job="checkout"}'}}}
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+"""
+
+
+def test_v1_inline_indicators_threshold_latency_and_gauges(tmp_path):
+    root = write(tmp_path / "slos", {"inline.yaml": INLINE, "teams.yaml": TEAM % "payments"})
+    latency = slo_plan(root, "checkout", "latency")
+    # objective `lte 0.3` on a histogram: the share of requests within 300ms, as a latency SLI
+    assert latency.sli.kind == "latency" and latency.team == "payments" and latency.period == 28 * 86400
+    assert canonical(latency.sli.total) == canonical('sum(rate(http_request_duration_seconds_count{job="checkout"}'
+                                                     '[{{window}}]))')
+    assert 'le="0.3"' in latency.sli.error
+    assert [(a.window.severity, a.window.long, a.window.short, a.window.factor) for a in latency.alerts] == [
+        ("page", 7200, 600, 10)]
+    errors = slo_plan(root, "checkout", "errors")
+    # counter: false: the values are rates already; each window averages them
+    assert errors.sli.error == 'sum(avg_over_time(checkout:errors:rate1m{job="checkout"}[{{window}}]))'
+    assert errors.sli.total == 'sum(avg_over_time(checkout:requests:rate1m{job="checkout"}[{{window}}]))'
+    assert errors.period == 30 * 86400 and len(errors.alerts) == 4  # no policy: obsgen's catalog

@@ -160,3 +160,12 @@ def test_bool_gauge_and_native_latency(tmp_path):
     rate = 'sum(rate(http_request_duration_seconds{job="a"}[{{window}}]))'
     assert n.sli.error == f"histogram_count({rate}) * (1 - histogram_fraction(0, 1, {rate}))"
     assert n.sli.total == f"histogram_count({rate})"
+
+
+def test_alerting_disabled_writes_no_alerts(tmp_path):
+    text = RATIO.replace("  window: 4w\n", "  window: 4w\n  alerting:\n    disabled: true\n")
+    warnings: list = []
+    slo = slo_plan(write(tmp_path / "s", {"r.yaml": text, "t.yaml": "apiVersion: obsgen/v1\nkind: Team\n"
+                                          "metadata: {name: observability}\n"}),
+                   "monitoring-http-errors", "monitoring-http-errors", warnings)
+    assert slo.alerts == () and warnings == []

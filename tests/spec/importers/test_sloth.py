@@ -206,3 +206,31 @@ def test_the_golden_budget_is_sloths_arithmetic():
     """Sloth's error budget is (100 - objective) / 100 in floating point (internal/alert/alert.go)."""
     spec = yaml.safe_load(GETTING_STARTED)
     assert (100 - spec["slos"][0]["objective"]) / 100 == GOLDEN_BUDGET
+
+
+def test_check_stage_errors_point_at_the_sloth_query(tmp_path):
+    text = GETTING_STARTED.replace('{job="myservice"}[{{.window}}]', '{job="myservice"}[5m]')
+    root = write(tmp_path / "slos", {"s.yml": text, "t.yaml": TEAM % "myteam"})
+    with pytest.raises(SpecErrors) as exc:
+        plan(root)
+    assert [str(e) for e in exc.value.errors] == [
+        f"{root}/s.yml:15: slos[0].sli.events.total_query: lacks the {{{{window}}}} placeholder (Sloth's "
+        "{{.window}} works too), e.g. rate(http_requests_total[{{window}}])"]
+
+
+def test_tier_3_warns_that_sloths_page_is_not_generated(tmp_path):
+    text = GETTING_STARTED.replace('tier: "2"', 'tier: "3"')
+    warnings: list = []
+    slo = slo_plan(write(tmp_path / "slos", {"s.yml": text, "t.yaml": TEAM % "myteam"}), "myservice",
+                   "requests-availability", warnings)
+    assert {a.window.severity for a in slo.alerts} == {"ticket"}
+    assert [str(w) for w in warnings] == [
+        f"{tmp_path}/slos/s.yml:6: labels.tier: tier 3: obsgen never pages tier 3 services, so Sloth's page "
+        "alerts are not generated (tickets are)"]
+
+
+def test_disabled_alerts_are_not_written(tmp_path):
+    text = GETTING_STARTED.replace("      ticket_alert:\n", "      ticket_alert:\n        disable: true\n")
+    root = write(tmp_path / "slos", {"s.yml": text, "t.yaml": TEAM % "myteam"})
+    alerts = [r for r in _rules(root) if "alert" in r]
+    assert [a["labels"]["sloth_severity"] for a in alerts] == ["page"]
