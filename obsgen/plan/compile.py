@@ -65,7 +65,7 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
         alert_style=alert_style(slo, platform),
     )
     severities = {"page": pages(service, index), "ticket": slo.alerting.ticket}
-    alert = _alert if base.alert_style == "obsgen" else (lambda p, _, s, w: sloth_alerts.alert(p, s, w))
+    alert = sloth_alerts.alert if base.alert_style == "sloth" else _alert
     alerts = tuple(alert(base, service, slo, w) for w in catalog if severities[w.severity])
     return replace(base, alerts=alerts)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from obsgen import burnrate, durations, names
 from obsgen.plan.model import AlertPlan, SLOPlan
-from obsgen.spec.models import SLO
+from obsgen.spec.models import SLO, Service
 
 SEVERITY_LABEL = names.SLOTH_SEVERITY
 
@@ -42,7 +42,8 @@ def extras(slo: SLO, window: burnrate.AlertWindow):
     return slo.alerting.page_alert if window.severity == "page" else slo.alerting.ticket_alert
 
 
-def alert(plan: SLOPlan, slo: SLO, window: burnrate.AlertWindow) -> AlertPlan:
+def alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWindow) -> AlertPlan:
+    """A Sloth-style alert; the service's labels reach it through the recorded series it reads."""
     extra = extras(slo, window)
     labels = {**slo.alerting.labels, **extra.labels, SEVERITY_LABEL: window.severity,
               names.TEAM: plan.team, names.TIER: str(plan.tier)}

@@ -166,6 +166,12 @@ class AlertWindowDef(Model):
     factor: float = Field(gt=0)
     for_: Duration | None = Field(None, alias="for")
 
+    @model_validator(mode="after")
+    def _short_below_long(self) -> AlertWindowDef:
+        if durations.seconds(self.short) >= durations.seconds(self.long):
+            raise ValueError(f"short window {self.short} must be shorter than long window {self.long}")
+        return self
+
 
 class Alerting(Model):
     name: str | None = Field(None, pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
