@@ -20,6 +20,23 @@ OUT = click.option("--out", "out", default=".", show_default=True, type=click.Pa
                    help="Directory that holds (or will hold) alerts/, dashboards/, otel/, k8s/.")
 
 
+STRICT = click.option("--strict", is_flag=True,
+                      help="Treat warnings as errors: exit 1 and write nothing when there is any.")
+
+
+def _warned(call, strict: bool):
+    """Run call(warnings), print its warnings as `warning: file:line: field: message`; with
+    --strict any warning fails the command before anything is written."""
+    warnings: list = []
+    result = call(warnings)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if strict and warnings:
+        click.echo(f"{len(warnings)} warning(s) with --strict; nothing was written.", err=True)
+        sys.exit(1)
+    return result
+
+
 class _Group(click.Group):
     """Print spec and tool errors as `file:line: field: message` lines, never a traceback."""
 
@@ -55,10 +72,11 @@ def main():
 @main.command()
 @SPEC_DIR
 @OUT
+@STRICT
 @click.option("--force", is_flag=True,
               help="Overwrite (or remove) files edited by hand since obsgen wrote them, and files obsgen did "
                    "not write where it writes one. Without it, generate refuses and writes nothing.")
-def generate(spec_dir: Path, out: Path, force: bool):
+def generate(spec_dir: Path, out: Path, force: bool, strict: bool):
     """Write the output tree for SPEC_DIR (default: slos) under --out.
 
     Everything is validated and rendered before anything is written, and the files are written all
@@ -67,7 +85,8 @@ def generate(spec_dir: Path, out: Path, force: bool):
     overwritten or removed without --force. Progress goes to stderr, the summary to stdout.
     """
     with Progress(len(RENDERERS) + 3) as progress:
-        plan, files = pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step)
+        plan, files = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w),
+                              strict)
         progress.step(f"writing {len(files)} files under {out}")
         result = writer.write(out, files, force)
     click.echo(summary.generated(plan, files, result, out))
@@ -75,13 +94,14 @@ def generate(spec_dir: Path, out: Path, force: bool):
 
 @main.command()
 @SPEC_DIR
-def validate(spec_dir: Path):
+@STRICT
+def validate(spec_dir: Path, strict: bool):
     """Check the specs in SPEC_DIR (default: slos) and write nothing.
 
     Every problem is printed as `file:line: field: message`, all of them in one run; the exit code
     is 1 when there is any.
     """
-    plan = compile_plan(pipeline.load(spec_dir, writer.skip_paths(spec_dir)))
+    plan = _warned(lambda w: compile_plan(pipeline.load(spec_dir, w, writer.skip_paths(spec_dir))), strict)
     slos = sum(len(s.slos) for s in plan.services)
     click.echo(f"{spec_dir}: {len(plan.services)} services, {slos} SLOs, all valid.")
 
@@ -89,11 +109,13 @@ def validate(spec_dir: Path):
 @main.command()
 @SPEC_DIR
 @OUT
-def check(spec_dir: Path, out: Path):
+@STRICT
+def check(spec_dir: Path, out: Path, strict: bool):
     """Exit 1 when the tree under --out is not what SPEC_DIR generates: print a unified diff, then
     the stale, missing, extra (no longer generated) and hand-edited files. Writes nothing."""
     with Progress(len(RENDERERS) + 3) as progress:
-        _, files = pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step)
+        _, files = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w),
+                           strict)
         progress.step(f"comparing with {out}")
         found = writer.survey(out, files)
     if found.problems:
@@ -207,3 +229,27 @@ def preview(spec_dir: Path, against: Path, port: int, static: Path | None):
             server.thread.join()
         except KeyboardInterrupt:
             click.echo("stopped.")
+
+
+@main.command("import")
+@click.argument("fmt", metavar="sloth|openslo|pyrra", type=click.Choice(["sloth", "openslo", "pyrra"]))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--team", help="Owner team of files that name none (as the Platform's default_team would).")
+@click.option("--runbook", help="Runbook URL for services whose paging SLOs have none (obsgen/v1 requires one).")
+@STRICT
+def import_(fmt: str, files: tuple[Path, ...], team: str | None, runbook: str | None, strict: bool):
+    """Print Sloth, OpenSLO or Pyrra FILES as obsgen/v1 YAML that generates the same rules.
+
+    obsgen also reads these files unchanged from a spec directory; converting is for teams moving
+    to obsgen/v1. OpenSLO references (indicatorRef, alertPolicyRef...) resolve across FILES.
+    """
+    from obsgen.spec.importers.convert import convert
+
+    text = _warned(lambda w: _collect(convert(fmt, list(files), team, runbook), w), strict)
+    click.echo(text, nl=False)
+
+
+def _collect(result, warnings: list):
+    text, found = result
+    warnings += found
+    return text

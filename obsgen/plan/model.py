@@ -53,6 +53,7 @@ class SLOPlan:
     description: str
     runbook_url: str
     dashboard_url: str
+    alert_style: str = "obsgen"  # or "sloth": Sloth's two alerts per SLO (render/sloth_alerts.py)
 
     @property
     def objective(self) -> float:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from obsgen.errors import Location, SpecError, SpecErrors
-from obsgen.spec import models
+from obsgen.errors import Location, SpecError, SpecErrors, SpecWarning
+from obsgen.spec import importers, models
 from obsgen.spec.yamlsrc import DEFAULT_LIMITS, Document, Limits, load_file, show
 
 # Where a spec holds a secret in the clear, say how to reference it instead.
@@ -35,6 +35,8 @@ class Specs:
     services: list[Loaded] = field(default_factory=list)
     teams: list[Loaded] = field(default_factory=list)
     platform: Loaded | None = None
+    foreign: list[Document] = field(default_factory=list)  # Sloth/OpenSLO/Pyrra: see spec/importers
+    warnings: list[SpecWarning] = field(default_factory=list)
 
 
 def spec_files(spec_dir: Path, skip: Iterable[Path] = ()) -> list[Path]:
@@ -90,6 +92,9 @@ def _add(specs: Specs, doc: Document) -> list[SpecError]:
     if not isinstance(data, dict):
         return [SpecError(doc.location(()), "a document must be a mapping with apiVersion and kind")]
     api, kind = data.get("apiVersion"), data.get("kind")
+    if importers.recognize(data):  # translated once every document is loaded (importers.finish)
+        specs.foreign.append(doc)
+        return []
     if api != models.API_VERSION:
         return [SpecError(doc.location(("apiVersion",), "apiVersion"),
                           f"must be {models.API_VERSION}, got {api!r}")]

@@ -141,6 +141,40 @@ class SLI(Model):
 # --- Service --------------------------------------------------------------------------------
 
 
+ALERT_STYLES = ("obsgen", "sloth")
+# Labels obsgen sets on Sloth-style alerts itself (the rest of RESERVED_LABELS a Sloth user may set).
+_SLOTH_STYLE_RESERVED = frozenset({"alertname", "team", "tier"})
+
+
+def _any_label_name(key: str) -> str:
+    if not _LABEL_NAME.match(key) or key.startswith("__"):
+        raise ValueError(f"label name {key!r} is not a valid Prometheus label name")
+    return key
+
+
+class AlertExtras(Model):
+    """Labels and annotations of one severity's alerts (Sloth's page_alert / ticket_alert)."""
+
+    labels: dict[Annotated[str, AfterValidator(_any_label_name)], str] = {}
+    annotations: dict[str, str] = {}
+
+
+class AlertWindowDef(Model):
+    """One alert window pair of this SLO, replacing the period's catalog (Pyrra, OpenSLO)."""
+
+    severity: Literal["page", "ticket"]
+    long: Duration
+    short: Duration
+    factor: float = Field(gt=0)
+    for_: Duration | None = Field(None, alias="for")
+
+    @model_validator(mode="after")
+    def _short_below_long(self) -> AlertWindowDef:
+        if durations.seconds(self.short) >= durations.seconds(self.long):
+            raise ValueError(f"short window {self.short} must be shorter than long window {self.long}")
+        return self
+
+
 class Alerting(Model):
     name: str | None = Field(None, pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
     page: bool | None = None  # default: true for tier 1-2
@@ -148,6 +182,24 @@ class Alerting(Model):
     for_: Duration | None = Field(None, alias="for")
     labels: Labels = {}
     annotations: dict[str, str] = {}
+    style: Literal[ALERT_STYLES] | None = None  # type: ignore[valid-type]  # default: the Platform's
+    page_alert: AlertExtras = AlertExtras()
+    ticket_alert: AlertExtras = AlertExtras()
+    windows: list[AlertWindowDef] = []
+
+    @model_validator(mode="after")
+    def _severity_labels(self) -> Alerting:
+        """obsgen's own alerts set severity & co.; Sloth-style alerts carry the user's, as Sloth's do."""
+        for which in ("page_alert", "ticket_alert"):
+            for key in getattr(self, which).labels:
+                sloth_ok = key not in _SLOTH_STYLE_RESERVED and not key.startswith("sloth_")
+                if self.style == "sloth" and sloth_ok:
+                    continue
+                if key in RESERVED_LABELS or key.startswith("sloth_"):
+                    hint = "" if self.style == "sloth" else " (style: sloth keeps Sloth's own labels)"
+                    raise ValueError(f"{which}.labels: label {key!r} is set by obsgen and cannot be "
+                                     f"overridden{hint}")
+        return self
 
 
 class SLO(Model):
@@ -156,6 +208,7 @@ class SLO(Model):
     period: Period = "30d"
     description: str = ""
     runbook: Url | None = None
+    labels: Labels = {}  # on this SLO's series and alerts, on top of the service's
     sli: SLI
     alerting: Alerting = Alerting()
 
@@ -325,6 +378,8 @@ class InputLimits(Model):
 
 
 class PlatformSpec(Model):
+    default_team: Name | None = None  # owner of imported specs that name none
+    alert_style: Literal[ALERT_STYLES] = "obsgen"  # type: ignore[valid-type]
     environments: list[Name] = ["dev", "staging", "production"]
     collector: Collector = Collector()
     endpoints: Endpoints = Endpoints()
