@@ -99,3 +99,22 @@ def rules_file(service: str) -> str:
 
 def tests_file(service: str) -> str:
     return f"alerts/tests/{service}.test.yaml"
+
+
+# Alertmanager (issue 5). The environment label is set by each Prometheus' external_labels; routing
+# reads it (non-production never pages) and so does shared mode. Receivers are named per team.
+ENVIRONMENT_LABEL = "environment"
+ALERTNAME = "alertname"
+RECEIVER_NOBODY = "obsgen-nobody"  # a receiver without integrations: notifies nobody
+RECEIVER_KINDS = ("pager", "chat", "email")  # none is a suffix of another: names cannot collide
+ALERTMANAGER_DIR = "alerts/alertmanager"
+ALERTMANAGER_CONFIG = f"{ALERTMANAGER_DIR}/alertmanager.yaml"
+ALERTMANAGER_TEMPLATE = "obsgen.tmpl"  # beside the config: one flat Secret holds both
+ALERTMANAGER_ROUTE_TESTS = f"{ALERTMANAGER_DIR}/routes.test.yaml"
+ALERTMANAGER_SECRET = "obsgen-alertmanager"
+
+
+def receiver(team: str, kind: str) -> str:
+    """`<team>-pager`, `<team>-chat`, `<team>-email`: team names are label-safe, kinds fixed."""
+    assert kind in RECEIVER_KINDS, kind
+    return f"{team}-{kind}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from obsgen.burnrate import AlertWindow
+from obsgen.plan.routing import RoutingPlan
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,4 @@ class ServicePlan:
 class Plan:
     services: tuple[ServicePlan, ...]
     grafana_url: str
+    routing: RoutingPlan | None = None  # Alertmanager: teams, receivers, environments

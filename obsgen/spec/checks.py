@@ -7,6 +7,7 @@ import difflib
 
 from obsgen import burnrate, durations, promql
 from obsgen.errors import SpecError
+from obsgen.spec import receivers
 from obsgen.spec.load import Loaded, Specs
 from obsgen.spec.models import Service
 from obsgen.spec.policy import DEFAULT_ENVIRONMENTS, custom_catalogs, pages
@@ -15,6 +16,7 @@ from obsgen.spec.policy import DEFAULT_ENVIRONMENTS, custom_catalogs, pages
 def check(specs: Specs) -> list[SpecError]:
     errors = _check_catalogs(specs)
     errors += _check_unique(specs.services, "service") + _check_unique(specs.teams, "team")
+    errors += receivers.check(specs)
     teams = {t.model.metadata.name for t in specs.teams}
     envs = DEFAULT_ENVIRONMENTS
     if specs.platform is not None:

@@ -15,7 +15,10 @@ from obsgen.spec.yamlsrc import Document, load_file, show
 
 # Where a spec holds a secret in the clear, say how to reference it instead.
 _SECRET_HINTS = {"routing_key": "routing_key_file", "api_url": "api_url_file",
-                 "service_key": "routing_key_file", "password": "a *_file field"}
+                 "service_key": "routing_key_file", "password": "a *_file field",
+                 "api_key": "api_key_file", "url": "url_file", "auth_password": "auth_password_file",
+                 "token": "a *_file field", "webhook_url": "url_file", "integration_key": "routing_key_file",
+                 "auth_secret": "auth_password_file"}
 
 
 @dataclass
@@ -92,6 +95,8 @@ def _error(doc: Document, cls: type[BaseModel], err: dict) -> SpecError:
         name = str(loc[-1])
         allowed = _fields_at(cls, loc[:-1])
         secret = _SECRET_HINTS.get(name)
+        if name == "url" and "url_file" not in allowed:  # a plain URL field elsewhere is no secret
+            secret = None
         hint = (f" (secrets are referenced by file: use {secret})" if secret
                 else _did_you_mean(name, allowed))
         return SpecError(doc.location(loc), f"unknown field{hint}")

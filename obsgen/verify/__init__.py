@@ -20,9 +20,16 @@ def _promtool(out: Path) -> list[Result]:
     return promtool.verify(out)
 
 
+def _amtool(out: Path) -> list[Result]:
+    from obsgen.verify import amtool
+
+    return amtool.verify(out)
+
+
 # name -> verifier; imported lazily so `obsgen generate` never pays for them.
 VERIFIERS: dict[str, Verifier] = {
     "promtool": _promtool,
+    "amtool": _amtool,
 }
 
 __all__ = ["VERIFIERS", "Result", "Verifier"]
