@@ -100,3 +100,15 @@ def test_the_environment_label_must_be_a_free_label_name(tmp_path, label):
 def test_platform_alertmanager_fields_are_checked_where_they_are(tmp_path, text, line, field):
     found = errors(tmp_path, {"platform.yaml": platform(text)})
     assert len(found) == 1 and found[0].startswith(f"{tmp_path}/slos/platform.yaml:{line}: {field}: "), found
+
+
+def test_the_cli_prints_a_literal_secret_as_file_line_and_exits_1(tmp_path):
+    from tests.amspec import write
+    from tests.conftest import run_obsgen
+
+    spec = write(tmp_path, {"teams.yaml": team("payments", "  opsgenie:\n    api_key: " + SECRET)})
+    result = run_obsgen("validate", str(spec))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"error: {spec}/teams.yaml:6: opsgenie.api_key: unknown field (secrets are referenced by file: use " \
+           "api_key_file)" in result.stderr
+    assert SECRET not in result.stderr + result.stdout

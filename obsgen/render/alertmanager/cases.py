@@ -63,3 +63,17 @@ def delivery_table(plan: Plan) -> str:
                      if env in service.environments else "-" for env in envs]
             lines.append(f"| {service.name} | {service.team} | {kind} ({severity}) | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def receiver_table(plan: Plan) -> str:
+    """Markdown: each receiver and what it notifies."""
+    lines = ["| receiver | notifies |", "|---|---|"]
+    for team in plan.routing.teams:
+        parts = {team.pager: [("PagerDuty", team.pagerduty_key_file), ("Opsgenie", team.opsgenie_key_file)],
+                 team.chat: [(f"Slack {team.slack_channel}", team.slack_url_file), ("webhook", team.webhook_url_file)],
+                 team.email: [(f"e-mail {team.email_to}", team.email_to)]}
+        for name, integrations in parts.items():
+            if name:
+                lines.append(f"| {name} | " + ", ".join(label for label, given in integrations if given) + " |")
+    lines.append(f"| {names.RECEIVER_NOBODY} | nobody (info alerts; unknown teams when no default team is set) |")
+    return "\n".join(lines) + "\n"
