@@ -16,8 +16,9 @@ Alertmanager 0.25 with `amtool check-config` (0.25 accepts every field below but
 
 from __future__ import annotations
 
+from obsgen import names
 from obsgen.errors import SpecError
-from obsgen.spec.load import Specs
+from obsgen.spec.load import Loaded, Specs
 
 OLDEST = (0, 22)  # the modern matcher syntax obsgen writes
 # (team spec field, its secret-file field) -> first Alertmanager version that loads it
@@ -67,7 +68,23 @@ def check(specs: Specs) -> list[SpecError]:
             errors.append(SpecError(team.at("spec", "email"),
                                     "e-mail needs an SMTP server: set spec.alertmanager.smtp "
                                     f"(smarthost, from) in the Platform document{hint}"))
+    env_label = platform.model.spec.environment_label if platform else names.ENVIRONMENT_LABEL
+    for svc in specs.services:
+        errors += _environment_label_kept(svc, env_label)
     return errors
+
+
+def _environment_label_kept(svc: Loaded, label: str) -> list[SpecError]:
+    """The environment label comes from each Prometheus' external_labels. Written on the rules, it
+    would win over them in every environment (staging alerts labelled production would page)."""
+    service = svc.model
+    places = [(("metadata", "labels", label), service.metadata.labels)]
+    places += [(("spec", "slos", i, "alerting", "labels", label), slo.alerting.labels)
+               for i, slo in enumerate(service.spec.slos)]
+    return [SpecError(svc.at(*path), f"{label!r} is the environment label (Platform environment_label): each "
+                                     "Prometheus sets it in external_labels; set here it would label every "
+                                     "environment's alerts alike, and non-production could page")
+            for path, labels in places if label in labels]
 
 
 def _too_old(where, what: str, first: tuple[int, int], pinned: tuple[int, int]) -> SpecError:

@@ -112,3 +112,15 @@ def test_the_cli_prints_a_literal_secret_as_file_line_and_exits_1(tmp_path):
     assert f"error: {spec}/teams.yaml:6: opsgenie.api_key: unknown field (secrets are referenced by file: use " \
            "api_key_file)" in result.stderr
     assert SECRET not in result.stderr + result.stdout
+
+
+def test_the_environment_label_cannot_be_set_by_a_service(tmp_path):
+    svc = service("checkout", "payments").replace("metadata: {", "metadata: {labels: {environment: production}, ")
+    svc += "      alerting:\n        labels: {env: x}\n"
+    found = errors(tmp_path, {"teams.yaml": team("payments", "  slack: {channel: '#a', api_url_file: /s/a}"),
+                              "checkout.yaml": svc, "platform.yaml": platform()})
+    assert found == [f"{tmp_path}/slos/checkout.yaml:3: metadata.labels.environment: 'environment' is the environment "
+                     "label (Platform environment_label): each Prometheus sets it in external_labels; set here it "
+                     "would label every environment's alerts alike, and non-production could page"]
+    found = errors(tmp_path, {"platform.yaml": platform(extra="  environment_label: env\n")})
+    assert len(found) == 1 and found[0].startswith(f"{tmp_path}/slos/checkout.yaml:14: slos[0].alerting.labels.env: ")
