@@ -49,7 +49,8 @@ def tool_version(tool: str) -> tuple[int, int]:
 def check_config(config: Path) -> Result:
     tool = amtool()
     data = yaml.safe_load(config.read_text())
-    missing = [t for t in data.get("templates") or () if not list(config.parent.glob(t))]
+    relative = [t for t in data.get("templates") or () if not t.startswith("/")]  # others: another host's
+    missing = [t for t in relative if not list(config.parent.glob(t))]
     command = (tool, "check-config", config.name)
     if missing:
         return Result(command, False, f"{config}: templates {missing} match no file beside the config")

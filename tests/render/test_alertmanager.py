@@ -111,7 +111,8 @@ def test_the_secret_holds_config_and_template_as_kubernetes_wants(example_files)
     assert labels["app.kubernetes.io/managed-by"] == "obsgen" and labels["app.kubernetes.io/part-of"] == "obsgen"
     assert secret["stringData"] == {"alertmanager.yaml": example_files[CONFIG],
                                     "obsgen.tmpl": example_files["alerts/alertmanager/obsgen.tmpl"]}
-    assert yaml.safe_load(example_files[CONFIG])["templates"] == ["obsgen.tmpl"]  # beside the config
+    assert yaml.safe_load(example_files[CONFIG])["templates"] == [  # beside the config, or the Operator's
+        "obsgen.tmpl", "/etc/alertmanager/config/obsgen.tmpl"]
 
 
 def test_no_teams_no_routes_but_a_loadable_tree(tmp_path):

@@ -12,6 +12,8 @@ from obsgen import names
 from obsgen.plan.routing import CRITICAL, INFO, WARNING, RoutingPlan, TeamReceivers, Timing
 from obsgen.render.alertmanager.matchers import equals, matcher
 
+OPERATOR_CONFIG_DIR = "/etc/alertmanager/config"
+
 
 def config(routing: RoutingPlan) -> dict:
     data: dict = {}
@@ -26,7 +28,11 @@ def config(routing: RoutingPlan) -> dict:
     }
     data["inhibit_rules"] = inhibit_rules(routing)
     data["receivers"] = receivers(routing)
-    data["templates"] = [names.ALERTMANAGER_TEMPLATE]  # relative: resolved beside this file
+    # Relative: Alertmanager resolves it beside this file (this tree, amtool, a pod mounting the
+    # Secret). The Prometheus Operator writes the config elsewhere and mounts the Secret's other
+    # keys at /etc/alertmanager/config/ (its documented template path). A glob matching nothing
+    # is no error, and the same file matched twice defines the same templates again.
+    data["templates"] = [names.ALERTMANAGER_TEMPLATE, f"{OPERATOR_CONFIG_DIR}/{names.ALERTMANAGER_TEMPLATE}"]
     return data
 
 
