@@ -31,11 +31,13 @@ EVERY_RECEIVER = {
         team("platform", "  opsgenie: {api_key_file: /s/og}\n  slack: {channel: '#plat', api_url_file: /s/slack}"),
         team("mail", "  email: {to: mail@example.com}"),
         team("silent"),
+        team("oncall", "  pagerduty: {routing_key_file: /s/pd-oncall}"),
     ]),
     "platform.yaml": platform(SMTP + "    default_team: platform\n    platform_alert: ClusterDown\n"),
     "checkout.yaml": service("checkout", "payments"),
     "search.yaml": service("search", "mail", tier=2, envs="dev, production"),
     "batch.yaml": service("batch", "silent", tier=3, envs="production"),
+    "edge.yaml": service("edge", "oncall", tier=1, envs="dev, production"),
 }
 
 
@@ -71,7 +73,8 @@ def test_every_receiver_type_loads_and_every_route_test_passes(tmp_path):
     kinds = {k for r in data["receivers"] for k in r if k.endswith("_configs")}
     assert kinds == {"pagerduty_configs", "opsgenie_configs", "slack_configs", "email_configs"}
     assert "route tests" not in results[2].output
-    assert re.search(r"for (\d+) label sets", results[2].command[-1])[1] == str(5 * 4 * 5)  # teams+unknown
+    tested = int(re.search(r"for (\d+) label sets", results[2].command[-1])[1])
+    assert tested == 6 * 4 * 5  # (5 teams + an unknown one) x 4 severities x 5 environment labels
 
 
 def test_webhook_needs_alertmanager_0_26_and_says_so(tmp_path):

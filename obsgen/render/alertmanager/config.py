@@ -52,11 +52,14 @@ def _timed(route: dict, timing: Timing) -> dict:
             "repeat_interval": timing.repeat_interval}
 
 
+def severity(value: str) -> list[str]:
+    return [equals(names.SEVERITY, value)]
+
+
 def _team_route(routing: RoutingPlan, team: TeamReceivers) -> dict:
     fallback = team.notify or routing.default_receiver
     env = routing.environment_label
     crit, warn = routing.timing_of(CRITICAL), routing.timing_of(WARNING)
-    severity = lambda s: [equals(names.SEVERITY, s)]  # noqa: E731
     routes = [
         {"receiver": names.RECEIVER_NOBODY, "matchers": severity(INFO)},
         {"receiver": fallback,  # non-production never pages
@@ -65,8 +68,9 @@ def _team_route(routing: RoutingPlan, team: TeamReceivers) -> dict:
                     _timed({"receiver": fallback, "matchers": severity(WARNING)}, warn)]},
     ]
     if team.pager:
-        routes.append(_timed({"receiver": team.pager, "matchers": severity(CRITICAL), "continue": True}, crit))
-    if team.notify or not team.pager:
+        page = {"receiver": team.pager, "matchers": severity(CRITICAL), **({"continue": True} if team.notify else {})}
+        routes.append(_timed(page, crit))
+    if team.notify:  # a pager-only team's page reaches the pager alone
         routes.append(_timed({"receiver": fallback, "matchers": severity(CRITICAL)}, crit))
     routes.append(_timed({"receiver": team.ticket or routing.default_receiver, "matchers": severity(WARNING)},
                          warn))
