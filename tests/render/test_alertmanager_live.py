@@ -3,11 +3,15 @@ its API and its own answer says which are inhibited, by what, and which receiver
 
 from __future__ import annotations
 
+import http.server
 import json
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
+from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -16,6 +20,8 @@ from tests.conftest import require_tool
 PAGE = {"alertname": "CheckoutAvailabilityErrorBudgetBurn", "service": "checkout", "slo": "availability",
         "team": "payments", "tier": "1", "severity": "critical", "sloth_severity": "page"}
 TICKET = {**PAGE, "severity": "warning", "sloth_severity": "ticket"}
+ANNOTATIONS = {"summary": "checkout availability: error budget burning at 15.3x (over 14.4x for 1h and 5m)",
+               "runbook_url": "https://runbooks.example.com/checkout", "dashboard_url": "https://grafana.example.com/d/x"}
 
 
 def _free_port() -> int:
@@ -36,29 +42,15 @@ def alertmanager(tmp_path_factory, example_files):
     binary = require_tool("prometheus-alertmanager")
     out = tmp_path_factory.mktemp("am")
     write_tree(out, example_files)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([binary, f"--config.file={out / 'alerts/alertmanager/alertmanager.yaml'}",
-                             f"--storage.path={out / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-                             "--cluster.listen-address="], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/-/ready", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("Alertmanager did not start: " + proc.stderr.read().decode()[-2000:])
-            time.sleep(0.1)
+    proc, url = _start(binary, out / "alerts/alertmanager/alertmanager.yaml", out / "data")
     yield url
     proc.terminate()
     proc.wait(timeout=10)
 
 
-def post(url: str, *label_sets: dict) -> None:
-    alerts = [{"labels": labels, "annotations": {"summary": "test"}, "generatorURL": "http://prometheus/graph"}
-              for labels in label_sets]
+def post(url: str, *label_sets: dict, annotations: dict | None = None) -> None:
+    alerts = [{"labels": labels, "annotations": annotations or {"summary": "test"},
+               "generatorURL": "http://prometheus/graph"} for labels in label_sets]
     request = urllib.request.Request(f"{url}/api/v2/alerts", data=json.dumps(alerts).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
     urllib.request.urlopen(request, timeout=5)
@@ -122,3 +114,75 @@ def test_the_config_loaded_with_its_template(alertmanager):
     status = _get(f"{alertmanager}/api/v2/status")
     assert "obsgen.tmpl" in status["config"]["original"]
     assert status["versionInfo"]["version"].startswith("0.")
+
+
+def _start(binary: str, config: Path, data: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([binary, f"--config.file={config}", f"--storage.path={data}",
+                             f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/-/ready", timeout=1)
+            return proc, url
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("Alertmanager did not start: " + proc.stderr.read().decode()[-2000:])
+            time.sleep(0.1)
+
+
+class _Catcher(http.server.BaseHTTPRequestHandler):
+    received: ClassVar[list] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((self.path, json.loads(body)))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_real_slack_notification_carries_service_slo_burn_rate_and_links(tmp_path):
+    """Alertmanager renders the receiver's fields with obsgen.tmpl and posts to Slack (here a
+    loopback server, named in the api_url_file as a real deployment names hooks.slack.com)."""
+    from obsgen.output.writer import write_tree
+    from tests.amspec import build, platform, service, team
+
+    binary = require_tool("prometheus-alertmanager")
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Catcher)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = tmp_path / "slack-url"
+    hook.write_text(f"http://127.0.0.1:{server.server_address[1]}/slack\n")
+    files = build(tmp_path, {
+        "teams.yaml": team("payments", f"  slack: {{channel: '#pay', api_url_file: {hook}}}"),
+        "platform.yaml": platform("    timing: {critical: {group_wait: 1s}}\n"),
+        "checkout.yaml": service("checkout", "payments"),
+    })
+    write_tree(tmp_path / "out", files)
+    proc, url = _start(binary, tmp_path / "out/alerts/alertmanager/alertmanager.yaml", tmp_path / "data")
+    try:
+        post(url, {**PAGE, "environment": "staging"}, annotations=ANNOTATIONS)
+        deadline = time.monotonic() + 30
+        while not _Catcher.received and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        server.shutdown()
+    assert _Catcher.received, "Alertmanager posted nothing to the Slack hook"
+    path, payload = _Catcher.received[0]
+    attachment = payload["attachments"][0]
+    assert path == "/slack" and payload["channel"] == "#pay"
+    assert attachment["title"] == "[FIRING:1] checkout availability (critical) in staging"
+    assert attachment["color"] == "danger"
+    assert "*FIRING* *checkout* SLO `availability` · critical · staging" in attachment["text"]
+    assert "error budget burning at 15.3x" in attachment["text"]  # Prometheus rendered $value into it
+    assert "<https://runbooks.example.com/checkout|Runbook> · <https://grafana.example.com/d/x|Dashboard>" \
+        in attachment["text"]
+    assert attachment["title_link"] == "https://grafana.example.com/d/x"
