@@ -97,6 +97,9 @@ def _error(doc: Document, cls: type[BaseModel], err: dict) -> SpecError:
         secret = _SECRET_HINTS.get(name)
         if name == "url" and "url_file" not in allowed:  # a plain URL field elsewhere is no secret
             secret = None
+        files = [f for f in allowed if f.endswith("_file")]
+        if secret and f"{name}_file" not in allowed and len(files) == 1:
+            secret = files[0]  # the one secret file this place takes (smtp password: auth_password_file)
         hint = (f" (secrets are referenced by file: use {secret})" if secret
                 else _did_you_mean(name, allowed))
         return SpecError(doc.location(loc), f"unknown field{hint}")

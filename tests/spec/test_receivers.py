@@ -124,3 +124,10 @@ def test_the_environment_label_cannot_be_set_by_a_service(tmp_path):
                      "would label every environment's alerts alike, and non-production could page"]
     found = errors(tmp_path, {"platform.yaml": platform(extra="  environment_label: env\n")})
     assert len(found) == 1 and found[0].startswith(f"{tmp_path}/slos/checkout.yaml:14: slos[0].alerting.labels.env: ")
+
+
+def test_the_hint_names_the_one_file_field_the_place_takes(tmp_path):
+    smtp = SMTP.replace("auth_password_file: /etc/alertmanager/secrets/smtp-password", f"password: {SECRET}")
+    found = errors(tmp_path, {"platform.yaml": platform(smtp)})
+    assert found == [f"{tmp_path}/slos/platform.yaml:10: alertmanager.smtp.password: unknown field "
+                     "(secrets are referenced by file: use auth_password_file)"]
