@@ -3,9 +3,12 @@ its API and its own answer says which are inhibited, by what, and which receiver
 
 from __future__ import annotations
 
+import email
+import email.policy
 import http.server
 import json
 import socket
+import socketserver
 import subprocess
 import threading
 import time
@@ -186,3 +189,67 @@ def test_a_real_slack_notification_carries_service_slo_burn_rate_and_links(tmp_p
     assert "<https://runbooks.example.com/checkout|Runbook> · <https://grafana.example.com/d/x|Dashboard>" \
         in attachment["text"]
     assert attachment["title_link"] == "https://grafana.example.com/d/x"
+
+
+class _Smtp(socketserver.StreamRequestHandler):
+    """Just enough SMTP for Alertmanager's e-mail notifier (no TLS, no auth): keeps each message."""
+
+    messages: ClassVar[list] = []
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self):
+        self.reply("220 localhost ESMTP test")
+        while line := self.rfile.readline():
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.reply("250 localhost")
+            elif verb == b"DATA":
+                self.reply("354 end with <CRLF>.<CRLF>")
+                data = b""
+                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                    data += chunk
+                self.messages.append(email.message_from_bytes(data, policy=email.policy.default))
+                self.reply("250 queued")
+            elif verb == b"QUIT":
+                self.reply("221 bye")
+                return
+            else:  # MAIL, RCPT, RSET, NOOP
+                self.reply("250 ok")
+
+
+def test_a_real_email_carries_subject_text_and_html(tmp_path):
+    from obsgen.output.writer import write_tree
+    from tests.amspec import build, platform, service, team
+
+    binary = require_tool("prometheus-alertmanager")
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Smtp)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    smtp = (f"    smtp: {{smarthost: '127.0.0.1:{server.server_address[1]}', from: am@example.com, "
+            "require_tls: false}\n    timing: {warning: {group_wait: 1s}}\n")
+    files = build(tmp_path, {"teams.yaml": team("payments", "  email: {to: pay@example.com}"),
+                             "platform.yaml": platform(smtp), "checkout.yaml": service("checkout", "payments")})
+    write_tree(tmp_path / "out", files)
+    proc, url = _start(binary, tmp_path / "out/alerts/alertmanager/alertmanager.yaml", tmp_path / "data")
+    try:
+        hostile = {**ANNOTATIONS, "description": "<b>bold</b> & {{ .Status }}"}
+        post(url, {**TICKET, "environment": "production"}, annotations=hostile)
+        deadline = time.monotonic() + 30
+        while not _Smtp.messages and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        server.shutdown()
+        server.server_close()
+    assert _Smtp.messages, "Alertmanager sent no e-mail"
+    message = _Smtp.messages[0]
+    assert message["To"] == "pay@example.com"
+    assert message["Subject"] == "[FIRING:1] checkout availability (warning) in production"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "error budget burning at 15.3x" in text and "Runbook: https://runbooks.example.com/checkout" in text
+    assert "<b>bold</b> & {{ .Status }}" in text
+    assert '<a href="https://runbooks.example.com/checkout">Runbook</a>' in html
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; {{ .Status }}" in html and "<b>bold</b>" not in html
