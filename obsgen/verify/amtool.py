@@ -3,7 +3,7 @@
 - `amtool check-config`, after checking that every template file the config names exists (a glob
   that matches nothing passes check-config silently);
 - `amtool template render` of every template the receivers use, so a template that parses but
-  fails when run is caught;
+  fails when run (or is not defined at all) is caught;
 - `amtool config routes test --verify.receivers=...` for every label set of routes.test.yaml,
   many processes at once; a mismatch names the labels and both receiver lists.
 """
@@ -22,12 +22,12 @@ import yaml
 from obsgen import names
 from obsgen.errors import ToolError
 from obsgen.render.alertmanager.matchers import equals
-from obsgen.render.alertmanager.templates import NAMES as TEMPLATE_NAMES
 from obsgen.verify.result import Result
 
 INSTALL_HINT = ("amtool not found: install it with `apt-get install --no-install-recommends "
                 "prometheus-alertmanager` (Debian/Ubuntu) or put it on PATH")
 _VERSION = re.compile(r"version (\d+)\.(\d+)")
+_USED = re.compile(r'\{\{-?\s*template\s+"([^"]+)"')
 
 
 def amtool() -> str:
@@ -59,18 +59,20 @@ def check_config(config: Path) -> Result:
 
 
 def render_templates(config: Path, jobs: int) -> Result:
-    """Run every template once on amtool's sample alert; report the ones that fail."""
+    """Run every template a receiver of the config uses once on amtool's sample alert (the helpers
+    they call run with them); report those that fail, an undefined one included."""
     tool = amtool()
     glob = f"--template.glob={names.ALERTMANAGER_TEMPLATE}"
+    used = sorted(set(_USED.findall(config.read_text())))
 
     def render(name: str) -> tuple[str, subprocess.CompletedProcess]:
         text = '{{ template "' + name + '" . }}'
         return name, _run([tool, "template", "render", glob, f"--template.text={text}"], config.parent)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        failed = [f"{name}: {proc.stderr.strip()}" for name, proc in pool.map(render, TEMPLATE_NAMES)
+        failed = [f"{name}: {proc.stderr.strip()}" for name, proc in pool.map(render, used)
                   if proc.returncode != 0]
-    command = (tool, "template", "render", glob, f"(each of {len(TEMPLATE_NAMES)} templates)")
+    command = (tool, "template", "render", glob, f"(each of the {len(used)} templates the receivers use)")
     return Result(command, not failed, "\n".join(failed))
 
 

@@ -180,3 +180,11 @@ def test_a_template_that_fails_when_run_is_caught(generated):
     failed = amtool.render_templates(generated / CONFIG, jobs=4)
     assert not failed.ok
     assert "obsgen.slack.color" in failed.output and "index out of range" in failed.output
+
+
+def test_a_receiver_naming_an_undefined_template_is_caught(generated):
+    edit(generated, '"obsgen.slack.color"', '"obsgen.slack.colour"')
+    assert amtool.check_config(generated / CONFIG).ok  # templates are strings to check-config
+    failed = amtool.render_templates(generated / CONFIG, jobs=4)
+    assert not failed.ok and 'obsgen.slack.colour: amtool: error: template: :1:12: executing "" at <{{template ' \
+        '"obsgen.slack.colour" .}}>: template "obsgen.slack.colour" not defined' in failed.output
