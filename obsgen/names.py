@@ -129,3 +129,20 @@ def collector_service(name: str, headless: bool = False) -> str:
 
 def otel_config_file(environment: str, role: str) -> str:
     return f"otel/{environment}/{role}.yaml"
+# Alertmanager (issue 5). The environment label is set by each Prometheus' external_labels; routing
+# reads it (non-production never pages) and so does shared mode. Receivers are named per team.
+ENVIRONMENT_LABEL = "environment"
+ALERTNAME = "alertname"
+RECEIVER_NOBODY = "obsgen-nobody"  # a receiver without integrations: notifies nobody
+RECEIVER_KINDS = ("pager", "chat", "email")  # none is a suffix of another: names cannot collide
+ALERTMANAGER_DIR = "alerts/alertmanager"
+ALERTMANAGER_CONFIG = f"{ALERTMANAGER_DIR}/alertmanager.yaml"
+ALERTMANAGER_TEMPLATE = "obsgen.tmpl"  # beside the config: one flat Secret holds both
+ALERTMANAGER_ROUTE_TESTS = f"{ALERTMANAGER_DIR}/routes.test.yaml"
+ALERTMANAGER_SECRET = "obsgen-alertmanager"
+
+
+def receiver(team: str, kind: str) -> str:
+    """`<team>-pager`, `<team>-chat`, `<team>-email`: team names are label-safe, kinds fixed."""
+    assert kind in RECEIVER_KINDS, kind
+    return f"{team}-{kind}"

@@ -8,6 +8,7 @@ from obsgen import burnrate, durations, names
 from obsgen.plan import sli as sli_queries
 from obsgen.plan import sloth_alerts
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
+from obsgen.plan.routing import compile_routing
 from obsgen.plan.telemetry import compile_telemetry
 from obsgen.spec.load import Specs
 from obsgen.spec.models import SLO, PlatformSpec, Service
@@ -22,6 +23,7 @@ def compile_plan(specs: Specs) -> Plan:
         services=tuple(_service(s, platform, catalogs) for s in services),
         grafana_url=platform.grafana.url.rstrip("/"),
         telemetry=compile_telemetry(specs),
+        routing=compile_routing(specs),
     )
 
 

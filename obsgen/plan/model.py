@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from obsgen.burnrate import AlertWindow
+from obsgen.plan.routing import RoutingPlan
 from obsgen.plan.telemetry import TelemetryPlan
 
 
@@ -78,3 +79,4 @@ class Plan:
     services: tuple[ServicePlan, ...]
     grafana_url: str
     telemetry: TelemetryPlan | None = None  # OpenTelemetry Collector configs (plan/telemetry.py)
+    routing: RoutingPlan | None = None  # Alertmanager: teams, receivers, environments

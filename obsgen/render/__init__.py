@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from obsgen.plan.model import Plan
-from obsgen.render import otel, prometheus_rules, promtool_tests
+from obsgen.render import alertmanager, otel, prometheus_rules, promtool_tests
 
 Renderer = Callable[[Plan], dict[str, str]]
 
@@ -16,6 +16,7 @@ RENDERERS: dict[str, Renderer] = {
     "prometheus": prometheus_rules.render,
     "promtool-tests": promtool_tests.render,
     "otel": otel.render,
+    "alertmanager": alertmanager.render,
 }
 
 

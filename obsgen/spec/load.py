@@ -16,7 +16,10 @@ from obsgen.spec.yamlsrc import DEFAULT_LIMITS, Document, Limits, load_file, sho
 
 # Where a spec holds a secret in the clear, say how to reference it instead.
 _SECRET_HINTS = {"routing_key": "routing_key_file", "api_url": "api_url_file",
-                 "service_key": "routing_key_file", "password": "a *_file field"}
+                 "service_key": "routing_key_file", "password": "a *_file field",
+                 "api_key": "api_key_file", "url": "url_file", "auth_password": "auth_password_file",
+                 "token": "a *_file field", "webhook_url": "url_file", "integration_key": "routing_key_file",
+                 "auth_secret": "auth_password_file"}
 
 
 @dataclass
@@ -126,6 +129,11 @@ def _error(doc: Document, cls: type[BaseModel], err: dict) -> SpecError:
         name = str(loc[-1])
         allowed = _fields_at(cls, loc[:-1])
         secret = _SECRET_HINTS.get(name)
+        if name == "url" and "url_file" not in allowed:  # a plain URL field elsewhere is no secret
+            secret = None
+        files = [f for f in allowed if f.endswith("_file")]
+        if secret and f"{name}_file" not in allowed and len(files) == 1:
+            secret = files[0]  # the one secret file this place takes (smtp password: auth_password_file)
         hint = (f" (secrets are referenced by file: use {secret})" if secret
                 else _did_you_mean(name, allowed))
         return SpecError(doc.location(loc), f"unknown field{hint}")

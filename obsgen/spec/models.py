@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from obsgen import durations
-from obsgen.names import LABEL_NAME_PATTERN, NAME_PATTERN, RESERVED_LABELS, is_name
+from obsgen.names import ENVIRONMENT_LABEL, LABEL_NAME_PATTERN, NAME_PATTERN, RESERVED_LABELS, is_name
 from obsgen.spec.yamlsrc import DEFAULT_LIMITS
 
 API_VERSION = "obsgen/v1"
@@ -287,6 +287,14 @@ class Email(Model):
     to: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
 
 
+class Webhook(Model):
+    url_file: FilePath  # Alertmanager 0.26+ (spec/receivers.py)
+
+
+class Opsgenie(Model):
+    api_key_file: FilePath
+
+
 class TeamMetadata(Model):
     name: Name
 
@@ -295,6 +303,8 @@ class TeamSpec(Model):
     pagerduty: PagerDuty | None = None
     slack: Slack | None = None
     email: Email | None = None
+    webhook: Webhook | None = None
+    opsgenie: Opsgenie | None = None
 
 
 class Team(Model):
@@ -377,8 +387,39 @@ class InputLimits(Model):
     depth: int = Field(DEFAULT_LIMITS.depth, ge=DEFAULT_LIMITS.depth, le=500)
 
 
+class Smtp(Model):
+    smarthost: str = Field(pattern=r"^[^\s:]+:[0-9]+$", description="host:port")
+    from_: str = Field(alias="from", pattern=r"^[^@\s]+@[^@\s]+$")
+    auth_username: str | None = None
+    auth_password_file: FilePath | None = None
+    require_tls: bool = True
+
+
+class Timing(Model):
+    """Alertmanager's notification timing for one severity; unset fields keep obsgen's defaults."""
+
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+
+
+class Timings(Model):
+    critical: Timing = Timing()
+    warning: Timing = Timing()
+
+
+class AlertmanagerSettings(Model):
+    version: str = Field("0.25", pattern=r"^0\.[0-9]+(\.[0-9]+)?$",
+                         description="the Alertmanager the config must load in (0.22 or later)")
+    default_team: Name | None = None  # receives alerts of unknown teams; else nobody is notified
+    smtp: Smtp | None = None
+    timing: Timings = Timings()
+    platform_alert: str | None = Field(None, pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$",
+                                       description="a platform-wide alert that silences per-service alerts")
+
+
 class PlatformSpec(Model):
-    default_team: Name | None = None  # owner of imported specs that name none
+    default_team: Name | None = None  # owner of imported specs that name none (else alertmanager's)
     alert_style: Literal[ALERT_STYLES] = "obsgen"  # type: ignore[valid-type]
     environments: list[Name] = ["dev", "staging", "production"]
     collector: Collector = Collector()
@@ -386,6 +427,8 @@ class PlatformSpec(Model):
     grafana: Grafana = Grafana()
     alert_windows: list[AlertWindowCatalog] = []
     limits: InputLimits = InputLimits()
+    environment_label: Annotated[str, AfterValidator(_label_name)] = ENVIRONMENT_LABEL
+    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
 
 
 class PlatformMetadata(Model):

@@ -24,12 +24,17 @@ def _otelcol(out: Path) -> list[Result]:
     from obsgen.verify import otelcol
 
     return otelcol.verify(out)
+def _amtool(out: Path) -> list[Result]:
+    from obsgen.verify import amtool
+
+    return amtool.verify(out)
 
 
 # name -> verifier; imported lazily so `obsgen generate` never pays for them.
 VERIFIERS: dict[str, Verifier] = {
     "promtool": _promtool,
     "otelcol": _otelcol,
+    "amtool": _amtool,
 }
 
 __all__ = ["VERIFIERS", "Result", "Verifier"]

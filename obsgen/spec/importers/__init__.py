@@ -161,7 +161,7 @@ def finish(specs) -> list[SpecError]:
     if not specs.foreign:
         return []
     platform = specs.platform.model.spec if specs.platform else None
-    result = translate(specs.foreign, Context(platform.default_team if platform else None))
+    result = translate(specs.foreign, Context(_default_team(platform)))
     specs.foreign = []
     specs.warnings += result.warnings
     errors = list(result.errors)
@@ -201,3 +201,11 @@ def check_warnings(specs) -> list[SpecWarning]:
 
 __all__ = ["API", "Builder", "Context", "ImportedDocument", "Result", "check_keys", "check_warnings",
            "finish", "get", "is_imported", "recognize", "show", "string_map", "translate"]
+
+
+def _default_team(platform) -> str | None:
+    """The owner of imported files that name none: the Platform's default_team, else the team that
+    receives alerts of unknown teams (alertmanager.default_team)."""
+    if platform is None:
+        return None
+    return platform.default_team or platform.alertmanager.default_team
