@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from obsgen.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
-BASELINE = "apiVersion: obsgen/v1\nkind: Team\nmetadata: {name: payments}\nspec:\n  email: {to: payments@example.com}\n"
+BASELINE = ("apiVersion: obsgen/v1\nkind: Team\nmetadata: {name: payments}\nspec:\n"
+            "  slack: {channel: \"#payments\", api_url_file: /etc/secrets/slack}\n")
 
 
 def _expected() -> dict[str, list[str]]:

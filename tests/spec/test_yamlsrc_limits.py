@@ -126,4 +126,5 @@ def test_platform_can_raise_the_limits(tmp_path):
     (spec / "platform.yaml").write_text(platform + "  limits: {documents: 10}\n")
     lowered = run_obsgen("validate", str(spec))
     assert lowered.returncode == 1
-    assert "platform.yaml:14: limits.documents: Input should be greater than or equal to 1000" in lowered.stderr
+    line = platform.count("\n") + 1  # the appended `limits:` line
+    assert f"platform.yaml:{line}: limits.documents: Input should be greater than or equal to 1000" in lowered.stderr

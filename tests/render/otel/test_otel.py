@@ -18,7 +18,7 @@ from obsgen.render.otel import config, diagram, ottl
 from obsgen.verify import otelcol
 from tests.conftest import ROOT
 
-TEAM = "apiVersion: obsgen/v1\nkind: Team\nmetadata: {name: t}\nspec: {email: {to: t@example.com}}\n"
+TEAM = "apiVersion: obsgen/v1\nkind: Team\nmetadata: {name: t}\nspec: {slack: {channel: \"#t\", api_url_file: /etc/s}}\n"
 
 
 def spec_dir(tmp_path, platform: str = "", services: str = "") -> str:
