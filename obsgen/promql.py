@@ -37,12 +37,44 @@ def selector(metric: str, matchers: Mapping[str, str] | Iterable[tuple[str, str,
     return metric + ("{" + ",".join(parts) + "}" if parts else "")
 
 
+def _range_positions(text: str) -> list[bool]:
+    """For each character: is it PromQL code inside `[...]` (a range or subquery), rather than
+    in a string literal, a comment or anywhere else? `[` inside a string (a regex class) is text."""
+    mask, depth, quote, i = [False] * len(text), 0, "", 0
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\" and quote != "`":  # Go escapes; backtick strings are raw
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+        elif char == "#":  # a comment runs to the end of the line
+            i = text.find("\n", i)
+            i = len(text) if i < 0 else i
+            continue
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth = max(0, depth - 1)
+        else:
+            mask[i] = depth > 0
+        i += 1
+    return mask
+
+
 def has_window(template: str) -> bool:
-    return bool(WINDOW_PLACEHOLDER.search(template))
+    """The placeholder is in a range position (`[{{window}}]`, `[{{window}}:1m]`)."""
+    mask = _range_positions(template)
+    return any(mask[m.start()] for m in WINDOW_PLACEHOLDER.finditer(template))
 
 
 def with_window(template: str, window: str) -> str:
-    return WINDOW_PLACEHOLDER.sub(window, template)
+    """Substitute the placeholder where it is a range; inside a quoted label value or a comment
+    it is the user's text and is kept as written."""
+    mask = _range_positions(template)
+    return WINDOW_PLACEHOLDER.sub(lambda m: window if mask[m.start()] else m.group(0), template)
 
 
 def parse(expr: str):
