@@ -127,7 +127,7 @@ def traffic(slo: SLOPlan) -> int:
     factors = [f * (1 - NEAR) for f in pages] + ([min(tickets) * 1.5] if tickets else [])
     smallest = min(factors, default=1) * slo.budget
     events = TRAFFIC
-    while smallest * events < MIN_ERRORS:
+    while smallest * events < MIN_ERRORS and events <= MAX_TRAFFIC:
         events *= 10
     return events
 

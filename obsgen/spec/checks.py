@@ -22,9 +22,7 @@ def check(specs: Specs) -> list[SpecError]:
     catalogs = custom_catalogs(specs)
     for svc in specs.services:
         errors += _check_service(svc, teams, envs, catalogs)
-    if not errors:  # a duplicate service or SLO is reported once, as such, not as every id it repeats
-        errors += _check_ids(specs)
-    return errors
+    return errors + _check_ids(specs)
 
 
 def _hint(name: str, choices) -> str:
@@ -51,13 +49,19 @@ def _check_ids(specs: Specs) -> list[SpecError]:
     `payments-api-latency`: loaded into one Prometheus, their rules would write the same series.
     Renaming would break the Sloth-compatible `<service>-<slo>` id, so the collision is rejected.
     """
-    errors, seen, reported = [], {}, set()
+    errors, seen, reported, services = [], {}, set(), set()
     for svc in specs.services:
         service = svc.model.metadata.name
+        if service in services:  # a duplicate service is reported as such, not as every id it repeats
+            continue
+        services.add(service)
         owners = [(svc.at("metadata", "name"), f"service {service!r}", names.service_ids(service))]
+        slos = set()
         for i, slo in enumerate(svc.model.spec.slos):
-            owners.append((svc.at("spec", "slos", i, "name"), f"service {service!r} SLO {slo.name!r}",
-                           names.slo_ids(service, slo.name)))
+            if slo.name not in slos:  # the same for a duplicate SLO
+                owners.append((svc.at("spec", "slos", i, "name"), f"service {service!r} SLO {slo.name!r}",
+                               names.slo_ids(service, slo.name)))
+            slos.add(slo.name)
         for where, owner, ids in owners:
             for kind, value in ids:
                 key = value if kind.endswith("rule group") else (kind, value)  # groups share one namespace

@@ -17,6 +17,7 @@ _LABEL_NAME = re.compile(LABEL_NAME_PATTERN)
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _URL = re.compile(r"^https?://[^\s]+$")
 MAX_KEY_LENGTH = 128  # label and annotation names
+MIN_BUDGET = 1e-10  # 1 - objective as a ratio: written with 10 significant digits, never 0
 
 
 def _name(value: str) -> str:
@@ -200,6 +201,9 @@ class SLO(Model):
             raise ValueError(f"must be above 0, got {objective_text(value)}")
         if value >= 100:
             raise ValueError(f"must be below 100, got {objective_text(value)}")
+        if round(1 - value / 100, 12) < MIN_BUDGET:  # the budget divides every burn rate
+            raise ValueError(f"must leave an error budget of at least {MIN_BUDGET:g} "
+                             f"(at most {100 - MIN_BUDGET * 100:.8f}), got {objective_text(value)}")
         return value
 
 
