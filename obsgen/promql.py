@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import promql_parser
 
@@ -37,44 +38,40 @@ def selector(metric: str, matchers: Mapping[str, str] | Iterable[tuple[str, str,
     return metric + ("{" + ",".join(parts) + "}" if parts else "")
 
 
-def _range_positions(text: str) -> list[bool]:
-    """For each character: is it PromQL code inside `[...]` (a range or subquery), rather than
-    in a string literal, a comment or anywhere else? `[` inside a string (a regex class) is text."""
-    mask, depth, quote, i = [False] * len(text), 0, "", 0
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\" and quote != "`":  # Go escapes; backtick strings are raw
-                i += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'`":
-            quote = char
-        elif char == "#":  # a comment runs to the end of the line
-            i = text.find("\n", i)
-            i = len(text) if i < 0 else i
-            continue
-        elif char == "[":
+# What matters for finding ranges: string literals (Go escapes; backticks are raw) and comments
+# are skipped whole, brackets open and close ranges, and the placeholder itself.
+_TOKENS = re.compile(r'"(?:\\.|[^"\\])*"?|\'(?:\\.|[^\'\\])*\'?|`[^`]*`?|#[^\n]*|\[|\]|'
+                     + WINDOW_PLACEHOLDER.pattern)
+
+
+@lru_cache(maxsize=8192)  # checks, compile and render substitute the same templates
+def _ranged(template: str, window: str | None) -> tuple[str, bool]:
+    """The template with each placeholder in a range position (inside `[...]` of a range or a
+    subquery, not in a quoted label value or a comment) replaced by window, and whether any was."""
+    out, depth, last, found = [], 0, 0, False
+    for token in _TOKENS.finditer(template):
+        text = token.group()
+        if text == "[":
             depth += 1
-        elif char == "]":
+        elif text == "]":
             depth = max(0, depth - 1)
-        else:
-            mask[i] = depth > 0
-        i += 1
-    return mask
+        elif text.startswith("{") and depth:
+            found = True
+            if window is not None:
+                out += [template[last:token.start()], window]
+                last = token.end()
+    return "".join([*out, template[last:]]), found
 
 
 def has_window(template: str) -> bool:
     """The placeholder is in a range position (`[{{window}}]`, `[{{window}}:1m]`)."""
-    mask = _range_positions(template)
-    return any(mask[m.start()] for m in WINDOW_PLACEHOLDER.finditer(template))
+    return _ranged(template, None)[1]
 
 
 def with_window(template: str, window: str) -> str:
     """Substitute the placeholder where it is a range; inside a quoted label value or a comment
     it is the user's text and is kept as written."""
-    mask = _range_positions(template)
-    return WINDOW_PLACEHOLDER.sub(lambda m: window if mask[m.start()] else m.group(0), template)
+    return _ranged(template, window)[0]
 
 
 def parse(expr: str):
