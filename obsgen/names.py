@@ -64,6 +64,13 @@ def is_name(value: str) -> bool:
     return bool(_NAME.match(value))
 
 
+def objective_text(percent: float) -> str:
+    """An objective in percent with the spec's digits: 99.99999 stays 99.99999 (`:g` would print
+    100), 99 is 99 (not 99.0). The shortest text that reads back as the same number."""
+    text = repr(float(percent))
+    return text.removesuffix(".0")
+
+
 def sli_error_ratio(window: str) -> str:
     return SLI_ERROR_RATIO.format(window=window)
 
@@ -91,6 +98,22 @@ def dashboard_uid(service: str) -> str:
         return uid
     digest = hashlib.sha256(service.encode()).hexdigest()[:8]
     return f"{uid[:31]}-{digest}"
+
+
+def slo_ids(service: str, slo: str) -> list[tuple[str, str]]:
+    """Every name derived from one SLO that must be unique across the whole spec set, with what it
+    is. Alert names are not among them: alerts of different SLOs carry different service and slo
+    labels, so two may share an alertname (as the window pairs of one SLO already do)."""
+    return [
+        ("sloth_id", slo_id(service, slo)),
+        ("rule group", rule_group(service, slo)),
+        ("period rule group", rule_group(service, slo, "period")),
+    ]
+
+
+def service_ids(service: str) -> list[tuple[str, str]]:
+    """Every name derived from one service that must be unique across the whole spec set."""
+    return [("dashboard uid", dashboard_uid(service))]
 
 
 def rules_file(service: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import promql_parser
 
@@ -37,12 +38,40 @@ def selector(metric: str, matchers: Mapping[str, str] | Iterable[tuple[str, str,
     return metric + ("{" + ",".join(parts) + "}" if parts else "")
 
 
+# What matters for finding ranges: string literals (Go escapes; backticks are raw) and comments
+# are skipped whole, brackets open and close ranges, and the placeholder itself.
+_TOKENS = re.compile(r'"(?:\\.|[^"\\])*"?|\'(?:\\.|[^\'\\])*\'?|`[^`]*`?|#[^\n]*|\[|\]|'
+                     + WINDOW_PLACEHOLDER.pattern)
+
+
+@lru_cache(maxsize=8192)  # checks, compile and render substitute the same templates
+def _ranged(template: str, window: str | None) -> tuple[str, bool]:
+    """The template with each placeholder in a range position (inside `[...]` of a range or a
+    subquery, not in a quoted label value or a comment) replaced by window, and whether any was."""
+    out, depth, last, found = [], 0, 0, False
+    for token in _TOKENS.finditer(template):
+        text = token.group()
+        if text == "[":
+            depth += 1
+        elif text == "]":
+            depth = max(0, depth - 1)
+        elif text.startswith("{") and depth:
+            found = True
+            if window is not None:
+                out += [template[last:token.start()], window]
+                last = token.end()
+    return "".join([*out, template[last:]]), found
+
+
 def has_window(template: str) -> bool:
-    return bool(WINDOW_PLACEHOLDER.search(template))
+    """The placeholder is in a range position (`[{{window}}]`, `[{{window}}:1m]`)."""
+    return _ranged(template, None)[1]
 
 
 def with_window(template: str, window: str) -> str:
-    return WINDOW_PLACEHOLDER.sub(window, template)
+    """Substitute the placeholder where it is a range; inside a quoted label value or a comment
+    it is the user's text and is kept as written."""
+    return _ranged(template, window)[0]
 
 
 def parse(expr: str):

@@ -38,3 +38,31 @@ def test_check_names_the_expression():
 def test_number_has_no_float_noise():
     assert promql.number(1 - 0.999) == "0.001"
     assert promql.number(0.9333333333333333) == "0.9333333333"
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ('rate(x{route="/r/{{window}}"}[{{window}}])', 'rate(x{route="/r/{{window}}"}[5m])'),
+    ("rate(x{route='{{.window}}'}[{{.window}}])", "rate(x{route='{{.window}}'}[5m])"),
+    ('rate(x{route=`/{{window}}\\`}[{{window}}])', 'rate(x{route=`/{{window}}\\`}[5m])'),
+    ('rate(x{a="q\\"[{{window}}]"}[{{window}}])', 'rate(x{a="q\\"[{{window}}]"}[5m])'),
+    ('max_over_time(rate(x{code=~"[45].."}[1m])[{{window}}:1m])', 'max_over_time(rate(x{code=~"[45].."}[1m])[5m:1m])'),
+    ("rate(x[{{window}}]) # not here: {{window}}\n+ rate(y[{{window}}])",
+     "rate(x[5m]) # not here: {{window}}\n+ rate(y[5m])"),
+])
+def test_window_is_substituted_only_in_range_positions(template, expected):
+    assert promql.with_window(template, "5m") == expected
+    assert promql.has_window(template)
+
+
+def test_a_placeholder_only_in_a_string_is_no_window():
+    assert not promql.has_window('rate(x{route="/{{window}}"}[5m])')
+    assert not promql.has_window("vector({{window}})")
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40)
+       | st.text(alphabet=st.sampled_from(list("{}[].window\"'`\\# \n")), max_size=30))
+def test_any_label_value_survives_window_substitution(value):
+    tree = promql_parser.parse(promql.with_window(promql.selector("up", {"job": value}) + "[{{window}}]", "5m"))
+    (matcher,) = [m for m in tree.vector_selector.matchers.matchers if m.name == "job"]
+    assert matcher.value == value
+    assert tree.range.total_seconds() == 300

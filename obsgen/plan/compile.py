@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from obsgen import burnrate, durations, names
+from obsgen import burnrate, durations, gotemplate, names
 from obsgen.plan import sli as sli_queries
 from obsgen.plan import sloth_alerts
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
@@ -75,11 +75,12 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
 
 
 def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWindow) -> AlertPlan:
+    # Prometheus expands alert labels and annotations as templates: user text is made literal.
     labels = {
-        **service.metadata.labels,
-        **slo.labels,
-        **slo.alerting.labels,
-        **sloth_alerts.extras(slo, window).labels,
+        **{k: gotemplate.literal(v) for k, v in service.metadata.labels.items()},
+        **{k: gotemplate.literal(v) for k, v in slo.labels.items()},
+        **{k: gotemplate.literal(v) for k, v in slo.alerting.labels.items()},
+        **{k: gotemplate.literal(v) for k, v in sloth_alerts.extras(slo, window).labels.items()},
         names.SERVICE: plan.service,
         names.SLO: plan.name,
         names.TEAM: plan.team,
@@ -89,16 +90,18 @@ def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWind
         names.LONG_WINDOW: durations.format_seconds(window.long),
         names.SHORT_WINDOW: durations.format_seconds(window.short),
     }
-    annotations = {
-        **{k: _escape_template(v) for k, v in
-           {**slo.alerting.annotations, **sloth_alerts.extras(slo, window).annotations}.items()},
+    generated = {
         "summary": _summary(plan, window),
         "description": _description(plan, window),
-        "runbook_url": plan.runbook_url,
-        "dashboard_url": plan.dashboard_url,
+        "runbook_url": gotemplate.literal(plan.runbook_url),
+        "dashboard_url": gotemplate.literal(plan.dashboard_url),
     }
-    if not plan.runbook_url:
-        del annotations["runbook_url"]
+    # The user's annotation wins over the generated one of the same name, as in Sloth.
+    user = {**slo.alerting.annotations, **sloth_alerts.extras(slo, window).annotations}
+    annotations = {k: gotemplate.literal(v) for k, v in user.items()}
+    for key, value in generated.items():
+        if value:
+            annotations.setdefault(key, value)
     return AlertPlan(
         name=slo.alerting.name or names.alert_name(plan.service, plan.name),
         window=window,
@@ -106,11 +109,6 @@ def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWind
         labels=tuple(sorted(labels.items())),
         annotations=tuple(annotations.items()),
     )
-
-
-def _escape_template(text: str) -> str:
-    """User text reaches Go templates in Alertmanager and Prometheus: keep `{{` literal."""
-    return text.replace("{{", '{{ "{{" }}')
 
 
 def _summary(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
@@ -127,9 +125,9 @@ def _description(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
     budget_min = burnrate.budget_seconds(plan.budget, plan.period) / 60
     consumed = burnrate.consumed_fraction(window, plan.period)
     exhaustion = plan.period / window.factor
-    what = f"{_escape_template(plan.description)}. " if plan.description else ""
+    what = f"{gotemplate.literal(plan.description)}. " if plan.description else ""
     return (
-        f"{what}SLO {plan.objective_percent:g}% over {period}: the error budget is "
+        f"{what}SLO {names.objective_text(plan.objective_percent)}% over {period}: the error budget is "
         f"{budget_min:.1f} min of full outage. A burn rate of {window.factor:g}x sustained for "
         f"{durations.format_seconds(window.long)} consumes {consumed:.1%} of it; at that rate the whole "
         f"budget lasts {durations.human(exhaustion)}. Current burn rate over "

@@ -1,10 +1,15 @@
-"""Synthetic input series for promtool tests, derived from an SLI's own selectors.
+r"""Synthetic input series for promtool tests, derived from an SLI's own selectors.
 
 For a query pair such as errors = rate(x{job="a",code=~"5.."}) and total = rate(x{job="a"}), one
 series must match both selectors (it carries the errors) and one the total only (it carries the
 successes). Label values are found by trying values that satisfy each matcher: regex samples
 generated from the regex itself, then common values. When no such pair exists, the SLO's tests say
 so instead of guessing.
+
+Prometheus regexes are RE2 (Go's regexp), not Python's: `[[:digit:]]` is a POSIX class, `\d` is
+ASCII only, `\Q..\E` quotes. A pattern is translated to a Python regex with the same meaning
+first; syntax whose meaning Python cannot reproduce (`\pL`, `\C`, `\x{..}`, `a{,2}`, octal
+escapes) gives no samples and no verdict, so the SLO's tests say no input could be synthesized.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import re
 # The regex parser Python's `re` uses (Python 3.11+ names): it turns a pattern into a tree that
 # sample strings are generated from. A private module, but stable since 3.11 and used read-only.
 import re._parser as sre_parse  # type: ignore[import-not-found]
+import warnings
+from functools import lru_cache
 from re._constants import (  # type: ignore[import-not-found]
     ANY,
     AT,
@@ -40,16 +47,89 @@ _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "Mat
 Matcher = tuple[str, str, str]
 
 
+# RE2's POSIX classes as Python class contents (ASCII, as in RE2).
+_POSIX = {"alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
+          "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~",
+          "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z", "word": "0-9A-Za-z_",
+          "xdigit": "0-9A-Fa-f"}
+# Escapes Python reads differently from RE2, or not at all: no verdict rather than a wrong one.
+_UNTRANSLATABLE_ESCAPES = set("pPC123456789")
+
+
+def _re2_to_python(pattern: str) -> str | None:
+    """A Python regex (to compile with re.ASCII) with the RE2 pattern's meaning, or None."""
+    if "(?i" in pattern and not pattern.isascii():
+        return None  # RE2 folds case over Unicode, Python's ASCII mode does not
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        char, nxt = pattern[i], pattern[i + 1:i + 2]
+        if char == "\\":
+            if nxt in _UNTRANSLATABLE_ESCAPES or pattern.startswith("x{", i + 1) or (nxt == "Q" and in_class):
+                return None
+            if nxt == "Q":
+                end = pattern.find("\\E", i + 2)
+                out.append(re.escape(pattern[i + 2:] if end < 0 else pattern[i + 2:end]))
+                i = len(pattern) if end < 0 else end + 2
+                continue
+            out.append("\\Z" if nxt == "z" else char + nxt)
+            i += 2
+        elif in_class and pattern.startswith("[:", i):
+            end = pattern.find(":]", i + 2)
+            name = pattern[i + 2:end] if end > 0 else ""
+            if name not in _POSIX:  # negated ([:^alpha:]) or unknown
+                return None
+            out.append(_POSIX[name])
+            i = end + 2
+        elif in_class:
+            in_class = char != "]"
+            out.append("\\" + char if char in "[&~|" else char)  # literal in RE2; Python warns
+            i += 1
+        elif char == "[":
+            start = i + 1 + (nxt == "^")
+            out.append(pattern[i:start])
+            if pattern[start:start + 1] == "]":  # a `]` first in a class is a literal
+                out.append("\\]")
+                start += 1
+            in_class, i = True, start
+        elif char == "{" and nxt == ",":
+            return None  # RE2 reads `{,2}` literally, Python as a repetition
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern | None:
+    translated = _re2_to_python(pattern)
+    if translated is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "possible nested set": RE2 has none, the text is literal
+            return re.compile(translated, re.ASCII)
+    except re.error:
+        return None
+
+
+def re2_fullmatch(pattern: str, text: str) -> bool | None:
+    """Does a Prometheus (RE2, anchored) regex match text in full? None: no confident verdict."""
+    compiled = _compiled(pattern)
+    return None if compiled is None else compiled.fullmatch(text) is not None
+
+
 def regex_samples(pattern: str, limit: int = 6) -> list[str]:
     """A few strings the regex matches in full (Prometheus regexes are anchored)."""
-    try:
-        parsed = sre_parse.parse(pattern)
-    except re.error:
+    compiled = _compiled(pattern)
+    if compiled is None:
         return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = sre_parse.parse(compiled.pattern, re.ASCII)
     samples = []
     for variant in range(limit):
         text = _gen(list(parsed), variant)
-        if text is not None and _full(pattern, text) and text not in samples:
+        if text is not None and re2_fullmatch(pattern, text) and text not in samples:
             samples.append(text)
     return samples
 
@@ -86,39 +166,46 @@ def _gen(items, variant: int) -> str | None:
         elif op is AT:
             continue
         elif op is CATEGORY:
-            out.append({"CATEGORY_DIGIT": "0", "CATEGORY_SPACE": " "}.get(str(av), "a"))
+            out.append(_class_char([(CATEGORY, av)]))
         else:
             return None
     return "".join(out)
 
 
+# Characters tried for a class, most readable first, then the rest of printable ASCII.
+_CLASS_CANDIDATES = "0axA_ -.1zZ9" + "".join(chr(c) for c in range(33, 127))
+_CATEGORIES = {"DIGIT": str.isdigit, "SPACE": str.isspace, "WORD": lambda c: c.isalnum() or c == "_"}
+
+
 def _class_char(items) -> str:
-    if items and items[0][0] is NEGATE:
-        banned = {chr(v) for op, v in items[1:] if op is LITERAL}
-        return next(c for c in "xyz0_" if c not in banned)
-    op, av = items[0]
-    if op is LITERAL:
-        return chr(av)
-    if op is RANGE:
-        return chr(av[0])
-    if op is CATEGORY:
-        return "0" if "DIGIT" in str(av) else "a"
-    return "a"
+    """A character of a class (IN items of Python's parser); "\0" when none is found, which the
+    final full-match check then rejects."""
+    negate = bool(items) and items[0][0] is NEGATE
+    members = items[1:] if negate else items
 
-
-def _full(pattern: str, text: str) -> bool:
-    try:
-        return re.fullmatch(pattern, text) is not None
-    except re.error:
+    def member(char: str) -> bool:
+        for op, av in members:
+            if (op is LITERAL and char == chr(av)) or (op is RANGE and av[0] <= ord(char) <= av[1]):
+                return True
+            if op is CATEGORY:
+                name = str(av).removeprefix("CATEGORY_")
+                test = _CATEGORIES.get(name.removeprefix("NOT_"), lambda c: False)
+                if test(char) != name.startswith("NOT_"):
+                    return True
         return False
+
+    return next((c for c in _CLASS_CANDIDATES if member(c) != negate), "\0")
 
 
 def _holds(op: str, expected: str, value: str) -> bool:
+    """Does the value satisfy the matcher? A regex without a confident verdict never does."""
     if op == "=":
         return value == expected
     if op == "!=":
         return value != expected
-    matched = _full(expected, value)
+    matched = re2_fullmatch(expected, value)
+    if matched is None:
+        return False
     return matched if op == "=~" else not matched
 
 

@@ -46,7 +46,7 @@ class SLOPlan:
     objective_percent: float
     budget: float  # 1 - objective, as a ratio
     period: int  # seconds
-    windows: tuple[int, ...]  # every recorded window, 5m first, period excluded
+    windows: tuple[int, ...]  # every window of the SLI group, 5m first; the period only if an alert reads it
     catalog: tuple[AlertWindow, ...]  # every alert window pair of the period's catalog
     sli: SLIQueries
     labels: tuple[tuple[str, str], ...]  # on every recorded series: sloth_* plus metadata labels

@@ -79,7 +79,7 @@ def sli_rules(slo: SLOPlan) -> list[dict]:
 
 def meta_rules(slo: SLOPlan) -> list[dict]:
     ratio5m = _sel(slo, names.sli_error_ratio(BASE))
-    info = {"sloth_mode": "cli-gen-prom", "sloth_objective": f"{slo.objective_percent:g}",
+    info = {"sloth_mode": "cli-gen-prom", "sloth_objective": names.objective_text(slo.objective_percent),
             "sloth_spec": "obsgen/v1", names.TEAM: slo.team, names.TIER: str(slo.tier)}
     return [
         _record(slo, names.OBJECTIVE, f"vector({promql.number(slo.objective)})"),
@@ -96,9 +96,13 @@ def period_rules(slo: SLOPlan) -> list[dict]:
     err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
     ratio = _sel(slo, names.sli_error_ratio(w))
     burn = _sel(slo, names.PERIOD_BURN_RATE)
-    return [
+    # A period that is also an alert window (3d) is recorded once, by the SLI group, every minute.
+    ratios = [] if slo.period in slo.windows else [
         _record(slo, names.sli_error_ratio(w),
                 _ratio(f"sum_over_time({err}[{w}])", f"sum_over_time({tot}[{w}])"), sloth_window=w),
+    ]
+    return [
+        *ratios,
         _record(slo, names.PERIOD_BURN_RATE,
                 f"sum without ({names.SLOTH_WINDOW}) ({ratio}) / {promql.number(slo.budget)}"),
         _record(slo, names.PERIOD_BUDGET_REMAINING, f"1 - {burn}"),

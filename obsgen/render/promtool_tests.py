@@ -16,8 +16,13 @@ from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import yamlout
 
 EVAL_MINUTES = 1
-TRAFFIC = 100_000  # events a minute: fine enough to sit 3% either side of any threshold
+TRAFFIC = 100_000  # events a minute, more when the objective needs it (see traffic())
 NEAR = 0.03  # "just below" and "just above" a threshold, relative
+# At the smallest error ratio a test uses, at least this many errors a minute: rounding to whole
+# events then moves a ratio by 1% at most, inside NEAR.
+MIN_ERRORS = 50
+# Counters must stay exact integers in float64 (2^53) over a test's few hundred minutes.
+MAX_TRAFFIC = 10**12
 # A 5m rate reaches a step change in full only after 5m, and alerts are evaluated each minute:
 # the detection bound allows that, plus 2% for a window holding one sample more than its length.
 RAMP_MINUTES = burnrate.BASE_WINDOW // 60 + EVAL_MINUTES
@@ -35,6 +40,10 @@ def _file(service: ServicePlan) -> str:
     for slo in service.slos:
         if slo.sli.fixture is None:
             notes.append(f"# {slo.name}: no tests: {slo.sli.fixture_note}\n")
+            continue
+        if traffic(slo) > MAX_TRAFFIC:
+            notes.append(f"# {slo.name}: no tests: an objective of {names.objective_text(slo.objective_percent)}% "
+                         "needs more synthetic traffic than a counter holds exactly\n")
             continue
         tests += scenarios(slo)
     doc = {
@@ -109,10 +118,31 @@ def firing(slo: SLOPlan, minute: int, fires: bool, labels: dict[str, str]) -> di
     return expect(f"count({_alerts(slo, labels)}) > bool 0 or vector(0)", minute, int(fires))
 
 
-def _ratio(e: float) -> tuple[int, int]:
+def traffic(slo: SLOPlan) -> int:
+    """Events a minute: TRAFFIC, times ten until the smallest error ratio a test uses (just below
+    the lowest page threshold, or the slow burn) is at least MIN_ERRORS events. 99.9% keeps
+    100,000 a minute; 99.999% needs 10 million."""
+    pages = [a.window.factor for a in slo.alerts if a.window.severity == "page"]
+    tickets = [a.window.factor for a in slo.alerts if a.window.severity == "ticket"]
+    factors = [f * (1 - NEAR) for f in pages] + ([min(tickets) * 1.5] if tickets else [])
+    smallest = min(factors, default=1) * slo.budget
+    events = TRAFFIC
+    while smallest * events < MIN_ERRORS and events <= MAX_TRAFFIC:
+        events *= 10
+    return events
+
+
+def _ratio(slo: SLOPlan, e: float) -> tuple[int, int]:
     """Errors and successes a minute for an error ratio e."""
-    bad = min(TRAFFIC, max(0, round(e * TRAFFIC)))
-    return bad, TRAFFIC - bad
+    events = traffic(slo)
+    bad = min(events, max(0, round(e * events)))
+    return bad, events - bad
+
+
+def _percent(ratio: float) -> str:
+    """At least four decimals, and four significant digits for the ratios of very high objectives."""
+    places = 4 if ratio >= 0.001 or ratio <= 0 else 3 - math.floor(math.log10(ratio * 100))
+    return f"{ratio:.{max(4, places)}%}"
 
 
 def _min(seconds: float) -> int:
@@ -161,7 +191,8 @@ def outage(slo: SLOPlan, pages) -> dict:
     history = fastest.long // 60 + RAMP_MINUTES
     lower = history + max(0, math.floor(delay / 60) - 1)
     upper = history + _min(delay * 1.02) + RAMP_MINUTES
-    series = inputs(slo, [(0, TRAFFIC, history), (TRAFFIC, 0, upper - history + 5)])
+    events = traffic(slo)
+    series = inputs(slo, [(0, events, history), (events, 0, upper - history + 5)])
     page = {names.SLOTH_SEVERITY: "page", **_window_labels(slo, fastest)}
     full = _identity(slo, "page")
     return _group(
@@ -180,7 +211,7 @@ def near_threshold(slo: SLOPlan, window, below: bool, lowest: bool = False) -> d
         return None
     if below and not lowest and slo.alert_style == "sloth":
         return None  # one Sloth-style page ORs every pair: below one threshold, another may fire
-    bad, good = _ratio(ratio)
+    bad, good = _ratio(slo, ratio)
     long = durations.format_seconds(window.long)
     label = _window_labels(slo, window)
     if below:
@@ -194,8 +225,8 @@ def near_threshold(slo: SLOPlan, window, below: bool, lowest: bool = False) -> d
         checks = [firing(slo, end, True, label)]
         what = "trips"
     return _group(
-        f"{slo.id}: error ratio {bad / TRAFFIC:.4%} ({'below' if below else 'above'} "
-        f"{threshold:.4%}) {what} the {long} page window",
+        f"{slo.id}: error ratio {_percent(bad / (bad + good))} ({'below' if below else 'above'} "
+        f"{_percent(threshold)}) {what} the {long} page window",
         inputs(slo, [(bad, good, end + 1)]),
         checks,
     )
@@ -206,7 +237,7 @@ def slow_burn(slo: SLOPlan, tickets, pages) -> dict | None:
     factor = min(w.factor for w in tickets) * 1.5
     if pages and factor >= min(w.factor for w in pages):
         return None
-    bad, good = _ratio(factor * slo.budget)
+    bad, good = _ratio(slo, factor * slo.budget)
     ticket_at = RAMP_MINUTES + _for_minutes(slo, tickets) + 1
     end = max(60, ticket_at)
     checks = [firing(slo, ticket_at, True, _identity(slo, "ticket"))]
@@ -217,7 +248,7 @@ def slow_burn(slo: SLOPlan, tickets, pages) -> dict | None:
 
 def recorded_series(slo: SLOPlan) -> list[str]:
     period = durations.format_seconds(slo.period)
-    windows = [durations.format_seconds(w) for w in slo.windows] + [period]
+    windows = [durations.format_seconds(w) for w in slo.windows if w != slo.period] + [period]
     return ([names.SLI_ERROR_RATE, names.SLI_TOTAL_RATE] + [names.sli_error_ratio(w) for w in windows]
             + [names.CURRENT_BURN_RATE, names.PERIOD_BURN_RATE])
 
@@ -242,7 +273,7 @@ def zero_traffic(slo: SLOPlan) -> dict:
 def no_error_series(slo: SLOPlan) -> dict | None:
     """Traffic, but the series that would count errors does not exist yet (no error ever
     happened): every ratio is 0, not absent."""
-    series = [s for s in inputs(slo, [(0, TRAFFIC, SETTLE_MINUTES + 1)])
+    series = [s for s in inputs(slo, [(0, traffic(slo), SETTLE_MINUTES + 1)])
               if any(f.series == s["series"] and f.good for f in slo.sli.fixture)]
     if len(series) == len(slo.sli.fixture):
         return None  # every series also counts successes: nothing to leave out

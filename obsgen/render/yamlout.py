@@ -96,17 +96,30 @@ def _inline(value, indent: str) -> str | None:
     return None
 
 
+# YAML limits an implicit key to 1024 characters (PyYAML, libyaml and Go's yaml count them the
+# same way); longer ones are written in the explicit form, `? key` then `: value` on its own line.
+_IMPLICIT_KEY_LIMIT = 1000
+
+
+def _key(key, indent: str) -> str:
+    """A mapping key and its `:` indicator, at a line already indented by indent."""
+    text = scalar(str(key))
+    if len(text.encode("utf-8")) > _IMPLICIT_KEY_LIMIT:
+        return f"? {text}\n{indent}:"
+    return f"{text}:"
+
+
 def _emit(value, indent: str, out: list[str]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
-            out.append(f"{indent}{scalar(str(key))}:")
+            out.append(f"{indent}{_key(key, indent)}")
             _child(item, indent, out, nested=indent + "  ")
     else:
         for item in value:
             out.append(f"{indent}-")
             if isinstance(item, dict) and item:
                 first, *rest = item.items()
-                out.append(f" {scalar(str(first[0]))}:")
+                out.append(f" {_key(first[0], indent + '  ')}")
                 _child(first[1], indent + "  ", out, nested=indent + "    ")
                 _emit(dict(rest), indent + "  ", out)
             else:

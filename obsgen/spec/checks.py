@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 
-from obsgen import burnrate, durations, promql
+from obsgen import burnrate, durations, names, promql
 from obsgen.errors import SpecError
 from obsgen.spec import receivers
 from obsgen.spec.importers import is_imported
@@ -25,7 +25,7 @@ def check(specs: Specs) -> list[SpecError]:
     catalogs = custom_catalogs(specs)
     for svc in specs.services:
         errors += _check_service(svc, teams, envs, catalogs)
-    return errors
+    return errors + _check_ids(specs)
 
 
 def _hint(name: str, choices) -> str:
@@ -42,6 +42,41 @@ def _check_unique(docs: list[Loaded], kind: str) -> list[SpecError]:
             errors.append(SpecError(loaded.at("metadata", "name"),
                                     f"duplicate {kind} {name!r}; first defined at {first.file}:{first.line}"))
         seen.setdefault(name, loaded)
+    return errors
+
+
+def _check_ids(specs: Specs) -> list[SpecError]:
+    """Every derived id (sloth_id, rule groups, dashboard uids) is unique across the spec set.
+
+    `payments` + `api-latency` and `payments-api` + `latency` share the sloth_id
+    `payments-api-latency`: loaded into one Prometheus, their rules would write the same series.
+    Renaming would break the Sloth-compatible `<service>-<slo>` id, so the collision is rejected.
+    """
+    errors, seen, reported, services = [], {}, set(), set()
+    for svc in specs.services:
+        service = svc.model.metadata.name
+        if service in services:  # a duplicate service is reported as such, not as every id it repeats
+            continue
+        services.add(service)
+        owners = [(svc.at("metadata", "name"), f"service {service!r}", names.service_ids(service))]
+        slos = set()
+        for i, slo in enumerate(svc.model.spec.slos):
+            if slo.name not in slos:  # the same for a duplicate SLO
+                owners.append((svc.at("spec", "slos", i, "name"), f"service {service!r} SLO {slo.name!r}",
+                               names.slo_ids(service, slo.name)))
+            slos.add(slo.name)
+        for where, owner, ids in owners:
+            for kind, value in ids:
+                key = value if kind.endswith("rule group") else (kind, value)  # groups share one namespace
+                if key not in seen:
+                    seen[key] = (where, owner, kind)
+                    continue
+                first, first_owner, first_kind = seen[key]
+                if (first, where) in reported:
+                    continue
+                reported.add((first, where))
+                errors.append(SpecError(where, f"{kind} {value!r} of {owner} is also the {first_kind} of "
+                                               f"{first_owner} ({first.file}:{first.line}); rename one of them"))
     return errors
 
 
@@ -103,7 +138,8 @@ def _check_windows(svc: Loaded, i: int, paging: bool, catalogs) -> list[SpecErro
         needed = burnrate.threshold(window, budget)
         if needed >= 1:
             return [SpecError(svc.at("spec", "slos", i, "objective"),
-                              f"objective {slo.objective:g} is too low for {window.severity} alerts: "
+                              f"objective {names.objective_text(slo.objective)} is too low for "
+                              f"{window.severity} alerts: "
                               f"a {window.factor:g}x burn rate needs an error ratio of {needed:.0%}, "
                               "so it could never fire; raise the objective or turn that alert off")]
     return []
@@ -117,8 +153,11 @@ def _check_queries(svc: Loaded, i: int) -> list[SpecError]:
         query = getattr(getattr(sli, sli.kind), name)
         where = svc.at("spec", "slos", i, "sli", sli.kind, name)
         if not promql.has_window(query):
+            elsewhere = promql.WINDOW_PLACEHOLDER.search(query) is not None
             errors.append(SpecError(where, "lacks the {{window}} placeholder (Sloth's {{.window}} works "
-                                           "too), e.g. rate(http_requests_total[{{window}}])"))
+                                           "too), e.g. rate(http_requests_total[{{window}}])"
+                                    + ("; it is a range only inside [...], never in a quoted string"
+                                       if elsewhere else "")))
             continue
         try:  # parsed alone and as a part of a larger expression, the way the rules use it
             promql.parse(promql.with_window(query, "5m"))

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from obsgen import durations
-from obsgen.names import ENVIRONMENT_LABEL, LABEL_NAME_PATTERN, NAME_PATTERN, RESERVED_LABELS, is_name
+from obsgen.names import ENVIRONMENT_LABEL, LABEL_NAME_PATTERN, NAME_PATTERN, RESERVED_LABELS, is_name, objective_text
 from obsgen.spec.yamlsrc import DEFAULT_LIMITS
 
 API_VERSION = "obsgen/v1"
@@ -18,6 +18,8 @@ INSTRUMENTATION_LANGUAGES = ("java", "python", "nodejs", "go", "dotnet")
 _LABEL_NAME = re.compile(LABEL_NAME_PATTERN)
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _URL = re.compile(r"^https?://[^\s]+$")
+MAX_KEY_LENGTH = 128  # label and annotation names
+MIN_BUDGET = 1e-10  # 1 - objective as a ratio: written with 10 significant digits, never 0
 
 
 def _name(value: str) -> str:
@@ -46,7 +48,16 @@ def _url(value: str) -> str:
     return value
 
 
+def _key_length(key: str) -> str:
+    """Label and annotation names are short in practice; a bound keeps every output key a YAML
+    simple key and readable in Alertmanager and Grafana."""
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValueError(f"is {len(key)} characters long; at most {MAX_KEY_LENGTH}")
+    return key
+
+
 def _label_name(key: str) -> str:
+    _key_length(key)
     if not _LABEL_NAME.match(key) or key.startswith("__"):
         raise ValueError(f"label name {key!r} is not a valid Prometheus label name")
     if key in RESERVED_LABELS or key.startswith("sloth_"):
@@ -54,11 +65,36 @@ def _label_name(key: str) -> str:
     return key
 
 
+def _annotation_name(key: str) -> str:
+    """Prometheus requires annotation names to be valid label names."""
+    _key_length(key)
+    if not _LABEL_NAME.match(key) or key.startswith("__"):
+        raise ValueError(f"annotation name {key!r} is not a valid Prometheus label name")
+    return key
+
+
+def _selector_label(key: str) -> str:
+    _key_length(key)
+    if not _LABEL_NAME.match(key) or key == "le" or key.startswith("__"):
+        raise ValueError(f"{key!r} cannot be a selector label")
+    return key
+
+
+def _window(value: str) -> str:
+    """Alert windows are ranges evaluated every minute: whole seconds, at least one evaluation."""
+    seconds = durations.seconds(value)
+    if seconds < 60 or seconds != int(seconds):
+        raise ValueError(f"must be whole seconds, at least 1m, got {value!r}")
+    return value
+
+
 Name = Annotated[str, AfterValidator(_name)]
 Duration = Annotated[str, AfterValidator(_duration)]
 Period = Annotated[str, AfterValidator(_duration), AfterValidator(_days)]
 Url = Annotated[str, AfterValidator(_url)]
 Labels = dict[Annotated[str, AfterValidator(_label_name)], str]  # key errors point at the key
+Annotations = dict[Annotated[str, AfterValidator(_annotation_name)], str]
+Window = Annotated[str, AfterValidator(_duration), AfterValidator(_window)]
 FilePath = Annotated[str, Field(pattern=r"^/[^\s]*$", description="absolute path of a secret file")]
 
 
@@ -86,7 +122,7 @@ class LatencySLI(Model):
     """Classic histogram: good = <histogram>_bucket{le=threshold}, total = <histogram>_count."""
 
     histogram: str
-    selector: dict[str, str] = {}
+    selector: dict[Annotated[str, AfterValidator(_selector_label)], str] = {}  # key errors point at the key
     threshold: Duration
 
     @field_validator("histogram")
@@ -97,14 +133,6 @@ class LatencySLI(Model):
         for suffix in ("_bucket", "_count", "_sum"):
             if value.endswith(suffix):
                 raise ValueError(f"name the histogram without {suffix}, got {value!r}")
-        return value
-
-    @field_validator("selector")
-    @classmethod
-    def _selector(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
-            if not _LABEL_NAME.match(key) or key == "le":
-                raise ValueError(f"{key!r} cannot be a selector label")
         return value
 
 
@@ -156,7 +184,7 @@ class AlertExtras(Model):
     """Labels and annotations of one severity's alerts (Sloth's page_alert / ticket_alert)."""
 
     labels: dict[Annotated[str, AfterValidator(_any_label_name)], str] = {}
-    annotations: dict[str, str] = {}
+    annotations: Annotations = {}
 
 
 class AlertWindowDef(Model):
@@ -181,7 +209,7 @@ class Alerting(Model):
     ticket: bool = True
     for_: Duration | None = Field(None, alias="for")
     labels: Labels = {}
-    annotations: dict[str, str] = {}
+    annotations: Annotations = {}  # a summary, description, runbook_url or dashboard_url here wins
     style: Literal[ALERT_STYLES] | None = None  # type: ignore[valid-type]  # default: the Platform's
     page_alert: AlertExtras = AlertExtras()
     ticket_alert: AlertExtras = AlertExtras()
@@ -223,11 +251,14 @@ class SLO(Model):
     @classmethod
     def _objective(cls, value: float) -> float:
         if not math.isfinite(value):
-            raise ValueError(f"must be a number between 0 and 100, got {value:g}")
+            raise ValueError(f"must be a number between 0 and 100, got {objective_text(value)}")
         if value <= 0:
-            raise ValueError(f"must be above 0, got {value:g}")
+            raise ValueError(f"must be above 0, got {objective_text(value)}")
         if value >= 100:
-            raise ValueError(f"must be below 100, got {value:g}")
+            raise ValueError(f"must be below 100, got {objective_text(value)}")
+        if round(1 - value / 100, 12) < MIN_BUDGET:  # the budget divides every burn rate
+            raise ValueError(f"must leave an error budget of at least {MIN_BUDGET:g} "
+                             f"(at most {100 - MIN_BUDGET * 100:.8f}), got {objective_text(value)}")
         return value
 
 
@@ -319,8 +350,8 @@ class Team(Model):
 
 class AlertWindowSpec(Model):
     budget_percent: float = Field(gt=0, le=100)
-    long: Duration
-    short: Duration
+    long: Window
+    short: Window
 
 
 class AlertWindowPair(Model):

@@ -1,3 +1,5 @@
+import pytest
+
 from obsgen import names
 
 
@@ -44,3 +46,49 @@ def test_alert_labels_and_links(example_plan):
 def test_slo_runbook_overrides_the_service_runbook(example_plan):
     plan = slo(example_plan, "checkout", "place-order")
     assert dict(plan.alerts[0].annotations)["runbook_url"] == "https://runbooks.example.com/checkout/place-order"
+
+
+def _plan(tmp_path, slos: str, **kwargs):
+    from obsgen import pipeline
+    from tests import specdir
+
+    return pipeline.plan(specdir.write(tmp_path, {"svc.yaml": specdir.service("svc", slos, **kwargs)}))
+
+
+def test_the_users_annotations_win_over_the_generated_ones(tmp_path):
+    """As in Sloth: a summary, description, runbook_url or dashboard_url of the spec is kept."""
+    plan = _plan(tmp_path, """\
+    - name: a
+      objective: 99.9
+      sli: {spans: {span_name: x}}
+      alerting:
+        annotations: {summary: mine, description: my words, runbook_url: "https://r.example.com/a",
+                      dashboard_url: "https://g.example.com/a", extra: more}
+""")
+    for alert in plan.services[0].slos[0].alerts:
+        assert dict(alert.annotations) == {"summary": "mine", "description": "my words",
+                                           "runbook_url": "https://r.example.com/a",
+                                           "dashboard_url": "https://g.example.com/a", "extra": "more"}
+
+
+def test_a_user_runbook_url_annotation_survives_without_a_runbook(tmp_path):
+    plan = _plan(tmp_path, """\
+    - name: a
+      objective: 99.9
+      sli: {spans: {span_name: x}}
+      alerting: {annotations: {runbook_url: "https://r.example.com/a"}}
+""", tier=3)
+    assert dict(plan.services[0].slos[0].alerts[0].annotations)["runbook_url"] == "https://r.example.com/a"
+
+
+@pytest.mark.parametrize(("objective", "text"), [("99.99999", "99.99999"), ("99", "99"), ("99.0", "99"),
+                                                 ("99.95", "99.95"), ("99.99999999", "99.99999999")])
+def test_objectives_keep_the_specs_digits(tmp_path, objective, text):
+    plan = _plan(tmp_path, f"""\
+    - name: a
+      objective: {objective}
+      sli: {{spans: {{span_name: x}}}}
+""", tier=3)
+    slo = plan.services[0].slos[0]
+    assert names.objective_text(slo.objective_percent) == text
+    assert f"SLO {text}% over 30d" in dict(slo.alerts[0].annotations)["description"]

@@ -1,5 +1,6 @@
 import pytest
 
+from obsgen import promql
 from obsgen.plan import sli
 from obsgen.spec import models
 
@@ -43,3 +44,18 @@ def test_events_accept_sloths_placeholder():
 def test_raw_ratio_has_no_event_count():
     q = sli.queries(models.SLI(raw={"error_ratio_query": "sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))"}), "x")
     assert q.total is None and q.fixture is not None
+
+
+def test_latency_selector_values_are_kept_as_written():
+    """A `{{window}}` in a label value is the user's text, not the range (issue 14, point 6)."""
+    q = sli.queries(models.SLI(latency={"histogram": "h", "selector": {"route": "/reports/{{window}}"},
+                                        "threshold": "1s"}), "x")
+    assert q.total == 'sum(rate(h_count{route="/reports/{{window}}"}[{{window}}]))'
+    assert promql.with_window(q.total, "5m") == 'sum(rate(h_count{route="/reports/{{window}}"}[5m]))'
+    assert q.fixture[0].series == 'h_count{route="/reports/{{window}}"}'
+
+
+def test_events_keep_a_placeholder_inside_a_label_value():
+    q = sli.queries(models.SLI(events={"error_query": 'sum(rate(e{p="{{.window}}"}[{{.window}}]))',
+                                       "total_query": 'sum(rate(e[{{.window}}]))'}), "x")
+    assert q.error == 'sum(rate(e{p="{{.window}}"}[{{window}}]))'

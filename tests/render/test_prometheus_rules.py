@@ -113,3 +113,48 @@ spec:
     text = pipeline.build(tmp_path)["alerts/rules/svc.rules.yaml"]
     assert 'evil {{ "{{" }} .Labels }}' in text
     assert 'note: \'{{ "{{" }} $value }}\'' in text
+
+
+def test_sloth_objective_keeps_the_specs_digits(tmp_path):
+    from obsgen import pipeline
+    from tests import specdir
+
+    slos = "    - name: a\n      objective: 99.99999\n      sli: {spans: {span_name: x}}\n"
+    files = pipeline.build(specdir.write(tmp_path, {"svc.yaml": specdir.service("svc", slos, tier=3)}))
+    info = [r for g in yaml.safe_load(files[names.rules_file("svc")])["groups"] for r in g["rules"]
+            if r.get("record") == "sloth_slo_info"]
+    assert info[0]["labels"]["sloth_objective"] == "99.99999"
+
+
+CATALOG_2D = """\
+apiVersion: obsgen/v1
+kind: Platform
+spec:
+  alert_windows:
+    - period: 2d
+      page: {quick: {budget_percent: 5, long: 1h, short: 5m}, slow: {budget_percent: 10, long: 6h, short: 30m}}
+      ticket: {quick: {budget_percent: 20, long: 12h, short: 1h}, slow: {budget_percent: 50, long: 2d, short: 4h}}
+"""
+
+
+def test_a_period_equal_to_an_alert_window_is_recorded_once(tmp_path, promtool):
+    """period: 3d is also the slowest ticket's long window; a 2d catalog's slowest window is 2d."""
+    import subprocess
+
+    from obsgen import pipeline
+    from obsgen.output.writer import write_tree
+    from tests import specdir
+
+    slos = ("    - name: three-days\n      objective: 99.9\n      period: 3d\n      sli: {spans: {span_name: x}}\n"
+            "    - name: two-days\n      objective: 99.9\n      period: 2d\n      sli: {spans: {span_name: x}}\n")
+    files = pipeline.build(specdir.write(tmp_path, {"platform.yaml": CATALOG_2D,
+                                                    "svc.yaml": specdir.service("svc", slos)}))
+    rules = [r for g in yaml.safe_load(files[names.rules_file("svc")])["groups"] for r in g["rules"]]
+    records = [(r["record"], r["labels"]["sloth_id"]) for r in rules if "record" in r]
+    assert len(records) == len(set(records))
+    assert ("slo:sli_error:ratio_rate3d", "svc-three-days") in records
+    assert ("slo:sli_error:ratio_rate2d", "svc-two-days") in records
+    write_tree(tmp_path / "out", files)
+    result = subprocess.run([promtool, "check", "rules", "--lint=all", "--lint-fatal", names.rules_file("svc")],
+                            cwd=tmp_path / "out", capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -91,3 +91,55 @@ def test_generated_tests_catch_broken_rules(promtool, one_slo, what, old, new):
     path.write_text(text.replace(old, new))
     result = run_tests(promtool, one_slo, "checkout")
     assert result.returncode != 0, f"{what}: tests still pass\n{result.stdout}"
+
+
+EXTREME_SLOS = {
+    "five-nines": """\
+    - name: five-nines
+      objective: 99.999
+      sli:
+        events:
+          error_query: sum(rate(http_requests_total{job="x",code=~"5.."}[{{window}}]))
+          total_query: sum(rate(http_requests_total{job="x"}[{{window}}]))
+""",
+    "six-nines": """\
+    - name: six-nines
+      objective: 99.9999
+      sli: {latency: {histogram: h, selector: {job: x}, threshold: 300ms}}
+""",
+    "seven-nines": """\
+    - name: seven-nines
+      objective: 99.99999
+      period: 28d
+      sli: {spans: {span_name: x}}
+""",
+    "posix-class": """\
+    - name: posix-class
+      objective: 99.9
+      sli:
+        events:
+          error_query: sum(rate(http_requests_total{job="x",code=~"5[[:digit:]]+"}[{{window}}]))
+          total_query: sum(rate(http_requests_total{job="x"}[{{window}}]))
+""",
+}
+
+
+def test_generated_tests_pass_for_extreme_objectives_and_re2_classes(tmp_path, promtool):
+    """Traffic scales with the objective so that 3% either side of a threshold is representable in
+    whole events; `[[:digit:]]` is read as RE2 reads it (issue 14, point 7). One service per SLO,
+    so that each promtool process evaluates only that SLO's groups, in parallel."""
+    from obsgen import pipeline
+    from obsgen.output.writer import write_tree
+    from obsgen.verify.promtool import test_rules
+    from tests import specdir
+
+    specs = {f"{name}.yaml": specdir.service(name, slos) for name, slos in EXTREME_SLOS.items()}
+    files = pipeline.build(specdir.write(tmp_path, specs))
+    for name in EXTREME_SLOS:
+        text = files[names.tests_file(name)]
+        assert "no tests" not in text
+        assert f"{name}-{name}: error ratio" in text, name
+    write_tree(tmp_path / "out", files)
+    results = test_rules(tmp_path / "out", [names.tests_file(name) for name in EXTREME_SLOS])
+    for result in results:
+        assert result.ok, result.output[-5000:]

@@ -1,5 +1,8 @@
 """The YAML writer: whatever it is given, PyYAML reads back exactly that."""
 
+import subprocess
+
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,3 +37,32 @@ def test_layout_matches_what_reviewers_expect():
         "    labels:\n      tier: '1'\n"
         "e: []\n"
     )
+
+
+long_keys = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1000, max_size=1100) | st.text(
+    alphabet=st.sampled_from(list("é✓k: #'\"")), min_size=300, max_size=1200)
+
+
+@settings(max_examples=25)
+@given(st.dictionaries(long_keys, data, min_size=1, max_size=2), long_keys)
+def test_long_keys_round_trip(value, key):
+    """YAML's implicit keys stop at 1024 characters: longer ones need the explicit `? key` form."""
+    doc = {"top": value, "items": [{key: 1, "b": [value]}], key: {key: "v"}}
+    assert yaml.safe_load(yamlout.dump(doc, header="")) == doc
+
+
+@pytest.mark.parametrize("length", [1, 1000, 1023, 1024, 1025, 3000])
+def test_keys_at_the_yaml_limit(length):
+    key = "k" * length
+    doc = {key: "v", "list": [{key: {key: []}}]}
+    assert yaml.safe_load(yamlout.dump(doc, header="")) == doc
+    assert yaml.load(yamlout.dump(doc, header=""), Loader=yaml.SafeLoader) == doc  # pure Python too
+
+
+def test_promtool_reads_a_long_annotation_name(tmp_path, promtool):
+    """Go's YAML parser (promtool's) reads the explicit key form as well."""
+    name = "a" * 1500
+    rules = {"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "vector(1)", "annotations": {name: "x"}}]}]}
+    (tmp_path / "r.yaml").write_text(yamlout.dump(rules))
+    result = subprocess.run([promtool, "check", "rules", "r.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -151,6 +151,9 @@ INVALID = [
     case("objective-not-a-number", "slos/checkout.yaml:12: slos[0].objective: ",
          "must be a number such as 99.9, got '99.9%'",
          service=svc(("objective: 99.9", "objective: 99.9%"))),
+    case("objective-budget-too-small", "slos/checkout.yaml:12: slos[0].objective: ",
+         "must leave an error budget of at least 1e-10 (at most 99.99999999), got 99.9999999999999",
+         service=svc(("objective: 99.9", "objective: 99.9999999999999"))),
     case("objective-inf", "slos/checkout.yaml:12: slos[0].objective: ", "must be a number between 0 and 100, got inf",
          service=svc(("objective: 99.9", "objective: .inf"))),
     case("tier-out-of-range", "slos/checkout.yaml:6: metadata.tier: ", "Input should be 1, 2 or 3, got 4",
@@ -198,6 +201,52 @@ INVALID = [
     case("unknown-environment-hint", "slos/checkout.yaml:9: environments[1]: ",
          "unknown environment 'prodution' (did you mean 'production'?); the platform has dev, staging, production",
          service=svc(("[staging, production]", "[staging, prodution]"))),
+    # --- derived ids (issue 14: 1, 4) -----------------------------------------------------------
+    case("sloth-id-collision", "slos/eu.yaml:11: slos[0].name: ",
+         "sloth_id 'checkout-eu-availability' of service 'checkout-eu' SLO 'availability' is also the "
+         "sloth_id of service 'checkout' SLO 'eu-availability' (slos/checkout.yaml:11)",
+         service=svc(("name: availability", "name: eu-availability")),
+         extra={"eu.yaml": svc(("name: checkout", "name: checkout-eu"))}),
+    case("rule-group-collision", "slos/checkout.yaml:19: slos[1].name: ",
+         "rule group 'obsgen-slo-checkout-availability-period' of service 'checkout' SLO "
+         "'availability-period' is also the period rule group of service 'checkout' SLO 'availability' "
+         "(slos/checkout.yaml:11)",
+         service=SERVICE + "    - name: availability-period\n      objective: 99\n      sli:\n" + EVENTS_SLI),
+    case("dashboard-uid-collision", "slos/short.yaml:4: metadata.name: ",
+         "dashboard uid 'obsgen-checkout-with-a-very-lon-cd85bbee' of service "
+         "'checkout-with-a-very-lon-cd85bbee' is also the dashboard uid of service "
+         "'checkout-with-a-very-long-name-for-a-dashboard' (slos/checkout.yaml:4)",
+         service=svc(("name: checkout", "name: checkout-with-a-very-long-name-for-a-dashboard")),
+         extra={"short.yaml": svc(("name: checkout", "name: checkout-with-a-very-lon-cd85bbee"))}),
+    # --- annotations, keys (issue 14: 5, 14) ------------------------------------------------------
+    case("annotation-key-invalid", "slos/checkout.yaml:19: slos[0].alerting.annotations.playbook-url: ",
+         "annotation name 'playbook-url' is not a valid Prometheus label name",
+         service=svc(("for: 2m\n", "for: 2m\n        annotations: {playbook-url: x}\n"))),
+    case("annotation-key-too-long", "slos/checkout.yaml:19: slos[0].alerting.annotations." + "k" * 129 + ": ",
+         "is 129 characters long; at most 128",
+         service=svc(("for: 2m\n", "for: 2m\n        annotations: {" + "k" * 129 + ": x}\n"))),
+    case("label-key-too-long", "slos/checkout.yaml:8: metadata.labels." + "k" * 1100 + ": ",
+         "is 1100 characters long; at most 128",  # YAML needs the explicit `? key` form past 1024
+         service=svc(("  tier: 1\n", "  tier: 1\n  labels:\n    ? " + "k" * 1100 + "\n    : x\n"))),
+    # --- catalogs, selectors (issue 14: 13) -----------------------------------------------------
+    case("catalog-window-subsecond", "slos/platform.yaml:7: alert_windows[0].page.quick.short: ",
+         "must be whole seconds, at least 1m, got '500ms'",
+         extra={"platform.yaml": edit(CATALOG_2D, "long: 1h, short: 5m", "long: 1h, short: 500ms")}),
+    case("catalog-window-below-one-evaluation", "slos/platform.yaml:7: alert_windows[0].page.quick.short: ",
+         "must be whole seconds, at least 1m, got '30s'",
+         extra={"platform.yaml": edit(CATALOG_2D, "long: 1h, short: 5m", "long: 1h, short: 30s")}),
+    case("latency-selector-name-label", "slos/checkout.yaml:16: slos[0].sli.latency.selector.__name__: ",
+         "'__name__' cannot be a selector label",
+         service=svc((EVENTS_SLI, "        latency:\n          histogram: http_server_request_duration_seconds\n"
+                                  "          selector: {__name__: foo}\n          threshold: 300ms\n"))),
+    case("latency-selector-reserved-label", "slos/checkout.yaml:16: slos[0].sli.latency.selector.__x: ",
+         "'__x' cannot be a selector label",
+         service=svc((EVENTS_SLI, "        latency:\n          histogram: http_server_request_duration_seconds\n"
+                                  "          selector: {__x: foo}\n          threshold: 300ms\n"))),
+    # --- {{window}} only in range positions (issue 14: 6) ----------------------------------------
+    case("window-only-in-a-string", "slos/checkout.yaml:15: slos[0].sli.events.error_query: ",
+         "lacks the {{window}} placeholder",
+         service=svc(('code=~"5.."}[{{window}}]', 'code=~"5..",route="/{{window}}"}[5m]'))),
     # --- paging --------------------------------------------------------------------------------
     case("runbook-missing-when-paging", "slos/checkout.yaml:10: slos[0].runbook: ",
          "is required: this SLO pages; set it here or metadata.runbook",
@@ -287,6 +336,17 @@ VALID = [
          service=svc(("objective: 99.9\n", "objective: 99.9\n      period: 2d\n")),
          extra={"platform.yaml": CATALOG_2D}),
     case("trailing-document-separator", None, team=TEAM + "---\n"),
+    case("objective-ten-nines", None, service=svc(("objective: 99.9", "objective: 99.99999999"))),
+    case("annotation-overrides-summary", None,
+         service=svc(("for: 2m\n", "for: 2m\n        annotations: {summary: mine, description: also mine}\n"))),
+    case("names-that-almost-collide", None,
+         service=svc(("name: availability", "name: eu")),
+         extra={"eu.yaml": svc(("name: checkout", "name: checkout-eu"))}),
+    case("window-in-a-string-and-a-range", None,
+         service=svc(('code=~"5.."}[{{window}}]', 'code=~"5..",route="/{{window}}"}[{{window}}]'))),
+    case("catalog-windows-whole-seconds", None,
+         service=svc(("objective: 99.9\n", "objective: 99.9\n      period: 2d\n")),
+         extra={"platform.yaml": edit(CATALOG_2D, "long: 1h, short: 5m", "long: 1h, short: 90s")}),
     case("merge-key-override", None,
          service=svc(("      alerting:\n        for: 2m\n", "      alerting: &alerting {for: 2m, ticket: true}\n"))
          + "    - name: availability-eu\n      objective: 99.5\n      sli:\n" + EVENTS_SLI
