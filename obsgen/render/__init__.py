@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from obsgen.plan.model import Plan
-from obsgen.render import prometheus_rules, promtool_tests
+from obsgen.render import grafana, prometheus_rules, promtool_tests
 
 Renderer = Callable[[Plan], dict[str, str]]
 
 RENDERERS: dict[str, Renderer] = {
     "prometheus": prometheus_rules.render,
     "promtool-tests": promtool_tests.render,
+    "grafana": grafana.render,
 }
 
 

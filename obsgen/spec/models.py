@@ -196,10 +196,18 @@ class ServiceMetadata(Model):
     labels: Labels = {}
 
 
+class Kubernetes(Model):
+    """Where the service runs: its dashboard gets a resources row (CPU, memory, throttling, restarts)."""
+
+    namespace: Name
+    workloads: list[Name] = Field(min_length=1)  # Deployment/StatefulSet names; pods are <workload>-...
+
+
 class ServiceSpec(Model):
     environments: list[Name] = ["production"]
     telemetry: Telemetry = Telemetry()
     slos: list[SLO] = []
+    kubernetes: Kubernetes | None = None
 
 
 class Service(Model):
@@ -274,6 +282,8 @@ class Endpoints(Model):
     loki: Url = "http://loki:3100"
     tempo: Url = "http://tempo:4317"
     alertmanager: Url = "http://alertmanager:9093"
+    # Tempo's query API for Grafana; default: the tempo endpoint's host on port 3200.
+    tempo_query: Url | None = None
 
 
 class Datasources(Model):

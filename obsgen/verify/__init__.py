@@ -20,9 +20,16 @@ def _promtool(out: Path) -> list[Result]:
     return promtool.verify(out)
 
 
+def _grafana(out: Path) -> list[Result]:
+    from obsgen.verify import grafana
+
+    return grafana.verify(out)
+
+
 # name -> verifier; imported lazily so `obsgen generate` never pays for them.
 VERIFIERS: dict[str, Verifier] = {
     "promtool": _promtool,
+    "grafana": _grafana,
 }
 
 __all__ = ["VERIFIERS", "Result", "Verifier"]
