@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -146,16 +147,31 @@ def _selectors(expr: str) -> list:
 # --- checks ---------------------------------------------------------------------------------
 
 
-def check_schemas(tree: Tree) -> list[str]:
+@lru_cache(maxsize=4)
+def _validators(base: Path):
+    """Compiled once per run: (dashboard, {query kind: validator}, {panel type: {definition: validator}})."""
     import jsonschema
 
+    def load_schema(name: str) -> dict:
+        return json.loads((base / f"{name}.jsonschema.json").read_text())
+
+    def sub(definitions: dict, name: str):
+        return jsonschema.Draft7Validator({"$ref": f"#/definitions/{name}", "definitions": definitions})
+
+    board = jsonschema.Draft7Validator(load_schema("dashboard"))
+    queries = {k: jsonschema.Draft7Validator(load_schema(k)) for k in QUERY_SCHEMAS}
+    panel_types = {}
+    for panel_type, name in PANEL_SCHEMAS.items():
+        defs = load_schema(name)["definitions"]
+        panel_types[panel_type] = {d: sub(defs, d) for d in ("Options", "FieldConfig") if d in defs}
+    return board, queries, panel_types
+
+
+def check_schemas(tree: Tree) -> list[str]:
     base = schema_dir()
     if base is None:
         raise FileNotFoundError("Grafana JSON schemas not found: set OBSGEN_GRAFANA_SCHEMAS to their folder")
-    load_schema = lambda name: json.loads((base / f"{name}.jsonschema.json").read_text())  # noqa: E731
-    board = jsonschema.Draft7Validator(load_schema("dashboard"))
-    queries = {k: jsonschema.Draft7Validator(load_schema(k)) for k in QUERY_SCHEMAS}
-    panel_defs = {t: load_schema(name)["definitions"] for t, name in PANEL_SCHEMAS.items()}
+    board, queries, panel_types = _validators(base)
     problems = []
     for path, dashboard in tree.dashboards.items():
         problems += [f"{path}: {_where(e)}: {e.message}" for e in board.iter_errors(dashboard)]
@@ -163,27 +179,23 @@ def check_schemas(tree: Tree) -> list[str]:
             where = f"{path}: panel {panel.get('id')} {panel.get('title')!r}"
             if panel.get("type") == "row":
                 continue
-            defs = panel_defs.get(panel.get("type"))
-            if defs is None:
+            validators = panel_types.get(panel.get("type"))
+            if validators is None:
                 problems.append(f"{where}: no schema for panel type {panel.get('type')!r}")
                 continue
-            problems += _sub_schema(defs, "Options", panel.get("options", {}), f"{where}: options")
+            problems += _errors(validators["Options"], panel.get("options", {}), f"{where}: options")
             custom = panel.get("fieldConfig", {}).get("defaults", {}).get("custom")
-            if custom is not None and "FieldConfig" in defs:
-                problems += _sub_schema(defs, "FieldConfig", custom, f"{where}: fieldConfig.defaults.custom")
+            if custom is not None and "FieldConfig" in validators:
+                problems += _errors(validators["FieldConfig"], custom, f"{where}: fieldConfig.defaults.custom")
             for kind, target in targets(panel):
                 if kind not in queries:
                     problems.append(f"{where}: target {target.get('refId')}: no schema for datasource {kind!r}")
                     continue
-                problems += [f"{where}: target {target.get('refId')}: {_where(e)}: {e.message}"
-                             for e in queries[kind].iter_errors(target)]
+                problems += _errors(queries[kind], target, f"{where}: target {target.get('refId')}")
     return problems
 
 
-def _sub_schema(definitions: dict, name: str, value, where: str) -> list[str]:
-    import jsonschema
-
-    validator = jsonschema.Draft7Validator({"$ref": f"#/definitions/{name}", "definitions": definitions})
+def _errors(validator, value, where: str) -> list[str]:
     return [f"{where}: {_where(e)}: {e.message}" for e in validator.iter_errors(value)]
 
 

@@ -155,7 +155,9 @@ def _resources_row(layout: Layout, dash: DashboardsPlan, board: ServiceDashboard
     layout.add(panels.graph("Container restarts (per hour)", prom, [(restarts, "{{pod}}")], "short"), 6, 8)
 
 
-LOG_LINE = '{{ if .trace_id }}trace_id={{ .trace_id }} {{ end }}{{ __line__ }}'
+# LogQL's line_format (a Go template): trace_id in front of the line when the record has one, where
+# the Loki datasource's derived field turns it into a Tempo link.
+LOG_LINE = f"{{{{ if .{names.TRACE_ID} }}}}{names.TRACE_ID}={{{{ .{names.TRACE_ID} }}}} {{{{ end }}}}{{{{ __line__ }}}}"
 
 
 def _logs_and_traces(layout: Layout, dash: DashboardsPlan, board: ServiceDashboard) -> None:

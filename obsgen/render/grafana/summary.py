@@ -27,13 +27,13 @@ def layout(dash: DashboardsPlan, services: list[ServicePlan], team: str | None) 
     firing = selector(names.ALERTS, alert_matchers, env)
     out = Layout()
     out.add(panels.prom_table("Error budget remaining, worst first", prom, [
-        (slo_series(names.PERIOD_BUDGET_REMAINING), ""),
+        (f"sort({slo_series(names.PERIOD_BUDGET_REMAINING)})", ""),
     ], "percentunit", "budget remaining", desc=False, rename={
         names.SLOTH_SERVICE: "service", names.SLOTH_SLO: "SLO", "Value": "budget remaining",
     }, hide=("Time", "__name__", names.SLOTH_ID)), 12, 10)
     out.add(panels.prom_table("Burning now: firing SLO alerts", prom, [
         (f"max by ({names.SERVICE}, {names.SLO}, {names.SEVERITY}) ({firing})", ""),
-    ], "none", "service", desc=False, rename={"Value": "firing"}, hide=("Time", "Value")), 12, 10)
+    ], "none", names.SERVICE, desc=False, rename={}, hide=("Time", "Value")), 12, 10)
     out.add(panels.graph("Burn rate now (5m), SLOs burning faster than 1x", prom, [
         (f"{slo_series(names.CURRENT_BURN_RATE)} > 1", "{{sloth_service}} {{sloth_slo}}"),
     ], "suffix:x", line=1, line_color="orange"), 24, 8)
