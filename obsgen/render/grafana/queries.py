@@ -72,6 +72,11 @@ def url(value: str) -> str:
     return url_quote(value, safe=":/?#@!&*+,;=%-._~")
 
 
+def legend(*labels: str) -> str:
+    """A legend naming series by these labels (Grafana's `{{label}}` syntax)."""
+    return " ".join("{{" + label + "}}" for label in labels)
+
+
 def env_vars(label: str) -> dict[str, str]:
     return {label: ENV_VAR}
 
@@ -80,5 +85,5 @@ def by(*labels: str) -> str:
     return "by (" + ", ".join(labels) + ")"
 
 
-__all__ = ["ENV_VAR", "RATE", "SLO_VAR", "by", "env_vars", "grafana_safe", "literal", "logql_stream",
+__all__ = ["ENV_VAR", "RATE", "SLO_VAR", "by", "env_vars", "grafana_safe", "legend", "literal", "logql_stream",
            "markdown_text", "regex_alternatives", "selector", "traceql_equals", "url"]

@@ -18,6 +18,7 @@ from obsgen.render.grafana.queries import (
     RATE,
     SLO_VAR,
     by,
+    legend,
     logql_stream,
     markdown_text,
     regex_alternatives,
@@ -27,6 +28,7 @@ from obsgen.render.grafana.queries import (
 )
 
 QUANTILES = (0.5, 0.95, 0.99)
+POD, NAMESPACE, CONTAINER = "pod", "namespace", "container"  # cAdvisor's and kube-state-metrics' labels
 
 
 def render(plan: Plan, service: ServicePlan) -> str:
@@ -102,7 +104,8 @@ def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
     alerts = selector(names.ALERTS, {names.SERVICE: slo.service, names.SLO: slo.name},
                       {names.SLO: SLO_VAR, dash.environment_label: ENV_VAR})
     layout.add(panels.alert_timeline("Alerts", prom, [
-        (f"max {by(names.SLOTH_SEVERITY, names.ALERT_STATE)} ({alerts})", "{{sloth_severity}} {{alertstate}}"),
+        (f"max {by(names.SLOTH_SEVERITY, names.ALERT_STATE)} ({alerts})",
+         legend(names.SLOTH_SEVERITY, names.ALERT_STATE)),
     ]), 8, 5)
     layout.add(panels.graph("SLI over time (objective as the red line)", prom, [(f"1 - {ratio5m}", "SLI (5m)")],
                             "percentunit", line=slo.objective), 12, 8)
@@ -126,8 +129,9 @@ def _red_row(layout: Layout, dash: DashboardsPlan, board: ServiceDashboard) -> N
     errors = f"sum {per_span} (rate({_span_sel(dash, board, names.SPAN_CALLS, errors=True)}[{RATE}]))"
     buckets = _span_sel(dash, board, names.SPAN_DURATION + "_bucket")
     layout.row("Requests: rate, errors, duration (span metrics, server spans)")
-    layout.add(panels.graph("Request rate", prom, [(calls, "{{span_name}}")], "reqps"), 8, 8)
-    layout.add(panels.graph("Error ratio", prom, [(f"{errors} / {calls}", "{{span_name}}")], "percentunit"), 8, 8)
+    layout.add(panels.graph("Request rate", prom, [(calls, legend(names.SPAN_NAME))], "reqps"), 8, 8)
+    layout.add(panels.graph("Error ratio", prom, [(f"{errors} / {calls}", legend(names.SPAN_NAME))],
+                            "percentunit"), 8, 8)
     layout.add(panels.graph("Duration p50 / p95 / p99 (exemplars)", prom, [
         (f"histogram_quantile({q}, sum by (le) (rate({buckets}[{RATE}])))", f"p{round(q * 100)}") for q in QUANTILES
     ], "s", exemplar=True), 8, 8)
@@ -139,20 +143,20 @@ def _resources_row(layout: Layout, dash: DashboardsPlan, board: ServiceDashboard
     env = {dash.environment_label: ENV_VAR}
 
     def sel(metric: str, container: bool = True) -> str:
-        matchers = [("namespace", "=", k8s.namespace), ("pod", "=~", pods)]
-        return selector(metric, [*matchers, ("container", "!=", "")] if container else matchers, env)
+        matchers = [(NAMESPACE, "=", k8s.namespace), (POD, "=~", pods)]
+        return selector(metric, [*matchers, (CONTAINER, "!=", "")] if container else matchers, env)
 
-    per_pod = f"sum {by('pod')}"
+    per_pod = f"sum {by(POD)}"
     layout.row(f"Resources: namespace {k8s.namespace}, workloads {', '.join(k8s.workloads)}")
     layout.add(panels.graph("CPU (cores)", prom, [(f"{per_pod} (rate({sel(names.CONTAINER_CPU)}[{RATE}]))",
-                                                   "{{pod}}")], "short"), 6, 8)
-    layout.add(panels.graph("Memory (working set)", prom, [(f"{per_pod} ({sel(names.CONTAINER_MEMORY)})", "{{pod}}")],
+                                                   legend(POD))], "short"), 6, 8)
+    layout.add(panels.graph("Memory (working set)", prom, [(f"{per_pod} ({sel(names.CONTAINER_MEMORY)})", legend(POD))],
                             "bytes"), 6, 8)
     throttled = (f"{per_pod} (rate({sel(names.CONTAINER_THROTTLED)}[{RATE}])) / "
                  f"{per_pod} (rate({sel(names.CONTAINER_PERIODS)}[{RATE}]))")
-    layout.add(panels.graph("CPU throttling (share of periods)", prom, [(throttled, "{{pod}}")], "percentunit"), 6, 8)
+    layout.add(panels.graph("CPU throttling (share of periods)", prom, [(throttled, legend(POD))], "percentunit"), 6, 8)
     restarts = f"{per_pod} (increase({sel(names.POD_RESTARTS, container=False)}[1h]))"
-    layout.add(panels.graph("Container restarts (per hour)", prom, [(restarts, "{{pod}}")], "short"), 6, 8)
+    layout.add(panels.graph("Container restarts (per hour)", prom, [(restarts, legend(POD))], "short"), 6, 8)
 
 
 # LogQL's line_format (a Go template): trace_id in front of the line when the record has one, where

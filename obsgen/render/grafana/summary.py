@@ -8,7 +8,7 @@ from obsgen.plan.model import ServicePlan
 from obsgen.promql import number
 from obsgen.render.grafana import common, panels
 from obsgen.render.grafana.layout import Layout
-from obsgen.render.grafana.queries import ENV_VAR, regex_alternatives, selector, url
+from obsgen.render.grafana.queries import ENV_VAR, legend, regex_alternatives, selector, url
 
 
 def layout(dash: DashboardsPlan, services: list[ServicePlan], team: str | None) -> Layout:
@@ -35,7 +35,7 @@ def layout(dash: DashboardsPlan, services: list[ServicePlan], team: str | None) 
         (f"max by ({names.SERVICE}, {names.SLO}, {names.SEVERITY}) ({firing})", ""),
     ], "none", names.SERVICE, desc=False, rename={}, hide=("Time", "Value")), 12, 10)
     out.add(panels.graph("Burn rate now (5m), SLOs burning faster than 1x", prom, [
-        (f"{slo_series(names.CURRENT_BURN_RATE)} > 1", "{{sloth_service}} {{sloth_slo}}"),
+        (f"{slo_series(names.CURRENT_BURN_RATE)} > 1", legend(names.SLOTH_SERVICE, names.SLOTH_SLO)),
     ], "suffix:x", line=1, line_color="orange"), 24, 8)
     out.add(panels.markdown("Every SLO", _slo_list(dash, services)), 24, 3 + sum(len(s.slos) for s in services))
     return out
