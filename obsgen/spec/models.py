@@ -202,6 +202,14 @@ class Kubernetes(Model):
     namespace: Name
     workloads: list[Name] = Field(min_length=1)  # Deployment/StatefulSet names; pods are <workload>-...
 
+    @field_validator("workloads")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        repeated = sorted({w for w in value if value.count(w) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return value
+
 
 class ServiceSpec(Model):
     environments: list[Name] = ["production"]
