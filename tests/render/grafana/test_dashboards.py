@@ -104,3 +104,16 @@ def test_every_example_dashboard_reads_only_defined_variables(example_files):
     for path, dashboard in _dashboards(example_files).items():
         for expr in exprs(dashboard):
             assert not grafana.substitute(expr, dashboard)[1], (path, expr)
+
+
+def test_configmaps_are_what_the_yaml_writer_would_write(hostile_files):
+    from obsgen.render import yamlout
+
+    for path, text in hostile_files.items():
+        if path.startswith("k8s/base/grafana/"):
+            assert text == yamlout.dump(yaml.safe_load(text)), path
+
+
+def test_dashboard_json_is_sorted_and_indented_like_the_standard_library(hostile_files):
+    for path, data in _dashboards(hostile_files).items():
+        assert hostile_files[path] == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
