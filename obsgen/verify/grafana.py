@@ -26,6 +26,7 @@ from obsgen.errors import ToolError
 from obsgen.verify.result import Result
 
 TOOL = "obsgen-grafana"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 GRID_WIDTH = 24
 PANEL_SCHEMAS = {"timeseries": "timeseries", "stat": "stat", "text": "text", "logs": "logs", "table": "table",
                  "state-timeline": "statetimeline", "gauge": "gauge", "bargauge": "bargauge",
@@ -46,6 +47,8 @@ class Tree:
     datasource_refs: list[tuple[str, str]] = field(default_factory=list)  # (where, uid) in jsonData
     records: set[str] = field(default_factory=set)
     alerts: list[dict] = field(default_factory=list)  # alerting rules
+    dashboard_text: dict[str, str] = field(default_factory=dict)
+    configmaps: dict[str, dict] = field(default_factory=dict)  # k8s/base/grafana/*.yaml
 
 
 def schema_dir() -> Path | None:
@@ -61,10 +64,12 @@ def load(out: Path) -> Tree:
     root = out / "dashboards"
     if not root.is_dir():
         raise ToolError(f"no dashboards under {root}: run obsgen generate first")
-    dashboards = {p.relative_to(out).as_posix(): json.loads(p.read_text())
-                  for p in sorted(root.rglob("*.json"))}
+    texts = {p.relative_to(out).as_posix(): p.read_text() for p in sorted(root.rglob("*.json"))}
+    dashboards = {path: json.loads(text) for path, text in texts.items()}
     prov = {p.relative_to(out).as_posix(): p.read_text() for p in sorted((root / "provisioning").glob("*.yaml"))}
-    tree = Tree(dashboards, {}, prov)
+    tree = Tree(dashboards, {}, prov, dashboard_text=texts)
+    for path in sorted((out / "k8s" / "base" / "grafana").glob("*.yaml")):
+        tree.configmaps[path.relative_to(out).as_posix()] = yaml.load(path.read_text(), Loader=_LOADER) or {}
     for path, text in prov.items():
         for ds in (yaml.safe_load(text) or {}).get("datasources", []) or []:
             tree.datasources[ds.get("uid", "")] = ds.get("type", "")
@@ -404,6 +409,17 @@ def check_grid(tree: Tree) -> list[str]:
     return problems
 
 
+def check_configmaps(tree: Tree) -> list[str]:
+    """Each dashboard is deployed: a ConfigMap labelled for the Grafana sidecar holds the same JSON."""
+    deployed: dict[str, list[str]] = {}
+    for path, obj in tree.configmaps.items():
+        if (obj.get("metadata", {}).get("labels") or {}).get("grafana_dashboard") == "1":
+            for text in (obj.get("data") or {}).values():
+                deployed.setdefault(text, []).append(path)
+    return [f"{path}: no ConfigMap labelled grafana_dashboard: \"1\" holds this dashboard"
+            for path, text in tree.dashboard_text.items() if text not in deployed]
+
+
 CHECKS: dict[str, Callable[[Tree], list[str]]] = {
     "schemas": check_schemas,
     "promql": check_promql,
@@ -413,6 +429,7 @@ CHECKS: dict[str, Callable[[Tree], list[str]]] = {
     "slo-variable": check_slo_selection,
     "datasources": check_datasources,
     "grid": check_grid,
+    "configmaps": check_configmaps,
 }
 
 

@@ -132,6 +132,17 @@ def test_a_single_dollar_in_provisioning_is_caught(generated):
     assert "write `$$`" in _broken(generated, "datasources")
 
 
+def test_a_dashboard_without_its_configmap_is_caught(generated):
+    (generated / "k8s/base/grafana/obsgen-dashboard-service-search.yaml").unlink()
+    assert "dashboards/search.json: no ConfigMap" in _broken(generated, "configmaps")
+
+
+def test_a_stale_configmap_is_caught(generated):
+    path = generated / "k8s/base/grafana/obsgen-dashboard-overview.yaml"
+    path.write_text(path.read_text().replace("SLO overview", "SLO overview (old)"))
+    assert "dashboards/_overview.json: no ConfigMap" in _broken(generated, "configmaps")
+
+
 def test_missing_schemas_skip_outside_ci_and_fail_in_ci(generated, monkeypatch):
     monkeypatch.setattr(grafana, "schema_dir", lambda: None)
     monkeypatch.delenv("CI", raising=False)

@@ -117,7 +117,9 @@ def test_user_text_cannot_be_interpolated_by_grafana(hostile_files):
     assert not GRAFANA_VARIABLE.search(text)
     assert "<b>" not in text and "[l](" not in text  # no markup from the description either
     for link in dashboard["links"]:
-        assert not GRAFANA_VARIABLE.search(link["url"])
+        assert not GRAFANA_VARIABLE.search(link["url"] + link["title"] + link["tooltip"])
+    for panel in dashboard["panels"]:
+        assert not GRAFANA_VARIABLE.search(panel.get("title", "") + panel.get("description", ""))
     for kind in ("prometheus", "loki", "tempo"):
         for expr in exprs(dashboard, kind):
             used = {m.group(0) for m in re.finditer(r"\$\{?\w+", expr)}
