@@ -71,12 +71,12 @@ def load(out: Path) -> Tree:
     for path in sorted((out / "k8s" / "base" / "grafana").glob("*.yaml")):
         tree.configmaps[path.relative_to(out).as_posix()] = yaml.load(path.read_text(), Loader=_LOADER) or {}
     for path, text in prov.items():
-        for ds in (yaml.safe_load(text) or {}).get("datasources", []) or []:
+        for ds in (yaml.load(text, Loader=_LOADER) or {}).get("datasources", []) or []:
             tree.datasources[ds.get("uid", "")] = ds.get("type", "")
             for key_path, uid in _datasource_uids(ds.get("jsonData") or {}, f"{path}:{ds.get('name')}"):
                 tree.datasource_refs.append((key_path, uid))
     for rules in sorted((out / "alerts" / "rules").glob("*.yaml")):
-        for group in (yaml.safe_load(rules.read_text()) or {}).get("groups", []):
+        for group in (yaml.load(rules.read_text(), Loader=_LOADER) or {}).get("groups", []):
             for rule in group.get("rules", []):
                 if "record" in rule:
                     tree.records.add(rule["record"])
@@ -297,6 +297,7 @@ def check_slo_selection(tree: Tree) -> list[str]:
     only when its `sloth_slo`/`slo` equality matchers are matched by the substituted regexes.
     """
     known, problems, seen = uids(tree), [], set()
+    slo_rows: dict[str, dict[str, tuple[list[dict], set[str]]]] = {}  # path -> title -> (targets, SLOs)
     for alert in tree.alerts:
         link = alert.get("annotations", {}).get("dashboard_url", "")
         if link in seen:
@@ -312,9 +313,12 @@ def check_slo_selection(tree: Tree) -> list[str]:
         if slo_var is None or chosen[0] not in variable_values(slo_var):
             problems.append(f"alert {alert.get('alert')}: {link}: dashboard has no slo option {chosen[0]!r}")
             continue
-        slo_rows = {title: row for title, row in _rows(dashboard).items() if _row_slos(row)}
-        with_data = [title for title, row in slo_rows.items() if _row_matches(row, dashboard, chosen[0])]
-        owners = [title for title, row in slo_rows.items() if chosen[0] in _row_slos(row)]
+        if known[uid] not in slo_rows:
+            rows = {title: (row, _row_slos(row)) for title, row in _rows(dashboard).items()}
+            slo_rows[known[uid]] = {title: row for title, row in rows.items() if row[1]}
+        rows = slo_rows[known[uid]]
+        with_data = [title for title, (row, _) in rows.items() if _row_matches(row, dashboard, chosen[0])]
+        owners = [title for title, (_, slos) in rows.items() if chosen[0] in slos]
         if with_data != owners or len(owners) != 1:
             problems.append(f"alert {alert.get('alert')}: {link}: var-slo={chosen[0]} leaves data in rows "
                             f"{with_data}, expected exactly its own row {owners}")
@@ -340,35 +344,50 @@ def _rows(dashboard: dict) -> dict[str, list[dict]]:
     return rows
 
 
+CHOICE = "OBSGENCHOSENSLO"  # stands for the chosen value while parsing, replaced when matching
+
+
 def _row_slos(row: list[dict]) -> set[str]:
-    found = set()
-    for target in row:
-        for sel in _safe_selectors(target.get("expr", "")):
-            found |= {v for k, v in _equalities(sel).items() if k in SLO_LABELS}
-    return found
+    """The SLOs a row's queries name by equality (`sloth_slo="x"`, `slo="x"`)."""
+    return {value for t in row for selector in _slo_matchers(substitute(t.get("expr", ""), {"templating": {}})[0])
+            for _, op, value in selector if op == "="}
 
 
 def _row_matches(row: list[dict], dashboard: dict, slo: str) -> bool:
-    return any(_selector_can_match(sel) for t in row
-               for sel in _safe_selectors(substitute(t.get("expr", ""), dashboard, {"slo": slo})[0]))
+    """Whether any query of the row can return data when `$slo` is `slo`."""
+    return any(_can_match(selector, slo) for t in row
+               for selector in _slo_matchers(substitute(t.get("expr", ""), dashboard, {"slo": CHOICE})[0]))
 
 
-def _safe_selectors(expr: str) -> list:
+@lru_cache(maxsize=65536)
+def _slo_matchers(expr: str) -> tuple[tuple[tuple[str, str, str], ...], ...]:
+    """Per vector selector, its matchers on the SLO labels as (label, op, value); each expression is
+    parsed once whatever the number of choices tried."""
     try:
-        return _selectors(substitute(expr, {})[0] if "$" in expr else expr)
+        selectors = _selectors(expr)
     except ValueError:
-        return []
+        return ()  # check_promql reports it
+    return tuple(tuple((m.name, _op(m.op), m.value) for m in sel.matchers.matchers if m.name in SLO_LABELS)
+                 for sel in selectors)
 
 
-def _selector_can_match(sel) -> bool:
+def _op(op) -> str:  # MatchOp is not hashable
+    return next(text for member, text in ((promql_parser.MatchOp.Equal, "="), (promql_parser.MatchOp.Re, "=~"),
+                                          (promql_parser.MatchOp.NotEqual, "!="), (promql_parser.MatchOp.NotRe, "!~"))
+                if op == member)
+
+
+def _can_match(matchers: tuple[tuple[str, str, str], ...], slo: str) -> bool:
+    """A selector can match some series only if, per SLO label, its equality value (if any) is
+    unique and matched by every regex (anchored, as PromQL anchors them)."""
     for label in SLO_LABELS:
-        matchers = [m for m in sel.matchers.matchers if m.name == label]
-        eq = {m.value for m in matchers if m.op == promql_parser.MatchOp.Equal}
+        eq = {v for name, op, v in matchers if name == label and op == "="}
         if len(eq) > 1:
             return False
         value = next(iter(eq), None)
-        for m in matchers:
-            if m.op == promql_parser.MatchOp.Re and value is not None and not re.fullmatch(m.value, value):
+        for name, op, pattern in matchers:
+            if name == label and op == "=~" and value is not None \
+                    and not re.fullmatch(pattern.replace(CHOICE, slo), value):
                 return False
     return True
 
