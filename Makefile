@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: generate test check setup tools lint bench clean
+.PHONY: generate test check setup tools lint bench docs clean
 
 generate: setup ## write alerts/ (and later dashboards/, otel/, k8s/) from slos/
 	$(BIN)/obsgen generate slos --out .
@@ -18,6 +18,9 @@ test: setup tools lint ## the whole suite, promtool and amtool included
 
 lint: setup
 	$(BIN)/ruff check .
+
+docs: setup ## redraw the README's dashboard pictures from the committed dashboards
+	$(BIN)/python tools/dashboard_picture.py .
 
 bench: setup
 	$(BIN)/python bench/bench_generate.py

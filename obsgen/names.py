@@ -54,6 +54,25 @@ SPAN_KIND = "span_kind"
 SPAN_STATUS = "status_code"
 SPAN_STATUS_ERROR = "STATUS_CODE_ERROR"
 SPAN_STATUS_OK = "STATUS_CODE_OK"
+SPAN_KIND_SERVER = "SPAN_KIND_SERVER"
+
+# The label naming the environment on series, logs and alerts (a Platform setting may override it).
+ENVIRONMENT = "environment"
+# Prometheus' own series of alert states.
+ALERTS = "ALERTS"
+ALERT_STATE = "alertstate"
+
+# Kubernetes resource series read by the dashboards' resources row (cAdvisor, kube-state-metrics).
+CONTAINER_CPU = "container_cpu_usage_seconds_total"
+CONTAINER_MEMORY = "container_memory_working_set_bytes"
+CONTAINER_THROTTLED = "container_cpu_cfs_throttled_periods_total"
+CONTAINER_PERIODS = "container_cpu_cfs_periods_total"
+POD_RESTARTS = "kube_pod_container_status_restarts_total"
+
+# Logs and traces attributes (OTLP into Loki and Tempo).
+LOG_SERVICE = "service_name"
+TRACE_ID = "trace_id"
+TRACE_SERVICE_ATTRIBUTE = "resource.service.name"
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
@@ -114,6 +133,32 @@ def slo_ids(service: str, slo: str) -> list[tuple[str, str]]:
 def service_ids(service: str) -> list[tuple[str, str]]:
     """Every name derived from one service that must be unique across the whole spec set."""
     return [("dashboard uid", dashboard_uid(service))]
+
+
+def _bounded_uid(uid: str, key: str) -> str:
+    if len(uid) <= 40:
+        return uid
+    return f"{uid[:31]}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+def overview_dashboard_uid() -> str:
+    """`_` cannot occur in a service name, so no service's uid (obsgen-<service>) can equal it."""
+    return "obsgen_overview"
+
+
+def team_dashboard_uid(team: str) -> str:
+    return _bounded_uid(f"obsgen_team-{team}", "team/" + team)
+
+
+def dashboard_file(service: str) -> str:
+    return f"dashboards/{service}.json"
+
+
+OVERVIEW_DASHBOARD_FILE = "dashboards/_overview.json"  # `_`: never a service's file name
+
+
+def team_dashboard_file(team: str) -> str:
+    return f"dashboards/teams/{team}.json"
 
 
 def rules_file(service: str) -> str:

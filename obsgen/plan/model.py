@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from obsgen.burnrate import AlertWindow
+from obsgen.plan.dashboards import DashboardsPlan
 from obsgen.plan.routing import RoutingPlan
 from obsgen.plan.telemetry import TelemetryPlan
 
@@ -80,3 +81,4 @@ class Plan:
     grafana_url: str
     telemetry: TelemetryPlan | None = None  # OpenTelemetry Collector configs (plan/telemetry.py)
     routing: RoutingPlan | None = None  # Alertmanager: teams, receivers, environments
+    dashboards: DashboardsPlan = field(default_factory=DashboardsPlan)

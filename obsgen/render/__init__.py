@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from obsgen.plan.model import Plan
-from obsgen.render import alertmanager, otel, prometheus_rules, promtool_tests
+from obsgen.render import alertmanager, grafana, otel, prometheus_rules, promtool_tests
 
 Renderer = Callable[[Plan], dict[str, str]]
 
@@ -17,6 +17,7 @@ RENDERERS: dict[str, Renderer] = {
     "promtool-tests": promtool_tests.render,
     "otel": otel.render,
     "alertmanager": alertmanager.render,
+    "grafana": grafana.render,
 }
 
 

@@ -289,10 +289,26 @@ class ServiceMetadata(Model):
     labels: Labels = {}
 
 
+class Kubernetes(Model):
+    """Where the service runs: its dashboard gets a resources row (CPU, memory, throttling, restarts)."""
+
+    namespace: Name
+    workloads: list[Name] = Field(min_length=1)  # Deployment/StatefulSet names; pods are <workload>-...
+
+    @field_validator("workloads")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        repeated = sorted({w for w in value if value.count(w) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return value
+
+
 class ServiceSpec(Model):
     environments: list[Name] = ["production"]
     telemetry: Telemetry = Telemetry()
     slos: list[SLO] = []
+    kubernetes: Kubernetes | None = None
 
 
 class Service(Model):
@@ -395,6 +411,8 @@ class Endpoints(Model):
     loki: Url = "http://loki:3100"
     tempo: Url = "http://tempo:4317"
     alertmanager: Url = "http://alertmanager:9093"
+    # Tempo's query API for Grafana; default: the tempo endpoint's host on port 3200.
+    tempo_query: Url | None = None
 
 
 class Datasources(Model):

@@ -24,10 +24,18 @@ def _otelcol(out: Path) -> list[Result]:
     from obsgen.verify import otelcol
 
     return otelcol.verify(out)
+
+
 def _amtool(out: Path) -> list[Result]:
     from obsgen.verify import amtool
 
     return amtool.verify(out)
+
+
+def _grafana(out: Path) -> list[Result]:
+    from obsgen.verify import grafana
+
+    return grafana.verify(out)
 
 
 # name -> verifier; imported lazily so `obsgen generate` never pays for them.
@@ -35,6 +43,7 @@ VERIFIERS: dict[str, Verifier] = {
     "promtool": _promtool,
     "otelcol": _otelcol,
     "amtool": _amtool,
+    "grafana": _grafana,
 }
 
 __all__ = ["VERIFIERS", "Result", "Verifier"]

@@ -1,0 +1,107 @@
+"""What the Grafana dashboards need beyond the SLO plans: datasources, uids, links, workloads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from obsgen import names
+from obsgen.spec.models import PlatformSpec, Service
+
+TEMPO_QUERY_PORT = 3200  # Tempo's HTTP API; the Platform's tempo endpoint is its OTLP ingest
+
+
+@dataclass(frozen=True)
+class Datasource:
+    kind: str  # prometheus | loki | tempo (the Grafana plugin id)
+    uid: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Workloads:
+    namespace: str
+    workloads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ServiceDashboard:
+    service: str
+    uid: str
+    team: str
+    tier: int
+    runbook_url: str
+    otel_service: str  # service.name in spans, logs and span metrics
+    span_metrics: bool  # the collector produces span metrics for it
+    kubernetes: Workloads | None
+
+
+@dataclass(frozen=True)
+class TeamDashboard:
+    team: str
+    uid: str
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DashboardsPlan:
+    grafana_url: str = "https://grafana.example.com"
+    datasources: tuple[Datasource, ...] = ()
+    environment_label: str = names.ENVIRONMENT
+    services: tuple[ServiceDashboard, ...] = ()
+    teams: tuple[TeamDashboard, ...] = ()
+    overview_uid: str = names.overview_dashboard_uid()
+
+    def datasource(self, kind: str) -> Datasource:
+        return next(d for d in self.datasources if d.kind == kind)
+
+    def service(self, name: str) -> ServiceDashboard:
+        return next(s for s in self.services if s.service == name)
+
+    def team(self, name: str) -> TeamDashboard:
+        return next(t for t in self.teams if t.team == name)
+
+
+def compile_dashboards(services: list[Service], platform: PlatformSpec) -> DashboardsPlan:
+    boards = tuple(_service(s) for s in sorted(services, key=lambda s: s.metadata.name))
+    teams = sorted({b.team for b in boards})
+    return DashboardsPlan(
+        grafana_url=platform.grafana.url.rstrip("/"),
+        datasources=_datasources(platform),
+        environment_label=getattr(platform, "environment_label", None) or names.ENVIRONMENT,
+        services=boards,
+        teams=tuple(TeamDashboard(t, names.team_dashboard_uid(t), tuple(b.service for b in boards if b.team == t))
+                    for t in teams),
+    )
+
+
+def _datasources(platform: PlatformSpec) -> tuple[Datasource, ...]:
+    uids, urls = platform.grafana.datasources, platform.endpoints
+    return (
+        Datasource("prometheus", uids.prometheus, urls.prometheus),
+        Datasource("loki", uids.loki, urls.loki),
+        Datasource("tempo", uids.tempo, urls.tempo_query or _with_port(urls.tempo, TEMPO_QUERY_PORT)),
+    )
+
+
+def _with_port(url: str, port: int) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return urlunsplit(("http", f"{host}:{port}", "", "", ""))
+
+
+def _service(service: Service) -> ServiceDashboard:
+    meta, spec = service.metadata, service.spec
+    spans = [slo.sli.spans for slo in spec.slos if slo.sli.spans]
+    otel_name = next((s.service_name for s in spans if s.service_name), meta.name)
+    k8s = spec.kubernetes
+    return ServiceDashboard(
+        service=meta.name,
+        uid=names.dashboard_uid(meta.name),
+        team=meta.team,
+        tier=meta.tier,
+        runbook_url=meta.runbook or "",
+        otel_service=otel_name,
+        span_metrics=spec.telemetry.spanmetrics or bool(spans),
+        kubernetes=Workloads(k8s.namespace, tuple(k8s.workloads)) if k8s else None,
+    )

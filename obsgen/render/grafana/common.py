@@ -1,0 +1,42 @@
+"""What every obsgen dashboard shares: variables, links, the dashboard shell."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from obsgen.plan.dashboards import DashboardsPlan
+from obsgen.render.grafana.layout import Layout
+from obsgen.render.grafana.queries import url
+from obsgen.render.grafana.sdk import board, dump, model
+
+TAG = "obsgen"
+
+
+def dashboard_url(plan: DashboardsPlan, uid: str) -> str:
+    return f"{plan.grafana_url}/d/{uid}"
+
+
+def link(title: str, target: str, tooltip: str = "", new_tab: bool = False):
+    return (board.DashboardLink(title).type(model.DashboardLinkType.LINK).url(url(target)).tooltip(tooltip)
+            .icon("dashboard" if not new_tab else "doc").keep_time(not new_tab).include_vars(False)
+            .target_blank(new_tab).as_dropdown(False).tags([]))
+
+
+def custom_variable(name: str, label: str, values: Sequence[str], default_all: bool = True):
+    """A custom variable of label-safe names (a-z, 0-9, `-`: nothing Grafana or RE2 would read
+    specially), with All as `.*` so that regex matchers keep series without the label."""
+    options = [model.VariableOption(text="All", value="$__all", selected=default_all)]
+    options += [model.VariableOption(text=v, value=v, selected=False) for v in values]
+    return (board.CustomVariable(name).label(label).values(",".join(values)).multi(True).include_all(True)
+            .all_value(".*").allow_custom_value(False).options(options)
+            .current(model.VariableOption(text="All", value="$__all", selected=True)))
+
+
+def render(uid: str, title: str, tags: Sequence[str], layout: Layout, variables=(), links=(),
+           description: str = "") -> str:
+    dashboard = (board.Dashboard(title).uid(uid).tags([TAG, *tags]).description(description)
+                 .time("now-6h", "now").refresh("1m").timezone("browser").readonly()
+                 .tooltip(model.DashboardCursorSync.CROSSHAIR).links(list(links)))
+    for variable in variables:
+        dashboard = dashboard.with_variable(variable)
+    return dump(layout.apply(dashboard).build())

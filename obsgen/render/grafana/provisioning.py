@@ -1,0 +1,82 @@
+"""Grafana provisioning: the dashboard provider and the datasources, wired for correlation.
+
+Most logs-metrics-traces navigation lives in datasource settings: Prometheus exemplars link
+trace_id to Tempo; Loki derived fields turn trace_id (in the line or in structured metadata) into
+Tempo links; Tempo links spans to logs (Loki) and to span metrics (Prometheus), with the service
+map and node graph on.
+
+Grafana expands `$VAR` and `${VAR}` from the environment in provisioning files: a literal `$` is
+written `$$` (see `literal_dollars`).
+"""
+
+from __future__ import annotations
+
+from obsgen import names
+from obsgen.plan.dashboards import DashboardsPlan
+from obsgen.render import yamlout
+
+PROVIDER_FILE = "dashboards/provisioning/dashboards.yaml"
+DATASOURCES_FILE = "dashboards/provisioning/datasources.yaml"
+# Where Grafana reads the dashboard files (the sidecar's or a volume's folder).
+DASHBOARDS_PATH = "/var/lib/grafana/dashboards/obsgen"
+FOLDER = "obsgen"
+TRACE_ID_IN_LINE = rf"{names.TRACE_ID}=(\w+)"
+
+
+def literal_dollars(value: str) -> str:
+    return value.replace("$", "$$")
+
+
+def provider() -> str:
+    return yamlout.dump({"apiVersion": 1, "providers": [{
+        "name": "obsgen", "orgId": 1, "folder": FOLDER, "type": "file", "disableDeletion": False,
+        "allowUiUpdates": False, "updateIntervalSeconds": 60,
+        "options": {"path": DASHBOARDS_PATH, "foldersFromFilesStructure": False},
+    }]})
+
+
+def datasources(dash: DashboardsPlan) -> str:
+    prom, loki, tempo = (dash.datasource(k) for k in ("prometheus", "loki", "tempo"))
+    trace_link = literal_dollars("${__value.raw}")
+    return yamlout.dump({"apiVersion": 1, "datasources": [
+        {"name": "Prometheus", "type": "prometheus", "uid": prom.uid, "access": "proxy", "url": prom.url,
+         "isDefault": True, "editable": False, "jsonData": {
+             "httpMethod": "POST",
+             "exemplarTraceIdDestinations": [{"name": names.TRACE_ID, "datasourceUid": tempo.uid}]}},
+        {"name": "Loki", "type": "loki", "uid": loki.uid, "access": "proxy", "url": loki.url, "editable": False,
+         "jsonData": {"derivedFields": [
+             {"name": "trace_id (log line)", "matcherType": "regex", "matcherRegex": TRACE_ID_IN_LINE,
+              "datasourceUid": tempo.uid, "url": trace_link, "urlDisplayLabel": "Trace"},
+             {"name": "trace_id (structured metadata)", "matcherType": "label", "matcherRegex": names.TRACE_ID,
+              "datasourceUid": tempo.uid, "url": trace_link, "urlDisplayLabel": "Trace"},
+         ]}},
+        {"name": "Tempo", "type": "tempo", "uid": tempo.uid, "access": "proxy", "url": tempo.url, "editable": False,
+         "jsonData": _tempo(dash)},
+    ]})
+
+
+def _tempo(dash: DashboardsPlan) -> dict:
+    prom, loki = dash.datasource("prometheus"), dash.datasource("loki")
+    service_tag = [{"key": "service.name", "value": names.LOG_SERVICE}]
+    return {
+        "tracesToLogsV2": {
+            "datasourceUid": loki.uid, "spanStartTimeShift": "-5m", "spanEndTimeShift": "5m",
+            "filterByTraceID": True, "filterBySpanID": False, "tags": service_tag,
+        },
+        "tracesToMetrics": {
+            "datasourceUid": prom.uid, "spanStartTimeShift": "-5m", "spanEndTimeShift": "5m",
+            "tags": [{"key": "service.name", "value": names.SPAN_SERVICE}],
+            "queries": [
+                {"name": "Request rate", "query": literal_dollars(f"sum(rate({names.SPAN_CALLS}{{$__tags}}[5m]))")},
+                {"name": "Error rate", "query": literal_dollars(
+                    f'sum(rate({names.SPAN_CALLS}{{$__tags,{names.SPAN_STATUS}="{names.SPAN_STATUS_ERROR}"}}[5m]))')},
+                {"name": "p95 duration", "query": literal_dollars(
+                    f"histogram_quantile(0.95, sum by (le) (rate({names.SPAN_DURATION}_bucket{{$__tags}}[5m])))")},
+            ],
+        },
+        "serviceMap": {"datasourceUid": prom.uid},
+        "nodeGraph": {"enabled": True},
+        "lokiSearch": {"datasourceUid": loki.uid},
+        "search": {"hide": False},
+        "traceQuery": {"timeShiftEnabled": True, "spanStartTimeShift": "-30m", "spanEndTimeShift": "30m"},
+    }

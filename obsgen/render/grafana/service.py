@@ -1,0 +1,173 @@
+"""One dashboard per service: header, a row per SLO, RED from span metrics, resources, logs, traces.
+
+Every SLO row's Prometheus selectors carry both `sloth_slo="<its name>"` and `sloth_slo=~"$slo"`:
+the `slo` variable, set by an alert's `dashboard_url` (`?var-slo=<slo>`), leaves data in that SLO's
+row only (verify/grafana.py proves it for every alert link).
+"""
+
+from __future__ import annotations
+
+from obsgen import durations, names
+from obsgen.plan.dashboards import DashboardsPlan, ServiceDashboard
+from obsgen.plan.model import Plan, ServicePlan, SLOPlan
+from obsgen.promql import number
+from obsgen.render.grafana import common, panels
+from obsgen.render.grafana.layout import Layout
+from obsgen.render.grafana.queries import (
+    ENV_VAR,
+    RATE,
+    SLO_VAR,
+    by,
+    legend,
+    logql_stream,
+    markdown_text,
+    regex_alternatives,
+    selector,
+    traceql_equals,
+    url,
+)
+
+QUANTILES = (0.5, 0.95, 0.99)
+POD, NAMESPACE, CONTAINER = "pod", "namespace", "container"  # cAdvisor's and kube-state-metrics' labels
+
+
+def render(plan: Plan, service: ServicePlan) -> str:
+    dash = plan.dashboards
+    board = dash.service(service.name)
+    layout = Layout()
+    layout.add(panels.markdown(f"{service.name}: owner and SLOs", _header(dash, board, service)), 24,
+               4 + len(service.slos))
+    for slo in service.slos:
+        _slo_row(layout, dash, slo)
+    if board.span_metrics:
+        _red_row(layout, dash, board)
+    if board.kubernetes:
+        _resources_row(layout, dash, board)
+    _logs_and_traces(layout, dash, board)
+    variables = [
+        common.custom_variable(ENV_VAR, "environment", service.environments),
+        common.custom_variable(SLO_VAR, "SLO", [s.name for s in service.slos]),
+    ]
+    return common.render(board.uid, f"{service.name} SLOs", [f"team-{board.team}", "service"], layout,
+                         variables, _links(dash, board), f"SLOs, requests, logs and traces of {service.name}")
+
+
+def _links(dash: DashboardsPlan, board: ServiceDashboard):
+    links = [
+        common.link("SLO overview", common.dashboard_url(dash, dash.overview_uid), "Every SLO, worst first"),
+        common.link(f"Team {board.team}", common.dashboard_url(dash, dash.team(board.team).uid),
+                    f"Every service of team {board.team}"),
+    ]
+    if board.runbook_url:
+        links.append(common.link("Runbook", board.runbook_url, f"Runbook of {board.service}", new_tab=True))
+    return links
+
+
+def _header(dash: DashboardsPlan, board: ServiceDashboard, service: ServicePlan) -> str:
+    team_url = url(common.dashboard_url(dash, dash.team(board.team).uid))
+    runbook = f"[runbook]({url(board.runbook_url)})" if board.runbook_url else "no runbook"
+    lines = [
+        f"**Team** [{board.team}]({team_url}) · **Tier** {board.tier} · {runbook} · "
+        f"[SLO overview]({url(common.dashboard_url(dash, dash.overview_uid))})",
+        "",
+        "| SLO | objective | period | description | runbook |",
+        "|---|---|---|---|---|",
+    ]
+    for slo in service.slos:
+        book = f"[runbook]({url(slo.runbook_url)})" if slo.runbook_url else ""
+        lines.append(f"| {slo.name} | {number(slo.objective_percent)}% | {durations.format_seconds(slo.period)} | "
+                     f"{markdown_text(slo.description)} | {book} |")
+    return "\n".join(lines) + "\n"
+
+
+def _slo_sel(dash: DashboardsPlan, slo: SLOPlan, metric: str) -> str:
+    return selector(metric, {names.SLOTH_ID: slo.id, names.SLOTH_SLO: slo.name},
+                    {names.SLOTH_SLO: SLO_VAR, dash.environment_label: ENV_VAR})
+
+
+def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
+    prom = dash.datasource("prometheus")
+    period = durations.format_seconds(slo.period)
+    ratio5m = _slo_sel(dash, slo, names.sli_error_ratio("5m"))
+    top = max(w.factor for w in slo.catalog)
+    layout.row(f"SLO {slo.name}: {number(slo.objective_percent)}% over {period}")
+    layout.add(panels.stat_panel("SLI now vs objective", prom, [
+        (f"1 - {ratio5m}", "SLI (5m)"), (_slo_sel(dash, slo, names.OBJECTIVE), "objective"),
+    ], "percentunit", [(None, "red"), (slo.objective, "green")], decimals=3), 6, 5)
+    layout.add(panels.stat_panel(f"Error budget remaining ({period})", prom, [
+        (_slo_sel(dash, slo, names.PERIOD_BUDGET_REMAINING), "remaining"),
+    ], "percentunit", [(None, "red"), (0, "orange"), (0.25, "green")], decimals=1), 5, 5)
+    layout.add(panels.stat_panel("Burn rate", prom, [
+        (_slo_sel(dash, slo, names.CURRENT_BURN_RATE), "now (5m)"),
+        (_slo_sel(dash, slo, names.PERIOD_BURN_RATE), f"over {period}"),
+    ], "suffix:x", [(None, "green"), (1, "orange"), (top, "red")]), 5, 5)
+    alerts = selector(names.ALERTS, {names.SERVICE: slo.service, names.SLO: slo.name},
+                      {names.SLO: SLO_VAR, dash.environment_label: ENV_VAR})
+    layout.add(panels.alert_timeline("Alerts", prom, [
+        (f"max {by(names.SLOTH_SEVERITY, names.ALERT_STATE)} ({alerts})",
+         legend(names.SLOTH_SEVERITY, names.ALERT_STATE)),
+    ]), 8, 5)
+    layout.add(panels.graph("SLI over time (objective as the red line)", prom, [(f"1 - {ratio5m}", "SLI (5m)")],
+                            "percentunit", line=slo.objective), 12, 8)
+    burn_down = panels.graph(f"Error budget burn-down ({period})", prom, [
+        (_slo_sel(dash, slo, names.PERIOD_BUDGET_REMAINING), "budget remaining"),
+    ], "percentunit", line=0).time_from(period)
+    layout.add(burn_down, 12, 8)
+
+
+def _span_sel(dash: DashboardsPlan, board: ServiceDashboard, metric: str, errors: bool = False) -> str:
+    matchers = [(names.SPAN_SERVICE, "=", board.otel_service), (names.SPAN_KIND, "=", names.SPAN_KIND_SERVER)]
+    if errors:
+        matchers.append((names.SPAN_STATUS, "=", names.SPAN_STATUS_ERROR))
+    return selector(metric, matchers, {dash.environment_label: ENV_VAR})
+
+
+def _red_row(layout: Layout, dash: DashboardsPlan, board: ServiceDashboard) -> None:
+    prom = dash.datasource("prometheus")
+    per_span = by(names.SPAN_NAME)
+    calls = f"sum {per_span} (rate({_span_sel(dash, board, names.SPAN_CALLS)}[{RATE}]))"
+    errors = f"sum {per_span} (rate({_span_sel(dash, board, names.SPAN_CALLS, errors=True)}[{RATE}]))"
+    buckets = _span_sel(dash, board, names.SPAN_DURATION + "_bucket")
+    layout.row("Requests: rate, errors, duration (span metrics, server spans)")
+    layout.add(panels.graph("Request rate", prom, [(calls, legend(names.SPAN_NAME))], "reqps"), 8, 8)
+    layout.add(panels.graph("Error ratio", prom, [(f"{errors} / {calls}", legend(names.SPAN_NAME))],
+                            "percentunit"), 8, 8)
+    layout.add(panels.graph("Duration p50 / p95 / p99 (exemplars)", prom, [
+        (f"histogram_quantile({q}, sum by (le) (rate({buckets}[{RATE}])))", f"p{round(q * 100)}") for q in QUANTILES
+    ], "s", exemplar=True), 8, 8)
+
+
+def _resources_row(layout: Layout, dash: DashboardsPlan, board: ServiceDashboard) -> None:
+    prom, k8s = dash.datasource("prometheus"), board.kubernetes
+    pods = f"({regex_alternatives(k8s.workloads)})-.+"
+    env = {dash.environment_label: ENV_VAR}
+
+    def sel(metric: str, container: bool = True) -> str:
+        matchers = [(NAMESPACE, "=", k8s.namespace), (POD, "=~", pods)]
+        return selector(metric, [*matchers, (CONTAINER, "!=", "")] if container else matchers, env)
+
+    per_pod = f"sum {by(POD)}"
+    layout.row(f"Resources: namespace {k8s.namespace}, workloads {', '.join(k8s.workloads)}")
+    layout.add(panels.graph("CPU (cores)", prom, [(f"{per_pod} (rate({sel(names.CONTAINER_CPU)}[{RATE}]))",
+                                                   legend(POD))], "short"), 6, 8)
+    layout.add(panels.graph("Memory (working set)", prom, [(f"{per_pod} ({sel(names.CONTAINER_MEMORY)})", legend(POD))],
+                            "bytes"), 6, 8)
+    throttled = (f"{per_pod} (rate({sel(names.CONTAINER_THROTTLED)}[{RATE}])) / "
+                 f"{per_pod} (rate({sel(names.CONTAINER_PERIODS)}[{RATE}]))")
+    layout.add(panels.graph("CPU throttling (share of periods)", prom, [(throttled, legend(POD))], "percentunit"), 6, 8)
+    restarts = f"{per_pod} (increase({sel(names.POD_RESTARTS, container=False)}[1h]))"
+    layout.add(panels.graph("Container restarts (per hour)", prom, [(restarts, legend(POD))], "short"), 6, 8)
+
+
+# LogQL's line_format (a Go template): trace_id in front of the line when the record has one, where
+# the Loki datasource's derived field turns it into a Tempo link.
+LOG_LINE = f"{{{{ if .{names.TRACE_ID} }}}}{names.TRACE_ID}={{{{ .{names.TRACE_ID} }}}} {{{{ end }}}}{{{{ __line__ }}}}"
+
+
+def _logs_and_traces(layout: Layout, dash: DashboardsPlan, board: ServiceDashboard) -> None:
+    stream = logql_stream({names.LOG_SERVICE: board.otel_service})
+    logs = f'{stream} | {dash.environment_label}=~"${ENV_VAR}" | line_format "{LOG_LINE}"'
+    layout.row("Logs and traces")
+    layout.add(panels.logs_panel("Logs (trace_id links to Tempo)", dash.datasource("loki"), logs), 14, 10)
+    layout.add(panels.trace_search("Recent traces", dash.datasource("tempo"),
+                                   traceql_equals(names.TRACE_SERVICE_ATTRIBUTE, board.otel_service)), 10, 10)

@@ -1,0 +1,57 @@
+"""The panels the overview and the team dashboards share: every SLO, worst budget first, what burns."""
+
+from __future__ import annotations
+
+from obsgen import durations, names
+from obsgen.plan.dashboards import DashboardsPlan
+from obsgen.plan.model import ServicePlan
+from obsgen.promql import number
+from obsgen.render.grafana import common, panels
+from obsgen.render.grafana.layout import Layout
+from obsgen.render.grafana.queries import ENV_VAR, legend, regex_alternatives, selector, url
+
+
+def layout(dash: DashboardsPlan, services: list[ServicePlan], team: str | None) -> Layout:
+    """`team` narrows alerts by their team label; recorded series are narrowed by service."""
+    prom = dash.datasource("prometheus")
+    env = {dash.environment_label: ENV_VAR}
+    services_re = regex_alternatives(s.name for s in services)
+    slo_matchers = [(names.SLOTH_SERVICE, "=~", services_re)]
+
+    def slo_series(metric: str) -> str:
+        return selector(metric, slo_matchers, env)
+
+    alert_matchers = [(names.ALERT_STATE, "=", "firing"), (names.SLOTH_SEVERITY, "=~", "page|ticket")]
+    if team:
+        alert_matchers.append((names.TEAM, "=", team))
+    firing = selector(names.ALERTS, alert_matchers, env)
+    out = Layout()
+    out.add(panels.prom_table("Error budget remaining, worst first", prom, [
+        (f"sort({slo_series(names.PERIOD_BUDGET_REMAINING)})", ""),
+    ], "percentunit", "budget remaining", desc=False, rename={
+        names.SLOTH_SERVICE: "service", names.SLOTH_SLO: "SLO", "Value": "budget remaining",
+    }, hide=("Time", "__name__", names.SLOTH_ID)), 12, 10)
+    out.add(panels.prom_table("Burning now: firing SLO alerts", prom, [
+        (f"max by ({names.SERVICE}, {names.SLO}, {names.SEVERITY}) ({firing})", ""),
+    ], "none", names.SERVICE, desc=False, rename={}, hide=("Time", "Value")), 12, 10)
+    out.add(panels.graph("Burn rate now (5m), SLOs burning faster than 1x", prom, [
+        (f"{slo_series(names.CURRENT_BURN_RATE)} > 1", legend(names.SLOTH_SERVICE, names.SLOTH_SLO)),
+    ], "suffix:x", line=1, line_color="orange"), 24, 8)
+    out.add(panels.markdown("Every SLO", _slo_list(dash, services)), 24, 3 + sum(len(s.slos) for s in services))
+    return out
+
+
+def _slo_list(dash: DashboardsPlan, services: list[ServicePlan]) -> str:
+    lines = ["| service | team | tier | SLO | objective | period |", "|---|---|---|---|---|---|"]
+    for service in services:
+        board = dash.service(service.name)
+        link = url(f"{common.dashboard_url(dash, board.uid)}?var-slo=")
+        for slo in service.slos:
+            lines.append(f"| [{service.name}]({url(common.dashboard_url(dash, board.uid))}) | {service.team} | "
+                         f"{service.tier} | [{slo.name}]({link}{slo.name}) | {number(slo.objective_percent)}% | "
+                         f"{durations.format_seconds(slo.period)} |")
+    return "\n".join(lines) + "\n"
+
+
+def environments(services: list[ServicePlan]) -> list[str]:
+    return sorted({e for s in services for e in s.environments})

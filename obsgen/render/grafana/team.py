@@ -1,0 +1,19 @@
+"""One dashboard per team: its services' SLOs, its firing alerts, links to each service."""
+
+from __future__ import annotations
+
+from obsgen.plan.dashboards import TeamDashboard
+from obsgen.plan.model import Plan
+from obsgen.render.grafana import common, summary
+from obsgen.render.grafana.queries import ENV_VAR
+
+
+def render(plan: Plan, team: TeamDashboard) -> str:
+    dash = plan.dashboards
+    services = [s for s in plan.services if s.name in team.services]
+    links = [common.link("SLO overview", common.dashboard_url(dash, dash.overview_uid))]
+    links += [common.link(s.name, common.dashboard_url(dash, dash.service(s.name).uid)) for s in services]
+    return common.render(team.uid, f"Team {team.team}", [f"team-{team.team}", "team"],
+                         summary.layout(dash, services, team.team),
+                         [common.custom_variable(ENV_VAR, "environment", summary.environments(services))], links,
+                         f"SLOs of team {team.team}")

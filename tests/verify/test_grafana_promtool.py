@@ -1,0 +1,97 @@
+"""The dashboards' queries against the real rules in promtool: with `?var-slo=X`, every query of
+X's row returns data and no query of another SLO's row does; the RED panels read the span metrics
+the spans SLIs read.
+
+Each service's rules are loaded with the synthetic traffic of its promtool tests (1 error and 99
+successes a minute for 70 minutes), and every panel query, with Grafana's variables substituted as
+Grafana would (`$slo` = X, `$environment` = All), is asked whether it returns anything.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from obsgen.render import promtool_tests, yamlout
+from obsgen.verify import grafana
+
+MINUTES = 70
+
+
+def _has_data(expr: str, expected: bool) -> dict:
+    return {"expr": f"count({expr}) > bool 0 or vector(0)", "eval_time": f"{MINUTES}m",
+            "exp_samples": [{"labels": "{}", "value": int(expected)}]}
+
+
+def _checks(dashboard: dict, slos: list[str]) -> list[dict]:
+    checks = []
+    rows = {title: row for title, row in grafana._rows(dashboard).items() if grafana._row_slos(row)}
+    for chosen in slos:
+        for row in rows.values():
+            owner = next(iter(grafana._row_slos(row)))
+            for target in row:
+                if target["expr"].find("ALERTS{") >= 0 or owner not in slos:
+                    continue  # no alert fires on this traffic; SLOs without synthetic input
+                expr = grafana.substitute(target["expr"], dashboard, {"slo": chosen, "environment": ".*"})[0]
+                checks.append(_has_data(expr, owner == chosen))
+    return checks
+
+
+def _red_checks(dashboard: dict, series: list[dict]) -> list[dict]:
+    """RED queries whose metrics the synthetic input has (span metrics of the spans SLIs)."""
+    fed = {s["series"].split("{")[0] for s in series}
+    checks = []
+    for panel in dashboard["panels"]:
+        for kind, target in grafana.targets(panel):
+            if kind != "prometheus":
+                continue
+            expr = grafana.substitute(target["expr"], dashboard, {"environment": ".*"})[0]
+            metrics = {sel.name for sel in grafana._selectors(expr)}
+            if "span_metrics" in expr and metrics <= fed:
+                checks.append(_has_data(expr, True))
+    return checks
+
+
+def _test_file(out: Path, service, dashboard: dict) -> Path:
+    fed = [slo for slo in service.slos if slo.sli.fixture]
+    series = [s for slo in fed for s in promtool_tests.inputs(slo, [(1, 99, MINUTES)])]
+    checks = _checks(dashboard, [slo.name for slo in fed])
+    if any(slo.sli.kind == "spans" for slo in fed):
+        checks += _red_checks(dashboard, series)
+    test = {"rule_files": [f"../rules/{service.name}.rules.yaml"], "evaluation_interval": "1m",
+            "tests": [{"interval": "1m", "input_series": series, "promql_expr_test": checks}]}
+    path = out / "alerts" / "tests" / f"{service.name}.dashboard.test.yaml"
+    path.write_text(yamlout.dump(test))
+    return path
+
+
+def _run(promtool: str, out: Path, example_plan) -> list[subprocess.CompletedProcess]:
+    files = []
+    for service in example_plan.services:
+        dashboard = json.loads((out / "dashboards" / f"{service.name}.json").read_text())
+        if any(slo.sli.fixture for slo in service.slos):
+            files.append(_test_file(out, service, dashboard))
+    with ThreadPoolExecutor() as pool:
+        return list(pool.map(lambda f: subprocess.run([promtool, "test", "rules", str(f)], capture_output=True,
+                                                      text=True), files))
+
+
+def test_each_slo_choice_leaves_data_in_its_own_row_in_promtool(promtool, generated, example_plan):
+    results = _run(promtool, generated, example_plan)
+    assert len(results) == 4
+    assert all(r.returncode == 0 for r in results), "\n".join(r.stdout + r.stderr for r in results)
+
+
+def test_promtool_catches_a_row_that_ignores_the_slo_variable(promtool, generated, example_plan):
+    path = generated / "dashboards" / "checkout.json"
+    text = path.read_text()
+    broken = text.replace(',sloth_slo=~\\"$slo\\"', "", 1)  # the first query of the availability row
+    assert broken != text
+    path.write_text(broken)
+    results = _run(promtool, generated, example_plan)
+    failed = [r.stdout + r.stderr for r in results if r.returncode]
+    assert len(failed) == 1 and "checkout.dashboard.test.yaml" in failed[0]
+    # with var-slo=latency and var-slo=place-order, the availability row still shows data
+    assert failed[0].count("exp: {} 0E+00") == 2, failed[0]
