@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from obsgen import burnrate, durations, names
 from obsgen.plan import sli as sli_queries
+from obsgen.plan.kubernetes import compile_kubernetes
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.spec.load import Specs
 from obsgen.spec.models import SLO, PlatformSpec, Service
@@ -19,6 +20,7 @@ def compile_plan(specs: Specs) -> Plan:
     return Plan(
         services=tuple(_service(s, platform, catalogs) for s in services),
         grafana_url=platform.grafana.url.rstrip("/"),
+        kubernetes=compile_kubernetes(platform),
     )
 
 

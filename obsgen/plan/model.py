@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from obsgen.burnrate import AlertWindow
+from obsgen.plan.kubernetes import KubernetesPlan
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,4 @@ class ServicePlan:
 class Plan:
     services: tuple[ServicePlan, ...]
     grafana_url: str
+    kubernetes: KubernetesPlan = field(default_factory=KubernetesPlan)

@@ -1,6 +1,7 @@
 """Renderers: one module per backend, each turning the plan into files (path -> text).
 
 Adding a backend means adding a module with `render(plan) -> dict[str, str]` and listing it here.
+Kubernetes objects go under k8s/ (see render/kustomize.py), which lists them once every renderer ran.
 """
 
 from __future__ import annotations
@@ -8,21 +9,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from obsgen.plan.model import Plan
-from obsgen.render import prometheus_rules, promtool_tests
+from obsgen.render import k8s_rules, kustomize, prometheus_rules, promtool_tests
 
 Renderer = Callable[[Plan], dict[str, str]]
 
 RENDERERS: dict[str, Renderer] = {
     "prometheus": prometheus_rules.render,
     "promtool-tests": promtool_tests.render,
+    "k8s-prometheus-rules": k8s_rules.render,
 }
 
 
 def render_all(plan: Plan) -> dict[str, str]:
     files: dict[str, str] = {}
     for name, renderer in RENDERERS.items():
-        for path, text in renderer(plan).items():
-            if path in files:
-                raise RuntimeError(f"renderer {name} writes {path}, which another renderer wrote")
-            files[path] = text
+        _add(files, name, renderer(plan))
+    _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))
+
+
+def _add(files: dict[str, str], name: str, new: dict[str, str]) -> None:
+    for path, text in new.items():
+        if path in files:
+            raise RuntimeError(f"renderer {name} writes {path}, which another renderer wrote")
+        files[path] = text

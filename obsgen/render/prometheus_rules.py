@@ -8,7 +8,7 @@ The period group runs on a slower interval because its cost grows with the perio
 from __future__ import annotations
 
 from obsgen import burnrate, durations, names, promql
-from obsgen.plan.model import AlertPlan, Plan, SLOPlan
+from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.render import yamlout
 
 PERIOD_INTERVAL = "5m"
@@ -18,9 +18,13 @@ BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 def render(plan: Plan) -> dict[str, str]:
     files = {}
     for service in plan.services:
-        groups = [g for slo in service.slos for g in groups_for(slo)]
-        files[names.rules_file(service.name)] = yamlout.dump({"groups": groups})
+        files[names.rules_file(service.name)] = yamlout.dump({"groups": service_groups(service)})
     return files
+
+
+def service_groups(service: ServicePlan) -> list[dict]:
+    """Every rule group of a service: the rules file's and its PrometheusRule's (render/k8s_rules.py)."""
+    return [g for slo in service.slos for g in groups_for(slo)]
 
 
 def groups_for(slo: SLOPlan) -> list[dict]:

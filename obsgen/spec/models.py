@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from obsgen import durations
 from obsgen.names import LABEL_NAME_PATTERN, NAME_PATTERN, RESERVED_LABELS, is_name
+from obsgen.spec.k8s_fields import K8sLabels, Namespace
 
 API_VERSION = "obsgen/v1"
 SPAN_KINDS = ("server", "client", "producer", "consumer", "internal")
@@ -287,12 +288,21 @@ class Grafana(Model):
     datasources: Datasources = Datasources()
 
 
+class Kubernetes(Model):
+    """The k8s/ tree: the namespace its kustomizations put every object in, and labels added to
+    every object (e.g. `release: kube-prometheus-stack` for the operator's rule selector)."""
+
+    namespace: Namespace = "monitoring"
+    labels: K8sLabels = {}
+
+
 class PlatformSpec(Model):
     environments: list[Name] = ["dev", "staging", "production"]
     collector: Collector = Collector()
     endpoints: Endpoints = Endpoints()
     grafana: Grafana = Grafana()
     alert_windows: list[AlertWindowCatalog] = []
+    kubernetes: Kubernetes = Kubernetes()
 
 
 class PlatformMetadata(Model):
