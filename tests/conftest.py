@@ -90,7 +90,7 @@ def kustomize(kubectl: str, directory: Path) -> list[dict]:
 
     result = subprocess.run([kubectl, "kustomize", str(directory)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc is not None]
+    return [doc for doc in yaml.load_all(result.stdout, Loader=yaml.CSafeLoader) if doc is not None]
 
 
 def object_key(obj: dict) -> tuple[str, str, str, str]:

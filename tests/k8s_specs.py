@@ -11,7 +11,9 @@ metadata: {{name: {name}, team: payments, tier: 2, runbook: https://runbooks.exa
 spec:
   environments: [{environments}]
   slos:
-    - name: availability
+"""
+SLO = """\
+    - name: {name}
       objective: 99.9
       sli:
         events:
@@ -22,10 +24,12 @@ TEAM = "apiVersion: obsgen/v1\nkind: Team\nmetadata: {name: payments}\n"
 
 
 def write_specs(spec_dir: Path, services: list[str], kubernetes: str = "",
-                environments: str = "[dev, staging, production]") -> Path:
+                environments: str = "[dev, staging, production]", slos: int = 1) -> Path:
     spec_dir.mkdir(parents=True)
     for name in services:
-        (spec_dir / f"{name}.yaml").write_text(SERVICE.format(name=name, environments="staging, production"))
+        text = SERVICE.format(name=name, environments="staging, production")
+        text += "".join(SLO.format(name="availability" if i == 0 else f"slo-{i}") for i in range(slos))
+        (spec_dir / f"{name}.yaml").write_text(text)
     (spec_dir / "teams.yaml").write_text(TEAM)
     platform = f"apiVersion: obsgen/v1\nkind: Platform\nspec:\n  environments: {environments}\n"
     if kubernetes:

@@ -5,7 +5,7 @@ import re
 import yaml
 
 from obsgen import names
-from obsgen.render import k8s_rules
+from obsgen.render import k8s_rules, yamlout
 from tests.conftest import kustomize
 
 # The Prometheus Operator CRD's pattern for `interval` and `for` (monitoring.coreos.com/v1).
@@ -90,3 +90,33 @@ def test_no_services_no_rules(example_plan):
     from dataclasses import replace
 
     assert k8s_rules.render(replace(example_plan, services=())) == {}
+
+
+def test_a_service_too_large_for_one_rule_file_is_split_by_whole_groups(tmp_path, kubectl):
+    """The operator refuses a PrometheusRule over 512 KiB; 50 paging SLOs take about 450 KiB."""
+    from obsgen.output.writer import write_tree
+    from tests.k8s_specs import build, write_specs
+
+    spec_dir = write_specs(tmp_path / "slos", ["checkout"], slos=50)
+    files = build(spec_dir)
+    write_tree(tmp_path / "out", files)
+    parts = sorted(p for p in files if p.startswith("k8s/base/prometheus/"))
+    assert parts[:2] == ["k8s/base/prometheus/checkout.2.yaml", "k8s/base/prometheus/checkout.yaml"]
+    objs = kustomize(kubectl, tmp_path / "out/k8s")
+    assert {o["metadata"]["name"] for o in objs} == {"obsgen-checkout"} | {
+        f"obsgen-checkout.{i}" for i in range(2, len(parts) + 1)}
+    groups = []
+    for o in sorted(objs, key=lambda o: int(o["metadata"]["name"].partition(".")[2] or 1)):
+        assert len(yamlout.dump(o["spec"], header="").encode()) < 512 * 1024
+        groups += o["spec"]["groups"]
+    assert groups == yaml.load(files[names.rules_file("checkout")], Loader=yaml.CSafeLoader)["groups"]
+
+
+def test_parts_keep_order_and_never_split_a_group():
+    from obsgen.render.k8s_rules import _parts
+
+    groups = [{"name": f"g{i}", "rules": [{"record": "r", "expr": "x" * 100}] * (i + 1)} for i in range(6)]
+    parts = _parts(groups, limit=900)
+    assert len(parts) > 1 and [g for p in parts for g in p] == groups
+    assert _parts(groups, limit=10**6) == [groups]
+    assert _parts(groups[:1], limit=1) == [groups[:1]]  # a group larger than the limit stays whole
