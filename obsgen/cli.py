@@ -129,10 +129,11 @@ def k8s(spec_dir: Path, environment: str | None):
     Errors go to stderr with exit code 1.
     """
     from obsgen.output import k8s_stream
+    from obsgen.render import render_all
 
     try:
-        objs = k8s_stream.objects(pipeline.build(spec_dir), environment)
+        text = k8s_stream.render(render_all(pipeline.plan(spec_dir), skip=k8s_stream.WITHOUT_K8S), environment)
     except k8s_stream.StreamError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    click.echo(k8s_stream.stream(objs), nl=False)
+    click.echo(text, nl=False)

@@ -6,7 +6,7 @@ Kubernetes objects go under k8s/ (see render/kustomize.py), which lists them onc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from obsgen.plan.model import Plan
 from obsgen.render import k8s_rules, kustomize, prometheus_rules, promtool_tests
@@ -20,10 +20,12 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def render_all(plan: Plan) -> dict[str, str]:
+def render_all(plan: Plan, skip: Collection[str] = ()) -> dict[str, str]:
+    """Every renderer's files (but those named in skip), then the kustomizations."""
     files: dict[str, str] = {}
     for name, renderer in RENDERERS.items():
-        _add(files, name, renderer(plan))
+        if name not in skip:
+            _add(files, name, renderer(plan))
     _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))
 

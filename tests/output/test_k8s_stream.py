@@ -4,10 +4,13 @@ import copy
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from obsgen import render
 from obsgen.output import k8s_stream
 from obsgen.output.writer import write_tree
+from obsgen.render import yamlout
 from tests.conftest import EXAMPLES, kustomize, object_key, run_obsgen
 from tests.k8s_specs import build, write_specs
 
@@ -116,8 +119,48 @@ def test_a_file_that_is_not_an_object_is_refused(example_files):
         k8s_stream.objects(files)
 
 
-def test_stream_is_valid_yaml_for_awkward_values():
-    objs = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"},
-             "data": {"k": "---\nx: '1'\n", "n": "1", "t": "true", "e": ""}},
-            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"}}]
-    assert list(yaml.safe_load_all(k8s_stream.stream(objs))) == objs
+# Object bodies as other renderers may write them: any keys and values, several dumpers.
+text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=20) | st.text(
+    alphabet=st.sampled_from(list(" \n\t:#-'\"{}[]|>!&*%@`?,.0123456789abxyTtrueFalsNnul~")), max_size=20)
+data = st.recursive(st.none() | st.booleans() | st.integers() | text,
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+                    max_leaves=12)
+DUMPERS = {
+    "yamlout": lambda obj: yamlout.dump(obj),
+    "pyyaml-block": lambda obj: yaml.safe_dump(obj, sort_keys=True),
+    "pyyaml-flow": lambda obj: yaml.safe_dump(obj, default_flow_style=True),
+    "pyyaml-narrow": lambda obj: yaml.safe_dump(obj, width=20, explicit_start=True),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.dictionaries(text.filter(lambda k: k not in ("apiVersion", "kind", "metadata")), data, max_size=4),
+       labels=st.dictionaries(st.sampled_from(["a", "app.kubernetes.io/name", "x-y"]), text, max_size=2),
+       dumper=st.sampled_from(sorted(DUMPERS)))
+def test_objects_pass_through_unchanged_but_namespace_and_labels(body, labels, dumper):
+    obj = {"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t", "labels": labels}, **body}
+    files = {"k8s/kustomization.yaml": yaml.safe_dump(
+        {"namespace": "ns", "labels": [{"pairs": {"p": "q"}, "includeSelectors": False}], "resources": ["t.yaml"]}),
+             "k8s/t.yaml": DUMPERS[dumper](obj)}
+    expected = copy.deepcopy(obj)
+    expected["metadata"] = {"name": "t", "labels": {**labels, "p": "q"}, "namespace": "ns"}
+    assert k8s_stream.objects(files) == [expected]
+
+
+@pytest.mark.parametrize(("text", "split"), [
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: |\n    x\n\n    y\n", True),
+    ("# comment\napiVersion: v1\nkind: List\nmetadata: {name: a}\nitems:\n- a\n-\n  - b\n", True),
+    ("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n", False),
+    ("{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n", False),
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n'data': {}\n", False),
+    ("apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n", False),
+])
+def test_only_plain_top_level_keys_are_split(text, split):
+    assert (k8s_stream._split(text) is not None) == split
+
+
+def test_skipped_renderers_write_nothing_under_k8s(example_plan, example_files):
+    skipped = render.render_all(example_plan, skip=k8s_stream.WITHOUT_K8S)
+    assert {p: t for p, t in example_files.items() if p.startswith("k8s/")} == {
+        p: t for p, t in skipped.items() if p.startswith("k8s/")}
+    assert not any(p.startswith("alerts/") for p in skipped)
