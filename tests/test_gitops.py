@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jsonschema
@@ -61,15 +62,19 @@ def test_plugin_is_a_config_management_plugin():
     assert app["spec"]["source"]["plugin"]["name"] == cmp["metadata"]["name"]  # no spec.version: no suffix
 
 
-@pytest.mark.parametrize("env", [None, "production"])
-def test_plugin_generate_prints_the_committed_objects(kubectl, env):
-    argocd_env = {"ARGOCD_ENV_OBSGEN_ENV": env} if env else {}
-    init = run_plugin_command(plugin()["spec"]["init"], ROOT, argocd_env)
-    assert init.returncode == 0, init.stderr
-    result = run_plugin_command(plugin()["spec"]["generate"], ROOT, argocd_env)
-    assert result.returncode == 0, result.stderr
-    expected = kustomize(kubectl, ROOT / "k8s" / (f"overlays/{env}" if env else ""))
-    assert by_key(yaml.safe_load_all(result.stdout)) == by_key(expected)
+def test_plugin_generate_prints_the_committed_objects(kubectl):
+    def run(env):
+        argocd_env = {"ARGOCD_ENV_OBSGEN_ENV": env} if env else {}
+        return [run_plugin_command(plugin()["spec"][step], ROOT, argocd_env) for step in ("init", "generate")]
+
+    envs = [None, "production"]
+    with ThreadPoolExecutor() as pool:
+        results = list(pool.map(run, envs))
+    for env, (init, generate) in zip(envs, results, strict=True):
+        assert init.returncode == 0, init.stderr
+        assert generate.returncode == 0, generate.stderr
+        expected = kustomize(kubectl, ROOT / "k8s" / (f"overlays/{env}" if env else ""))
+        assert by_key(yaml.safe_load_all(generate.stdout)) == by_key(expected)
 
 
 def test_plugin_fails_on_invalid_specs_with_located_errors(tmp_path):

@@ -1,6 +1,7 @@
 """`obsgen k8s` prints the objects `kubectl kustomize` prints for the same tree, and nothing else."""
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
@@ -23,15 +24,16 @@ def by_key(objs):
     return keyed
 
 
-@pytest.mark.parametrize("env", [None, "dev", "staging", "production"])
-def test_obsgen_k8s_prints_what_kustomize_renders(generated, kubectl, env):
-    args = ["k8s", str(EXAMPLES)] + (["--env", env] if env else [])
-    result = run_obsgen(*args)
-    assert result.returncode == 0 and result.stderr == "", result.stderr
-    printed = list(yaml.safe_load_all(result.stdout))  # one YAML stream, nothing else
-    expected = kustomize(kubectl, generated / "k8s" / ("overlays/" + env if env else ""))
-    assert by_key(printed) == by_key(expected)
-    assert len(printed) == 4
+def test_obsgen_k8s_prints_what_kustomize_renders(generated, kubectl):
+    envs = [None, "dev", "staging", "production"]
+    with ThreadPoolExecutor() as pool:  # one process each, run together
+        results = list(pool.map(lambda env: run_obsgen("k8s", str(EXAMPLES), *(["--env", env] if env else [])), envs))
+    for env, result in zip(envs, results, strict=True):
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+        printed = list(yaml.safe_load_all(result.stdout))  # one YAML stream, nothing else
+        expected = kustomize(kubectl, generated / "k8s" / ("overlays/" + env if env else ""))
+        assert by_key(printed) == by_key(expected), env
+        assert len(printed) == 4
 
 
 def test_errors_go_to_stderr_and_stdout_stays_empty(tmp_path):
