@@ -20,9 +20,16 @@ def _promtool(out: Path) -> list[Result]:
     return promtool.verify(out)
 
 
+def _kustomize(out: Path) -> list[Result]:
+    from obsgen.verify import kustomize
+
+    return kustomize.verify(out)
+
+
 # name -> verifier; imported lazily so `obsgen generate` never pays for them.
 VERIFIERS: dict[str, Verifier] = {
     "promtool": _promtool,
+    "kustomize": _kustomize,
 }
 
 __all__ = ["VERIFIERS", "Result", "Verifier"]
