@@ -9,11 +9,31 @@ import click
 
 from obsgen import __version__, pipeline
 from obsgen.errors import SpecErrors, ToolError
-from obsgen.output import writer
+from obsgen.output import summary, writer
+from obsgen.output.progress import Progress
+from obsgen.plan.compile import compile_plan
+from obsgen.render import RENDERERS
 
 SPEC_DIR = click.argument("spec_dir", default="slos", type=click.Path(path_type=Path))
 OUT = click.option("--out", "out", default=".", show_default=True, type=click.Path(path_type=Path),
                    help="Directory that holds (or will hold) alerts/, dashboards/, otel/, k8s/.")
+
+
+STRICT = click.option("--strict", is_flag=True,
+                      help="Treat warnings as errors: exit 1 and write nothing when there is any.")
+
+
+def _warned(call, strict: bool):
+    """Run call(warnings), print its warnings as `warning: file:line: field: message`; with
+    --strict any warning fails the command before anything is written."""
+    warnings: list = []
+    result = call(warnings)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if strict and warnings:
+        click.echo(f"{len(warnings)} warning(s) with --strict; nothing was written.", err=True)
+        sys.exit(1)
+    return result
 
 
 class _Group(click.Group):
@@ -30,6 +50,12 @@ class _Group(click.Group):
         except ToolError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except writer.OutputError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            click.echo(f"{len(exc.problems)} error(s); " + ("nothing was written." if exc.restored else
+                       "some files could not be restored: see above."), err=True)
+            sys.exit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,28 +71,36 @@ def main():
 @main.command()
 @SPEC_DIR
 @OUT
-def generate(spec_dir: Path, out: Path):
+@STRICT
+@click.option("--force", is_flag=True,
+              help="Overwrite (or remove) files edited by hand since obsgen wrote them, and files obsgen did "
+                   "not write where it writes one. Without it, generate refuses and writes nothing.")
+def generate(spec_dir: Path, out: Path, force: bool, strict: bool):
     """Write the output tree for SPEC_DIR (default: slos) under --out.
 
-    Everything is validated and rendered before anything is written; files obsgen no longer
-    produces are removed only if obsgen wrote them.
+    Everything is validated and rendered before anything is written, and the files are written all
+    or nothing. Files obsgen no longer produces are removed only if obsgen wrote them (the
+    .obsgen-manifest lists them, with the sha256 of what it wrote); a file edited by hand is never
+    overwritten or removed without --force. Progress goes to stderr, the summary to stdout.
     """
-    files = pipeline.build(spec_dir)
-    changed = writer.write_tree(out, files)
-    click.echo(f"{len(files)} files generated under {out}, {len(changed)} changed.")
-    for rel in changed:
-        click.echo(f"  {rel}")
+    with Progress(len(RENDERERS) + 3) as progress:
+        plan, files = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w),
+                              strict)
+        progress.step(f"writing {len(files)} files under {out}")
+        result = writer.write(out, files, force)
+    click.echo(summary.generated(plan, files, result, out))
 
 
 @main.command()
 @SPEC_DIR
-def validate(spec_dir: Path):
+@STRICT
+def validate(spec_dir: Path, strict: bool):
     """Check the specs in SPEC_DIR (default: slos) and write nothing.
 
     Every problem is printed as `file:line: field: message`, all of them in one run; the exit code
     is 1 when there is any.
     """
-    plan = pipeline.plan(spec_dir)
+    plan = _warned(lambda w: compile_plan(pipeline.load(spec_dir, w, writer.skip_paths(spec_dir))), strict)
     slos = sum(len(s.slos) for s in plan.services)
     click.echo(f"{spec_dir}: {len(plan.services)} services, {slos} SLOs, all valid.")
 
@@ -74,15 +108,26 @@ def validate(spec_dir: Path):
 @main.command()
 @SPEC_DIR
 @OUT
-def check(spec_dir: Path, out: Path):
-    """Exit 1 and print a diff when the tree under --out is not what SPEC_DIR generates."""
-    diffs = writer.drift(out, pipeline.build(spec_dir))
-    if diffs:
+@STRICT
+def check(spec_dir: Path, out: Path, strict: bool):
+    """Exit 1 when the tree under --out is not what SPEC_DIR generates: print a unified diff, then
+    the stale, missing, extra (no longer generated) and hand-edited files. Writes nothing."""
+    with Progress(len(RENDERERS) + 3) as progress:
+        _, files = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w),
+                           strict)
+        progress.step(f"comparing with {out}")
+        found = writer.survey(out, files)
+    if found.problems:
+        raise writer.OutputError(found.problems)
+    if not found.in_sync:
+        diffs = found.diffs()
         click.echo("".join(diffs), nl=False)
-        click.echo(f"{len(diffs)} file(s) out of date: run `obsgen generate {spec_dir} --out {out}`.",
+        click.echo(summary.check_report(found))
+        force = " --force" if found.conflicts() else ""
+        click.echo(f"{len(diffs)} file(s) out of date: run `obsgen generate {spec_dir} --out {out}{force}`.",
                    err=True)
         sys.exit(1)
-    click.echo(f"{out} is up to date with {spec_dir}.")
+    click.echo(f"{out} is up to date with {spec_dir} ({len(files)} files).")
 
 
 @main.command()
@@ -117,11 +162,101 @@ def schema():
     click.echo(spec_schema.text(), nl=False)
 
 
+def _committed(out: Path, paths) -> dict[str, str]:
+    """The files of a committed output tree: what obsgen generates now plus what its manifest lists."""
+    found = {}
+    for rel in sorted(set(paths) | set(writer.read_manifest(out))):
+        path = out / rel
+        if path.is_file() and not path.is_symlink():
+            try:
+                found[rel] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+    return found
+
+
+AGAINST = click.option("--against", "against", default=".", show_default=True,
+                       type=click.Path(path_type=Path, file_okay=False),
+                       help="The committed output tree to compare with.")
+
+
+@main.command()
+@SPEC_DIR
+@AGAINST
+def diff(spec_dir: Path, against: Path):
+    """Summarise what SPEC_DIR's output changes against a committed tree, as Markdown for a pull
+    request: SLOs, objectives, alerts that now page or no longer page, thresholds, routes,
+    dashboards, collector pipelines. Exit 0 when nothing changes, 1 otherwise."""
+    from obsgen.preview import semdiff
+
+    files = pipeline.build(spec_dir)
+    summary = semdiff.summarize(_committed(against, files), files)
+    click.echo(summary.markdown(), nl=False)
+    sys.exit(1 if summary.changed else 0)
+
+
+@main.command()
+@SPEC_DIR
+@AGAINST
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--static", "static", type=click.Path(path_type=Path, file_okay=False),
+              help="Write the page (index.html, assets/) to this directory instead of serving it.")
+def preview(spec_dir: Path, against: Path, port: int, static: Path | None):
+    """A local page for SREs: every SLO's alerts, windows, budget and detection times, a burn-rate
+    simulator, dashboard layouts, collector pipelines and what this change does. Served on
+    127.0.0.1 only; nothing is fetched from outside."""
+    from obsgen.preview import page, semdiff, view
+    from obsgen.preview.serve import PreviewServer
+
+    plan = pipeline.plan(spec_dir)
+    files = pipeline.build(spec_dir)
+    summary = semdiff.summarize(_committed(against, files), files)
+    site = page.render(view.build(plan, files), summary.markdown() if summary.changed else "")
+    if static is not None:
+        for rel, text in site.items():
+            (static / rel).parent.mkdir(parents=True, exist_ok=True)
+            (static / rel).write_text(text, encoding="utf-8")
+        click.echo(f"preview written to {static / 'index.html'}")
+        return
+    with PreviewServer(site, port) as server:
+        click.echo(f"obsgen preview on {server.url} (Ctrl-C to stop)")
+        try:
+            server.thread.join()
+        except KeyboardInterrupt:
+            click.echo("stopped.")
+
+
+@main.command("import")
+@click.argument("fmt", metavar="sloth|openslo|pyrra", type=click.Choice(["sloth", "openslo", "pyrra"]))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--team", help="Owner team of files that name none (as the Platform's default_team would).")
+@click.option("--runbook", help="Runbook URL for services whose paging SLOs have none (obsgen/v1 requires one).")
+@STRICT
+def import_(fmt: str, files: tuple[Path, ...], team: str | None, runbook: str | None, strict: bool):
+    """Print Sloth, OpenSLO or Pyrra FILES as obsgen/v1 YAML that generates the same rules.
+
+    obsgen also reads these files unchanged from a spec directory; converting is for teams moving
+    to obsgen/v1. OpenSLO references (indicatorRef, alertPolicyRef...) resolve across FILES.
+    """
+    from obsgen.spec.importers.convert import convert
+
+    text = _warned(lambda w: _collect(convert(fmt, list(files), team, runbook), w), strict)
+    click.echo(text, nl=False)
+
+
+def _collect(result, warnings: list):
+    text, found = result
+    warnings += found
+    return text
+
+
 @main.command()
 @SPEC_DIR
 @click.option("--env", "environment", default=None, metavar="ENV",
               help="Print this environment's overlay (k8s/overlays/ENV) instead of k8s/.")
-def k8s(spec_dir: Path, environment: str | None):
+@STRICT
+def k8s(spec_dir: Path, environment: str | None, strict: bool):
     """Print every Kubernetes object for SPEC_DIR as one YAML stream on stdout, and nothing else.
 
     The same objects as `kubectl kustomize k8s/` (or k8s/overlays/ENV) on the generated tree, but
@@ -131,8 +266,9 @@ def k8s(spec_dir: Path, environment: str | None):
     from obsgen.output import k8s_stream
     from obsgen.render import render_all
 
+    plan = _warned(lambda w: compile_plan(pipeline.load(spec_dir, w, writer.skip_paths(spec_dir))), strict)
     try:
-        text = k8s_stream.render(render_all(pipeline.plan(spec_dir), skip=k8s_stream.WITHOUT_K8S), environment)
+        text = k8s_stream.render(render_all(plan, skip=k8s_stream.WITHOUT_K8S), environment)
     except k8s_stream.StreamError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -25,6 +25,17 @@ class SpecError:
         return f"{self.location}: {self.message}"
 
 
+@dataclass(frozen=True, order=True)
+class SpecWarning:
+    """A problem worth saying that does not stop generation (unless --strict): same shape as an error."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
 class SpecErrors(Exception):
     """One or more problems with the input; the CLI prints them all and exits 1."""
 

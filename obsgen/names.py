@@ -101,6 +101,53 @@ def tests_file(service: str) -> str:
     return f"alerts/tests/{service}.test.yaml"
 
 
+# The span metrics connector's configuration (obsgen pins both), from which its Prometheus names
+# follow; SPAN_CALLS and SPAN_DURATION above must equal span_metric_name(...) (tests/test_names.py).
+SPAN_METRICS_NAMESPACE = "traces.span.metrics"
+SPAN_METRICS_UNIT = "s"
+_UNIT_WORDS = {"s": "seconds", "ms": "milliseconds"}
+
+
+def span_metric_name(metric: str, counter: bool = False) -> str:
+    """The Prometheus name of a span metric (`calls`, `duration`) as remote write normalizes it:
+    namespace + name with dots as underscores, the unit word for the histogram, `_total` on counters."""
+    base = f"{SPAN_METRICS_NAMESPACE}.{metric}".replace(".", "_")
+    if counter:
+        return base + "_total"
+    return f"{base}_{_UNIT_WORDS[SPAN_METRICS_UNIT]}"
+
+
+# OpenTelemetry Collector objects (the operator names their Services <name>-collector[-headless]).
+COLLECTOR_AGENT = "obsgen-agent"
+COLLECTOR_GATEWAY = "obsgen-gateway"
+ENVIRONMENT_ATTRIBUTE = "deployment.environment.name"
+
+
+def collector_service(name: str, headless: bool = False) -> str:
+    return f"{name}-collector" + ("-headless" if headless else "")
+
+
+def otel_config_file(environment: str, role: str) -> str:
+    return f"otel/{environment}/{role}.yaml"
+# Alertmanager (issue 5). The environment label is set by each Prometheus' external_labels; routing
+# reads it (non-production never pages) and so does shared mode. Receivers are named per team.
+ENVIRONMENT_LABEL = "environment"
+ALERTNAME = "alertname"
+RECEIVER_NOBODY = "obsgen-nobody"  # a receiver without integrations: notifies nobody
+RECEIVER_KINDS = ("pager", "chat", "email")  # none is a suffix of another: names cannot collide
+ALERTMANAGER_DIR = "alerts/alertmanager"
+ALERTMANAGER_CONFIG = f"{ALERTMANAGER_DIR}/alertmanager.yaml"
+ALERTMANAGER_TEMPLATE = "obsgen.tmpl"  # beside the config: one flat Secret holds both
+ALERTMANAGER_ROUTE_TESTS = f"{ALERTMANAGER_DIR}/routes.test.yaml"
+ALERTMANAGER_SECRET = "obsgen-alertmanager"
+
+
+def receiver(team: str, kind: str) -> str:
+    """`<team>-pager`, `<team>-chat`, `<team>-email`: team names are label-safe, kinds fixed."""
+    assert kind in RECEIVER_KINDS, kind
+    return f"{team}-{kind}"
+
+
 # --- Kubernetes objects (the k8s/ tree) -----------------------------------------------------
 
 K8S_BASE = "k8s/base"

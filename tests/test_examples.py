@@ -14,6 +14,7 @@ def test_obsgen_test_passes_on_the_committed_output(promtool):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok: check rules --lint=all --lint-fatal" in result.stdout
     assert result.stdout.count("ok: test rules") == len(list((ROOT / "alerts/tests").glob("*.yaml")))
+    assert "ok: check-config alertmanager.yaml" in result.stdout and "label sets of routes.test.yaml" in result.stdout
     assert "ok: kustomize k8s/overlays/production" in result.stdout
 
 

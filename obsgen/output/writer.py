@@ -1,88 +1,220 @@
-"""Write rendered files under an output directory, all or nothing, and detect drift.
+"""Write rendered files under an output directory, all or nothing.
 
-A manifest (.obsgen-manifest) lists every file obsgen wrote. A file obsgen no longer produces is
-removed only if the manifest lists it; anything else in the tree is never touched.
+The manifest (.obsgen-manifest, see manifest.py) lists every file obsgen wrote with its sha256.
+A file obsgen no longer produces is removed only if the manifest lists it; a listed file whose
+content is no longer what obsgen wrote (edited by hand), or a file obsgen did not write standing
+where it writes one, is overwritten or removed only with `force`; anything else is never touched.
+
+A run is a transaction. Everything that can be checked is checked first (survey.py: symbolic links,
+directories and files in the way, hand edits). Then every new file is written to a temporary
+sibling and every file to be replaced or removed gets a hard-linked backup; this also proves every
+directory involved is writable, before the first rename. Then the renames, the removals and, last,
+the manifest. If any of them fails, what was done is undone from the backups, every temporary and
+every directory created is removed, and the tree (manifest included) is as it was.
 """
 
 from __future__ import annotations
 
-import difflib
+import contextlib
+import errno
 import os
+import secrets
+import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-MANIFEST = ".obsgen-manifest"
-_MANIFEST_HEADER = "# Files written by obsgen; it deletes only these. One path per line.\n"
+from obsgen.output import manifest
+from obsgen.output.manifest import MANIFEST
+from obsgen.output.survey import OutputError, Survey, survey
+
+# The top-level directories of the output tree (DESIGN.md §6), skipped when the spec directory holds it.
+OUTPUT_DIRS = ("alerts", "dashboards", "otel", "k8s")
 
 
-def read_manifest(out: Path) -> list[str]:
+@dataclass
+class Written:
+    written: list[str] = field(default_factory=list)  # new or changed
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    forced: list[str] = field(default_factory=list)  # hand-edited or foreign files overwritten or removed
+    manifest_updated: bool = False
+
+
+def read_manifest(out: Path) -> dict[str, str | None]:
+    """path -> sha256 recorded (None for the old path-only format); {} without a manifest."""
+    return survey(out, {}).owned
+
+
+def output_paths(out: Path) -> list[Path]:
+    """What under `out` is (or will be) obsgen's output: its top-level directories and every file the
+    manifest lists. The spec loader skips these when --out is inside the spec directory."""
+    paths = [out / name for name in OUTPUT_DIRS]
     path = out / MANIFEST
-    if not path.is_file():
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [line for line in lines if line and not line.startswith("#")]
+    if path.is_file() and not path.is_symlink():
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            paths += [out / rel for rel in manifest.parse(path.read_text(encoding="utf-8"))]
+    return paths
 
 
-def _owned(out: Path, rel: str) -> Path | None:
-    """The file behind a manifest entry, if it is a plain path inside the output directory."""
-    if rel.startswith("/") or ".." in Path(rel).parts:
-        return None
-    path = out / rel
-    return path if path.is_file() and not path.is_symlink() else None
-
-
-def write_tree(out: Path, files: dict[str, str]) -> list[str]:
-    """Write every file, then remove stale owned files; return the paths that changed.
-
-    Every file is first written to a temporary sibling; only when all of them are on disk are they
-    renamed into place, so a failure leaves the previous tree as it was.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    changed = [rel for rel, text in files.items() if _read(out / rel) != text]
-    staged: list[tuple[str, Path]] = []
-    try:
-        for rel in changed:
-            target = out / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(files[rel])
-            staged.append((rel, Path(tmp)))
-    except BaseException:
-        for _, tmp in staged:
-            tmp.unlink(missing_ok=True)
-        raise
-    for rel, tmp in staged:
-        os.replace(tmp, out / rel)
-    stale = sorted(set(read_manifest(out)) - set(files))
-    for rel in stale:
-        path = _owned(out, rel)
-        if path is not None:
-            path.unlink()
-            changed.append(rel)
-    manifest = _MANIFEST_HEADER + "".join(f"{rel}\n" for rel in sorted(files))
-    if _read(out / MANIFEST) != manifest:
-        (out / MANIFEST).write_text(manifest, encoding="utf-8")
-    return sorted(changed)
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+def skip_paths(spec_dir: Path, out: Path | None = None) -> list[Path]:
+    """The output trees the spec loader must not read as specs: --out's, and any other tree under the
+    spec directory that has a manifest (so that validate, which has no --out, skips them too)."""
+    spec_dir = Path(spec_dir)
+    trees = [found.parent for found in spec_dir.rglob(MANIFEST)] if spec_dir.is_dir() else []
+    return [path for tree in ([out] if out is not None else []) + trees for path in output_paths(tree)]
 
 
 def drift(out: Path, files: dict[str, str]) -> list[str]:
-    """A unified diff, one entry per file that differs from what would be generated."""
-    diffs = []
-    for rel, text in files.items():
-        current = _read(out / rel)
-        if current != text:
-            diffs.append("".join(difflib.unified_diff(
-                (current or "").splitlines(keepends=True), text.splitlines(keepends=True),
-                fromfile=f"a/{rel}" if current is not None else "/dev/null", tofile=f"b/{rel}")))
-    for rel in sorted(set(read_manifest(out)) - set(files)):
-        if _owned(out, rel) is not None:
-            diffs.append(f"--- a/{rel}\n+++ /dev/null\n(no longer generated: would be removed)\n")
-    return diffs
+    """A unified diff per file that differs from what would be generated (the manifest included)."""
+    found = survey(out, files)
+    if found.problems:
+        raise OutputError(found.problems)
+    return found.diffs()
+
+
+def write_tree(out: Path, files: dict[str, str], force: bool = False) -> list[str]:
+    """Write `files` (relative path -> text) under `out`; return the paths written or removed."""
+    result = write(out, files, force)
+    return sorted(result.written + result.removed)
+
+
+def write(out: Path, files: dict[str, str], force: bool = False) -> Written:
+    """Write `files` under `out` all or nothing; raise OutputError (tree untouched) on any problem."""
+    found = survey(out, files)
+    conflicts = found.conflicts()
+    if found.problems or (conflicts and not force):
+        raise OutputError(found.problems + ([] if force else conflicts))
+    changing = set(found.stale) | set(found.extra)
+    result = Written(written=sorted(found.stale + found.missing), unchanged=found.unchanged, removed=found.extra,
+                     forced=sorted(changing & (set(found.hand_edited) | set(found.unowned))))
+    if result.written or result.removed or found.manifest_changed:
+        _Transaction(out).run(found, result)
+        result.manifest_updated = True
+    return result
+
+
+class _Transaction:
+    """One run's changes: stage (temporaries, backups, directories), commit (renames, removals, the
+    manifest last), or roll back; temporaries and unused backups are removed either way."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.staged: list[tuple[Path, Path]] = []  # (temporary, target), the manifest last
+        self.backups: dict[Path, Path] = {}  # target -> hard-linked copy of what it held
+        self.temporaries: list[Path] = []  # every file this run created beside its target
+        self.keep: set[Path] = set()  # backups of files that could not be restored: never removed
+        self.created: list[Path] = []  # directories created, parents first
+        self.done: list[Path] = []  # targets renamed or removed, in order
+        umask = os.umask(0)
+        os.umask(umask)
+        self.new_mode = 0o666 & ~umask
+
+    def run(self, found: Survey, result: Written) -> None:
+        committed = False
+        try:
+            self._stage(found, result)
+            self._commit(result)
+            committed = True
+        except OSError as exc:
+            lost = self._rollback()
+            raise OutputError([_describe(exc), *lost], restored=not lost) from None
+        except BaseException:
+            self._rollback()
+            raise
+        finally:
+            self._remove_temporaries()
+            if not committed:
+                for directory in reversed(self.created):
+                    with contextlib.suppress(OSError):
+                        os.rmdir(directory)
+
+    def _stage(self, found: Survey, result: Written) -> None:
+        for rel in result.written:
+            self._stage_file(self.out / rel, found.files[rel], exists=rel in found.current)
+        for rel in result.removed:
+            self._backup(self.out / rel)
+        self._stage_file(self.out / MANIFEST, found.manifest_new, exists=found.manifest_now is not None)
+
+    def _stage_file(self, target: Path, data: bytes, exists: bool) -> None:
+        self._makedirs(target.parent)
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".obsgen-tmp", dir=target.parent)
+        except OSError as exc:
+            raise _at(exc, target.parent) from None
+        tmp = Path(name)
+        self.temporaries.append(tmp)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, os.stat(target).st_mode & 0o7777 if exists else self.new_mode)
+        if exists:
+            self._backup(target)
+        self.staged.append((tmp, target))
+
+    def _backup(self, target: Path) -> None:
+        backup = target.with_name(f".{target.name}.{secrets.token_hex(4)}.obsgen-bak")
+        try:
+            os.link(target, backup, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+                raise _at(exc, target.parent) from None
+            shutil.copy2(target, backup, follow_symlinks=False)  # a file system without hard links
+        self.temporaries.append(backup)
+        self.backups[target] = backup
+
+    def _makedirs(self, path: Path) -> None:
+        if path.is_dir():
+            return
+        self._makedirs(path.parent)
+        try:
+            os.mkdir(path)
+        except OSError as exc:
+            raise _at(exc, path) from None
+        self.created.append(path)
+
+    def _commit(self, result: Written) -> None:
+        *files, last = self.staged
+        for tmp, target in files:
+            os.replace(tmp, target)
+            self.done.append(target)
+        for rel in result.removed:
+            os.unlink(self.out / rel)
+            self.done.append(self.out / rel)
+        os.replace(*last)  # the manifest: only once every file is in place
+        self.done.append(last[1])
+
+    def _rollback(self) -> list[str]:
+        """Undo what was done; return what could not be restored (with where its content is)."""
+        lost = []
+        for target in reversed(self.done):
+            backup = self.backups.get(target)
+            try:
+                if backup is not None:
+                    os.replace(backup, target)
+                else:
+                    os.unlink(target)
+            except OSError as exc:
+                self.keep.add(backup)
+                lost.append(f"{target}: could not be restored ({exc.strerror})"
+                            + (f"; its previous content is in {backup}" if backup else ""))
+        self.done.clear()
+        return lost
+
+    def _remove_temporaries(self) -> None:
+        for tmp in self.temporaries:
+            if tmp not in self.keep:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+
+
+def _at(exc: OSError, path: Path) -> OSError:
+    return OSError(exc.errno, exc.strerror, str(path))
+
+
+def _describe(exc: OSError) -> str:
+    where = exc.filename if exc.filename is not None else "output"
+    return f"{where}: {exc.strerror or exc}"
+
+
+__all__ = ["MANIFEST", "OUTPUT_DIRS", "OutputError", "Survey", "Written", "drift", "output_paths",
+           "read_manifest", "survey", "write", "write_tree"]

@@ -6,11 +6,14 @@ from dataclasses import replace
 
 from obsgen import burnrate, durations, names
 from obsgen.plan import sli as sli_queries
+from obsgen.plan import sloth_alerts
 from obsgen.plan.kubernetes import compile_kubernetes
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
+from obsgen.plan.routing import compile_routing
+from obsgen.plan.telemetry import compile_telemetry
 from obsgen.spec.load import Specs
 from obsgen.spec.models import SLO, PlatformSpec, Service
-from obsgen.spec.policy import custom_catalogs, pages
+from obsgen.spec.policy import alert_catalog, alert_style, custom_catalogs, pages
 
 
 def compile_plan(specs: Specs) -> Plan:
@@ -20,6 +23,8 @@ def compile_plan(specs: Specs) -> Plan:
     return Plan(
         services=tuple(_service(s, platform, catalogs) for s in services),
         grafana_url=platform.grafana.url.rstrip("/"),
+        telemetry=compile_telemetry(specs),
+        routing=compile_routing(specs),
         kubernetes=compile_kubernetes(platform),
     )
 
@@ -39,7 +44,7 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
     slo: SLO = service.spec.slos[index]
     meta = service.metadata
     period = int(durations.seconds(slo.period))
-    catalog = burnrate.catalog_for(period, catalogs)
+    catalog = alert_catalog(slo, period, catalogs)
     budget = round(1 - slo.objective / 100, 12)
     sid = names.slo_id(meta.name, slo.name)
     uid = names.dashboard_uid(meta.name)
@@ -57,22 +62,26 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
         sli=sli_queries.queries(slo.sli, meta.name),
         labels=(
             (names.SLOTH_ID, sid), (names.SLOTH_SERVICE, meta.name), (names.SLOTH_SLO, slo.name),
-            *sorted(meta.labels.items()),
+            *sorted({**meta.labels, **slo.labels}.items()),
         ),
         alerts=(),
         description=slo.description,
         runbook_url=slo.runbook or meta.runbook or "",
         dashboard_url=f"{platform.grafana.url.rstrip('/')}/d/{uid}/{meta.name}?var-slo={slo.name}",
+        alert_style=alert_style(slo, platform),
     )
     severities = {"page": pages(service, index), "ticket": slo.alerting.ticket}
-    alerts = tuple(_alert(base, service, slo, w) for w in catalog if severities[w.severity])
+    alert = sloth_alerts.alert if base.alert_style == "sloth" else _alert
+    alerts = tuple(alert(base, service, slo, w) for w in catalog if severities[w.severity])
     return replace(base, alerts=alerts)
 
 
 def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWindow) -> AlertPlan:
     labels = {
         **service.metadata.labels,
+        **slo.labels,
         **slo.alerting.labels,
+        **sloth_alerts.extras(slo, window).labels,
         names.SERVICE: plan.service,
         names.SLO: plan.name,
         names.TEAM: plan.team,
@@ -83,7 +92,8 @@ def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWind
         names.SHORT_WINDOW: durations.format_seconds(window.short),
     }
     annotations = {
-        **{k: _escape_template(v) for k, v in slo.alerting.annotations.items()},
+        **{k: _escape_template(v) for k, v in
+           {**slo.alerting.annotations, **sloth_alerts.extras(slo, window).annotations}.items()},
         "summary": _summary(plan, window),
         "description": _description(plan, window),
         "runbook_url": plan.runbook_url,
@@ -94,7 +104,7 @@ def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWind
     return AlertPlan(
         name=slo.alerting.name or names.alert_name(plan.service, plan.name),
         window=window,
-        for_seconds=int(durations.seconds(slo.alerting.for_)) if slo.alerting.for_ else 0,
+        for_seconds=sloth_alerts.for_seconds(slo, window),
         labels=tuple(sorted(labels.items())),
         annotations=tuple(annotations.items()),
     )

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from obsgen.burnrate import AlertWindow
 from obsgen.plan.kubernetes import KubernetesPlan
+from obsgen.plan.routing import RoutingPlan
+from obsgen.plan.telemetry import TelemetryPlan
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class SLOPlan:
     description: str
     runbook_url: str
     dashboard_url: str
+    alert_style: str = "obsgen"  # or "sloth": Sloth's two alerts per SLO (render/sloth_alerts.py)
 
     @property
     def objective(self) -> float:
@@ -76,4 +79,6 @@ class ServicePlan:
 class Plan:
     services: tuple[ServicePlan, ...]
     grafana_url: str
+    telemetry: TelemetryPlan | None = None  # OpenTelemetry Collector configs (plan/telemetry.py)
+    routing: RoutingPlan | None = None  # Alertmanager: teams, receivers, environments
     kubernetes: KubernetesPlan = field(default_factory=KubernetesPlan)

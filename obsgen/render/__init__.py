@@ -9,23 +9,29 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 from obsgen.plan.model import Plan
-from obsgen.render import k8s_rules, kustomize, prometheus_rules, promtool_tests
+from obsgen.render import alertmanager, k8s_rules, kustomize, otel, prometheus_rules, promtool_tests
 
 Renderer = Callable[[Plan], dict[str, str]]
 
 RENDERERS: dict[str, Renderer] = {
     "prometheus": prometheus_rules.render,
     "promtool-tests": promtool_tests.render,
+    "otel": otel.render,
+    "alertmanager": alertmanager.render,
     "k8s-prometheus-rules": k8s_rules.render,
 }
 
 
-def render_all(plan: Plan, skip: Collection[str] = ()) -> dict[str, str]:
+def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
+               skip: Collection[str] = ()) -> dict[str, str]:
     """Every renderer's files (but those named in skip), then the kustomizations."""
     files: dict[str, str] = {}
     for name, renderer in RENDERERS.items():
-        if name not in skip:
-            _add(files, name, renderer(plan))
+        if name in skip:
+            continue
+        if on_render is not None:
+            on_render(name)  # progress for people: rendering is most of a long run
+        _add(files, name, renderer(plan))
     _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))
 

@@ -11,7 +11,7 @@ import weakref
 
 from obsgen import burnrate, durations, names, promql
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
-from obsgen.render import yamlout
+from obsgen.render import sloth_alerts, yamlout
 
 PERIOD_INTERVAL = "5m"
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
@@ -40,7 +40,7 @@ def service_groups(service: ServicePlan) -> list[dict]:
 def groups_for(slo: SLOPlan) -> list[dict]:
     return [
         {"name": names.rule_group(slo.service, slo.name), "rules": sli_rules(slo) + meta_rules(slo)
-         + [alert_rule(slo, a) for a in slo.alerts]},
+         + alert_rules(slo)},
         {"name": names.rule_group(slo.service, slo.name, "period"), "interval": PERIOD_INTERVAL,
          "rules": period_rules(slo)},
     ]
@@ -127,6 +127,12 @@ def alert_expr(slo: SLOPlan, window: burnrate.AlertWindow) -> str:
         parts.append(f"max without ({names.SLOTH_WINDOW}) ({ratio} / {promql.number(slo.budget)})"
                      f" > {promql.number(window.factor)}")
     return f"(\n  {parts[0]}\n)\nand\n(\n  {parts[1]}\n)"
+
+
+def alert_rules(slo: SLOPlan) -> list[dict]:
+    if slo.alert_style == "sloth":  # Sloth's two alerts per SLO, for Sloth users' routes and templates
+        return sloth_alerts.rules(slo)
+    return [alert_rule(slo, a) for a in slo.alerts]
 
 
 def alert_rule(slo: SLOPlan, alert: AlertPlan) -> dict:

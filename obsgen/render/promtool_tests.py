@@ -119,8 +119,28 @@ def _min(seconds: float) -> int:
     return math.ceil(seconds / 60)
 
 
-def _for_minutes(slo: SLOPlan) -> int:
-    return max((a.for_seconds for a in slo.alerts), default=0) // 60
+def _for_minutes(slo: SLOPlan, windows=None) -> int:
+    """The longest pending time of the given windows' alerts (all alerts by default)."""
+    return max((a.for_seconds for a in slo.alerts if windows is None or a.window in windows), default=0) // 60
+
+
+def _window_labels(slo: SLOPlan, window) -> dict[str, str]:
+    """The labels that pick one window pair's alert; Sloth-style alerts OR their pairs into one."""
+    if slo.alert_style == "sloth":
+        return {names.SLOTH_SEVERITY: window.severity}
+    return {names.LONG_WINDOW: durations.format_seconds(window.long), names.SLOTH_SEVERITY: window.severity}
+
+
+def _identity(slo: SLOPlan, severity: str) -> dict[str, str]:
+    """The labels a severity's alert must carry: obsgen's, or Sloth's name and labels."""
+    if slo.alert_style == "sloth":
+        alert = next(a for a in slo.alerts if a.window.severity == severity)
+        return {"alertname": alert.name, **dict(alert.labels), names.SLOTH_SERVICE: slo.service,
+                names.SLOTH_SLO: slo.name}
+    if severity == "ticket":
+        return {names.SLOTH_SEVERITY: severity, names.SEVERITY: names.SEVERITIES[severity]}
+    return {names.SEVERITY: names.SEVERITIES[severity], names.SERVICE: slo.service, names.SLO: slo.name,
+            names.TEAM: slo.team}
 
 
 def _group(name: str, series: list[dict], checks: list[dict]) -> dict:
@@ -137,14 +157,13 @@ def outage(slo: SLOPlan, pages) -> dict:
     feasible = [w for w in pages if burnrate.threshold(w, slo.budget) < 1]
     fastest = min(feasible, key=lambda w: burnrate.detection_seconds(w, slo.budget, 1.0))
     detect = burnrate.detection_seconds(fastest, slo.budget, 1.0)
-    delay = detect + 60 * _for_minutes(slo)
+    delay = detect + 60 * _for_minutes(slo, [fastest])
     history = fastest.long // 60 + RAMP_MINUTES
     lower = history + max(0, math.floor(delay / 60) - 1)
     upper = history + _min(delay * 1.02) + RAMP_MINUTES
     series = inputs(slo, [(0, TRAFFIC, history), (TRAFFIC, 0, upper - history + 5)])
-    page = {names.SLOTH_SEVERITY: "page", names.LONG_WINDOW: durations.format_seconds(fastest.long)}
-    full = {names.SEVERITY: "critical", names.SERVICE: slo.service, names.SLO: slo.name,
-            names.TEAM: slo.team}
+    page = {names.SLOTH_SEVERITY: "page", **_window_labels(slo, fastest)}
+    full = _identity(slo, "page")
     return _group(
         f"{slo.id}: a total outage pages after about {durations.human(detect)}"
         f" (between {lower - history} and {upper - history} min)",
@@ -159,9 +178,11 @@ def near_threshold(slo: SLOPlan, window, below: bool, lowest: bool = False) -> d
     ratio = threshold * (1 - NEAR if below else 1 + NEAR)
     if ratio > 1:
         return None
+    if below and not lowest and slo.alert_style == "sloth":
+        return None  # one Sloth-style page ORs every pair: below one threshold, another may fire
     bad, good = _ratio(ratio)
     long = durations.format_seconds(window.long)
-    label = {names.LONG_WINDOW: long, names.SLOTH_SEVERITY: window.severity}
+    label = _window_labels(slo, window)
     if below:
         end = RAMP_MINUTES + SETTLE_MINUTES  # the ratio is constant from the start in every window
         checks = [firing(slo, m, False, label) for m in (RAMP_MINUTES, end // 2, end)]
@@ -169,7 +190,7 @@ def near_threshold(slo: SLOPlan, window, below: bool, lowest: bool = False) -> d
             checks += [firing(slo, end, False, {names.SLOTH_SEVERITY: "page"})]
         what = "does not trip"
     else:
-        end = RAMP_MINUTES + _for_minutes(slo) + 1
+        end = RAMP_MINUTES + _for_minutes(slo, [window]) + 1
         checks = [firing(slo, end, True, label)]
         what = "trips"
     return _group(
@@ -186,9 +207,9 @@ def slow_burn(slo: SLOPlan, tickets, pages) -> dict | None:
     if pages and factor >= min(w.factor for w in pages):
         return None
     bad, good = _ratio(factor * slo.budget)
-    end = 60
-    ticket_at = RAMP_MINUTES + _for_minutes(slo) + 1
-    checks = [firing(slo, ticket_at, True, {names.SLOTH_SEVERITY: "ticket", names.SEVERITY: "warning"})]
+    ticket_at = RAMP_MINUTES + _for_minutes(slo, tickets) + 1
+    end = max(60, ticket_at)
+    checks = [firing(slo, ticket_at, True, _identity(slo, "ticket"))]
     checks += [firing(slo, m, False, {names.SLOTH_SEVERITY: "page"}) for m in (20, 40, end)]
     return _group(f"{slo.id}: a sustained {factor:g}x burn opens a ticket and never pages",
                   inputs(slo, [(bad, good, end + 1)]), checks)

@@ -7,14 +7,17 @@ import difflib
 
 from obsgen import burnrate, durations, promql
 from obsgen.errors import SpecError
+from obsgen.spec import receivers
+from obsgen.spec.importers import is_imported
 from obsgen.spec.load import Loaded, Specs
 from obsgen.spec.models import Service
-from obsgen.spec.policy import DEFAULT_ENVIRONMENTS, custom_catalogs, pages
+from obsgen.spec.policy import DEFAULT_ENVIRONMENTS, alert_catalog, custom_catalogs, pages
 
 
 def check(specs: Specs) -> list[SpecError]:
     errors = _check_catalogs(specs)
     errors += _check_unique(specs.services, "service") + _check_unique(specs.teams, "team")
+    errors += receivers.check(specs)
     teams = {t.model.metadata.name for t in specs.teams}
     envs = DEFAULT_ENVIRONMENTS
     if specs.platform is not None:
@@ -46,7 +49,7 @@ def _check_service(svc: Loaded, teams: set[str], envs: tuple[str, ...], catalogs
     service: Service = svc.model
     errors = []
     team = service.metadata.team
-    if team not in teams:
+    if team not in teams and not is_imported(svc):  # imported: a warning (importers.check_warnings)
         errors.append(SpecError(svc.at("metadata", "team"),
                                 f"unknown team {team!r}{_hint(team, teams)}; define it in a Team document"))
     for i, env in enumerate(service.spec.environments):
@@ -76,7 +79,7 @@ def _check_slo(svc: Loaded, i: int, catalogs) -> list[SpecError]:
         errors.append(SpecError(svc.at("spec", "slos", i, "alerting", "page"),
                                 "tier 3 services never page; remove page: true or raise the tier"))
     paging = pages(service, i)
-    if paging and not (slo.runbook or service.metadata.runbook):
+    if paging and not (slo.runbook or service.metadata.runbook) and not is_imported(svc):
         errors.append(SpecError(svc.at("spec", "slos", i, "runbook"),
                                 "is required: this SLO pages; set it here or metadata.runbook"))
     errors += _check_queries(svc, i)
@@ -89,7 +92,7 @@ def _check_windows(svc: Loaded, i: int, paging: bool, catalogs) -> list[SpecErro
     slo = svc.model.spec.slos[i]
     period = int(durations.seconds(slo.period))
     budget = 1 - slo.objective / 100
-    for window in burnrate.catalog_for(period, catalogs):
+    for window in alert_catalog(slo, period, catalogs):
         if window.severity == "page" and not paging:
             continue
         long = durations.format_seconds(window.long)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import difflib
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from obsgen.errors import Location, SpecError, SpecErrors
-from obsgen.spec import models
-from obsgen.spec.yamlsrc import Document, load_file, show
+from obsgen.errors import Location, SpecError, SpecErrors, SpecWarning
+from obsgen.spec import importers, models
+from obsgen.spec.yamlsrc import DEFAULT_LIMITS, Document, Limits, load_file, show
 
 # Where a spec holds a secret in the clear, say how to reference it instead.
 _SECRET_HINTS = {"routing_key": "routing_key_file", "api_url": "api_url_file",
-                 "service_key": "routing_key_file", "password": "a *_file field"}
+                 "service_key": "routing_key_file", "password": "a *_file field",
+                 "api_key": "api_key_file", "url": "url_file", "auth_password": "auth_password_file",
+                 "token": "a *_file field", "webhook_url": "url_file", "integration_key": "routing_key_file",
+                 "auth_secret": "auth_password_file"}
 
 
 @dataclass
@@ -34,26 +38,56 @@ class Specs:
     services: list[Loaded] = field(default_factory=list)
     teams: list[Loaded] = field(default_factory=list)
     platform: Loaded | None = None
+    foreign: list[Document] = field(default_factory=list)  # Sloth/OpenSLO/Pyrra: see spec/importers
+    warnings: list[SpecWarning] = field(default_factory=list)
 
 
-def spec_files(spec_dir: Path) -> list[Path]:
-    """Every YAML file under the directory, in a fixed order whatever the file system's."""
-    files = [p for p in spec_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+def spec_files(spec_dir: Path, skip: Iterable[Path] = ()) -> list[Path]:
+    """Every YAML file under the directory, in a fixed order whatever the file system's, except
+    those in `skip` or under a directory in it (an output tree kept inside the spec directory)."""
+    skipped = [path.resolve() for path in skip]
+    files = [p for p in spec_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+             and not any(p.resolve().is_relative_to(s) for s in skipped)]
     return sorted(files, key=lambda p: p.relative_to(spec_dir).as_posix())
 
 
-def load_dir(spec_dir: Path | str) -> tuple[Specs, list[SpecError]]:
+def load_dir(spec_dir: Path | str, skip: Iterable[Path] = ()) -> tuple[Specs, list[SpecError]]:
     spec_dir = Path(spec_dir)
     if not spec_dir.is_dir():
-        raise SpecErrors([SpecError(Location(str(spec_dir)), "spec directory not found")])
+        problem = "is a file, not a directory" if spec_dir.exists() else "spec directory not found"
+        raise SpecErrors([SpecError(Location(str(spec_dir)), problem)])
+    files = spec_files(spec_dir, skip)
+    loaded = {path: _load(spec_dir, path, DEFAULT_LIMITS) for path in files}
+    specs, errors = _collect(loaded)
+    limits = _platform_limits(specs)
+    if errors and limits != DEFAULT_LIMITS:  # files over the defaults, read again with the Platform's
+        loaded = {path: _load(spec_dir, path, limits) if problems else (docs, problems)
+                  for path, (docs, problems) in loaded.items()}
+        specs, errors = _collect(loaded)
+    if not sum(len(docs) + len(problems) for docs, problems in loaded.values()):
+        # generating from nothing would remove every file obsgen wrote
+        raise SpecErrors([SpecError(Location(str(spec_dir)), "no spec documents (YAML with apiVersion: "
+                                    f"{models.API_VERSION}) under this directory; nothing to generate")])
+    return specs, errors
+
+
+def _load(spec_dir: Path, path: Path, limits: Limits) -> tuple[list[Document], list[SpecError]]:
+    return load_file(path, (spec_dir / path.relative_to(spec_dir)).as_posix(), limits)
+
+
+def _collect(loaded: dict) -> tuple[Specs, list[SpecError]]:
     specs, errors = Specs(), []
-    for path in spec_files(spec_dir):
-        shown = (spec_dir / path.relative_to(spec_dir)).as_posix()
-        docs, problems = load_file(path, shown)
+    for docs, problems in loaded.values():
         errors += problems
         for doc in docs:
             errors += _add(specs, doc)
     return specs, errors
+
+
+def _platform_limits(specs: Specs) -> Limits:
+    if specs.platform is None:
+        return DEFAULT_LIMITS
+    return Limits(**specs.platform.model.spec.limits.model_dump())
 
 
 def _add(specs: Specs, doc: Document) -> list[SpecError]:
@@ -61,6 +95,9 @@ def _add(specs: Specs, doc: Document) -> list[SpecError]:
     if not isinstance(data, dict):
         return [SpecError(doc.location(()), "a document must be a mapping with apiVersion and kind")]
     api, kind = data.get("apiVersion"), data.get("kind")
+    if importers.recognize(data):  # translated once every document is loaded (importers.finish)
+        specs.foreign.append(doc)
+        return []
     if api != models.API_VERSION:
         return [SpecError(doc.location(("apiVersion",), "apiVersion"),
                           f"must be {models.API_VERSION}, got {api!r}")]
@@ -92,6 +129,11 @@ def _error(doc: Document, cls: type[BaseModel], err: dict) -> SpecError:
         name = str(loc[-1])
         allowed = _fields_at(cls, loc[:-1])
         secret = _SECRET_HINTS.get(name)
+        if name == "url" and "url_file" not in allowed:  # a plain URL field elsewhere is no secret
+            secret = None
+        files = [f for f in allowed if f.endswith("_file")]
+        if secret and f"{name}_file" not in allowed and len(files) == 1:
+            secret = files[0]  # the one secret file this place takes (smtp password: auth_password_file)
         hint = (f" (secrets are referenced by file: use {secret})" if secret
                 else _did_you_mean(name, allowed))
         return SpecError(doc.location(loc), f"unknown field{hint}")

@@ -9,11 +9,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from obsgen import durations
-from obsgen.names import LABEL_NAME_PATTERN, NAME_PATTERN, RESERVED_LABELS, is_name
+from obsgen.names import ENVIRONMENT_LABEL, LABEL_NAME_PATTERN, NAME_PATTERN, RESERVED_LABELS, is_name
 from obsgen.spec.k8s_fields import K8sLabels, Namespace
+from obsgen.spec.yamlsrc import DEFAULT_LIMITS
 
 API_VERSION = "obsgen/v1"
 SPAN_KINDS = ("server", "client", "producer", "consumer", "internal")
+INSTRUMENTATION_LANGUAGES = ("java", "python", "nodejs", "go", "dotnet")
 _LABEL_NAME = re.compile(LABEL_NAME_PATTERN)
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _URL = re.compile(r"^https?://[^\s]+$")
@@ -140,6 +142,40 @@ class SLI(Model):
 # --- Service --------------------------------------------------------------------------------
 
 
+ALERT_STYLES = ("obsgen", "sloth")
+# Labels obsgen sets on Sloth-style alerts itself (the rest of RESERVED_LABELS a Sloth user may set).
+_SLOTH_STYLE_RESERVED = frozenset({"alertname", "team", "tier"})
+
+
+def _any_label_name(key: str) -> str:
+    if not _LABEL_NAME.match(key) or key.startswith("__"):
+        raise ValueError(f"label name {key!r} is not a valid Prometheus label name")
+    return key
+
+
+class AlertExtras(Model):
+    """Labels and annotations of one severity's alerts (Sloth's page_alert / ticket_alert)."""
+
+    labels: dict[Annotated[str, AfterValidator(_any_label_name)], str] = {}
+    annotations: dict[str, str] = {}
+
+
+class AlertWindowDef(Model):
+    """One alert window pair of this SLO, replacing the period's catalog (Pyrra, OpenSLO)."""
+
+    severity: Literal["page", "ticket"]
+    long: Duration
+    short: Duration
+    factor: float = Field(gt=0)
+    for_: Duration | None = Field(None, alias="for")
+
+    @model_validator(mode="after")
+    def _short_below_long(self) -> AlertWindowDef:
+        if durations.seconds(self.short) >= durations.seconds(self.long):
+            raise ValueError(f"short window {self.short} must be shorter than long window {self.long}")
+        return self
+
+
 class Alerting(Model):
     name: str | None = Field(None, pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
     page: bool | None = None  # default: true for tier 1-2
@@ -147,6 +183,24 @@ class Alerting(Model):
     for_: Duration | None = Field(None, alias="for")
     labels: Labels = {}
     annotations: dict[str, str] = {}
+    style: Literal[ALERT_STYLES] | None = None  # type: ignore[valid-type]  # default: the Platform's
+    page_alert: AlertExtras = AlertExtras()
+    ticket_alert: AlertExtras = AlertExtras()
+    windows: list[AlertWindowDef] = []
+
+    @model_validator(mode="after")
+    def _severity_labels(self) -> Alerting:
+        """obsgen's own alerts set severity & co.; Sloth-style alerts carry the user's, as Sloth's do."""
+        for which in ("page_alert", "ticket_alert"):
+            for key in getattr(self, which).labels:
+                sloth_ok = key not in _SLOTH_STYLE_RESERVED and not key.startswith("sloth_")
+                if self.style == "sloth" and sloth_ok:
+                    continue
+                if key in RESERVED_LABELS or key.startswith("sloth_"):
+                    hint = "" if self.style == "sloth" else " (style: sloth keeps Sloth's own labels)"
+                    raise ValueError(f"{which}.labels: label {key!r} is set by obsgen and cannot be "
+                                     f"overridden{hint}")
+        return self
 
 
 class SLO(Model):
@@ -155,6 +209,7 @@ class SLO(Model):
     period: Period = "30d"
     description: str = ""
     runbook: Url | None = None
+    labels: Labels = {}  # on this SLO's series and alerts, on top of the service's
     sli: SLI
     alerting: Alerting = Alerting()
 
@@ -184,9 +239,16 @@ class Sampling(Model):
     per_environment: dict[str, Annotated[float, Field(ge=0, le=100)]] = {}
 
 
+class Instrumentation(Model):
+    """Auto-instrumentation by the OpenTelemetry Operator (an Instrumentation object per language)."""
+
+    language: Literal[INSTRUMENTATION_LANGUAGES]  # type: ignore[valid-type]
+
+
 class Telemetry(Model):
     spanmetrics: bool = False
     sampling: Sampling | None = None
+    instrumentation: Instrumentation | None = None
 
 
 class ServiceMetadata(Model):
@@ -226,6 +288,14 @@ class Email(Model):
     to: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
 
 
+class Webhook(Model):
+    url_file: FilePath  # Alertmanager 0.26+ (spec/receivers.py)
+
+
+class Opsgenie(Model):
+    api_key_file: FilePath
+
+
 class TeamMetadata(Model):
     name: Name
 
@@ -234,6 +304,8 @@ class TeamSpec(Model):
     pagerduty: PagerDuty | None = None
     slack: Slack | None = None
     email: Email | None = None
+    webhook: Webhook | None = None
+    opsgenie: Opsgenie | None = None
 
 
 class Team(Model):
@@ -265,9 +337,27 @@ class AlertWindowCatalog(Model):
     ticket: AlertWindowPair
 
 
+def _collector_version(value: str) -> str:
+    from obsgen import collector
+
+    version = collector.parse_version(value)
+    if version < collector.MIN_VERSION:
+        raise ValueError(f"obsgen writes configs for collector {'.'.join(map(str, collector.MIN_VERSION))} "
+                         f"or later, got {value!r}")
+    return value
+
+
+def _attribute_key(value: str) -> str:
+    if not value or not value.isprintable() or value != value.strip():
+        raise ValueError(f"must be a printable attribute key without surrounding spaces, got {value!r}")
+    return value
+
+
 class Collector(Model):
-    version: str = "0.159.0"
+    version: Annotated[str, AfterValidator(_collector_version)] = "0.159.0"
     distribution: Literal["contrib", "core", "k8s"] = "contrib"
+    # span and log attributes the gateway deletes, on top of URL query strings and auth/cookie headers
+    redact_attributes: list[Annotated[str, AfterValidator(_attribute_key)]] = []
 
 
 class Endpoints(Model):
@@ -288,6 +378,47 @@ class Grafana(Model):
     datasources: Datasources = Datasources()
 
 
+class InputLimits(Model):
+    """Bounds on every spec file, raised here for an unusually large input (never lowered);
+    the Platform's own file is read with the defaults."""
+
+    file_bytes: int = Field(DEFAULT_LIMITS.file_bytes, ge=DEFAULT_LIMITS.file_bytes, le=1024**3)
+    documents: int = Field(DEFAULT_LIMITS.documents, ge=DEFAULT_LIMITS.documents, le=1_000_000)
+    nodes: int = Field(DEFAULT_LIMITS.nodes, ge=DEFAULT_LIMITS.nodes, le=100_000_000)
+    depth: int = Field(DEFAULT_LIMITS.depth, ge=DEFAULT_LIMITS.depth, le=500)
+
+
+class Smtp(Model):
+    smarthost: str = Field(pattern=r"^[^\s:]+:[0-9]+$", description="host:port")
+    from_: str = Field(alias="from", pattern=r"^[^@\s]+@[^@\s]+$")
+    auth_username: str | None = None
+    auth_password_file: FilePath | None = None
+    require_tls: bool = True
+
+
+class Timing(Model):
+    """Alertmanager's notification timing for one severity; unset fields keep obsgen's defaults."""
+
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+
+
+class Timings(Model):
+    critical: Timing = Timing()
+    warning: Timing = Timing()
+
+
+class AlertmanagerSettings(Model):
+    version: str = Field("0.25", pattern=r"^0\.[0-9]+(\.[0-9]+)?$",
+                         description="the Alertmanager the config must load in (0.22 or later)")
+    default_team: Name | None = None  # receives alerts of unknown teams; else nobody is notified
+    smtp: Smtp | None = None
+    timing: Timings = Timings()
+    platform_alert: str | None = Field(None, pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$",
+                                       description="a platform-wide alert that silences per-service alerts")
+
+
 class Kubernetes(Model):
     """The k8s/ tree: the namespace its kustomizations put every object in, and labels added to
     every object (e.g. `release: kube-prometheus-stack` for the operator's rule selector)."""
@@ -297,11 +428,16 @@ class Kubernetes(Model):
 
 
 class PlatformSpec(Model):
+    default_team: Name | None = None  # owner of imported specs that name none (else alertmanager's)
+    alert_style: Literal[ALERT_STYLES] = "obsgen"  # type: ignore[valid-type]
     environments: list[Name] = ["dev", "staging", "production"]
     collector: Collector = Collector()
     endpoints: Endpoints = Endpoints()
     grafana: Grafana = Grafana()
     alert_windows: list[AlertWindowCatalog] = []
+    limits: InputLimits = InputLimits()
+    environment_label: Annotated[str, AfterValidator(_label_name)] = ENVIRONMENT_LABEL
+    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
     kubernetes: Kubernetes = Kubernetes()
 
 

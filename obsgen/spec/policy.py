@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from obsgen import burnrate, durations
 from obsgen.spec.load import Specs
-from obsgen.spec.models import Service
+from obsgen.spec.models import SLO, PlatformSpec, Service
 
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "production")
 PAGING_ENVIRONMENT = "production"
@@ -29,3 +29,22 @@ def custom_catalogs(specs: Specs) -> dict[int, tuple[burnrate.WindowSpec, ...]]:
             for speed, w in (("quick", pair.quick), ("slow", pair.slow))
         )
     return result
+
+
+def alert_catalog(slo: SLO, period: int, catalogs) -> tuple[burnrate.AlertWindow, ...]:
+    """The SLO's own alert windows (imported from Pyrra or OpenSLO) if it has any, else its period's."""
+    if not slo.alerting.windows:
+        return burnrate.catalog_for(period, catalogs)
+    speeds: dict[str, int] = {}
+    windows = []
+    for w in slo.alerting.windows:
+        long = int(durations.seconds(w.long))
+        speed = ("quick", "slow")[min(speeds.get(w.severity, 0), 1)]
+        speeds[w.severity] = speeds.get(w.severity, 0) + 1
+        windows.append(burnrate.AlertWindow(w.severity, speed, long, int(durations.seconds(w.short)),
+                                            round(w.factor * long / period * 100, 10), w.factor))
+    return tuple(windows)
+
+
+def alert_style(slo: SLO, platform: PlatformSpec) -> str:
+    return slo.alerting.style or platform.alert_style

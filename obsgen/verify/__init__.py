@@ -20,6 +20,18 @@ def _promtool(out: Path) -> list[Result]:
     return promtool.verify(out)
 
 
+def _otelcol(out: Path) -> list[Result]:
+    from obsgen.verify import otelcol
+
+    return otelcol.verify(out)
+
+
+def _amtool(out: Path) -> list[Result]:
+    from obsgen.verify import amtool
+
+    return amtool.verify(out)
+
+
 def _kustomize(out: Path) -> list[Result]:
     from obsgen.verify import kustomize
 
@@ -29,6 +41,8 @@ def _kustomize(out: Path) -> list[Result]:
 # name -> verifier; imported lazily so `obsgen generate` never pays for them.
 VERIFIERS: dict[str, Verifier] = {
     "promtool": _promtool,
+    "otelcol": _otelcol,
+    "amtool": _amtool,
     "kustomize": _kustomize,
 }
 

@@ -33,7 +33,7 @@ def test_obsgen_k8s_prints_what_kustomize_renders(generated, kubectl):
         printed = list(yaml.safe_load_all(result.stdout))  # one YAML stream, nothing else
         expected = kustomize(kubectl, generated / "k8s" / ("overlays/" + env if env else ""))
         assert by_key(printed) == by_key(expected), env
-        assert len(printed) == 4
+        assert sum(o["kind"] == "PrometheusRule" for o in printed) == 4
 
 
 def test_errors_go_to_stderr_and_stdout_stays_empty(tmp_path):
@@ -165,4 +165,4 @@ def test_skipped_renderers_write_nothing_under_k8s(example_plan, example_files):
     skipped = render.render_all(example_plan, skip=k8s_stream.WITHOUT_K8S)
     assert {p: t for p, t in example_files.items() if p.startswith("k8s/")} == {
         p: t for p, t in skipped.items() if p.startswith("k8s/")}
-    assert not any(p.startswith("alerts/") for p in skipped)
+    assert not any(p.startswith(("alerts/rules/", "alerts/tests/")) for p in skipped)

@@ -55,7 +55,7 @@ def test_platform_labels_reach_every_object(tmp_path, kubectl):
     from obsgen.output.writer import write_tree
 
     write_tree(tmp_path / "out", files)
-    [rule] = kustomize(kubectl, tmp_path / "out/k8s")
+    [rule] = [o for o in kustomize(kubectl, tmp_path / "out/k8s") if o["kind"] == "PrometheusRule"]
     assert rule["metadata"]["namespace"] == "observability"
     assert rule["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "obsgen",
                                           "app.kubernetes.io/part-of": "obsgen",
@@ -71,7 +71,7 @@ def test_longest_service_names_give_valid_distinct_names(tmp_path, kubectl):
     files = build(write_specs(tmp_path / "slos", longest))
     write_tree(tmp_path / "out", files)
     objs = kustomize(kubectl, tmp_path / "out/k8s")
-    rule_names = [o["metadata"]["name"] for o in objs]
+    rule_names = [o["metadata"]["name"] for o in objs if o["kind"] == "PrometheusRule"]
     assert len(set(rule_names)) == len(longest)
     for name in rule_names:
         assert names.is_dns1123_label(name), name
@@ -102,7 +102,7 @@ def test_a_service_too_large_for_one_rule_file_is_split_by_whole_groups(tmp_path
     write_tree(tmp_path / "out", files)
     parts = sorted(p for p in files if p.startswith("k8s/base/prometheus/"))
     assert parts[:2] == ["k8s/base/prometheus/checkout.2.yaml", "k8s/base/prometheus/checkout.yaml"]
-    objs = kustomize(kubectl, tmp_path / "out/k8s")
+    objs = [o for o in kustomize(kubectl, tmp_path / "out/k8s") if o["kind"] == "PrometheusRule"]
     assert {o["metadata"]["name"] for o in objs} == {"obsgen-checkout"} | {
         f"obsgen-checkout.{i}" for i in range(2, len(parts) + 1)}
     groups = []

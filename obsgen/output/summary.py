@@ -1,0 +1,71 @@
+"""What generate and check print on stdout: stable text, no timing, for people and for tests."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from obsgen.output.manifest import MANIFEST
+from obsgen.output.survey import Survey
+from obsgen.output.writer import Written
+from obsgen.plan.model import Plan
+
+# Top-level output directories whose subdirectories are kinds of their own (alerts/rules, alerts/tests,
+# alerts/alertmanager); every other top-level directory (dashboards, otel, k8s, ...) is one kind.
+_SPLIT = {"alerts"}
+_RULE = re.compile(r"^\s*- (record|alert):", re.M)  # a rule in a Prometheus rule file
+
+
+def kind(rel: str) -> str:
+    parts = rel.split("/")
+    depth = 2 if parts[0] in _SPLIT and len(parts) > 2 else 1
+    return "/".join(parts[:depth]) if len(parts) > 1 else "."
+
+
+def kinds(paths) -> dict[str, int]:
+    """Files per output kind, derived from the paths, so a new renderer is counted without a change here."""
+    return dict(sorted(Counter(kind(rel) for rel in paths).items()))
+
+
+def rule_counts(files: dict[str, str]) -> Counter:
+    counts: Counter = Counter()
+    for rel, text in files.items():
+        if rel.startswith("alerts/rules/"):
+            counts.update(match.group(1) for match in _RULE.finditer(text))
+    return counts
+
+
+def generated(plan: Plan, files: dict[str, str], result: Written, out: Path) -> str:
+    lines = [f"{'written' if rel in result.written else 'removed'} {rel}"
+             + (" (forced: it was edited by hand or not written by obsgen)" if rel in result.forced else "")
+             for rel in sorted(result.written + result.removed)]
+    slos = sum(len(service.slos) for service in plan.services)
+    rules = rule_counts(files)
+    lines.append(f"{len(plan.services)} services, {slos} SLOs: {rules['record']} recording rules, "
+                 f"{rules['alert']} alerts")
+    counts = kinds(files)
+    width = max(map(len, counts), default=0)
+    lines += [f"  {name:<{width}}  {count} file{'s' if count != 1 else ''}" for name, count in counts.items()]
+    only_manifest = result.manifest_updated and not (result.written or result.removed)
+    lines.append(f"{len(files)} files under {out}: {len(result.written)} written, {len(result.unchanged)} unchanged, "
+                 f"{len(result.removed)} removed" + (f"; {MANIFEST} updated." if only_manifest else "."))
+    return "\n".join(lines)
+
+
+def check_report(found: Survey) -> str:
+    """The lists after the diff: what generate would change, and what it would refuse to."""
+    manifest = [MANIFEST] if found.manifest_changed else []
+    sections = [
+        ("stale (would change)", found.stale + (manifest if found.manifest_now is not None else [])),
+        ("missing (would be written)", found.missing + (manifest if found.manifest_now is None else [])),
+        ("extra (written by obsgen, no longer generated: would be removed)", found.extra),
+        ("edited by hand (generate refuses to overwrite them without --force)", found.hand_edited),
+        ("not written by obsgen (generate refuses to overwrite them without --force)", found.unowned),
+    ]
+    lines = []
+    for title, paths in sections:
+        if paths:
+            lines.append(f"{title}: {len(paths)}")
+            lines += [f"  {rel}" for rel in paths]
+    return "\n".join(lines)

@@ -1,0 +1,132 @@
+// obsgen preview: the burn-rate simulator and the dashboard grids. No libraries, nothing fetched.
+// The simulator is obsgen/preview/simulate.py in JavaScript; the browser test checks they agree.
+"use strict";
+
+const STEP = 30; // seconds between simulated evaluations, as in simulate.py
+const DATA = JSON.parse(document.getElementById("obsgen-data").textContent);
+const SLOS = {};
+for (const service of DATA.services) for (const slo of service.slos) SLOS[slo.id] = slo;
+
+function windowRatio(t, window, ratio, duration) {
+  const overlap = Math.max(0, Math.min(t, duration) - Math.max(t - window, 0));
+  return ratio * overlap / window;
+}
+
+function condition(t, alert, budget, ratio, duration) {
+  const limit = alert.factor * budget;
+  return windowRatio(t, alert.long_seconds, ratio, duration) > limit &&
+         windowRatio(t, alert.short_seconds, ratio, duration) > limit;
+}
+
+function simulate(alert, budget, ratio, duration) {
+  const horizon = duration + alert.long_seconds + STEP;
+  const steps = Math.floor(horizon / STEP) + 1;
+  let since = null, fired = null;
+  for (let i = 1; i <= steps; i++) {
+    const t = i * STEP;
+    const holds = condition(t, alert, budget, ratio, duration);
+    if (fired === null) {
+      since = holds ? (since !== null ? since : t) : null;
+      if (since !== null && t - since >= alert.for_seconds) fired = t;
+    } else if (!holds) {
+      return {fires: fired, resolves: t};
+    }
+  }
+  return {fires: fired, resolves: null};
+}
+
+function human(seconds) {
+  if (seconds === null) return "never";
+  if (seconds < 90) return seconds.toFixed(0) + " s";
+  if (seconds < 90 * 60) return (seconds / 60).toFixed(1) + " min";
+  if (seconds < 48 * 3600) return (seconds / 3600).toFixed(1) + " h";
+  return (seconds / 86400).toFixed(1) + " d";
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+const COLORS = ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b"];
+
+function svgEl(name, attrs, text) {
+  const el = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+function plot(slo, ratio, duration) {
+  const svg = document.getElementById("sim-plot");
+  while (svg.firstChild) svg.removeChild(svg.firstChild);
+  const W = 900, H = 320, L = 50, B = 30, T = 10, R = 150;
+  const longest = Math.max(STEP, ...slo.alerts.map(a => a.long_seconds));
+  const horizon = duration + longest;
+  const sample = Math.max(STEP, horizon / 400);
+  const series = slo.alerts.map(alert => {
+    const values = [];
+    for (let t = 0; t <= horizon; t += sample) {
+      values.push([t, windowRatio(t, alert.long_seconds, ratio, duration) / slo.budget]);
+    }
+    return values;
+  });
+  const peak = Math.max(1, ...series.flat().map(v => v[1]), ...slo.alerts.map(a => a.factor));
+  const maxBurn = peak * 1.15;
+  const x = t => L + (W - L - R) * t / horizon;
+  const y = b => H - B - (H - B - T) * b / maxBurn;
+  svg.appendChild(svgEl("line", {x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#333"}));
+  svg.appendChild(svgEl("line", {x1: L, y1: T, x2: L, y2: H - B, stroke: "#333"}));
+  svg.appendChild(svgEl("text", {x: L, y: H - 8, "font-size": 11}, "0"));
+  svg.appendChild(svgEl("text", {x: W - R - 40, y: H - 8, "font-size": 11}, human(horizon)));
+  svg.appendChild(svgEl("text", {x: 4, y: T + 10, "font-size": 11}, maxBurn.toFixed(1) + "x"));
+  slo.alerts.forEach((alert, i) => {
+    const color = COLORS[i % COLORS.length];
+    const points = series[i].map(([t, burn]) => x(t).toFixed(1) + "," + y(burn).toFixed(1));
+    svg.appendChild(svgEl("polyline", {points: points.join(" "), fill: "none", stroke: color, "stroke-width": 2,
+                                       class: "burn", "data-alert": alert.name + " " + alert.long}));
+    svg.appendChild(svgEl("line", {x1: L, x2: W - R, y1: y(alert.factor), y2: y(alert.factor), stroke: color,
+                                   "stroke-dasharray": "4 3"}));
+    svg.appendChild(svgEl("text", {x: W - R + 4, y: y(alert.factor) + 4, "font-size": 11, fill: color},
+                          alert.severity + " " + alert.long + " " + Number(alert.factor.toPrecision(4)) + "x"));
+  });
+}
+
+function run() {
+  const slo = SLOS[document.getElementById("sim-slo").value];
+  if (!slo) return;
+  const ratio = Math.min(1, Math.max(0, parseFloat(document.getElementById("sim-ratio").value) / 100 || 0));
+  const duration = Math.max(60, (parseFloat(document.getElementById("sim-minutes").value) || 1) * 60);
+  const consumed = ratio * duration / (slo.budget * slo.period_seconds);
+  document.getElementById("sim-budget").textContent =
+    `${(ratio * 100).toPrecision(3)}% errors for ${human(duration)} consume ${(consumed * 100).toFixed(1)}% ` +
+    `of the ${slo.period} error budget (${slo.budget_minutes} min of full outage).`;
+  const body = document.querySelector("#sim-table tbody");
+  body.replaceChildren();
+  for (const alert of slo.alerts) {
+    const outcome = simulate(alert, slo.budget, ratio, duration);
+    const row = document.createElement("tr");
+    row.dataset.alert = alert.name + " " + alert.long;
+    row.dataset.fires = outcome.fires === null ? "" : String(outcome.fires);
+    row.dataset.resolves = outcome.resolves === null ? "" : String(outcome.resolves);
+    for (const text of [alert.name, alert.severity, alert.long + " / " + alert.short, Number(alert.factor.toPrecision(4)) + "x",
+                        human(outcome.fires), human(outcome.resolves)]) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.appendChild(cell);
+    }
+    body.appendChild(row);
+  }
+  plot(slo, ratio, duration);
+}
+
+function layoutGrids() {
+  for (const panel of document.querySelectorAll(".grid .panel")) {
+    const d = panel.dataset;
+    panel.style.gridColumn = `${Number(d.x) + 1} / span ${Number(d.w)}`;
+    panel.style.gridRow = `${Number(d.y) + 1} / span ${Number(d.h)}`;
+  }
+}
+
+for (const id of ["sim-slo", "sim-ratio", "sim-minutes"]) {
+  document.getElementById(id).addEventListener("input", run);
+  document.getElementById(id).addEventListener("change", run);
+}
+layoutGrids();
+run();

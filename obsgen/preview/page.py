@@ -1,0 +1,46 @@
+"""The preview as static files: index.html (jinja2, data inline) and its local assets."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import jinja2
+
+from obsgen import durations
+
+ASSETS = ("preview.css", "preview.js")
+
+
+def _human(seconds: float | None) -> str:
+    return "never" if seconds is None else durations.human(seconds)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("obsgen.preview", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+    )
+    env.filters["human"] = _human
+    return env
+
+
+def data_json(view: dict) -> str:
+    """JSON safe inside a <script> element: `<` escaped so no text can close the element."""
+    text = json.dumps(view, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render(view: dict, diff: str = "") -> dict[str, str]:
+    """{relative path: text} for index.html and assets/."""
+    services = view["services"]
+    html = _environment().get_template("index.html.j2").render(
+        services=services, dashboards=view.get("dashboards", []), collectors=view.get("collectors", []),
+        slo_count=sum(len(s["slos"]) for s in services),
+        alert_count=sum(len(slo["alerts"]) for s in services for slo in s["slos"]),
+        diff=diff, data_json=jinja2.utils.markupsafe.Markup(data_json(view)),
+    )
+    files = {"index.html": html}
+    for name in ASSETS:
+        files[f"assets/{name}"] = resources.files("obsgen.preview").joinpath("assets", name).read_text("utf-8")
+    return files

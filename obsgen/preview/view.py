@@ -1,0 +1,107 @@
+"""One JSON-able view of what obsgen generates, for the preview page and its tests.
+
+It reads the plan (services, SLOs, alerts, burn-rate math) and the rendered files (dashboard
+grids, collector pipelines, routes), never the specs.
+"""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from obsgen import burnrate, durations
+from obsgen.plan.model import Plan, SLOPlan
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+TEN_X = 10  # the page's second detection column: a burn rate of 10x
+
+
+def build(plan: Plan, files: dict[str, str]) -> dict:
+    return {
+        "services": [_service(s) for s in plan.services],
+        "dashboards": dashboards(files),
+        "collectors": collectors(files),
+    }
+
+
+def _service(service) -> dict:
+    return {
+        "name": service.name, "team": service.team, "tier": service.tier,
+        "environments": list(service.environments),
+        "slos": [slo_view(slo) for slo in service.slos],
+    }
+
+
+def slo_view(slo: SLOPlan) -> dict:
+    return {
+        "name": slo.name, "id": slo.id, "objective": slo.objective_percent, "budget": slo.budget,
+        "period": durations.format_seconds(slo.period), "period_seconds": slo.period,
+        "budget_minutes": round(burnrate.budget_seconds(slo.budget, slo.period) / 60, 1),
+        "description": slo.description, "runbook_url": slo.runbook_url, "dashboard_url": slo.dashboard_url,
+        "alerts": [alert_view(slo, a) for a in slo.alerts],
+    }
+
+
+def _detect(slo: SLOPlan, window: burnrate.AlertWindow, error_ratio: float) -> float | None:
+    if error_ratio <= burnrate.threshold(window, slo.budget):
+        return None
+    return burnrate.detection_seconds(window, slo.budget, error_ratio)
+
+
+def alert_view(slo: SLOPlan, alert) -> dict:
+    w = alert.window
+    labels = dict(alert.labels)
+    return {
+        "name": alert.name, "severity": w.severity, "label_severity": labels.get("severity", ""),
+        "long": durations.format_seconds(w.long), "short": durations.format_seconds(w.short),
+        "long_seconds": w.long, "short_seconds": w.short, "for_seconds": alert.for_seconds,
+        "factor": w.factor, "budget_percent": w.budget_percent,
+        "consumed": burnrate.consumed_fraction(w, slo.period),
+        "threshold": burnrate.threshold(w, slo.budget),
+        "detect_outage_seconds": _detect(slo, w, 1.0),
+        "detect_10x_seconds": _detect(slo, w, min(1.0, TEN_X * slo.budget)),
+        "labels": labels,
+    }
+
+
+def dashboards(files: dict[str, str]) -> list[dict]:
+    """Every generated dashboard's grid: panel titles, types and positions."""
+    found = []
+    for path, text in files.items():
+        if not (path.startswith("dashboards/") and path.endswith(".json")):
+            continue
+        board = json.loads(text)
+        if not isinstance(board, dict) or "panels" not in board:
+            continue
+        found.append({"file": path, "uid": board.get("uid", ""), "title": board.get("title", path),
+                      "panels": [_panel(p) for p in _panels(board["panels"])]})
+    return found
+
+
+def _panels(panels: list[dict]) -> list[dict]:
+    for panel in panels:  # collapsed rows keep their panels inside
+        yield panel
+        yield from panel.get("panels", []) or []
+
+
+def _panel(panel: dict) -> dict:
+    grid = panel.get("gridPos") or {}
+    return {"title": panel.get("title", ""), "type": panel.get("type", ""),
+            "x": grid.get("x", 0), "y": grid.get("y", 0), "w": grid.get("w", 24), "h": grid.get("h", 1)}
+
+
+def collectors(files: dict[str, str]) -> list[dict]:
+    """Every collector config's pipelines: receivers -> processors -> exporters."""
+    found = []
+    for path, text in files.items():
+        parts = path.split("/")
+        if len(parts) != 3 or parts[0] != "otel" or not path.endswith(".yaml"):
+            continue
+        config = yaml.load(text, Loader=Loader) or {}
+        pipelines = (config.get("service") or {}).get("pipelines") or {}
+        found.append({"file": path, "environment": parts[1], "role": parts[2].removesuffix(".yaml"),
+                      "pipelines": [{"id": pid, **{k: list(p.get(k) or []) for k in
+                                                   ("receivers", "processors", "exporters")}}
+                                    for pid, p in sorted(pipelines.items())]})
+    return found

@@ -1,0 +1,52 @@
+"""Alertmanager: the routing tree, notification templates, route tests and a Kubernetes Secret.
+
+Files: alerts/alertmanager/alertmanager.yaml and obsgen.tmpl side by side (the config names the
+template by a relative path, which Alertmanager resolves against the config's own directory: the
+same in this tree, under `amtool check-config`, and in a pod that mounts the Secret's two keys into
+one directory); alerts/alertmanager/routes.test.yaml, the label sets `obsgen test` sends through
+`amtool config routes test` with the receivers each must reach; k8s/base/alertmanager/ the Secret.
+"""
+
+from __future__ import annotations
+
+from obsgen import names
+from obsgen.plan.model import Plan
+from obsgen.render import yamlout
+from obsgen.render.alertmanager import cases, templates
+from obsgen.render.alertmanager.config import config
+
+SECRET_FILE = f"k8s/base/alertmanager/{names.ALERTMANAGER_SECRET}.yaml"
+ROUTE_TESTS_HEADER = (yamlout.HEADER + "# Route tests: `obsgen test` runs `amtool config routes test "
+                      "--verify.receivers=...` for every label set below.\n")
+
+
+def render(plan: Plan) -> dict[str, str]:
+    routing = plan.routing
+    if routing is None:
+        return {}
+    config_text = yamlout.dump(config(routing))
+    template_text = templates.render(routing.environment_label)
+    tests = {"config": "alertmanager.yaml", "alertmanager_version": routing.version,
+             "tests": cases.route_cases(plan)}
+    return {
+        names.ALERTMANAGER_CONFIG: config_text,
+        f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": template_text,
+        names.ALERTMANAGER_ROUTE_TESTS: yamlout.dump(tests, header=ROUTE_TESTS_HEADER),
+        SECRET_FILE: yamlout.dump(_secret(config_text, template_text)),
+    }
+
+
+def _secret(config_text: str, template_text: str) -> dict:
+    """The config as Alertmanager (and the Prometheus Operator) takes it: a Secret holding
+    `alertmanager.yaml`; it holds no secret itself, only paths of files mounted from others."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": names.ALERTMANAGER_SECRET,
+            "labels": {"app.kubernetes.io/managed-by": "obsgen", "app.kubernetes.io/part-of": "obsgen",
+                       "app.kubernetes.io/component": "alertmanager"},
+        },
+        "type": "Opaque",
+        "stringData": {"alertmanager.yaml": config_text, names.ALERTMANAGER_TEMPLATE: template_text},
+    }

@@ -1,0 +1,33 @@
+"""OpenTelemetry Collector configs per environment (otel/<env>/{agent,gateway}.yaml) and the
+operator's objects (k8s/overlays/<env>/otel/): one agent DaemonSet and one gateway Deployment."""
+
+from __future__ import annotations
+
+from obsgen import collector, names
+from obsgen.plan.model import Plan
+from obsgen.render import yamlout
+from obsgen.render.otel import config, k8s
+
+
+def header(plan) -> str:
+    """The header names the distribution and version; the validator reads it (verify/otelcol.py)."""
+    binary = collector.BINARIES[plan.distribution]
+    return yamlout.HEADER + f"# collector: {binary} {plan.version}\n"
+
+
+def render(plan: Plan) -> dict[str, str]:
+    telemetry = plan.telemetry
+    if telemetry is None:
+        return {}
+    files = {}
+    for env in telemetry.environments:
+        overlay = f"k8s/overlays/{env.name}/otel"
+        for role, build, name in (("agent", config.agent, names.COLLECTOR_AGENT),
+                                  ("gateway", config.gateway, names.COLLECTOR_GATEWAY)):
+            cfg = build(telemetry, env)
+            files[names.otel_config_file(env.name, role)] = yamlout.dump(cfg, header(telemetry))
+            files[f"{overlay}/{name}.yaml"] = yamlout.dump(k8s.collector(telemetry, name, cfg))
+        for language in env.languages:
+            obj = k8s.instrumentation(env, language)
+            files[f"{overlay}/{obj['metadata']['name']}.yaml"] = yamlout.dump(obj)
+    return files

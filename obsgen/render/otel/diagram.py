@@ -1,0 +1,72 @@
+"""Mermaid diagrams of each environment's collector pipelines, drawn from the generated configs.
+
+The README's "Collector pipelines" section is `readme_section(plan)`; tests/render/otel checks it is
+current. Regenerate it with `python -m obsgen.render.otel.diagram [SPEC_DIR] [README]`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from obsgen.plan.model import Plan
+from obsgen.render.otel import config
+
+START, END = "<!-- otel-pipelines:start -->", "<!-- otel-pipelines:end -->"
+
+
+def _node(role: str, ident: str) -> str:
+    return f"{role}_" + re.sub(r"[^A-Za-z0-9]", "_", ident)
+
+
+def _pipelines(role: str, cfg: dict, lines: list[str]) -> None:
+    connectors = list(cfg.get("connectors", {}))  # config order: output must not depend on hashing
+    lines.append(f"  subgraph {role}")
+    for ident in [*cfg["receivers"], *cfg["exporters"], *connectors]:
+        shape = ("{{", "}}") if ident in connectors else ("[", "]")
+        lines.append(f'    {_node(role, ident)}{shape[0]}"{ident}"{shape[1]}')
+    for name, pipe in cfg["service"]["pipelines"].items():
+        steps = " → ".join(pipe["processors"])
+        lines.append(f'    {_node(role, "pipeline " + name)}("{name}<br/>{steps}")')
+        lines += [f"    {_node(role, r)} --> {_node(role, 'pipeline ' + name)}" for r in pipe["receivers"]]
+        lines += [f"    {_node(role, 'pipeline ' + name)} --> {_node(role, e)}" for e in pipe["exporters"]]
+    lines.append("  end")
+
+
+def mermaid(agent: dict, gateway: dict) -> str:
+    lines = ["flowchart LR", '  apps(["applications"])']
+    _pipelines("agent", agent, lines)
+    _pipelines("gateway", gateway, lines)
+    receiver = next(iter(gateway["receivers"]))
+    lines.append(f"  apps --> {_node('agent', next(iter(agent['receivers'])))}")
+    lines += [f"  {_node('agent', e)} --> {_node('gateway', receiver)}" for e in agent["exporters"]]
+    return "\n".join(lines) + "\n"
+
+
+def readme_section(plan: Plan) -> str:
+    telemetry = plan.telemetry
+    parts = [START, ""]
+    for env in telemetry.environments:
+        parts += [f"**{env.name}** ({', '.join(env.services) or 'no services'})", "", "```mermaid",
+                  mermaid(config.agent(telemetry, env), config.gateway(telemetry, env)).rstrip("\n"), "```", ""]
+    parts.append(END)
+    return "\n".join(parts)
+
+
+def update_readme(readme: Path, plan: Plan) -> bool:
+    text = readme.read_text()
+    start, end = text.index(START), text.index(END) + len(END)
+    new = text[:start] + readme_section(plan) + text[end:]
+    if new != text:
+        readme.write_text(new)
+    return new != text
+
+
+if __name__ == "__main__":
+    from obsgen import pipeline
+
+    args = sys.argv[1:]
+    changed = update_readme(Path(args[1] if len(args) > 1 else "README.md"),
+                            pipeline.plan(args[0] if args else "slos"))
+    print("README.md updated" if changed else "README.md already current")

@@ -1,0 +1,45 @@
+"""Sloth-style alert rules (`alerting.style: sloth`) on obsgen's recorded series.
+
+As Sloth v0.16 writes them (internal/plugin/slo/core/alert_rules_v1, examples/_gen/): one rule per
+severity, an OR of its window pairs, each pair `max(short > factor x budget) without (sloth_window)
+and max(long > ...) without (sloth_window)`. The short window comes first, so `$value` is the short
+window's error ratio, as in Sloth. The ratios read are obsgen's (traffic-weighted, derived from the
+recorded 5m rates), under Sloth's names and labels.
+"""
+
+from __future__ import annotations
+
+from obsgen import burnrate, durations, names, promql
+from obsgen.plan.model import AlertPlan, SLOPlan
+
+
+def _filter(slo: SLOPlan) -> dict[str, str]:
+    labels = dict(slo.labels)
+    return {k: labels[k] for k in names.SLO_LABELS}
+
+
+def _condition(slo: SLOPlan, seconds: int, window: burnrate.AlertWindow) -> str:
+    ratio = promql.selector(names.sli_error_ratio(durations.format_seconds(seconds)), _filter(slo))
+    threshold = f"({promql.number(window.factor)} * {promql.number(slo.budget)})"
+    return f"max({ratio} > {threshold}) without ({names.SLOTH_WINDOW})"
+
+
+def expr(slo: SLOPlan, windows: list[burnrate.AlertWindow]) -> str:
+    pairs = [f"(\n    {_condition(slo, w.short, w)}\n    and\n    {_condition(slo, w.long, w)}\n)" for w in windows]
+    return "\nor\n".join(pairs) + "\n"
+
+
+def rules(slo: SLOPlan) -> list[dict]:
+    out = []
+    for severity in ("page", "ticket"):
+        alerts: list[AlertPlan] = [a for a in slo.alerts if a.window.severity == severity]
+        if not alerts:
+            continue
+        rule = {"alert": alerts[0].name, "expr": promql.check(expr(slo, [a.window for a in alerts]))}
+        pending = max(a.for_seconds for a in alerts)
+        if pending:
+            rule["for"] = durations.format_seconds(pending)
+        rule["labels"] = dict(alerts[0].labels)
+        rule["annotations"] = dict(alerts[0].annotations)
+        out.append(rule)
+    return out

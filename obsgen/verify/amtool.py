@@ -1,0 +1,129 @@
+"""Judge the generated Alertmanager config with the real amtool.
+
+- `amtool check-config`, after checking that every template file the config names exists (a glob
+  that matches nothing passes check-config silently);
+- `amtool template render` of every template the receivers use, so a template that parses but
+  fails when run (or is not defined at all) is caught;
+- `amtool config routes test --verify.receivers=...` for every label set of routes.test.yaml,
+  many processes at once; a mismatch names the labels and both receiver lists.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from obsgen import names
+from obsgen.errors import ToolError
+from obsgen.render.alertmanager.matchers import equals
+from obsgen.verify.result import Result
+
+INSTALL_HINT = ("amtool not found: install it with `apt-get install --no-install-recommends "
+                "prometheus-alertmanager` (Debian/Ubuntu) or put it on PATH")
+_VERSION = re.compile(r"version (\d+)\.(\d+)")
+_USED = re.compile(r'\{\{-?\s*template\s+"([^"]+)"')
+
+
+def amtool() -> str:
+    found = shutil.which("amtool")
+    if not found:
+        raise ToolError(INSTALL_HINT)
+    return found
+
+
+def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+
+
+def tool_version(tool: str) -> tuple[int, int]:
+    found = _VERSION.search(_run([tool, "--version"], Path.cwd()).stdout)
+    return (int(found[1]), int(found[2])) if found else (0, 0)
+
+
+def check_config(config: Path) -> Result:
+    tool = amtool()
+    data = yaml.safe_load(config.read_text())
+    relative = [t for t in data.get("templates") or () if not t.startswith("/")]  # others: another host's
+    missing = [t for t in relative if not list(config.parent.glob(t))]
+    command = (tool, "check-config", config.name)
+    if missing:
+        return Result(command, False, f"{config}: templates {missing} match no file beside the config")
+    proc = _run(list(command), config.parent)
+    return Result(command, proc.returncode == 0, (proc.stdout + proc.stderr).strip())
+
+
+def render_templates(config: Path, jobs: int) -> Result:
+    """Run every template a receiver of the config uses once on amtool's sample alert (the helpers
+    they call run with them); report those that fail, an undefined one included."""
+    tool = amtool()
+    glob = f"--template.glob={names.ALERTMANAGER_TEMPLATE}"
+    used = sorted(set(_USED.findall(config.read_text())))
+
+    def render(name: str) -> tuple[str, subprocess.CompletedProcess]:
+        text = '{{ template "' + name + '" . }}'
+        return name, _run([tool, "template", "render", glob, f"--template.text={text}"], config.parent)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        failed = [f"{name}: {proc.stderr.strip()}" for name, proc in pool.map(render, used)
+                  if proc.returncode != 0]
+    command = (tool, "template", "render", glob, f"(each of the {len(used)} templates the receivers use)")
+    return Result(command, not failed, "\n".join(failed))
+
+
+def route_test(tool: str, config: Path, labels: dict[str, str], expected: list[str]) -> str | None:
+    """None when the labels reach exactly the expected receivers, in order; else what went wrong."""
+    command = [tool, "config", "routes", "test", f"--config.file={config.name}",
+               f"--verify.receivers={','.join(expected)}", *(equals(k, v) for k, v in labels.items())]
+    proc = _run(command, config.parent)
+    if proc.returncode == 0:
+        return None
+    got = proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else proc.stderr.strip()
+    shown = ", ".join(equals(k, v) for k, v in labels.items())
+    return f"alert {{{shown}}}\n  expected receivers: {', '.join(expected)}\n  amtool routed it to: {got}"
+
+
+def route_tests(config: Path, tests: Path, jobs: int) -> Result:
+    tool = amtool()
+    cases = (yaml.safe_load(tests.read_text()) or {}).get("tests") or []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        problems = [p for p in pool.map(lambda c: route_test(tool, config, c["labels"], c["receivers"]), cases) if p]
+    command = (tool, "config", "routes", "test", f"--config.file={config.name}",
+               f"(--verify.receivers for {len(cases)} label sets of {tests.name})")
+    output = "\n".join(problems)
+    if problems:
+        output += f"\n{len(problems)} of {len(cases)} route tests failed"
+    return Result(command, not problems and bool(cases), output or ("" if cases else f"{tests}: no tests"))
+
+
+def version_check(tests: Path) -> Result | None:
+    """The config targets the Platform's Alertmanager: an older amtool cannot judge it."""
+    tool = amtool()
+    pinned = str((yaml.safe_load(tests.read_text()) or {}).get("alertmanager_version", "0.25"))
+    wanted = tuple(int(p) for p in pinned.split(".")[:2])
+    have = tool_version(tool)
+    if have >= wanted:
+        return None
+    return Result((tool, "--version"), False,
+                  f"the config targets Alertmanager {pinned} (Platform spec.alertmanager.version) but amtool is "
+                  f"{have[0]}.{have[1]}: install amtool {pinned} or later to check it")
+
+
+def verify(out: Path, jobs: int | None = None) -> list[Result]:
+    config = out / names.ALERTMANAGER_CONFIG
+    tests = out / names.ALERTMANAGER_ROUTE_TESTS
+    if not config.is_file():
+        return []  # no Team documents, or not generated by this obsgen: nothing to judge
+    jobs = jobs or max(4, 2 * (os.cpu_count() or 1))  # short processes: keep the cores busy
+    too_old = version_check(tests) if tests.is_file() else None
+    if too_old:
+        return [too_old]
+    results = [check_config(config), render_templates(config, jobs)]
+    if tests.is_file():
+        results.append(route_tests(config, tests, jobs))
+    return results

@@ -1,0 +1,95 @@
+"""A spec directory holding all four formats generates, passes `obsgen test` (promtool), and
+`obsgen import` output generates identical rules and tests."""
+
+import pytest
+import yaml
+
+from obsgen import names, pipeline
+from obsgen.output.writer import write_tree
+from tests.conftest import run_obsgen
+from tests.spec.importers import test_openslo, test_pyrra, test_sloth
+from tests.spec.importers.helpers import TEAM, write
+
+NATIVE = """\
+apiVersion: obsgen/v1
+kind: Service
+metadata: {name: search, team: discovery, tier: 2, runbook: "https://runbooks.example.com/search"}
+spec:
+  slos:
+    - name: availability
+      objective: 99.5
+      sli:
+        events:
+          error_query: sum(rate(http_requests_total{job="search",code=~"5.."}[{{window}}]))
+          total_query: sum(rate(http_requests_total{job="search"}[{{window}}]))
+"""
+PLATFORM = "apiVersion: obsgen/v1\nkind: Platform\nspec: {default_team: sre}\n"
+TEAMS = "---\n".join(TEAM % t for t in ("discovery", "myteam", "observability", "payments", "sre"))
+LATENCY = test_pyrra.LATENCY.replace("  namespace: monitoring\nspec:", "  namespace: monitoring\n  annotations:\n"
+                                     "    pyrra.dev/runbook_url: https://runbooks.example.com/latency\nspec:")
+SOURCES = {
+    "sloth": {"getting-started.yml": test_sloth.GETTING_STARTED,
+              "k8s.yml": test_sloth.K8S_GETTING_STARTED.replace('service: "myservice"', 'service: "myservice-k8s"')},
+    "openslo": {"checkout.yaml": test_openslo.V1.replace("checkout", "checkout-openslo"),
+                "v1alpha.yml": test_openslo.V1ALPHA},
+    "pyrra": {"ratio.yaml": test_pyrra.RATIO, "latency.yaml": LATENCY},
+}
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mixed")
+    files = {"search.yaml": NATIVE, "platform.yaml": PLATFORM, "teams.yaml": TEAMS}
+    for sources in SOURCES.values():
+        files.update(sources)
+    return write(root / "slos", files)
+
+
+def test_mixed_directory_generates_and_passes_promtool(mixed, tmp_path, promtool):
+    plan = pipeline.plan(mixed)
+    assert sorted(s.name for s in plan.services) == [
+        "checkout-openslo", "monitoring-http-errors", "monitoring-http-latency", "my-service", "myservice",
+        "myservice-k8s", "search"]
+    styles = {slo.id: slo.alert_style for s in plan.services for slo in s.slos}
+    assert styles["myservice-requests-availability"] == "sloth" and styles["search-availability"] == "obsgen"
+    write_tree(tmp_path, pipeline.build(mixed))
+    result = run_obsgen("test", "--out", str(tmp_path))  # every verifier obsgen has, promtool among them
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("ok: test rules") == len(plan.services)
+
+
+def test_sloth_style_tests_check_sloths_alert_names_and_labels(mixed):
+    files = pipeline.build(mixed)
+    tests = yaml.safe_load(files[names.tests_file("myservice")])["tests"]
+    outage = next(t for t in tests if "total outage" in t["name"])
+    fires = outage["promql_expr_test"][-1]["expr"]
+    assert 'alertname="MyServiceHighErrorRate"' in fires and 'severity="pageteam"' in fires
+    ticket = next(t for t in tests if "opens a ticket" in t["name"])
+    assert 'severity="slack"' in ticket["promql_expr_test"][0]["expr"]
+    assert 'slack_channel="#alerts-myteam"' in ticket["promql_expr_test"][0]["expr"]
+
+
+@pytest.mark.parametrize("fmt", sorted(SOURCES))
+def test_import_round_trips_to_identical_rules(mixed, tmp_path, fmt):
+    paths = [str(mixed / name) for name in SOURCES[fmt]]
+    result = run_obsgen("import", fmt, *paths, "--runbook", "https://runbooks.example.com/imported", "--team", "sre")
+    assert result.returncode == 0, result.stderr
+    converted = write(tmp_path / "slos", {"converted.yaml": result.stdout, "platform.yaml": PLATFORM,
+                                          "teams.yaml": TEAMS})
+    again = pipeline.plan(converted)
+    original = pipeline.build(mixed)
+    rebuilt = pipeline.build(converted)
+    assert again.services
+    for service in again.services:
+        for path in (names.rules_file(service.name), names.tests_file(service.name)):
+            assert rebuilt[path] == original[path], path
+
+
+def test_output_is_the_same_whatever_the_hash_seed(mixed, tmp_path):
+    for seed in ("1", "2"):
+        result = run_obsgen("generate", str(mixed), "--out", str(tmp_path / seed), env={"PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr
+    first, second = tmp_path / "1", tmp_path / "2"
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files and files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)

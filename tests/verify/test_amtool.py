@@ -1,0 +1,190 @@
+"""The generated Alertmanager config judged by the real amtool: it loads, every template runs, every
+route test passes; and each check catches the broken config it exists for."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from obsgen.output.writer import write_tree
+from obsgen.render.alertmanager.matchers import equals
+from obsgen.verify import amtool
+from tests.amspec import SMTP, build, platform, service, team
+from tests.conftest import require_tool
+
+CONFIG = "alerts/alertmanager/alertmanager.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _amtool():
+    require_tool("amtool")
+
+
+EVERY_RECEIVER = {
+    "teams.yaml": "---\n".join([
+        team("payments", "  pagerduty: {routing_key_file: /s/pd}\n  slack: {channel: '#pay', api_url_file: /s/slack}\n"
+                         "  email: {to: pay@example.com}"),
+        team("platform", "  opsgenie: {api_key_file: /s/og}\n  slack: {channel: '#plat', api_url_file: /s/slack}"),
+        team("mail", "  email: {to: mail@example.com}"),
+        team("silent"),
+        team("oncall", "  pagerduty: {routing_key_file: /s/pd-oncall}"),
+    ]),
+    "platform.yaml": platform(SMTP + "    default_team: platform\n    platform_alert: ClusterDown\n"),
+    "checkout.yaml": service("checkout", "payments"),
+    "search.yaml": service("search", "mail", tier=2, envs="dev, production"),
+    "batch.yaml": service("batch", "silent", tier=3, envs="production"),
+    "edge.yaml": service("edge", "oncall", tier=1, envs="dev, production"),
+}
+
+
+def generate(tmp_path: Path, files: dict[str, str]) -> Path:
+    out = tmp_path / "out"
+    write_tree(out, build(tmp_path, files))
+    return out
+
+
+def failures(out: Path) -> list:
+    return [r for r in amtool.verify(out) if not r.ok]
+
+
+def route_failure(out: Path):
+    """Only the route tests (the mutations below touch routing alone)."""
+    result = amtool.route_tests(out / CONFIG, out / "alerts/alertmanager/routes.test.yaml", jobs=4)
+    assert not result.ok
+    return result
+
+
+def edit(out: Path, old: str, new: str, count: int = 1) -> None:
+    path = out / CONFIG
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, count))
+
+
+def test_every_receiver_type_loads_and_every_route_test_passes(tmp_path):
+    out = generate(tmp_path, EVERY_RECEIVER)
+    results = amtool.verify(out)
+    assert [r.ok for r in results] == [True, True, True], [r.output for r in results]
+    data = yaml.safe_load((out / CONFIG).read_text())
+    kinds = {k for r in data["receivers"] for k in r if k.endswith("_configs")}
+    assert kinds == {"pagerduty_configs", "opsgenie_configs", "slack_configs", "email_configs"}
+    assert "route tests" not in results[2].output
+    tested = int(re.search(r"for (\d+) label sets", results[2].command[-1])[1])
+    assert tested == 6 * 4 * 5  # (5 teams + an unknown one) x 4 severities x 5 environment labels
+
+
+def test_webhook_needs_alertmanager_0_26_and_says_so(tmp_path):
+    files = {"teams.yaml": team("hooks", "  webhook: {url_file: /s/hook}"),
+             "platform.yaml": platform('    version: "0.26"\n'), "svc.yaml": service("svc", "hooks")}
+    out = generate(tmp_path, files)
+    data = yaml.safe_load((out / CONFIG).read_text())
+    assert data["receivers"][1] == {"name": "hooks-chat",
+                                    "webhook_configs": [{"url_file": "/s/hook", "send_resolved": True}]}
+    [result] = amtool.verify(out)
+    assert not result.ok and "targets Alertmanager 0.26" in result.output and "amtool is 0.25" in result.output
+    # Why obsgen refuses webhook below 0.26: Alertmanager 0.25 cannot load url_file.
+    proc = subprocess.run(["amtool", "check-config", CONFIG], cwd=out, capture_output=True, text=True)
+    assert proc.returncode != 0 and "field url_file not found" in proc.stdout + proc.stderr
+
+
+def test_a_page_routed_to_chat_is_caught_naming_labels_and_both_receiver_lists(generated):
+    edit(generated, "  - receiver: payments-pager\n", "  - receiver: payments-chat\n")
+    assert amtool.check_config(generated / CONFIG).ok  # a valid config: only the route tests know better
+    failed = route_failure(generated)
+    assert "config routes test" in " ".join(failed.command)
+    assert ('alert {alertname="CheckoutAvailabilityErrorBudgetBurn", domain="commerce", environment="production"'
+            in failed.output)
+    assert "expected receivers: payments-pager, payments-chat\n  amtool routed it to: payments-chat,payments-chat" \
+        in failed.output
+    assert "route tests failed" in failed.output
+
+
+def test_a_page_that_no_longer_continues_to_chat_is_caught(generated):
+    edit(generated, "continue: true\n", "continue: false\n")
+    failed = route_failure(generated)
+    assert "amtool routed it to: discovery-pager\n" in failed.output
+
+
+def test_non_production_paging_is_caught(generated):
+    """The non-production route of the first team (discovery) never matches: staging pages."""
+    edit(generated, '      - environment!=""\n      - environment!="production"\n', '      - environment="never"\n')
+    failed = route_failure(generated)
+    assert 'environment="staging"' in failed.output
+    assert "expected receivers: discovery-chat\n  amtool routed it to: discovery-pager,discovery-chat" in failed.output
+
+
+def test_an_unknown_team_falls_to_the_root_receiver(tmp_path):
+    out = generate(tmp_path, EVERY_RECEIVER)
+    config = out / CONFIG
+    assert amtool.route_test("amtool", config, {"team": "nobody-owns-this", "severity": "critical"},
+                             ["platform-chat"]) is None
+    files = {**EVERY_RECEIVER, "platform.yaml": platform(SMTP)}
+    out = generate(tmp_path / "no-default", files)
+    assert amtool.route_test("amtool", out / CONFIG, {"team": "nobody-owns-this", "severity": "critical"},
+                             ["obsgen-nobody"]) is None
+    assert amtool.route_test("amtool", out / CONFIG, {"team": "silent"}, ["obsgen-nobody"]) is None
+
+
+NASTY = {"quote": 'x", team="payments', "backslash": "C:\\dir\\", "comma": "a,b=c", "braces": "}{",
+         "newline": "two\nlines", "tab": "a\tb", "unicode": "cafe\u0301 \u2603", "trailing": "space ",
+         "regex": ".*|(", "empty_looking": '""'}
+
+
+def test_label_values_full_of_metacharacters_route_exactly(tmp_path):
+    """Spec labels reach every alert and the route tests' amtool arguments through one escaping
+    function; amtool must read back exactly what was meant."""
+    svc = yaml.safe_load(service("checkout", "payments"))
+    svc["metadata"]["labels"] = NASTY
+    out = generate(tmp_path, {**EVERY_RECEIVER, "checkout.yaml": yaml.safe_dump(svc)})
+    tests = yaml.safe_load((out / "alerts/alertmanager/routes.test.yaml").read_text())["tests"]
+    assert any(case["labels"].get("quote") == NASTY["quote"] for case in tests)
+    assert failures(out) == []
+
+
+@pytest.mark.parametrize("value", list(NASTY.values()), ids=list(NASTY))
+def test_the_escaping_function_round_trips_through_alertmanagers_parser(tmp_path, value):
+    config = tmp_path / "am.yaml"
+    config.write_text(yaml.safe_dump({
+        "route": {"receiver": "other", "routes": [{"receiver": "hit", "matchers": [equals("environment", value)]}]},
+        "receivers": [{"name": "other"}, {"name": "hit"}]}))
+    assert amtool.check_config(config).ok
+    assert amtool.route_test("amtool", config, {"environment": value}, ["hit"]) is None
+    assert amtool.route_test("amtool", config, {"environment": value + "x"}, ["other"]) is None
+
+
+def test_a_missing_template_file_is_caught(generated):
+    (generated / "alerts/alertmanager/obsgen.tmpl").unlink()
+    # amtool itself passes a template glob that matches nothing
+    proc = subprocess.run(["amtool", "check-config", CONFIG], cwd=generated, capture_output=True, text=True)
+    assert proc.returncode == 0
+    failed = amtool.check_config(generated / CONFIG)
+    assert not failed.ok and "match no file" in failed.output
+
+
+def test_a_template_that_does_not_parse_is_caught(generated):
+    path = generated / "alerts/alertmanager/obsgen.tmpl"
+    path.write_text(path.read_text().replace("{{ end }}", "{{ end }", 1))
+    result = amtool.check_config(generated / CONFIG)
+    assert not result.ok and "obsgen.tmpl" in result.output
+
+
+def test_a_template_that_fails_when_run_is_caught(generated):
+    path = generated / "alerts/alertmanager/obsgen.tmpl"
+    path.write_text(path.read_text().replace('{{ define "obsgen.slack.color" }}',
+                                             '{{ define "obsgen.slack.color" }}{{ index .Alerts 99 }}'))
+    assert amtool.check_config(generated / CONFIG).ok  # it parses: only running it shows the fault
+    failed = amtool.render_templates(generated / CONFIG, jobs=4)
+    assert not failed.ok
+    assert "obsgen.slack.color" in failed.output and "index out of range" in failed.output
+
+
+def test_a_receiver_naming_an_undefined_template_is_caught(generated):
+    edit(generated, '"obsgen.slack.color"', '"obsgen.slack.colour"')
+    assert amtool.check_config(generated / CONFIG).ok  # templates are strings to check-config
+    failed = amtool.render_templates(generated / CONFIG, jobs=4)
+    assert not failed.ok and 'obsgen.slack.colour: amtool: error: template: :1:12: executing "" at <{{template ' \
+        '"obsgen.slack.colour" .}}>: template "obsgen.slack.colour" not defined' in failed.output
