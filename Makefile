@@ -7,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: generate test check setup tools lint bench clean
 
-generate: setup ## write alerts/, k8s/ (and later dashboards/, otel/) from slos/, and the spec schema
+generate: setup ## write alerts/, otel/, k8s/ (and later dashboards/) from slos/, and the spec schema
 	$(BIN)/obsgen generate slos --out .
 	$(BIN)/obsgen schema > obsgen.schema.json
 
