@@ -7,13 +7,16 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: generate test check setup tools lint bench docs clean
 
-generate: setup ## write alerts/ (and later dashboards/, otel/, k8s/) from slos/
+generate: setup ## write alerts/, dashboards/, otel/, k8s/ from slos/, and the spec schema
 	$(BIN)/obsgen generate slos --out .
+	$(BIN)/obsgen schema > obsgen.schema.json
 
-check: setup ## fail when the committed output is not what slos/ generates
+check: setup ## fail when the committed output (or obsgen.schema.json) is not what slos/ generates
 	$(BIN)/obsgen check slos --out .
+	$(BIN)/obsgen schema | diff -u obsgen.schema.json - >/dev/null || \
+	  { echo "obsgen.schema.json is out of date: run make generate" >&2; exit 1; }
 
-test: setup tools lint ## the whole suite, promtool and amtool included
+test: setup tools lint check ## the whole suite, promtool, amtool and kubectl kustomize included
 	$(BIN)/pytest -q
 
 lint: setup

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -156,14 +155,11 @@ def schema():
     """Print the JSON Schema of the obsgen/v1 spec documents (Service, Team, Platform).
 
     Point your editor at it for completion and inline checks, e.g. with a first line
-    `# yaml-language-server: $schema=obsgen.schema.json` in each spec file.
+    `# yaml-language-server: $schema=../obsgen.schema.json` in each spec file (as in slos/).
     """
-    from obsgen.spec.models import KINDS
+    from obsgen.spec import schema as spec_schema
 
-    schemas = {kind: cls.model_json_schema(by_alias=True) for kind, cls in KINDS.items()}
-    click.echo(json.dumps({"$schema": "https://json-schema.org/draft/2020-12/schema",
-                           "title": "obsgen/v1", "oneOf": [{"$ref": f"#/$defs/{k}"} for k in schemas],
-                           "$defs": schemas}, indent=2, sort_keys=True))
+    click.echo(spec_schema.text(), nl=False)
 
 
 def _committed(out: Path, paths) -> dict[str, str]:
@@ -253,3 +249,27 @@ def _collect(result, warnings: list):
     text, found = result
     warnings += found
     return text
+
+
+@main.command()
+@SPEC_DIR
+@click.option("--env", "environment", default=None, metavar="ENV",
+              help="Print this environment's overlay (k8s/overlays/ENV) instead of k8s/.")
+@STRICT
+def k8s(spec_dir: Path, environment: str | None, strict: bool):
+    """Print every Kubernetes object for SPEC_DIR as one YAML stream on stdout, and nothing else.
+
+    The same objects as `kubectl kustomize k8s/` (or k8s/overlays/ENV) on the generated tree, but
+    rendered from the specs: the contract of an ArgoCD config management plugin (docs/argocd/).
+    Errors go to stderr with exit code 1.
+    """
+    from obsgen.output import k8s_stream
+    from obsgen.render import render_all
+
+    plan = _warned(lambda w: compile_plan(pipeline.load(spec_dir, w, writer.skip_paths(spec_dir))), strict)
+    try:
+        text = k8s_stream.render(render_all(plan, skip=k8s_stream.WITHOUT_K8S), environment)
+    except k8s_stream.StreamError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(text, nl=False)

@@ -214,3 +214,45 @@ def receiver(team: str, kind: str) -> str:
     """`<team>-pager`, `<team>-chat`, `<team>-email`: team names are label-safe, kinds fixed."""
     assert kind in RECEIVER_KINDS, kind
     return f"{team}-{kind}"
+
+
+# --- Kubernetes objects (the k8s/ tree) -----------------------------------------------------
+
+K8S_BASE = "k8s/base"
+K8S_OVERLAYS = "k8s/overlays"
+KUSTOMIZATION = "kustomization.yaml"
+MANAGED_BY = "app.kubernetes.io/managed-by"
+PART_OF = "app.kubernetes.io/part-of"
+K8S_LABELS = ((MANAGED_BY, "obsgen"), (PART_OF, "obsgen"))  # on every object obsgen deploys
+DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_DNS1123_LABEL = re.compile(DNS1123_LABEL)
+K8S_NAME_MAX = 63  # a DNS-1123 label: the strictest limit any object kind has
+
+
+def is_dns1123_label(value: str) -> bool:
+    return len(value) <= K8S_NAME_MAX and bool(_DNS1123_LABEL.match(value))
+
+
+def k8s_name(*parts: str) -> str:
+    """An object name from name parts, valid as a DNS-1123 label for any service or team name.
+
+    Names longer than 63 characters keep a stable hash of the whole name, so two long names that
+    share their first 54 characters still differ.
+    """
+    name = "-".join(parts)
+    if len(name) <= K8S_NAME_MAX:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:K8S_NAME_MAX - 9].rstrip('-')}-{digest}"
+
+
+def k8s_base_file(backend: str, name: str) -> str:
+    return f"{K8S_BASE}/{backend}/{name}.yaml"
+
+
+def k8s_overlay_file(environment: str, backend: str, name: str) -> str:
+    return f"{K8S_OVERLAYS}/{environment}/{backend}/{name}.yaml"
+
+
+def prometheus_rule_name(service: str) -> str:
+    return k8s_name("obsgen", service)

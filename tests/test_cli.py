@@ -3,7 +3,7 @@ import pytest
 from tests.conftest import EXAMPLES, run_obsgen
 
 
-@pytest.mark.parametrize("command", ["generate", "validate", "check", "test", "schema", "preview", "diff"])
+@pytest.mark.parametrize("command", ["generate", "validate", "check", "test", "schema", "preview", "diff", "k8s"])
 def test_every_command_explains_itself(command):
     result = run_obsgen(command, "--help")
     assert result.returncode == 0
@@ -13,7 +13,7 @@ def test_every_command_explains_itself(command):
 def test_top_level_help_lists_commands():
     result = run_obsgen("--help")
     assert result.returncode == 0
-    for command in ("generate", "validate", "check", "test", "schema"):
+    for command in ("generate", "validate", "check", "test", "schema", "k8s"):
         assert command in result.stdout
 
 

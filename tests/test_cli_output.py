@@ -206,8 +206,9 @@ def test_check_after_a_new_spec_lists_the_missing_files(specs, out):
     result = check(specs, out)
     assert result.returncode == 1, result.stderr
     assert "--- /dev/null\n+++ b/alerts/rules/search-two.rules.yaml\n" in result.stdout
-    assert ("missing (would be written): 2\n"
-            "  alerts/rules/search-two.rules.yaml\n  alerts/tests/search-two.test.yaml\n") in result.stdout
+    assert ("missing (would be written): 3\n"
+            "  alerts/rules/search-two.rules.yaml\n  alerts/tests/search-two.test.yaml\n"
+            "  k8s/base/prometheus/search-two.yaml\n") in result.stdout
 
 
 def test_generate_refuses_a_hand_edit_and_force_restores_it(specs, out):

@@ -1,7 +1,7 @@
 """The committed output (this repository is its own GitOps example) is what slos/ generates, and it
 passes the real tools."""
 
-from tests.conftest import ROOT, run_obsgen
+from tests.conftest import ROOT, kustomize, run_obsgen
 
 
 def test_committed_output_is_up_to_date():
@@ -15,3 +15,13 @@ def test_obsgen_test_passes_on_the_committed_output(promtool):
     assert "ok: check rules --lint=all --lint-fatal" in result.stdout
     assert result.stdout.count("ok: test rules") == len(list((ROOT / "alerts/tests").glob("*.yaml")))
     assert "ok: check-config alertmanager.yaml" in result.stdout and "label sets of routes.test.yaml" in result.stdout
+    assert "ok: kustomize k8s/overlays/production" in result.stdout
+
+
+def test_kustomize_renders_the_committed_k8s_tree(kubectl):
+    services = sorted(p.stem.removesuffix(".rules") for p in (ROOT / "alerts/rules").glob("*.yaml"))
+    for path in [ROOT / "k8s", *sorted((ROOT / "k8s/overlays").iterdir())]:
+        objs = kustomize(kubectl, path)
+        assert sorted(o["metadata"]["name"] for o in objs if o["kind"] == "PrometheusRule") == [
+            f"obsgen-{s}" for s in services], path
+        assert {o["metadata"]["namespace"] for o in objs} == {"monitoring"}

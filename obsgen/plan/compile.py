@@ -8,6 +8,7 @@ from obsgen import burnrate, durations, gotemplate, names
 from obsgen.plan import sli as sli_queries
 from obsgen.plan import sloth_alerts
 from obsgen.plan.dashboards import compile_dashboards
+from obsgen.plan.kubernetes import compile_kubernetes
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.plan.routing import compile_routing
 from obsgen.plan.telemetry import compile_telemetry
@@ -26,6 +27,7 @@ def compile_plan(specs: Specs) -> Plan:
         telemetry=compile_telemetry(specs),
         routing=compile_routing(specs),
         dashboards=compile_dashboards(services, platform),
+        kubernetes=compile_kubernetes(platform),
     )
 
 

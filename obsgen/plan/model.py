@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from obsgen.burnrate import AlertWindow
 from obsgen.plan.dashboards import DashboardsPlan
+from obsgen.plan.kubernetes import KubernetesPlan
 from obsgen.plan.routing import RoutingPlan
 from obsgen.plan.telemetry import TelemetryPlan
 
@@ -82,3 +83,4 @@ class Plan:
     telemetry: TelemetryPlan | None = None  # OpenTelemetry Collector configs (plan/telemetry.py)
     routing: RoutingPlan | None = None  # Alertmanager: teams, receivers, environments
     dashboards: DashboardsPlan = field(default_factory=DashboardsPlan)
+    kubernetes: KubernetesPlan = field(default_factory=KubernetesPlan)

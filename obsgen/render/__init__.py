@@ -1,14 +1,15 @@
 """Renderers: one module per backend, each turning the plan into files (path -> text).
 
 Adding a backend means adding a module with `render(plan) -> dict[str, str]` and listing it here.
+Kubernetes objects go under k8s/ (see render/kustomize.py), which lists them once every renderer ran.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from obsgen.plan.model import Plan
-from obsgen.render import alertmanager, grafana, otel, prometheus_rules, promtool_tests
+from obsgen.render import alertmanager, grafana, k8s_rules, kustomize, otel, prometheus_rules, promtool_tests
 
 Renderer = Callable[[Plan], dict[str, str]]
 
@@ -18,16 +19,26 @@ RENDERERS: dict[str, Renderer] = {
     "otel": otel.render,
     "alertmanager": alertmanager.render,
     "grafana": grafana.render,
+    "k8s-prometheus-rules": k8s_rules.render,
 }
 
 
-def render_all(plan: Plan, on_render: Callable[[str], None] | None = None) -> dict[str, str]:
+def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
+               skip: Collection[str] = ()) -> dict[str, str]:
+    """Every renderer's files (but those named in skip), then the kustomizations."""
     files: dict[str, str] = {}
     for name, renderer in RENDERERS.items():
+        if name in skip:
+            continue
         if on_render is not None:
             on_render(name)  # progress for people: rendering is most of a long run
-        for path, text in renderer(plan).items():
-            if path in files:
-                raise RuntimeError(f"renderer {name} writes {path}, which another renderer wrote")
-            files[path] = text
+        _add(files, name, renderer(plan))
+    _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))
+
+
+def _add(files: dict[str, str], name: str, new: dict[str, str]) -> None:
+    for path, text in new.items():
+        if path in files:
+            raise RuntimeError(f"renderer {name} writes {path}, which another renderer wrote")
+        files[path] = text

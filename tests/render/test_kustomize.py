@@ -1,0 +1,122 @@
+"""The kustomize step lists whatever the renderers put under k8s/; the real kustomize renders it."""
+
+import re
+from dataclasses import replace
+
+import pytest
+import yaml
+
+from obsgen import render
+from obsgen.output.writer import write_tree
+from obsgen.render import kustomize as kustomize_step
+from tests.conftest import kustomize, object_key
+from tests.k8s_specs import build, write_specs
+
+LABELS = {"app.kubernetes.io/managed-by": "obsgen", "app.kubernetes.io/part-of": "obsgen"}
+
+
+def obj(api_version, kind, name, **body):
+    return yaml.safe_dump({"apiVersion": api_version, "kind": kind, "metadata": {"name": name, "labels": LABELS},
+                           **body})
+
+
+def fake_renderer(plan):
+    """What the Grafana, Alertmanager and collector renderers will add: base and overlay objects."""
+    files = {
+        "k8s/base/grafana/obsgen-checkout.yaml": obj(
+            "v1", "ConfigMap", "obsgen-dashboard-checkout", data={"checkout.json": "{}"}),
+        "k8s/base/alertmanager/alertmanager.yaml": obj(
+            "v1", "Secret", "alertmanager-obsgen", stringData={"alertmanager.yaml": "route: {}\n"}),
+    }
+    for env in ("staging", "production"):
+        files[f"k8s/overlays/{env}/otel/fake-gateway.yaml"] = obj(
+            "opentelemetry.io/v1beta1", "OpenTelemetryCollector", "fake-gateway", spec={"config": {}})
+    files["k8s/overlays/production/otel/rbac.yaml"] = obj(
+        "rbac.authorization.k8s.io/v1", "ClusterRole", "obsgen-collector", rules=[])
+    return files
+
+
+@pytest.fixture
+def with_fake_renderer(monkeypatch):
+    monkeypatch.setitem(render.RENDERERS, "fake", fake_renderer)
+
+
+def test_examples_render_in_kustomize(generated, kubectl, example_plan):
+    base = kustomize(kubectl, generated / "k8s")
+    assert sorted(o["metadata"]["name"] for o in base if o["kind"] == "PrometheusRule") == sorted(
+        f"obsgen-{s.name}" for s in example_plan.services)
+    for o in base:
+        assert o["metadata"]["namespace"] == "monitoring"
+        assert LABELS.items() <= o["metadata"]["labels"].items()
+    for env in ("dev", "staging", "production"):
+        overlay = kustomize(kubectl, generated / "k8s/overlays" / env)
+        assert set(map(object_key, base)) < set(map(object_key, overlay))  # the base plus its own
+        own = {p.relative_to(generated).as_posix() for p in (generated / "k8s/overlays" / env).rglob("*.yaml")}
+        assert len(overlay) == len(base) + len(own) - 1  # each file one object; minus the kustomization
+
+
+def test_prometheus_rule_groups_equal_the_rule_files_after_kustomize(generated, kubectl):
+    for rule in (o for o in kustomize(kubectl, generated / "k8s") if o["kind"] == "PrometheusRule"):
+        service = rule["metadata"]["name"].removeprefix("obsgen-")
+        rules_file = yaml.safe_load((generated / f"alerts/rules/{service}.rules.yaml").read_text())
+        assert rule["spec"]["groups"] == rules_file["groups"]
+
+
+def test_other_renderers_objects_are_picked_up(with_fake_renderer, tmp_path, kubectl):
+    files = build(write_specs(tmp_path / "slos", ["checkout"]))
+    base = yaml.safe_load(files["k8s/base/kustomization.yaml"])
+    assert {"alertmanager/alertmanager.yaml", "grafana/obsgen-checkout.yaml", "prometheus/checkout.yaml"} <= set(
+        base["resources"])
+    assert base["resources"] == sorted(p.removeprefix("k8s/base/") for p in files
+                                       if p.startswith("k8s/base/") and not p.endswith("/kustomization.yaml"))
+    assert base["namespace"] == "monitoring"
+    assert base["labels"] == [{"pairs": LABELS, "includeSelectors": False}]
+    production = yaml.safe_load(files["k8s/overlays/production/kustomization.yaml"])
+    assert {"otel/fake-gateway.yaml", "otel/rbac.yaml"} <= set(production["resources"])
+    assert production["resources"][0] == "../../base"
+    assert "otel/fake-gateway.yaml" not in yaml.safe_load(files["k8s/overlays/dev/kustomization.yaml"])["resources"]
+    assert yaml.safe_load(files["k8s/kustomization.yaml"])["resources"] == ["base"]
+
+    write_tree(tmp_path / "out", files)
+    objs = {(o["kind"], o["metadata"]["name"]): o for o in kustomize(kubectl, tmp_path / "out/k8s/overlays/production")}
+    assert set(objs) >= {("ConfigMap", "obsgen-dashboard-checkout"), ("Secret", "alertmanager-obsgen"),
+                         ("PrometheusRule", "obsgen-checkout"), ("OpenTelemetryCollector", "fake-gateway"),
+                         ("ClusterRole", "obsgen-collector")}
+    for key, o in objs.items():
+        assert o["metadata"].get("namespace") == (None if key[0] == "ClusterRole" else "monitoring"), key
+        assert LABELS.items() <= o["metadata"]["labels"].items()
+    dev = {(o["kind"], o["metadata"]["name"]) for o in kustomize(kubectl, tmp_path / "out/k8s/overlays/dev")}
+    assert ("ConfigMap", "obsgen-dashboard-checkout") in dev and ("OpenTelemetryCollector", "fake-gateway") not in dev
+
+
+def test_every_environment_has_an_overlay_even_without_services(tmp_path, kubectl):
+    files = build(write_specs(tmp_path / "slos", [], environments="[qa, prod]"))
+    assert sorted(p for p in files if p.endswith("kustomization.yaml")) == [
+        "k8s/base/kustomization.yaml", "k8s/kustomization.yaml",
+        "k8s/overlays/prod/kustomization.yaml", "k8s/overlays/qa/kustomization.yaml"]
+    write_tree(tmp_path / "out", files)
+    assert not [o for o in kustomize(kubectl, tmp_path / "out/k8s/overlays/qa") if o["kind"] == "PrometheusRule"]
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("k8s/rule.yaml", "go under k8s/base/<backend>/"),
+    ("k8s/overlays/production.yaml", "go under k8s/base/<backend>/"),
+    ("k8s/overlays/qa/otel/x.yaml", "'qa' is not one of the Platform's environments"),
+    ("k8s/base/grafana/kustomization.yaml", "written by the kustomize step"),
+    ("k8s/base/grafana/dashboard.json", "one per .yaml file"),
+])
+def test_misplaced_kubernetes_files_are_renderer_bugs(example_plan, path, message):
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        kustomize_step.render(example_plan, {path: "x"})
+
+
+def test_a_renderer_cannot_overwrite_a_kustomization(example_plan, monkeypatch):
+    monkeypatch.setitem(render.RENDERERS, "fake", lambda plan: {"k8s/kustomization.yaml": "x"})
+    with pytest.raises(RuntimeError):
+        render.render_all(example_plan)
+
+
+def test_kustomizations_use_the_platform_namespace(example_plan):
+    plan = replace(example_plan, kubernetes=replace(example_plan.kubernetes, namespace="obs"))
+    out = kustomize_step.render(plan, {})
+    assert yaml.safe_load(out["k8s/base/kustomization.yaml"])["namespace"] == "obs"
