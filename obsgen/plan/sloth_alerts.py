@@ -11,7 +11,7 @@ kept as written: Sloth users template them (`{{$labels.x}}`, `{{$value}}`).
 
 from __future__ import annotations
 
-from obsgen import burnrate, durations, names
+from obsgen import burnrate, durations, gotemplate, names
 from obsgen.plan.model import AlertPlan, SLOPlan
 from obsgen.spec.models import SLO, Service
 
@@ -45,9 +45,11 @@ def extras(slo: SLO, window: burnrate.AlertWindow):
 def alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWindow) -> AlertPlan:
     """A Sloth-style alert; the service's labels reach it through the recorded series it reads."""
     extra = extras(slo, window)
+    # service, slo, team and tier are the contract every obsgen alert keeps (routing, dashboards).
     labels = {**slo.alerting.labels, **extra.labels, SEVERITY_LABEL: window.severity,
-              names.TEAM: plan.team, names.TIER: str(plan.tier)}
+              names.SERVICE: plan.service, names.SLO: plan.name, names.TEAM: plan.team, names.TIER: str(plan.tier)}
     annotations = {"title": title(window.severity), "summary": summary(),
+                   "dashboard_url": gotemplate.literal(plan.dashboard_url),
                    **slo.alerting.annotations, **extra.annotations}
     return AlertPlan(
         name=slo.alerting.name or names.alert_name(plan.service, plan.name),

@@ -101,12 +101,13 @@ def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
         (_slo_sel(dash, slo, names.CURRENT_BURN_RATE), "now (5m)"),
         (_slo_sel(dash, slo, names.PERIOD_BURN_RATE), f"over {period}"),
     ], "suffix:x", [(None, "green"), (1, "orange"), (top, "red")]), 5, 5)
-    alerts = selector(names.ALERTS, {names.SERVICE: slo.service, names.SLO: slo.name},
-                      {names.SLO: SLO_VAR, dash.environment_label: ENV_VAR})
-    layout.add(panels.alert_timeline("Alerts", prom, [
-        (f"max {by(names.SLOTH_SEVERITY, names.ALERT_STATE)} ({alerts})",
-         legend(names.SLOTH_SEVERITY, names.ALERT_STATE)),
-    ]), 8, 5)
+    if slo.alerts:  # an SLO without alerts (alerting off, or read from a file that has none) has no state
+        alerts = selector(names.ALERTS, {names.SERVICE: slo.service, names.SLO: slo.name},
+                          {names.SLO: SLO_VAR, dash.environment_label: ENV_VAR})
+        layout.add(panels.alert_timeline("Alerts", prom, [
+            (f"max {by(names.SLOTH_SEVERITY, names.ALERT_STATE)} ({alerts})",
+             legend(names.SLOTH_SEVERITY, names.ALERT_STATE)),
+        ]), 8, 5)
     layout.add(panels.graph("SLI over time (objective as the red line)", prom, [(f"1 - {ratio5m}", "SLI (5m)")],
                             "percentunit", line=slo.objective), 12, 8)
     burn_down = panels.graph(f"Error budget burn-down ({period})", prom, [

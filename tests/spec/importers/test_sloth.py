@@ -150,11 +150,14 @@ def test_the_alerts_are_sloths(sloth_dir):
                                       'sloth_slo="requests-availability"'] for _, sel, _, _ in pairs)
         assert " or\n" in alert["expr"] or "\nor\n" in alert["expr"]
         assert "for" not in alert  # Sloth's alerts have no pending time
-        # obsgen adds team and tier (its routing reads them); everything else is Sloth's
-        labels = dict(alert["labels"])
+        # obsgen adds service, slo, team and tier (routing and dashboards read them) and a dashboard
+        # link; everything else is Sloth's
+        labels, annotations = dict(alert["labels"]), dict(alert["annotations"])
+        assert (labels.pop("service"), labels.pop("slo")) == ("myservice", "requests-availability")
         assert (labels.pop("team"), labels.pop("tier")) == ("myteam", "2")
         assert labels == GOLDEN_LABELS[severity]
-        assert alert["annotations"] == GOLDEN_ANNOTATIONS[severity]
+        assert annotations.pop("dashboard_url").endswith("/d/obsgen-myservice/myservice?var-slo=requests-availability")
+        assert annotations == GOLDEN_ANNOTATIONS[severity]
 
 
 def test_series_carry_sloths_labels(sloth_dir):
