@@ -209,8 +209,7 @@ def preview(spec_dir: Path, against: Path, port: int, static: Path | None):
     from obsgen.preview import page, semdiff, view
     from obsgen.preview.serve import PreviewServer
 
-    plan = pipeline.plan(spec_dir)
-    files = pipeline.build(spec_dir)
+    plan, files = pipeline.run(spec_dir)
     summary = semdiff.summarize(_committed(against, files), files)
     site = page.render(view.build(plan, files), summary.markdown() if summary.changed else "")
     if static is not None:
