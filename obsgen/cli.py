@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -43,6 +44,13 @@ def main():
     """
 
 
+def _cache_dir(out: Path) -> Path | None:
+    """<out>/.obsgen-cache (obsgen/cache.py); OBSGEN_NO_CACHE=1 turns it off."""
+    from obsgen import cache
+
+    return None if os.environ.get("OBSGEN_NO_CACHE") else out / cache.DIR_NAME
+
+
 @main.command()
 @SPEC_DIR
 @OUT
@@ -52,7 +60,7 @@ def generate(spec_dir: Path, out: Path):
     Everything is validated and rendered before anything is written; files obsgen no longer
     produces are removed only if obsgen wrote them.
     """
-    files = pipeline.build(spec_dir)
+    files = pipeline.build(spec_dir, cache_dir=_cache_dir(out))
     changed = writer.write_tree(out, files)
     click.echo(f"{len(files)} files generated under {out}, {len(changed)} changed.")
     for rel in changed:
@@ -77,7 +85,7 @@ def validate(spec_dir: Path):
 @OUT
 def check(spec_dir: Path, out: Path):
     """Exit 1 and print a diff when the tree under --out is not what SPEC_DIR generates."""
-    diffs = writer.drift(out, pipeline.build(spec_dir))
+    diffs = writer.drift(out, pipeline.build(spec_dir, cache_dir=_cache_dir(out)))
     if diffs:
         click.echo("".join(diffs), nl=False)
         click.echo(f"{len(diffs)} file(s) out of date: run `obsgen generate {spec_dir} --out {out}`.",
@@ -104,6 +112,25 @@ def test(out: Path):
     if failed:
         click.echo(f"{failed} check(s) failed.", err=True)
         sys.exit(1)
+
+
+@main.command()
+@SPEC_DIR
+@click.option("--url", required=True, help="The Prometheus that holds the raw series (http://host:9090).")
+@click.option("--start", required=True, help="First time to backfill: RFC3339 or Unix seconds.")
+@click.option("--end", required=True, help="Last time to backfill: when the rules started recording, not later.")
+@click.option("--out", "out", default="backfill", show_default=True, type=click.Path(path_type=Path),
+              help="Where each pass's blocks are written (pass-1/, pass-2/...).")
+@click.option("--data-dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="That Prometheus' data directory: move each pass's blocks there and run every pass.")
+def backfill(spec_dir: Path, url: str, start: str, end: str, out: Path, data_dir: Path | None):
+    """Write the recorded history of SPEC_DIR's rules for [--start, --end] with promtool, pass by
+    pass (rules that read recorded series need the passes before them loaded by the server)."""
+    from obsgen import backfill as backfill_module
+
+    left = backfill_module.backfill(pipeline.plan(spec_dir), url, start, end, out, data_dir, say=click.echo)
+    if not left:
+        click.echo("backfill complete: every recording rule has history for the range.")
 
 
 @main.command()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from obsgen import cache
 from obsgen.errors import SpecErrors
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import Plan
-from obsgen.render import render_all
+from obsgen.render import RENDERERS, render_all
 from obsgen.spec.checks import check
 from obsgen.spec.load import Specs, load_dir
 
@@ -26,6 +27,18 @@ def plan(spec_dir: Path | str) -> Plan:
     return compile_plan(load(spec_dir))
 
 
-def build(spec_dir: Path | str) -> dict[str, str]:
-    """Every output file (relative path -> text) for a spec directory."""
-    return render_all(plan(spec_dir))
+def build(spec_dir: Path | str, cache_dir: Path | None = None) -> dict[str, str]:
+    """Every output file (relative path -> text) for a spec directory.
+
+    With a cache directory (obsgen/cache.py), unchanged inputs cost only hashing their bytes, and
+    only services whose plan changed are rendered again."""
+    if cache_dir is None:
+        return render_all(plan(spec_dir))
+    store = cache.Cache(cache_dir)
+    key = "inputs-" + cache.inputs_key(Path(spec_dir))
+    files = store.get(key)
+    if files is None:
+        files = cache.render(store, RENDERERS, plan(spec_dir))
+        store.put(key, files)
+        store.prune()
+    return files

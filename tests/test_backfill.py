@@ -57,7 +57,7 @@ def _raw_history(path: Path, plan, start: int, end: int) -> None:
     slo = next(s for svc in plan.services for s in svc.slos if s.id == "checkout-availability")
     lines = []
     for fixture in slo.sli.fixture:
-        name, _, labels = fixture.series.partition("{")
+        name = fixture.series.partition("{")[0]
         base = name.removesuffix("_total")
         lines.append(f"# TYPE {base} counter")
         lines += [f"{fixture.series} {(fixture.bad * 10 + fixture.good * 990) * i} {start + 60 * i}"
