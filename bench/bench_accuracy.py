@@ -78,7 +78,7 @@ def rates5m(counts: list[tuple[int, int]]) -> list[tuple[float, float]]:
 def rates5m_tail(counts: list[tuple[int, int]]) -> list[tuple[float, float]]:
     """The 4 evaluations after the last minute: they still see its last events."""
     tail = counts[-4:]
-    return [(sum(e for _, e in tail[i:]) / 300, sum(r for r, _ in tail[i:]) / 300) for i in range(1, 4)]
+    return [(sum(e for _, e in tail[i:]) / 300, sum(r for r, _ in tail[i:]) / 300) for i in range(4)]
 
 
 def ratios(counts: list[tuple[int, int]]) -> tuple[float, float, float, float]:
