@@ -36,7 +36,7 @@ LOAD_TIMEOUT = 300
 class Pass:
     number: int
     groups: tuple[dict, ...]  # Prometheus rule groups holding only this pass's recording rules
-    records: tuple[str, ...]  # one selector per series name this pass writes (name{sloth_id="..."})
+    records: tuple[str, ...]  # a selector per series this pass writes (name{sloth_id="..."})
 
 
 def _reads(expr: str) -> set[tuple[str, str | None]]:
@@ -79,24 +79,24 @@ def passes(plan: Plan) -> list[Pass]:
             kept = [r for i, (g, r) in enumerate(rules) if g is group and i in chosen]
             if kept:
                 pass_groups.append({**{k: v for k, v in group.items() if k != "rules"}, "rules": kept})
-        first = {}
-        for i in sorted(chosen):
-            rule = rules[i][1]
-            first.setdefault(rule["record"], promql.selector(rule["record"], {
-                names.SLOTH_ID: rule["labels"][names.SLOTH_ID]}))
-        out.append(Pass(number, tuple(pass_groups), tuple(sorted(first.values()))))
+        written = {promql.selector(rules[i][1]["record"], {names.SLOTH_ID: rules[i][1]["labels"][names.SLOTH_ID]})
+                   for i in chosen}
+        out.append(Pass(number, tuple(pass_groups), tuple(sorted(written))))
     return out
 
 
 # --- talking to Prometheus and promtool ---------------------------------------------------------
 
 
-def _get(url: str, path: str, params: dict[str, str], timeout: float = 30) -> dict:
+def _get(url: str, path: str, params: dict, timeout: float = 30, post: bool = True) -> dict:
+    """A Prometheus API call; POSTed as a form by default, so that thousands of selectors fit."""
     import json
 
-    full = f"{url.rstrip('/')}{path}?{urllib.parse.urlencode(params, doseq=True)}"
+    data = urllib.parse.urlencode(params, doseq=True).encode()
+    target = f"{url.rstrip('/')}{path}"
     try:
-        with urllib.request.urlopen(full, timeout=timeout) as response:
+        request = urllib.request.Request(target, data=data) if post else urllib.request.Request(target)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.load(response)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
@@ -104,12 +104,22 @@ def _get(url: str, path: str, params: dict[str, str], timeout: float = 30) -> di
 
 
 def has_series(url: str, selectors: tuple[str, ...], start: str, end: str) -> bool:
-    """Whether the server holds samples of every one of these selectors in [start, end]."""
-    for selector in selectors:
-        body = _get(url, "/api/v1/series", {"match[]": selector, "start": start, "end": end})
-        if not body.get("data"):
-            return False
-    return True
+    """Whether the server holds samples of any of these selectors in [start, end] (SLOs without
+    raw data in the range have nothing to backfill)."""
+    return bool(_get(url, "/api/v1/series", {"match[]": list(selectors), "start": start, "end": end}).get("data"))
+
+
+def _reloads(url: str) -> float:
+    """How many times the server has reloaded its blocks from disk (about once a minute)."""
+    body = _get(url, "/api/v1/query", {"query": "prometheus_tsdb_reloads_total"})
+    result = body.get("data", {}).get("result", [])
+    if result:
+        return float(result[0]["value"][1])
+    with urllib.request.urlopen(f"{url.rstrip('/')}/metrics", timeout=30) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("prometheus_tsdb_reloads_total "):
+                return float(line.split()[1])
+    return 0.0
 
 
 def promtool() -> str:
@@ -140,14 +150,19 @@ def run_pass(tool: str, step: Pass, url: str, start: str, end: str, out: Path) -
 
 
 def load_blocks(blocks: Path, data_dir: Path, url: str, step: Pass, start: str, end: str, say) -> None:
-    """Move a pass's blocks into the server's data directory; wait until it serves them."""
+    """Move a pass's blocks into the server's data directory; wait until it has reloaded its blocks
+    (and serves the pass's series, when the pass wrote any)."""
+    before = _reloads(url)
     moved = 0
-    for block in sorted(p for p in blocks.iterdir() if p.is_dir()):
+    for block in sorted(p for p in blocks.iterdir() if p.is_dir() and p.name not in ("wal", "chunks_head")):
         shutil.move(str(block), str(data_dir / block.name))
         moved += 1
+    if not moved:
+        say("  no blocks: nothing in the range for these rules")
+        return
     say(f"  moved {moved} block(s) into {data_dir}; waiting for Prometheus to load them")
     deadline = time.monotonic() + LOAD_TIMEOUT
-    while not has_series(url, step.records, start, end):
+    while _reloads(url) < before + 1 or not has_series(url, step.records, start, end):
         if time.monotonic() > deadline:
             raise ToolError(f"Prometheus at {url} did not load pass {step.number}'s blocks within {LOAD_TIMEOUT}s"
                             " (blocks are picked up at the next compaction cycle, about a minute)")
@@ -158,7 +173,7 @@ def backfill(plan: Plan, url: str, start: str, end: str, out: Path, data_dir: Pa
     """Run the passes the server still lacks; return how many passes remain afterwards."""
     tool = promtool()
     steps = passes(plan)
-    _get(url, "/api/v1/status/buildinfo", {})  # a clear error when nothing listens there
+    _get(url, "/api/v1/status/buildinfo", {}, post=False)  # a clear error when nothing listens there
     for step in steps:
         if has_series(url, step.records, start, end):
             say(f"pass {step.number}/{len(steps)}: already in Prometheus")
