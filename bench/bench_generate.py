@@ -169,11 +169,11 @@ def run_once(spec_dir: Path, work: Path) -> tuple[dict[str, float], dict[str, st
 def _generate(spec_dir: Path, out: Path) -> list[str]:
     from obsgen import cache
 
-    return write_tree(out, pipeline.build(spec_dir, out / cache.DIR_NAME))
+    return write_tree(out, pipeline.build(spec_dir, cache_dir=cache.location(out)))
 
 
 def reruns(spec_dir: Path, work: Path, repeat: int) -> str:
-    """`obsgen generate` as the CLI runs it (cache under <out>/.obsgen-cache): a first run, a rerun
+    """`obsgen generate` as the CLI runs it (with its rerun cache): a first run, a rerun
     with nothing changed, and a rerun after one service's objective changed; best of `repeat`."""
     best = {"first run (cold cache)": float("inf"), "rerun, nothing changed": float("inf"),
             "rerun, one service changed": float("inf")}

@@ -11,8 +11,9 @@ of every module), so an upgrade or a local edit of obsgen invalidates everything
   (teams, platform settings...), so a changed Team or Platform document re-renders what reads it.
   Renderers not listed there render the whole plan, keyed by the whole plan.
 
-The cache lives in `<out>/.obsgen-cache/` (never in the manifest: the writer does not write it; and
-git-ignored). Entries are JSON files written atomically; anything unreadable is a miss, never an
+The cache of an output tree lives outside it, under `$OBSGEN_CACHE_DIR` (default
+`$XDG_CACHE_HOME/obsgen`, else `~/.cache/obsgen`), one folder per tree: the output tree holds only
+what obsgen writes all or nothing. Entries are JSON files written atomically; anything unreadable is a miss, never an
 error. Each successful build keeps only the entries it used.
 """
 
@@ -30,10 +31,10 @@ from pathlib import Path
 import obsgen
 from obsgen.plan.model import Plan
 
-DIR_NAME = ".obsgen-cache"
+ENV_DIR = "OBSGEN_CACHE_DIR"  # where caches live; default $XDG_CACHE_HOME/obsgen or ~/.cache/obsgen
 FORMAT = "1"
 # Renderers whose output for a plan is the union of their outputs for each service alone.
-PER_SERVICE = frozenset({"prometheus", "promtool-tests"})
+PER_SERVICE = frozenset({"prometheus", "promtool-tests", "k8s-prometheus-rules"})
 
 
 @cache
@@ -58,6 +59,13 @@ def inputs_key(spec_dir: Path, skip=()) -> str:
         digest.update(path.relative_to(spec_dir).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def location(out: Path) -> Path:
+    """The cache of one output tree: under the user's cache directory, one folder per tree."""
+    base = os.environ.get(ENV_DIR)
+    root = Path(base) if base else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "obsgen"
+    return root / hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:24]
 
 
 def _key(*parts: str) -> str:

@@ -70,10 +70,11 @@ def main():
 
 
 def _cache_dir(out: Path) -> Path | None:
-    """<out>/.obsgen-cache (obsgen/cache.py); OBSGEN_NO_CACHE=1 turns it off."""
+    """The rerun cache of this output tree (obsgen/cache.py), outside it: the tree holds only what
+    obsgen writes all or nothing. OBSGEN_NO_CACHE=1 turns it off."""
     from obsgen import cache
 
-    return None if os.environ.get("OBSGEN_NO_CACHE") else out / cache.DIR_NAME
+    return None if os.environ.get("OBSGEN_NO_CACHE") else cache.location(out)
 
 
 @main.command()

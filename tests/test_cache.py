@@ -26,16 +26,24 @@ def counted(monkeypatch):
 
     def wrap(name, renderer):
         def counting(plan):
-            calls[name] += len(plan.services)
+            if not UNCOUNTED:
+                calls[name] += len(plan.services)
             return renderer(plan)
         return counting
 
-    monkeypatch.setattr(pipeline, "RENDERERS", {n: wrap(n, r) for n, r in RENDERERS.items()})
+    monkeypatch.setattr("obsgen.render.RENDERERS", {n: wrap(n, r) for n, r in RENDERERS.items()})
     return calls
 
 
+UNCOUNTED: list = []  # non-empty while uncached() renders: those renders are not the cache's
+
+
 def uncached(specs):
-    return render_all(pipeline.plan(specs))
+    UNCOUNTED.append(True)
+    try:
+        return render_all(pipeline.plan(specs))
+    finally:
+        UNCOUNTED.pop()
 
 
 def edit(path, old, new):
@@ -56,7 +64,8 @@ def test_cached_output_is_byte_identical(specs, tmp_path, counted):
 @pytest.mark.parametrize(("what", "file", "old", "new", "services"), [
     ("an SLO objective", "checkout.yaml", "objective: 99.9", "objective: 99.95", 1),
     ("a Platform document", "platform.yaml", "https://grafana.example.com", "https://grafana2.example.com", 4),
-    ("a Team document (inputs change, nothing it feeds changed)", "teams.yaml", "#payments-alerts", "#pay", 0),
+    # the routing plan reads Team documents, and every non-service part of the plan keys every service
+    ("a Team document", "teams.yaml", "#payments-alerts", "#pay", 4),
 ])
 def test_each_change_invalidates_what_depends_on_it(specs, tmp_path, counted, what, file, old, new, services):
     store = tmp_path / "cache"
@@ -64,8 +73,8 @@ def test_each_change_invalidates_what_depends_on_it(specs, tmp_path, counted, wh
     before = dict(counted)
     edit(specs / file, old, new)
     assert pipeline.build(specs, cache_dir=store) == uncached(specs), what
-    rerendered = {n: counted[n] - before[n] for n in counted}
-    assert rerendered == {n: services for n in cache.PER_SERVICE if n in counted}, what
+    rerendered = {n: counted[n] - before[n] for n in cache.PER_SERVICE}
+    assert rerendered == {n: services for n in cache.PER_SERVICE}, what
 
 
 def test_new_and_removed_spec_files_invalidate(specs, tmp_path):
@@ -109,12 +118,33 @@ def test_errors_are_never_cached(specs, tmp_path):
         pipeline.build(specs, cache_dir=store)
 
 
-def test_the_cache_stays_out_of_the_manifest_and_the_check(specs, tmp_path):
-    out = tmp_path / "out"
+def test_the_cache_stays_out_of_the_output_tree_and_the_check(specs, tmp_path):
+    out, where = tmp_path / "out", tmp_path / "cache-home"
+    env = {"OBSGEN_CACHE_DIR": str(where), "OBSGEN_NO_CACHE": ""}
     for _ in range(2):
-        assert run_obsgen("generate", str(specs), "--out", str(out)).returncode == 0
-    assert (out / cache.DIR_NAME).is_dir()
-    assert cache.DIR_NAME not in (out / ".obsgen-manifest").read_text()
-    assert run_obsgen("check", str(specs), "--out", str(out)).returncode == 0
+        assert run_obsgen("generate", str(specs), "--out", str(out), env=env).returncode == 0
+    assert any(where.rglob("*.json"))  # the cache is used, and lives outside the output tree
+    assert not any(p.name.startswith(".obsgen-cache") for p in out.rglob("*"))
+    assert run_obsgen("check", str(specs), "--out", str(out), env=env).returncode == 0
     edit(specs / "checkout.yaml", "objective: 99.9", "objective: 99.95")
-    assert run_obsgen("check", str(specs), "--out", str(out)).returncode == 1
+    assert run_obsgen("check", str(specs), "--out", str(out), env=env).returncode == 1
+
+
+def test_a_cached_run_still_prints_its_warnings_and_fails_with_strict(tmp_path):
+    from tests.spec.importers import test_sloth
+
+    spec, out = tmp_path / "slos", tmp_path / "out"
+    spec.mkdir()
+    (spec / "getting-started.yml").write_text(test_sloth.GETTING_STARTED)
+    env = {"OBSGEN_CACHE_DIR": str(tmp_path / "cache-home"), "OBSGEN_NO_CACHE": ""}
+    first = run_obsgen("generate", str(spec), "--out", str(out), env=env)
+    again = run_obsgen("generate", str(spec), "--out", str(out), env=env)
+    assert first.returncode == again.returncode == 0
+    assert "(cache)" in again.stderr
+
+    def warnings(result):
+        return [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+
+    assert warnings(first) and warnings(again) == warnings(first)
+    strict = run_obsgen("check", str(spec), "--out", str(out), "--strict", env=env)
+    assert strict.returncode == 1 and warnings(strict) == warnings(first)
