@@ -10,8 +10,9 @@ import json
 
 import yaml
 
-from obsgen import burnrate, durations
+from obsgen import burnrate, durations, names
 from obsgen.plan.model import Plan, SLOPlan
+from obsgen.plan.routing import RoutingPlan, receivers_for
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TEN_X = 10  # the page's second detection column: a burn rate of 10x
@@ -19,17 +20,25 @@ TEN_X = 10  # the page's second detection column: a burn rate of 10x
 
 def build(plan: Plan, files: dict[str, str]) -> dict:
     return {
-        "services": [_service(s) for s in plan.services],
+        "services": [_service(s, plan.routing) for s in plan.services],
         "dashboards": dashboards(files),
         "collectors": collectors(files),
     }
 
 
-def _service(service) -> dict:
+def _service(service, routing: RoutingPlan | None) -> dict:
+    slos = [slo_view(slo) for slo in service.slos]
+    if routing is not None:  # who each alert reaches, per environment the service runs in
+        for slo, view in zip(service.slos, slos, strict=True):
+            for alert, shown in zip(slo.alerts, view["alerts"], strict=True):
+                labels = dict(alert.labels)
+                shown["receivers"] = {env: list(receivers_for(routing, labels.get(names.TEAM),
+                                                              labels.get(names.SEVERITY), env))
+                                      for env in service.environments}
     return {
         "name": service.name, "team": service.team, "tier": service.tier,
         "environments": list(service.environments),
-        "slos": [slo_view(slo) for slo in service.slos],
+        "slos": slos,
     }
 
 

@@ -34,6 +34,8 @@ def test_alert_table_comes_from_the_burn_rate_module(example_plan, example_files
     assert page_1h["detect_outage_seconds"] == pytest.approx(51.84)
     assert page_1h["detect_10x_seconds"] is None  # a 10x burn never trips the 14.4x window
     assert availability["budget_minutes"] == 43.2
+    # who it reaches, per environment, from the routing policy: production pages, staging only chats
+    assert page_1h["receivers"] == {"staging": ["payments-chat"], "production": ["payments-pager", "payments-chat"]}
 
 
 def test_nothing_is_fetched_from_outside(site):
