@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from obsgen.errors import SpecErrors, SpecWarning
+from obsgen.errors import SpecErrors, SpecWarning, stage
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import Plan
 from obsgen.render import render_all
@@ -17,11 +17,13 @@ from obsgen.spec.load import Specs, load_dir
 def load(spec_dir: Path | str, warnings: list[SpecWarning] | None = None, skip: Iterable[Path] = ()) -> Specs:
     """Load and check every spec (except files in `skip`); raise SpecErrors listing every problem
     found. Warnings (see spec/importers) are appended to `warnings` when given."""
-    specs, errors = load_dir(spec_dir, skip)
-    errors += importers.finish(specs)  # Sloth, OpenSLO and Pyrra documents, once all are loaded
+    with stage("loading"):
+        specs, errors = load_dir(spec_dir, skip)
+        errors += importers.finish(specs)  # Sloth, OpenSLO and Pyrra documents, once all are loaded
     if not errors:
-        errors = check(specs)
-        specs.warnings += importers.check_warnings(specs)
+        with stage("checking"):
+            errors = check(specs)
+            specs.warnings += importers.check_warnings(specs)
     if errors:
         raise SpecErrors(errors)
     if warnings is not None:
@@ -30,7 +32,12 @@ def load(spec_dir: Path | str, warnings: list[SpecWarning] | None = None, skip: 
 
 
 def plan(spec_dir: Path | str, warnings: list[SpecWarning] | None = None) -> Plan:
-    return compile_plan(load(spec_dir, warnings))
+    return compile_specs(load(spec_dir, warnings))
+
+
+def compile_specs(specs: Specs) -> Plan:
+    with stage("compiling"):
+        return compile_plan(specs)
 
 
 def build(spec_dir: Path | str, warnings: list[SpecWarning] | None = None) -> dict[str, str]:
@@ -44,5 +51,5 @@ def run(spec_dir: Path | str, skip: Iterable[Path] = (), step: Callable[[str], N
     step(f"loading {spec_dir}")
     specs = load(spec_dir, warnings, skip)
     step("compiling")
-    plan = compile_plan(specs)
+    plan = compile_specs(specs)
     return plan, render_all(plan, on_render=lambda name: step(f"rendering {name}"))
