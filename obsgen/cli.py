@@ -56,6 +56,8 @@ class _Group(click.Group):
             click.echo(f"{len(exc.problems)} error(s); " + ("nothing was written." if exc.restored else
                        "some files could not be restored: see above."), err=True)
             sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # usage errors (exit 2), --help and --version: click's own
         except Exception as exc:  # a bug in obsgen: one line, nothing written (the writer rolled back)
             if os.environ.get("OBSGEN_DEBUG"):
                 raise

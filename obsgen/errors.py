@@ -49,7 +49,7 @@ class ToolError(Exception):
     """An external tool (promtool, amtool) is missing or failed; the CLI exits 1."""
 
 
-class InternalError(Exception):
+class InternalError(RuntimeError):
     """An unexpected exception in a stage (loading, checking, compiling, a renderer): a bug in
     obsgen, not in the input. The CLI prints one line naming the stage, writes nothing and exits 1
     (with OBSGEN_DEBUG=1 it shows the traceback)."""
