@@ -9,10 +9,9 @@ from pathlib import Path
 import click
 
 from obsgen import __version__, pipeline
-from obsgen.errors import SpecErrors, ToolError
+from obsgen.errors import InternalError, SpecErrors, ToolError
 from obsgen.output import summary, writer
 from obsgen.output.progress import Progress
-from obsgen.plan.compile import compile_plan
 from obsgen.render import RENDERERS
 
 SPEC_DIR = click.argument("spec_dir", default="slos", type=click.Path(path_type=Path))
@@ -56,6 +55,15 @@ class _Group(click.Group):
                 click.echo(f"error: {problem}", err=True)
             click.echo(f"{len(exc.problems)} error(s); " + ("nothing was written." if exc.restored else
                        "some files could not be restored: see above."), err=True)
+            sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # usage errors (exit 2), --help and --version: click's own
+        except Exception as exc:  # a bug in obsgen: one line, nothing written (the writer rolled back)
+            if os.environ.get("OBSGEN_DEBUG"):
+                raise
+            found = exc if isinstance(exc, InternalError) else InternalError("obsgen", exc)
+            click.echo(f"error: {found}; nothing was written (a bug in obsgen: OBSGEN_DEBUG=1 shows the "
+                       "traceback)", err=True)
             sys.exit(1)
 
 
@@ -109,7 +117,7 @@ def validate(spec_dir: Path, strict: bool):
     Every problem is printed as `file:line: field: message`, all of them in one run; the exit code
     is 1 when there is any.
     """
-    plan = _warned(lambda w: compile_plan(pipeline.load(spec_dir, w, writer.skip_paths(spec_dir))), strict)
+    plan = _warned(lambda w: pipeline.compile_specs(pipeline.load(spec_dir, w, writer.skip_paths(spec_dir))), strict)
     slos = sum(len(s.slos) for s in plan.services)
     click.echo(f"{spec_dir}: {len(plan.services)} services, {slos} SLOs, all valid.")
 
@@ -294,7 +302,7 @@ def k8s(spec_dir: Path, environment: str | None, strict: bool):
     from obsgen.output import k8s_stream
     from obsgen.render import render_all
 
-    plan = _warned(lambda w: compile_plan(pipeline.load(spec_dir, w, writer.skip_paths(spec_dir))), strict)
+    plan = _warned(lambda w: pipeline.compile_specs(pipeline.load(spec_dir, w, writer.skip_paths(spec_dir))), strict)
     try:
         text = k8s_stream.render(render_all(plan, skip=k8s_stream.WITHOUT_K8S), environment)
     except k8s_stream.StreamError as exc:

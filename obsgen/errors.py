@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -46,3 +47,27 @@ class SpecErrors(Exception):
 
 class ToolError(Exception):
     """An external tool (promtool, amtool) is missing or failed; the CLI exits 1."""
+
+
+class InternalError(RuntimeError):
+    """An unexpected exception in a stage (loading, checking, compiling, a renderer): a bug in
+    obsgen, not in the input. The CLI prints one line naming the stage, writes nothing and exits 1
+    (with OBSGEN_DEBUG=1 it shows the traceback)."""
+
+    def __init__(self, stage: str, cause: BaseException):
+        self.stage = stage
+        self.cause = cause
+        lines = str(cause).strip().splitlines()
+        super().__init__(f"internal error in {stage}: {type(cause).__name__}" + (f": {lines[0]}" if lines else ""))
+
+
+@contextmanager
+def stage(name: str):
+    """Turn any unexpected exception raised inside into an InternalError naming the stage; input
+    errors and tool errors pass through as they are."""
+    try:
+        yield
+    except (SpecErrors, ToolError, InternalError):
+        raise
+    except Exception as exc:
+        raise InternalError(name, exc) from exc

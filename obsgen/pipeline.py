@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from obsgen import cache
-from obsgen.errors import SpecErrors, SpecWarning
+from obsgen.errors import SpecErrors, SpecWarning, stage
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import Plan
 from obsgen.render import render_all
@@ -19,11 +19,13 @@ from obsgen.spec.load import Specs, load_dir
 def load(spec_dir: Path | str, warnings: list[SpecWarning] | None = None, skip: Iterable[Path] = ()) -> Specs:
     """Load and check every spec (except files in `skip`); raise SpecErrors listing every problem
     found. Warnings (see spec/importers) are appended to `warnings` when given."""
-    specs, errors = load_dir(spec_dir, skip)
-    errors += importers.finish(specs)  # Sloth, OpenSLO and Pyrra documents, once all are loaded
+    with stage("loading"):
+        specs, errors = load_dir(spec_dir, skip)
+        errors += importers.finish(specs)  # Sloth, OpenSLO and Pyrra documents, once all are loaded
     if not errors:
-        errors = check(specs)
-        specs.warnings += importers.check_warnings(specs)
+        with stage("checking"):
+            errors = check(specs)
+            specs.warnings += importers.check_warnings(specs)
     if errors:
         raise SpecErrors(errors)
     if warnings is not None:
@@ -32,7 +34,12 @@ def load(spec_dir: Path | str, warnings: list[SpecWarning] | None = None, skip: 
 
 
 def plan(spec_dir: Path | str, warnings: list[SpecWarning] | None = None) -> Plan:
-    return compile_plan(load(spec_dir, warnings))
+    return compile_specs(load(spec_dir, warnings))
+
+
+def compile_specs(specs: Specs) -> Plan:
+    with stage("compiling"):
+        return compile_plan(specs)
 
 
 def build(spec_dir: Path | str, warnings: list[SpecWarning] | None = None,
@@ -69,7 +76,7 @@ def run(spec_dir: Path | str, skip: Iterable[Path] = (), step: Callable[[str], N
     found: list[SpecWarning] = []
     specs = load(spec_dir, found, skip)
     step("compiling")
-    the_plan = compile_plan(specs)
+    the_plan = compile_specs(specs)
     files = render_all(the_plan, on_render=lambda name: step(f"rendering {name}"), call=store.renderer_call())
     slos = sum(len(s.slos) for s in the_plan.services)
     if key:

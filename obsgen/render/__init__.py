@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+from obsgen.errors import stage
 from obsgen.plan.model import Plan
 from obsgen.render import alertmanager, grafana, k8s_rules, kustomize, otel, prometheus_rules, promtool_tests
 
@@ -37,8 +38,10 @@ def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
             continue
         if on_render is not None:
             on_render(name)  # progress for people: rendering is most of a long run
-        _add(files, name, call(name, renderer, plan))
-    _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
+        with stage(f"renderer {name}"):  # a renderer's exception is a bug: name it, write nothing
+            _add(files, name, call(name, renderer, plan))
+    with stage("renderer kustomize"):
+        _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))
 
 

@@ -165,7 +165,9 @@ def _identity(slo: SLOPlan, severity: str) -> dict[str, str]:
     """The labels a severity's alert must carry: obsgen's, or Sloth's name and labels."""
     if slo.alert_style == "sloth":
         alert = next(a for a in slo.alerts if a.window.severity == severity)
-        return {"alertname": alert.name, **dict(alert.labels), names.SLOTH_SERVICE: slo.service,
+        # Sloth-style labels are Go templates as the user wrote them: only plain text is its own value.
+        plain = {k: v for k, v in alert.labels if "{{" not in v}
+        return {"alertname": alert.name, **plain, names.SLOTH_SERVICE: slo.service,
                 names.SLOTH_SLO: slo.name}
     if severity == "ticket":
         return {names.SLOTH_SEVERITY: severity, names.SEVERITY: names.SEVERITIES[severity]}

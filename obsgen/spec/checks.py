@@ -7,7 +7,7 @@ import difflib
 
 from obsgen import burnrate, durations, names, promql
 from obsgen.errors import SpecError
-from obsgen.spec import receivers
+from obsgen.spec import receivers, templates
 from obsgen.spec.importers import is_imported
 from obsgen.spec.load import Loaded, Specs
 from obsgen.spec.models import Service
@@ -17,7 +17,7 @@ from obsgen.spec.policy import DEFAULT_ENVIRONMENTS, alert_catalog, custom_catal
 def check(specs: Specs) -> list[SpecError]:
     errors = _check_catalogs(specs)
     errors += _check_unique(specs.services, "service") + _check_unique(specs.teams, "team")
-    errors += receivers.check(specs)
+    errors += receivers.check(specs) + templates.check(specs)
     teams = {t.model.metadata.name for t in specs.teams}
     envs = DEFAULT_ENVIRONMENTS
     if specs.platform is not None:

@@ -416,14 +416,25 @@ class Endpoints(Model):
     tempo_query: Url | None = None
 
 
+# Grafana's own rule for uids; anything else fails provisioning (and `$` would be a variable).
+DatasourceUid = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", description="a Grafana uid")]
+
+
 class Datasources(Model):
-    prometheus: str = "prometheus"
-    loki: str = "loki"
-    tempo: str = "tempo"
+    prometheus: DatasourceUid = "prometheus"
+    loki: DatasourceUid = "loki"
+    tempo: DatasourceUid = "tempo"
+
+
+def _base_url(value: str) -> str:
+    """Dashboard links are this URL + `/d/<uid>`: a query or fragment would swallow them."""
+    if "?" in value or "#" in value:
+        raise ValueError(f"must be Grafana's base URL, without a query or fragment, got {value!r}")
+    return value
 
 
 class Grafana(Model):
-    url: Url = "https://grafana.example.com"
+    url: Annotated[Url, AfterValidator(_base_url)] = "https://grafana.example.com"
     datasources: Datasources = Datasources()
 
 

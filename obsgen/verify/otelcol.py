@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from obsgen import collector
-from obsgen.verify import otelcol_keys, otelcol_ottl, otelcol_schema
+from obsgen.verify import otelcol_confmap, otelcol_keys, otelcol_ottl, otelcol_schema
 from obsgen.verify.result import Result
 
 TOOL, STEP = "obsgen", "otelcol-validate"  # what ran: obsgen itself, applying the collector's rules
@@ -250,7 +250,9 @@ def validate(config, version: str, distribution: str) -> list[str]:
         parsed = collector.parse_version(version)
     except ValueError as exc:
         return [f"collector version: {exc}"]
-    return Validation(config, parsed, distribution).run()
+    # the collector expands `${...}` and `$$` first; everything else judges the expanded config
+    expansions = otelcol_confmap.problems(config)
+    return expansions + Validation(otelcol_confmap.expand(config), parsed, distribution).run()
 
 
 def _target(text: str) -> tuple[str, str] | None:

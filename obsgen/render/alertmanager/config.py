@@ -8,7 +8,7 @@ in `obsgen.plan.routing.receivers_for`; the route tests check this tree against 
 
 from __future__ import annotations
 
-from obsgen import names
+from obsgen import gotemplate, names
 from obsgen.plan.routing import CRITICAL, INFO, WARNING, RoutingPlan, TeamReceivers, Timing
 from obsgen.render.alertmanager.matchers import equals, matcher
 
@@ -38,7 +38,9 @@ def config(routing: RoutingPlan) -> dict:
 
 def _smtp(routing: RoutingPlan) -> dict:
     smtp = routing.smtp
-    data = {"smtp_smarthost": smtp.smarthost, "smtp_from": smtp.sender}
+    # Alertmanager expands an e-mail's from, to and a Slack channel as Go templates when it sends:
+    # user text reaches them through gotemplate.literal, which renders back to exactly that text.
+    data = {"smtp_smarthost": smtp.smarthost, "smtp_from": gotemplate.literal(smtp.sender)}
     if smtp.auth_username:
         data["smtp_auth_username"] = smtp.auth_username
     if smtp.auth_password_file:
@@ -144,7 +146,7 @@ def _chat_configs(team: TeamReceivers) -> dict:
     if team.slack_url_file:
         data["slack_configs"] = [{
             "api_url_file": team.slack_url_file,
-            "channel": team.slack_channel,
+            "channel": gotemplate.literal(team.slack_channel),
             "send_resolved": True,
             "color": _tmpl("obsgen.slack.color"),
             "title": _tmpl("obsgen.slack.title"),
@@ -157,6 +159,6 @@ def _chat_configs(team: TeamReceivers) -> dict:
 
 
 def _email(team: TeamReceivers) -> dict:
-    return {"to": team.email_to, "send_resolved": True,
+    return {"to": gotemplate.literal(team.email_to), "send_resolved": True,
             "headers": {"Subject": _tmpl("obsgen.email.subject")},
             "html": _tmpl("obsgen.email.html"), "text": _tmpl("obsgen.email.text")}

@@ -11,6 +11,8 @@ written `$$` (see `literal_dollars`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from obsgen import names
 from obsgen.plan.dashboards import DashboardsPlan
 from obsgen.render import yamlout
@@ -36,7 +38,8 @@ def provider() -> str:
 
 
 def datasources(dash: DashboardsPlan) -> str:
-    prom, loki, tempo = (dash.datasource(k) for k in ("prometheus", "loki", "tempo"))
+    # uids are Grafana uids (no `$`); urls come from the spec and may hold one
+    prom, loki, tempo = (_literal_url(dash.datasource(k)) for k in ("prometheus", "loki", "tempo"))
     trace_link = literal_dollars("${__value.raw}")
     return yamlout.dump({"apiVersion": 1, "datasources": [
         {"name": "Prometheus", "type": "prometheus", "uid": prom.uid, "access": "proxy", "url": prom.url,
@@ -53,6 +56,10 @@ def datasources(dash: DashboardsPlan) -> str:
         {"name": "Tempo", "type": "tempo", "uid": tempo.uid, "access": "proxy", "url": tempo.url, "editable": False,
          "jsonData": _tempo(dash)},
     ]})
+
+
+def _literal_url(datasource):
+    return replace(datasource, url=literal_dollars(datasource.url))
 
 
 def _tempo(dash: DashboardsPlan) -> dict:

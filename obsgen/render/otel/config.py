@@ -1,5 +1,9 @@
 """The agent (DaemonSet) and gateway (Deployment) collector configs of one environment, as dicts.
 
+The collector expands `${env:NAME}` and `${NAME}` in every string of its config at start-up, and
+reads `$$` as a literal `$`. obsgen writes no reference of its own, so every `$` (in endpoints,
+attribute keys, service names, its own regular expressions) is written `$$` (`literal_dollars`).
+
 Component type names come from the plan (collector.py's table for the pinned version); every
 component body is a mapping, never null (the operator drops null bodies, operator #3543).
 """
@@ -54,6 +58,26 @@ def _pipeline(receivers: list[str], processors: list[str], exporters: list[str])
 
 
 def agent(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
+    return literal_dollars(_agent(plan, env))
+
+
+def gateway(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
+    return literal_dollars(_gateway(plan, env))
+
+
+def literal_dollars(value):
+    """The config with every `$` of every key and string written `$$`: the collector reads it back
+    as exactly the text obsgen meant, never as an environment reference."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {literal_dollars(k): literal_dollars(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [literal_dollars(v) for v in value]
+    return value
+
+
+def _agent(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
     id_ = Ids(plan)
     otlp, gateway = id_("otlp_receiver"), id_("otlp_grpc", "gateway")
     processors = [id_("memory_limiter"), id_("k8s_attributes"), id_("resource"), id_("batch")]
@@ -127,7 +151,7 @@ def _tail_sampling(env: EnvironmentTelemetry) -> dict:
             "decision_cache": {"sampled_cache_size": 100000}, "policies": sampling.policies(env)}
 
 
-def gateway(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
+def _gateway(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
     id_ = Ids(plan)
     otlp, limiter, batch, redact = id_("otlp_receiver"), id_("memory_limiter"), id_("batch"), id_("transform", "redact")
     tempo, loki, prom = id_("otlp_grpc", "tempo"), id_("otlp_http", "loki"), id_("prometheus_remote_write")
