@@ -182,3 +182,17 @@ class LiveSession:
 
 
 __all__ = ["LiveError", "LiveSession"]
+
+
+def serve(plan: Plan, files: dict[str, str], view: dict, diff: str, port: int, echo) -> None:
+    """Run a live session and its page until Ctrl-C, SIGTERM or SIGHUP; everything stops after."""
+    from obsgen.preview import page
+    from obsgen.preview.serve import PreviewServer
+
+    with LiveSession(plan, files) as session:
+        site = page.render(view, diff, live=session.page_data())
+        with PreviewServer(site, port, api=session.api) as server:
+            echo(f"prometheus on {session.urls['prometheus']}, alertmanager on {session.urls['alertmanager']}, "
+                 f"webhook on {session.webhook.url}, in {session.tmp}")
+            echo(f"obsgen preview --live on {server.url} (Ctrl-C to stop)")
+            server.thread.join()
