@@ -191,7 +191,11 @@ def serve(plan: Plan, files: dict[str, str], view: dict, diff: str, port: int, e
 
     with LiveSession(plan, files) as session:
         site = page.render(view, diff, live=session.page_data())
-        with PreviewServer(site, port, api=session.api) as server:
+        try:
+            server = PreviewServer(site, port, api=session.api)
+        except OSError as failed:
+            raise LiveError(f"cannot serve the page on {LOOPBACK}:{port}: {failed.strerror or failed}") from None
+        with server:
             echo(f"prometheus on {session.urls['prometheus']}, alertmanager on {session.urls['alertmanager']}, "
                  f"webhook on {session.webhook.url}, in {session.tmp}")
             echo(f"obsgen preview --live on {server.url} (Ctrl-C to stop)")

@@ -79,11 +79,15 @@ class Process:
         raise LiveError(f"{self.name} not ready after {timeout:.0f}s ({url}):\n{self.tail()}")
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
+        """Terminate, then kill: even when the wait is cut short (a second Ctrl-C), it is killed."""
+        try:
+            if self.popen.poll() is None:
+                self.popen.terminate()
                 self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:
+            pass
+        finally:
+            if self.popen.poll() is None:
                 self.popen.kill()
                 self.popen.wait()
-        self.log.close()
+            self.log.close()

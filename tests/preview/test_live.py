@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -155,6 +156,20 @@ def test_a_failed_start_stops_what_it_started(example_plan, example_files):
     assert not session.tmp.exists()
 
 
+def test_cli_says_when_the_port_is_taken(live):
+    """The page's port is in use: a clear error, and the session started for it is stopped."""
+    port = live[1].rsplit(":", 1)[1].strip("/")
+    result = run_obsgen("preview", str(EXAMPLES), "--live", "--port", port)
+    assert result.returncode == 1 and f"error: cannot serve the page on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _only_ours(live[0])
+
+
+def _only_ours(session) -> bool:
+    """No other session's directory is left (the module's own session is still running)."""
+    return [p.parent for p in Path(tempfile.gettempdir()).glob("obsgen-live-*/alertmanager.log")] == [session.tmp]
+
+
 def test_cli_says_when_the_tools_are_missing(tmp_path):
     result = run_obsgen("preview", str(EXAMPLES), "--live", "--port", "0", env={"PATH": str(tmp_path)})
     assert result.returncode == 1
@@ -162,7 +177,8 @@ def test_cli_says_when_the_tools_are_missing(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_cli_stops_everything_on_sigterm():
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])  # SIGINT: Ctrl-C
+def test_cli_stops_everything_on_a_signal(signum):
     _tools()
     cli = subprocess.Popen([sys.executable, "-m", "obsgen", "preview", str(EXAMPLES), "--live", "--port", "0"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -171,7 +187,7 @@ def test_cli_stops_everything_on_sigterm():
         assert "(Ctrl-C to stop)" in lines[1], (lines, cli.stderr.read() if cli.poll() is not None else "")
         tmp = Path(lines[0].rsplit(" in ", 1)[1].strip())
         assert tmp.is_dir() and len(_processes_under(tmp)) == 2
-        cli.send_signal(signal.SIGTERM)
+        cli.send_signal(signum)
         out, _ = cli.communicate(timeout=30)
     finally:
         if cli.poll() is None:
