@@ -17,6 +17,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from http import HTTPStatus
 from pathlib import Path
 
@@ -39,6 +40,7 @@ PROXIED = {  # what the page may read through the preview server; nothing else i
 }
 BURN_QUERY = f'{{__name__=~"{names.SLI_ERROR_RATIO.format(window=".+")}"}}'
 Response = tuple[int, str, bytes]
+WATCH_SECONDS = 0.5  # how often the CLI checks that Prometheus and Alertmanager still run
 
 
 def _json(status: int, data) -> Response:
@@ -124,6 +126,12 @@ class LiveSession:
         self.urls[name] = url
         process.wait_ready(f"{url}/-/ready")
 
+    def check(self) -> None:
+        """Raise when a process the session started has exited: the session then stops the rest."""
+        for process in self.processes:
+            if process.popen.poll() is not None:
+                raise LiveError(f"{process.name} exited with code {process.popen.returncode}:\n{process.tail()}")
+
     def _signals(self) -> None:
         """SIGTERM and SIGHUP end the session as Ctrl-C does (only the main thread may set handlers)."""
         if threading.current_thread() is not threading.main_thread():
@@ -199,4 +207,6 @@ def serve(plan: Plan, files: dict[str, str], view: dict, diff: str, port: int, e
             echo(f"prometheus on {session.urls['prometheus']}, alertmanager on {session.urls['alertmanager']}, "
                  f"webhook on {session.webhook.url}, in {session.tmp}")
             echo(f"obsgen preview --live on {server.url} (Ctrl-C to stop)")
-            server.thread.join()
+            while server.thread.is_alive():
+                session.check()
+                time.sleep(WATCH_SECONDS)

@@ -102,6 +102,34 @@ def test_outage_pages_through_the_webhook_onto_the_page(browser, live):
     assert severe == []  # no script error, no request refused by the page's CSP
 
 
+def _alerts(url: str, slo_id: str) -> list[dict]:
+    answer = requests.get(url + "live/prometheus/api/v1/alerts", timeout=5).json()
+    return [a for a in answer["data"]["alerts"]
+            if f"{a['labels']['service']}-{a['labels']['slo']}" == slo_id]
+
+
+def test_a_slow_burn_opens_tickets_and_does_not_page(live):
+    """2x on checkout latency (99%): over the 1x tickets, under the 6x and 14.4x pages. Tickets
+    go to payments-email; the pager hears nothing of this SLO."""
+    _, url = live
+    slo = "checkout-latency"
+    answer = requests.post(url + "live/inject", json={"slo": slo, "mode": "slow", "burn": 2}, timeout=5)
+    assert answer.status_code == 200
+    deadline, tickets = time.monotonic() + DEADLINE, []
+    while time.monotonic() < deadline and not tickets:
+        state = requests.get(url + "live/state", timeout=5).json()
+        tickets = [n for n in state["notifications"] if n["receiver"] == "payments-email"
+                   and any(a["alertname"] == "CheckoutLatencyErrorBudgetBurn" for a in n["alerts"])]
+        time.sleep(1)
+    assert tickets, state
+    assert {a["severity"] for a in tickets[0]["alerts"]} == {"warning"}
+    firing = {(a["labels"]["severity"], a["labels"]["long_window"])
+              for a in _alerts(url, slo) if a["state"] == "firing"}
+    assert ("warning", "3d") in firing and not any(sev == "critical" for sev, _ in firing)
+    paged = [a for n in state["notifications"] if n["receiver"] == "payments-pager" for a in n["alerts"]]
+    assert not any(a["alertname"] == "CheckoutLatencyErrorBudgetBurn" for a in paged)
+
+
 def test_page_lists_receivers_and_what_is_not_simulated(live, example_plan):
     session, url = live
     html = requests.get(url, timeout=5).text
@@ -170,6 +198,33 @@ def _only_ours(session) -> bool:
     return [p.parent for p in Path(tempfile.gettempdir()).glob("obsgen-live-*/alertmanager.log")] == [session.tmp]
 
 
+def _start_cli() -> tuple[subprocess.Popen, Path]:
+    cli = subprocess.Popen([sys.executable, "-m", "obsgen", "preview", str(EXAMPLES), "--live", "--port", "0"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = [cli.stdout.readline(), cli.stdout.readline()]
+    assert "(Ctrl-C to stop)" in lines[1], (lines, cli.stderr.read() if cli.poll() is not None else "")
+    tmp = Path(lines[0].rsplit(" in ", 1)[1].strip())
+    assert tmp.is_dir() and len(_processes_under(tmp)) == 2
+    return cli, tmp
+
+
+def test_cli_stops_everything_when_a_process_dies():
+    """Prometheus killed from outside: obsgen says so, stops Alertmanager and cleans up."""
+    _tools()
+    cli, tmp = _start_cli()
+    try:
+        prometheus = next(pid for pid in _processes_under(tmp)
+                          if b"prometheus.yml" in Path(f"/proc/{pid}/cmdline").read_bytes())
+        os.kill(prometheus, signal.SIGKILL)
+        _, err = cli.communicate(timeout=30)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+    assert cli.returncode == 1 and "error: prometheus exited with code -9" in err
+    assert not tmp.exists() and _processes_under(tmp) == []
+
+
 def test_cli_says_when_the_tools_are_missing(tmp_path):
     result = run_obsgen("preview", str(EXAMPLES), "--live", "--port", "0", env={"PATH": str(tmp_path)})
     assert result.returncode == 1
@@ -180,13 +235,8 @@ def test_cli_says_when_the_tools_are_missing(tmp_path):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])  # SIGINT: Ctrl-C
 def test_cli_stops_everything_on_a_signal(signum):
     _tools()
-    cli = subprocess.Popen([sys.executable, "-m", "obsgen", "preview", str(EXAMPLES), "--live", "--port", "0"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cli, tmp = _start_cli()
     try:
-        lines = [cli.stdout.readline(), cli.stdout.readline()]
-        assert "(Ctrl-C to stop)" in lines[1], (lines, cli.stderr.read() if cli.poll() is not None else "")
-        tmp = Path(lines[0].rsplit(" in ", 1)[1].strip())
-        assert tmp.is_dir() and len(_processes_under(tmp)) == 2
         cli.send_signal(signum)
         out, _ = cli.communicate(timeout=30)
     finally:
