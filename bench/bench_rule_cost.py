@@ -3,20 +3,23 @@
 For each history length (and SLO count) this:
 
 1. generates rules with obsgen for N synthetic SLOs (all with the same period, 30d by default) and
-   keeps only the period groups (`obsgen-slo-<id>-period`), with their interval shortened to
-   --interval so that a few evaluations fit in a short run;
+   keeps only the period groups (`obsgen-slo-<id>-period`: the hourly roll-ups and the period
+   ratio), with their interval shortened to --interval so that a few evaluations fit in a short run;
 2. adds two comparison groups per SLO, each one rule recording under a bench: name:
+   - before: obsgen's previous period rule, every 5m sample of the period
+     `sum_over_time(errors5m[30d]) / clamp_min(sum_over_time(total5m[30d]), 1e-12)`;
    - sloth:  Sloth's period ratio, `sum_over_time(ratio_rate5m[30d]) / count_over_time(...)`;
-   - rollup: obsgen's traffic-weighted period ratio read from hourly roll-ups (one sample an hour
-     holding the sum of that hour's 5m-rate samples) instead of the per-evaluation 5m series;
 3. writes synthetic history for every series those rules read, with the labels obsgen puts on them
    (sloth_id, sloth_service, sloth_slo and the service's metadata labels), as OpenMetrics gauges at
-   --step, ending before now, and backfills it with `promtool tsdb create-blocks-from openmetrics`;
+   --step, ending before now: the 5m rates, and what obsgen's roll-up rules record from them (the
+   rates split by hour parity, each hour's sum at the first step of the next hour: the same values
+   `obsgen backfill` writes pass by pass), and loads it with `promtool tsdb create-blocks-from
+   openmetrics`;
 4. starts `prometheus` on 127.0.0.1:<free port> on that data, loading only those rules, waits for
    the first compaction tick, then reads /api/v1/rules until every group has --evaluations
    evaluations and takes the median evaluationTime per group and per rule;
-5. runs each variant's period expression for a few SLOs as an instant query with stats=all to count
-   the samples one evaluation reads.
+5. runs each variant's rule expressions for a few SLOs as instant queries with stats=all to count
+   the samples one evaluation of the group reads.
 
 Every subprocess has a timeout and Prometheus is stopped in a finally block.
 
@@ -50,12 +53,10 @@ from obsgen.render import prometheus_rules
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_generate import SLOS_PER_SERVICE, synthesize
 
-VARIANTS = ("obsgen", "sloth", "rollup")
-ROLLUP = 3600  # seconds per roll-up sample
-ROLLUP_ERR = "bench:sli_error:rate5m_sum1h"
-ROLLUP_TOT = "bench:sli_total:rate5m_sum1h"
+VARIANTS = ("obsgen", "before", "sloth")
+HOUR = 3600
 SLOTH_RECORD = "bench:sloth_sli_error:ratio_rate{window}"
-ROLLUP_RECORD = "bench:rollup_sli_error:ratio_rate{window}"
+BEFORE_RECORD = "bench:before_sli_error:ratio_rate{window}"
 RATIO5M = names.sli_error_ratio("5m")
 STATS_SLOS = 3  # SLOs whose period expressions are queried with stats=all
 
@@ -95,20 +96,20 @@ def make_slos(work: Path, count: int, period: str) -> list[SLOPlan]:
 
 
 def _ratio(errors: str, total: str) -> str:
-    return f"({errors}) / ({total} > 0) or ({total} * 0)"
+    return f"{errors} / clamp_min({total}, 1e-12)"
 
 
-def period_exprs(slo: SLOPlan) -> dict[str, str]:
-    """The expression of each variant's period ratio rule for one SLO."""
+def period_exprs(slo: SLOPlan) -> dict[str, list[str]]:
+    """Every rule expression of each variant's period group for one SLO."""
     w = durations.format_seconds(slo.period)
     sel = slo.selector()
     sloth_sel = dict(list(slo.labels)[:3])  # Sloth selects by sloth_id, sloth_service, sloth_slo
     ratio5m = promql.selector(RATIO5M, sloth_sel)
+    err, tot = promql.selector(names.SLI_ERROR_RATE, sel), promql.selector(names.SLI_TOTAL_RATE, sel)
     return {
-        "obsgen": prometheus_rules.period_rules(slo)[0]["expr"],
-        "sloth": f"sum_over_time({ratio5m}[{w}]) / ignoring ({names.SLOTH_WINDOW}) count_over_time({ratio5m}[{w}])",
-        "rollup": _ratio(f"sum_over_time({promql.selector(ROLLUP_ERR, sel)}[{w}])",
-                         f"sum_over_time({promql.selector(ROLLUP_TOT, sel)}[{w}])"),
+        "obsgen": [r["expr"] for r in prometheus_rules.period_rules(slo)],
+        "before": [_ratio(f"sum_over_time({err}[{w}])", f"sum_over_time({tot}[{w}])")],
+        "sloth": [f"sum_over_time({ratio5m}[{w}]) / ignoring ({names.SLOTH_WINDOW}) count_over_time({ratio5m}[{w}])"],
     }
 
 
@@ -119,14 +120,14 @@ def rules_file(slos: list[SLOPlan], interval: str) -> tuple[dict, dict[str, str]
         w = durations.format_seconds(slo.period)
         period_group = next(g for g in prometheus_rules.groups_for(slo) if g["name"].endswith("-period"))
         exprs = period_exprs(slo)
-        assert period_group["rules"][0]["expr"] == exprs["obsgen"]
         labels = {**dict(slo.labels), names.SLOTH_WINDOW: w}
         own = [
             {**period_group, "interval": interval},
+            {"name": f"bench-before-{slo.id}-period", "interval": interval, "rules": [
+                {"record": BEFORE_RECORD.format(window=w), "expr": promql.check(exprs["before"][0]),
+                 "labels": labels}]},
             {"name": f"bench-sloth-{slo.id}-period", "interval": interval, "rules": [
-                {"record": SLOTH_RECORD.format(window=w), "expr": promql.check(exprs["sloth"]), "labels": labels}]},
-            {"name": f"bench-rollup-{slo.id}-period", "interval": interval, "rules": [
-                {"record": ROLLUP_RECORD.format(window=w), "expr": promql.check(exprs["rollup"]), "labels": labels}]},
+                {"record": SLOTH_RECORD.format(window=w), "expr": promql.check(exprs["sloth"][0]), "labels": labels}]},
         ]
         for variant, group in zip(VARIANTS, own, strict=True):
             variant_of[group["name"]] = variant
@@ -151,28 +152,31 @@ def write_history(path: Path, slos: list[SLOPlan], start: int, end: int, step: i
     stamps = list(range(start, end, step))
     daily = [1 + 0.5 * math.sin(2 * math.pi * t / 86400) for t in stamps]
     written = 0
-    series: dict[str, list[tuple[str, list[float], list[int]]]] = {
-        names.SLI_ERROR_RATE: [], names.SLI_TOTAL_RATE: [], RATIO5M: [], ROLLUP_ERR: [], ROLLUP_TOT: []}
+    series: dict[str, list[tuple[str, list[float], list[int]]]] = {}
     for i, slo in enumerate(slos):
         scale = 10 ** (1 + i % 3)
         raw = slo.sli.total is None
         total = [1.0] * len(stamps) if raw else [scale * d for d in daily]
         ratio = [0.001 * (1 + 0.9 * math.sin(2 * math.pi * t / 3600 + i)) for t in stamps]
         errors = [r * x for r, x in zip(ratio, total, strict=True)]
-        hours = sorted({t - t % ROLLUP + ROLLUP for t in stamps if t - t % ROLLUP + ROLLUP < end})
-        err_h = dict.fromkeys(hours, 0.0)
-        tot_h = dict.fromkeys(hours, 0.0)
-        for t, e, x in zip(stamps, errors, total, strict=True):
-            hour = t - t % ROLLUP + ROLLUP  # recorded at the end of the hour it sums
-            if hour in err_h:
-                err_h[hour] += e
-                tot_h[hour] += x
         base = list(slo.labels)
-        series[names.SLI_ERROR_RATE].append((_labels(base), errors, stamps))
-        series[names.SLI_TOTAL_RATE].append((_labels(base), total, stamps))
-        series[RATIO5M].append((_labels([*base, (names.SLOTH_WINDOW, "5m")]), ratio, stamps))
-        series[ROLLUP_ERR].append((_labels(base), [err_h[h] for h in hours], hours))
-        series[ROLLUP_TOT].append((_labels(base), [tot_h[h] for h in hours], hours))
+        add = lambda name, values, times, labels=base: series.setdefault(name, []).append(  # noqa: E731
+            (_labels(labels), values, times))
+        add(RATIO5M, ratio, stamps, [*base, (names.SLOTH_WINDOW, "5m")])
+        for kind, source, values in (("error", names.SLI_ERROR_RATE, errors), ("total", names.SLI_TOTAL_RATE, total)):
+            add(source, values, stamps)
+            hour_sums: dict[int, float] = {}
+            for parity_index, parity in enumerate(names.HOUR_PARITIES):
+                kept = [(t, v) for t, v in zip(stamps, values, strict=True) if t // HOUR % 2 == parity_index]
+                add(names.rate_in_hours(kind, parity), [v for _, v in kept], [t for t, _ in kept])
+                for t, v in kept:
+                    hour_sums[t // HOUR] = hour_sums.get(t // HOUR, 0.0) + v
+            # each hour's sum, at the first step of the next hour (when that step is in the history)
+            for parity_index, parity in enumerate(names.HOUR_PARITIES):
+                done = [(next(t for t in range((h + 1) * HOUR, (h + 2) * HOUR) if (t - start) % step == 0), v)
+                        for h, v in sorted(hour_sums.items()) if h % 2 == parity_index]
+                done = [(t, v) for t, v in done if t < end]
+                add(names.hour_sum(kind, parity), [v for _, v in done], [t for t, _ in done])
     with path.open("w", encoding="utf-8") as out:
         for name, members in series.items():
             out.write(f"# TYPE {name} gauge\n")
@@ -224,7 +228,7 @@ def wait_until(check, timeout: float, what: str, proc: subprocess.Popen, log: Pa
 
 def collect(base: str, variant_of: dict[str, str], wanted: int, not_before: datetime, timeout: float,
             proc: subprocess.Popen, log: Path) -> dict[str, dict[str, list]]:
-    """group -> {"group": [seconds...], "rule": [seconds of its first rule...]}, evaluations after
+    """group -> {"group": [seconds...], "rule": [seconds of its period ratio rule...]}, evaluations after
     not_before only, until every group has `wanted` of them (or the timeout)."""
     seen: dict[str, dict[str, tuple[float, float]]] = {g: {} for g in variant_of}
     deadline = time.monotonic() + timeout
@@ -241,7 +245,8 @@ def collect(base: str, variant_of: dict[str, str], wanted: int, not_before: date
                 continue
             when = datetime.fromisoformat(last)
             if when > not_before and group["name"] in seen:
-                seen[group["name"]][last] = (group["evaluationTime"], group["rules"][0]["evaluationTime"])
+                ratio = next(r for r in group["rules"] if "ratio_rate" in r["name"])
+                seen[group["name"]][last] = (group["evaluationTime"], ratio["evaluationTime"])
         if all(len(evals) >= wanted for evals in seen.values()):
             break
         time.sleep(2)
@@ -317,7 +322,8 @@ def run_scenario(args, scenario: Scenario, work: Path) -> list[Result]:
             per_group = [statistics.median(evals[g]["group"]) for g in groups if evals[g]["group"]]
             per_rule = [statistics.median(evals[g]["rule"]) for g in groups if evals[g]["rule"]]
             every = sorted(x for g in groups for x in evals[g]["group"])
-            stats = [query_stats(base, period_exprs(slo)[variant]) for slo in slos[:STATS_SLOS]]
+            stats = [[query_stats(base, e) for e in period_exprs(slo)[variant]] for slo in slos[:STATS_SLOS]]
+            stats = [(sum(n for n, _ in one), sum(t for _, t in one)) for one in stats]
             results.append(Result(
                 scenario, variant,
                 group_ms=statistics.median(per_group) * 1000,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -68,6 +69,14 @@ def main():
     """
 
 
+def _cache_dir(out: Path) -> Path | None:
+    """The rerun cache of this output tree (obsgen/cache.py), outside it: the tree holds only what
+    obsgen writes all or nothing. OBSGEN_NO_CACHE=1 turns it off."""
+    from obsgen import cache
+
+    return None if os.environ.get("OBSGEN_NO_CACHE") else cache.location(out)
+
+
 @main.command()
 @SPEC_DIR
 @OUT
@@ -84,11 +93,11 @@ def generate(spec_dir: Path, out: Path, force: bool, strict: bool):
     overwritten or removed without --force. Progress goes to stderr, the summary to stdout.
     """
     with Progress(len(RENDERERS) + 3) as progress:
-        plan, files = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w),
-                              strict)
-        progress.step(f"writing {len(files)} files under {out}")
-        result = writer.write(out, files, force)
-    click.echo(summary.generated(plan, files, result, out))
+        done = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w,
+                                              _cache_dir(out)), strict)
+        progress.step(f"writing {len(done.files)} files under {out}")
+        result = writer.write(out, done.files, force)
+    click.echo(summary.generated((done.services, done.slos), done.files, result, out))
 
 
 @main.command()
@@ -113,8 +122,8 @@ def check(spec_dir: Path, out: Path, strict: bool):
     """Exit 1 when the tree under --out is not what SPEC_DIR generates: print a unified diff, then
     the stale, missing, extra (no longer generated) and hand-edited files. Writes nothing."""
     with Progress(len(RENDERERS) + 3) as progress:
-        _, files = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w),
-                           strict)
+        files = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w,
+                                               _cache_dir(out)), strict).files
         progress.step(f"comparing with {out}")
         found = writer.survey(out, files)
     if found.problems:
@@ -148,6 +157,25 @@ def test(out: Path):
     if failed:
         click.echo(f"{failed} check(s) failed.", err=True)
         sys.exit(1)
+
+
+@main.command()
+@SPEC_DIR
+@click.option("--url", required=True, help="The Prometheus that holds the raw series (http://host:9090).")
+@click.option("--start", required=True, help="First time to backfill: RFC3339 or Unix seconds.")
+@click.option("--end", required=True, help="Last time to backfill: when the rules started recording, not later.")
+@click.option("--out", "out", default="backfill", show_default=True, type=click.Path(path_type=Path),
+              help="Where each pass's blocks are written (pass-1/, pass-2/...).")
+@click.option("--data-dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="That Prometheus' data directory: move each pass's blocks there and run every pass.")
+def backfill(spec_dir: Path, url: str, start: str, end: str, out: Path, data_dir: Path | None):
+    """Write the recorded history of SPEC_DIR's rules for [--start, --end] with promtool, pass by
+    pass (rules that read recorded series need the passes before them loaded by the server)."""
+    from obsgen import backfill as backfill_module
+
+    left = backfill_module.backfill(pipeline.plan(spec_dir), url, start, end, out, data_dir, say=click.echo)
+    if not left:
+        click.echo("backfill complete: every recording rule has history for the range.")
 
 
 @main.command()
@@ -214,8 +242,8 @@ def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live:
 
     if live and static is not None:
         raise click.UsageError("--live serves a running session; it cannot be written with --static")
-    plan = pipeline.plan(spec_dir)
-    files = pipeline.build(spec_dir)
+    done = pipeline.run(spec_dir)
+    plan, files = done.plan, done.files
     summary = semdiff.summarize(_committed(against, files), files)
     if live:
         from obsgen.preview import live as live_session

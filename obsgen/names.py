@@ -20,6 +20,12 @@ SLO_INFO = "sloth_slo_info"
 # obsgen's own: the 5m error and total event rates every window and the period are derived from.
 SLI_ERROR_RATE = "slo:sli_error:rate5m"
 SLI_TOTAL_RATE = "slo:sli_total:rate5m"
+# obsgen's period roll-ups (render/prometheus_rules.py period_rules): the 5m rates kept only in even
+# or odd UTC hours, each finished hour's sum, and the period's sums of errors and events.
+HOUR_PARITIES = ("even", "odd")
+_RATE_IN_HOURS = "slo:sli_{kind}:rate5m_{parity}_hours"
+_HOUR_SUM = "slo:sli_{kind}:rate5m_sum_{parity}_hour"
+_PERIOD_SUM = "slo:sli_{kind}:rate5m_sum_period"
 
 # Labels on recorded series.
 SLOTH_ID = "sloth_id"
@@ -92,6 +98,19 @@ def objective_text(percent: float) -> str:
 
 def sli_error_ratio(window: str) -> str:
     return SLI_ERROR_RATIO.format(window=window)
+
+
+def rate_in_hours(kind: str, parity: str) -> str:
+    """kind: error | total; parity: even | odd."""
+    return _RATE_IN_HOURS.format(kind=kind, parity=parity)
+
+
+def hour_sum(kind: str, parity: str) -> str:
+    return _HOUR_SUM.format(kind=kind, parity=parity)
+
+
+def period_sum(kind: str) -> str:
+    return _PERIOD_SUM.format(kind=kind)
 
 
 def slo_id(service: str, slo: str) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from obsgen import cache
 from obsgen.errors import SpecErrors, SpecWarning
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import Plan
@@ -33,16 +35,46 @@ def plan(spec_dir: Path | str, warnings: list[SpecWarning] | None = None) -> Pla
     return compile_plan(load(spec_dir, warnings))
 
 
-def build(spec_dir: Path | str, warnings: list[SpecWarning] | None = None) -> dict[str, str]:
+def build(spec_dir: Path | str, warnings: list[SpecWarning] | None = None,
+          cache_dir: Path | None = None) -> dict[str, str]:
     """Every output file (relative path -> text) for a spec directory."""
-    return render_all(plan(spec_dir, warnings))
+    return run(spec_dir, warnings=warnings, cache_dir=cache_dir).files
+
+
+@dataclass
+class Run:
+    files: dict[str, str]
+    services: int  # counts for the summary, known even when the whole output came from the cache
+    slos: int
+    plan: Plan | None = None  # None when nothing had to be compiled
+    warnings: list = field(default_factory=list)
 
 
 def run(spec_dir: Path | str, skip: Iterable[Path] = (), step: Callable[[str], None] = lambda _: None,
-        warnings: list[SpecWarning] | None = None) -> tuple[Plan, dict[str, str]]:
-    """The plan and every output file, announcing each stage to `step` (progress for people)."""
+        warnings: list[SpecWarning] | None = None, cache_dir: Path | None = None) -> Run:
+    """The plan and every output file, announcing each stage to `step` (progress for people).
+
+    With a cache directory (obsgen/cache.py), unchanged inputs cost only hashing their bytes, and
+    only services whose plan changed are rendered again."""
+    store = cache.Cache(cache_dir)
+    key = cache.inputs_key(Path(spec_dir), skip) if cache_dir is not None else ""
+    hit = store.get_run(key) if key else None
+    if hit is not None:
+        step(f"unchanged since the last run: {spec_dir} (cache)")
+        files, services, slos, said = hit
+        if warnings is not None:
+            warnings += said
+        return Run(files, services, slos)
     step(f"loading {spec_dir}")
-    specs = load(spec_dir, warnings, skip)
+    found: list[SpecWarning] = []
+    specs = load(spec_dir, found, skip)
     step("compiling")
-    plan = compile_plan(specs)
-    return plan, render_all(plan, on_render=lambda name: step(f"rendering {name}"))
+    the_plan = compile_plan(specs)
+    files = render_all(the_plan, on_render=lambda name: step(f"rendering {name}"), call=store.renderer_call())
+    slos = sum(len(s.slos) for s in the_plan.services)
+    if key:
+        store.put_run(key, files, len(the_plan.services), slos, found)
+        store.prune()
+    if warnings is not None:
+        warnings += found
+    return Run(files, len(the_plan.services), slos, the_plan)

@@ -16,6 +16,10 @@ settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# The CLI's rerun cache (obsgen/cache.py) is off in tests unless a test turns it on with its own
+# OBSGEN_CACHE_DIR: a second run must do the work the test is about, and ~/.cache stays clean.
+os.environ.setdefault("OBSGEN_NO_CACHE", "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "slos"
 

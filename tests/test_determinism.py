@@ -7,7 +7,9 @@ from tests.conftest import EXAMPLES, run_obsgen
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every output file; the rerun cache (keyed by the input files' names) is not output."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
 
 
 def test_identical_output_with_any_hash_seed_and_file_order(tmp_path):

@@ -9,7 +9,6 @@ from pathlib import Path
 from obsgen.output.manifest import MANIFEST
 from obsgen.output.survey import Survey
 from obsgen.output.writer import Written
-from obsgen.plan.model import Plan
 
 # Top-level output directories whose subdirectories are kinds of their own (alerts/rules, alerts/tests,
 # alerts/alertmanager); every other top-level directory (dashboards, otel, k8s, ...) is one kind.
@@ -36,13 +35,14 @@ def rule_counts(files: dict[str, str]) -> Counter:
     return counts
 
 
-def generated(plan: Plan, files: dict[str, str], result: Written, out: Path) -> str:
+def generated(counts: tuple[int, int], files: dict[str, str], result: Written, out: Path) -> str:
+    """counts: services and SLOs (known even when the output came from the rerun cache)."""
     lines = [f"{'written' if rel in result.written else 'removed'} {rel}"
              + (" (forced: it was edited by hand or not written by obsgen)" if rel in result.forced else "")
              for rel in sorted(result.written + result.removed)]
-    slos = sum(len(service.slos) for service in plan.services)
+    services, slos = counts
     rules = rule_counts(files)
-    lines.append(f"{len(plan.services)} services, {slos} SLOs: {rules['record']} recording rules, "
+    lines.append(f"{services} services, {slos} SLOs: {rules['record']} recording rules, "
                  f"{rules['alert']} alerts")
     counts = kinds(files)
     width = max(map(len, counts), default=0)

@@ -23,16 +23,21 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
+def _call(name: str, renderer: Renderer, plan: Plan) -> dict[str, str]:
+    return renderer(plan)
+
+
 def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
-               skip: Collection[str] = ()) -> dict[str, str]:
-    """Every renderer's files (but those named in skip), then the kustomizations."""
+               skip: Collection[str] = (), call=_call) -> dict[str, str]:
+    """Every renderer's files (but those named in skip), then the kustomizations. `call` runs one
+    renderer (the rerun cache passes one that renders only what it does not hold)."""
     files: dict[str, str] = {}
     for name, renderer in RENDERERS.items():
         if name in skip:
             continue
         if on_render is not None:
             on_render(name)  # progress for people: rendering is most of a long run
-        _add(files, name, renderer(plan))
+        _add(files, name, call(name, renderer, plan))
     _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))
 

@@ -2,7 +2,7 @@
 
 The SLI group records the 5m error and total rates from the raw queries once; every other window
 and the period are derived from those two recorded series (traffic-weighted, cheap to evaluate).
-The period group runs on a slower interval because its cost grows with the period.
+The period group reads hourly roll-ups of them, so its cost does not grow with the history.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from obsgen import burnrate, durations, names, promql
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.render import sloth_alerts, yamlout
 
-PERIOD_INTERVAL = "5m"
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
 
@@ -105,15 +104,92 @@ def meta_rules(slo: SLOPlan) -> list[dict]:
     ]
 
 
+# --- the period ------------------------------------------------------------------------------
+#
+# The period sum of the recorded 5m rates is read from hourly roll-ups, so one evaluation reads
+# about 2 x (P / 1h + 3 x 60) samples whatever the history (30d: about 1,800), instead of every 5m
+# sample of the period (30d at 1m: 86,400). The group runs every PERIOD_MINUTE, well inside
+# Prometheus' 5m lookback, so the period series never goes stale between two evaluations.
+#
+# Every sample the roll-ups read is one this group wrote itself, so all of them sit at this group's
+# own evaluation timestamps t0 + k x 1m. Hours are UTC clock hours of those timestamps:
+#   1. `<kind>_rate5m_{even,odd}_hours`: the 5m rate, kept only in even (odd) hours;
+#   2. `<kind>_rate5m_sum_{even,odd}_hour`: at the first evaluation of the next hour, the sum of the
+#      hour that just ended: `sum_over_time(rate5m_even_hours[2h])` sees exactly that hour (the hour
+#      before it is odd, and its samples are dropped by the parity, not by a range boundary);
+#   3. the period sum at t in hour H = the hour sums recorded in (t - P, t] (they cover the hours
+#      [H - P, H)) + this hour's samples [H, t] - the samples of [H - P, t - P], the same
+#      "this hour" sum read `offset P` (P is a whole number of days, so an even number of hours:
+#      the parity is the same). That is exactly the samples in (t - P, t].
+# No range boundary can hold a sample whose inclusion differs between Prometheus 2 (closed ranges)
+# and 3 (left-open): the boundaries of steps 1-3 fall on the other parity's samples, and the hour
+# sums are read over P - 1ms, whose start lies 1ms after an evaluation timestamp, never on one.
+# Any term that is absent (the first hour, the first period, a gap) counts as 0, so the period
+# series exists whenever the SLI's 5m rates do.
+
+PERIOD_INTERVAL = "1m"
+PERIOD_MINUTE = 60  # the group interval in seconds: the roll-ups count on one evaluation a minute
+HOUR = 3600
+_KINDS = (("error", names.SLI_ERROR_RATE), ("total", names.SLI_TOTAL_RATE))
+
+
+def _in_hours(parity: str) -> str:
+    return f"floor(vector(time()) / {HOUR}) % 2 == {names.HOUR_PARITIES.index(parity)}"
+
+
+def _first_minute_after(parity: str) -> str:
+    """True at the first evaluation of the hour that follows an hour of this parity."""
+    minute = (names.HOUR_PARITIES.index(parity) + 1) % 2 * HOUR // PERIOD_MINUTE
+    return f"floor(vector(time()) / {PERIOD_MINUTE}) % {2 * HOUR // PERIOD_MINUTE} == {minute}"
+
+
+def _just_under(seconds: int) -> str:
+    """A range 1ms shorter than `seconds`: (t - P, t] on Prometheus 2 and on Prometheus 3."""
+    return durations.format_seconds(seconds - 1) + "999ms"
+
+
+def _this_hour(slo: SLOPlan, kind: str, zero: str, offset: str = "") -> str:
+    """The samples of the current clock hour (or, with an offset, of that hour `offset` ago)."""
+    parts = [f"(sum_over_time({_sel(slo, names.rate_in_hours(kind, parity))}[1h]{offset})"
+             f" and on () ({_in_hours(parity)}))" for parity in names.HOUR_PARITIES]
+    return "(" + " or ".join([*parts, zero]) + ")"
+
+
+def _period_sum(slo: SLOPlan, kind: str, source: str) -> str:
+    zero = f"{_sel(slo, source)} * 0"
+    period = durations.format_seconds(slo.period)
+    hours = [f"(sum_over_time({_sel(slo, names.hour_sum(kind, parity))}[{_just_under(slo.period)}]) or {zero})"
+             for parity in names.HOUR_PARITIES]
+    return (f"{hours[0]}\n+ {hours[1]}\n+ {_this_hour(slo, kind, zero)}\n"
+            f"- {_this_hour(slo, kind, zero, f' offset {period}')}")
+
+
+def rollup_rules(slo: SLOPlan) -> list[dict]:
+    if slo.period % (2 * HOUR):
+        raise ValueError(f"{slo.id}: the period roll-ups need a whole number of days, got {slo.period}s")
+    rules = []
+    for kind, source in _KINDS:
+        rules += [_record(slo, names.rate_in_hours(kind, parity),
+                          f"{_sel(slo, source)} and on () ({_in_hours(parity)})")
+                  for parity in names.HOUR_PARITIES]
+    for kind, _ in _KINDS:
+        rules += [_record(slo, names.hour_sum(kind, parity),
+                          f"sum_over_time({_sel(slo, names.rate_in_hours(kind, parity))}[2h])"
+                          f" and on () ({_first_minute_after(parity)})")
+                  for parity in names.HOUR_PARITIES]
+    rules += [_record(slo, names.period_sum(kind), _period_sum(slo, kind, source)) for kind, source in _KINDS]
+    return rules
+
+
 def period_rules(slo: SLOPlan) -> list[dict]:
     w = durations.format_seconds(slo.period)
-    err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
     ratio = _sel(slo, names.sli_error_ratio(w))
     burn = _sel(slo, names.PERIOD_BURN_RATE)
+    errors, total = (_sel(slo, names.period_sum(kind)) for kind, _ in _KINDS)
     # A period that is also an alert window (3d) is recorded once, by the SLI group, every minute.
     ratios = [] if slo.period in slo.windows else [
-        _record(slo, names.sli_error_ratio(w),
-                _ratio(f"sum_over_time({err}[{w}])", f"sum_over_time({tot}[{w}])"), sloth_window=w),
+        *rollup_rules(slo),
+        _record(slo, names.sli_error_ratio(w), _ratio(errors, total), sloth_window=w),
     ]
     return [
         *ratios,

@@ -55,8 +55,8 @@ MUTATIONS = [
     ("errors absent, not 0, before the first error",
      ' or on () (slo:sli_total:rate5m{sloth_id="checkout-availability"} * 0)', ""),
     ("Sloth's unweighted mean over the period",
-     'sum_over_time(slo:sli_error:rate5m{sloth_id="checkout-availability"}[30d]) / '
-     'clamp_min(sum_over_time(slo:sli_total:rate5m{sloth_id="checkout-availability"}[30d]), 1e-12)',
+     'slo:sli_error:rate5m_sum_period{sloth_id="checkout-availability"} / '
+     'clamp_min(slo:sli_total:rate5m_sum_period{sloth_id="checkout-availability"}, 1e-12)',
      'avg_over_time(slo:sli_error:ratio_rate5m{sloth_id="checkout-availability"}[30d])'),
     ("pending time longer than promised", "for: 2m", "for: 15m"),
     ("ticket raised as a page", "sloth_severity: ticket", "sloth_severity: page"),

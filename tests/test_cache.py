@@ -1,0 +1,150 @@
+"""The rerun cache: cached output is byte-identical to uncached output, every kind of change
+invalidates what it must, and a broken cache is ignored."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from obsgen import cache, pipeline
+from obsgen.render import RENDERERS, render_all
+from tests.conftest import EXAMPLES, run_obsgen
+
+
+@pytest.fixture
+def specs(tmp_path):
+    target = tmp_path / "slos"
+    shutil.copytree(EXAMPLES, target)
+    return target
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count how many services each renderer really renders."""
+    calls = {name: 0 for name in RENDERERS}
+
+    def wrap(name, renderer):
+        def counting(plan):
+            if not UNCOUNTED:
+                calls[name] += len(plan.services)
+            return renderer(plan)
+        return counting
+
+    monkeypatch.setattr("obsgen.render.RENDERERS", {n: wrap(n, r) for n, r in RENDERERS.items()})
+    return calls
+
+
+UNCOUNTED: list = []  # non-empty while uncached() renders: those renders are not the cache's
+
+
+def uncached(specs):
+    UNCOUNTED.append(True)
+    try:
+        return render_all(pipeline.plan(specs))
+    finally:
+        UNCOUNTED.pop()
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_cached_output_is_byte_identical(specs, tmp_path, counted):
+    store = tmp_path / "cache"
+    cold = pipeline.build(specs, cache_dir=store)
+    assert cold == uncached(specs)
+    rendered = dict(counted)
+    assert pipeline.build(specs, cache_dir=store) == cold
+    assert counted == rendered  # the second run rendered nothing
+
+
+@pytest.mark.parametrize(("what", "file", "old", "new", "services"), [
+    ("an SLO objective", "checkout.yaml", "objective: 99.9", "objective: 99.95", 1),
+    ("a Platform document", "platform.yaml", "https://grafana.example.com", "https://grafana2.example.com", 4),
+    # the routing plan reads Team documents, and every non-service part of the plan keys every service
+    ("a Team document", "teams.yaml", "#payments-alerts", "#pay", 4),
+])
+def test_each_change_invalidates_what_depends_on_it(specs, tmp_path, counted, what, file, old, new, services):
+    store = tmp_path / "cache"
+    pipeline.build(specs, cache_dir=store)
+    before = dict(counted)
+    edit(specs / file, old, new)
+    assert pipeline.build(specs, cache_dir=store) == uncached(specs), what
+    rerendered = {n: counted[n] - before[n] for n in cache.PER_SERVICE}
+    assert rerendered == {n: services for n in cache.PER_SERVICE}, what
+
+
+def test_new_and_removed_spec_files_invalidate(specs, tmp_path):
+    store = tmp_path / "cache"
+    pipeline.build(specs, cache_dir=store)
+    (specs / "search.yaml").unlink()
+    assert pipeline.build(specs, cache_dir=store) == uncached(specs)
+    shutil.copy(EXAMPLES / "search.yaml", specs / "search.yaml")
+    assert pipeline.build(specs, cache_dir=store) == uncached(specs)
+
+
+def test_a_new_obsgen_invalidates_everything(specs, tmp_path, counted, monkeypatch):
+    store = tmp_path / "cache"
+    pipeline.build(specs, cache_dir=store)
+    before = dict(counted)
+    monkeypatch.setattr(cache, "code_digest", lambda: "another obsgen")
+    assert pipeline.build(specs, cache_dir=store) == uncached(specs)
+    assert all(counted[n] - before[n] == 4 for n in cache.PER_SERVICE if n in counted)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "wrong shape", "unreadable"])
+def test_a_corrupted_cache_is_ignored(specs, tmp_path, damage):
+    store = tmp_path / "cache"
+    expected = pipeline.build(specs, cache_dir=store)
+    for entry in store.iterdir():
+        if damage == "garbage":
+            entry.write_bytes(b"\xff{not json")
+        elif damage == "wrong shape":
+            entry.write_text('{"alerts/rules/x.yaml": 3}')
+        else:
+            entry.unlink()
+            entry.mkdir()
+    assert pipeline.build(specs, cache_dir=store) == expected
+
+
+def test_errors_are_never_cached(specs, tmp_path):
+    store = tmp_path / "cache"
+    pipeline.build(specs, cache_dir=store)
+    edit(specs / "checkout.yaml", "objective: 99.9", "objective: 100.5")
+    with pytest.raises(pipeline.SpecErrors):
+        pipeline.build(specs, cache_dir=store)
+
+
+def test_the_cache_stays_out_of_the_output_tree_and_the_check(specs, tmp_path):
+    out, where = tmp_path / "out", tmp_path / "cache-home"
+    env = {"OBSGEN_CACHE_DIR": str(where), "OBSGEN_NO_CACHE": ""}
+    for _ in range(2):
+        assert run_obsgen("generate", str(specs), "--out", str(out), env=env).returncode == 0
+    assert any(where.rglob("*.json"))  # the cache is used, and lives outside the output tree
+    assert not any(p.name.startswith(".obsgen-cache") for p in out.rglob("*"))
+    assert run_obsgen("check", str(specs), "--out", str(out), env=env).returncode == 0
+    edit(specs / "checkout.yaml", "objective: 99.9", "objective: 99.95")
+    assert run_obsgen("check", str(specs), "--out", str(out), env=env).returncode == 1
+
+
+def test_a_cached_run_still_prints_its_warnings_and_fails_with_strict(tmp_path):
+    from tests.spec.importers import test_sloth
+
+    spec, out = tmp_path / "slos", tmp_path / "out"
+    spec.mkdir()
+    (spec / "getting-started.yml").write_text(test_sloth.GETTING_STARTED)
+    env = {"OBSGEN_CACHE_DIR": str(tmp_path / "cache-home"), "OBSGEN_NO_CACHE": ""}
+    first = run_obsgen("generate", str(spec), "--out", str(out), env=env)
+    again = run_obsgen("generate", str(spec), "--out", str(out), env=env)
+    assert first.returncode == again.returncode == 0
+    assert "(cache)" in again.stderr
+
+    def warnings(result):
+        return [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+
+    assert warnings(first) and warnings(again) == warnings(first)
+    strict = run_obsgen("check", str(spec), "--out", str(out), "--strict", env=env)
+    assert strict.returncode == 1 and warnings(strict) == warnings(first)
