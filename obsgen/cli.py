@@ -238,16 +238,33 @@ def diff(spec_dir: Path, against: Path):
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--static", "static", type=click.Path(path_type=Path, file_okay=False),
               help="Write the page (index.html, assets/) to this directory instead of serving it.")
-def preview(spec_dir: Path, against: Path, port: int, static: Path | None):
+@click.option("--live", is_flag=True,
+              help="Also run the generated rules and routes in Prometheus and Alertmanager (from PATH) "
+                   "with synthetic traffic and a local webhook; the page can inject outages.")
+def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live: bool):
     """A local page for SREs: every SLO's alerts, windows, budget and detection times, a burn-rate
     simulator, dashboard layouts, collector pipelines and what this change does. Served on
     127.0.0.1 only; nothing is fetched from outside."""
     from obsgen.preview import page, semdiff, view
     from obsgen.preview.serve import PreviewServer
 
+    if live and static is not None:
+        raise click.UsageError("--live serves a running session; it cannot be written with --static")
     done = pipeline.run(spec_dir)
     plan, files = done.plan, done.files
     summary = semdiff.summarize(_committed(against, files), files)
+    if live:
+        from obsgen.preview import live as live_session
+
+        try:
+            live_session.serve(plan, files, view.build(plan, files), summary.markdown() if summary.changed else "",
+                               port, click.echo)
+        except live_session.LiveError as failed:
+            click.echo(f"error: {failed}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("stopped: every process ended, temporary directory removed.")
+        return
     site = page.render(view.build(plan, files), summary.markdown() if summary.changed else "")
     if static is not None:
         for rel, text in site.items():

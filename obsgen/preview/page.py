@@ -10,6 +10,7 @@ import jinja2
 from obsgen import durations
 
 ASSETS = ("preview.css", "preview.js")
+LIVE_ASSETS = ("live.js",)  # only with --live
 
 
 def _human(seconds: float | None) -> str:
@@ -31,16 +32,17 @@ def data_json(view: dict) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render(view: dict, diff: str = "") -> dict[str, str]:
-    """{relative path: text} for index.html and assets/."""
+def render(view: dict, diff: str = "", live: dict | None = None) -> dict[str, str]:
+    """{relative path: text} for index.html and assets/; `live`: a live session's page_data()."""
     services = view["services"]
     html = _environment().get_template("index.html.j2").render(
         services=services, dashboards=view.get("dashboards", []), collectors=view.get("collectors", []),
         slo_count=sum(len(s["slos"]) for s in services),
         alert_count=sum(len(slo["alerts"]) for s in services for slo in s["slos"]),
         diff=diff, data_json=jinja2.utils.markupsafe.Markup(data_json(view)),
+        live=live, live_json=jinja2.utils.markupsafe.Markup(data_json(live or {})),
     )
     files = {"index.html": html}
-    for name in ASSETS:
+    for name in ASSETS + (LIVE_ASSETS if live else ()):
         files[f"assets/{name}"] = resources.files("obsgen.preview").joinpath("assets", name).read_text("utf-8")
     return files

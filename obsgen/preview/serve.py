@@ -4,16 +4,55 @@ from __future__ import annotations
 
 import mimetypes
 import threading
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOOPBACK = "127.0.0.1"
+API = "live/"  # dynamic paths (obsgen preview --live), answered by the api callable
+MAX_BODY = 1 << 16
+# (method, path after /live/, query string, body) -> (status, content type, body)
+Api = Callable[[str, str, str, bytes], tuple[int, str, bytes]]
 
 
-def _handler(files: dict[str, str]) -> type[BaseHTTPRequestHandler]:
+def _handler(files: dict[str, str], api: Api | None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def _same_origin(self) -> bool:
+            """Only this page may call the API: the Host must be ours (no DNS rebinding) and a
+            cross-site request's Origin is refused (a POST's JSON body needs a preflight anyway)."""
+            port = self.server.server_address[1]
+            hosts = {f"{LOOPBACK}:{port}", f"localhost:{port}"}
+            origin = self.headers.get("Origin")
+            return self.headers.get("Host") in hosts and (origin is None or origin in {f"http://{h}" for h in hosts})
+
+        def _api(self, method: str, body: bytes = b"") -> None:
+            if not self._same_origin():
+                self.send_error(HTTPStatus.FORBIDDEN)
+                return
+            path, _, query = self.path.lstrip("/").partition("?")
+            status, kind, answer = api(method, path.removeprefix(API), query, body)
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(answer)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def do_POST(self):  # http.server's naming
+            length = int(self.headers.get("Content-Length") or 0)
+            if api is None or not self.path.lstrip("/").startswith(API) or length > MAX_BODY:
+                self.send_error(HTTPStatus.NOT_FOUND if length <= MAX_BODY else HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                return
+            if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
+                self.send_error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+                return
+            self._api("POST", self.rfile.read(length))
+
         def do_GET(self):  # http.server's naming
             path = self.path.split("?", 1)[0].lstrip("/") or "index.html"
+            if api is not None and path.startswith(API):
+                self._api("GET")
+                return
             if path not in files:
                 self.send_error(HTTPStatus.NOT_FOUND)
                 return
@@ -33,10 +72,10 @@ def _handler(files: dict[str, str]) -> type[BaseHTTPRequestHandler]:
 
 
 class PreviewServer:
-    """A loopback HTTP server for a dict of files, run in a background thread."""
+    """A loopback HTTP server for a dict of files (and, live, an API), run in a background thread."""
 
-    def __init__(self, files: dict[str, str], port: int = 0):
-        self.httpd = ThreadingHTTPServer((LOOPBACK, port), _handler(files))
+    def __init__(self, files: dict[str, str], port: int = 0, api: Api | None = None):
+        self.httpd = ThreadingHTTPServer((LOOPBACK, port), _handler(files, api))
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

@@ -15,24 +15,6 @@ import pytest
 from obsgen.preview import page, view
 from obsgen.preview.serve import PreviewServer
 from obsgen.preview.simulate import simulate
-from tests.conftest import require_tool
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium, driver = require_tool("chromium"), require_tool("chromedriver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,1600"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    session = webdriver.Chrome(service=Service(driver), options=options)
-    yield session
-    session.quit()
 
 
 @pytest.fixture(scope="module")

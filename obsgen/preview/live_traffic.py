@@ -1,0 +1,158 @@
+"""Synthetic traffic for a live session: every simulated SLO's series, served for Prometheus.
+
+Which series and labels an SLI reads comes from the plan's synthetic fixture (`SLOPlan.sli.fixture`,
+the same series the promtool tests feed): each series grows by `bad` per error and `good` per
+success. Counters are integrated at scrape time from each SLO's current error ratio, so changing
+the mode takes effect from that instant and no thread ticks in the background. A series two SLOs
+share belongs to the first; the other SLO's traffic follows it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from obsgen import promql
+from obsgen.plan import fixtures
+from obsgen.plan.model import Plan, SLOPlan
+from obsgen.preview.serve import LOOPBACK
+
+EVENTS_PER_SECOND = 50.0
+BASELINE_BURN = 0.1  # healthy traffic still spends a little budget: burn rates read 0.1x
+SLOW_BURN = 2.0  # the default slow burn: the budget lasts half the period
+MODES = ("ok", "outage", "slow")
+
+
+@dataclass
+class Series:
+    metric: str
+    labels: dict[str, str]
+    value: float = 0.0
+
+
+@dataclass
+class Simulated:
+    slo: SLOPlan
+    weights: list[tuple[Series, int, int]]  # (series, bad, good) this SLO drives
+    mode: str = "ok"
+    burn: float = SLOW_BURN
+
+    @property
+    def error_ratio(self) -> float:
+        if self.mode == "outage":
+            return 1.0
+        burn = self.burn if self.mode == "slow" else BASELINE_BURN
+        return min(1.0, burn * self.slo.budget)
+
+
+def _parse(series: str) -> tuple[str, dict[str, str]]:
+    (node,) = promql.vector_selectors(series)
+    metric, matchers = fixtures.matchers_of(node)
+    return metric, {name: value for name, _, value in matchers}
+
+
+def simulated_slos(plan: Plan) -> tuple[list[Simulated], list[dict]]:
+    """(the SLOs with traffic, the others with the reason they have none)."""
+    owned: dict[tuple, Series] = {}
+    found, skipped = [], []
+    for service in plan.services:
+        for slo in service.slos:
+            if not slo.sli.fixture:
+                skipped.append({"id": slo.id, "reason": slo.sli.fixture_note or "no synthetic series"})
+                continue
+            weights = []
+            for fixture in slo.sli.fixture:
+                metric, labels = _parse(fixture.series)
+                key = (metric, tuple(sorted(labels.items())))
+                mine = key not in owned
+                series = owned.setdefault(key, Series(metric, labels))
+                weights.append((series, fixture.bad, fixture.good) if mine else (series, 0, 0))
+            found.append(Simulated(slo, weights))
+    return found, skipped
+
+
+class Traffic:
+    """The synthetic series and the controls that change them; a prometheus-client collector."""
+
+    def __init__(self, slos: list[Simulated]):
+        self.slos = {s.slo.id: s for s in slos}
+        self.lock = threading.Lock()
+        self.last = time.monotonic()
+
+    def _advance(self) -> None:
+        now = time.monotonic()
+        events = EVENTS_PER_SECOND * (now - self.last)
+        self.last = now
+        for sim in self.slos.values():
+            errors = events * sim.error_ratio
+            for series, bad, good in sim.weights:
+                series.value += bad * errors + good * (events - errors)
+
+    def set_mode(self, slo_id: str, mode: str, burn: float = SLOW_BURN) -> None:
+        if slo_id not in self.slos:
+            raise KeyError(slo_id)
+        if mode not in MODES or not burn > 0:
+            raise ValueError(f"mode must be one of {', '.join(MODES)} with a positive burn rate")
+        with self.lock:
+            self._advance()  # what was sent so far keeps its old error ratio
+            self.slos[slo_id].mode, self.slos[slo_id].burn = mode, float(burn)
+
+    def state(self) -> list[dict]:
+        with self.lock:
+            return [{"id": sim.slo.id, "mode": sim.mode, "burn": sim.burn, "error_ratio": sim.error_ratio}
+                    for sim in self.slos.values()]
+
+    def collect(self):  # prometheus-client's collector protocol
+        with self.lock:
+            self._advance()
+            families: dict[str, Metric] = {}
+            seen = set()
+            for sim in self.slos.values():
+                for series, _, _ in sim.weights:
+                    if id(series) in seen:
+                        continue
+                    seen.add(id(series))
+                    family = families.setdefault(series.metric, Metric(series.metric, "obsgen synthetic", "unknown"))
+                    family.add_sample(series.metric, series.labels, series.value)
+        yield from families.values()
+
+
+class TrafficServer:
+    """Serves the traffic's /metrics on 127.0.0.1 in a background thread."""
+
+    def __init__(self, traffic: Traffic):
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(traffic)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # http.server's naming
+                body = generate_latest(registry)
+                self.send_response(HTTPStatus.OK)
+                self.send_header("Content-Type", CONTENT_TYPE_LATEST)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def address(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"{host}:{port}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)

@@ -1,0 +1,247 @@
+"""`obsgen preview --live` with the real Prometheus and Alertmanager, on loopback.
+
+The bundled examples run in a live session; a total outage injected into a paging SLO
+(payments-api availability, page 1h/5m at 13.44x, no `for`) from the page's own button reaches the
+local webhook as a page to payments-pager and shows on the page; then the session stops and no
+process or temporary file is left. A session that fails to start stops what it had started; the
+CLI says clearly when the tools are missing and stops everything on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from obsgen.preview import page, view
+from obsgen.preview.live import LiveError, LiveSession
+from obsgen.preview.serve import PreviewServer
+from tests.conftest import EXAMPLES, require_tool, run_obsgen
+
+SLO = "payments-api-availability"
+ALERT = "PaymentsApiAvailabilityErrorBudgetBurn"
+DEADLINE = 90  # seconds for the page to reach the webhook (it takes about 10)
+
+
+def _tools() -> None:
+    require_tool("prometheus")
+    require_tool("prometheus-alertmanager")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _processes_under(path: Path) -> list[int]:
+    """PIDs whose command line names path: what a session started there and left running."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(path) in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def live(example_plan, example_files):
+    _tools()
+    session = LiveSession(example_plan, example_files)
+    with session:
+        site = page.render(view.build(example_plan, example_files), live=session.page_data())
+        with PreviewServer(site, 0, api=session.api) as server:
+            yield session, server.url
+    pids, tmp = [p.pid for p in session.processes], session.tmp
+    assert len(pids) == 2 and all(_gone(pid) for pid in pids)
+    assert not tmp.exists() and _processes_under(tmp) == []
+
+
+def _notifications(browser) -> list[dict]:
+    return browser.execute_script(
+        "return [...document.querySelectorAll('#live-notifications tbody tr')].map(r => ({...r.dataset}));")
+
+
+def test_outage_pages_through_the_webhook_onto_the_page(browser, live):
+    _, url = live
+    browser.get(url)
+    browser.execute_script(f"document.getElementById('live-slo').value = '{SLO}';")
+    browser.find_element("id", "live-outage").click()
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        rows = _notifications(browser)
+        if any(r["receiver"] == "payments-pager" and ALERT in r["alertnames"] for r in rows):
+            break
+        time.sleep(1)
+    else:
+        pytest.fail(f"no page on the page after {DEADLINE}s: {rows}\n{browser.find_element('id', 'live').text}")
+    # The page's JSON endpoint says the same, with what the webhook received.
+    state = requests.get(url + "live/state", timeout=5).json()
+    assert {"id": SLO, "mode": "outage"}.items() <= next(t for t in state["traffic"] if t["id"] == SLO).items()
+    pages = [n for n in state["notifications"] if n["receiver"] == "payments-pager"]
+    assert pages and pages[0]["status"] == "firing"
+    paged = {(a["alertname"], a["severity"], a["long_window"]) for a in pages[0]["alerts"]}
+    assert (ALERT, "critical", "1h") in paged
+    assert all(a["service"] == "payments-api" for n in state["notifications"] for a in n["alerts"])
+    # Prometheus (through the proxy) has the alert firing; the healthy SLOs burn at the baseline.
+    row = browser.execute_script(f"return document.querySelector('#live-slos tr[data-slo=\"{SLO}\"]').dataset;")
+    assert "firing" in row["alerts"].split()
+    severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []  # no script error, no request refused by the page's CSP
+
+
+def _alerts(url: str, slo_id: str) -> list[dict]:
+    answer = requests.get(url + "live/prometheus/api/v1/alerts", timeout=5).json()
+    return [a for a in answer["data"]["alerts"]
+            if f"{a['labels']['service']}-{a['labels']['slo']}" == slo_id]
+
+
+def test_a_slow_burn_opens_tickets_and_does_not_page(live):
+    """2x on checkout latency (99%): over the 1x tickets, under the 6x and 14.4x pages. Tickets
+    go to payments-email; the pager hears nothing of this SLO."""
+    _, url = live
+    slo = "checkout-latency"
+    answer = requests.post(url + "live/inject", json={"slo": slo, "mode": "slow", "burn": 2}, timeout=5)
+    assert answer.status_code == 200
+    deadline, tickets = time.monotonic() + DEADLINE, []
+    while time.monotonic() < deadline and not tickets:
+        state = requests.get(url + "live/state", timeout=5).json()
+        tickets = [n for n in state["notifications"] if n["receiver"] == "payments-email"
+                   and any(a["alertname"] == "CheckoutLatencyErrorBudgetBurn" for a in n["alerts"])]
+        time.sleep(1)
+    assert tickets, state
+    assert {a["severity"] for a in tickets[0]["alerts"]} == {"warning"}
+    firing = {(a["labels"]["severity"], a["labels"]["long_window"])
+              for a in _alerts(url, slo) if a["state"] == "firing"}
+    assert ("warning", "3d") in firing and not any(sev == "critical" for sev, _ in firing)
+    paged = [a for n in state["notifications"] if n["receiver"] == "payments-pager" for a in n["alerts"]]
+    assert not any(a["alertname"] == "CheckoutLatencyErrorBudgetBurn" for a in paged)
+
+
+def test_page_lists_receivers_and_what_is_not_simulated(live, example_plan):
+    session, url = live
+    html = requests.get(url, timeout=5).text
+    assert 'id="live-receivers"' in html and "payments-pager" in html and "obsgen-nobody" in html
+    every = {slo.id for s in example_plan.services for slo in s.slos}
+    data = session.page_data()
+    assert set(data["simulated"]) | {s["id"] for s in data["skipped"]} == every
+
+
+def test_every_simulated_slo_has_burn_rates(live):
+    """Each SLI kind's synthetic series feed its recording rules: a 5m ratio exists for every SLO."""
+    session, url = live
+    query = 'slo:sli_error:ratio_rate5m'
+    deadline, found = time.monotonic() + 30, set()
+    while time.monotonic() < deadline:
+        answer = requests.get(url + "live/prometheus/api/v1/query", params={"query": query}, timeout=5).json()
+        found = {r["metric"]["sloth_id"] for r in answer["data"]["result"]}
+        if found >= set(session.page_data()["simulated"]):
+            break
+        time.sleep(1)
+    assert found >= set(session.page_data()["simulated"])
+
+
+def test_api_refuses_other_sites_and_other_paths(live):
+    _, url = live
+    assert requests.get(url + "live/state", headers={"Host": "evil.example"}, timeout=5).status_code == 403
+    cross = requests.post(url + "live/inject", json={"slo": SLO, "mode": "ok"}, timeout=5,
+                          headers={"Origin": "http://evil.example"})
+    assert cross.status_code == 403
+    plain = requests.post(url + "live/inject", data=json.dumps({"slo": SLO, "mode": "ok"}), timeout=5,
+                          headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 415  # a form or text/plain POST from another page never gets here
+    assert requests.get(url + "live/prometheus/api/v1/status/config", timeout=5).status_code == 404
+    assert requests.get(url + "live/prometheus/-/quit", timeout=5).status_code == 404
+    bad = requests.post(url + "live/inject", json={"slo": "nope", "mode": "outage"}, timeout=5)
+    assert bad.status_code == 400
+    bad = requests.post(url + "live/inject", json={"slo": SLO, "mode": "explode"}, timeout=5)
+    assert bad.status_code == 400
+
+
+def test_a_failed_start_stops_what_it_started(example_plan, example_files):
+    """Prometheus refuses a broken rule file: the error quotes its log, Alertmanager (already
+    running) is stopped, and the temporary directory is gone."""
+    _tools()
+    broken = "groups:\n- name: x\n  rules:\n  - record: a\n    expr: sum(\n"
+    session = LiveSession(example_plan, {**example_files, "alerts/rules/broken.yaml": broken})
+    with pytest.raises(LiveError, match="prometheus exited") as failed, session:
+        pass
+    assert "broken.yaml" in str(failed.value)
+    assert [p.name for p in session.processes] == ["alertmanager", "prometheus"]
+    assert all(_gone(p.pid) for p in session.processes)
+    assert not session.tmp.exists()
+
+
+def _session_dirs() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("obsgen-live-*"))
+
+
+def test_cli_says_when_the_port_is_taken(live):
+    """The page's port is in use: a clear error, and the session started for it is stopped."""
+    port = live[1].rsplit(":", 1)[1].strip("/")
+    before = _session_dirs()
+    result = run_obsgen("preview", str(EXAMPLES), "--live", "--port", port)
+    assert result.returncode == 1 and f"error: cannot serve the page on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _session_dirs() <= before  # its own directory is gone again
+
+
+def _start_cli() -> tuple[subprocess.Popen, Path]:
+    cli = subprocess.Popen([sys.executable, "-m", "obsgen", "preview", str(EXAMPLES), "--live", "--port", "0"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = [cli.stdout.readline(), cli.stdout.readline()]
+    assert "(Ctrl-C to stop)" in lines[1], (lines, cli.stderr.read() if cli.poll() is not None else "")
+    tmp = Path(lines[0].rsplit(" in ", 1)[1].strip())
+    assert tmp.is_dir() and len(_processes_under(tmp)) == 2
+    return cli, tmp
+
+
+def test_cli_stops_everything_when_a_process_dies():
+    """Prometheus killed from outside: obsgen says so, stops Alertmanager and cleans up."""
+    _tools()
+    cli, tmp = _start_cli()
+    try:
+        prometheus = next(pid for pid in _processes_under(tmp)
+                          if b"prometheus.yml" in Path(f"/proc/{pid}/cmdline").read_bytes())
+        os.kill(prometheus, signal.SIGKILL)
+        _, err = cli.communicate(timeout=30)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+    assert cli.returncode == 1 and "error: prometheus exited with code -9" in err
+    assert not tmp.exists() and _processes_under(tmp) == []
+
+
+def test_cli_says_when_the_tools_are_missing(tmp_path):
+    result = run_obsgen("preview", str(EXAMPLES), "--live", "--port", "0", env={"PATH": str(tmp_path)})
+    assert result.returncode == 1
+    assert "error: prometheus not found on PATH" in result.stderr and "apt-get install" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])  # SIGINT: Ctrl-C
+def test_cli_stops_everything_on_a_signal(signum):
+    _tools()
+    cli, tmp = _start_cli()
+    try:
+        cli.send_signal(signum)
+        out, _ = cli.communicate(timeout=30)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+    assert cli.returncode == 0 and "stopped" in out
+    assert not tmp.exists() and _processes_under(tmp) == []
