@@ -17,6 +17,7 @@ from obsgen.cli import main
 from obsgen.output.summary import kind as summary_kind
 from obsgen.render import RENDERERS
 from tests.conftest import EXAMPLES
+from tests.output.test_writer import tree
 
 MANIFEST = ".obsgen-manifest"
 
@@ -28,17 +29,6 @@ def run_obsgen(*args: str) -> subprocess.CompletedProcess:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
-
-
-def tree(root: Path) -> dict[str, str]:
-    found = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            found[rel] = f"-> {os.readlink(path)}"
-        elif path.is_file():
-            found[rel] = path.read_text()
-    return found
 
 
 def generate(spec_dir: Path, out: Path, *args: str):

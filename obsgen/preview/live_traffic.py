@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
@@ -22,7 +22,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from obsgen import promql
 from obsgen.plan import fixtures
 from obsgen.plan.model import Plan, SLOPlan
-from obsgen.preview.serve import LOOPBACK
+from obsgen.preview.serve import LoopbackServer
 
 EVENTS_PER_SECOND = 50.0
 BASELINE_BURN = 0.1  # healthy traffic still spends a little budget: burn rates read 0.1x
@@ -143,16 +143,12 @@ class TrafficServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = LoopbackServer(Handler)
+        self.server.start()
 
     @property
     def address(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"{host}:{port}"
+        return self.server.address
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        self.server.close()

@@ -11,10 +11,10 @@ import threading
 import time
 from collections import deque
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote
 
-from obsgen.preview.serve import LOOPBACK
+from obsgen.preview.serve import LoopbackServer
 
 KEEP = 200
 MAX_BODY = 1 << 20
@@ -60,20 +60,16 @@ class Webhook:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = LoopbackServer(Handler)
+        self.server.start()
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.server.address}"
 
     def notifications(self) -> list[dict]:
         with self.lock:
             return list(self.received)
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        self.server.close()

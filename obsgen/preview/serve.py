@@ -71,23 +71,41 @@ def _handler(files: dict[str, str], api: Api | None) -> type[BaseHTTPRequestHand
     return Handler
 
 
-class PreviewServer:
-    """A loopback HTTP server for a dict of files (and, live, an API), run in a background thread."""
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1 (port 0: any free one), served from a background thread: the
+    preview page, the live traffic's /metrics and the live webhook are each one."""
 
-    def __init__(self, files: dict[str, str], port: int = 0, api: Api | None = None):
-        self.httpd = ThreadingHTTPServer((LOOPBACK, port), _handler(files, api))
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0):
+        self.httpd = ThreadingHTTPServer((LOOPBACK, port), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
-    def url(self) -> str:
+    def address(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"{host}:{port}"
 
-    def __enter__(self) -> PreviewServer:
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}/"
+
+    def start(self) -> None:
         self.thread.start()
-        return self
 
-    def __exit__(self, *exc) -> None:
+    def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class PreviewServer(LoopbackServer):
+    """The preview: a dict of files (and, live, an API)."""
+
+    def __init__(self, files: dict[str, str], port: int = 0, api: Api | None = None):
+        super().__init__(_handler(files, api), port)
