@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from obsgen import pipeline, promql
+from obsgen.errors import SpecErrors
 from obsgen.plan import environments
 from obsgen.render import prometheus_rules, promtool_tests
 from tests.conftest import EXAMPLES, ROOT
@@ -191,3 +192,71 @@ def test_a_service_listed_only_in_staging_never_pages(promtool, tmp_path):
 def test_scope_is_none_per_cluster(example_plan):
     assert example_plan.metrics == environments.MetricsPlan()
     assert all(slo.environment is None for s in example_plan.services for slo in s.slos)
+
+
+HOSTILE_PLATFORM = """apiVersion: obsgen/v1
+kind: Platform
+spec:
+  environments: [dev, qa-1, production]
+  environment_label: env
+  metrics: {mode: shared}
+"""
+
+HOSTILE_SLOS = r"""    - name: availability
+      objective: 99.9
+      alerting: {style: sloth}
+      sli:
+        events:
+          error_query: 'sum by (job) (rate(x{job="a\"b\\c",path="/r/{{window}}",code=~"5.."}[{{window}}]))'
+          total_query: 'sum(rate(x{job="a\"b\\c",path="/r/{{window}}"}[{{window}}])) by (job)'
+    - name: ratio
+      objective: 99
+      sli:
+        raw:
+          error_ratio_query: |
+            # errors over everything, é
+            sum(rate(y{code="500"}[{{window}}])) / on () group_left sum(rate(y[{{window}}]))
+"""
+
+
+def test_custom_label_sloth_style_and_hostile_text_pass_promtool(promtool, tmp_path):
+    spec = service("odd", HOSTILE_SLOS).replace("spec:\n  slos:", "spec:\n  environments: [qa-1, production]\n  slos:")
+    files = pipeline.build(write(tmp_path, {"platform.yaml": HOSTILE_PLATFORM, "odd.yaml": spec}))
+    rules, tests = files["alerts/rules/odd.rules.yaml"], files["alerts/tests/odd.test.yaml"]
+    assert ('sum by (job, env) (rate(x{job="a\\"b\\\\c",path="/r/{{window}}",code=~"5..",'
+            'env=~"production|qa-1"}[5m]))') in rules
+    assert "/ on (env) group_left () sum by (env)" in rules and "or on (env)" in rules
+    assert 'env="production"' in rules and "environment" not in rules
+    assert "shared store: a qa-1 outage beside a healthy production" in tests
+    for path in ("alerts/rules/odd.rules.yaml", "alerts/tests/odd.test.yaml"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(files[path])
+    result = _promtool("check", "rules", "--lint=all", "--lint-fatal", "alerts/rules/odd.rules.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = _promtool("test", "rules", "odd.test.yaml", cwd=tmp_path / "alerts/tests")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_environment_label_cannot_be_set_by_slo_labels(tmp_path):
+    slos = ("    - name: a\n      objective: 99\n      labels: {environment: production}\n      sli:\n"
+            "        latency: {histogram: h, threshold: 1s}\n")
+    spec_dir = write(tmp_path, {"platform.yaml": STAGING_ONLY, "svc.yaml": service("svc", slos)})
+    with pytest.raises(SpecErrors, match=r"svc.yaml:\d+: slos\[0\].labels.environment: 'environment' is the "):
+        pipeline.load(spec_dir)
+
+
+def test_the_zero_traffic_scenario_catches_nan(promtool, shared, monkeypatch, tmp_path):
+    """A plain division records NaN for the idle environment: the scenario fails on it."""
+    plan, _files = shared
+    monkeypatch.setattr(prometheus_rules, "_ratio", lambda errors, total: f"{errors} / {total}")
+    prometheus_rules._GROUPS.clear()
+    broken = prometheus_rules.render(plan)["alerts/rules/checkout.rules.yaml"]
+    prometheus_rules._GROUPS.clear()
+    for sub in ("rules", "tests"):
+        (tmp_path / sub).mkdir()
+    (tmp_path / "rules/checkout.rules.yaml").write_text(broken)
+    (tmp_path / "tests/checkout.test.yaml").write_text(_shared_store_tests(plan))
+    result = _promtool("test", "rules", "checkout.test.yaml", cwd=tmp_path / "tests")
+    assert result.returncode == 1
+    failed = (result.stdout + result.stderr).split("    expr: ")[1:]
+    assert any("!=" in b and "exp: {} 0E+00" in b for b in failed), result.stderr
