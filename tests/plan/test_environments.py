@@ -101,3 +101,29 @@ def test_errors_name_file_line_and_field(tmp_path):
     # the same spec is fine per cluster
     (spec_dir / "platform.yaml").write_text(SHARED.replace("shared", "per-cluster"))
     pipeline.load(spec_dir)
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_VALUES = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_NUMBERS = st.floats(allow_nan=False, allow_infinity=True) | st.integers(-10**6, 10**6).map(float)
+
+
+@given(value=_VALUES, regex=_VALUES, number=_NUMBERS, op=st.sampled_from(["+", "-", "*", "/", "%", "^", "and", "or",
+                                                                             "unless", ">", "== bool", "atan2"]))
+def test_printing_is_faithful_for_any_label_value_and_number(value, regex, number, op):
+    """Any label value (escapes, quotes, non-ASCII, control characters) and any number survive
+    parse -> mirror -> print -> parse, inside a query shaped like an SLI."""
+    quoted, pattern = promql.quote(value), promql.quote(regex.replace("\\", ""))
+    literal = promql_ast.text(promql_ast.Num(number))
+    query = (f'sum by (job) (rate(x{{a={quoted},b!~{pattern}}}[5m] offset 1m)) {op} '
+             f'(label_replace(y{{c!={quoted}}}, "d", {quoted}, "e", "(.*)") - ({literal}))')
+    try:
+        tree = promql.parse(query)
+    except ValueError:
+        return  # e.g. an invalid regex: nothing to print
+    assert repr(promql.parse(promql_ast.text(promql_ast.mirror(tree)))) == repr(tree)
+    if op not in ("and", "or", "unless"):
+        rewritten = aware(query.replace("[5m]", "[{{window}}]"), SCOPE)
+        assert repr(promql_ast.mirror(promql.parse(promql.with_window(rewritten, "5m")))).count("environment") >= 3
