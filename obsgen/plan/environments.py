@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
 
-from obsgen import promql, promql_ast
+from obsgen import names, promql, promql_ast
 from obsgen.errors import SpecError
 from obsgen.promql_ast import Agg, Bin, Call, Matrix, Neg, Num, Paren, Sel, Str, Sub
 from obsgen.spec.policy import PAGING_ENVIRONMENT
@@ -45,7 +45,7 @@ class EnvironmentScope:
 @dataclass(frozen=True)
 class MetricsPlan:
     mode: str = "per-cluster"
-    environment_label: str = "environment"
+    environment_label: str = names.ENVIRONMENT_LABEL
     rulers: tuple[str, ...] = ()
     namespace: str = "service"  # Mimir namespace per service, or per team
     source_tenants: tuple[str, ...] = ()
