@@ -188,6 +188,20 @@ def tests_file(service: str) -> str:
     return f"alerts/tests/{service}.test.yaml"
 
 
+# Ruler layouts beside alerts/rules/ (Platform metrics.rulers): the same groups, as each ruler loads them.
+MIMIR_RULES_DIR = "alerts/mimir"
+AMP_RULES_DIR = "alerts/amp"
+AMP_NAME_BYTES = 721  # Amazon Managed Prometheus: namespace name plus group name, UTF-8 bytes
+
+
+def mimir_rules_file(namespace: str) -> str:
+    return f"{MIMIR_RULES_DIR}/{namespace}.yaml"
+
+
+def amp_rules_file(namespace: str) -> str:
+    return f"{AMP_RULES_DIR}/{namespace}.yaml"
+
+
 # The span metrics connector's configuration (obsgen pins both), from which its Prometheus names
 # follow; SPAN_CALLS and SPAN_DURATION above must equal span_metric_name(...) (tests/test_names.py).
 SPAN_METRICS_NAMESPACE = "traces.span.metrics"

@@ -8,6 +8,7 @@ from obsgen import burnrate, durations, gotemplate, names
 from obsgen.plan import sli as sli_queries
 from obsgen.plan import sloth_alerts
 from obsgen.plan.dashboards import compile_dashboards
+from obsgen.plan.environments import compile_metrics, scope_for
 from obsgen.plan.kubernetes import compile_kubernetes
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.plan.routing import compile_routing
@@ -28,6 +29,7 @@ def compile_plan(specs: Specs) -> Plan:
         routing=compile_routing(specs),
         dashboards=compile_dashboards(services, platform),
         kubernetes=compile_kubernetes(platform),
+        metrics=compile_metrics(platform),
     )
 
 
@@ -50,6 +52,7 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
     budget = round(1 - slo.objective / 100, 12)
     sid = names.slo_id(meta.name, slo.name)
     uid = names.dashboard_uid(meta.name)
+    scope = scope_for(platform, service)
     base = SLOPlan(
         service=meta.name,
         name=slo.name,
@@ -61,7 +64,7 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
         period=period,
         windows=burnrate.windows_of(catalog),
         catalog=catalog,
-        sli=sli_queries.queries(slo.sli, meta.name),
+        sli=sli_queries.queries(slo.sli, meta.name, scope),
         labels=(
             (names.SLOTH_ID, sid), (names.SLOTH_SERVICE, meta.name), (names.SLOTH_SLO, slo.name),
             *sorted({**meta.labels, **slo.labels}.items()),
@@ -71,6 +74,7 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
         runbook_url=slo.runbook or meta.runbook or "",
         dashboard_url=f"{platform.grafana.url.rstrip('/')}/d/{uid}/{meta.name}?var-slo={slo.name}",
         alert_style=alert_style(slo, platform),
+        environment=scope,
     )
     severities = {"page": pages(service, index), "ticket": slo.alerting.ticket}
     alert = sloth_alerts.alert if base.alert_style == "sloth" else _alert

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from obsgen.burnrate import AlertWindow
 from obsgen.plan.dashboards import DashboardsPlan
+from obsgen.plan.environments import EnvironmentScope, MetricsPlan
 from obsgen.plan.kubernetes import KubernetesPlan
 from obsgen.plan.routing import RoutingPlan
 from obsgen.plan.telemetry import TelemetryPlan
@@ -57,6 +58,7 @@ class SLOPlan:
     runbook_url: str
     dashboard_url: str
     alert_style: str = "obsgen"  # or "sloth": Sloth's two alerts per SLO (render/sloth_alerts.py)
+    environment: EnvironmentScope | None = None  # shared metrics mode (plan/environments.py)
 
     @property
     def objective(self) -> float:
@@ -84,3 +86,4 @@ class Plan:
     routing: RoutingPlan | None = None  # Alertmanager: teams, receivers, environments
     dashboards: DashboardsPlan = field(default_factory=DashboardsPlan)
     kubernetes: KubernetesPlan = field(default_factory=KubernetesPlan)
+    metrics: MetricsPlan = field(default_factory=MetricsPlan)  # per-cluster or shared; ruler layouts

@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection
 
 from obsgen.errors import stage
 from obsgen.plan.model import Plan
-from obsgen.render import alertmanager, grafana, k8s_rules, kustomize, otel, prometheus_rules, promtool_tests
+from obsgen.render import alertmanager, grafana, k8s_rules, kustomize, otel, prometheus_rules, promtool_tests, rulers
 
 Renderer = Callable[[Plan], dict[str, str]]
 
@@ -21,6 +21,7 @@ RENDERERS: dict[str, Renderer] = {
     "alertmanager": alertmanager.render,
     "grafana": grafana.render,
     "k8s-prometheus-rules": k8s_rules.render,
+    "rulers": rulers.render,  # Mimir and AMP layouts, when the Platform's metrics.rulers lists them
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import weakref
 
 from obsgen import burnrate, durations, names, promql
+from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.render import sloth_alerts, yamlout
 
@@ -78,7 +79,7 @@ def sli_rules(slo: SLOPlan) -> list[dict]:
     else:  # errors are 0, not absent, while there is traffic but no error series exists yet
         rules = [
             _record(slo, names.SLI_TOTAL_RATE, promql.with_window(slo.sli.total, BASE)),
-            _record(slo, names.SLI_ERROR_RATE, f"({error}) or on () ({tot} * 0)"),
+            _record(slo, names.SLI_ERROR_RATE, f"({error}) or on ({join_labels(slo.environment)}) ({tot} * 0)"),
         ]
     for window in slo.windows:
         w = durations.format_seconds(window)
@@ -201,9 +202,9 @@ def period_rules(slo: SLOPlan) -> list[dict]:
 
 def alert_expr(slo: SLOPlan, window: burnrate.AlertWindow) -> str:
     """Both windows burn faster than the factor; the value is the long window's burn rate."""
-    parts = []
+    parts, only = [], alert_matchers(slo.environment, window.severity)  # shared mode: pages production's
     for seconds in (window.long, window.short):
-        ratio = _sel(slo, names.sli_error_ratio(durations.format_seconds(seconds)))
+        ratio = promql.selector(names.sli_error_ratio(durations.format_seconds(seconds)), {**slo.selector(), **only})
         parts.append(f"max without ({names.SLOTH_WINDOW}) ({ratio} / {promql.number(slo.budget)})"
                      f" > {promql.number(window.factor)}")
     return f"(\n  {parts[0]}\n)\nand\n(\n  {parts[1]}\n)"

@@ -13,7 +13,7 @@ import math
 
 from obsgen import burnrate, durations, names, promql
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
-from obsgen.render import yamlout
+from obsgen.render import promtool_shared, yamlout
 
 EVAL_MINUTES = 1
 TRAFFIC = 100_000  # events a minute, more when the objective needs it (see traffic())
@@ -45,7 +45,7 @@ def _file(service: ServicePlan) -> str:
             notes.append(f"# {slo.name}: no tests: an objective of {names.objective_text(slo.objective_percent)}% "
                          "needs more synthetic traffic than a counter holds exactly\n")
             continue
-        tests += scenarios(slo)
+        tests += scenarios(slo) + promtool_shared.scenarios(slo)
     doc = {
         "rule_files": [f"../rules/{service.name}.rules.yaml"],
         "evaluation_interval": f"{EVAL_MINUTES}m",
@@ -94,9 +94,11 @@ def counter(phases: list[tuple[int, int]]) -> str:
 
 
 def inputs(slo: SLOPlan, phases: list[tuple[int, int, int]]) -> list[dict]:
-    """Input series for phases of (errors a minute, successes a minute, minutes)."""
+    """Input series for phases of (errors a minute, successes a minute, minutes); in shared mode
+    they carry the environment label."""
+    env = promtool_shared.environment(slo)
     return [
-        {"series": s.series,
+        {"series": s.series if env is None else promtool_shared.with_environment(s.series, slo.environment.label, env),
          "values": counter([(s.bad * bad + s.good * good, minutes) for bad, good, minutes in phases])}
         for s in slo.sli.fixture
     ]
@@ -275,8 +277,8 @@ def zero_traffic(slo: SLOPlan) -> dict:
 def no_error_series(slo: SLOPlan) -> dict | None:
     """Traffic, but the series that would count errors does not exist yet (no error ever
     happened): every ratio is 0, not absent."""
-    series = [s for s in inputs(slo, [(0, traffic(slo), SETTLE_MINUTES + 1)])
-              if any(f.series == s["series"] and f.good for f in slo.sli.fixture)]
+    series = [s for s, f in zip(inputs(slo, [(0, traffic(slo), SETTLE_MINUTES + 1)]), slo.sli.fixture, strict=True)
+              if f.good]
     if len(series) == len(slo.sli.fixture):
         return None  # every series also counts successes: nothing to leave out
     end = SETTLE_MINUTES

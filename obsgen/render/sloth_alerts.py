@@ -10,16 +10,18 @@ recorded 5m rates), under Sloth's names and labels.
 from __future__ import annotations
 
 from obsgen import burnrate, durations, names, promql
+from obsgen.plan.environments import alert_matchers
 from obsgen.plan.model import AlertPlan, SLOPlan
 
 
-def _filter(slo: SLOPlan) -> dict[str, str]:
+def _filter(slo: SLOPlan, severity: str) -> dict[str, str]:
     labels = dict(slo.labels)
-    return {k: labels[k] for k in names.SLO_LABELS}
+    return {**{k: labels[k] for k in names.SLO_LABELS}, **alert_matchers(slo.environment, severity)}
 
 
 def _condition(slo: SLOPlan, seconds: int, window: burnrate.AlertWindow) -> str:
-    ratio = promql.selector(names.sli_error_ratio(durations.format_seconds(seconds)), _filter(slo))
+    ratio = promql.selector(names.sli_error_ratio(durations.format_seconds(seconds)),
+                            _filter(slo, window.severity))
     threshold = f"({promql.number(window.factor)} * {promql.number(slo.budget)})"
     return f"max({ratio} > {threshold}) without ({names.SLOTH_WINDOW})"
 

@@ -7,6 +7,7 @@ import difflib
 
 from obsgen import burnrate, durations, names, promql
 from obsgen.errors import SpecError
+from obsgen.plan import environments  # shared metrics mode: queries keep the environment label
 from obsgen.spec import receivers, templates
 from obsgen.spec.importers import is_imported
 from obsgen.spec.load import Loaded, Specs
@@ -25,7 +26,7 @@ def check(specs: Specs) -> list[SpecError]:
     catalogs = custom_catalogs(specs)
     for svc in specs.services:
         errors += _check_service(svc, teams, envs, catalogs)
-    return errors + _check_ids(specs)
+    return errors + _check_ids(specs) + environments.check(specs)
 
 
 def _hint(name: str, choices) -> str:

@@ -487,6 +487,21 @@ class PlatformKubernetes(Model):
     labels: K8sLabels = {}
 
 
+METRICS_MODES = ("per-cluster", "shared")
+RULERS = ("mimir", "amp")
+
+
+class Metrics(Model):
+    """Where the SLO rules run. per-cluster: each cluster's Prometheus evaluates them on its own
+    series. shared: one store holds several environments (Mimir, Amazon Managed Prometheus,
+    Thanos); every recorded series and alert keeps the environment label."""
+
+    mode: Literal[METRICS_MODES] = "per-cluster"  # type: ignore[valid-type]
+    rulers: list[Literal[RULERS]] = []  # type: ignore[valid-type]  # extra layouts under alerts/
+    namespace: Literal["service", "team"] = "service"  # the Mimir ruler namespace of a service's groups
+    source_tenants: list[Annotated[str, Field(min_length=1, max_length=150, pattern=r"^[a-zA-Z0-9!._*'()-]+$")]] = []
+
+
 class PlatformSpec(Model):
     default_team: Name | None = None  # owner of imported specs that name none (else alertmanager's)
     alert_style: Literal[ALERT_STYLES] = "obsgen"  # type: ignore[valid-type]
@@ -499,6 +514,7 @@ class PlatformSpec(Model):
     environment_label: Annotated[str, AfterValidator(_label_name)] = ENVIRONMENT_LABEL
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
     kubernetes: PlatformKubernetes = PlatformKubernetes()
+    metrics: Metrics = Metrics()
 
 
 class PlatformMetadata(Model):

@@ -81,6 +81,12 @@ def _environment_label_kept(svc: Loaded, label: str) -> list[SpecError]:
     places = [(("metadata", "labels", label), service.metadata.labels)]
     places += [(("spec", "slos", i, "alerting", "labels", label), slo.alerting.labels)
                for i, slo in enumerate(service.spec.slos)]
+    # SLO labels go on its series and alerts too, Sloth-style extras on its alerts (a hole found by
+    # the shared-mode work: there the label must come from the series themselves)
+    places += [(("spec", "slos", i, *where, label), labels) for i, slo in enumerate(service.spec.slos)
+               for where, labels in ((("labels",), slo.labels),
+                                     (("alerting", "page_alert", "labels"), slo.alerting.page_alert.labels),
+                                     (("alerting", "ticket_alert", "labels"), slo.alerting.ticket_alert.labels))]
     return [SpecError(svc.at(*path), f"{label!r} is the environment label (Platform environment_label): each "
                                      "Prometheus sets it in external_labels; set here it would label every "
                                      "environment's alerts alike, and non-production could page")

@@ -44,6 +44,12 @@ def _kustomize(out: Path) -> list[Result]:
     return kustomize.verify(out)
 
 
+def _rulers(out: Path) -> list[Result]:
+    from obsgen.verify import rulers
+
+    return rulers.verify(out)
+
+
 # name -> verifier; imported lazily so `obsgen generate` never pays for them.
 VERIFIERS: dict[str, Verifier] = {
     "promtool": _promtool,
@@ -51,6 +57,7 @@ VERIFIERS: dict[str, Verifier] = {
     "amtool": _amtool,
     "grafana": _grafana,
     "kustomize": _kustomize,
+    "rulers": _rulers,  # alerts/mimir/, alerts/amp/ when generated
 }
 
 __all__ = ["VERIFIERS", "Result", "Verifier"]

@@ -1,0 +1,20 @@
+"""Ruler layouts beside alerts/rules/, written only when the Platform lists them (metrics.rulers).
+
+The groups are the rules file's own (render/prometheus_rules.service_groups), so no layout adds
+semantics: Mimir/Cortex get `mimirtool rules` namespace files, Amazon Managed Prometheus one plain
+rules file per rule groups namespace. Thanos Ruler reads alerts/rules/ as it is.
+"""
+
+from __future__ import annotations
+
+from obsgen.plan.model import Plan
+from obsgen.render.rulers import amp, mimir
+
+LAYOUTS = {"mimir": mimir.render, "amp": amp.render}
+
+
+def render(plan: Plan) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for ruler in plan.metrics.rulers:
+        files.update(LAYOUTS[ruler](plan))
+    return files

@@ -1,0 +1,14 @@
+"""Amazon Managed Prometheus: one rule groups namespace per service, each a plain Prometheus rules
+file (`aws amp create-rule-groups-namespace --data fileb://...`). AMP limits the namespace name plus
+a group name to 721 UTF-8 bytes; obsgen's names stay far below it and verify/rulers.py checks."""
+
+from __future__ import annotations
+
+from obsgen import names
+from obsgen.plan.model import Plan
+from obsgen.render import prometheus_rules, yamlout
+
+
+def render(plan: Plan) -> dict[str, str]:
+    return {names.amp_rules_file(s.name): yamlout.dump({"groups": prometheus_rules.service_groups(s)})
+            for s in plan.services}

@@ -1,0 +1,262 @@
+"""Shared metrics mode end to end: per-cluster output unchanged, every generated expression keeps
+the environment label, and the shared-store scenarios pass in promtool and catch rules that mix
+environments."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from obsgen import pipeline, promql
+from obsgen.errors import SpecErrors
+from obsgen.plan import environments
+from obsgen.render import prometheus_rules, promtool_tests
+from tests.conftest import EXAMPLES, ROOT
+from tests.specdir import service, write
+
+
+def examples(tmp_path, metrics: str):
+    """The bundled examples with `metrics:` set in their Platform."""
+    spec_dir = tmp_path / "slos"
+    shutil.copytree(EXAMPLES, spec_dir)
+    platform = spec_dir / "platform.yaml"
+    platform.write_text(platform.read_text() + f"  metrics: {metrics}\n")
+    return spec_dir
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    spec_dir = examples(tmp_path_factory.mktemp("shared"), "{mode: shared}")
+    return pipeline.plan(spec_dir), pipeline.build(spec_dir)
+
+
+def test_per_cluster_output_is_byte_identical_to_the_committed_examples(tmp_path, example_files):
+    explicit = pipeline.build(examples(tmp_path, "{mode: per-cluster, rulers: []}"))
+    assert explicit == example_files
+    for path, text in example_files.items():
+        assert (ROOT / path).read_text(encoding="utf-8") == text, path
+
+
+def _walk(expr: str):
+    found = []
+    promql.promql_parser.walk(promql.parse(expr), lambda node: found.append(node))
+    return found
+
+
+META = {"slo:objective:ratio", "slo:error_budget:ratio", "slo:time_period:days", "sloth_slo_info"}
+
+
+def test_every_generated_expression_keeps_the_environment(shared):
+    _plan, files = shared
+    checked = 0
+    for path, text in files.items():
+        if not path.startswith("alerts/rules/"):
+            continue
+        for group in yaml.safe_load(text)["groups"]:
+            for rule in group["rules"]:
+                nodes = _walk(rule["expr"])
+                calls = [n.func.name for n in nodes if type(n).__name__ == "Call"]
+                if rule.get("record") in META:  # constants no alert joins on
+                    continue
+                assert "vector" not in calls and "scalar" not in calls, rule
+                for node in nodes:
+                    kind = type(node).__name__
+                    if kind == "AggregateExpr" and node.modifier is not None:
+                        has = "environment" in node.modifier.labels
+                        assert has != str(node.modifier.type).endswith("Without"), rule
+                    elif kind == "AggregateExpr":
+                        pytest.fail(f"aggregation without grouping in {rule}")
+                    if kind == "BinaryExpr" and node.modifier is not None and node.modifier.matching is not None:
+                        assert "environment" in node.modifier.matching.labels, rule
+                    if kind == "VectorSelector" and not node.name.startswith("slo:"):
+                        assert "environment" in [m.name for m in node.matchers.matchers], rule
+                if "alert" in rule and rule["labels"]["sloth_severity"] == "page":
+                    assert 'environment="production"' in rule["expr"], rule
+                checked += 1
+    assert checked > 100
+
+
+def test_meta_rules_stay_label_less_and_no_alert_reads_them(shared):
+    _plan, files = shared
+    text = "".join(t for p, t in files.items() if p.startswith("alerts/rules/"))
+    for name in META:
+        assert text.count(f"record: {name}") == 8  # one per SLO
+        assert text.count(name) == 8  # written, never read
+
+
+@pytest.fixture(scope="module")
+def shared_out(tmp_path_factory, shared):
+    _plan, files = shared
+    out = tmp_path_factory.mktemp("shared-out")
+    for path, text in files.items():
+        if path.startswith("alerts/"):
+            (out / path).parent.mkdir(parents=True, exist_ok=True)
+            (out / path).write_text(text)
+    return out
+
+
+def _promtool(*args, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(["promtool", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_shared_rules_lint_clean_and_every_scenario_passes(promtool, shared_out):
+    rules = sorted(str(p) for p in (shared_out / "alerts/rules").glob("*.yaml"))
+    result = _promtool("check", "rules", "--lint=all", "--lint-fatal", *rules, cwd=shared_out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    tests = sorted((shared_out / "alerts/tests").glob("*.yaml"))
+    procs = [subprocess.Popen(["promtool", "test", "rules", t.name], cwd=t.parent, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for t in tests]
+    for test, proc in zip(tests, procs, strict=True):
+        output = proc.communicate()[0]
+        assert proc.returncode == 0, f"{test.name}: {output[-3000:]}"
+    text = "".join(t.read_text() for t in tests)
+    assert "a staging outage beside a healthy production opens no production alert" in text
+    assert "a production outage pages with environment=\"production\" on the alert" in text
+    assert "zero traffic in staging records no NaN in any environment" in text
+
+
+def _shared_store_tests(plan) -> str:
+    """checkout's test file with only the shared-store scenarios (the others run above)."""
+    doc = yaml.safe_load(promtool_tests.render(plan)["alerts/tests/checkout.test.yaml"])
+    doc["tests"] = [t for t in doc["tests"] if "shared store" in t["name"]]
+    assert len(doc["tests"]) == 9
+    return yaml.safe_dump(doc)
+
+
+def test_the_scenarios_catch_rules_that_mix_environments(promtool, shared, shared_out, monkeypatch, tmp_path):
+    """Rules written as per-cluster rules (joins on (), pages on every environment) fail the
+    shared-store scenarios."""
+    plan, _files = shared
+    checkout = next(s for s in plan.services if s.name == "checkout")
+    monkeypatch.setattr(prometheus_rules, "join_labels", lambda scope: "")
+    monkeypatch.setattr(prometheus_rules, "alert_matchers", lambda scope, severity: {})
+    prometheus_rules._GROUPS.clear()
+    broken = prometheus_rules.render(plan)["alerts/rules/checkout.rules.yaml"]
+    prometheus_rules._GROUPS.clear()
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "rules/checkout.rules.yaml").write_text(broken)
+    (tmp_path / "tests/checkout.test.yaml").write_text(_shared_store_tests(plan))
+    assert checkout.slos
+    result = _promtool("test", "rules", "checkout.test.yaml", cwd=tmp_path / "tests")
+    assert result.returncode == 1
+    failed = (result.stdout + result.stderr).split("    expr: ")[1:]
+    assert any("sloth_severity" in b and "page" in b and "exp: {} 0E+00" in b and "got: {} 2E+00" in b
+               for b in failed), result.stderr  # staging paged
+
+
+
+def test_a_join_on_nothing_loses_an_environment(promtool, shared, monkeypatch, tmp_path):
+    """`or on ()` alone: production, which never had an error series, records no ratio while
+    staging fails."""
+    plan, _files = shared
+    monkeypatch.setattr(prometheus_rules, "join_labels", lambda scope: "")
+    prometheus_rules._GROUPS.clear()
+    broken = prometheus_rules.render(plan)["alerts/rules/checkout.rules.yaml"]
+    prometheus_rules._GROUPS.clear()
+    for sub in ("rules", "tests"):
+        (tmp_path / sub).mkdir()
+    (tmp_path / "rules/checkout.rules.yaml").write_text(broken)
+    (tmp_path / "tests/checkout.test.yaml").write_text(_shared_store_tests(plan))
+    result = _promtool("test", "rules", "checkout.test.yaml", cwd=tmp_path / "tests")
+    assert result.returncode == 1
+    failed = (result.stdout + result.stderr).split("    expr: ")[1:]
+    assert any("ratio_rate5m" in b and "production" in b and "got: nil" in b for b in failed), result.stderr
+
+
+STAGING_ONLY = """apiVersion: obsgen/v1
+kind: Platform
+spec:
+  metrics: {mode: shared}
+"""
+
+
+def test_a_service_listed_only_in_staging_never_pages(promtool, tmp_path):
+    slos = ("    - name: availability\n      objective: 99.9\n      sli:\n        events:\n"
+            '          error_query: sum(rate(x{code="500"}[{{window}}]))\n'
+            "          total_query: sum(rate(x[{{window}}]))\n")
+    spec = service("stg", slos).replace("spec:\n  slos:", "spec:\n  environments: [staging]\n  slos:")
+    files = pipeline.build(write(tmp_path, {"platform.yaml": STAGING_ONLY, "stg.yaml": spec}))
+    for path in ("alerts/rules/stg.rules.yaml", "alerts/tests/stg.test.yaml"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(files[path])
+    assert "a service listed only in staging never pages" in files["alerts/tests/stg.test.yaml"]
+    assert 'environment="staging"' in files["alerts/rules/stg.rules.yaml"]
+    result = _promtool("test", "rules", "stg.test.yaml", cwd=tmp_path / "alerts/tests")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_scope_is_none_per_cluster(example_plan):
+    assert example_plan.metrics == environments.MetricsPlan()
+    assert all(slo.environment is None for s in example_plan.services for slo in s.slos)
+
+
+HOSTILE_PLATFORM = """apiVersion: obsgen/v1
+kind: Platform
+spec:
+  environments: [dev, qa-1, production]
+  environment_label: env
+  metrics: {mode: shared}
+"""
+
+HOSTILE_SLOS = r"""    - name: availability
+      objective: 99.9
+      alerting: {style: sloth}
+      sli:
+        events:
+          error_query: 'sum by (job) (rate(x{job="a\"b\\c",path="/r/{{window}}",code=~"5.."}[{{window}}]))'
+          total_query: 'sum(rate(x{job="a\"b\\c",path="/r/{{window}}"}[{{window}}])) by (job)'
+    - name: ratio
+      objective: 99
+      sli:
+        raw:
+          error_ratio_query: |
+            # errors over everything, é
+            sum(rate(y{code="500"}[{{window}}])) / on () group_left sum(rate(y[{{window}}]))
+"""
+
+
+def test_custom_label_sloth_style_and_hostile_text_pass_promtool(promtool, tmp_path):
+    spec = service("odd", HOSTILE_SLOS).replace("spec:\n  slos:", "spec:\n  environments: [qa-1, production]\n  slos:")
+    files = pipeline.build(write(tmp_path, {"platform.yaml": HOSTILE_PLATFORM, "odd.yaml": spec}))
+    rules, tests = files["alerts/rules/odd.rules.yaml"], files["alerts/tests/odd.test.yaml"]
+    assert ('sum by (job, env) (rate(x{job="a\\"b\\\\c",path="/r/{{window}}",code=~"5..",'
+            'env=~"production|qa-1"}[5m]))') in rules
+    assert "/ on (env) group_left () sum by (env)" in rules and "or on (env)" in rules
+    assert 'env="production"' in rules and "environment" not in rules
+    assert "shared store: a qa-1 outage beside a healthy production" in tests
+    for path in ("alerts/rules/odd.rules.yaml", "alerts/tests/odd.test.yaml"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(files[path])
+    result = _promtool("check", "rules", "--lint=all", "--lint-fatal", "alerts/rules/odd.rules.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = _promtool("test", "rules", "odd.test.yaml", cwd=tmp_path / "alerts/tests")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_environment_label_cannot_be_set_by_slo_labels(tmp_path):
+    slos = ("    - name: a\n      objective: 99\n      labels: {environment: production}\n      sli:\n"
+            "        latency: {histogram: h, threshold: 1s}\n")
+    spec_dir = write(tmp_path, {"platform.yaml": STAGING_ONLY, "svc.yaml": service("svc", slos)})
+    with pytest.raises(SpecErrors, match=r"svc.yaml:\d+: slos\[0\].labels.environment: 'environment' is the "):
+        pipeline.load(spec_dir)
+
+
+def test_the_zero_traffic_scenario_catches_nan(promtool, shared, monkeypatch, tmp_path):
+    """A plain division records NaN for the idle environment: the scenario fails on it."""
+    plan, _files = shared
+    monkeypatch.setattr(prometheus_rules, "_ratio", lambda errors, total: f"{errors} / {total}")
+    prometheus_rules._GROUPS.clear()
+    broken = prometheus_rules.render(plan)["alerts/rules/checkout.rules.yaml"]
+    prometheus_rules._GROUPS.clear()
+    for sub in ("rules", "tests"):
+        (tmp_path / sub).mkdir()
+    (tmp_path / "rules/checkout.rules.yaml").write_text(broken)
+    (tmp_path / "tests/checkout.test.yaml").write_text(_shared_store_tests(plan))
+    result = _promtool("test", "rules", "checkout.test.yaml", cwd=tmp_path / "tests")
+    assert result.returncode == 1
+    failed = (result.stdout + result.stderr).split("    expr: ")[1:]
+    assert any("!=" in b and "exp: {} 0E+00" in b for b in failed), result.stderr
