@@ -55,6 +55,7 @@ PLATFORM = {
         },
         "grafana": {"url": "https://grafana.example.com",
                     "datasources": {"prometheus": "prometheus", "loki": "loki", "tempo": "tempo"}},
+        "alertmanager": {"smtp": {"smarthost": "smtp.example.com:587", "from": "alertmanager@example.com"}},
     },
 }
 

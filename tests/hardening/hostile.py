@@ -48,6 +48,7 @@ spec:
   collector: {{redact_attributes: [{q(ATTRIBUTE)}]}}
   alertmanager:
     smtp: {{smarthost: "smtp.example.com:587", from: {q(SMTP_FROM)}, auth_username: {q(TEXT)}}}
+  metrics: {{rulers: [mimir, amp]}}
 """
 
 TEAM = f"""\

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from obsgen import pipeline
+from obsgen.render.prometheus_rules import PERIOD_INTERVAL
 from obsgen.verify import rulers
 from tests.conftest import EXAMPLES
 
@@ -40,7 +41,7 @@ def test_groups_intervals_and_rules_are_identical_across_layouts(layouts):
     amp = _groups(layouts, "alerts/amp/")
     assert [g["name"] for g in reference] == [g["name"] for g in mimir] == [g["name"] for g in amp]
     assert reference == mimir == amp  # intervals and every rule, in order
-    assert len(reference) == 16 and {g.get("interval") for g in reference} == {None, "5m"}
+    assert len(reference) == 16 and {g.get("interval") for g in reference} == {None, PERIOD_INTERVAL}
 
 
 def test_mimir_namespaces_and_tenants(layouts, tmp_path):
