@@ -138,6 +138,21 @@ def _shared_store_tests(plan) -> str:
     return yaml.safe_dump(doc)
 
 
+def _failing_checkout_tests(plan, tmp_path):
+    """checkout's rules rendered with the monkeypatched (broken) renderer, run against the real
+    shared-store scenarios: promtool must fail; returns the result and its failed expressions."""
+    prometheus_rules._GROUPS.clear()
+    broken = prometheus_rules.render(plan)["alerts/rules/checkout.rules.yaml"]
+    prometheus_rules._GROUPS.clear()
+    for sub in ("rules", "tests"):
+        (tmp_path / sub).mkdir()
+    (tmp_path / "rules/checkout.rules.yaml").write_text(broken)
+    (tmp_path / "tests/checkout.test.yaml").write_text(_shared_store_tests(plan))
+    result = _promtool("test", "rules", "checkout.test.yaml", cwd=tmp_path / "tests")
+    assert result.returncode == 1
+    return result, (result.stdout + result.stderr).split("    expr: ")[1:]
+
+
 def test_the_scenarios_catch_rules_that_mix_environments(promtool, shared, shared_out, monkeypatch, tmp_path):
     """Rules written as per-cluster rules (joins on (), pages on every environment) fail the
     shared-store scenarios."""
@@ -145,17 +160,8 @@ def test_the_scenarios_catch_rules_that_mix_environments(promtool, shared, share
     checkout = next(s for s in plan.services if s.name == "checkout")
     monkeypatch.setattr(prometheus_rules, "join_labels", lambda scope: "")
     monkeypatch.setattr(prometheus_rules, "alert_matchers", lambda scope, severity: {})
-    prometheus_rules._GROUPS.clear()
-    broken = prometheus_rules.render(plan)["alerts/rules/checkout.rules.yaml"]
-    prometheus_rules._GROUPS.clear()
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "rules/checkout.rules.yaml").write_text(broken)
-    (tmp_path / "tests/checkout.test.yaml").write_text(_shared_store_tests(plan))
     assert checkout.slos
-    result = _promtool("test", "rules", "checkout.test.yaml", cwd=tmp_path / "tests")
-    assert result.returncode == 1
-    failed = (result.stdout + result.stderr).split("    expr: ")[1:]
+    result, failed = _failing_checkout_tests(plan, tmp_path)
     assert any("sloth_severity" in b and "page" in b and "exp: {} 0E+00" in b and "got: {} 2E+00" in b
                for b in failed), result.stderr  # staging paged
 
@@ -166,16 +172,7 @@ def test_a_join_on_nothing_loses_an_environment(promtool, shared, monkeypatch, t
     staging fails."""
     plan, _files = shared
     monkeypatch.setattr(prometheus_rules, "join_labels", lambda scope: "")
-    prometheus_rules._GROUPS.clear()
-    broken = prometheus_rules.render(plan)["alerts/rules/checkout.rules.yaml"]
-    prometheus_rules._GROUPS.clear()
-    for sub in ("rules", "tests"):
-        (tmp_path / sub).mkdir()
-    (tmp_path / "rules/checkout.rules.yaml").write_text(broken)
-    (tmp_path / "tests/checkout.test.yaml").write_text(_shared_store_tests(plan))
-    result = _promtool("test", "rules", "checkout.test.yaml", cwd=tmp_path / "tests")
-    assert result.returncode == 1
-    failed = (result.stdout + result.stderr).split("    expr: ")[1:]
+    result, failed = _failing_checkout_tests(plan, tmp_path)
     assert any("ratio_rate5m" in b and "production" in b and "got: nil" in b for b in failed), result.stderr
 
 
@@ -261,14 +258,5 @@ def test_the_zero_traffic_scenario_catches_nan(promtool, shared, monkeypatch, tm
     """A plain division records NaN for the idle environment: the scenario fails on it."""
     plan, _files = shared
     monkeypatch.setattr(prometheus_rules, "_ratio", lambda errors, total: f"{errors} / {total}")
-    prometheus_rules._GROUPS.clear()
-    broken = prometheus_rules.render(plan)["alerts/rules/checkout.rules.yaml"]
-    prometheus_rules._GROUPS.clear()
-    for sub in ("rules", "tests"):
-        (tmp_path / sub).mkdir()
-    (tmp_path / "rules/checkout.rules.yaml").write_text(broken)
-    (tmp_path / "tests/checkout.test.yaml").write_text(_shared_store_tests(plan))
-    result = _promtool("test", "rules", "checkout.test.yaml", cwd=tmp_path / "tests")
-    assert result.returncode == 1
-    failed = (result.stdout + result.stderr).split("    expr: ")[1:]
+    result, failed = _failing_checkout_tests(plan, tmp_path)
     assert any("!=" in b and "exp: {} 0E+00" in b for b in failed), result.stderr
