@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import socket
 import subprocess
 import time
@@ -115,7 +116,7 @@ def test_the_first_pass_backfills_the_5m_rates(prometheus, tmp_path):
                           capture_output=True, text=True, timeout=120, check=True).stdout.splitlines()
     stamps = sorted(int(line.split()[-1]) / 1000 for line in dump)
     assert start + 600 <= stamps[0] < start + 660 and end - 60 < stamps[-1] <= end, (stamps[0], stamps[-1])
-    for before, after in zip(stamps, stamps[1:]):
+    for before, after in itertools.pairwise(stamps):
         assert after - before == pytest.approx(60) or _promtool_block_gap(before, after), (before, after)
     # 1000 requests a minute is 16.67 a second
     assert all(abs(float(line.split()[-2]) - 1000 / 60) < 1e-6 for line in dump), dump[:3]
