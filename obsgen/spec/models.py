@@ -43,6 +43,14 @@ def _days(value: str) -> str:
     return value
 
 
+def _whole_seconds(value: str) -> str:
+    # Alert plans keep pending times in whole seconds; a silent truncation of 500ms to 0 would make the
+    # alert fire on its first evaluation instead of its second.
+    if durations.seconds(value) % 1:
+        raise ValueError(f"must be a whole number of seconds, got {value!r}")
+    return value
+
+
 def _url(value: str) -> str:
     if not _URL.match(value):
         raise ValueError(f"must be an http(s) URL, got {value!r}")
@@ -91,6 +99,7 @@ def _window(value: str) -> str:
 
 Name = Annotated[str, AfterValidator(_name)]
 Duration = Annotated[str, AfterValidator(_duration)]
+PendingFor = Annotated[str, AfterValidator(_duration), AfterValidator(_whole_seconds)]
 Period = Annotated[str, AfterValidator(_duration), AfterValidator(_days)]
 Url = Annotated[str, AfterValidator(_url)]
 Labels = dict[Annotated[str, AfterValidator(_label_name)], str]  # key errors point at the key
@@ -195,7 +204,7 @@ class AlertWindowDef(Model):
     long: Duration
     short: Duration
     factor: float = Field(gt=0)
-    for_: Duration | None = Field(None, alias="for")
+    for_: PendingFor | None = Field(None, alias="for")
 
     @model_validator(mode="after")
     def _short_below_long(self) -> AlertWindowDef:
@@ -208,7 +217,7 @@ class Alerting(Model):
     name: str | None = Field(None, pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
     page: bool | None = None  # default: true for tier 1-2
     ticket: bool = True
-    for_: Duration | None = Field(None, alias="for")
+    for_: PendingFor | None = Field(None, alias="for")
     labels: Labels = {}
     annotations: Annotations = {}  # a summary, description, runbook_url or dashboard_url here wins
     style: Literal[ALERT_STYLES] | None = None  # type: ignore[valid-type]  # default: the Platform's
