@@ -7,9 +7,13 @@ so no process outlives the session (and none is left a zombie).
 
 from __future__ import annotations
 
+import ctypes
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +21,7 @@ import requests
 
 from obsgen.preview.serve import LOOPBACK
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 STOP_TIMEOUT = 5.0  # seconds between terminate and kill
 READY_TIMEOUT = 30.0
 INSTALL_HINT = "install it (Debian: apt-get install prometheus prometheus-alertmanager) or put it on PATH"
@@ -42,6 +47,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _dies_with(parent: int):
+    """A preexec_fn: the child gets SIGTERM when obsgen dies, even by SIGKILL, where no `finally`
+    runs (Linux only; elsewhere the normal stop path is all there is). Linux sends it when the thread
+    that started the child exits, so sessions start their processes from the thread that runs them."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arm() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # obsgen died before the signal was armed
+            os._exit(1)
+    return arm
+
+
 class Process:
     """One child process with its log file; `stop()` is idempotent."""
 
@@ -51,7 +70,8 @@ class Process:
         # Its own session: Ctrl-C in the terminal reaches obsgen only, which then stops the
         # children in order (Alertmanager after Prometheus has stopped sending to it).
         self.popen = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=self.log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+                                      stderr=subprocess.STDOUT, start_new_session=True,
+                                      preexec_fn=_dies_with(os.getpid()))
 
     @property
     def pid(self) -> int:

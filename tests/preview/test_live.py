@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,6 +43,14 @@ def _gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
+
+
+def _dead(pid: int) -> bool:
+    """Gone, or a zombie nobody has reaped yet (orphans go to PID 1, which in a container may never reap)."""
+    try:
+        return _gone(pid) or Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def _processes_under(path: Path) -> list[int]:
@@ -206,6 +215,25 @@ def _start_cli() -> tuple[subprocess.Popen, Path]:
     tmp = Path(lines[0].rsplit(" in ", 1)[1].strip())
     assert tmp.is_dir() and len(_processes_under(tmp)) == 2
     return cli, tmp
+
+
+def test_the_processes_die_with_a_killed_cli():
+    """SIGKILL leaves obsgen no chance to stop anything: the kernel's parent-death signal does it."""
+    _tools()
+    cli, tmp = _start_cli()
+    children = _processes_under(tmp)
+    cli.kill()
+    cli.communicate(timeout=30)
+    deadline = time.monotonic() + 30
+    while not all(_dead(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    try:
+        assert all(_dead(pid) for pid in children), children
+    finally:
+        for pid in children:
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(tmp, ignore_errors=True)  # nobody was left to remove it
 
 
 def test_cli_stops_everything_when_a_process_dies():
