@@ -48,11 +48,24 @@ def _reads(expr: str) -> set[tuple[str, str | None]]:
     return found
 
 
+_HOUR_SUMS = {names.hour_sum(kind, parity): (kind, parity) for kind in ("error", "total")
+              for parity in names.HOUR_PARITIES}
+
+
+def _without_self_reads(slo, group: dict) -> dict:
+    """The hour sums as recorded at each hour's first minute: live, they look for their own earlier
+    sample to find the hour's first evaluation, which promtool's backfill cannot read."""
+    rules = [{**rule, "expr": prometheus_rules.hour_sum(slo, *_HOUR_SUMS[rule["record"]], self_read=False)}
+             if rule.get("record") in _HOUR_SUMS else rule for rule in group["rules"]]
+    return {**group, "rules": rules}
+
+
 def passes(plan: Plan) -> list[Pass]:
     """Every recording rule of the plan, in passes: a rule's inputs all come from earlier passes.
 
     Series names are shared by every SLO, so a rule's output is its name and its `sloth_id`."""
-    groups = [g for service in plan.services for slo in service.slos for g in prometheus_rules.groups_for(slo)]
+    groups = [_without_self_reads(slo, g) for service in plan.services for slo in service.slos
+              for g in prometheus_rules.groups_for(slo)]
     rules = [(g, r) for g in groups for r in g["rules"] if "record" in r]
     writers: dict[tuple[str, str | None], list[int]] = {}
     for i, (_, rule) in enumerate(rules):

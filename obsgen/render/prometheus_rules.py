@@ -109,27 +109,34 @@ def meta_rules(slo: SLOPlan) -> list[dict]:
 #
 # The period sum of the recorded 5m rates is read from hourly roll-ups, so one evaluation reads
 # about 2 x (P / 1h + 3 x 60) samples whatever the history (30d: about 1,800), instead of every 5m
-# sample of the period (30d at 1m: 86,400). The group runs every PERIOD_MINUTE, well inside
-# Prometheus' 5m lookback, so the period series never goes stale between two evaluations.
+# sample of the period (30d at 1m: 86,400). The group runs every minute, well inside Prometheus'
+# 5m lookback, so the period series never goes stale between two evaluations.
 #
 # Every sample the roll-ups read is one this group wrote itself, so all of them sit at this group's
-# own evaluation timestamps t0 + k x 1m. Hours are UTC clock hours of those timestamps:
+# own evaluation timestamps. Hours are UTC clock hours of those timestamps:
 #   1. `<kind>_rate5m_{even,odd}_hours`: the 5m rate, kept only in even (odd) hours;
 #   2. `<kind>_rate5m_sum_{even,odd}_hour`: at the first evaluation of the next hour, the sum of the
-#      hour that just ended: `sum_over_time(rate5m_even_hours[2h])` sees exactly that hour (the hour
-#      before it is odd, and its samples are dropped by the parity, not by a range boundary);
+#      hour that just ended: `sum_over_time(rate5m_even_hours[2h])` sees exactly that hour at any
+#      time during the next one (the hours either side are odd: their samples are dropped by the
+#      parity, not by a range boundary). "First" is "none recorded in the last hour", not "minute 0":
+#      a late or skipped evaluation (a restart across the hour) delays the sum instead of losing it;
 #   3. the period sum at t in hour H = the hour sums recorded in (t - P, t] (they cover the hours
 #      [H - P, H)) + this hour's samples [H, t] - the samples of [H - P, t - P], the same
 #      "this hour" sum read `offset P` (P is a whole number of days, so an even number of hours:
-#      the parity is the same). That is exactly the samples in (t - P, t].
+#      the parity is the same). That is exactly the samples in (t - P, t]. One correction: the sum
+#      of hour H - P - 1 is recorded during hour H - P, after t - P when it came late, and must not
+#      count. Sums of that parity are recorded only in hours of H's parity, so it is the only one
+#      in (t - P, t - P + 1h]: subtracted as the same parity's sums over 1h - 1ms, `offset P - 1h`.
+#      Between hour H's start and the group's first evaluation in H there are no evaluations, so
+#      no period sum ever misses the hour H - 1.
 # No range boundary can hold a sample whose inclusion differs between Prometheus 2 (closed ranges)
 # and 3 (left-open): the boundaries of steps 1-3 fall on the other parity's samples, and the hour
-# sums are read over P - 1ms, whose start lies 1ms after an evaluation timestamp, never on one.
-# Any term that is absent (the first hour, the first period, a gap) counts as 0, so the period
-# series exists whenever the SLI's 5m rates do.
+# sums are read over P - 1ms (and 1h - 1ms), whose start lies 1ms after an evaluation timestamp,
+# never on one. Any term that is absent (the first hour, the first period, a gap) counts as 0, so
+# the period series exists whenever the SLI's 5m rates do. Only an hour with no evaluation at all
+# loses the hour before it too (its sum would have been recorded then).
 
 PERIOD_INTERVAL = "1m"
-PERIOD_MINUTE = 60  # the group interval in seconds: the roll-ups count on one evaluation a minute
 HOUR = 3600
 _KINDS = (("error", names.SLI_ERROR_RATE), ("total", names.SLI_TOTAL_RATE))
 
@@ -138,10 +145,8 @@ def _in_hours(parity: str) -> str:
     return f"floor(vector(time()) / {HOUR}) % 2 == {names.HOUR_PARITIES.index(parity)}"
 
 
-def _first_minute_after(parity: str) -> str:
-    """True at the first evaluation of the hour that follows an hour of this parity."""
-    minute = (names.HOUR_PARITIES.index(parity) + 1) % 2 * HOUR // PERIOD_MINUTE
-    return f"floor(vector(time()) / {PERIOD_MINUTE}) % {2 * HOUR // PERIOD_MINUTE} == {minute}"
+def _other(parity: str) -> str:
+    return names.HOUR_PARITIES[1 - names.HOUR_PARITIES.index(parity)]
 
 
 def _just_under(seconds: int) -> str:
@@ -156,13 +161,33 @@ def _this_hour(slo: SLOPlan, kind: str, zero: str, offset: str = "") -> str:
     return "(" + " or ".join([*parts, zero]) + ")"
 
 
+def _hour_sums(slo: SLOPlan, kind: str, parity: str, zero: str) -> str:
+    """The hour sums of this parity recorded in (t - P, t], less the one that was recorded late, after
+    t - P, for an hour that ended before t - P (see step 3 above)."""
+    sums = _sel(slo, names.hour_sum(kind, parity))
+    late = (f"sum_over_time({sums}[{_just_under(HOUR)}] offset {durations.format_seconds(slo.period - HOUR)})"
+            f" and on () ({_in_hours(_other(parity))})")
+    return f"((sum_over_time({sums}[{_just_under(slo.period)}]) or {zero}) - (({late}) or {zero}))"
+
+
 def _period_sum(slo: SLOPlan, kind: str, source: str) -> str:
     zero = f"{_sel(slo, source)} * 0"
     period = durations.format_seconds(slo.period)
-    hours = [f"(sum_over_time({_sel(slo, names.hour_sum(kind, parity))}[{_just_under(slo.period)}]) or {zero})"
-             for parity in names.HOUR_PARITIES]
+    hours = [_hour_sums(slo, kind, parity, zero) for parity in names.HOUR_PARITIES]
     return (f"{hours[0]}\n+ {hours[1]}\n+ {_this_hour(slo, kind, zero)}\n"
             f"- {_this_hour(slo, kind, zero, f' offset {period}')}")
+
+
+def hour_sum(slo: SLOPlan, kind: str, parity: str, *, self_read: bool = True) -> str:
+    """At the first evaluation of the hour after an hour of this parity (the first in the whole hour,
+    so a late or skipped evaluation only delays it), the sum of that hour's samples.
+
+    `obsgen backfill` cannot evaluate a rule that reads its own output (promtool queries a server
+    that does not hold it yet); its evaluations are all there, so minute 0 is the first one."""
+    first = (f"present_over_time({_sel(slo, names.hour_sum(kind, parity))}[1h])" if self_read
+             else "on () (floor(vector(time()) / 60) % 60 > 0)")
+    return (f"(sum_over_time({_sel(slo, names.rate_in_hours(kind, parity))}[2h])"
+            f" and on () ({_in_hours(_other(parity))})) unless {first}")
 
 
 def rollup_rules(slo: SLOPlan) -> list[dict]:
@@ -174,9 +199,7 @@ def rollup_rules(slo: SLOPlan) -> list[dict]:
                           f"{_sel(slo, source)} and on () ({_in_hours(parity)})")
                   for parity in names.HOUR_PARITIES]
     for kind, _ in _KINDS:
-        rules += [_record(slo, names.hour_sum(kind, parity),
-                          f"sum_over_time({_sel(slo, names.rate_in_hours(kind, parity))}[2h])"
-                          f" and on () ({_first_minute_after(parity)})")
+        rules += [_record(slo, names.hour_sum(kind, parity), hour_sum(slo, kind, parity))
                   for parity in names.HOUR_PARITIES]
     rules += [_record(slo, names.period_sum(kind), _period_sum(slo, kind, source)) for kind, source in _KINDS]
     return rules

@@ -176,11 +176,16 @@ def left_open(text: str) -> str:
 
 
 def write(tmp: Path, slo, semantics: str, scenarios=tuple(SCENARIOS), order: str = "sli-first") -> Path:
-    rules = yamlout.dump({"groups": prometheus_rules.groups_for(slo)})
+    tests = scenario_file(slo, semantics, scenarios, order)
+    return _write_rules(tmp, prometheus_rules.groups_for(slo), semantics, tests)
+
+
+def _write_rules(tmp: Path, groups: list[dict], semantics: str, tests: dict) -> Path:
+    rules = yamlout.dump({"groups": groups})
     if semantics == "left-open":
         rules = left_open(rules)
     (tmp / "rules.yaml").write_text(rules)
-    (tmp / "tests.yaml").write_text(yamlout.dump(scenario_file(slo, semantics, scenarios, order)))
+    (tmp / "tests.yaml").write_text(yamlout.dump(tests))
     return tmp / "tests.yaml"
 
 
@@ -212,12 +217,78 @@ def test_period_rollups_are_exact(promtool, tmp_path, slo):
         assert done.returncode == 0, f"{variant}:\n" + done.stdout[-3000:] + done.stderr[-3000:]
 
 
+# --- a late first evaluation of the hour --------------------------------------------------------
+#
+# A restart across an hour boundary, or a slow group that skips evaluations, moves the first
+# evaluation of an hour past its first minute. Evaluated every 4m30s (promtool evaluates every group
+# at the test's evaluation_interval, whatever the group's own; still inside the 5m lookback), the
+# first evaluation of each hour comes 0 to 4 minutes late, differently for each hour, so P later the
+# hour leaving the window may have been recorded after t - P. Whatever the cadence, the period sum
+# must be every sample the group copied in (t - P, t], each exactly once.
+
+CADENCE = 270  # seconds: 3600 is no multiple of it, so the hours' first evaluations drift
+
+
+def _copies_in_period(slo, kind: str) -> str:
+    sums = [f"(sum(sum_over_time({promql.selector(names.rate_in_hours(kind, p), slo.selector())}"
+            f"[{prometheus_rules._just_under(PERIOD)}])) or vector(0))" for p in names.HOUR_PARITIES]
+    return " + ".join(sums)
+
+
+def cadence_file(slo, order: str) -> tuple[list[dict], dict]:
+    """From the second evaluation on: when the period group runs first, the first has no 5m rate yet."""
+    groups = prometheus_rules.groups_for(slo)
+    checks = []
+    for kind in ("error", "total"):
+        recorded = f"sum({promql.selector(names.period_sum(kind), slo.selector())})"
+        exact = _copies_in_period(slo, kind)
+        same = f"count(abs({recorded} - ({exact})) <= 1e-9 * ({exact})) or vector(0)"
+        checks += [{"expr": promql.check(same), "eval_time": durations.format_seconds(t),
+                    "exp_samples": [{"labels": "{}", "value": 1}]}
+                   for t in range(2 * CADENCE, MINUTES * 60 + 1, CADENCE)]
+    test = {"name": f"period roll-ups evaluated every {CADENCE}s", "interval": "1m",
+            "input_series": counters(slo, traffic("uneven"), None), "promql_expr_test": checks}
+    order = [g["name"] for g in (groups if order == "sli-first" else reversed(groups))]
+    return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": f"{CADENCE}s", "group_eval_order": order,
+                    "tests": [test]}
+
+
+def test_a_late_first_evaluation_of_the_hour_loses_nothing(promtool, tmp_path, slo):
+    paths = []
+    for semantics, order in VARIANTS:
+        (tmp_path / f"{semantics}-{order}").mkdir()
+        groups, tests = cadence_file(slo, order)
+        paths.append(_write_rules(tmp_path / f"{semantics}-{order}", groups, semantics, tests))
+    for variant, done in zip(VARIANTS, run_all(promtool, paths), strict=True):
+        assert done.returncode == 0, f"{variant}:\n" + done.stdout[-3000:] + done.stderr[-3000:]
+
+
 MUTATIONS = [
     ("hour sums read over the whole period, boundary included", "[1h59m59s999ms]", "[2h]"),
     ("the tail is not subtracted", "  - ((sum_over_time", "  + 0 * ((sum_over_time"),
     ("this hour's samples left out", "  + ((sum_over_time", "  + 0 * ((sum_over_time"),
-    ("hour sum recorded a minute late", "% 120 == 60", "% 120 == 61"),
+    ("hour sums recorded at every evaluation of the next hour", ") unless present_over_time(", ") unless 0 * ("),
 ]
+CADENCE_MUTATIONS = [
+    ("a late hour sum still counted after it left the period", "[59m59s999ms] offset 1h)", "[1ms] offset 1h)"),
+    ("hour sum only at the next hour's first minute", " unless present_over_time(",
+     " and on () (floor(vector(time()) / 60) % 60 == 0) unless present_over_time("),
+]
+
+
+def test_a_late_first_evaluation_catches_broken_rollups(promtool, tmp_path, slo):
+    paths = []
+    for i, (what, old, new) in enumerate(CADENCE_MUTATIONS):
+        (tmp_path / str(i)).mkdir()
+        groups, tests = cadence_file(slo, "sli-first")
+        path = _write_rules(tmp_path / str(i), groups, "closed", tests)
+        rules = path.with_name("rules.yaml").read_text()
+        assert old in rules, f"mutation {what!r} no longer applies"
+        path.with_name("rules.yaml").write_text(rules.replace(old, new))
+        paths.append(path)
+    for (what, _, _), done in zip(CADENCE_MUTATIONS, run_all(promtool, paths), strict=True):
+        assert done.returncode != 0, f"{what}: the scenarios still pass"
+
 
 
 def test_the_scenarios_catch_broken_rollups(promtool, tmp_path, slo):

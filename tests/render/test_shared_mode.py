@@ -47,7 +47,7 @@ def _clock_filters() -> list[str]:
     from obsgen.render import prometheus_rules as rules
 
     return [f" and on () ({cond(parity)})" for parity in names.HOUR_PARITIES
-            for cond in (rules._in_hours, rules._first_minute_after)]
+            for cond in (rules._in_hours,)]
 
 
 def _walk(expr: str):
