@@ -7,6 +7,7 @@ import yaml
 from obsgen import names, pipeline
 from obsgen.output.writer import write_tree
 from tests.conftest import run_obsgen
+from tests.render.test_shared_mode import keeps_the_environment
 from tests.spec.importers import test_openslo, test_pyrra, test_sloth
 from tests.spec.importers.helpers import TEAM, write
 
@@ -36,13 +37,31 @@ SOURCES = {
 }
 
 
-@pytest.fixture(scope="module")
-def mixed(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mixed")
-    files = {"search.yaml": NATIVE, "platform.yaml": PLATFORM, "teams.yaml": TEAMS}
+def _mixed(root, platform: str = PLATFORM):
+    files = {"search.yaml": NATIVE, "platform.yaml": platform, "teams.yaml": TEAMS}
     for sources in SOURCES.values():
         files.update(sources)
     return write(root / "slos", files)
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    return _mixed(tmp_path_factory.mktemp("mixed"))
+
+
+def test_imported_specs_in_shared_mode_keep_the_environment(tmp_path, promtool):
+    """Sloth, OpenSLO and Pyrra queries for one store shared by every environment: each rule keeps the
+    environment label, and each service's promtool scenarios (the shared-store ones included) pass."""
+    spec_dir = _mixed(tmp_path, PLATFORM.replace("{default_team: sre}", "{default_team: sre, metrics: {mode: shared}}"))
+    files = pipeline.build(spec_dir)
+    assert keeps_the_environment(files) > 50
+    write_tree(tmp_path / "out", files)
+    result = run_obsgen("test", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("ok: test rules") == 7
+    for service in ("myservice", "myservice-k8s", "monitoring-http-errors"):  # Sloth, Sloth on k8s, Pyrra
+        tests = files[f"alerts/tests/{service}.test.yaml"]
+        assert "a staging outage beside a healthy production opens no production alert" in tests, service
 
 
 def test_mixed_directory_generates_and_passes_promtool(mixed, tmp_path, promtool):
