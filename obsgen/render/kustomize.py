@@ -13,6 +13,8 @@ object. output/k8s_stream.py applies the same kustomizations in memory for `obsg
 
 from __future__ import annotations
 
+import re
+
 from obsgen import names
 from obsgen.plan.model import Plan
 from obsgen.render import yamlout
@@ -20,6 +22,8 @@ from obsgen.render import yamlout
 API_VERSION = "kustomize.config.k8s.io/v1beta1"
 KIND = "Kustomization"
 _RESERVED = {"kustomization.yaml", "kustomization.yml", "Kustomization"}
+# The kind and metadata.name at the top of an object as obsgen's YAML writer prints it.
+_IDENTITY = re.compile(r"^kind: *([^\n]+)\n(?:[^\n]*\n)*?metadata:\n(?:  [^\n]*\n)*?  name: *([^\n]+)", re.MULTILINE)
 
 
 def render(plan: Plan, files: dict[str, str]) -> dict[str, str]:
@@ -38,6 +42,7 @@ def render(plan: Plan, files: dict[str, str]) -> dict[str, str]:
         if env not in overlays:
             raise RuntimeError(f"{path}: {env!r} is not one of the Platform's environments")
         overlays[env].append(rest)
+    _check_unique(files, k8s.environments)
     out = {f"{names.K8S_BASE}/{names.KUSTOMIZATION}": kustomization(plan, base),
            f"k8s/{names.KUSTOMIZATION}": yamlout.dump(_header(["base"]))}
     for env, own in overlays.items():
@@ -50,6 +55,22 @@ def _check_file(path: str) -> None:
         raise RuntimeError(f"{path}: kustomizations are written by the kustomize step, not by renderers")
     if not path.endswith(".yaml"):
         raise RuntimeError(f"{path}: only Kubernetes objects (one per .yaml file) go under k8s/")
+
+
+def _check_unique(files: dict[str, str], environments) -> None:
+    """Two renderers' objects with the same kind and name would make kustomize refuse the whole
+    tree in ArgoCD; refuse it here instead, naming both files. Base objects are in every overlay."""
+    seen: dict[tuple[str, str, str], str] = {}
+    for path in sorted(p for p in files if p.startswith("k8s/")):
+        found = _IDENTITY.search(files[path])
+        if found is None:
+            continue
+        scopes = environments if path.startswith(names.K8S_BASE + "/") else [path.split("/")[2]]
+        for env in scopes:
+            key = (env, found.group(1).strip(), found.group(2).strip().strip("'\""))
+            if key in seen:
+                raise RuntimeError(f"{path} and {seen[key]} both define {key[1]} {key[2]}")
+            seen[key] = path
 
 
 def _header(resources: list[str]) -> dict:

@@ -110,6 +110,27 @@ def test_misplaced_kubernetes_files_are_renderer_bugs(example_plan, path, messag
         kustomize_step.render(example_plan, {path: "x"})
 
 
+OBJECT = "# header\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n    a: b\n  name: {name}\ndata: {{}}\n"
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("k8s/base/grafana/a.yaml", "k8s/base/otel/b.yaml"),
+    ("k8s/base/grafana/a.yaml", "k8s/overlays/production/otel/b.yaml"),
+    ("k8s/overlays/dev/grafana/a.yaml", "k8s/overlays/dev/otel/b.yaml"),
+])
+def test_two_objects_with_one_name_are_renderer_bugs(example_plan, first, second):
+    files = {first: OBJECT.format(name="obsgen-x"), second: OBJECT.format(name="'obsgen-x'")}
+    with pytest.raises(RuntimeError, match=re.escape(f"{second} and {first} both define ConfigMap obsgen-x")):
+        kustomize_step.render(example_plan, files)
+    files[second] = OBJECT.format(name="obsgen-y")
+    kustomize_step.render(example_plan, files)
+
+
+def test_one_name_in_two_environments_is_fine(example_plan):
+    kustomize_step.render(example_plan, {f"k8s/overlays/{env}/otel/a.yaml": OBJECT.format(name="obsgen-x")
+                                         for env in example_plan.kubernetes.environments})
+
+
 def test_a_renderer_cannot_overwrite_a_kustomization(example_plan, monkeypatch):
     monkeypatch.setitem(render.RENDERERS, "fake", lambda plan: {"k8s/kustomization.yaml": "x"})
     with pytest.raises(RuntimeError):
