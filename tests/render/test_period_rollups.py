@@ -276,29 +276,26 @@ CADENCE_MUTATIONS = [
 ]
 
 
-def test_a_late_first_evaluation_catches_broken_rollups(promtool, tmp_path, slo):
+def assert_mutants_fail(promtool, tmp_path, mutations, write_one) -> None:
+    """Each (what, old, new) replaces old by new in the rules `write_one(directory)` writes: the
+    scenarios must then fail."""
     paths = []
-    for i, (what, old, new) in enumerate(CADENCE_MUTATIONS):
+    for i, (what, old, new) in enumerate(mutations):
         (tmp_path / str(i)).mkdir()
-        groups, tests = cadence_file(slo, "sli-first")
-        path = _write_rules(tmp_path / str(i), groups, "closed", tests)
+        path = write_one(tmp_path / str(i))
         rules = path.with_name("rules.yaml").read_text()
         assert old in rules, f"mutation {what!r} no longer applies"
         path.with_name("rules.yaml").write_text(rules.replace(old, new))
         paths.append(path)
-    for (what, _, _), done in zip(CADENCE_MUTATIONS, run_all(promtool, paths), strict=True):
+    for (what, _, _), done in zip(mutations, run_all(promtool, paths), strict=True):
         assert done.returncode != 0, f"{what}: the scenarios still pass"
 
+
+def test_a_late_first_evaluation_catches_broken_rollups(promtool, tmp_path, slo):
+    groups, tests = cadence_file(slo, "sli-first")
+    assert_mutants_fail(promtool, tmp_path, CADENCE_MUTATIONS,
+                        lambda where: _write_rules(where, groups, "closed", tests))
 
 
 def test_the_scenarios_catch_broken_rollups(promtool, tmp_path, slo):
-    paths = []
-    for i, (what, old, new) in enumerate(MUTATIONS):
-        (tmp_path / str(i)).mkdir()
-        path = write(tmp_path / str(i), slo, "closed", ("uneven", "gap"))
-        rules = path.with_name("rules.yaml").read_text()
-        assert old in rules, f"mutation {what!r} no longer applies"
-        path.with_name("rules.yaml").write_text(rules.replace(old, new))
-        paths.append(path)
-    for (what, _, _), done in zip(MUTATIONS, run_all(promtool, paths), strict=True):
-        assert done.returncode != 0, f"{what}: the scenarios still pass"
+    assert_mutants_fail(promtool, tmp_path, MUTATIONS, lambda where: write(where, slo, "closed", ("uneven", "gap")))
