@@ -83,8 +83,64 @@ def parse(expr: str):
 
 
 def check(expr: str) -> str:
-    parse(expr)
+    """expr, once it is known to parse; raise ValueError (naming expr) when it does not.
+
+    Generated expressions mostly differ only in label values (`sloth_id="svc-00042-latency"`):
+    parsing each of them whole was a third of rendering. So the parser sees each distinct *shape*
+    once, and each distinct value once. Why that is the same verdict as parsing expr:
+    - `_shape` replaces only the value of an equality matcher (`name="v"`, `name!="v"`, inside
+      `{...}`, name not `__name__`), a complete double-quoted string, by `"x"`, or keeps `""`. The
+      lexer reads the replacement as one string token exactly where it read the value (a string
+      ends at its first unescaped quote in both), so every other token is unchanged.
+    - After lexing, what the parser asks of such a value is whether it is empty (a selector needs a
+      matcher that does not match ""): kept. Values it reads further stay in the shape: regular
+      expressions (`=~`, `!~`, compiled by the parser), `__name__` (clashes with a metric name),
+      quoted label or metric names, strings in any other position.
+    - Whether the value is a valid string literal at all (escapes, newlines, Unicode) is checked
+      by the parser on its own, in a selector of its own.
+    Strings, comments and raw strings are skipped whole, as the lexer does, so nothing inside them
+    is taken for a matcher. tests/test_promql.py holds bad expressions the cache must still reject.
+    """
+    shape, values = _shape(expr)
+    try:
+        _check_shape(shape)
+        for value in values:
+            _check_value(value)
+    except ValueError:
+        parse(expr)  # the parser's own message about expr (it fails: the argument above)
+        raise RuntimeError(f"obsgen bug: the shape of {expr!r} does not parse, but the expression does") from None
     return expr
+
+
+_SHAPE_TOKENS = re.compile(r"""\b(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>\s*!?=\s*)(?P<value>"(?:\\.|[^"\\])*")"""
+                           r"""|"(?:\\.|[^"\\])*"?|'(?:\\.|[^'\\])*'?|`[^`]*`?|#[^\n]*|[{}]""")
+
+
+def _shape(expr: str) -> tuple[str, list[str]]:
+    """expr with each equality matcher's value replaced by "x" ("" kept), and those values."""
+    out, values, depth, last = [], [], 0, 0
+    for token in _SHAPE_TOKENS.finditer(expr):
+        text = token.group()
+        if text == "{":
+            depth += 1
+        elif text == "}":
+            depth = max(0, depth - 1)
+        elif depth and token.group("value") is not None and token.group("name") != "__name__":
+            value = token.group("value")
+            values.append(value)
+            out += [expr[last:token.start("value")], '""' if value == '""' else '"x"']
+            last = token.end()
+    return "".join([*out, expr[last:]]), values
+
+
+@lru_cache(maxsize=16384)
+def _check_shape(shape: str) -> None:
+    parse(shape)
+
+
+@lru_cache(maxsize=65536)
+def _check_value(value: str) -> None:
+    parse("x{a=" + value + "}")
 
 
 def vector_selectors(expr: str) -> list:

@@ -140,3 +140,15 @@ def dump(data, header: str = HEADER) -> str:
     out: list[str] = [header]
     _emit(data, "", out)
     return "".join(out)
+
+
+_LINE_START = re.compile(r"^(?=.)", re.MULTILINE)
+
+
+def under(key: str, body: str) -> str:
+    """What dump writes for `{key: value}` (header="") when body is `dump(value, header="")` of a
+    non-empty mapping: every line of it two spaces further in. Lines left empty stay empty: only a
+    literal block has them, and dump writes them without indentation at any depth. Lets a document
+    embed text already dumped (a PrometheusRule's spec is the rules file's groups) without dumping
+    it again."""
+    return f"{_key(key, '')}\n" + _LINE_START.sub("  ", body)

@@ -66,3 +66,11 @@ def test_promtool_reads_a_long_annotation_name(tmp_path, promtool):
     (tmp_path / "r.yaml").write_text(yamlout.dump(rules))
     result = subprocess.run([promtool, "check", "rules", "r.yaml"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@settings(max_examples=300)
+@given(text, st.dictionaries(text, data, min_size=1, max_size=5) | st.dictionaries(long_keys, data, min_size=1,
+                                                                                   max_size=1))
+def test_under_is_the_nested_dump(key, value):
+    """Text dumped once and placed under a key (a PrometheusRule's spec) is what dumping it there writes."""
+    assert yamlout.under(key, yamlout.dump(value, header="")) == yamlout.dump({key: value}, header="")
