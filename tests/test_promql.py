@@ -75,7 +75,8 @@ _HOSTILE = st.lists(st.sampled_from([*'ab "\'`\\\n{}[]=!~#,()x0ué', "\\u00e9", 
 _TEMPLATES = [
     'sum(rate(x{a="V",b!="W"}[5m]))', 'x{a="V"} / on () y{b=~"W"}', 'x{"a.b"="V", c="W"}', '{a="V"}',
     '{a!="V", b="W"}', 'x{a="V"} # c="W"', "x{a='V', b=\"W\"}", 'x{a="V"} == bool y{b = "W"}',
-    '{__name__="V", a="W"}', 'label_replace(x{a="V"}, "W", "$1", "a", "(.*)")',
+    '{__name__="V", a="W"}', 'label_replace(x{a="V"}, "W", "$1", "a", "(.*)")', 'x != "V"', 'a="V" + b{c="W"}',
+    'x{a="V"} != "W"', 'x{9a="V", b_c ="W"}',
 ]
 
 
@@ -113,7 +114,17 @@ def test_a_cached_shape_still_rejects_a_bad_expression(good, bad):
         promql.check(bad)  # and again, once anything about it could have been cached
 
 
+@settings(max_examples=1000)
+@given(st.sampled_from(_TEMPLATES), _HOSTILE, _HOSTILE)
+def test_both_ways_of_finding_the_shape_agree(template, v, w):
+    """Splitting on quotes (the fast way, for text without escapes, other quotes or comments) and
+    the tokenizer (for any text) find the same shape and values."""
+    expr = template.replace("V", v).replace("W", w)
+    assert promql._shape(expr) == promql._shape_by_tokens(expr)
+
+
 def test_only_equality_values_leave_the_shape():
-    shape, values = promql._shape('x{a="v",b!="",c=~"r",__name__="n","d.e"="q"} + y{f = "w"} # g="c"')
-    assert shape == 'x{a="x",b!="",c=~"r",__name__="n","d.e"="q"} + y{f = "x"} # g="c"'
-    assert values == ['"v"', '""', '"w"']
+    expr = 'x{a="v",b!="",c=~"r",__name__="n","d.e"="q"} + y{f = "w"}'
+    shape = 'x{a="x",b!="",c=~"r",__name__="n","d.e"="q"} + y{f = "x"}'
+    assert promql._shape(expr) == (shape, ['"v"', '""', '"w"'])
+    assert promql._shape(expr + ' # g="c"') == (shape + ' # g="c"', ['"v"', '""', '"w"'])  # by tokens
