@@ -111,19 +111,63 @@ def _key(key, indent: str) -> str:
 
 def _emit(value, indent: str, out: list[str]) -> None:
     if isinstance(value, dict):
-        for key, item in value.items():
-            out.append(f"{indent}{_key(key, indent)}")
-            _child(item, indent, out, nested=indent + "  ")
+        _mapping(iter(value.items()), indent, out, indent)
     else:
-        for item in value:
+        _sequence(value, indent, out)
+
+
+# Most of what obsgen writes is mappings of one-line strings, non-empty mappings and lists:
+# _mapping and _sequence write those directly (one line, one append) and hand anything else to
+# _child, the general path. tests/render/test_yamlout.py holds the writer before these fast paths
+# (yamlout_reference.py) and requires the same bytes for arbitrary data.
+
+
+def _mapping(items, indent: str, out: list[str], prefix: str) -> None:
+    """A mapping's entries at indent; the first line starts with prefix (indent, or `- ` when the
+    mapping is a list item)."""
+    nested = indent + "  "
+    for key, item in items:
+        head = _head(key, indent)
+        kind = type(item)
+        if kind is str and "\n" not in item:
+            out.append(f"{prefix}{head} {scalar(item)}\n")
+        elif kind is dict and item:
+            out.append(f"{prefix}{head}\n")
+            _mapping(iter(item.items()), nested, out, nested)
+        elif kind is list and item:
+            out.append(f"{prefix}{head}\n")
+            _sequence(item, indent, out)  # lists under a key sit at the key's column
+        else:
+            out.append(prefix + head)
+            _child(item, indent, out, nested)
+        prefix = indent
+
+
+def _sequence(value, indent: str, out: list[str]) -> None:
+    nested = indent + "  "
+    for item in value:
+        kind = type(item)
+        if kind is dict and item:
+            _mapping(iter(item.items()), nested, out, indent + "- ")
+        elif kind is str and "\n" not in item:
+            out.append(f"{indent}- {scalar(item)}\n")
+        else:
             out.append(f"{indent}-")
-            if isinstance(item, dict) and item:
-                first, *rest = item.items()
-                out.append(f" {_key(first[0], indent + '  ')}")
-                _child(first[1], indent + "  ", out, nested=indent + "    ")
-                _emit(dict(rest), indent + "  ", out)
-            else:
-                _child(item, indent, out, nested=indent + "  ", in_list=True)
+            _child(item, indent, out, nested, in_list=True)
+
+
+_HEADS: dict[str, str] = {}  # key -> `key:`, for keys written in the implicit form (any indent)
+
+
+def _head(key, indent: str) -> str:
+    if type(key) is not str:
+        return _key(key, indent)
+    head = _HEADS.get(key)
+    if head is None:
+        head = _key(key, indent)
+        if not head.startswith("? ") and len(_HEADS) < 65536:
+            _HEADS[key] = head
+    return head
 
 
 def _child(value, indent: str, out: list[str], nested: str, in_list: bool = False) -> None:
