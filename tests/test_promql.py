@@ -128,3 +128,12 @@ def test_only_equality_values_leave_the_shape():
     shape = 'x{a="x",b!="",c=~"r",__name__="n","d.e"="q"} + y{f = "x"}'
     assert promql._shape(expr) == (shape, ['"v"', '""', '"w"'])
     assert promql._shape(expr + ' # g="c"') == (shape + ' # g="c"', ['"v"', '""', '"w"'])  # by tokens
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=20)
+       | st.text(alphabet=st.sampled_from(list('ab"\\\n\t\x00\x1f\x7fé\u2028')), max_size=10))
+def test_quote_is_json(value):
+    """quote's shortcut for text JSON does not escape writes what json.dumps writes."""
+    import json
+
+    assert promql.quote(value) == json.dumps(value, ensure_ascii=False)
