@@ -34,6 +34,19 @@ def quote(value: str) -> str:
 
 def selector(metric: str, matchers: Mapping[str, str] | Iterable[tuple[str, str, str]] = ()) -> str:
     """`metric{name="value",...}`; matchers is a mapping (equality) or (name, op, value) triples."""
+    if isinstance(matchers, Mapping) and len(matchers) == 1:  # an SLO's own selector: most calls
+        ((name, value),) = matchers.items()
+        if type(name) is str and type(value) is str:
+            return _one_matcher(metric, name, value)
+    return _selector(metric, matchers)
+
+
+@lru_cache(maxsize=65536)
+def _one_matcher(metric: str, name: str, value: str) -> str:
+    return _selector(metric, {name: value})
+
+
+def _selector(metric: str, matchers: Mapping[str, str] | Iterable[tuple[str, str, str]]) -> str:
     if not _METRIC_NAME.match(metric):
         raise ValueError(f"not a valid metric name: {metric!r}")
     triples = [(k, "=", v) for k, v in matchers.items()] if isinstance(matchers, Mapping) else matchers

@@ -195,4 +195,6 @@ def under(key: str, body: str) -> str:
     literal block has them, and dump writes them without indentation at any depth. Lets a document
     embed text already dumped (a PrometheusRule's spec is the rules file's groups) without dumping
     it again."""
-    return f"{_key(key, '')}\n" + _LINE_START.sub("  ", body)
+    if "\n\n" in body or not body.endswith("\n"):
+        return f"{_key(key, '')}\n" + _LINE_START.sub("  ", body)
+    return f"{_key(key, '')}\n  " + body[:-1].replace("\n", "\n  ") + "\n"  # no empty line: 20x faster
