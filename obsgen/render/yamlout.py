@@ -68,13 +68,17 @@ def _number(value: float | int) -> str:
 
 def _literal(value: str, indent: str) -> str | None:
     """A literal block (`|`) for multi-line text, when its lines survive one unchanged."""
-    lines = value.split("\n")
-    body = lines[:-1] if value.endswith("\n") else lines
-    if (not body or not body[0] or body[0].startswith(" ") or value.endswith("\n\n")
-            or any(line != line.rstrip() or not line.isprintable() for line in body)):
+    text = value[:-1] if value.endswith("\n") else value  # the lines, without the final newline
+    # Lines that would not survive: none at all, an empty or indented first line, a trailing empty
+    # line, a line ending in whitespace (once every character is printable, only " " is), a
+    # character that is not printable.
+    if (not text or text.startswith((" ", "\n")) or text.endswith(("\n", " ")) or " \n" in text
+            or not text.replace("\n", "").isprintable()):
         return None
     chomp = "" if value.endswith("\n") else "-"
-    return f"|{chomp}\n" + "".join(f"{indent}{line}\n" if line else "\n" for line in body)
+    if "\n\n" not in text:
+        return f"|{chomp}\n{indent}" + text.replace("\n", "\n" + indent) + "\n"
+    return f"|{chomp}\n" + "".join(f"{indent}{line}\n" if line else "\n" for line in text.split("\n"))
 
 
 def _inline(value, indent: str) -> str | None:
@@ -129,14 +133,17 @@ def _mapping(items, indent: str, out: list[str], prefix: str) -> None:
     for key, item in items:
         head = _head(key, indent)
         kind = type(item)
-        if kind is str and "\n" not in item:
-            out.append(f"{prefix}{head} {scalar(item)}\n")
+        if kind is str:
+            block = _literal(item, nested) if "\n" in item else None
+            out.append(f"{prefix}{head} {block}" if block is not None else f"{prefix}{head} {scalar(item)}\n")
         elif kind is dict and item:
             out.append(f"{prefix}{head}\n")
             _mapping(iter(item.items()), nested, out, nested)
         elif kind is list and item:
             out.append(f"{prefix}{head}\n")
             _sequence(item, indent, out)  # lists under a key sit at the key's column
+        elif kind is int or kind is float:
+            out.append(f"{prefix}{head} {_number(item)}\n")
         else:
             out.append(prefix + head)
             _child(item, indent, out, nested)

@@ -91,3 +91,14 @@ def test_the_fast_paths_write_what_the_reference_writer_wrote(value):
 
     assert yamlout.dump(value) == yamlout_reference.dump(value)
     assert yamlout.dump(value) == yamlout_reference.dump(value)  # again, with the key cache filled
+
+
+@pytest.mark.parametrize("value", ["a\n", "a\n\n", "\na", " a\nb", "a \nb", "a\t\nb", "a\u3000\nb", "a\xa0\nb",
+                                   "a\n\nb\n", "a\n\n\nb", "a\nb ", "a\n b", "\n", "a\r\nb", "a\x85b\nc",
+                                   "a\u2028\nb", "a\nb\n\n", "a\n \nb", "é\n✓\n"])
+def test_multi_line_edges_match_the_reference(value):
+    from tests.render import yamlout_reference
+
+    for doc in ({"k": value}, [value], {"k": [{"a": value, "b": value}]}):
+        assert yamlout.dump(doc) == yamlout_reference.dump(doc)
+        assert yaml.safe_load(yamlout.dump(doc)) == doc
