@@ -147,7 +147,7 @@ def _check_value(value: str) -> None:
 
 def _shape(expr: str) -> tuple[str, list[str]]:
     """expr with each equality matcher's value replaced by "x" ("" kept), and those values."""
-    if any(char in expr for char in _NOT_SIMPLE):
+    if _NOT_SIMPLE.search(expr):
         return _shape_by_tokens(expr)
     # No escapes, no other quotes, no comments: every `"` opens or closes a string, so splitting on
     # it alternates between text outside strings (even parts) and string contents (odd parts).
@@ -169,7 +169,7 @@ def _shape(expr: str) -> tuple[str, list[str]]:
 
 
 _MATCHER_BEFORE: dict[str, bool] = {}
-_NOT_SIMPLE = ("\\", "'", "`", "#")
+_NOT_SIMPLE = re.compile(r"[\\'`#]")
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
