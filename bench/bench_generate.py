@@ -9,21 +9,37 @@ a few teams and one Platform document into a temporary spec directory, then time
   write     obsgen.output.writer.write_tree into an empty temporary directory
   rewrite   write_tree again with the same files (nothing changes: compare and skip)
 
-Each phase is reported as the best of --repeat runs. --profile then splits render by renderer
-(and into YAML dumping, PromQL parsing and the rest, timed without a profiler), and runs the whole
-flow once under cProfile, printing the functions with the most cumulative and the most own time.
+Each phase is reported as the best of --repeat runs. In the same runs (same process, alternating)
+it measures the I/O floor: reading and parsing the same spec files with PyYAML's C loader, and
+writing the same output bytes to the same number of files in a fresh directory, with no generation
+logic at all. It prints the full generation (load + compile + render + write into a fresh directory)
+against that floor, best of --repeat each, and the ratio.
 
-    python bench/bench_generate.py [--services 1000] [--repeat 2] [--profile]
+--linearity runs the same comparison for 100, 500, 1000, 2000 and 5000 services (--sizes), each
+size in a subprocess of its own so that its peak memory (the peak resident set, VmHWM, of that
+process after its first generation: the interpreter, obsgen, every output file held in memory at
+once) is that size's alone.
+
+--profile then splits render by renderer (and into YAML dumping, PromQL parsing and the rest, timed
+without a profiler), and runs the whole flow once under cProfile, printing the functions with the
+most cumulative and the most own time.
+
+    python bench/bench_generate.py [--services 1000] [--repeat 3] [--profile] [--linearity]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
+import json
+import os
 import pstats
 import re
+import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -145,20 +161,42 @@ def synthesize(spec_dir: Path, services: int) -> None:
         dump(spec_dir / f"svc-{i:05d}.yaml", [service_doc(i)])
 
 
+CPU = {"generation": 0.0, "floor": 0.0}  # CPU seconds of the last run of each (see measure)
+
+
 def _timed(fn: Callable, *args):
     start = time.perf_counter()
     result = fn(*args)
     return time.perf_counter() - start, result
 
 
+def forget() -> None:
+    """Empty every memo of obsgen (parse checks, YAML scalars, templates...): each timed run starts
+    as a new `obsgen generate` process would, not helped by the runs before it."""
+    from obsgen import promql
+    from obsgen.render import yamlout
+
+    for name, module in list(sys.modules.items()):
+        if name == "obsgen" or name.startswith("obsgen."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+    for memo in (promql._MATCHER_BEFORE, yamlout._HEADS):  # plain dicts, bounded
+        memo.clear()
+
+
 def run_once(spec_dir: Path, work: Path) -> tuple[dict[str, float], dict[str, str]]:
     out = Path(tempfile.mkdtemp(prefix="out-", dir=work))
+    forget()
     try:
         times: dict[str, float] = {}
-        times["load"], specs = _timed(pipeline.load, spec_dir)
-        times["compile"], plan = _timed(compile_plan, specs)
-        times["render"], files = _timed(render_all, plan)
-        times["write"], changed = _timed(write_tree, out, files)
+        cpu = time.process_time()
+        with pipeline.collector_paused():  # as `obsgen generate` runs
+            times["load"], specs = _timed(pipeline.load, spec_dir)
+            times["compile"], plan = _timed(compile_plan, specs)
+            times["render"], files = _timed(render_all, plan)
+            times["write"], changed = _timed(write_tree, out, files)
+        CPU["generation"] = time.process_time() - cpu
         assert len(changed) == len(files), "the first write must write every file"
         times["rewrite"], changed = _timed(write_tree, out, files)
         assert not changed, f"the second write changed {len(changed)} files"
@@ -167,10 +205,108 @@ def run_once(spec_dir: Path, work: Path) -> tuple[dict[str, float], dict[str, st
         shutil.rmtree(out, ignore_errors=True)
 
 
+def io_floor(spec_dir: Path, work: Path, blobs: dict[str, bytes]) -> float:
+    """What any generator must do at least: read and parse every spec file (PyYAML's C loader) and
+    write the same bytes to the same paths in a fresh directory. No checks, no generation, no
+    manifest, no atomicity: a floor, not a design."""
+    out = Path(tempfile.mkdtemp(prefix="floor-", dir=work))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        start, cpu = time.perf_counter(), time.process_time()
+        for path in sorted(spec_dir.rglob("*.yaml")):
+            with open(path, "rb") as handle:
+                list(yaml.load_all(handle.read(), Loader=loader))
+        made: set[Path] = set()
+        for rel, data in blobs.items():
+            target = out / rel
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            with open(target, "wb") as handle:
+                handle.write(data)
+        CPU["floor"] = time.process_time() - cpu
+        return time.perf_counter() - start
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def _peak_mb() -> float:
+    """The process's peak resident set: VmHWM on Linux (ru_maxrss would count the parent's peak
+    too: Linux carries it across fork and exec), ru_maxrss elsewhere."""
+    with contextlib.suppress(OSError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, kilobytes on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale / 1024
+
+
+def measure(spec_dir: Path, work: Path, repeat: int) -> dict:
+    """Best of `repeat` for each phase, for the full generation and for the I/O floor, measured
+    in the same runs and alternating which goes first (the machine's noise hits both alike)."""
+    best = dict.fromkeys(PHASES, float("inf"))
+    generation = floor = float("inf")
+    cpu = {"generation": float("inf"), "floor": float("inf")}
+    files: dict[str, str] = {}
+    blobs: dict[str, bytes] = {}
+    before = rss = _peak_mb()
+    for i in range(repeat):
+        if i % 2 and blobs:
+            floor = min(floor, io_floor(spec_dir, work, blobs))
+            cpu["floor"] = min(cpu["floor"], CPU["floor"])
+        files = {}  # the previous run's output is garbage before this one starts
+        times, files = run_once(spec_dir, work)
+        if i == 0:  # peak memory of generating, before the floor's copy of the bytes exists
+            rss = _peak_mb()
+            blobs = {rel: text.encode("utf-8") for rel, text in files.items()}
+        best = {p: min(best[p], times[p]) for p in PHASES}
+        generation = min(generation, sum(times[p] for p in PHASES if p != "rewrite"))
+        cpu["generation"] = min(cpu["generation"], CPU["generation"])
+        if not i % 2:
+            floor = min(floor, io_floor(spec_dir, work, blobs))
+            cpu["floor"] = min(cpu["floor"], CPU["floor"])
+    return {"best": best, "generation": generation, "floor": floor, "cpu": cpu, "files": len(files),
+            "bytes": sum(len(b) for b in blobs.values()), "rss_mb": rss, "rss_before_mb": before}
+
+
+def comparison(services: int, m: dict) -> str:
+    slos = services * SLOS_PER_SERVICE
+    gen, floor, cpu = m["generation"], m["floor"], m["cpu"]
+    return "\n".join([
+        f"{'':<34}{'seconds':>10}{'us/SLO':>10}{'CPU s':>10}",
+        f"{'full generation (fresh directory)':<34}{gen:>10.3f}{gen / slos * 1e6:>10.0f}{cpu['generation']:>10.3f}",
+        f"{'I/O floor (parse specs, write)':<34}{floor:>10.3f}{floor / slos * 1e6:>10.0f}{cpu['floor']:>10.3f}",
+        f"{'ratio':<34}{gen / floor:>10.2f}{'':>10}{cpu['generation'] / cpu['floor']:>10.2f}",
+        f"peak memory {m['rss_mb']:.0f} MB (VmHWM of this process after its first generation; "
+        f"{m['rss_before_mb']:.0f} MB before it)",
+    ])
+
+
+def linearity(sizes: list[int], repeat: int) -> str:
+    """One subprocess per size: its peak resident set is that size's alone."""
+    lines = [f"{'services':>8}{'SLOs':>7}{'files':>7}{'MB out':>8}{'gen s':>9}{'floor s':>9}{'ratio':>7}"
+             f"{'CPU ratio':>10}{'gen us/SLO':>12}{'floor us/SLO':>14}{'peak MB':>9}{'MB/1k SLO':>11}"]
+    for size in sizes:
+        done = subprocess.run([sys.executable, __file__, "--services", str(size), "--repeat", str(repeat), "--json"],
+                              capture_output=True, text=True, check=True, timeout=3600)
+        m = json.loads(done.stdout.strip().splitlines()[-1])
+        slos = size * SLOS_PER_SERVICE
+        lines.append(f"{size:>8}{slos:>7}{m['files']:>7}{m['bytes'] / 1e6:>8.1f}{m['generation']:>9.3f}"
+                     f"{m['floor']:>9.3f}{m['generation'] / m['floor']:>7.2f}"
+                     f"{m['cpu']['generation'] / m['cpu']['floor']:>10.2f}{m['generation'] / slos * 1e6:>12.0f}"
+                     f"{m['floor'] / slos * 1e6:>14.0f}{m['rss_mb']:>9.0f}"
+                     f"{(m['rss_mb'] - m['rss_before_mb']) / slos * 1e3:>11.1f}")
+    lines.append(f"(best of {repeat} per size, wall clock; CPU ratio: the same with process CPU seconds; "
+                 "peak MB: VmHWM (peak RSS) of the size's own process after its first "
+                 "generation, interpreter included; MB/1k SLO: that peak minus the process before generating)")
+    return "\n".join(lines)
+
+
 def _generate(spec_dir: Path, out: Path) -> list[str]:
     from obsgen import cache
 
-    return write_tree(out, pipeline.build(spec_dir, cache_dir=cache.location(out)))
+    with pipeline.collector_paused():
+        return write_tree(out, pipeline.build(spec_dir, cache_dir=cache.location(out)))
 
 
 def reruns(spec_dir: Path, work: Path, repeat: int) -> str:
@@ -202,9 +338,10 @@ def breakdown(spec_dir: Path) -> str:
     from obsgen import promql
     from obsgen.render import RENDERERS, yamlout
 
+    forget()
     plan = compile_plan(pipeline.load(spec_dir))
-    spent = {"yaml": 0.0, "parse": 0.0}
-    counts = {"yaml": 0, "parse": 0}
+    spent = {"yaml": 0.0, "check": 0.0, "parse": 0.0}
+    counts = {"yaml": 0, "check": 0, "parse": 0}
 
     def wrap(key: str, fn: Callable) -> Callable:
         def timed(*args, **kwargs):
@@ -216,27 +353,29 @@ def breakdown(spec_dir: Path) -> str:
                 counts[key] += 1
         return timed
 
-    dump, parse = yamlout.dump, promql.parse
-    yamlout.dump, promql.parse = wrap("yaml", dump), wrap("parse", parse)
+    dump, check, parse = yamlout.dump, promql.check, promql.parse
+    yamlout.dump, promql.check, promql.parse = wrap("yaml", dump), wrap("check", check), wrap("parse", parse)
     lines = [f"{'render part':<28}{'seconds':>10}{'calls':>10}"]
     try:
         for name, renderer in RENDERERS.items():
             before = dict(spent)
             took, _ = _timed(renderer, plan)
-            yaml_s, parse_s = spent["yaml"] - before["yaml"], spent["parse"] - before["parse"]
+            yaml_s, check_s = spent["yaml"] - before["yaml"], spent["check"] - before["check"]
             lines.append(f"{name:<28}{took:>10.3f}")
             lines.append(f"{'  yamlout.dump':<28}{yaml_s:>10.3f}")
-            lines.append(f"{'  promql.parse (check)':<28}{parse_s:>10.3f}")
-            lines.append(f"{'  building the documents':<28}{took - yaml_s - parse_s:>10.3f}")
+            lines.append(f"{'  promql.check':<28}{check_s:>10.3f}")
+            lines.append(f"{'  building the documents':<28}{took - yaml_s - check_s:>10.3f}")
     finally:
-        yamlout.dump, promql.parse = dump, parse
+        yamlout.dump, promql.check, promql.parse = dump, check, parse
     lines.append(f"{'yamlout.dump calls':<28}{'':>10}{counts['yaml']:>10}")
-    lines.append(f"{'promql.parse calls':<28}{'':>10}{counts['parse']:>10}")
+    lines.append(f"{'promql.check calls':<28}{'':>10}{counts['check']:>10}")
+    lines.append(f"{'promql.parse calls (all)':<28}{'':>10}{counts['parse']:>10}")
     return "\n".join(lines)
 
 
 def profile(spec_dir: Path, work: Path, top: int) -> str:
     out = Path(tempfile.mkdtemp(prefix="prof-", dir=work))
+    forget()
     profiler = cProfile.Profile()
     profiler.enable()
     files = render_all(compile_plan(pipeline.load(spec_dir)))
@@ -256,9 +395,13 @@ def profile(spec_dir: Path, work: Path, top: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--services", type=int, default=1000, help="services to synthesize (default 1000)")
-    parser.add_argument("--repeat", type=int, default=2, help="runs; each phase reports its best (default 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs; each figure reports its best (default 3)")
     parser.add_argument("--profile", action="store_true", help="also split render and run once under cProfile")
     parser.add_argument("--top", type=int, default=25, help="functions shown by --profile (default 25)")
+    parser.add_argument("--linearity", action="store_true", help="also generation vs floor and peak memory per size")
+    parser.add_argument("--sizes", default="100,500,1000,2000,5000", help="services per --linearity row")
+    parser.add_argument("--no-reruns", action="store_true", help="skip the rerun-cache table")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one --linearity row
     args = parser.parse_args(argv)
     if args.services < 1 or args.repeat < 1:
         parser.error("--services and --repeat must be at least 1")
@@ -267,25 +410,30 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         spec_dir = work / "slos"
         synth, _ = _timed(synthesize, spec_dir, args.services)
+        if args.json:
+            m = measure(spec_dir, work, args.repeat)
+            print(json.dumps({k: v for k, v in m.items() if k != "best"}))
+            return 0
         slos = args.services * SLOS_PER_SERVICE
         print(f"{args.services} services, {slos} SLOs, {len(TEAMS)} teams; specs synthesized in {synth:.2f}s; "
-              f"best of {args.repeat}; Python {sys.version.split()[0]}")
-        best = dict.fromkeys(PHASES, float("inf"))
-        files: dict[str, str] = {}
-        for _ in range(args.repeat):
-            times, files = run_once(spec_dir, work)
-            best = {p: min(best[p], times[p]) for p in PHASES}
+              f"best of {args.repeat}; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs, "
+              f"load average {os.getloadavg()[0]:.1f}")
+        m = measure(spec_dir, work, args.repeat)
+        best = m["best"]
         total = sum(best.values())
-        size = sum(len(text.encode("utf-8")) for text in files.values())
         print(f"{'phase':<10}{'seconds':>10}{'share':>8}{'us/SLO':>10}")
         for phase in PHASES:
             print(f"{phase:<10}{best[phase]:>10.3f}{best[phase] / total:>8.0%}{best[phase] / slos * 1e6:>10.0f}")
         print(f"{'total':<10}{total:>10.3f}{1:>8.0%}{total / slos * 1e6:>10.0f}")
-        print(f"output: {len(files)} files, {size / 1e6:.1f} MB ({size / slos / 1e3:.1f} kB per SLO)")
-        print(reruns(spec_dir, work, args.repeat))
+        print(f"output: {m['files']} files, {m['bytes'] / 1e6:.1f} MB ({m['bytes'] / slos / 1e3:.1f} kB per SLO)")
+        print(comparison(args.services, m))
+        if not args.no_reruns:
+            print(reruns(spec_dir, work, args.repeat))
         if args.profile:
             print(breakdown(spec_dir))
             print(profile(spec_dir, work, args.top))
+    if args.linearity:
+        print(linearity([int(n) for n in args.sizes.split(",")], args.repeat))
     return 0
 
 

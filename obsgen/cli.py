@@ -100,7 +100,7 @@ def generate(spec_dir: Path, out: Path, force: bool, strict: bool):
     .obsgen-manifest lists them, with the sha256 of what it wrote); a file edited by hand is never
     overwritten or removed without --force. Progress goes to stderr, the summary to stdout.
     """
-    with Progress(len(RENDERERS) + 3) as progress:
+    with Progress(len(RENDERERS) + 3) as progress, pipeline.collector_paused():
         done = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w,
                                               _cache_dir(out)), strict)
         progress.step(f"writing {len(done.files)} files under {out}")
@@ -129,7 +129,7 @@ def validate(spec_dir: Path, strict: bool):
 def check(spec_dir: Path, out: Path, strict: bool):
     """Exit 1 when the tree under --out is not what SPEC_DIR generates: print a unified diff, then
     the stale, missing, extra (no longer generated) and hand-edited files. Writes nothing."""
-    with Progress(len(RENDERERS) + 3) as progress:
+    with Progress(len(RENDERERS) + 3) as progress, pipeline.collector_paused():
         files = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w,
                                                _cache_dir(out)), strict).files
         progress.step(f"comparing with {out}")

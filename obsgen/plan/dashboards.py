@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
 from obsgen import names
@@ -56,7 +57,11 @@ class DashboardsPlan:
         return next(d for d in self.datasources if d.kind == kind)
 
     def service(self, name: str) -> ServiceDashboard:
-        return next(s for s in self.services if s.service == name)
+        return self._by_service[name]
+
+    @cached_property  # a dict, not a scan: every dashboard looks services up (quadratic at 5,000)
+    def _by_service(self) -> dict[str, ServiceDashboard]:
+        return {s.service: s for s in self.services}
 
     def team(self, name: str) -> TeamDashboard:
         return next(t for t in self.teams if t.team == name)

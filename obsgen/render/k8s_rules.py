@@ -12,7 +12,7 @@ from __future__ import annotations
 from obsgen import names
 from obsgen.plan.model import Plan
 from obsgen.render import k8s_objects, yamlout
-from obsgen.render.prometheus_rules import service_groups
+from obsgen.render.prometheus_rules import groups_text, service_groups
 
 API_VERSION = "monitoring.coreos.com/v1"
 KIND = "PrometheusRule"
@@ -24,11 +24,14 @@ def render(plan: Plan) -> dict[str, str]:
     files = {}
     for service in plan.services:
         name = names.prometheus_rule_name(service.name)
-        for i, groups in enumerate(_parts(service_groups(service)), start=1):
+        text = groups_text(service)  # the rules file's own text: dumped once, indented here
+        parts = [None] if len(text.encode()) <= MAX_RULES_BYTES else _parts(service_groups(service))
+        for i, groups in enumerate(parts, start=1):
             suffix = "" if i == 1 else f".{i}"
-            meta = k8s_objects.metadata(plan, name + suffix)
-            text = k8s_objects.dump(API_VERSION, KIND, meta, spec={"groups": groups})
-            files[names.k8s_base_file(BACKEND, service.name + suffix)] = text
+            head = yamlout.dump({"apiVersion": API_VERSION, "kind": KIND,
+                                 "metadata": k8s_objects.metadata(plan, name + suffix)})
+            body = text if groups is None else yamlout.dump({"groups": groups}, header="")
+            files[names.k8s_base_file(BACKEND, service.name + suffix)] = head + yamlout.under("spec", body)
     return files
 
 

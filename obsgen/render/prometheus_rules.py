@@ -18,23 +18,39 @@ BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
 
 def render(plan: Plan) -> dict[str, str]:
-    files = {}
-    for service in plan.services:
-        files[names.rules_file(service.name)] = yamlout.dump({"groups": service_groups(service)})
-    return files
+    return {names.rules_file(service.name): yamlout.HEADER + groups_text(service) for service in plan.services}
 
 
-# Groups are built (and every expression parsed) once per service plan, for both renderers; entries
-# go when the plan does. Callers only read them.
-_GROUPS: weakref.WeakKeyDictionary[ServicePlan, list[dict]] = weakref.WeakKeyDictionary()
+class _Built:
+    def __init__(self, groups: list[dict]):
+        self.groups = groups
+        self.text: str | None = None
+
+
+# Groups are built (and every expression parsed) once per service plan, and dumped once, for the
+# rules file, its PrometheusRule (render/k8s_rules.py) and the rulers' layouts; entries go when the
+# plan does. Callers only read them.
+_GROUPS: weakref.WeakKeyDictionary[ServicePlan, _Built] = weakref.WeakKeyDictionary()
+
+
+def _built(service: ServicePlan) -> _Built:
+    built = _GROUPS.get(service)
+    if built is None:
+        built = _GROUPS[service] = _Built([g for slo in service.slos for g in groups_for(slo)])
+    return built
 
 
 def service_groups(service: ServicePlan) -> list[dict]:
     """Every rule group of a service: the rules file's and its PrometheusRule's (render/k8s_rules.py)."""
-    groups = _GROUPS.get(service)
-    if groups is None:
-        groups = _GROUPS[service] = [g for slo in service.slos for g in groups_for(slo)]
-    return groups
+    return _built(service).groups
+
+
+def groups_text(service: ServicePlan) -> str:
+    """`yamlout.dump({"groups": service_groups(service)}, header="")`, dumped once per service."""
+    built = _built(service)
+    if built.text is None:
+        built.text = yamlout.dump({"groups": built.groups}, header="")
+    return built.text
 
 
 def groups_for(slo: SLOPlan) -> list[dict]:

@@ -68,13 +68,17 @@ def _number(value: float | int) -> str:
 
 def _literal(value: str, indent: str) -> str | None:
     """A literal block (`|`) for multi-line text, when its lines survive one unchanged."""
-    lines = value.split("\n")
-    body = lines[:-1] if value.endswith("\n") else lines
-    if (not body or not body[0] or body[0].startswith(" ") or value.endswith("\n\n")
-            or any(line != line.rstrip() or not line.isprintable() for line in body)):
+    text = value[:-1] if value.endswith("\n") else value  # the lines, without the final newline
+    # Lines that would not survive: none at all, an empty or indented first line, a trailing empty
+    # line, a line ending in whitespace (once every character is printable, only " " is), a
+    # character that is not printable.
+    if (not text or text.startswith((" ", "\n")) or text.endswith(("\n", " ")) or " \n" in text
+            or not text.replace("\n", "").isprintable()):
         return None
     chomp = "" if value.endswith("\n") else "-"
-    return f"|{chomp}\n" + "".join(f"{indent}{line}\n" if line else "\n" for line in body)
+    if "\n\n" not in text:
+        return f"|{chomp}\n{indent}" + text.replace("\n", "\n" + indent) + "\n"
+    return f"|{chomp}\n" + "".join(f"{indent}{line}\n" if line else "\n" for line in text.split("\n"))
 
 
 def _inline(value, indent: str) -> str | None:
@@ -111,19 +115,66 @@ def _key(key, indent: str) -> str:
 
 def _emit(value, indent: str, out: list[str]) -> None:
     if isinstance(value, dict):
-        for key, item in value.items():
-            out.append(f"{indent}{_key(key, indent)}")
-            _child(item, indent, out, nested=indent + "  ")
+        _mapping(iter(value.items()), indent, out, indent)
     else:
-        for item in value:
+        _sequence(value, indent, out)
+
+
+# Most of what obsgen writes is mappings of one-line strings, non-empty mappings and lists:
+# _mapping and _sequence write those directly (one line, one append) and hand anything else to
+# _child, the general path. tests/render/test_yamlout.py holds the writer before these fast paths
+# (yamlout_reference.py) and requires the same bytes for arbitrary data.
+
+
+def _mapping(items, indent: str, out: list[str], prefix: str) -> None:
+    """A mapping's entries at indent; the first line starts with prefix (indent, or `- ` when the
+    mapping is a list item)."""
+    nested = indent + "  "
+    for key, item in items:
+        head = _head(key, indent)
+        kind = type(item)
+        if kind is str:
+            block = _literal(item, nested) if "\n" in item else None
+            out.append(f"{prefix}{head} {block}" if block is not None else f"{prefix}{head} {scalar(item)}\n")
+        elif kind is dict and item:
+            out.append(f"{prefix}{head}\n")
+            _mapping(iter(item.items()), nested, out, nested)
+        elif kind is list and item:
+            out.append(f"{prefix}{head}\n")
+            _sequence(item, indent, out)  # lists under a key sit at the key's column
+        elif kind is int or kind is float:
+            out.append(f"{prefix}{head} {_number(item)}\n")
+        else:
+            out.append(prefix + head)
+            _child(item, indent, out, nested)
+        prefix = indent
+
+
+def _sequence(value, indent: str, out: list[str]) -> None:
+    nested = indent + "  "
+    for item in value:
+        kind = type(item)
+        if kind is dict and item:
+            _mapping(iter(item.items()), nested, out, indent + "- ")
+        elif kind is str and "\n" not in item:
+            out.append(f"{indent}- {scalar(item)}\n")
+        else:
             out.append(f"{indent}-")
-            if isinstance(item, dict) and item:
-                first, *rest = item.items()
-                out.append(f" {_key(first[0], indent + '  ')}")
-                _child(first[1], indent + "  ", out, nested=indent + "    ")
-                _emit(dict(rest), indent + "  ", out)
-            else:
-                _child(item, indent, out, nested=indent + "  ", in_list=True)
+            _child(item, indent, out, nested, in_list=True)
+
+
+_HEADS: dict[str, str] = {}  # key -> `key:`, for keys written in the implicit form (any indent)
+
+
+def _head(key, indent: str) -> str:
+    if type(key) is not str:
+        return _key(key, indent)
+    head = _HEADS.get(key)
+    if head is None:
+        head = _key(key, indent)
+        if not head.startswith("? ") and len(_HEADS) < 65536:
+            _HEADS[key] = head
+    return head
 
 
 def _child(value, indent: str, out: list[str], nested: str, in_list: bool = False) -> None:
@@ -140,3 +191,17 @@ def dump(data, header: str = HEADER) -> str:
     out: list[str] = [header]
     _emit(data, "", out)
     return "".join(out)
+
+
+_LINE_START = re.compile(r"^(?=.)", re.MULTILINE)
+
+
+def under(key: str, body: str) -> str:
+    """What dump writes for `{key: value}` (header="") when body is `dump(value, header="")` of a
+    non-empty mapping: every line of it two spaces further in. Lines left empty stay empty: only a
+    literal block has them, and dump writes them without indentation at any depth. Lets a document
+    embed text already dumped (a PrometheusRule's spec is the rules file's groups) without dumping
+    it again."""
+    if "\n\n" in body or not body.endswith("\n"):
+        return f"{_key(key, '')}\n" + _LINE_START.sub("  ", body)
+    return f"{_key(key, '')}\n  " + body[:-1].replace("\n", "\n  ") + "\n"  # no empty line: 20x faster

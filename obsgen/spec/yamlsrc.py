@@ -18,6 +18,7 @@ import yaml
 from obsgen.errors import Location, SpecError
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _RESOLVER = yaml.resolver.Resolver()
 _BOM = "\ufeff"
@@ -205,7 +206,9 @@ class _Builder:
         path = self.where(event)
         tag = self._tag(event)
         value = None
-        if tag != _MERGE_TAG:
+        if tag == _STR_TAG:
+            value = event.value  # what PyYAML's str constructor returns for it, without the node
+        elif tag != _MERGE_TAG:
             node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
             try:
                 value = self.scalars.construct_object(node, deep=True)

@@ -66,3 +66,39 @@ def test_promtool_reads_a_long_annotation_name(tmp_path, promtool):
     (tmp_path / "r.yaml").write_text(yamlout.dump(rules))
     result = subprocess.run([promtool, "check", "rules", "r.yaml"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@settings(max_examples=300)
+@given(text, st.dictionaries(text, data, min_size=1, max_size=5) | st.dictionaries(long_keys, data, min_size=1,
+                                                                                   max_size=1))
+def test_under_is_the_nested_dump(key, value):
+    """Text dumped once and placed under a key (a PrometheusRule's spec) is what dumping it there writes."""
+    assert yamlout.under(key, yamlout.dump(value, header="")) == yamlout.dump({key: value}, header="")
+
+
+odd_keys = text | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False) | long_keys
+odd_data = st.recursive(scalars | st.just(()), lambda inner: st.lists(inner, max_size=4)
+                        | st.lists(inner, min_size=1, max_size=3).map(tuple)
+                        | st.dictionaries(odd_keys, inner, max_size=4), max_leaves=25)
+
+
+@settings(max_examples=1000)
+@given(st.dictionaries(odd_keys, odd_data, max_size=5) | st.lists(odd_data, max_size=4))
+def test_the_fast_paths_write_what_the_reference_writer_wrote(value):
+    """The writer's fast paths (one-line strings, mappings, lists) change no byte: the writer as it
+    was before them (yamlout_reference.py) writes the same for any data, odd keys and tuples included."""
+    from tests.render import yamlout_reference
+
+    assert yamlout.dump(value) == yamlout_reference.dump(value)
+    assert yamlout.dump(value) == yamlout_reference.dump(value)  # again, with the key cache filled
+
+
+@pytest.mark.parametrize("value", ["a\n", "a\n\n", "\na", " a\nb", "a \nb", "a\t\nb", "a\u3000\nb", "a\xa0\nb",
+                                   "a\n\nb\n", "a\n\n\nb", "a\nb ", "a\n b", "\n", "a\r\nb", "a\x85b\nc",
+                                   "a\u2028\nb", "a\nb\n\n", "a\n \nb", "é\n✓\n"])
+def test_multi_line_edges_match_the_reference(value):
+    from tests.render import yamlout_reference
+
+    for doc in ({"k": value}, [value], {"k": [{"a": value, "b": value}]}):
+        assert yamlout.dump(doc) == yamlout_reference.dump(doc)
+        assert yaml.safe_load(yamlout.dump(doc)) == doc

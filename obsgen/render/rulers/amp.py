@@ -10,5 +10,4 @@ from obsgen.render import prometheus_rules, yamlout
 
 
 def render(plan: Plan) -> dict[str, str]:
-    return {names.amp_rules_file(s.name): yamlout.dump({"groups": prometheus_rules.service_groups(s)})
-            for s in plan.services}
+    return {names.amp_rules_file(s.name): yamlout.HEADER + prometheus_rules.groups_text(s) for s in plan.services}
