@@ -1,20 +1,25 @@
 """A cache that makes reruns over unchanged specs nearly free, and partial changes cheaper.
 
-Two levels, both keyed by content hashes that include obsgen's own code (its version and the bytes
-of every module), so an upgrade or a local edit of obsgen invalidates everything:
+It holds no output: its entries map content-hash keys to the sha256 of the files obsgen wrote, and
+a hit reads those files back from the output tree, checking every byte against that sha256. So
+filling it costs little more than hashing what is written anyway, it can never replay a file that
+was edited, lost or not written (a mismatch is a miss, never an error), and it cannot drift from
+the tree. Keys include obsgen's own code (its version and the bytes of every module), so an upgrade
+or a local edit of obsgen invalidates everything. Two levels:
 
 - **inputs**: the bytes of every file under the spec directory (names included). When they are
-  unchanged, the whole output comes from the cache: nothing is parsed, checked or rendered.
+  unchanged and the tree still holds what that run wrote, nothing is parsed, checked or rendered.
 - **per service**: when some input changed, specs are loaded, checked and compiled as usual (checks
   span documents), then each renderer listed in PER_SERVICE renders only the services whose plan
   changed; every service's key covers its ServicePlan and every Plan field that is not a service
   (teams, platform settings...), so a changed Team or Platform document re-renders what reads it.
-  Renderers not listed there render the whole plan, keyed by the whole plan.
+  The other renderers read the whole plan and run again: their key would be the whole plan, which
+  a change to any service changes anyway.
 
 The cache of an output tree lives outside it, under `$OBSGEN_CACHE_DIR` (default
 `$XDG_CACHE_HOME/obsgen`, else `~/.cache/obsgen`), one folder per tree: the output tree holds only
-what obsgen writes all or nothing. Entries are JSON files written atomically; anything unreadable is a miss, never an
-error. Each successful build keeps only the entries it used.
+what obsgen writes all or nothing. Entries are small JSON files written atomically; anything
+unreadable is a miss. Each successful build keeps only the entries it used.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import obsgen
 from obsgen.plan.model import Plan
 
 ENV_DIR = "OBSGEN_CACHE_DIR"  # where caches live; default $XDG_CACHE_HOME/obsgen or ~/.cache/obsgen
-FORMAT = "1"
+FORMAT = "2"  # entries hold sha256 digests of files in the tree, not the files
 # Renderers whose output for a plan is the union of their outputs for each service alone.
 PER_SERVICE = frozenset({"prometheus", "promtool-tests", "k8s-prometheus-rules"})
 
@@ -77,25 +82,28 @@ def _shared(plan: Plan) -> str:
     return repr([(f.name, getattr(plan, f.name)) for f in dataclasses.fields(plan) if f.name != "services"])
 
 
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class Cache:
-    def __init__(self, directory: Path | None):
-        self.directory = Path(directory) if directory is not None else None
+    """Entries of one output tree's cache; `tree` is where a hit reads its files from."""
+
+    def __init__(self, directory: Path | None, tree: Path | None = None):
+        self.directory = Path(directory) if directory is not None and tree is not None else None
+        self.tree = Path(tree) if tree is not None else None
         self.used: set[str] = set()
 
-    def get(self, key: str) -> dict[str, str] | None:
+    def _entry(self, key: str) -> dict | None:
         if self.directory is None:
             return None
         try:
-            files = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
+            entry = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError, UnicodeDecodeError):
             return None
-        if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                                  for k, v in files.items()):
-            return None
-        self.used.add(key)
-        return files
+        return entry if isinstance(entry, dict) else None
 
-    def put(self, key: str, files: dict[str, str]) -> None:
+    def _put(self, key: str, entry: dict) -> None:
         if self.directory is None:
             return
         self.used.add(key)
@@ -103,52 +111,96 @@ class Cache:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(files, out, ensure_ascii=False, sort_keys=True)
+                json.dump(entry, out, sort_keys=True)
             os.replace(tmp, self.directory / f"{key}.json")
         except OSError:
             return  # a cache that cannot be written is only slower
 
+    def _read(self, digests) -> dict[str, str] | None:
+        """The files these digests name, read from the tree, or None unless every one is there,
+        byte for byte (a path that could leave the tree, or a symlink, is a miss)."""
+        if not isinstance(digests, dict):
+            return None
+        files = {}
+        for path, digest in digests.items():
+            parts = Path(path).parts if isinstance(path, str) else ("..",)
+            if not parts or Path(path).is_absolute() or ".." in parts or not isinstance(digest, str):
+                return None
+            target = self.tree / path
+            try:
+                if target.is_symlink():
+                    return None
+                data = target.read_bytes()
+            except OSError:
+                return None
+            if hashlib.sha256(data).hexdigest() != digest:
+                return None
+            try:
+                files[path] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        return files
+
+    def get(self, key: str) -> dict[str, str] | None:
+        entry = self._entry(key)
+        files = self._read(entry.get("files")) if entry is not None else None
+        if files is not None:
+            self.used.add(key)
+        return files
+
+    def put(self, key: str, files: dict[str, str]) -> None:
+        self._put(key, {"files": {path: _sha(text) for path, text in files.items()}})
+
     def get_run(self, key: str):
         """(files, services, SLOs, warnings) of a whole earlier run with these inputs, or None."""
-        meta, files = self.get("run-" + key), self.get("inputs-" + key)
-        if meta is None or files is None:
+        entry = self._entry("run-" + key)
+        if entry is None:
             return None
         try:
-            services, slos = int(meta["services"]), int(meta["slos"])
-            said = [_Said(text) for text in json.loads(meta["warnings"])]
+            services, slos = int(entry["services"]), int(entry["slos"])
+            said = [_Said(str(text)) for text in entry["warnings"]]
         except (KeyError, ValueError, TypeError):
             return None
+        files = self._read(entry.get("files"))
+        if files is None:
+            return None
+        self.used.add("run-" + key)
         return files, services, slos, said
 
     def put_run(self, key: str, files: dict[str, str], services: int, slos: int, warnings) -> None:
-        self.put("inputs-" + key, files)
-        self.put("run-" + key, {"services": str(services), "slos": str(slos),
-                                "warnings": json.dumps([str(w) for w in warnings])})
+        """Recorded before the tree is written: if the write fails or is refused, the tree does not
+        hold these files and the entry is a miss."""
+        self._put("run-" + key, {"files": {path: _sha(text) for path, text in files.items()},
+                                 "services": services, "slos": slos, "warnings": [str(w) for w in warnings]})
 
     def renderer_call(self):
-        """A `call` for render.render_all that renders only what this cache does not hold."""
+        """A `call` for render.render_all that renders only the services this cache does not hold."""
         if self.directory is None:
             return lambda name, renderer, plan: renderer(plan)
-        shared: dict[int, str] = {}
+        shared: list[str] = []  # the plan's non-service part, and each service, printed and hashed once
+        printed: dict[int, str] = {}
+
+        def service_key(plan: Plan, service) -> str:
+            if not shared:
+                shared.append(_sha(_shared(plan)))
+            if id(service) not in printed:
+                printed[id(service)] = _sha(repr(service))
+            return shared[0] + printed[id(service)]
 
         def call(name: str, renderer, plan: Plan) -> dict[str, str]:
             if name not in PER_SERVICE:
-                return self._cached(_key("plan", name, repr(plan)), lambda: renderer(plan))
-            common = shared.setdefault(id(plan), _shared(plan))
+                return renderer(plan)
             files: dict[str, str] = {}
             for service in plan.services:
-                files.update(self._cached(_key("service", name, common, repr(service)),
-                                          lambda s=service: renderer(dataclasses.replace(plan, services=(s,)))))
+                key = _key("service", name, service_key(plan, service))
+                produced = self.get(key)
+                if produced is None:
+                    produced = renderer(dataclasses.replace(plan, services=(service,)))
+                    self.put(key, produced)
+                files.update(produced)
             return files
 
         return call
-
-    def _cached(self, key: str, produce) -> dict[str, str]:
-        produced = self.get(key)
-        if produced is None:
-            produced = produce()
-            self.put(key, produced)
-        return produced
 
     def prune(self) -> None:
         """Drop every entry this build did not use."""

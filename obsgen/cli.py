@@ -102,7 +102,7 @@ def generate(spec_dir: Path, out: Path, force: bool, strict: bool):
     """
     with Progress(len(RENDERERS) + 3) as progress, pipeline.collector_paused():
         done = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w,
-                                              _cache_dir(out)), strict)
+                                              _cache_dir(out), out), strict)
         progress.step(f"writing {len(done.files)} files under {out}")
         result = writer.write(out, done.files, force)
     click.echo(summary.generated((done.services, done.slos), done.files, result, out))
@@ -131,7 +131,7 @@ def check(spec_dir: Path, out: Path, strict: bool):
     the stale, missing, extra (no longer generated) and hand-edited files. Writes nothing."""
     with Progress(len(RENDERERS) + 3) as progress, pipeline.collector_paused():
         files = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w,
-                                               _cache_dir(out)), strict).files
+                                               _cache_dir(out), out), strict).files
         progress.step(f"comparing with {out}")
         found = writer.survey(out, files)
     if found.problems:

@@ -60,9 +60,9 @@ def compile_specs(specs: Specs) -> Plan:
 
 
 def build(spec_dir: Path | str, warnings: list[SpecWarning] | None = None,
-          cache_dir: Path | None = None) -> dict[str, str]:
+          cache_dir: Path | None = None, tree: Path | None = None) -> dict[str, str]:
     """Every output file (relative path -> text) for a spec directory."""
-    return run(spec_dir, warnings=warnings, cache_dir=cache_dir).files
+    return run(spec_dir, warnings=warnings, cache_dir=cache_dir, tree=tree).files
 
 
 @dataclass
@@ -75,13 +75,14 @@ class Run:
 
 
 def run(spec_dir: Path | str, skip: Iterable[Path] = (), step: Callable[[str], None] = lambda _: None,
-        warnings: list[SpecWarning] | None = None, cache_dir: Path | None = None) -> Run:
+        warnings: list[SpecWarning] | None = None, cache_dir: Path | None = None, tree: Path | None = None) -> Run:
     """The plan and every output file, announcing each stage to `step` (progress for people).
 
-    With a cache directory (obsgen/cache.py), unchanged inputs cost only hashing their bytes, and
-    only services whose plan changed are rendered again."""
-    store = cache.Cache(cache_dir)
-    key = cache.inputs_key(Path(spec_dir), skip) if cache_dir is not None else ""
+    With a cache directory and the output tree it caches (obsgen/cache.py), unchanged inputs cost
+    only hashing their bytes and reading the tree back, and only services whose plan changed are
+    rendered again."""
+    store = cache.Cache(cache_dir, tree)
+    key = cache.inputs_key(Path(spec_dir), skip) if store.directory is not None else ""
     hit = store.get_run(key) if key else None
     if hit is not None:
         step(f"unchanged since the last run: {spec_dir} (cache)")

@@ -1,5 +1,5 @@
 """The rerun cache: cached output is byte-identical to uncached output, every kind of change
-invalidates what it must, and a broken cache is ignored."""
+invalidates what it must, a broken cache or a changed tree is a miss, and the cache holds no output."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from obsgen import cache, pipeline
+from obsgen.output.writer import write_tree
 from obsgen.render import RENDERERS, render_all
 from tests.conftest import EXAMPLES, run_obsgen
 
@@ -46,6 +47,14 @@ def uncached(specs):
         UNCOUNTED.pop()
 
 
+def build(specs, tmp_path):
+    """A cached run over the tree tmp_path/out, then that tree written as `generate` writes it."""
+    out = tmp_path / "out"
+    files = pipeline.build(specs, cache_dir=tmp_path / "cache", tree=out)
+    write_tree(out, files)
+    return files
+
+
 def edit(path, old, new):
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
@@ -53,11 +62,10 @@ def edit(path, old, new):
 
 
 def test_cached_output_is_byte_identical(specs, tmp_path, counted):
-    store = tmp_path / "cache"
-    cold = pipeline.build(specs, cache_dir=store)
+    cold = build(specs, tmp_path)
     assert cold == uncached(specs)
     rendered = dict(counted)
-    assert pipeline.build(specs, cache_dir=store) == cold
+    assert build(specs, tmp_path) == cold
     assert counted == rendered  # the second run rendered nothing
 
 
@@ -68,38 +76,34 @@ def test_cached_output_is_byte_identical(specs, tmp_path, counted):
     ("a Team document", "teams.yaml", "#payments-alerts", "#pay", 4),
 ])
 def test_each_change_invalidates_what_depends_on_it(specs, tmp_path, counted, what, file, old, new, services):
-    store = tmp_path / "cache"
-    pipeline.build(specs, cache_dir=store)
+    build(specs, tmp_path)
     before = dict(counted)
     edit(specs / file, old, new)
-    assert pipeline.build(specs, cache_dir=store) == uncached(specs), what
+    assert build(specs, tmp_path) == uncached(specs), what
     rerendered = {n: counted[n] - before[n] for n in cache.PER_SERVICE}
     assert rerendered == {n: services for n in cache.PER_SERVICE}, what
 
 
 def test_new_and_removed_spec_files_invalidate(specs, tmp_path):
-    store = tmp_path / "cache"
-    pipeline.build(specs, cache_dir=store)
+    build(specs, tmp_path)
     (specs / "search.yaml").unlink()
-    assert pipeline.build(specs, cache_dir=store) == uncached(specs)
+    assert build(specs, tmp_path) == uncached(specs)
     shutil.copy(EXAMPLES / "search.yaml", specs / "search.yaml")
-    assert pipeline.build(specs, cache_dir=store) == uncached(specs)
+    assert build(specs, tmp_path) == uncached(specs)
 
 
 def test_a_new_obsgen_invalidates_everything(specs, tmp_path, counted, monkeypatch):
-    store = tmp_path / "cache"
-    pipeline.build(specs, cache_dir=store)
+    build(specs, tmp_path)
     before = dict(counted)
     monkeypatch.setattr(cache, "code_digest", lambda: "another obsgen")
-    assert pipeline.build(specs, cache_dir=store) == uncached(specs)
+    assert build(specs, tmp_path) == uncached(specs)
     assert all(counted[n] - before[n] == 4 for n in cache.PER_SERVICE if n in counted)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "wrong shape", "unreadable"])
 def test_a_corrupted_cache_is_ignored(specs, tmp_path, damage):
-    store = tmp_path / "cache"
-    expected = pipeline.build(specs, cache_dir=store)
-    for entry in store.iterdir():
+    expected = build(specs, tmp_path)
+    for entry in (tmp_path / "cache").iterdir():
         if damage == "garbage":
             entry.write_bytes(b"\xff{not json")
         elif damage == "wrong shape":
@@ -107,15 +111,14 @@ def test_a_corrupted_cache_is_ignored(specs, tmp_path, damage):
         else:
             entry.unlink()
             entry.mkdir()
-    assert pipeline.build(specs, cache_dir=store) == expected
+    assert build(specs, tmp_path) == expected
 
 
 def test_errors_are_never_cached(specs, tmp_path):
-    store = tmp_path / "cache"
-    pipeline.build(specs, cache_dir=store)
+    build(specs, tmp_path)
     edit(specs / "checkout.yaml", "objective: 99.9", "objective: 100.5")
     with pytest.raises(pipeline.SpecErrors):
-        pipeline.build(specs, cache_dir=store)
+        build(specs, tmp_path)
 
 
 def test_the_cache_stays_out_of_the_output_tree_and_the_check(specs, tmp_path):
@@ -148,3 +151,49 @@ def test_a_cached_run_still_prints_its_warnings_and_fails_with_strict(tmp_path):
     assert warnings(first) and warnings(again) == warnings(first)
     strict = run_obsgen("check", str(spec), "--out", str(out), "--strict", env=env)
     assert strict.returncode == 1 and warnings(strict) == warnings(first)
+
+
+def test_a_hand_edited_file_is_a_miss_for_its_service_only(specs, tmp_path, counted):
+    expected = build(specs, tmp_path)
+    before = dict(counted)
+    rules = tmp_path / "out/alerts/rules/checkout.rules.yaml"
+    rules.write_text(rules.read_text() + "# edited\n")
+    again = pipeline.build(specs, cache_dir=tmp_path / "cache", tree=tmp_path / "out")
+    assert again == expected  # what obsgen generates, never the edited file
+    assert counted["prometheus"] - before["prometheus"] == 1  # only checkout's rules rendered again
+    assert counted["promtool-tests"] - before["promtool-tests"] == 0
+
+
+def test_a_lost_tree_is_a_miss(specs, tmp_path, counted):
+    expected = build(specs, tmp_path)
+    before = dict(counted)
+    shutil.rmtree(tmp_path / "out")
+    assert build(specs, tmp_path) == expected
+    assert all(counted[n] - before[n] == 4 for n in cache.PER_SERVICE)
+
+
+def test_the_cache_holds_digests_not_output(specs, tmp_path):
+    files = build(specs, tmp_path)
+    entries = list((tmp_path / "cache").glob("*.json"))
+    held = sum(e.stat().st_size for e in entries)
+    assert entries and held < sum(len(t) for t in files.values()) / 20
+    assert not any("groups:" in e.read_text() for e in entries)
+
+
+@pytest.mark.parametrize("path", ["../escape.yaml", "/etc/hostname", "alerts/../../escape.yaml"])
+def test_an_entry_naming_a_path_outside_the_tree_is_a_miss(specs, tmp_path, path):
+    (tmp_path / "escape.yaml").write_text("x")
+    store = cache.Cache(tmp_path / "cache", tmp_path / "out")
+    store._put("k", {"files": {path: cache._sha("x")}})
+    assert store.get("k") is None
+
+
+def test_a_symlink_in_the_tree_is_a_miss(specs, tmp_path):
+    build(specs, tmp_path)
+    rules = tmp_path / "out/alerts/rules/checkout.rules.yaml"
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_bytes(rules.read_bytes())
+    rules.unlink()
+    rules.symlink_to(elsewhere)
+    key = next(e.stem for e in (tmp_path / "cache").glob("*.json") if "checkout.rules.yaml" in e.read_text())
+    assert cache.Cache(tmp_path / "cache", tmp_path / "out").get(key) is None
