@@ -158,7 +158,10 @@ _KINDS = (("error", names.SLI_ERROR_RATE), ("total", names.SLI_TOTAL_RATE))
 
 
 def _in_hours(parity: str) -> str:
-    return f"floor(vector(time()) / {HOUR}) % 2 == {names.HOUR_PARITIES.index(parity)}"
+    # hour() is the UTC hour of the day at evaluation time; a day has an even number of hours, so its
+    # parity is that of the hours since the epoch. Short text matters: Prometheus 2 parses every
+    # rule's expression again at each evaluation.
+    return f"hour() % 2 == {names.HOUR_PARITIES.index(parity)}"
 
 
 def _other(parity: str) -> str:
