@@ -305,7 +305,7 @@ def collect(base: str, variant_of: dict[str, str], wanted: int, not_before: date
     ratio_rule = {}
     for group in requests.get(f"{base}/api/v1/rules", timeout=60).json()["data"]["groups"]:
         if group["name"] in variant_of:
-            ratio_rule[group["name"]] = next(i for i, r in enumerate(group["rules"]) if "ratio_rate" in r["name"])
+            ratio_rule[group["name"]] = next((i for i, r in enumerate(group["rules"]) if "ratio_rate" in r["name"]), 0)
     found = evaluations(base, variant_of, wanted, not_before, timeout, proc, log)
     return {g: {"group": [e[0] for e in evals], "rule": [e[1][ratio_rule[g]] for e in evals]}
             for g, evals in found.items()}

@@ -109,22 +109,25 @@ def write_rules(work: Path, plan, args) -> tuple[list[Path], dict[str, Group], l
     With --interval, every group is evaluated at that interval while measuring (obsgen's period
     groups get it in place of their own); their natural intervals still set the per-minute scale."""
     natural = durations.seconds(args.global_interval)
+    slos = [slo for service in plan.services for slo in service.slos]
+    periods = {names.rule_group(slo.service, slo.name, "period") for slo in slos}
     out, groups = work / "rules", {}
     out.mkdir()
     files = []
     for path, text in prometheus_rules.render(plan).items():
         doc = yaml.safe_load(text)
         for g in doc["groups"]:
-            kind = "period" if g["name"].endswith("-period") else "sli"
+            kind = "period" if g["name"] in periods else "sli"
             groups[g["name"]] = Group("obsgen", kind, durations.seconds(g.get("interval", args.global_interval)))
             if args.interval and "interval" in g:
                 g["interval"] = args.interval
         files.append(out / Path(path).name)
         files[-1].write_text(yaml.safe_dump(doc, sort_keys=False, width=1 << 16) if args.interval else text, "utf-8")
-    slos = [slo for service in plan.services for slo in service.slos]
-    sloth = [g for slo in slos for g in sloth_shape.groups(slo)]
-    for g in sloth:
-        groups[g["name"]] = Group("sloth", g["name"].split("-")[2], natural)  # sli, meta, alerts
+    sloth = []
+    for slo in slos:
+        for kind, g in zip(sloth_shape.GROUPS, sloth_shape.groups(slo), strict=True):
+            groups[g["name"]] = Group("sloth", kind, natural)
+            sloth.append(g)
     files.append(out / "sloth.rules.yaml")
     files[-1].write_text(yaml.safe_dump({"groups": sloth}, sort_keys=False, width=1 << 16), "utf-8")
     return files, groups, slos

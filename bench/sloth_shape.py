@@ -23,7 +23,8 @@ from obsgen import burnrate, durations, names, promql
 from obsgen.plan.model import SLOPlan
 
 PREFIX = "bench_sloth_"
-GROUPS = ("sloth-slo-sli-recordings-{id}", "sloth-slo-meta-recordings-{id}", "sloth-slo-alerts-{id}")
+GROUPS = {"sli": "sloth-slo-sli-recordings-{id}", "meta": "sloth-slo-meta-recordings-{id}",
+          "alerts": "sloth-slo-alerts-{id}"}  # kind -> group name
 SEVERITIES = ("page", "ticket")
 WHO = "{{$labels.sloth_service}} {{$labels.sloth_slo}}"  # how Sloth's default annotations name the SLO
 
@@ -111,6 +112,7 @@ def alert_rules(slo: SLOPlan) -> list[dict]:
 
 
 def groups(slo: SLOPlan) -> list[dict]:
-    """Sloth's three groups for one SLO, no interval (the global evaluation_interval applies)."""
+    """Sloth's three groups for one SLO (in the order of GROUPS), no interval: the global
+    evaluation_interval applies."""
     built = (sli_rules(slo), meta_rules(slo), alert_rules(slo))
-    return [{"name": g.format(id=slo.id), "rules": rules} for g, rules in zip(GROUPS, built, strict=True)]
+    return [{"name": g.format(id=slo.id), "rules": rules} for g, rules in zip(GROUPS.values(), built, strict=True)]
