@@ -142,22 +142,27 @@ def _labels(pairs) -> str:
     return "{" + ",".join(f"{k}={promql.quote(v)}" for k, v in pairs) + "}"
 
 
-def write_history(path: Path, slos: list[SLOPlan], start: int, end: int, step: int) -> int:
-    """OpenMetrics gauges for every series the period rules read, samples in [start, end).
+def traffic(index: int, raw: bool, stamps) -> tuple[list[float], list[float]]:
+    """SLO number `index`'s event rate and error ratio at each stamp.
 
     Traffic follows a daily sine; the error ratio an hourly one around 0.1%, different per SLO.
     Raw SLIs record a total rate of 1 (as obsgen does: each 5m step weighs the same).
-    Returns the number of samples written.
     """
+    scale = 10 ** (1 + index % 3)
+    total = [1.0] * len(stamps) if raw else [scale * (1 + 0.5 * math.sin(2 * math.pi * t / 86400)) for t in stamps]
+    ratio = [0.001 * (1 + 0.9 * math.sin(2 * math.pi * t / 3600 + index)) for t in stamps]
+    return total, ratio
+
+
+Series = dict[str, list[tuple[str, list[float], list[int]]]]  # name -> [(labels, values, timestamps)]
+
+
+def history_series(slos: list[SLOPlan], start: int, end: int, step: int) -> Series:
+    """Every series the period rules read, samples in [start, end), as obsgen's rules record them."""
     stamps = list(range(start, end, step))
-    daily = [1 + 0.5 * math.sin(2 * math.pi * t / 86400) for t in stamps]
-    written = 0
-    series: dict[str, list[tuple[str, list[float], list[int]]]] = {}
+    series: Series = {}
     for i, slo in enumerate(slos):
-        scale = 10 ** (1 + i % 3)
-        raw = slo.sli.total is None
-        total = [1.0] * len(stamps) if raw else [scale * d for d in daily]
-        ratio = [0.001 * (1 + 0.9 * math.sin(2 * math.pi * t / 3600 + i)) for t in stamps]
+        total, ratio = traffic(i, slo.sli.total is None, stamps)
         errors = [r * x for r, x in zip(ratio, total, strict=True)]
         base = list(slo.labels)
         add = lambda name, values, times, labels=base: series.setdefault(name, []).append(  # noqa: E731
@@ -177,13 +182,26 @@ def write_history(path: Path, slos: list[SLOPlan], start: int, end: int, step: i
                         for h, v in sorted(hour_sums.items()) if h % 2 == parity_index]
                 done = [(t, v) for t, v in done if t < end]
                 add(names.hour_sum(kind, parity), [v for _, v in done], [t for t, _ in done])
+    return series
+
+
+def write_gauges(out, series: Series) -> int:
+    """OpenMetrics gauge families (no `# EOF`); returns the number of samples written."""
+    written = 0
+    for name, members in series.items():
+        out.write(f"# TYPE {name} gauge\n")
+        for labels, values, times in members:
+            prefix = name + labels + " "
+            out.writelines(f"{prefix}{v:.9g} {t}\n" for v, t in zip(values, times, strict=True))
+            written += len(values)
+    return written
+
+
+def write_history(path: Path, slos: list[SLOPlan], start: int, end: int, step: int) -> int:
+    """OpenMetrics gauges for every series the period rules read, samples in [start, end).
+    Returns the number of samples written."""
     with path.open("w", encoding="utf-8") as out:
-        for name, members in series.items():
-            out.write(f"# TYPE {name} gauge\n")
-            for labels, values, times in members:
-                prefix = name + labels + " "
-                out.writelines(f"{prefix}{v:.9g} {t}\n" for v, t in zip(values, times, strict=True))
-                written += len(values)
+        written = write_gauges(out, history_series(slos, start, end, step))
         out.write("# EOF\n")
     return written
 
@@ -226,32 +244,71 @@ def wait_until(check, timeout: float, what: str, proc: subprocess.Popen, log: Pa
     raise SystemExit(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
-def collect(base: str, variant_of: dict[str, str], wanted: int, not_before: datetime, timeout: float,
-            proc: subprocess.Popen, log: Path) -> dict[str, dict[str, list]]:
-    """group -> {"group": [seconds...], "rule": [seconds of its period ratio rule...]}, evaluations after
-    not_before only, until every group has `wanted` of them (or the timeout)."""
-    seen: dict[str, dict[str, tuple[float, float]]] = {g: {} for g in variant_of}
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def prometheus_server(prometheus: str, config: Path, data: Path, work: Path, retention: str = "3650d",
+                      ready_timeout: float = 120):
+    """A real Prometheus on 127.0.0.1:<free port> with this config and data directory, ready; yields
+    (base URL, process, log file) and is stopped when the block ends, whatever happens in it."""
+    port = free_port()
+    log = work / "prometheus.log"
+    cmd = [prometheus, f"--config.file={config}", f"--storage.tsdb.path={data}",
+           f"--storage.tsdb.retention.time={retention}", f"--web.listen-address=127.0.0.1:{port}",
+           "--log.level=warn"]
+    with log.open("w") as log_handle:
+        proc = subprocess.Popen(cmd, stdout=log_handle, stderr=subprocess.STDOUT, cwd=work)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: requests.get(f"{base}/-/ready", timeout=5).ok, ready_timeout, "/-/ready", proc, log)
+        yield base, proc, log
+    finally:
+        stop(proc)
+
+
+Evaluation = tuple[float, list[float]]  # a group's evaluationTime and each of its rules', in seconds
+
+
+def evaluations(base: str, groups, wanted: int, not_before: datetime, timeout: float, proc: subprocess.Popen,
+                log: Path, poll: float = 2) -> dict[str, list[Evaluation]]:
+    """group -> its evaluations after not_before (group time, and every rule's time in group order), read
+    from /api/v1/rules until every group has `wanted` of them (or the timeout)."""
+    seen: dict[str, dict[str, Evaluation]] = {g: {} for g in groups}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"prometheus exited ({proc.returncode}):\n" + log.read_text(errors="replace")[-3000:])
-        groups = requests.get(f"{base}/api/v1/rules", timeout=30).json()["data"]["groups"]
-        for group in groups:
+        for group in requests.get(f"{base}/api/v1/rules", timeout=60).json()["data"]["groups"]:
             for rule in group["rules"]:
                 if rule["health"] == "err":
                     raise SystemExit(f"rule {rule['name']} in {group['name']} fails: {rule.get('lastError')}")
             last = group["lastEvaluation"]
-            if last.startswith("0001-"):
-                continue
-            when = datetime.fromisoformat(last)
-            if when > not_before and group["name"] in seen:
-                ratio = next(r for r in group["rules"] if "ratio_rate" in r["name"])
-                seen[group["name"]][last] = (group["evaluationTime"], ratio["evaluationTime"])
+            if group["name"] in seen and not last.startswith("0001-") and datetime.fromisoformat(last) > not_before:
+                seen[group["name"]][last] = (group["evaluationTime"], [r["evaluationTime"] for r in group["rules"]])
         if all(len(evals) >= wanted for evals in seen.values()):
             break
-        time.sleep(2)
-    return {g: {"group": [e[0] for e in evals.values()], "rule": [e[1] for e in evals.values()]}
-            for g, evals in seen.items()}
+        time.sleep(poll)
+    return {g: list(evals.values()) for g, evals in seen.items()}
+
+
+def collect(base: str, variant_of: dict[str, str], wanted: int, not_before: datetime, timeout: float,
+            proc: subprocess.Popen, log: Path) -> dict[str, dict[str, list]]:
+    """group -> {"group": [seconds...], "rule": [seconds of its period ratio rule...]}, evaluations after
+    not_before only, until every group has `wanted` of them (or the timeout)."""
+    ratio_rule = {}
+    for group in requests.get(f"{base}/api/v1/rules", timeout=60).json()["data"]["groups"]:
+        if group["name"] in variant_of:
+            ratio_rule[group["name"]] = next((i for i, r in enumerate(group["rules"]) if "ratio_rate" in r["name"]), 0)
+    found = evaluations(base, variant_of, wanted, not_before, timeout, proc, log)
+    return {g: {"group": [e[0] for e in evals], "rule": [e[1][ratio_rule[g]] for e in evals]}
+            for g, evals in found.items()}
 
 
 def query_stats(base: str, expr: str, runs: int = 5) -> tuple[int, float]:
@@ -294,17 +351,8 @@ def run_scenario(args, scenario: Scenario, work: Path) -> list[Result]:
     config = work / "prometheus.yml"
     config.write_text(yaml.safe_dump({"global": {"evaluation_interval": args.interval},
                                       "rule_files": [str(rules_path)]}), encoding="utf-8")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = work / "prometheus.log"
     retention = f"{max(3650, 2 * scenario.history // 86400)}d"
-    cmd = [args.prometheus, f"--config.file={config}", f"--storage.tsdb.path={data}",
-           f"--storage.tsdb.retention.time={retention}", f"--web.listen-address=127.0.0.1:{port}",
-           "--log.level=warn"]
-    with log.open("w") as log_handle:
-        proc = subprocess.Popen(cmd, stdout=log_handle, stderr=subprocess.STDOUT, cwd=work)
-    try:
-        wait_until(lambda: requests.get(f"{base}/-/ready", timeout=5).ok, 120, "/-/ready", proc, log)
+    with prometheus_server(args.prometheus, config, data, work, retention) as (base, proc, log):
         # The first compaction tick comes about a minute after start; measure after it.
         wait_until(lambda: (metric(base, "prometheus_tsdb_compactions_triggered_total") or 0) >= 1,
                    150, "the first compaction", proc, log)
@@ -336,13 +384,6 @@ def run_scenario(args, scenario: Scenario, work: Path) -> list[Result]:
         print(f"  ({blocks:.0f} blocks loaded; at least {min(r.evaluations for r in results)} evaluations "
               "per group measured)", flush=True)
         return results
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
 
 
 def print_table(results: list[Result], interval: str, per_ruler: int) -> None:
