@@ -18,7 +18,7 @@ class Location:
 
 
 @dataclass(frozen=True, order=True)
-class SpecError:
+class _Located:
     location: Location
     message: str
 
@@ -26,15 +26,12 @@ class SpecError:
         return f"{self.location}: {self.message}"
 
 
-@dataclass(frozen=True, order=True)
-class SpecWarning:
+class SpecError(_Located):
+    """A problem that stops generation."""
+
+
+class SpecWarning(_Located):
     """A problem worth saying that does not stop generation (unless --strict): same shape as an error."""
-
-    location: Location
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
 
 
 class SpecErrors(Exception):

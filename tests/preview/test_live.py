@@ -9,6 +9,7 @@ CLI says clearly when the tools are missing and stops everything on SIGTERM.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -207,23 +208,31 @@ def test_cli_says_when_the_port_is_taken(live):
     assert _session_dirs() <= before  # its own directory is gone again
 
 
-def _start_cli() -> tuple[subprocess.Popen, Path]:
+@contextlib.contextmanager
+def _cli():
+    """`obsgen preview --live` in a subprocess, ready: (process, its session directory); killed at
+    the end if the test left it running."""
+    _tools()
     cli = subprocess.Popen([sys.executable, "-m", "obsgen", "preview", str(EXAMPLES), "--live", "--port", "0"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = [cli.stdout.readline(), cli.stdout.readline()]
-    assert "(Ctrl-C to stop)" in lines[1], (lines, cli.stderr.read() if cli.poll() is not None else "")
-    tmp = Path(lines[0].rsplit(" in ", 1)[1].strip())
-    assert tmp.is_dir() and len(_processes_under(tmp)) == 2
-    return cli, tmp
+    try:
+        lines = [cli.stdout.readline(), cli.stdout.readline()]
+        assert "(Ctrl-C to stop)" in lines[1], (lines, cli.stderr.read() if cli.poll() is not None else "")
+        tmp = Path(lines[0].rsplit(" in ", 1)[1].strip())
+        assert tmp.is_dir() and len(_processes_under(tmp)) == 2
+        yield cli, tmp
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
 
 
 def test_the_processes_die_with_a_killed_cli():
     """SIGKILL leaves obsgen no chance to stop anything: the kernel's parent-death signal does it."""
-    _tools()
-    cli, tmp = _start_cli()
-    children = _processes_under(tmp)
-    cli.kill()
-    cli.communicate(timeout=30)
+    with _cli() as (cli, tmp):
+        children = _processes_under(tmp)
+        cli.kill()
+        cli.communicate(timeout=30)
     deadline = time.monotonic() + 30
     while not all(_dead(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -238,17 +247,11 @@ def test_the_processes_die_with_a_killed_cli():
 
 def test_cli_stops_everything_when_a_process_dies():
     """Prometheus killed from outside: obsgen says so, stops Alertmanager and cleans up."""
-    _tools()
-    cli, tmp = _start_cli()
-    try:
+    with _cli() as (cli, tmp):
         prometheus = next(pid for pid in _processes_under(tmp)
                           if b"prometheus.yml" in Path(f"/proc/{pid}/cmdline").read_bytes())
         os.kill(prometheus, signal.SIGKILL)
         _, err = cli.communicate(timeout=30)
-    finally:
-        if cli.poll() is None:
-            cli.kill()
-            cli.wait()
     assert cli.returncode == 1 and "error: prometheus exited with code -9" in err
     assert not tmp.exists() and _processes_under(tmp) == []
 
@@ -262,14 +265,8 @@ def test_cli_says_when_the_tools_are_missing(tmp_path):
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])  # SIGINT: Ctrl-C
 def test_cli_stops_everything_on_a_signal(signum):
-    _tools()
-    cli, tmp = _start_cli()
-    try:
+    with _cli() as (cli, tmp):
         cli.send_signal(signum)
         out, _ = cli.communicate(timeout=30)
-    finally:
-        if cli.poll() is None:
-            cli.kill()
-            cli.wait()
     assert cli.returncode == 0 and "stopped" in out
     assert not tmp.exists() and _processes_under(tmp) == []

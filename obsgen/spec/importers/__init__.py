@@ -132,6 +132,17 @@ def string_map(b: Builder, src: Path_, value: Any, doc: Document | None = None) 
 
 # --- the formats ---------------------------------------------------------------------------
 
+def each_document(service):
+    """A format's `translate` when every document stands alone (Sloth, Pyrra; OpenSLO's documents
+    refer to one another): `service(doc, ctx, result)` for each."""
+    def translate(docs: list[Document], ctx: Context) -> Result:
+        result = Result()
+        for doc in docs:
+            service(doc, ctx, result)
+        return result
+    return translate
+
+
 from obsgen.spec.importers import openslo, pyrra, sloth  # noqa: E402  (they use the helpers above)
 
 FORMATS = {"sloth": sloth, "openslo": openslo, "pyrra": pyrra}

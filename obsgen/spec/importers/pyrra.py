@@ -18,7 +18,7 @@ not generated (obsgen records errors as 0, not absent): a warning says so.
 from __future__ import annotations
 
 from obsgen import durations, promql
-from obsgen.spec.importers import API, Builder, Context, Result, check_keys, get, string_map
+from obsgen.spec.importers import API, Builder, Context, Result, check_keys, each_document, get, string_map
 from obsgen.spec.yamlsrc import Document
 
 API_VERSION = "pyrra.dev/v1alpha1"
@@ -55,13 +55,6 @@ def windows(period_seconds: int) -> list[dict]:
         fmt = [durations.format_seconds(_round_minute(period_ns // d) // NS) for d in (long_div, short_div, for_div)]
         out.append({"severity": severity, "long": fmt[0], "short": fmt[1], "factor": factor, "for": fmt[2]})
     return out
-
-
-def translate(docs: list[Document], ctx: Context) -> Result:
-    result = Result()
-    for doc in docs:
-        _service(doc, ctx, result)
-    return result
 
 
 def _service(doc: Document, ctx: Context, result: Result) -> None:
@@ -264,3 +257,6 @@ def _latency(b: Builder, src: tuple, body: dict) -> dict:
                             "threshold": f"{int(threshold_ms)}ms"}}
     return {"events": {"error_query": f"{_rate(t_metric, t_matchers)} - {_rate(s_metric, s_matchers)}",
                        "total_query": _rate(t_metric, t_matchers)}}
+
+
+translate = each_document(_service)

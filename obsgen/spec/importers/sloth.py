@@ -15,7 +15,7 @@ Refused: SLI plugins and SLO plugin chains (they run Go code obsgen does not hav
 
 from __future__ import annotations
 
-from obsgen.spec.importers import API, Builder, Context, Result, check_keys, get, string_map
+from obsgen.spec.importers import API, Builder, Context, Result, check_keys, each_document, get, string_map
 from obsgen.spec.yamlsrc import Document
 
 VERSION = "prometheus/v1"
@@ -32,13 +32,6 @@ TIERS = ("1", "2", "3")
 
 def recognizes(data: dict) -> bool:
     return data.get("version") == VERSION or (data.get("apiVersion") == K8S_API and data.get("kind") == K8S_KIND)
-
-
-def translate(docs: list[Document], ctx: Context) -> Result:
-    result = Result()
-    for doc in docs:
-        _service(doc, ctx, result)
-    return result
 
 
 def _service(doc: Document, ctx: Context, result: Result) -> None:
@@ -179,3 +172,6 @@ def _alerting(b: Builder, src: tuple, out: tuple, raw, keys: dict) -> dict:
         if extras:
             alerting[ours] = extras
     return alerting
+
+
+translate = each_document(_service)
