@@ -4,7 +4,8 @@ For each history length (and SLO count) this:
 
 1. generates rules with obsgen for N synthetic SLOs (all with the same period, 30d by default) and
    keeps only the period groups (`obsgen-slo-<id>-period`: the hourly roll-ups and the period
-   ratio), with their interval shortened to --interval so that a few evaluations fit in a short run;
+   ratio) and the hours groups that feed them (`-hours`: the copies by hour parity, loaded but not
+   measured), with their interval shortened to --interval so that a few evaluations fit in a short run;
 2. adds two comparison groups per SLO, each one rule recording under a bench: name:
    - before: obsgen's previous period rule, every 5m sample of the period
      `sum_over_time(errors5m[30d]) / clamp_min(sum_over_time(total5m[30d]), 1e-12)`;
@@ -118,7 +119,9 @@ def rules_file(slos: list[SLOPlan], interval: str) -> tuple[dict, dict[str, str]
     groups, variant_of = [], {}
     for slo in slos:
         w = durations.format_seconds(slo.period)
-        period_group = next(g for g in prometheus_rules.groups_for(slo) if g["name"].endswith("-period"))
+        *_, hours_group, period_group = prometheus_rules.groups_for(slo)
+        # the copies go on being written, at the same interval, but only the period group is measured
+        groups.append({**hours_group, "interval": interval})
         exprs = period_exprs(slo)
         labels = {**dict(slo.labels), names.SLOTH_WINDOW: w}
         own = [

@@ -18,8 +18,8 @@
    /api/v1/rules is read until every group has --evaluations evaluations; then every rule
    expression runs once as an instant query with stats=all.
 4. Per side: the sum over groups of each group's median evaluationTime, times its evaluations per
-   minute at its natural interval (obsgen's period groups: their own 1m; obsgen's SLI groups and all
-   of Sloth's: the global evaluation_interval, --global-interval), and the samples every rule reads
+   minute at its natural interval (obsgen's hours and period groups: their own 1m and 2m; obsgen's SLI
+   groups and all of Sloth's: the global evaluation_interval, --global-interval), and the samples every rule reads
    (totalQueryableSamples) per minute on the same scale. The floor is obsgen's two raw 5m rate rules.
 
     python bench/bench_side_by_side.py [--slos 20] [--series 200] [--evaluations 6] [--interval 15s]
@@ -103,6 +103,41 @@ class Group:
     natural: float  # seconds between evaluations in a real deployment
 
 
+SHARED = "bench-shared-rollups"
+
+
+def shared_rollups(slos: list[SLOPlan]) -> list[dict]:
+    """--shared-rollups, an experiment, not what obsgen generates: one hours group and one period
+    group for every SLO at once. Each rule is obsgen's own with the SLO's `sloth_id` matcher taken
+    out; the period sums and ratio exist once per distinct period, restricted to its SLOs with
+    `slo:time_period:days`, and the burn rate divides by each SLO's `slo:error_budget:ratio`."""
+    hours, period = [], []
+    for days in sorted({slo.period // 86400 for slo in slos}):
+        slo = next(s for s in slos if s.period // 86400 == days)
+        own = prometheus_rules.groups_for(slo)
+        generic = [{**r, "expr": r["expr"].replace(f'{{{names.SLOTH_ID}="{slo.id}"}}', "")} for g in own[1:]
+                   for r in g["rules"]]
+        for rule in generic:
+            rule["labels"] = {k: v for k, v in rule["labels"].items() if k == names.SLOTH_WINDOW}
+            if not rule["labels"]:
+                del rule["labels"]
+        of_period = f"and on ({names.SLOTH_ID}) ({names.TIME_PERIOD_DAYS} == {days})"
+        if not hours:
+            hours = generic[:4]
+            period = generic[4:8]
+        period += [{**r, "expr": f"({r['expr']}) {of_period}"} for r in generic[8:11]]
+    ratios = "(" + " or ".join(sorted({f"sum without ({names.SLOTH_WINDOW}) ("
+                                       f"{names.sli_error_ratio(durations.format_seconds(s.period))})"
+                                       for s in slos})) + ")"
+    period += [  # one burn rate and one budget rule for every period
+        {"record": names.PERIOD_BURN_RATE,
+         "expr": f"{ratios} / on ({names.SLOTH_ID}) group_left () max by ({names.SLOTH_ID}) ({names.ERROR_BUDGET})"},
+        {"record": names.PERIOD_BUDGET_REMAINING, "expr": f"1 - {names.PERIOD_BURN_RATE}"},
+    ]
+    return [{"name": f"{SHARED}-hours", "interval": prometheus_rules.HOURS_INTERVAL, "rules": hours},
+            {"name": f"{SHARED}-period", "interval": prometheus_rules.PERIOD_INTERVAL, "rules": period}]
+
+
 def write_rules(work: Path, plan, args) -> tuple[list[Path], dict[str, Group], list[SLOPlan]]:
     """obsgen's rules files as its renderer writes them, and one file of Sloth-shaped groups.
 
@@ -110,19 +145,31 @@ def write_rules(work: Path, plan, args) -> tuple[list[Path], dict[str, Group], l
     groups get it in place of their own); their natural intervals still set the per-minute scale."""
     natural = durations.seconds(args.global_interval)
     slos = [slo for service in plan.services for slo in service.slos]
-    periods = {names.rule_group(slo.service, slo.name, "period") for slo in slos}
+    periods = {names.rule_group(slo.service, slo.name, suffix) for slo in slos
+               for suffix in (names.HOURS_GROUP, names.PERIOD_GROUP)}
     out, groups = work / "rules", {}
     out.mkdir()
     files = []
     for path, text in prometheus_rules.render(plan).items():
         doc = yaml.safe_load(text)
+        if args.shared_rollups:
+            doc["groups"] = [g for g in doc["groups"] if g["name"] not in periods]
         for g in doc["groups"]:
             kind = "period" if g["name"] in periods else "sli"
             groups[g["name"]] = Group("obsgen", kind, durations.seconds(g.get("interval", args.global_interval)))
             if args.interval and "interval" in g:
                 g["interval"] = args.interval
         files.append(out / Path(path).name)
-        files[-1].write_text(yaml.safe_dump(doc, sort_keys=False, width=1 << 16) if args.interval else text, "utf-8")
+        files[-1].write_text(yaml.safe_dump(doc, sort_keys=False, width=1 << 16)
+                             if args.interval or args.shared_rollups else text, "utf-8")
+    if args.shared_rollups:
+        shared = shared_rollups(slos)
+        for g in shared:
+            groups[g["name"]] = Group("obsgen", "period", durations.seconds(g["interval"]))
+            if args.interval:
+                g["interval"] = args.interval
+        files.append(out / "shared-rollups.rules.yaml")
+        files[-1].write_text(yaml.safe_dump({"groups": shared}, sort_keys=False, width=1 << 16), "utf-8")
     sloth = []
     for slo in slos:
         for kind, g in zip(sloth_shape.GROUPS, sloth_shape.groups(slo), strict=True):
@@ -330,7 +377,8 @@ ROWS = (
     ("obsgen", "SLI groups (raw 5m rates, 5m ratio, windows, meta, alerts)", {"sli"}, None),
     ("obsgen", "  of which the two raw 5m rates: the floor", {"sli"}, FLOOR.__contains__),
     ("obsgen", "  of which windows 30m..3d from the recorded 5m rates", {"sli"}, _derived),
-    ("obsgen", "period groups (hourly roll-ups, period ratio, budget)", {"period"}, None),
+    ("obsgen", "hours and period groups (copies every 1m; roll-ups, period ratio, budget every 2m)", {"period"},
+     None),
     ("obsgen", "obsgen total", None, None),
     ("sloth", "SLI recordings (5m..3d from raw series, 30d mean)", {"sli"}, None),
     ("sloth", "  of which the 30d mean of 5m ratios", {"sli"}, _sloth_period),
@@ -353,6 +401,22 @@ def row(m: Measured, groups: dict[str, Group], side: str, kinds, keep) -> tuple[
         best += m.ms(g, None if keep is None else chosen, min) * per_minute
         samples += sum(m.samples[g][i] for i in chosen) * per_minute
     return int(count), median, best, samples
+
+
+def print_rules(m: Measured, groups: dict[str, Group]) -> None:
+    """Per rule name and side: ms per minute (median evaluations) and samples, summed over the SLOs."""
+    totals: dict[tuple[str, str, str], list[float]] = {}
+    for g, info in groups.items():
+        per_minute = 60 / info.natural
+        for i, rule in enumerate(m.rules[g]):
+            entry = totals.setdefault((info.side, info.kind, rule), [0.0, 0.0, 0.0])
+            entry[0] += 1
+            entry[1] += m.ms(g, [i], statistics.median) * per_minute
+            entry[2] += m.samples[g][i] * per_minute
+    print("\n| side | group | rule | rules | ms per minute (median) | samples per minute |"
+          "\n|---|---|---|---:|---:|---:|")
+    for (side, kind, rule), (count, ms, samples) in sorted(totals.items(), key=lambda kv: (kv[0][0], -kv[1][1])):
+        print(f"| {side} | {kind} | `{rule}` | {count:.0f} | {ms:,.1f} | {samples:,.0f} |")
 
 
 def print_table(m: Measured, groups: dict[str, Group]) -> None:
@@ -403,6 +467,8 @@ def run(args, work: Path) -> None:
             print(f"  done at {datetime.now():%H:%M:%S}, load average {os.getloadavg()[0]:.1f}"
                   f"{f', {missed:.0f} group iterations missed' if missed else ''}", flush=True)
     print_table(measured, groups)
+    if args.per_rule:
+        print_rules(measured, groups)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -421,11 +487,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="timeout of each promtool run and wait, seconds")
     parser.add_argument("--prometheus", default=shutil.which("prometheus") or "/usr/bin/prometheus")
     parser.add_argument("--promtool", default=shutil.which("promtool") or "/usr/bin/promtool")
+    parser.add_argument("--shared-rollups", action="store_true",
+                        help="experiment: one set of roll-up groups for every SLO instead of obsgen's per-SLO ones")
+    parser.add_argument("--per-rule", action="store_true", help="also print each rule name's cost, per side")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
     version = subprocess.run([args.prometheus, "--version"], capture_output=True, text=True, timeout=30,
                              check=False).stdout.splitlines()[:1]
-    measured_at = args.interval or f"natural ({args.global_interval} global, obsgen's period groups 1m)"
+    measured_at = args.interval or (f"natural ({args.global_interval} global, obsgen's hours groups 1m and "
+                                    "period groups 2m)")
     print(f"{version[0] if version else args.prometheus}; {args.slos} SLOs x {args.series} raw series, scrape "
           f"{args.step}; raw history {args.raw_history}, recorded {args.history}; evaluated at {measured_at}, "
           f"per minute at the natural intervals", flush=True)

@@ -125,6 +125,11 @@ def alert_name(service: str, slo: str) -> str:
     return camel(service, slo) + "ErrorBudgetBurn"
 
 
+# Rule group suffixes (render/prometheus_rules.py groups_for): the SLI group has none.
+HOURS_GROUP = "hours"
+PERIOD_GROUP = "period"
+
+
 def rule_group(service: str, slo: str, suffix: str = "") -> str:
     return f"obsgen-slo-{slo_id(service, slo)}" + (f"-{suffix}" if suffix else "")
 
@@ -145,7 +150,8 @@ def slo_ids(service: str, slo: str) -> list[tuple[str, str]]:
     return [
         ("sloth_id", slo_id(service, slo)),
         ("rule group", rule_group(service, slo)),
-        ("period rule group", rule_group(service, slo, "period")),
+        ("hours rule group", rule_group(service, slo, HOURS_GROUP)),
+        ("period rule group", rule_group(service, slo, PERIOD_GROUP)),
     ]
 
 

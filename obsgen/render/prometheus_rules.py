@@ -1,8 +1,9 @@
-"""Prometheus recording and alerting rules, one file per service, two groups per SLO.
+"""Prometheus recording and alerting rules, one file per service, three groups per SLO.
 
 The SLI group records the 5m error and total rates from the raw queries once; every other window
 and the period are derived from those two recorded series (traffic-weighted, cheap to evaluate).
-The period group reads hourly roll-ups of them, so its cost does not grow with the history.
+The hours group copies them every minute into hour-parity series; the period group, every 2m,
+reads hourly roll-ups of those copies, so its cost does not grow with the history.
 """
 
 from __future__ import annotations
@@ -54,10 +55,15 @@ def groups_text(service: ServicePlan) -> str:
 
 
 def groups_for(slo: SLOPlan) -> list[dict]:
+    """The SLI group (the global interval), the hours group (unless the period is an alert window)
+    and the period group: see "the period" below."""
+    copies = copy_rules(slo)
     return [
         {"name": names.rule_group(slo.service, slo.name), "rules": sli_rules(slo) + meta_rules(slo)
          + alert_rules(slo)},
-        {"name": names.rule_group(slo.service, slo.name, "period"), "interval": PERIOD_INTERVAL,
+        *([{"name": names.rule_group(slo.service, slo.name, names.HOURS_GROUP), "interval": HOURS_INTERVAL,
+            "rules": copies}] if copies else []),
+        {"name": names.rule_group(slo.service, slo.name, names.PERIOD_GROUP), "interval": PERIOD_INTERVAL,
          "rules": period_rules(slo)},
     ]
 
@@ -125,34 +131,41 @@ def meta_rules(slo: SLOPlan) -> list[dict]:
 #
 # The period sum of the recorded 5m rates is read from hourly roll-ups, so one evaluation reads
 # about 2 x (P / 1h + 3 x 60) samples whatever the history (30d: about 1,800), instead of every 5m
-# sample of the period (30d at 1m: 86,400). The group runs every minute, well inside Prometheus'
-# 5m lookback, so the period series never goes stale between two evaluations.
+# sample of the period (30d at 1m: 86,400).
 #
-# Every sample the roll-ups read is one this group wrote itself, so all of them sit at this group's
-# own evaluation timestamps. Hours are UTC clock hours of those timestamps:
-#   1. `<kind>_rate5m_{even,odd}_hours`: the 5m rate, kept only in even (odd) hours;
-#   2. `<kind>_rate5m_sum_{even,odd}_hour`: at the first evaluation of the next hour, the sum of the
-#      hour that just ended: `sum_over_time(rate5m_even_hours[2h])` sees exactly that hour at any
-#      time during the next one (the hours either side are odd: their samples are dropped by the
-#      parity, not by a range boundary). "First" is "none recorded in the last hour", not "minute 0":
-#      a late or skipped evaluation (a restart across the hour) delays the sum instead of losing it;
-#   3. the period sum at t in hour H = the hour sums recorded in (t - P, t] (they cover the hours
-#      [H - P, H)) + this hour's samples [H, t] - the samples of [H - P, t - P], the same
+# What a period evaluation costs is mostly per selector, not per sample (bench/README.md): so the
+# roll-ups that need the minute (the copies) run in their own group every minute, and the rest runs
+# every 2m. 2m is well inside Prometheus' 5m lookback: after one slow or skipped evaluation the next
+# one still comes before the period series goes stale.
+#
+# The roll-ups, in UTC clock hours of their samples' timestamps:
+#   1. hours group, `<kind>_rate5m_{even,odd}_hours`: the 5m rate, kept only in even (odd) hours;
+#   2. period group, `<kind>_rate5m_sum_{even,odd}_hour`: at the group's first evaluation of the next
+#      hour, the sum of the copies of the hour that just ended: `sum_over_time(rate5m_even_hours[2h])`
+#      sees exactly that hour at any time during the next one (the hours either side are odd: their
+#      copies are dropped by the parity, not by a range boundary). "First" is "none recorded in the
+#      last hour", not "minute 0": a late or skipped evaluation (a restart across the hour) delays
+#      the sum instead of losing it. The hour's last copy was written in that hour, before it;
+#   3. period group: the period sum at t in hour H = the hour sums recorded in (t - P, t] (they cover
+#      the hours [H - P, H)) + this hour's copies [H, t] - the copies of [H - P, t - P], the same
 #      "this hour" sum read `offset P` (P is a whole number of days, so an even number of hours:
-#      the parity is the same). That is exactly the samples in (t - P, t]. One correction: the sum
+#      the parity is the same). That is exactly the copies in (t - P, t]. One correction: the sum
 #      of hour H - P - 1 is recorded during hour H - P, after t - P when it came late, and must not
 #      count. Sums of that parity are recorded only in hours of H's parity, so it is the only one
 #      in (t - P, t - P + 1h]: subtracted as the same parity's sums over 1h - 1ms, `offset P - 1h`.
 #      Between hour H's start and the group's first evaluation in H there are no evaluations, so
-#      no period sum ever misses the hour H - 1.
+#      no period sum ever misses the hour H - 1. A copy written at t by the hours group after the
+#      period group evaluated at the same t counts from the next evaluation on.
 # No range boundary can hold a sample whose inclusion differs between Prometheus 2 (closed ranges)
-# and 3 (left-open): the boundaries of steps 1-3 fall on the other parity's samples, and the hour
-# sums are read over P - 1ms (and 1h - 1ms), whose start lies 1ms after an evaluation timestamp,
-# never on one. Any term that is absent (the first hour, the first period, a gap) counts as 0, so
-# the period series exists whenever the SLI's 5m rates do. Only an hour with no evaluation at all
-# loses the hour before it too (its sum would have been recorded then).
+# and 3 (left-open): the boundaries of steps 1-3 fall on the other parity's copies, and the hour
+# sums are read over P - 1ms (and 1h - 1ms), whose start lies 1ms after one of the period group's
+# evaluation timestamps (a grid of 2m, which P - 1h is a multiple of), never on one. Any term that
+# is absent (the first hour, the first period, a gap) counts as 0, so the period series exists
+# whenever the SLI's 5m rates do. Only an hour with no period evaluation at all loses the hour
+# before it too (its sum would have been recorded then).
 
-PERIOD_INTERVAL = "1m"
+HOURS_INTERVAL = "1m"
+PERIOD_INTERVAL = "2m"
 HOUR = 3600
 _KINDS = (("error", names.SLI_ERROR_RATE), ("total", names.SLI_TOTAL_RATE))
 
@@ -209,19 +222,26 @@ def hour_sum(slo: SLOPlan, kind: str, parity: str, *, self_read: bool = True) ->
             f" and on () ({_in_hours(_other(parity))})) unless {first}")
 
 
-def rollup_rules(slo: SLOPlan) -> list[dict]:
+def _rolled_up(slo: SLOPlan) -> bool:
+    """A period that is also an alert window (3d) is recorded once, by the SLI group, every minute."""
+    return slo.period not in slo.windows
+
+
+def copy_rules(slo: SLOPlan) -> list[dict]:
+    """The hours group: the 5m rates, copied every minute into the parity of their hour."""
+    if not _rolled_up(slo):
+        return []
     if slo.period % (2 * HOUR):
         raise ValueError(f"{slo.id}: the period roll-ups need a whole number of days, got {slo.period}s")
-    rules = []
-    for kind, source in _KINDS:
-        rules += [_record(slo, names.rate_in_hours(kind, parity),
-                          f"{_sel(slo, source)} and on () ({_in_hours(parity)})")
-                  for parity in names.HOUR_PARITIES]
-    for kind, _ in _KINDS:
-        rules += [_record(slo, names.hour_sum(kind, parity), hour_sum(slo, kind, parity))
-                  for parity in names.HOUR_PARITIES]
-    rules += [_record(slo, names.period_sum(kind), _period_sum(slo, kind, source)) for kind, source in _KINDS]
-    return rules
+    return [_record(slo, names.rate_in_hours(kind, parity), f"{_sel(slo, source)} and on () ({_in_hours(parity)})")
+            for kind, source in _KINDS for parity in names.HOUR_PARITIES]
+
+
+def rollup_rules(slo: SLOPlan) -> list[dict]:
+    """The period group's roll-ups: each hour's sum, then the period's sums."""
+    rules = [_record(slo, names.hour_sum(kind, parity), hour_sum(slo, kind, parity))
+             for kind, _ in _KINDS for parity in names.HOUR_PARITIES]
+    return rules + [_record(slo, names.period_sum(kind), _period_sum(slo, kind, source)) for kind, source in _KINDS]
 
 
 def period_rules(slo: SLOPlan) -> list[dict]:
@@ -229,11 +249,10 @@ def period_rules(slo: SLOPlan) -> list[dict]:
     ratio = _sel(slo, names.sli_error_ratio(w))
     burn = _sel(slo, names.PERIOD_BURN_RATE)
     errors, total = (_sel(slo, names.period_sum(kind)) for kind, _ in _KINDS)
-    # A period that is also an alert window (3d) is recorded once, by the SLI group, every minute.
-    ratios = [] if slo.period in slo.windows else [
+    ratios = [
         *rollup_rules(slo),
         _record(slo, names.sli_error_ratio(w), _ratio(errors, total), sloth_window=w),
-    ]
+    ] if _rolled_up(slo) else []
     return [
         *ratios,
         _record(slo, names.PERIOD_BURN_RATE,

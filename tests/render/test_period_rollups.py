@@ -99,19 +99,25 @@ def has_rate(minutes, m: int, semantics: str) -> bool:
     return sum(1 for i in range(max(0, first), m + 1) if minutes[i] is not None) >= 2
 
 
-def exactness_checks(slo, minutes, semantics: str, lag: str) -> list[dict]:
+def exactness_checks(slo, minutes, semantics: str, order: str) -> list[dict]:
     """Where the SLI has a 5m rate, the period sums are exact; where it has none, none is recorded.
 
-    `lag`: the period group reads the 5m rates as they were at its own evaluation, which is the
-    SLI group's previous evaluation when the period group runs first (" offset 1m")."""
+    In the groups' own order (SLI, hours, period) the period sums equal every recorded 5m rate in
+    (t - P, t]. In the reverse order the period group runs before the hours group at each timestamp
+    (and that before the SLI group), so it sees the copies up to the previous evaluation: the period
+    sums equal every copy in (t - P, t - 1m], and exist where the 5m rate did at t - 1m."""
     sel = slo.selector()
     just_under = prometheus_rules._just_under(PERIOD)
+    shift = 0 if order == "sli-first" else 1
     checks = []
     for kind, source in (("error", names.SLI_ERROR_RATE), ("total", names.SLI_TOTAL_RATE)):
         recorded = promql.selector(names.period_sum(kind), sel)
-        exact = f"sum_over_time({promql.selector(source, sel)}[{just_under}]{lag})"
+        if order == "sli-first":
+            exact = f"sum_over_time({promql.selector(source, sel)}[{just_under}])"
+        else:
+            exact = _copies_in(slo, kind, prometheus_rules._just_under(PERIOD - 60), " offset 1m")
+            recorded = f"sum({recorded})"
         same = f"count(abs({recorded} - {exact}) <= 1e-9 * {exact}) or vector(0)"
-        shift = 1 if lag else 0
         checks += [_expect(same, m, int(has_rate(minutes, m - shift, semantics))) for m in CHECK_TIMES if m > shift]
     return checks
 
@@ -142,7 +148,7 @@ def analytic_checks(slo, minutes) -> list[dict]:
 SCENARIOS = {"uneven": None, "burst": None, "quiet-hour": None, "reset": 200, "gap": None}
 
 
-ORDERS = {"sli-first": "", "period-first": " offset 1m"}
+ORDERS = {"sli-first": "", "period-first": " offset 1m"}  # how far behind the SLI the period group reads
 
 
 def scenario_file(slo, semantics: str, scenarios, order: str = "sli-first") -> dict:
@@ -153,7 +159,7 @@ def scenario_file(slo, semantics: str, scenarios, order: str = "sli-first") -> d
     for kind in scenarios:
         reset_at = SCENARIOS[kind]
         minutes = traffic(kind)
-        checks = [*exactness_checks(slo, minutes, semantics, ORDERS[order]), never_absent(slo, ORDERS[order])]
+        checks = [*exactness_checks(slo, minutes, semantics, order), never_absent(slo, ORDERS[order])]
         # under left-open ranges rate() extrapolates, and the analytic values below assume it does not
         if kind == "uneven" and semantics == "closed" and order == "sli-first":
             checks += analytic_checks(slo, minutes)
@@ -229,20 +235,27 @@ def test_period_rollups_are_exact(promtool, tmp_path, slo):
 CADENCE = 270  # seconds: 3600 is no multiple of it, so the hours' first evaluations drift
 
 
-def _copies_in_period(slo, kind: str) -> str:
+def _copies_in(slo, kind: str, window: str, offset: str = "") -> str:
+    """The sum of both parities' copies over `window` (0 when there are none)."""
     sums = [f"(sum(sum_over_time({promql.selector(names.rate_in_hours(kind, p), slo.selector())}"
-            f"[{prometheus_rules._just_under(PERIOD)}])) or vector(0))" for p in names.HOUR_PARITIES]
-    return " + ".join(sums)
+            f"[{window}]{offset})) or vector(0))" for p in names.HOUR_PARITIES]
+    return "(" + " + ".join(sums) + ")"
+
+
+def _copies_in_period(slo, kind: str) -> str:
+    return _copies_in(slo, kind, prometheus_rules._just_under(PERIOD))
 
 
 def cadence_file(slo, order: str) -> tuple[list[dict], dict]:
-    """From the second evaluation on: when the period group runs first, the first has no 5m rate yet."""
+    """From the second evaluation on: when the period group runs first, the first has no 5m rate yet,
+    and each sees the copies up to the evaluation before it."""
     groups = prometheus_rules.groups_for(slo)
     checks = []
     for kind in ("error", "total"):
         recorded = f"sum({promql.selector(names.period_sum(kind), slo.selector())})"
-        exact = _copies_in_period(slo, kind)
-        same = f"count(abs({recorded} - ({exact})) <= 1e-9 * ({exact})) or vector(0)"
+        exact = (_copies_in_period(slo, kind) if order == "sli-first" else
+                 _copies_in(slo, kind, prometheus_rules._just_under(PERIOD - CADENCE), f" offset {CADENCE}s"))
+        same = f"count(abs({recorded} - {exact}) <= 1e-9 * {exact}) or vector(0)"
         checks += [{"expr": promql.check(same), "eval_time": durations.format_seconds(t),
                     "exp_samples": [{"labels": "{}", "value": 1}]}
                    for t in range(2 * CADENCE, MINUTES * 60 + 1, CADENCE)]
@@ -299,3 +312,67 @@ def test_a_late_first_evaluation_catches_broken_rollups(promtool, tmp_path, slo)
 
 def test_the_scenarios_catch_broken_rollups(promtool, tmp_path, slo):
     assert_mutants_fail(promtool, tmp_path, MUTATIONS, lambda where: write(where, slo, "closed", ("uneven", "gap")))
+
+
+# --- the period group every 2m over copies written every minute ---------------------------------
+#
+# promtool evaluates every group at the test's evaluation_interval. To run the period group at its
+# own cadence over copies written every minute, the copies (and the 5m rates its zero guards read)
+# are input series at 1m, computed here from the synthetic counters, and only the period group is
+# loaded. At 2m the period group's evaluations fall on every other copy; at 130s (3600 is no
+# multiple of it) the first evaluation of each hour drifts against the copies as well.
+
+MIXED = [(every, semantics) for every in (120, 130) for semantics in ("closed", "left-open")]
+
+
+def _input(name: str, slo, values: list[float | None]) -> dict:
+    labels = prometheus_rules.copy_rules(slo)[0]["labels"]  # what every recorded series of the SLO carries
+    return {"series": promql.selector(name, labels),
+            "values": " ".join("_" if v is None else repr(v) for v in values)}
+
+
+def mixed_file(slo, kind: str, every: int) -> tuple[list[dict], dict]:
+    rates = rate5m(traffic(kind))
+    series = []
+    for i, (name, _) in enumerate(prometheus_rules._KINDS):
+        values = [None if r is None else r[i] for r in rates]
+        series.append(_input(prometheus_rules._KINDS[i][1], slo, values))
+        series += [_input(names.rate_in_hours(name, parity), slo,
+                          [v if (m // 60) % 2 == p else None for m, v in enumerate(values)])
+                   for p, parity in enumerate(names.HOUR_PARITIES)]
+    checks = []
+    for name, _ in prometheus_rules._KINDS:
+        recorded = f"sum({promql.selector(names.period_sum(name), slo.selector())})"
+        exact = _copies_in_period(slo, name)
+        same = f"count(abs({recorded} - {exact}) <= 1e-9 * {exact}) or vector(0)"
+        checks += [{"expr": promql.check(same), "eval_time": durations.format_seconds(t),
+                    "exp_samples": [{"labels": "{}", "value": 1}]} for t in range(every, MINUTES * 60 + 1, every)]
+    remaining = promql.selector(names.PERIOD_BUDGET_REMAINING, slo.selector())
+    checks += [{"expr": f"count({remaining})", "eval_time": f"{m}m", "exp_samples": [{"labels": "{}", "value": 1}]}
+               for m in range(every // 60 + 1, MINUTES + 1)]  # never stale between two evaluations
+    groups = [g for g in prometheus_rules.groups_for(slo) if g["name"].endswith("-" + names.PERIOD_GROUP)]
+    test = {"name": f"period group every {every}s over copies every minute, {kind}", "interval": "1m",
+            "input_series": series, "promql_expr_test": checks}
+    return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": f"{every}s", "tests": [test]}
+
+
+def test_the_period_group_every_2m_counts_every_copy_written_each_minute(promtool, tmp_path, slo):
+    paths = []
+    for every, semantics in MIXED:
+        where = tmp_path / f"{every}-{semantics}"
+        where.mkdir()
+        files = [mixed_file(slo, kind, every) for kind in ("uneven", "burst", "quiet-hour")]
+        tests = {**files[0][1], "tests": [t for _, f in files for t in f["tests"]]}
+        paths.append(_write_rules(where, files[0][0], semantics, tests))
+    for variant, done in zip(MIXED, run_all(promtool, paths), strict=True):
+        assert done.returncode == 0, f"{variant}:\n" + done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def test_the_mixed_cadence_catches_broken_rollups(promtool, tmp_path, slo):
+    """At 2m the hour sums sit exactly P apart (a boundary mistake shows); at 130s the first
+    evaluation of the hour drifts (a minute-0 assumption shows)."""
+    for every, mutations in ((120, MUTATIONS[:3]), (130, CADENCE_MUTATIONS[1:])):
+        groups, tests = mixed_file(slo, "burst", every)
+        (tmp_path / str(every)).mkdir()
+        assert_mutants_fail(promtool, tmp_path / str(every), mutations,
+                            lambda where, g=groups, t=tests: _write_rules(where, g, "closed", t))

@@ -2,6 +2,7 @@ import promql_parser
 import yaml
 
 from obsgen import names
+from obsgen.render import prometheus_rules
 
 
 def rules_of(example_files, service):
@@ -16,7 +17,8 @@ def test_one_rules_file_per_service(example_plan, example_files):
 def test_groups_are_per_slo_and_never_mix_two(example_plan, example_files):
     for service in example_plan.services:
         groups = rules_of(example_files, service.name)["groups"]
-        assert len(groups) == 2 * len(service.slos)
+        rolled_up = [s for s in service.slos if s.period not in s.windows]
+        assert len(groups) == 2 * len(service.slos) + len(rolled_up)  # SLI, hours (roll-ups only), period
         for group in groups:
             ids = {r["labels"].get("sloth_id") for r in group["rules"] if "record" in r}
             ids |= {r["labels"]["service"] + "-" + r["labels"]["slo"] for r in group["rules"] if "alert" in r}
@@ -49,7 +51,11 @@ def test_sloth_names_and_labels(example_files):
 def test_period_names_follow_prometheus_durations(example_files):
     groups = rules_of(example_files, "payments-api")["groups"]
     period = next(g for g in groups if g["name"] == "obsgen-slo-payments-api-availability-period")
-    assert period["interval"] == "1m"  # well inside the 5m lookback: the period never goes stale
+    # well inside the 5m lookback: after one skipped evaluation the period series is still fresh
+    assert period["interval"] == prometheus_rules.PERIOD_INTERVAL == "2m"
+    hours = next(g for g in groups if g["name"] == "obsgen-slo-payments-api-availability-hours")
+    assert hours["interval"] == "1m" and {r["record"] for r in hours["rules"]} == {
+        f"slo:sli_{kind}:rate5m_{parity}_hours" for kind in ("error", "total") for parity in ("even", "odd")}
     ratio = next(r for r in period["rules"] if r["record"] == "slo:sli_error:ratio_rate4w")
     assert ratio["labels"]["sloth_window"] == "4w"
     errors = next(r for r in period["rules"] if r["record"] == "slo:sli_error:rate5m_sum_period")
@@ -66,7 +72,8 @@ def test_long_windows_and_the_period_read_only_the_recorded_5m_rates(example_fil
         for group in yaml.safe_load(text)["groups"]:
             for rule in group["rules"]:
                 window = rule.get("labels", {}).get("sloth_window")
-                if group["name"].endswith("-period"):  # roll-ups of the 5m rates: tests/render/test_period_rollups.py
+                # roll-ups of the 5m rates: tests/render/test_period_rollups.py
+                if group["name"].endswith(("-hours", "-period")):
                     assert "rate(" not in rule["expr"].replace("rate5m", "")
                     continue
                 if rule.get("record", "").startswith("slo:sli_error:ratio_rate") and window != "5m":

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from obsgen import pipeline
-from obsgen.render.prometheus_rules import PERIOD_INTERVAL
+from obsgen.render.prometheus_rules import HOURS_INTERVAL, PERIOD_INTERVAL
 from obsgen.verify import rulers
 from tests.conftest import EXAMPLES
 
@@ -41,7 +41,9 @@ def test_groups_intervals_and_rules_are_identical_across_layouts(layouts):
     amp = _groups(layouts, "alerts/amp/")
     assert [g["name"] for g in reference] == [g["name"] for g in mimir] == [g["name"] for g in amp]
     assert reference == mimir == amp  # intervals and every rule, in order
-    assert len(reference) == 16 and {g.get("interval") for g in reference} == {None, PERIOD_INTERVAL}
+    # 8 SLOs: an SLI, an hours and a period group each
+    assert len(reference) == 24
+    assert {g.get("interval") for g in reference} == {None, HOURS_INTERVAL, PERIOD_INTERVAL}
 
 
 def test_mimir_namespaces_and_tenants(layouts, tmp_path):
@@ -55,7 +57,7 @@ def test_mimir_namespaces_and_tenants(layouts, tmp_path):
     assert payments["namespace"] == "payments"
     assert {g["name"].split("-")[2] for g in payments["groups"]} >= {"checkout"}
     assert all("source_tenants" not in g for g in payments["groups"])
-    assert sum(len(yaml.safe_load(by_team[p])["groups"]) for p in teams) == 16
+    assert sum(len(yaml.safe_load(by_team[p])["groups"]) for p in teams) == 24
 
 
 def test_the_verifier_passes_the_layouts_and_catches_drift(layouts, tmp_path, promtool):
