@@ -145,7 +145,9 @@ def meta_rules(slo: SLOPlan) -> list[dict]:
 #      sees exactly that hour at any time during the next one (the hours either side are odd: their
 #      copies are dropped by the parity, not by a range boundary). "First" is "none recorded in the
 #      last hour", not "minute 0": a late or skipped evaluation (a restart across the hour) delays
-#      the sum instead of losing it. The hour's last copy was written in that hour, before it;
+#      the sum instead of losing it. The hour's last copy was written in that hour, before it (an
+#      hours-group evaluation still running when the next hour's first period evaluation is done
+#      would leave its one copy out of that hour's sum: at most 1/60 of an hour, 0.002% of 30d);
 #   3. period group: the period sum at t in hour H = the hour sums recorded in (t - P, t] (they cover
 #      the hours [H - P, H)) + this hour's copies [H, t] - the copies of [H - P, t - P], the same
 #      "this hour" sum read `offset P` (P is a whole number of days, so an even number of hours:
