@@ -111,21 +111,23 @@ def shared_rollups(slos: list[SLOPlan]) -> list[dict]:
     group for every SLO at once. Each rule is obsgen's own with the SLO's `sloth_id` matcher taken
     out; the period sums and ratio exist once per distinct period, restricted to its SLOs with
     `slo:time_period:days`, and the burn rate divides by each SLO's `slo:error_budget:ratio`."""
-    hours, period = [], []
+    def generic(rules: list[dict], slo: SLOPlan) -> list[dict]:
+        """The rules without the SLO's matcher and labels (but `sloth_window`)."""
+        out = []
+        for rule in rules:
+            labels = {k: v for k, v in rule["labels"].items() if k == names.SLOTH_WINDOW}
+            out.append({"record": rule["record"],
+                        "expr": rule["expr"].replace(f'{{{names.SLOTH_ID}="{slo.id}"}}', ""),
+                        **({"labels": labels} if labels else {})})
+        return out
+
+    hours = generic(prometheus_rules.copy_rules(slos[0]), slos[0])
+    period = generic(prometheus_rules.rollup_rules(slos[0])[:4], slos[0])  # the hour sums
     for days in sorted({slo.period // 86400 for slo in slos}):
         slo = next(s for s in slos if s.period // 86400 == days)
-        own = prometheus_rules.groups_for(slo)
-        generic = [{**r, "expr": r["expr"].replace(f'{{{names.SLOTH_ID}="{slo.id}"}}', "")} for g in own[1:]
-                   for r in g["rules"]]
-        for rule in generic:
-            rule["labels"] = {k: v for k, v in rule["labels"].items() if k == names.SLOTH_WINDOW}
-            if not rule["labels"]:
-                del rule["labels"]
+        sums_and_ratio = [*prometheus_rules.rollup_rules(slo)[4:], prometheus_rules.period_rules(slo)[-3]]
         of_period = f"and on ({names.SLOTH_ID}) ({names.TIME_PERIOD_DAYS} == {days})"
-        if not hours:
-            hours = generic[:4]
-            period = generic[4:8]
-        period += [{**r, "expr": f"({r['expr']}) {of_period}"} for r in generic[8:11]]
+        period += [{**r, "expr": f"({r['expr']}) {of_period}"} for r in generic(sums_and_ratio, slo)]
     ratios = "(" + " or ".join(sorted({f"sum without ({names.SLOTH_WINDOW}) ("
                                        f"{names.sli_error_ratio(durations.format_seconds(s.period))})"
                                        for s in slos})) + ")"

@@ -334,9 +334,9 @@ def _input(name: str, slo, values: list[float | None]) -> dict:
 def mixed_file(slo, kind: str, every: int) -> tuple[list[dict], dict]:
     rates = rate5m(traffic(kind))
     series = []
-    for i, (name, _) in enumerate(prometheus_rules._KINDS):
+    for i, (name, source) in enumerate(prometheus_rules._KINDS):
         values = [None if r is None else r[i] for r in rates]
-        series.append(_input(prometheus_rules._KINDS[i][1], slo, values))
+        series.append(_input(source, slo, values))
         series += [_input(names.rate_in_hours(name, parity), slo,
                           [v if (m // 60) % 2 == p else None for m, v in enumerate(values)])
                    for p, parity in enumerate(names.HOUR_PARITIES)]
