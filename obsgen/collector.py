@@ -2,7 +2,7 @@
 component type names per collector version and which distribution ships which component.
 
 Sources (see README, "OpenTelemetry Collector configs"):
-- renames: ../shared/REFERENCE.md. The `otlp`/`otlphttp` exporters became `otlp_grpc`/`otlp_http` in
+- renames: the collector's changelogs. The `otlp`/`otlphttp` exporters became `otlp_grpc`/`otlp_http` in
   v0.144; `k8sattributes`, `spanmetrics`, `prometheusremotewrite`, `loadbalancing` got snake_case names
   by v0.155 (k8s_attributes landed in contrib PR #45901, 2026-02-05). Old names still load, with a
   deprecation warning, up to v0.159; new names fail on collectors older than the rename. So the table

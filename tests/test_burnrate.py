@@ -36,7 +36,7 @@ def test_a_custom_catalog_wins():
 
 
 def test_reference_table_budget_and_detection():
-    """REFERENCE.md: 99.9% over 30d; full outage detected after 52 s, 2.2 min, 4.3 min, 4.3 min."""
+    """The SRE Workbook (ch. 5): 99.9% over 30d; full outage detected after 52 s, 2.2 min, 4.3 min, 4.3 min."""
     windows = burnrate.catalog_for(30 * DAY)
     detect = [burnrate.detection_seconds(w, 0.001, 1.0) for w in windows]
     assert detect == pytest.approx([51.84, 129.6, 259.2, 259.2])

@@ -28,7 +28,7 @@ from obsgen.output import manifest
 from obsgen.output.manifest import MANIFEST
 from obsgen.output.survey import OutputError, Survey, survey
 
-# The top-level directories of the output tree (DESIGN.md §6), skipped when the spec directory holds it.
+# The top-level directories of the output tree (README: the output tree), skipped when the spec directory holds it.
 OUTPUT_DIRS = ("alerts", "dashboards", "otel", "k8s")
 
 

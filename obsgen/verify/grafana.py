@@ -23,6 +23,7 @@ import yaml
 
 from obsgen import names
 from obsgen.errors import ToolError
+from obsgen.verify import published
 from obsgen.verify.result import Result
 
 TOOL = "obsgen-grafana"
@@ -52,12 +53,9 @@ class Tree:
 
 
 def schema_dir() -> Path | None:
-    env = os.environ.get("OBSGEN_GRAFANA_SCHEMAS")
-    candidates = [Path(env)] if env else []
-    repo = Path(__file__).resolve().parents[2]
-    # ../shared/schemas beside the repository (CI, the main checkout), or two up (a worktree)
-    candidates += [up / "shared" / "schemas" / "grafana" for up in (repo.parent, repo.parent.parent)]
-    return next((c for c in candidates if (c / "dashboard.jsonschema.json").is_file()), None)
+    """The Grafana schema folder shipped in the package (or under $OBSGEN_SCHEMAS); None when absent."""
+    folder = published.root() / "grafana"
+    return folder if (folder / "dashboard.jsonschema.json").is_file() else None
 
 
 def load(out: Path) -> Tree:
@@ -175,7 +173,7 @@ def _validators(base: Path):
 def check_schemas(tree: Tree) -> list[str]:
     base = schema_dir()
     if base is None:
-        raise FileNotFoundError("Grafana JSON schemas not found: set OBSGEN_GRAFANA_SCHEMAS to their folder")
+        raise FileNotFoundError(f"Grafana JSON schemas not found under {published.root()}")
     board, queries, panel_types = _validators(base)
     problems = []
     for path, dashboard in tree.dashboards.items():

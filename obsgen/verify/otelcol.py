@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from obsgen import collector
-from obsgen.verify import otelcol_confmap, otelcol_keys, otelcol_ottl, otelcol_schema
+from obsgen.verify import otelcol_confmap, otelcol_keys, otelcol_ottl, otelcol_schema, published
 from obsgen.verify.result import Result
 
 TOOL, STEP = "obsgen", "otelcol-validate"  # what ran: obsgen itself, applying the collector's rules
@@ -284,7 +284,7 @@ def verify_file(out: Path, rel: str) -> Result:
             return Result((TOOL, STEP, rel), False, "no `# collector: <binary> <version>` header: unknown target")
     problems = validate(config, *target)
     if otelcol_schema.schema_dir() is None:
-        problems.append("note: ../shared/schemas/otelcol not found; per-component schema checks skipped")
+        problems.append(f"note: no otelcol schemas under {published.root()}; per-component schema checks skipped")
         return Result((TOOL, STEP, rel), len(problems) == 1, "\n".join(problems))
     return Result((TOOL, STEP, rel), not problems, "\n".join(problems))
 

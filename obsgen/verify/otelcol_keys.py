@@ -1,4 +1,4 @@
-"""Hand-written key lists for components with no schema in ../shared/schemas/otelcol/.
+"""Hand-written key lists for components with no schema in schemas/otelcol/.
 
 Each list holds the component's documented keys at v0.159 (its README and config.go, or its
 upstream config.schema.yaml where one exists: tail_sampling). A mapping is closed against unknown

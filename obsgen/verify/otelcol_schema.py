@@ -1,6 +1,6 @@
-"""Per-component config checks against the collector's published schemas (../shared/schemas/otelcol/).
+"""Per-component config checks against the collector's published schemas (schemas/otelcol/).
 
-The schemas (upstream schemagen output) need four fixes, listed in shared/schemas/README.md:
+The schemas (upstream schemagen output) need four fixes, listed in schemas/README.md:
 - `$ref` uses a custom syntax: `name` (a local $def), `./dir.name` (a file beside this one),
   `/dir/pkg.name` (a core package) — resolved here; refs to files that are not there are open;
 - objects are open: after merging `properties` and every `allOf` branch into one node, the node is
@@ -12,7 +12,6 @@ Components without a schema there are checked by the key lists in otelcol_keys.p
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,10 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from obsgen.verify import otelcol_keys
-
-# shared/schemas sits beside the repository (../shared/schemas) or higher up; OBSGEN_SCHEMAS overrides.
-ENV_VAR = "OBSGEN_SCHEMAS"
+from obsgen.verify import otelcol_keys, published
 
 # obsgen component key -> schema file (relative to the otelcol folder).
 SCHEMA_FILES = {
@@ -73,16 +69,9 @@ class Node:
 
 
 def schema_dir() -> Path | None:
-    """The otelcol schema folder: $OBSGEN_SCHEMAS/otelcol, else the nearest `shared/schemas/otelcol`
-    above this package or the working directory; None when there is none."""
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]) / "otelcol"
-    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
-        for parent in start.parents:
-            candidate = parent / "shared" / "schemas" / "otelcol"
-            if candidate.is_dir():
-                return candidate
-    return None
+    """The otelcol schema folder (packaged, or under $OBSGEN_SCHEMAS); None when it is absent."""
+    folder = published.root() / "otelcol"
+    return folder if folder.is_dir() else None
 
 
 @cache
@@ -100,7 +89,7 @@ def _ref(root: Path, rel: str, ref: str) -> tuple[str, str]:
         return "core" + where, name
     if where.startswith("./"):
         return f"{rel}/{where[2:]}", name
-    return where, name  # e.g. github.com/...: not in shared/, stays open
+    return where, name  # e.g. github.com/...: not shipped, stays open
 
 
 def _compile(root: Path, rel: str, schema: dict | None, depth: int = 0) -> Node:
@@ -138,7 +127,7 @@ def _def(root: Path, rel: str, name: str, depth: int = 0) -> Node:
 
 @cache
 def component_schema(key: str, root: Path | None = None) -> Node | None:
-    """The flattened schema of a component, from shared/ or the hand-written key lists."""
+    """The flattened schema of a component, from the shipped schemas or the hand-written key lists."""
     root = root or schema_dir()
     if key in SCHEMA_FILES:
         if root is None:

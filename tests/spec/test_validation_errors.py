@@ -1,5 +1,5 @@
 """Every spec mistake is reported as `file:line: field: message` on stderr, exit code 1, and never
-a Python traceback (DESIGN.md §5).
+a Python traceback.
 
 Each case is a valid Team + Service baseline with one mutation, checked by running the real CLI in
 a subprocess. Subprocesses cost ~0.4 s each, so the selected cases are run concurrently once per
