@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -332,9 +333,17 @@ def test_a_staging_failure_leaves_no_temporary(old_tree, monkeypatch):
     assert tree(old_tree) == before
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
-def test_an_unwritable_directory_is_found_before_the_first_rename(old_tree):
+def test_an_unwritable_directory_is_found_before_the_first_rename(old_tree, monkeypatch):
     (old_tree / "d").chmod(0o555)
+    if os.geteuid() == 0:  # root writes into read-only directories: refuse as the kernel would for others
+        real = tempfile.mkstemp
+
+        def refusing(*args, dir=None, **kwargs):
+            if dir is not None and Path(dir) == old_tree / "d":
+                raise PermissionError(13, "Permission denied", str(dir))
+            return real(*args, dir=dir, **kwargs)
+
+        monkeypatch.setattr(tempfile, "mkstemp", refusing)
     before = tree(old_tree)
     try:
         with pytest.raises(writer.OutputError) as caught:
