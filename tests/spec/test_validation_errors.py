@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PATIENCE
+
 # Line numbers are pinned in the cases below; keep these texts in sync with them.
 SERVICE = """\
 apiVersion: obsgen/v1
@@ -112,7 +114,7 @@ def write_specs(root: Path, files: dict[str, str]) -> None:
 
 def obsgen(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "obsgen", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, check=False)
+                          text=True, timeout=PATIENCE, check=False)
 
 
 def case(id_: str, where: str | None, phrase: str = "", *, service: str | None = SERVICE,
