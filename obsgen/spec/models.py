@@ -24,10 +24,12 @@ MIN_BUDGET = 1e-10  # 1 - objective as a ratio: written with 10 significant digi
 
 
 def _name(value: str) -> str:
+    if is_name(value.rstrip("-")) and value.endswith("-"):
+        raise ValueError(f"must end with a letter or digit, got {value!r}: Kubernetes refuses object names and "
+                         f"label values made from it (such as obsgen-{value}); use {value.rstrip('-')!r}")
     if not is_name(value):
-        raise ValueError(
-            f"must be a label-safe name ({NAME_PATTERN}: lower case, digits, dashes), got {value!r}"
-        )
+        raise ValueError(f"must be a label-safe name ({NAME_PATTERN}: lower case, digits, dashes; a letter "
+                         f"first, a letter or digit last), got {value!r}")
     return value
 
 

@@ -181,7 +181,8 @@ INVALID = [
          service=svc(("objective: 99.9", "objective: 90"))),
     # --- names, labels -------------------------------------------------------------------------
     case("service-name-not-label-safe", "slos/checkout.yaml:4: metadata.name: ",
-         "must be a label-safe name (^[a-z][a-z0-9-]{0,62}$: lower case, digits, dashes), got 'Checkout_API'",
+         "must be a label-safe name (^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$: lower case, digits, dashes; a letter "
+         "first, a letter or digit last), got 'Checkout_API'",
          service=svc(("name: checkout", "name: Checkout_API"))),
     case("label-name-invalid", "slos/checkout.yaml:7: metadata.labels.bad-key: ",
          "label name 'bad-key' is not a valid Prometheus label name",
