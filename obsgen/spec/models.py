@@ -266,6 +266,9 @@ class SLO(Model):
             raise ValueError(f"must be a number between 0 and 100, got {objective_text(value)}")
         if value <= 0:
             raise ValueError(f"must be above 0, got {objective_text(value)}")
+        if value < 1:  # a ratio, as OpenSLO's target is: no SLO promises less than 1%
+            raise ValueError(f"did you mean {objective_text(round(value * 100, 10))}? objective is a percentage: "
+                             f"{objective_text(value)} means {objective_text(value)}%")
         if value >= 100:
             raise ValueError(f"must be below 100, got {objective_text(value)}")
         if round(1 - value / 100, 12) < MIN_BUDGET:  # the budget divides every burn rate

@@ -127,8 +127,8 @@ def case(id_: str, where: str | None, phrase: str = "", *, service: str | None =
 INVALID = [
     # --- unknown fields, secrets ---------------------------------------------------------------
     case("unknown-field-hint", "slos/checkout.yaml:12: slos[0].objectve: ",
-         "unknown field (did you mean 'objective'?)",
-         service=svc(("objective: 99.9", "objectve: 99.9"))),
+         "unknown field (did you mean 'objective'?)",  # alone: no `objective: is required` beside it
+         service=svc(("objective: 99.9", "objectve: 99.9")), alone=True),
     case("unknown-field-alias-hint", "slos/checkout.yaml:18: slos[0].alerting.fro: ",
          "unknown field (did you mean 'for'?)", service=svc(("for: 2m", "fro: 2m"))),
     case("unknown-top-level-field", "slos/checkout.yaml:3: metdata: ",
@@ -435,9 +435,8 @@ LOAD_EXPECTED = """\
 error: slos/checkout.yaml:6: metadata.tier: Input should be 1, 2 or 3, got 4
 error: slos/checkout.yaml:12: slos[0].objective: must be below 100, got 100
 error: slos/checkout.yaml:18: slos[0].alerting.for: must be a duration such as 300ms, 5m or 1h30m, got '5 minutes'
-error: slos/teams.yaml:6: pagerduty.routing_key_file: is required
 error: slos/teams.yaml:7: pagerduty.routing_key: unknown field (secrets are referenced by file: use routing_key_file)
-5 error(s); nothing was written.
+4 error(s); nothing was written.
 """
 
 CHECK_ERRORS = {
