@@ -154,16 +154,13 @@ def test(out: Path):
     and promtool test rules (one process per service), then every other verifier."""
     from obsgen.verify import VERIFIERS
 
-    failed = 0
     results = [r for verifier in VERIFIERS.values() for r in verifier(out)]
     for result in results:
-        status = "ok" if result.ok else "FAILED"
-        click.echo(f"{status}: {' '.join(result.command[1:])}")
+        click.echo(summary.tested_line(result))
         if not result.ok:
-            failed += 1
             click.echo(result.output, err=True)
-    if failed:
-        click.echo(f"{failed} check(s) failed.", err=True)
+    click.echo(summary.tested_counts(results))
+    if not all(r.ok for r in results):
         sys.exit(1)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from obsgen import k8s_validation
+
 # Recorded series (Sloth-compatible).
 SLI_ERROR_RATIO = "slo:sli_error:ratio_rate{window}"
 OBJECTIVE = "slo:objective:ratio"
@@ -80,7 +82,9 @@ LOG_SERVICE = "service_name"
 TRACE_ID = "trace_id"
 TRACE_SERVICE_ATTRIBUTE = "resource.service.name"
 
-NAME_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
+# Service, team, SLO and environment names: Prometheus label values, file names and parts of
+# Kubernetes object names and label values, which must end with a letter or digit (DNS-1123).
+NAME_PATTERN = r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
 LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 _NAME = re.compile(NAME_PATTERN)
 
@@ -263,13 +267,8 @@ KUSTOMIZATION = "kustomization.yaml"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 PART_OF = "app.kubernetes.io/part-of"
 K8S_LABELS = ((MANAGED_BY, "obsgen"), (PART_OF, "obsgen"))  # on every object obsgen deploys
-DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-_DNS1123_LABEL = re.compile(DNS1123_LABEL)
-K8S_NAME_MAX = 63  # a DNS-1123 label: the strictest limit any object kind has
-
-
-def is_dns1123_label(value: str) -> bool:
-    return len(value) <= K8S_NAME_MAX and bool(_DNS1123_LABEL.match(value))
+K8S_NAME_MAX = k8s_validation.LABEL_MAX  # a DNS-1123 label: the strictest limit any object kind has
+is_dns1123_label = k8s_validation.is_dns1123_label
 
 
 def k8s_name(*parts: str) -> str:

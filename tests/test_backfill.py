@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from obsgen import backfill, names, pipeline
-from tests.conftest import EXAMPLES, require_tool, run_obsgen
+from tests.conftest import EXAMPLES, PATIENCE, require_tool, run_obsgen
 
 HOURS = 3
 
@@ -75,7 +75,7 @@ def prometheus(tmp_path, example_plan):
     data = tmp_path / "data"
     _raw_history(tmp_path / "raw.om", example_plan, start, end)
     subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(tmp_path / "raw.om"),
-                    str(data)], check=True, timeout=120, capture_output=True)
+                    str(data)], check=True, timeout=PATIENCE, capture_output=True)
     (tmp_path / "prometheus.yml").write_text("global: {}\n")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -84,20 +84,20 @@ def prometheus(tmp_path, example_plan):
                              f"--web.listen-address=127.0.0.1:{port}", "--log.level=error"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + PATIENCE
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/-/ready", timeout=2):
+                with urllib.request.urlopen(f"{url}/-/ready", timeout=PATIENCE):
                     break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("prometheus did not become ready within 60 s")
+                    pytest.fail(f"prometheus did not become ready within {PATIENCE} s")
                 time.sleep(0.5)
         yield url, start, end
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=PATIENCE)
         except subprocess.TimeoutExpired:
             proc.kill()
 
@@ -113,7 +113,7 @@ def test_the_first_pass_backfills_the_5m_rates(prometheus, tmp_path):
     (out / "pass-1" / "wal").mkdir(exist_ok=True)  # `tsdb dump` opens the directory as a whole TSDB
     dump = subprocess.run([require_tool("promtool"), "tsdb", "dump", str(out / "pass-1"),
                            '--match={__name__="slo:sli_total:rate5m",sloth_id="checkout-availability"}'],
-                          capture_output=True, text=True, timeout=120, check=True).stdout.splitlines()
+                          capture_output=True, text=True, timeout=PATIENCE, check=True).stdout.splitlines()
     stamps = sorted(int(line.split()[-1]) / 1000 for line in dump)
     assert start + 600 <= stamps[0] < start + 660 and end - 60 < stamps[-1] <= end, (stamps[0], stamps[-1])
     for before, after in itertools.pairwise(stamps):

@@ -1,5 +1,6 @@
 """generate and check as users run them: the output directory's safety (symlinks, all or nothing,
-hand edits), the spec directory's edge cases, the check report and the closing summary."""
+hand edits), the spec directory's edge cases, the check report and the closing summary; and the
+report of `obsgen test` (what passed, failed and was skipped)."""
 
 from __future__ import annotations
 
@@ -277,3 +278,61 @@ def test_a_rename_failing_midway_is_an_error_line_and_the_tree_is_unchanged(spec
     result = generate(specs, out)
     refused(result, ": No space left on device\n", "1 error(s); nothing was written.")
     assert tree(out) == before
+
+
+# --- issue 21 point 6: `obsgen test` says what it skipped, and counts ---
+
+@pytest.fixture
+def fast_verifiers(monkeypatch):
+    """Only the in-process verifiers whose checks can be skipped (Grafana's and the collector's
+    schemas); promtool, amtool and kubectl are proven elsewhere and slow here."""
+    from obsgen import verify
+
+    for name in set(verify.VERIFIERS) - {"grafana", "otelcol"}:
+        monkeypatch.delitem(verify.VERIFIERS, name)
+
+
+@pytest.fixture
+def no_schemas(monkeypatch, tmp_path):
+    """The schemas ship in the package; OBSGEN_SCHEMAS pointing at an empty folder loses them."""
+    from obsgen.verify import published
+
+    monkeypatch.setenv(published.ENV_VAR, str(tmp_path / "no-schemas"))
+    monkeypatch.delenv("CI", raising=False)
+
+
+def _report(result) -> tuple[list[str], str]:
+    lines = result.stdout.splitlines()
+    return lines[:-1], lines[-1]
+
+
+def test_test_says_skipped_and_why_and_counts_every_check(generated, fast_verifiers, no_schemas):
+    result = run_obsgen("test", "--out", str(generated))
+    checks, last = _report(result)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok: schemas dashboards/" not in checks
+    assert any(line.startswith("skipped: schemas dashboards/ (Grafana JSON schemas not found under ")
+               for line in checks)
+    assert any(line.startswith("skipped: otelcol-schemas otel/ (per-component schema checks need ") for line in checks)
+    statuses = Counter(line.split(":", 1)[0] for line in checks)
+    assert set(statuses) == {"ok", "skipped"} and statuses["skipped"] == 2
+    assert last == f"{statuses['ok']} passed, 0 failed, 2 skipped"
+
+
+def test_test_counts_a_failure_and_a_missing_schema_fails_in_ci(generated, fast_verifiers, no_schemas, monkeypatch):
+    import json
+
+    board = generated / "dashboards/_overview.json"
+    data = json.loads(board.read_text())
+    data["panels"][0]["gridPos"]["w"] = 25  # wider than Grafana's 24-column grid
+    board.write_text(json.dumps(data))
+    monkeypatch.setenv("CI", "1")
+    result = run_obsgen("test", "--out", str(generated))
+    checks, last = _report(result)
+    assert result.returncode == 1
+    # the edited dashboard is too wide and no longer what its ConfigMap holds; the schemas are missing
+    assert [line for line in checks if line.startswith("FAILED")] == [
+        "FAILED: schemas dashboards/", "FAILED: grid dashboards/", "FAILED: configmaps dashboards/"]
+    statuses = Counter(line.split(":", 1)[0] for line in checks)
+    assert last == f"{statuses['ok']} passed, 3 failed, {statuses['skipped']} skipped"
+    assert "Grafana JSON schemas not found" in result.stderr

@@ -16,6 +16,10 @@ def test_obsgen_test_passes_on_the_committed_output(promtool):
     assert result.stdout.count("ok: test rules") == len(list((ROOT / "alerts/tests").glob("*.yaml")))
     assert "ok: check-config alertmanager.yaml" in result.stdout and "label sets of routes.test.yaml" in result.stdout
     assert "ok: kustomize k8s/overlays/production" in result.stdout
+    assert "ok: object-names k8s/overlays/production" in result.stdout
+    *checks, last = result.stdout.splitlines()
+    assert last == (f"{sum(c.startswith('ok: ') for c in checks)} passed, 0 failed, "
+                    f"{sum(c.startswith('skipped: ') for c in checks)} skipped")
 
 
 def test_kustomize_renders_the_committed_k8s_tree(kubectl):

@@ -69,3 +69,18 @@ def check_report(found: Survey) -> str:
             lines.append(f"{title}: {len(paths)}")
             lines += [f"  {rel}" for rel in paths]
     return "\n".join(lines)
+
+
+def tested_line(result) -> str:
+    """One check of `obsgen test` (a verify.Result): `ok: ...`, `FAILED: ...` or `skipped: ... (why)`."""
+    what = " ".join(result.command[1:])
+    status = result.status
+    if status == "skipped":
+        return f"skipped: {what} ({result.skipped})"
+    return f"{'ok' if status == 'passed' else 'FAILED'}: {what}"
+
+
+def tested_counts(results) -> str:
+    """The last line of `obsgen test`: every check counted, skipped ones apart from passed ones."""
+    counts = Counter(r.status for r in results)
+    return f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"

@@ -40,6 +40,7 @@ PROXIED = {  # what the page may read through the preview server; nothing else i
 }
 BURN_QUERY = f'{{__name__=~"{names.SLI_ERROR_RATIO.format(window=".+")}"}}'
 Response = tuple[int, str, bytes]
+PROXY_TIMEOUT = 60  # seconds: a slow answer from a busy Prometheus is still an answer
 WATCH_SECONDS = 0.5  # how often the CLI checks that Prometheus and Alertmanager still run
 
 
@@ -182,7 +183,7 @@ class LiveSession:
     def _proxy(self, backend: str, path: str, query: str) -> Response:
         url = f"{self.urls[backend]}/{path}" + (f"?{query}" if query else "")
         try:
-            answer = requests.get(url, timeout=5)
+            answer = requests.get(url, timeout=PROXY_TIMEOUT)
         except requests.RequestException as failed:
             return _json(HTTPStatus.BAD_GATEWAY, {"error": f"{backend}: {failed}"})
         kind = answer.headers.get("Content-Type", "application/json").split(";")[0]

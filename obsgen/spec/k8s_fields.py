@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator
 
-from obsgen.names import K8S_LABELS, is_dns1123_label
-
-# A label key: an optional DNS subdomain prefix and `/`, then a name of at most 63 characters.
-_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-                        r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+from obsgen.k8s_validation import is_dns1123_label, is_label_value, is_qualified_name
+from obsgen.names import K8S_LABELS
 
 
 def _namespace(value: str) -> str:
@@ -23,8 +18,7 @@ def _namespace(value: str) -> str:
 
 
 def _label_key(key: str) -> str:
-    prefix, _, name = key.rpartition("/")
-    if not _LABEL_KEY.match(key) or len(name) > 63 or len(prefix) > 253:
+    if not is_qualified_name(key):
         raise ValueError(f"{key!r} is not a valid Kubernetes label key")
     if key in dict(K8S_LABELS):
         raise ValueError(f"label {key!r} is set by obsgen and cannot be overridden")
@@ -32,7 +26,7 @@ def _label_key(key: str) -> str:
 
 
 def _label_value(value: str) -> str:
-    if len(value) > 63 or not _LABEL_VALUE.match(value):
+    if not is_label_value(value):
         raise ValueError(f"{value!r} is not a valid Kubernetes label value (at most 63 characters: "
                          "letters, digits, '-', '_', '.'; alphanumeric at both ends)")
     return value

@@ -22,6 +22,16 @@ _SECRET_HINTS = {"routing_key": "routing_key_file", "api_url": "api_url_file",
                  "auth_secret": "auth_password_file"}
 
 
+def _foreign() -> str:
+    from obsgen.spec.importers import openslo, pyrra, sloth
+
+    return (f"obsgen also reads Sloth (version: {sloth.VERSION}, or apiVersion: {sloth.K8S_API}), "
+            f"OpenSLO ({openslo.V1}, {openslo.V1ALPHA}) and Pyrra ({pyrra.API_VERSION}) files unchanged")
+
+
+_FOREIGN = _foreign()  # the other apiVersion values accepted, for a document whose own is wrong
+
+
 @dataclass
 class Loaded:
     """A validated document and where it came from."""
@@ -54,7 +64,7 @@ def spec_files(spec_dir: Path, skip: Iterable[Path] = ()) -> list[Path]:
 def load_dir(spec_dir: Path | str, skip: Iterable[Path] = ()) -> tuple[Specs, list[SpecError]]:
     spec_dir = Path(spec_dir)
     if not spec_dir.is_dir():
-        problem = "is a file, not a directory" if spec_dir.exists() else "spec directory not found"
+        problem = "is a file, not a directory" if spec_dir.exists() else "spec directory not found" + _near(spec_dir)
         raise SpecErrors([SpecError(Location(str(spec_dir)), problem)])
     files = spec_files(spec_dir, skip)
     loaded = {path: _load(spec_dir, path, DEFAULT_LIMITS) for path in files}
@@ -69,6 +79,16 @@ def load_dir(spec_dir: Path | str, skip: Iterable[Path] = ()) -> tuple[Specs, li
         raise SpecErrors([SpecError(Location(str(spec_dir)), "no spec documents (YAML with apiVersion: "
                                     f"{models.API_VERSION}) under this directory; nothing to generate")])
     return specs, errors
+
+
+def _near(missing: Path) -> str:
+    """A did-you-mean for a spec directory that does not exist: the closest directory beside it."""
+    try:
+        beside = [p.name for p in missing.parent.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(missing.name, sorted(beside), n=1, cutoff=0.6)
+    return f" (did you mean {(missing.parent / close[0]).as_posix()!r}?)" if close else ""
 
 
 def _load(spec_dir: Path, path: Path, limits: Limits) -> tuple[list[Document], list[SpecError]]:
@@ -98,9 +118,14 @@ def _add(specs: Specs, doc: Document) -> list[SpecError]:
     if importers.recognize(data):  # translated once every document is loaded (importers.finish)
         specs.foreign.append(doc)
         return []
+    if api is None:
+        return [SpecError(doc.location(("apiVersion",), "apiVersion"),
+                          f"is missing: start the document with apiVersion: {models.API_VERSION} ({_FOREIGN})")]
     if api != models.API_VERSION:
         return [SpecError(doc.location(("apiVersion",), "apiVersion"),
-                          f"must be {models.API_VERSION}, got {api!r}")]
+                          f"must be {models.API_VERSION}, got {api!r} ({_FOREIGN})")]
+    if kind is None:
+        return [SpecError(doc.location(("kind",), "kind"), f"is missing: one of {', '.join(models.KINDS)}")]
     if kind not in models.KINDS:
         hint = _did_you_mean(str(kind), models.KINDS)
         return [SpecError(doc.location(("kind",), "kind"),
@@ -109,7 +134,7 @@ def _add(specs: Specs, doc: Document) -> list[SpecError]:
     try:
         loaded = Loaded(cls.model_validate(data), doc)
     except ValidationError as exc:
-        return [_error(doc, cls, err) for err in exc.errors()]
+        return _errors(doc, cls, exc.errors())
     if kind == "Service":
         specs.services.append(loaded)
     elif kind == "Team":
@@ -122,20 +147,44 @@ def _add(specs: Specs, doc: Document) -> list[SpecError]:
     return []
 
 
+def _errors(doc: Document, cls: type[BaseModel], errs: list[dict]) -> list[SpecError]:
+    """One error per problem: a required field that an unknown key's hint names (`objectve`: did
+    you mean 'objective'?) is that key misspelled, not a second mistake, so it is not reported."""
+    meant = {(*_loc(err)[:-1], field) for err in errs if err["type"] == "extra_forbidden"
+             for field, _ in [_meant(cls, _loc(err))] if field}
+    return [_error(doc, cls, err) for err in errs if not (err["type"] == "missing" and _loc(err) in meant)]
+
+
+def _loc(err: dict) -> tuple:
+    return tuple(part for part in err["loc"] if part != "[key]")  # a dict key's own error
+
+
+def _meant(cls: type[BaseModel], loc: tuple) -> tuple[str | None, bool]:
+    """The field an unknown key stands for, and whether the key is a secret in the clear (then the
+    field is the secret file field to use); None when nothing is close."""
+    name = str(loc[-1])
+    allowed = _fields_at(cls, loc[:-1])
+    secret = _SECRET_HINTS.get(name)
+    if name == "url" and "url_file" not in allowed:  # a plain URL field elsewhere is no secret
+        secret = None
+    files = [f for f in allowed if f.endswith("_file")]
+    if secret and f"{name}_file" not in allowed and len(files) == 1:
+        secret = files[0]  # the one secret file this place takes (smtp password: auth_password_file)
+    if secret:
+        return secret, True
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    return (close[0] if close else None), False
+
+
 def _error(doc: Document, cls: type[BaseModel], err: dict) -> SpecError:
-    loc = tuple(part for part in err["loc"] if part != "[key]")  # a dict key's own error
+    loc = _loc(err)
     kind = err["type"]
     if kind == "extra_forbidden":
-        name = str(loc[-1])
-        allowed = _fields_at(cls, loc[:-1])
-        secret = _SECRET_HINTS.get(name)
-        if name == "url" and "url_file" not in allowed:  # a plain URL field elsewhere is no secret
-            secret = None
-        files = [f for f in allowed if f.endswith("_file")]
-        if secret and f"{name}_file" not in allowed and len(files) == 1:
-            secret = files[0]  # the one secret file this place takes (smtp password: auth_password_file)
-        hint = (f" (secrets are referenced by file: use {secret})" if secret
-                else _did_you_mean(name, allowed))
+        meant, secret = _meant(cls, loc)
+        if secret:
+            hint = f" (secrets are referenced by file: use {meant})"
+        else:
+            hint = f" (did you mean {meant!r}?)" if meant else ""
         return SpecError(doc.location(loc), f"unknown field{hint}")
     if kind == "missing":
         return SpecError(doc.location(loc), "is required")

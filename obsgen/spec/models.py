@@ -24,10 +24,12 @@ MIN_BUDGET = 1e-10  # 1 - objective as a ratio: written with 10 significant digi
 
 
 def _name(value: str) -> str:
+    if is_name(value.rstrip("-")) and value.endswith("-"):
+        raise ValueError(f"must end with a letter or digit, got {value!r}: Kubernetes refuses object names and "
+                         f"label values made from it (such as obsgen-{value}); use {value.rstrip('-')!r}")
     if not is_name(value):
-        raise ValueError(
-            f"must be a label-safe name ({NAME_PATTERN}: lower case, digits, dashes), got {value!r}"
-        )
+        raise ValueError(f"must be a label-safe name ({NAME_PATTERN}: lower case, digits, dashes; a letter "
+                         f"first, a letter or digit last), got {value!r}")
     return value
 
 
@@ -264,6 +266,9 @@ class SLO(Model):
             raise ValueError(f"must be a number between 0 and 100, got {objective_text(value)}")
         if value <= 0:
             raise ValueError(f"must be above 0, got {objective_text(value)}")
+        if value < 1:  # a ratio, as OpenSLO's target is: no SLO promises less than 1%
+            raise ValueError(f"did you mean {objective_text(round(value * 100, 10))}? objective is a percentage: "
+                             f"{objective_text(value)} means {objective_text(value)}%")
         if value >= 100:
             raise ValueError(f"must be below 100, got {objective_text(value)}")
         if round(1 - value / 100, 12) < MIN_BUDGET:  # the budget divides every burn rate

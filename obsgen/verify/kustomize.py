@@ -2,7 +2,9 @@
 
 Without kubectl (a user's CI may not have it), the same kustomizations are applied in process by
 output/k8s_stream.py, which the tests hold to kubectl's result; either way a broken tree (a missing
-resource, two objects with one name, a file that is not an object) fails `obsgen test`.
+resource, two objects with one name, a file that is not an object) fails `obsgen test`. Each
+rendering's objects are then held to the API server's name rules (k8s_validation.py), which
+kustomize does not check.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from pathlib import Path
 
 import yaml
 
-from obsgen import names
+from obsgen import k8s_validation, names
 from obsgen.output import k8s_stream
 from obsgen.verify.result import Result
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def kubectl() -> str | None:
@@ -33,23 +37,31 @@ def _directories(out: Path) -> list[str]:
     return ["k8s", *(f"{names.K8S_OVERLAYS}/{env}" for env in envs)]
 
 
-def _kubectl(tool: str, out: Path, directory: str) -> Result:
+def _kubectl(tool: str, out: Path, directory: str) -> tuple[Result, str]:
     proc = subprocess.run([tool, "kustomize", directory], cwd=out, capture_output=True, text=True, check=False)
-    return Result(("kubectl", "kustomize", directory), proc.returncode == 0, proc.stderr.strip())
+    return Result(("kubectl", "kustomize", directory), proc.returncode == 0, proc.stderr.strip()), proc.stdout
 
 
-def _in_process(out: Path, directory: str) -> Result:
+def _in_process(out: Path, directory: str) -> tuple[Result, str]:
     root = out / "k8s"
     files = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in root.rglob("*.yaml")}
     environment = directory.rsplit("/", 1)[1] if directory != "k8s" else None
     command = ("obsgen", "kustomize", directory)
     try:
-        k8s_stream.render(files, environment)
+        text = k8s_stream.render(files, environment)
     except k8s_stream.StreamError as exc:
-        return Result(command, False, str(exc))
+        return Result(command, False, str(exc)), ""
     except (yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:  # not YAML, or not the expected shape
-        return Result(command, False, f"{type(exc).__name__}: {exc}")
-    return Result(command, True, "")
+        return Result(command, False, f"{type(exc).__name__}: {exc}"), ""
+    return Result(command, True, ""), text
+
+
+def object_names(directory: str, stream: str) -> Result:
+    """Every name in the objects kustomize printed, by the API server's rules: kustomize itself
+    accepts any name, so without this a tree the cluster refuses would pass."""
+    problems = [problem for obj in yaml.load_all(stream, Loader=_LOADER) if obj is not None
+                for problem in k8s_validation.object_problems(obj)]
+    return Result(("obsgen-k8s", "object-names", directory), not problems, "\n".join(problems))
 
 
 def verify(out: Path) -> list[Result]:
@@ -58,6 +70,13 @@ def verify(out: Path) -> list[Result]:
     directories = _directories(out)
     tool = kubectl()
     if tool is None:
-        return [_in_process(out, d) for d in directories]
-    with ThreadPoolExecutor() as pool:
-        return list(pool.map(lambda d: _kubectl(tool, out, d), directories))
+        rendered = [_in_process(out, d) for d in directories]
+    else:
+        with ThreadPoolExecutor() as pool:
+            rendered = list(pool.map(lambda d: _kubectl(tool, out, d), directories))
+    results = []
+    for directory, (result, stream) in zip(directories, rendered, strict=True):
+        results.append(result)
+        if result.ok:
+            results.append(object_names(directory, stream))
+    return results

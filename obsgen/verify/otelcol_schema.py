@@ -125,10 +125,13 @@ def _def(root: Path, rel: str, name: str, depth: int = 0) -> Node:
     return _compile(root, rel, data["$defs"][name] or {}, depth)
 
 
-@cache
 def component_schema(key: str, root: Path | None = None) -> Node | None:
     """The flattened schema of a component, from the shipped schemas or the hand-written key lists."""
-    root = root or schema_dir()
+    return _component_schema(key, root or schema_dir())  # cached per folder: OBSGEN_SCHEMAS may change
+
+
+@cache
+def _component_schema(key: str, root: Path | None) -> Node | None:
     if key in SCHEMA_FILES:
         if root is None:
             return None

@@ -13,6 +13,7 @@ import yaml
 
 from obsgen import names
 from obsgen.render import prometheus_rules
+from tests.conftest import PATIENCE
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
@@ -78,7 +79,7 @@ def test_promtool_accepts_both_sides_in_one_prometheus_without_collisions(slos, 
         files.append(tmp_path / f"{name}.yaml")
         files[-1].write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
     done = subprocess.run([promtool, "check", "rules", "--lint=all", "--lint-fatal", *map(str, files)],
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=PATIENCE, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -109,7 +110,7 @@ def test_sloth_period_is_the_mean_of_5m_ratios_not_errors_over_requests(slos, tm
     }]}
     path = tmp_path / "sloth.test.yaml"
     path.write_text(yaml.safe_dump(test, sort_keys=False))
-    done = subprocess.run([promtool, "test", "rules", str(path)], capture_output=True, text=True, timeout=60,
+    done = subprocess.run([promtool, "test", "rules", str(path)], capture_output=True, text=True, timeout=PATIENCE,
                           check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -26,11 +26,10 @@ import requests
 from obsgen.preview import page, view
 from obsgen.preview.live import LiveError, LiveSession
 from obsgen.preview.serve import PreviewServer
-from tests.conftest import EXAMPLES, require_tool, run_obsgen
+from tests.conftest import EXAMPLES, PATIENCE, require_tool, run_obsgen
 
 SLO = "payments-api-availability"
 ALERT = "PaymentsApiAvailabilityErrorBudgetBurn"
-DEADLINE = 90  # seconds for the page to reach the webhook (it takes about 10)
 
 
 def _tools() -> None:
@@ -89,16 +88,16 @@ def test_outage_pages_through_the_webhook_onto_the_page(browser, live):
     browser.get(url)
     browser.execute_script(f"document.getElementById('live-slo').value = '{SLO}';")
     browser.find_element("id", "live-outage").click()
-    deadline = time.monotonic() + DEADLINE
+    deadline = time.monotonic() + PATIENCE
     while time.monotonic() < deadline:
         rows = _notifications(browser)
         if any(r["receiver"] == "payments-pager" and ALERT in r["alertnames"] for r in rows):
             break
         time.sleep(1)
     else:
-        pytest.fail(f"no page on the page after {DEADLINE}s: {rows}\n{browser.find_element('id', 'live').text}")
+        pytest.fail(f"no page on the page after {PATIENCE}s: {rows}\n{browser.find_element('id', 'live').text}")
     # The page's JSON endpoint says the same, with what the webhook received.
-    state = requests.get(url + "live/state", timeout=5).json()
+    state = requests.get(url + "live/state", timeout=PATIENCE).json()
     assert {"id": SLO, "mode": "outage"}.items() <= next(t for t in state["traffic"] if t["id"] == SLO).items()
     pages = [n for n in state["notifications"] if n["receiver"] == "payments-pager"]
     assert pages and pages[0]["status"] == "firing"
@@ -113,7 +112,7 @@ def test_outage_pages_through_the_webhook_onto_the_page(browser, live):
 
 
 def _alerts(url: str, slo_id: str) -> list[dict]:
-    answer = requests.get(url + "live/prometheus/api/v1/alerts", timeout=5).json()
+    answer = requests.get(url + "live/prometheus/api/v1/alerts", timeout=PATIENCE).json()
     return [a for a in answer["data"]["alerts"]
             if f"{a['labels']['service']}-{a['labels']['slo']}" == slo_id]
 
@@ -123,11 +122,11 @@ def test_a_slow_burn_opens_tickets_and_does_not_page(live):
     go to payments-email; the pager hears nothing of this SLO."""
     _, url = live
     slo = "checkout-latency"
-    answer = requests.post(url + "live/inject", json={"slo": slo, "mode": "slow", "burn": 2}, timeout=5)
+    answer = requests.post(url + "live/inject", json={"slo": slo, "mode": "slow", "burn": 2}, timeout=PATIENCE)
     assert answer.status_code == 200
-    deadline, tickets = time.monotonic() + DEADLINE, []
+    deadline, tickets = time.monotonic() + PATIENCE, []
     while time.monotonic() < deadline and not tickets:
-        state = requests.get(url + "live/state", timeout=5).json()
+        state = requests.get(url + "live/state", timeout=PATIENCE).json()
         tickets = [n for n in state["notifications"] if n["receiver"] == "payments-email"
                    and any(a["alertname"] == "CheckoutLatencyErrorBudgetBurn" for a in n["alerts"])]
         time.sleep(1)
@@ -142,7 +141,7 @@ def test_a_slow_burn_opens_tickets_and_does_not_page(live):
 
 def test_page_lists_receivers_and_what_is_not_simulated(live, example_plan):
     session, url = live
-    html = requests.get(url, timeout=5).text
+    html = requests.get(url, timeout=PATIENCE).text
     assert 'id="live-receivers"' in html and "payments-pager" in html and "obsgen-nobody" in html
     every = {slo.id for s in example_plan.services for slo in s.slos}
     data = session.page_data()
@@ -153,9 +152,9 @@ def test_every_simulated_slo_has_burn_rates(live):
     """Each SLI kind's synthetic series feed its recording rules: a 5m ratio exists for every SLO."""
     session, url = live
     query = 'slo:sli_error:ratio_rate5m'
-    deadline, found = time.monotonic() + 30, set()
+    deadline, found = time.monotonic() + PATIENCE, set()
     while time.monotonic() < deadline:
-        answer = requests.get(url + "live/prometheus/api/v1/query", params={"query": query}, timeout=5).json()
+        answer = requests.get(url + "live/prometheus/api/v1/query", params={"query": query}, timeout=PATIENCE).json()
         found = {r["metric"]["sloth_id"] for r in answer["data"]["result"]}
         if found >= set(session.page_data()["simulated"]):
             break
@@ -165,18 +164,18 @@ def test_every_simulated_slo_has_burn_rates(live):
 
 def test_api_refuses_other_sites_and_other_paths(live):
     _, url = live
-    assert requests.get(url + "live/state", headers={"Host": "evil.example"}, timeout=5).status_code == 403
-    cross = requests.post(url + "live/inject", json={"slo": SLO, "mode": "ok"}, timeout=5,
+    assert requests.get(url + "live/state", headers={"Host": "evil.example"}, timeout=PATIENCE).status_code == 403
+    cross = requests.post(url + "live/inject", json={"slo": SLO, "mode": "ok"}, timeout=PATIENCE,
                           headers={"Origin": "http://evil.example"})
     assert cross.status_code == 403
-    plain = requests.post(url + "live/inject", data=json.dumps({"slo": SLO, "mode": "ok"}), timeout=5,
+    plain = requests.post(url + "live/inject", data=json.dumps({"slo": SLO, "mode": "ok"}), timeout=PATIENCE,
                           headers={"Content-Type": "text/plain"})
     assert plain.status_code == 415  # a form or text/plain POST from another page never gets here
-    assert requests.get(url + "live/prometheus/api/v1/status/config", timeout=5).status_code == 404
-    assert requests.get(url + "live/prometheus/-/quit", timeout=5).status_code == 404
-    bad = requests.post(url + "live/inject", json={"slo": "nope", "mode": "outage"}, timeout=5)
+    assert requests.get(url + "live/prometheus/api/v1/status/config", timeout=PATIENCE).status_code == 404
+    assert requests.get(url + "live/prometheus/-/quit", timeout=PATIENCE).status_code == 404
+    bad = requests.post(url + "live/inject", json={"slo": "nope", "mode": "outage"}, timeout=PATIENCE)
     assert bad.status_code == 400
-    bad = requests.post(url + "live/inject", json={"slo": SLO, "mode": "explode"}, timeout=5)
+    bad = requests.post(url + "live/inject", json={"slo": SLO, "mode": "explode"}, timeout=PATIENCE)
     assert bad.status_code == 400
 
 
@@ -232,8 +231,8 @@ def test_the_processes_die_with_a_killed_cli():
     with _cli() as (cli, tmp):
         children = _processes_under(tmp)
         cli.kill()
-        cli.communicate(timeout=30)
-    deadline = time.monotonic() + 30
+        cli.communicate(timeout=PATIENCE)
+    deadline = time.monotonic() + PATIENCE
     while not all(_dead(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.2)
     try:
@@ -251,7 +250,7 @@ def test_cli_stops_everything_when_a_process_dies():
         prometheus = next(pid for pid in _processes_under(tmp)
                           if b"prometheus.yml" in Path(f"/proc/{pid}/cmdline").read_bytes())
         os.kill(prometheus, signal.SIGKILL)
-        _, err = cli.communicate(timeout=30)
+        _, err = cli.communicate(timeout=PATIENCE)
     assert cli.returncode == 1 and "error: prometheus exited with code -9" in err
     assert not tmp.exists() and _processes_under(tmp) == []
 
@@ -267,6 +266,6 @@ def test_cli_says_when_the_tools_are_missing(tmp_path):
 def test_cli_stops_everything_on_a_signal(signum):
     with _cli() as (cli, tmp):
         cli.send_signal(signum)
-        out, _ = cli.communicate(timeout=30)
+        out, _ = cli.communicate(timeout=PATIENCE)
     assert cli.returncode == 0 and "stopped" in out
     assert not tmp.exists() and _processes_under(tmp) == []

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import pytest
 
-from tests.conftest import require_tool
+from tests.conftest import PATIENCE, require_tool
 
 PAGE = {"alertname": "CheckoutAvailabilityErrorBudgetBurn", "service": "checkout", "slo": "availability",
         "team": "payments", "tier": "1", "severity": "critical", "sloth_severity": "page"}
@@ -34,7 +34,7 @@ def _free_port() -> int:
 
 
 def _get(url: str):
-    with urllib.request.urlopen(url, timeout=5) as response:
+    with urllib.request.urlopen(url, timeout=PATIENCE) as response:
         return json.loads(response.read() or b"null")
 
 
@@ -48,7 +48,7 @@ def alertmanager(tmp_path_factory, example_files):
     proc, url = _start(binary, out / "alerts/alertmanager/alertmanager.yaml", out / "data")
     yield url
     proc.terminate()
-    proc.wait(timeout=10)
+    proc.wait(timeout=PATIENCE)
 
 
 def post(url: str, *label_sets: dict, annotations: dict | None = None) -> None:
@@ -56,17 +56,22 @@ def post(url: str, *label_sets: dict, annotations: dict | None = None) -> None:
                "generatorURL": "http://prometheus/graph"} for labels in label_sets]
     request = urllib.request.Request(f"{url}/api/v2/alerts", data=json.dumps(alerts).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request, timeout=5)
+    urllib.request.urlopen(request, timeout=PATIENCE)
 
 
-def states(url: str, marker: str, expected: int) -> dict[str, dict]:
-    """Every alert carrying the marker label, by its `case` label, once the inhibitor has seen them all."""
-    deadline = time.monotonic() + 15
+def states(url: str, marker: str, expected: int, inhibited: tuple[str, ...] = ()) -> dict[str, dict]:
+    """Every alert carrying the marker label, by its `case` label, once all are processed and the
+    `inhibited` cases are. The inhibitor learns of source alerts asynchronously, after the POST
+    returns: waiting for the inhibitions a test expects (never for a fixed time) means the other
+    alerts' states are then read with every source known, however slow the machine."""
+    deadline = time.monotonic() + PATIENCE
     while True:
         alerts = [a for a in _get(f"{url}/api/v2/alerts") if a["labels"].get("marker") == marker]
-        settled = len(alerts) == expected and all(a["status"]["state"] != "unprocessed" for a in alerts)
+        found = {a["labels"]["case"]: a for a in alerts}
+        settled = (len(alerts) == expected and all(a["status"]["state"] != "unprocessed" for a in alerts)
+                   and all(found[case]["status"]["inhibitedBy"] for case in inhibited))
         if settled or time.monotonic() > deadline:
-            return {a["labels"]["case"]: a for a in alerts}
+            return found
         time.sleep(0.2)
 
 
@@ -79,8 +84,7 @@ def test_a_page_inhibits_the_ticket_of_the_same_slo_in_the_same_environment_only
          {**TICKET, **m, "case": "ticket-other-slo", "environment": "production", "slo": "latency"},
          {**PAGE, **m, "case": "page-unlabelled"},
          {**TICKET, **m, "case": "ticket-unlabelled"})
-    time.sleep(0.5)  # the inhibitor reads source alerts asynchronously; states() then polls
-    found = states(alertmanager, "same-slo", 6)
+    found = states(alertmanager, "same-slo", 6, inhibited=("ticket-prod", "ticket-unlabelled"))
     assert found["ticket-prod"]["status"]["inhibitedBy"] == [found["page-prod"]["fingerprint"]]
     assert found["ticket-prod"]["status"]["state"] == "suppressed"
     assert found["ticket-unlabelled"]["status"]["inhibitedBy"] == [found["page-unlabelled"]["fingerprint"]]
@@ -94,8 +98,7 @@ def test_the_platform_alert_silences_per_service_alerts_of_its_environment(alert
          {"alertname": "PlatformPrometheusDown", **m, "case": "platform", "environment": "dev"},
          {**TICKET, **m, "case": "dev", "environment": "dev", "service": "search", "team": "discovery"},
          {**TICKET, **m, "case": "staging", "environment": "staging", "service": "search", "team": "discovery"})
-    time.sleep(0.5)
-    found = states(alertmanager, "platform", 3)
+    found = states(alertmanager, "platform", 3, inhibited=("dev",))
     assert found["dev"]["status"]["inhibitedBy"] == [found["platform"]["fingerprint"]]
     assert found["staging"]["status"]["state"] == "active"
     assert found["platform"]["status"]["state"] == "active"
@@ -125,10 +128,10 @@ def _start(binary: str, config: Path, data: Path) -> tuple[subprocess.Popen, str
     proc = subprocess.Popen([binary, f"--config.file={config}", f"--storage.path={data}",
                              f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + PATIENCE
     while True:
         try:
-            urllib.request.urlopen(f"{url}/-/ready", timeout=1)
+            urllib.request.urlopen(f"{url}/-/ready", timeout=PATIENCE)
             return proc, url
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -171,12 +174,12 @@ def test_a_real_slack_notification_carries_service_slo_burn_rate_and_links(tmp_p
     proc, url = _start(binary, tmp_path / "out/alerts/alertmanager/alertmanager.yaml", tmp_path / "data")
     try:
         post(url, {**PAGE, "environment": "staging"}, annotations=ANNOTATIONS)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + PATIENCE
         while not _Catcher.received and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=PATIENCE)
         server.shutdown()
     assert _Catcher.received, "Alertmanager posted nothing to the Slack hook"
     path, payload = _Catcher.received[0]
@@ -235,12 +238,12 @@ def test_a_real_email_carries_subject_text_and_html(tmp_path):
     try:
         hostile = {**ANNOTATIONS, "description": "<b>bold</b> & {{ .Status }}"}
         post(url, {**TICKET, "environment": "production"}, annotations=hostile)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + PATIENCE
         while not _Smtp.messages and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=PATIENCE)
         server.shutdown()
         server.server_close()
     assert _Smtp.messages, "Alertmanager sent no e-mail"

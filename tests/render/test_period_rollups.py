@@ -27,6 +27,7 @@ import pytest
 
 from obsgen import durations, names, promql
 from obsgen.render import prometheus_rules, yamlout
+from tests.conftest import PATIENCE
 
 PERIOD = 2 * 3600
 MINUTES = 5 * 60
@@ -204,7 +205,7 @@ def run_all(promtool: str, paths: list[Path]) -> list[subprocess.CompletedProces
     """One promtool process per file, in parallel."""
     def run(path: Path) -> subprocess.CompletedProcess:
         return subprocess.run([promtool, "test", "rules", path.name], cwd=path.parent, capture_output=True,
-                              text=True, timeout=600)
+                              text=True, timeout=PATIENCE)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return list(pool.map(run, paths))

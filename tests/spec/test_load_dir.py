@@ -34,3 +34,16 @@ def test_a_file_is_not_a_directory(tmp_path):
         load_dir(tmp_path / "x.yaml")
     with pytest.raises(SpecErrors, match="spec directory not found"):
         load_dir(tmp_path / "nope")
+
+
+@pytest.mark.parametrize(("given", "meant"), [("slo", "slos"), ("Slos", "slos"), ("specs", None)])
+def test_a_missing_spec_directory_suggests_a_close_one_beside_it(tmp_path, monkeypatch, given, meant):
+    """`obsgen validate slo` for slos: the directory a typo meant, as the user would type it."""
+    for name in ("slos", "alerts", ".slos-cache"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "slo.yaml").write_text("")  # a file is no spec directory to suggest
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecErrors) as caught:
+        load_dir(given)
+    hint = f" (did you mean {meant!r}?)" if meant else ""
+    assert [str(e) for e in caught.value.errors] == [f"{given}: spec directory not found{hint}"]

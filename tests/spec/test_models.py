@@ -69,7 +69,7 @@ def test_objective_must_be_a_number_not_a_boolean_or_string():
                                                       "sli": {"spans": {"span_name": "x"}}})] == ["value_error"]
 
 
-@pytest.mark.parametrize("objective", [0.001, 50, 99, 99.999])
+@pytest.mark.parametrize("objective", [1, 50, 99, 99.999])
 def test_objective_in_range(objective):
     assert service(objective=objective).spec.slos[0].objective == objective
 
@@ -79,6 +79,11 @@ def test_objective_in_range(objective):
     (100.5, "must be below 100, got 100.5"),
     (0, "must be above 0, got 0"),
     (-1, "must be above 0, got -1"),
+    # an OpenSLO habit: a ratio where obsgen takes a percentage
+    (0.999, "did you mean 99.9? objective is a percentage: 0.999 means 0.999%"),
+    (0.5, "did you mean 50? objective is a percentage: 0.5 means 0.5%"),
+    (0.001, "did you mean 0.1? objective is a percentage: 0.001 means 0.001%"),
+    (0.99999, "did you mean 99.999? objective is a percentage: 0.99999 means 0.99999%"),
 ])
 def test_objective_out_of_range(objective, message):
     slo = {"name": "a", "objective": objective, "sli": EVENTS}

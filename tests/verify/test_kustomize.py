@@ -12,12 +12,55 @@ def mode(request, monkeypatch, kubectl):
     return request.param
 
 
+DIRECTORIES = ("k8s", "k8s/overlays/dev", "k8s/overlays/production", "k8s/overlays/staging")
+
+
 def test_generated_tree_passes(generated, mode):
     results = verifier.verify(generated)
-    assert [r.command[1:] for r in results] == [("kustomize", d) for d in (
-        "k8s", "k8s/overlays/dev", "k8s/overlays/production", "k8s/overlays/staging")]
+    assert [r.command[1:] for r in results] == [
+        step for d in DIRECTORIES for step in (("kustomize", d), ("object-names", d))]
     assert all(r.ok for r in results), results
     assert results[0].command[0] == ("kubectl" if mode == "kubectl" else "obsgen")
+
+
+def _rename(out, path: str, old: str, new: str) -> None:
+    file = out / path
+    text = file.read_text()
+    assert text.count(f"name: {old}\n") == 1, text[:300]
+    file.write_text(text.replace(f"name: {old}\n", f"name: {new}\n"))
+
+
+@pytest.mark.parametrize(("path", "old", "new", "problem"), [
+    ("k8s/base/grafana/obsgen-dashboard-service-checkout.yaml", "obsgen-dashboard-service-checkout",
+     "obsgen-dashboard-service-checkout-", "ConfigMap/obsgen-dashboard-service-checkout-: metadata.name: "
+                                           "must be a DNS-1123 subdomain"),
+    ("k8s/base/prometheus/checkout.yaml", "obsgen-checkout", "obsgen-Checkout",
+     "PrometheusRule/obsgen-Checkout: metadata.name: must be a DNS-1123 subdomain"),
+    ("k8s/base/prometheus/checkout.yaml", "obsgen-checkout", "x" * 254,
+     f"PrometheusRule/{'x' * 254}: metadata.name: must be a DNS-1123 subdomain"),
+    ("k8s/overlays/production/otel/obsgen-agent.yaml", "obsgen-agent", "obsgen_agent",
+     "OpenTelemetryCollector/obsgen_agent: metadata.name: must be a DNS-1123 subdomain"),
+])
+def test_a_name_the_api_server_refuses_fails(generated, mode, path, old, new, problem):
+    """kustomize renders the object anyway (its own result stays ok): the name check catches it."""
+    _rename(generated, path, old, new)
+    results = {r.command[1:]: r for r in verifier.verify(generated)}
+    where = "k8s/overlays/production" if "overlays" in path else "k8s"
+    assert results[("kustomize", where)].ok
+    names = results[("object-names", where)]
+    assert not names.ok and problem in names.output, names.output
+
+
+def test_labels_and_configmap_keys_are_checked(generated, mode):
+    path = generated / "k8s/base/grafana/obsgen-dashboard-overview.yaml"
+    text = path.read_text()
+    assert "  labels:\n" in text and "\ndata:\n  " in text
+    path.write_text(text.replace("  labels:\n", "  labels:\n    team: ops-\n    bad/key/x: y\n", 1)
+                    .replace("\ndata:\n  ", "\ndata:\n  bad key.json: '{}'\n  ", 1))
+    output = next(r for r in verifier.verify(generated) if r.command[1:] == ("object-names", "k8s")).output
+    assert "ConfigMap/obsgen-dashboard-overview: metadata.labels.team: 'ops-' is not a valid label value" in output
+    assert "metadata.labels: 'bad/key/x' is not a valid label key" in output
+    assert "data: 'bad key.json' is not a valid key" in output
 
 
 @pytest.mark.parametrize(("breakage", "where"), [

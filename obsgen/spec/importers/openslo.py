@@ -24,6 +24,7 @@ timeWindows in days, and no alerts (Sloth generates none for OpenSLO).
 
 from __future__ import annotations
 
+import math
 import re
 
 from obsgen import durations, promql
@@ -305,6 +306,14 @@ def _query(b: Builder, doc: Document, src: tuple, raw, index: Index) -> str | No
     return query
 
 
+def _is_duration(text: str) -> bool:
+    try:
+        durations.parse(text)
+    except ValueError:  # longer than a Prometheus duration (about 292 years)
+        return False
+    return True
+
+
 def _threshold(b: Builder, doc: Document, src: tuple, obj: dict, sli: dict) -> dict | None:
     """thresholdMetric over a classic histogram with op lt/lte and a value in seconds -> latency."""
     sli_doc, sli_src = sli["where"]
@@ -313,8 +322,9 @@ def _threshold(b: Builder, doc: Document, src: tuple, obj: dict, sli: dict) -> d
                               f"{obj.get('op')!r}", doc)
         return None
     value = obj.get("value")
-    ms = value * 1000 if isinstance(value, int | float) and not isinstance(value, bool) else -1
-    if ms <= 0 or ms != int(ms):
+    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    ms = value * 1000 if number else -1  # .inf and .nan are YAML floats too
+    if ms <= 0 or not math.isfinite(ms) or ms != int(ms) or not _is_duration(f"{int(ms)}ms"):
         b.error((*src, "value"), f"must be a latency in seconds, in whole milliseconds, got {value!r}", doc)
         return None
     try:

@@ -17,6 +17,9 @@ not generated (obsgen records errors as 0, not absent): a warning says so.
 
 from __future__ import annotations
 
+import math
+import re
+
 from obsgen import durations, promql
 from obsgen.spec.importers import API, Builder, Context, Result, check_keys, each_document, get, string_map
 from obsgen.spec.yamlsrc import Document
@@ -244,19 +247,57 @@ def _latency(b: Builder, src: tuple, body: dict) -> dict:
         b.error((*src, "success", "metric"), "must be a histogram bucket with an le matcher, e.g. "
                                               "http_request_duration_seconds_bucket{le=\"0.3\"}")
         return {}
+    problem = _bucket_problem(le[0])
+    if problem:
+        b.error((*src, "success", "metric"), f'le="{le[0]}" {problem}')
+        return {}
     histogram = s_metric.removesuffix("_bucket")
     rest = [m for m in s_matchers if m[0] != "le"]
     plain = all(op == "=" for _, op, _ in rest)
-    try:
-        threshold_ms = float(le[0]) * 1000
-    except ValueError:
-        threshold_ms = -1
-    if (plain and t_metric == f"{histogram}_count" and sorted(rest) == sorted(t_matchers)
-            and threshold_ms > 0 and threshold_ms == int(threshold_ms)):
+    threshold = _threshold(le[0])
+    if (plain and threshold and t_metric == f"{histogram}_count" and sorted(rest) == sorted(t_matchers)):
         return {"latency": {"histogram": histogram, "selector": {n: v for n, _, v in rest},
-                            "threshold": f"{int(threshold_ms)}ms"}}
+                            "threshold": threshold}}
     return {"events": {"error_query": f"{_rate(t_metric, t_matchers)} - {_rate(s_metric, s_matchers)}",
                        "total_query": _rate(t_metric, t_matchers)}}
+
+
+_BUCKET_EXAMPLE = 'e.g. le="0.3" for 300ms'
+
+
+def _bucket_problem(le: str) -> str:
+    """Why a success bucket bound cannot be a latency objective, or "" when it can. Pyrra takes
+    any text; the bounds below make an SLO that can never burn or never be met."""
+    try:
+        bound = float(le)
+    except ValueError:
+        bound = math.nan
+    if math.isnan(bound):
+        return f"is not a bucket bound: write the latency objective in seconds, {_BUCKET_EXAMPLE}"
+    if bound == math.inf:  # +Inf (or a number too large for a float): every request is in it
+        return ("counts every request as fast enough, so the SLO could never burn: select the bucket of "
+                f"the latency objective, {_BUCKET_EXAMPLE}")
+    if bound <= 0:
+        return ("counts no request as fast enough (a latency is never below 0): write the latency "
+                f"objective in seconds, {_BUCKET_EXAMPLE}")
+    return ""
+
+
+def _threshold(le: str) -> str | None:
+    """The latency SLI threshold (whole milliseconds) whose bucket selector matches exactly the
+    bound written in the Pyrra file, or None (then Pyrra's own selector is kept, in an events SLI):
+    a latency SLI selects the bound as Prometheus writes it, and `le` is matched as text."""
+    from obsgen.plan import sli
+
+    milliseconds = float(le) * 1000
+    if milliseconds != int(milliseconds):
+        return None
+    threshold = f"{int(milliseconds)}ms"
+    try:
+        _, op, value = sli.le_matcher(sli.bucket_bound(threshold))
+    except ValueError:  # longer than any duration obsgen reads (1e300)
+        return None
+    return threshold if (re.fullmatch(value, le) if op == "=~" else value == le) else None
 
 
 translate = each_document(_service)

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from obsgen import durations, names, promql
+from obsgen.errors import SpecErrors
 from obsgen.render import prometheus_rules
 from obsgen.spec.importers import pyrra
 from tests.spec.importers.helpers import PLATFORM, canonical, slo_plan, strip_parens, write
@@ -134,6 +135,31 @@ def test_a_whole_second_threshold_reads_a_latency_sli(tmp_path):
 ])
 def test_windows_scale_as_pyrras(window, expected):
     assert [(w["long"], w["short"], w["factor"], w["for"]) for w in pyrra.windows(window)] == expected
+
+
+@pytest.mark.parametrize("le", ["+Inf", "1e400", "NaN", "-1", "0", "fast"])
+def test_import_refuses_a_bucket_no_latency_objective_can_be(tmp_path, le):
+    """`obsgen import pyrra` reads the file as `validate` does: a located error, never a crash."""
+    from obsgen.spec.importers.convert import convert
+
+    path = tmp_path / "l.yaml"
+    path.write_text(LATENCY.replace('le="1"', f'le="{le}"'), encoding="utf-8")
+    with pytest.raises(SpecErrors) as refused:
+        convert("pyrra", [path], team="sre")
+    assert [str(e).split(": ", 2)[:2] for e in refused.value.errors] == [
+        [f"{path}:14", "indicator.latency.success.metric"]]
+    assert f'le="{le}"' in str(refused.value)
+
+
+@pytest.mark.parametrize("le", ["1e300", "0.30", "1e-7"])
+def test_a_bound_obsgen_would_write_otherwise_keeps_pyrras_selector(tmp_path, le):
+    """A latency SLI selects its bucket by the bound as Prometheus writes it (0.3, 1e+300): a bound
+    written otherwise in the Pyrra file is kept as it is, in an events SLI (Pyrra's own query)."""
+    text = LATENCY.replace(',code=~"2.."', "").replace('le="1"', f'le="{le}"')
+    slo = slo_plan(write(tmp_path / "s", {"l.yaml": text, "p.yaml": PLATFORM % "sre"}),
+                   "monitoring-http-latency", "monitoring-http-latency")
+    assert slo.sli.kind == "events"
+    assert f'le="{le}"' in slo.sli.error
 
 
 def test_bool_gauge_and_native_latency(tmp_path):

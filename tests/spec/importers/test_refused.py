@@ -20,6 +20,23 @@ def sub(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
+# V1 with a thresholdMetric SLI (a latency): {op} and {value} of its objective filled in per case
+THRESHOLD = sub(V1, """  ratioMetric:
+    counter: true
+    good:
+      metricSource:
+        metricSourceRef: prometheus
+        spec:
+          query: sum(http_requests_total{job="checkout",code!~"5.."})
+    total:
+      metricSource:""", """  thresholdMetric:
+      metricSource:""")
+
+
+def threshold(op: str, value: str) -> str:
+    return sub(THRESHOLD, "      target: 0.995", f"      target: 0.995\n      op: {op}\n      value: {value}")
+
+
 CASES = [
     # --- Sloth ------------------------------------------------------------------------------
     ("sloth-sli-plugin", SLOTH and sub(SLOTH, EVENTS, "      plugin:\n        id: sloth-common/availability\n"),
@@ -51,17 +68,13 @@ CASES = [
      "s.yaml:23: ratioMetric.good.metricSource.type: only Prometheus data sources are supported, got 'Datadog'"),
     ("openslo-composite", sub(V1, "      target: 0.995", "      target: 0.995\n      indicatorRef: other"),
      "s.yaml:47: objectives[0]: composite SLOs (an indicator per objective) are not supported: write one SLO each"),
-    ("openslo-threshold-op", sub(sub(V1, """  ratioMetric:
-    counter: true
-    good:
-      metricSource:
-        metricSourceRef: prometheus
-        spec:
-          query: sum(http_requests_total{job="checkout",code!~"5.."})
-    total:
-      metricSource:""", """  thresholdMetric:
-      metricSource:"""), "      target: 0.995", "      target: 0.995\n      op: gte\n      value: 0.3"),
+    ("openslo-threshold-op", threshold("gte", "0.3"),
      "s.yaml:42: objectives[0].op: a thresholdMetric maps onto a latency SLI only with op lt or lte, got 'gte'"),
+    *[(f"openslo-threshold-{value}", threshold("lt", value),
+       f"s.yaml:43: objectives[0].value: must be a latency in seconds, in whole milliseconds, got {shown}")
+      for value, shown in [(".inf", "inf"), (".nan", "nan"), ("-.inf", "-inf"), ("1.0e+400", "inf"), ("-1", "-1"),
+                           ("0", "0"), ("0.0001", "0.0001"), ("fast", "'fast'"),
+                           ("1.0e+300", "1e+300")]],
     ("openslo-alert-op", sub(V1, "    op: gte\n    threshold: 14.4", "    op: lte\n    threshold: 14.4"),
      "s.yaml:72: condition: only burnrate conditions with op gt or gte map onto obsgen alerts"),
     ("openslo-severity", sub(V1, "  severity: page", "  severity: sev1"),
@@ -90,6 +103,19 @@ CASES = [
      "s.yaml:18: indicator.ratio.total.metric: must be a metric selector, as Pyrra requires"),
     ("pyrra-hours", sub(PYRRA, "window: 4w", "window: 12h"),
      "s.yaml:12: window: must be a whole number of days, at least 1d, got '12h'"),
+    *[(f"pyrra-le-{le}", sub(test_pyrra.LATENCY, 'le="1"', f'le="{le}"'),
+       f"s.yaml:14: indicator.latency.success.metric: {message}") for le, message in [
+        ("+Inf", 'le="+Inf" counts every request as fast enough, so the SLO could never burn: select the '
+                 'bucket of the latency objective, e.g. le="0.3" for 300ms'),
+        ("1e400", 'le="1e400" counts every request as fast enough, so the SLO could never burn: select the '
+                  'bucket of the latency objective, e.g. le="0.3" for 300ms'),
+        ("NaN", 'le="NaN" is not a bucket bound: write the latency objective in seconds, e.g. le="0.3" for 300ms'),
+        ("fast", 'le="fast" is not a bucket bound: write the latency objective in seconds, e.g. le="0.3" for 300ms'),
+        ("-1", 'le="-1" counts no request as fast enough (a latency is never below 0): write the latency '
+               'objective in seconds, e.g. le="0.3" for 300ms'),
+        ("0", 'le="0" counts no request as fast enough (a latency is never below 0): write the latency '
+              'objective in seconds, e.g. le="0.3" for 300ms'),
+    ]],
 ]
 
 
