@@ -115,7 +115,8 @@ def test_the_cli_prints_a_literal_secret_as_file_line_and_exits_1(tmp_path):
 
 
 def test_the_environment_label_cannot_be_set_by_a_service(tmp_path):
-    svc = service("checkout", "payments", tier=3).replace("metadata: {", "metadata: {labels: {environment: production}, ")
+    svc = service("checkout", "payments", tier=3)
+    svc = svc.replace("metadata: {", "metadata: {labels: {environment: production}, ")
     svc += "      alerting:\n        labels: {env: x}\n"
     found = errors(tmp_path, {"teams.yaml": team("payments", "  slack: {channel: '#a', api_url_file: /s/a}"),
                               "checkout.yaml": svc, "platform.yaml": platform()})
@@ -170,7 +171,8 @@ def test_an_imported_paging_file_of_a_chat_only_team_loads_with_a_warning(tmp_pa
 
     sloth = ('version: "prometheus/v1"\nservice: "myservice"\nlabels: {team: payments, tier: "1"}\nslos:\n'
              '  - name: "availability"\n    objective: 99.9\n    sli:\n      raw:\n'
-             '        error_ratio_query: sum(rate(errors_total[{{.window}}])) / sum(rate(requests_total[{{.window}}]))\n'
+             '        error_ratio_query: sum(rate(errors_total[{{.window}}]))'
+             ' / sum(rate(requests_total[{{.window}}]))\n'
              '    alerting: {name: MyServiceDown, annotations: {runbook: "https://runbooks.example.com/x"}}\n')
     warnings: list = []
     plan = pipeline.plan(write(tmp_path, {"teams.yaml": team("payments", CHAT), "myservice.yaml": sloth}), warnings)
