@@ -19,6 +19,11 @@ CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
 PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
 PERIOD_BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
 SLO_INFO = "sloth_slo_info"
+# sloth_slo_info's sloth_spec and sloth_mode: the input's own spec and Sloth's mode for it, as Sloth
+# writes them (pkg/lib/gen.go); obsgen/v1 files say obsgen/v1 and Sloth's CLI mode.
+SLOTH_SPEC = "sloth_spec"
+SLOTH_MODE = "sloth_mode"
+SLOTH_INFO_OBSGEN = ("obsgen/v1", "cli-gen-prom")
 # obsgen's own: the 5m error and total event rates every window and the period are derived from.
 SLI_ERROR_RATE = "slo:sli_error:rate5m"
 SLI_TOTAL_RATE = "slo:sli_total:rate5m"
@@ -46,6 +51,9 @@ SLOTH_SEVERITY = "sloth_severity"
 LONG_WINDOW = "long_window"
 SHORT_WINDOW = "short_window"
 SEVERITIES = {"page": "critical", "ticket": "warning"}
+# The team of an imported SLO that names no owner when the Platform has no default_team: no Team
+# document has it, so its alerts reach the routing tree's root receiver.
+UNOWNED_TEAM = "unowned"
 
 # Labels that obsgen sets itself; a spec may not override them.
 RESERVED_LABELS = frozenset(

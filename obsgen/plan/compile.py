@@ -51,6 +51,7 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
     catalog = alert_catalog(slo, period, catalogs)
     budget = round(1 - slo.objective / 100, 12)
     sid = names.slo_id(meta.name, slo.name)
+    source = service._source  # a foreign file: what Sloth writes for it (spec/importers `Source`)
     scope = scope_for(platform, service)
     base = SLOPlan(
         service=meta.name,
@@ -66,8 +67,9 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
         sli=sli_queries.queries(slo.sli, meta.name, scope),
         labels=(
             (names.SLOTH_ID, sid), (names.SLOTH_SERVICE, meta.name), (names.SLOTH_SLO, slo.name),
-            *sorted({**meta.labels, **slo.labels}.items()),
+            *sorted({**meta.labels, **dict(source.labels if source else ()), **slo.labels}.items()),
         ),
+        sloth_info=(source.spec, source.mode) if source else names.SLOTH_INFO_OBSGEN,
         alerts=(),
         description=slo.description,
         runbook_url=slo.runbook or meta.runbook or "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from obsgen import names
 from obsgen.burnrate import AlertWindow
 from obsgen.plan.dashboards import DashboardsPlan
 from obsgen.plan.environments import EnvironmentScope, MetricsPlan
@@ -58,6 +59,7 @@ class SLOPlan:
     runbook_url: str
     dashboard_url: str
     alert_style: str = "obsgen"  # or "sloth": Sloth's two alerts per SLO (render/sloth_alerts.py)
+    sloth_info: tuple[str, str] = names.SLOTH_INFO_OBSGEN  # sloth_slo_info's sloth_spec and sloth_mode
     environment: EnvironmentScope | None = None  # shared metrics mode (plan/environments.py)
     alert_dashboard_url: str = ""  # Prometheus template text: dashboard_url set to the alert's environment
 

@@ -115,8 +115,8 @@ def sli_rules(slo: SLOPlan) -> list[dict]:
 
 def meta_rules(slo: SLOPlan) -> list[dict]:
     ratio5m = _sel(slo, names.sli_error_ratio(BASE))
-    info = {"sloth_mode": "cli-gen-prom", "sloth_objective": names.objective_text(slo.objective_percent),
-            "sloth_spec": "obsgen/v1", names.TEAM: slo.team, names.TIER: str(slo.tier)}
+    info = {names.SLOTH_MODE: slo.sloth_info[1], "sloth_objective": names.objective_text(slo.objective_percent),
+            names.SLOTH_SPEC: slo.sloth_info[0], names.TEAM: slo.team, names.TIER: str(slo.tier)}
     return [
         _record(slo, names.OBJECTIVE, f"vector({promql.number(slo.objective)})"),
         _record(slo, names.ERROR_BUDGET, f"vector({promql.number(slo.budget)})"),

@@ -112,12 +112,18 @@ def _platform_limits(specs: Specs) -> Limits:
 
 def _add(specs: Specs, doc: Document) -> list[SpecError]:
     data = doc.data
+    objects = importers.expand(doc)  # a top-level list of OpenSLO objects
+    if objects is not None:
+        return [error for obj in objects for error in _add(specs, obj)]
     if not isinstance(data, dict):
         return [SpecError(doc.location(()), "a document must be a mapping with apiVersion and kind")]
     api, kind = data.get("apiVersion"), data.get("kind")
     if importers.recognize(data):  # translated once every document is loaded (importers.finish)
         specs.foreign.append(doc)
         return []
+    refused = importers.refusal(doc)  # Sloth, OpenSLO or Pyrra, but not a document obsgen reads
+    if refused:
+        return [refused]
     if api is None:
         return [SpecError(doc.location(("apiVersion",), "apiVersion"),
                           f"is missing: start the document with apiVersion: {models.API_VERSION} ({_FOREIGN})")]

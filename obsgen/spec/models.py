@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from obsgen import durations
 from obsgen.names import ENVIRONMENT_LABEL, LABEL_NAME_PATTERN, NAME_PATTERN, RESERVED_LABELS, is_name, objective_text
@@ -331,6 +331,9 @@ class Service(Model):
     kind: Literal["Service"]
     metadata: ServiceMetadata
     spec: ServiceSpec
+    # Set by the importers for a service read from a Sloth/OpenSLO/Pyrra file, never from YAML: what
+    # Sloth would write for it (spec/importers: `Source`). None for obsgen/v1 files.
+    _source: Any = PrivateAttr(default=None)
 
 
 # --- Team -----------------------------------------------------------------------------------

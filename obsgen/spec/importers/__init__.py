@@ -13,10 +13,22 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
+from obsgen import names
 from obsgen.errors import Location, SpecError, SpecWarning
 from obsgen.spec.yamlsrc import Document, Path_, show
 
 API = "obsgen/v1"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What Sloth writes for a spec that obsgen reads as a foreign file: sloth_slo_info's sloth_spec
+    and sloth_mode, and the spec labels obsgen keeps as metadata (Sloth's `team` and `tier`) that
+    Sloth puts on every recording rule."""
+
+    spec: str
+    mode: str
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 class ImportedDocument(Document):
@@ -27,6 +39,9 @@ class ImportedDocument(Document):
         self.fmt = fmt
         self.source = source
         self.origin = origin
+        self.info: Source | None = None
+        self.failed: list[tuple[Document, Path_]] = []  # the parts whose translation failed
+        self.covered: set[Location] = set()  # locations shown that lie in one of those parts
 
     def location(self, path: Path_, shown: str | None = None) -> Location:
         """Where the nearest linked part came from, named as the source names it."""
@@ -35,7 +50,10 @@ class ImportedDocument(Document):
             path = path[:-1]
         doc, src = self.origin[path]
         where = doc.location(src, shown)
-        return where if where.field else Location(where.file, where.line, show(full))
+        where = where if where.field else Location(where.file, where.line, show(full))
+        if any(d is doc and (src[:len(s)] == s or s[:len(src)] == src) for d, s in self.failed):
+            self.covered.add(where)
+        return where
 
     def line_of(self, path: Path_) -> int:
         return self.location(path).line
@@ -44,6 +62,7 @@ class ImportedDocument(Document):
 @dataclass
 class Context:
     default_team: str | None = None  # the Platform's default_team (or `obsgen import --team`)
+    unowned: list[Location] = field(default_factory=list)  # services that name no owner: one warning
 
 
 @dataclass
@@ -51,11 +70,13 @@ class Result:
     docs: list[ImportedDocument] = field(default_factory=list)
     errors: list[SpecError] = field(default_factory=list)
     warnings: list[SpecWarning] = field(default_factory=list)
+    rejected: list[ImportedDocument] = field(default_factory=list)  # translated with errors: validated, not used
 
     def add(self, other: Result) -> None:
         self.docs += other.docs
         self.errors += other.errors
         self.warnings += other.warnings
+        self.rejected += other.rejected
 
 
 class Builder:
@@ -66,23 +87,40 @@ class Builder:
         self.fmt = fmt
         self.result = result
         self.origin: dict[Path_, tuple[Document, Path_]] = {(): (source, ())}
-        self.failed = False
+        self.failed: list[tuple[Document, Path_]] = []
+        self.info: Source | None = None
 
     def link(self, out: Path_, src: Path_, doc: Document | None = None) -> None:
         self.origin[tuple(out)] = (doc or self.source, tuple(src))
 
     def error(self, src: Path_, message: str, doc: Document | None = None) -> None:
-        self.failed = True
+        self.failed.append((doc or self.source, tuple(src)))
         self.result.errors.append(SpecError((doc or self.source).location(tuple(src)), message))
 
     def warn(self, src: Path_, message: str, doc: Document | None = None) -> None:
         self.result.warnings.append(SpecWarning((doc or self.source).location(tuple(src)), message))
 
+    def settled(self, src: Path_, doc: Document | None = None) -> None:
+        """A part left empty because an error elsewhere (another document) already says why."""
+        self.failed.append((doc or self.source, tuple(src)))
+
+    def owner(self, src: Path_, ctx: Context, doc: Document | None = None) -> str:
+        """The team of a service that names no owner: the Platform's default_team, else UNOWNED_TEAM,
+        whose alerts reach the routing tree's root receiver (one warning for all such services)."""
+        if ctx.default_team:
+            return ctx.default_team
+        ctx.unowned.append((doc or self.source).location(tuple(src)))
+        return names.UNOWNED_TEAM
+
     def document(self, data: dict) -> ImportedDocument | None:
-        """The translated document; none when translating it failed (its errors say why)."""
-        if self.failed:
-            return None
+        """The translated document; none when translating it failed (its errors say why, and it is
+        still validated, see `add_documents`, so that one run reports every problem)."""
         doc = ImportedDocument(self.source, self.fmt, data, self.origin)
+        doc.info = self.info
+        if self.failed:
+            doc.failed = self.failed
+            self.result.rejected.append(doc)
+            return None
         self.result.docs.append(doc)
         return doc
 
@@ -113,9 +151,11 @@ def check_keys(b: Builder, src: Path_, value: Any, allowed: tuple[str, ...], wha
     return value
 
 
-def string_map(b: Builder, src: Path_, value: Any, doc: Document | None = None) -> dict[str, str]:
-    """A labels/annotations mapping; YAML numbers and booleans become the text Sloth/Pyrra would
-    read them as only when written as strings, so anything else is an error."""
+def string_map(b: Builder, src: Path_, value: Any, doc: Document | None = None,
+               bools: bool = False) -> dict[str, str]:
+    """A labels/annotations mapping; YAML numbers become the text they are written as. A YAML
+    boolean is `true`/`false` where the tool reads it so (`bools`: Sloth's decoder turns a scalar
+    into the string its map holds), else an error; anything else is an error."""
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -123,6 +163,9 @@ def string_map(b: Builder, src: Path_, value: Any, doc: Document | None = None) 
         return {}
     out = {}
     for key, item in value.items():
+        if isinstance(item, bool) and bools:
+            out[str(key)] = "true" if item else "false"
+            continue
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             b.error((*src, key), f"must be a string, got {item!r}", doc)
             continue
@@ -155,6 +198,26 @@ def recognize(data: Any) -> str | None:
     return next((name for name, module in FORMATS.items() if module.recognizes(data)), None)
 
 
+def expand(doc: Document) -> list[Document] | None:
+    """The objects of a top-level YAML list of OpenSLO objects (a form OpenSLO's go-sdk and oslo
+    read), each a document located in the file; None for any other document."""
+    items = doc.data
+    if not (isinstance(items, list) and items and all(isinstance(i, dict) and openslo.is_openslo(i) for i in items)):
+        return None
+    return [Document(doc.file, doc.line_of((i,)), item, {p[1:]: n for p, n in doc.lines.items() if p[:1] == (i,)})
+            for i, item in enumerate(items)]
+
+
+def refusal(doc: Document) -> SpecError | None:
+    """Why a document of Sloth, OpenSLO or Pyrra that obsgen does not read is refused, or None."""
+    data = doc.data
+    for module in FORMATS.values():
+        found = module.refusal(data)
+        if found:
+            return SpecError(doc.location(found[0], show(found[0])), found[1])
+    return None
+
+
 def translate(docs: list[Document], ctx: Context) -> Result:
     """Translate foreign documents of any format (OpenSLO references resolve across all of them)."""
     result = Result()
@@ -162,23 +225,41 @@ def translate(docs: list[Document], ctx: Context) -> Result:
         mine = [d for d in docs if recognize(d.data) == name]
         if mine:
             result.add(module.translate(mine, ctx))
+    if ctx.unowned:
+        first, *rest = sorted(set(ctx.unowned))
+        more = f" (and {len(rest)} more: {', '.join(f'{w.file}:{w.line}' for w in rest[:3])}" \
+               f"{', ...' if len(rest) > 3 else ''})" if rest else ""
+        result.warnings.append(SpecWarning(first, f"names no owner team{more}: its alerts carry "
+                               f"team={names.UNOWNED_TEAM} and reach the routing tree's root receiver; name the "
+                               "owner (Sloth: a team or owner label; OpenSLO: a team or owner label on the Service "
+                               "or SLO; Pyrra: a pyrra.dev/team label) or set the Platform's default_team"))
     return result
+
+
+def add_documents(specs, result: Result) -> list[SpecError]:
+    """Add the translated documents to specs as Services; validate the rejected ones too (their
+    errors at the parts that failed to translate would only repeat those)."""
+    from obsgen.spec.load import Specs, _add
+
+    errors = list(result.errors)
+    for doc in result.docs:
+        errors += _add(specs, doc)
+        if specs.services and specs.services[-1].doc is doc:
+            specs.services[-1].model._source = doc.info
+    for doc in result.rejected:
+        errors += [e for e in _add(Specs(), doc) if e.location not in doc.covered]
+    return errors
 
 
 def finish(specs) -> list[SpecError]:
     """Translate the foreign documents loaded into specs and add them as Services."""
-    from obsgen.spec.load import _add
-
     if not specs.foreign:
         return []
     platform = specs.platform.model.spec if specs.platform else None
     result = translate(specs.foreign, Context(_default_team(platform)))
     specs.foreign = []
     specs.warnings += result.warnings
-    errors = list(result.errors)
-    for doc in result.docs:
-        errors += _add(specs, doc)
-    return errors
+    return add_documents(specs, result)
 
 
 def is_imported(loaded) -> bool:
@@ -200,7 +281,7 @@ def check_warnings(specs) -> list[SpecWarning]:
         if not is_imported(svc):
             continue
         team = svc.model.metadata.team
-        if team not in teams:
+        if team not in teams and team != names.UNOWNED_TEAM:  # unowned: one warning (translate)
             warnings.append(SpecWarning(svc.at("metadata", "team"),
                                         f"team {team!r} has no Team document: its alerts carry team={team} "
                                         "but no receiver of its own (add a Team document to route them)"))
@@ -211,8 +292,9 @@ def check_warnings(specs) -> list[SpecWarning]:
     return warnings + [SpecWarning(where, message) for where, message in downgraded_pages(specs, imported=True)]
 
 
-__all__ = ["API", "Builder", "Context", "ImportedDocument", "Result", "check_keys", "check_warnings",
-           "finish", "get", "is_imported", "recognize", "show", "string_map", "translate"]
+__all__ = ["API", "Builder", "Context", "ImportedDocument", "Result", "Source", "add_documents", "check_keys",
+           "check_warnings", "expand", "finish", "get", "is_imported", "recognize", "refusal", "show", "string_map",
+           "translate"]
 
 
 def _default_team(platform) -> str | None:

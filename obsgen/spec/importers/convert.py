@@ -23,24 +23,23 @@ HEADER = "# Converted by `obsgen import {fmt}` from {files}.\n"
 def convert(fmt: str, files: list[Path], team: str | None = None,
             runbook: str | None = None) -> tuple[str, list[SpecWarning]]:
     """The obsgen/v1 YAML for the files, and the warnings; raise SpecErrors on any error."""
-    from obsgen.spec.load import Specs, _add
+    from obsgen.spec.load import Specs
 
     docs, errors = [], []
     for path in files:
         found, problems = load_file(path, str(path))
         errors += problems
-        for doc in found:
+        for doc in [d for each in found for d in (importers.expand(each) or [each])]:
             if importers.recognize(doc.data) != fmt:
                 errors.append(SpecError(doc.location(()), f"not a {fmt} document"))
             else:
                 docs.append(doc)
     result = importers.translate(docs, importers.Context(default_team=team))
-    errors += result.errors
     specs = Specs()
     for doc in result.docs:
         if runbook:
             _fill_runbook(doc.data, runbook)
-        errors += _add(specs, doc)
+    errors += importers.add_documents(specs, result)
     if errors:
         raise SpecErrors(errors)
     warnings = list(result.warnings)
@@ -50,7 +49,9 @@ def convert(fmt: str, files: list[Path], team: str | None = None,
                 warnings.append(SpecWarning(svc.at("spec", "slos", i), f"SLO {slo.name!r} pages: obsgen/v1 "
                                             "requires a runbook; pass --runbook URL or add one"))
     if not result.docs:
-        raise SpecErrors([SpecError(Location(str(files[0])), f"no {fmt} documents found")])
+        only = " (Service documents only name services)" if fmt == "openslo" and docs else ""
+        what = {"openslo": "OpenSLO SLO", "sloth": "Sloth", "pyrra": "Pyrra"}[fmt]
+        raise SpecErrors([SpecError(Location(str(files[0])), f"no {what} documents found{only}")])
     header = HEADER.format(fmt=fmt, files=", ".join(str(f) for f in files))
     text = "---\n".join(yamlout.dump(doc.data, header if i == 0 else "") for i, doc in enumerate(result.docs))
     return text, sorted(set(warnings))

@@ -3,8 +3,12 @@ and `openslo/v1alpha` SLOs as Sloth reads them. References (indicatorRef, alertP
 conditionRef, metricSourceRef) resolve across every OpenSLO document of the spec directory.
 
 What maps to what (v1):
+- a file may hold a top-level YAML list of objects (as the go-sdk and oslo read them); every object
+  is checked (unknown fields, names), whether an SLO refers to it or not;
 - SLOs are grouped into one obsgen Service per `spec.service`; the owner team is the `team` or
-  `owner` label of the Service document, else of the SLO, else the Platform's default_team;
+  `owner` label of the Service document, else of the SLO (the first of a list of values, with a
+  warning), else the Platform's default_team, else `unowned` (alerts reach the root receiver);
+- sloth_slo_info says sloth_spec openslo/v1 (or openslo/v1alpha) and sloth_mode cli-gen-openslo;
 - each objective is one SLO (named after the SLO, `<slo>-<n>` when it has several);
   target/targetPercent -> objective; a rolling timeWindow in whole days -> period;
 - ratioMetric good/bad + total -> events (errors = total - good, or bad); `counter: true` turns a
@@ -19,7 +23,8 @@ sources, composite SLOs, anything else that has no obsgen meaning.
 
 v1alpha, as Sloth reads it: objectives named `<slo>-<index>`, ratioMetrics good/total with
 `{{.window}}` queries (errors = total - good, the same ratio as Sloth's `1 - good/total`),
-timeWindows in days, and no alerts (Sloth generates none for OpenSLO).
+timeWindows in days, and no alerts (Sloth generates none for OpenSLO); Service documents are
+checked and otherwise unused.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import math
 import re
 
 from obsgen import durations, promql
-from obsgen.spec.importers import API, Builder, Context, Result, check_keys, get
+from obsgen.spec.importers import API, Builder, Context, Result, Source, check_keys, get
 from obsgen.spec.yamlsrc import Document
 
 V1 = "openslo/v1"
@@ -38,10 +43,47 @@ WINDOW = "{{window}}"
 _SHORTHAND = re.compile(r"^(\d+)([mhdwMQY])$")
 PAGE = ("page", "critical")
 TICKET = ("ticket", "warning")
+MODE = "cli-gen-openslo"  # Sloth's mode for OpenSLO input (pkg/lib/gen.go)
+NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")  # the go-sdk's metadata.name: a DNS label
+# The fields of each kind's spec, but the SLO's (translated field by field): the go-sdk's JSON names.
+SPEC_KEYS = {(V1, "Service"): ("description",), (V1, "DataSource"): ("description", "type", "connectionDetails"),
+             (V1, "AlertNotificationTarget"): ("description", "target"),
+             (V1, "AlertPolicy"): ("description", "alertWhenNoData", "alertWhenResolved", "alertWhenBreaching",
+                                   "conditions", "notificationTargets"),
+             (V1, "AlertCondition"): ("description", "severity", "condition"),
+             (V1, "SLI"): ("description", "thresholdMetric", "ratioMetric"), (V1ALPHA, "Service"): ("description",)}
+METADATA_KEYS = {V1: ("name", "displayName", "labels", "annotations"), V1ALPHA: ("name", "displayName")}
 
 
 def recognizes(data: dict) -> bool:
     return data.get("apiVersion") in (V1, V1ALPHA)
+
+
+def is_openslo(data: dict) -> bool:
+    return str(data.get("apiVersion")).startswith(("openslo/", "openslo.com/"))
+
+
+def refusal(data: dict) -> tuple[tuple, str] | None:
+    """An OpenSLO document obsgen does not read: where, and why."""
+    if is_openslo(data) and not recognizes(data):
+        return ("apiVersion",), f"OpenSLO {data.get('apiVersion')} is not read: obsgen reads {V1} and {V1ALPHA}"
+    return None
+
+
+def _check(doc: Document, result: Result) -> None:
+    """Every OpenSLO object's own fields and name, whether an SLO refers to it or not (the parts an SLO
+    uses are checked again where they are translated: the same errors, reported once)."""
+    b = Builder(doc, "openslo", result)
+    api, kind = doc.data.get("apiVersion"), doc.data.get("kind")
+    check_keys(b, (), doc.data, ("apiVersion", "kind", "metadata", "spec"), f"an OpenSLO {kind}")
+    meta = check_keys(b, ("metadata",), doc.data.get("metadata"), METADATA_KEYS[api], "OpenSLO metadata")
+    name = meta.get("name")
+    if not isinstance(name, str) or not NAME.match(name):
+        b.error(("metadata", "name") if "name" in meta else ("metadata",),
+                f"must be a DNS label (lowercase letters, digits and '-', at most 63), as OpenSLO requires; "
+                f"got {name!r}")
+    if (api, kind) in SPEC_KEYS:
+        check_keys(b, ("spec",), doc.data.get("spec"), SPEC_KEYS[api, kind], f"an OpenSLO {kind}")
 
 
 class Index:
@@ -66,13 +108,14 @@ def translate(docs: list[Document], ctx: Context) -> Result:
     services: dict[str, tuple[Builder, dict, list]] = {}
     for doc in docs:
         kind = doc.data.get("kind")
-        if doc.data.get("apiVersion") == V1ALPHA and kind != "SLO":
+        if doc.data.get("apiVersion") == V1ALPHA and kind not in ("SLO", "Service"):
             Builder(doc, "openslo", result).error(("kind",), f"openslo/v1alpha is read as Sloth reads it: SLO "
-                                                            f"documents only, got {kind!r}")
+                                                            f"documents (and Service documents), got {kind!r}")
             continue
         if kind not in KINDS_V1:
             Builder(doc, "openslo", result).error(("kind",), f"must be one of {', '.join(KINDS_V1)}, got {kind!r}")
             continue
+        _check(doc, result)
         if kind != "SLO":
             continue
         name = get(doc.data, "spec", "service")
@@ -82,6 +125,7 @@ def translate(docs: list[Document], ctx: Context) -> Result:
         if name not in services:
             b = Builder(doc, "openslo", result)
             b.link(("metadata", "name"), ("spec", "service"))
+            b.info = Source(doc.data["apiVersion"], MODE)
             services[name] = (b, {"name": name}, [])
         b, meta, slos = services[name]
         if doc.data.get("apiVersion") == V1ALPHA:
@@ -94,11 +138,14 @@ def translate(docs: list[Document], ctx: Context) -> Result:
     return result
 
 
-def _label(doc: Document | None, *keys: str):
+def _label(b: Builder, doc: Document | None, *keys: str):
     labels = get(doc.data, "metadata", "labels") if doc else None
     for key in keys:
         value = get(labels, key)
-        if isinstance(value, list) and len(value) == 1:  # v1 labels may be lists of values
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):  # v1: a list of values
+            if len(value) > 1:
+                b.warn(("metadata", "labels", key), f"obsgen routes a service to one team: {value[0]!r}, the first "
+                                                    f"of {', '.join(map(repr, value))}", doc)
             value = value[0]
         if isinstance(value, str):
             return key, value
@@ -106,20 +153,17 @@ def _label(doc: Document | None, *keys: str):
 
 
 def _owner(b: Builder, meta: dict, service: Document | None, ctx: Context, slos: list) -> None:
-    found = _label(service, "team", "owner")
+    found = _label(b, service, "team", "owner")
     if found:
         meta["team"] = found[1]
         b.link(("metadata", "team"), ("metadata", "labels", found[0]), service)
         return
-    found = _label(b.source, "team", "owner")
+    found = _label(b, b.source, "team", "owner")
     if found:
         meta["team"] = found[1]
         b.link(("metadata", "team"), ("metadata", "labels", found[0]))
-    elif ctx.default_team:
-        meta["team"] = ctx.default_team
     else:
-        b.error(("spec", "service"), "names no owner (a team or owner label on the Service or SLO) and the "
-                                     "Platform has no default_team: set one of them")
+        meta["team"] = b.owner(("spec", "service"), ctx)
 
 
 # --- v1 ------------------------------------------------------------------------------------
@@ -167,6 +211,8 @@ def _slos_v1(b: Builder, doc: Document, index: Index, first: int) -> list[dict]:
                 b.link((*out, "runbook"), ("metadata", "annotations", key), doc)
                 break
         slo["sli"] = _threshold(b, doc, src, obj, sli) if sli and "threshold" in sli else sli
+        if slo["sli"] is None:
+            b.settled(("spec", "indicator") if "indicator" in spec else ("spec", "indicatorRef"), doc)
         if windows is not None:
             slo["alerting"] = {"windows": windows} if windows else {"page": False, "ticket": False}
             b.link((*out, "alerting"), ("spec", "alertPolicies"), doc)

@@ -45,6 +45,13 @@ def recognizes(data: dict) -> bool:
     return data.get("apiVersion") == API_VERSION and data.get("kind") == KIND
 
 
+def refusal(data: dict) -> tuple[tuple, str] | None:
+    """A Pyrra document obsgen does not read: where, and why."""
+    if str(data.get("apiVersion")).startswith("pyrra.dev/"):
+        return ("kind",), f"the Pyrra object obsgen reads is {API_VERSION} {KIND}, got {data.get('kind')!r}"
+    return None
+
+
 def _round_minute(ns: int) -> int:
     """Go's Duration.Round(time.Minute): halves away from zero."""
     return (ns + MINUTE_NS // 2) // MINUTE_NS * MINUTE_NS
@@ -73,11 +80,8 @@ def _service(doc: Document, ctx: Context, result: Result) -> None:
     if f"{PREFIX}team" in labels:
         meta["team"] = labels[f"{PREFIX}team"]
         b.link(("metadata", "team"), ("metadata", "labels", f"{PREFIX}team"))
-    elif ctx.default_team:
-        meta["team"] = ctx.default_team
     else:
-        b.error(("metadata", "labels"), f"names no owner ({PREFIX}team) and the Platform has no default_team: "
-                                        "set one of them")
+        meta["team"] = b.owner(("metadata", "labels") if "labels" in meta_in else ("metadata", "name"), ctx)
     own = {k.removeprefix(PREFIX): v for k, v in labels.items() if k.startswith(PREFIX) and k != f"{PREFIX}team"}
     if own:
         meta["labels"] = own

@@ -50,9 +50,6 @@ CASES = [
      "s.yaml:6: labels.tier: tier 'gold' is not an obsgen tier (1, 2 or 3); obsgen sets the tier label itself"),
     ("sloth-unknown-field", sub(SLOTH, "    objective: 99.9", "    objectiv: 99.9"),
      "s.yaml:10: slos[0].objectiv: unknown field in a Sloth SLO (did you mean 'objective'?)"),
-    ("sloth-no-owner", sub(SLOTH, '  owner: "myteam"\n', ""),
-     "s.yaml:3: labels: names no owner (labels.team or labels.owner) and the Platform has no default_team: "
-     "set one of them"),
     ("sloth-reserved-label", sub(SLOTH, "        category: \"availability\"\n", "        team: \"x\"\n"),
      "s.yaml:16: slos[0].alerting: page_alert.labels: label 'team' is set by obsgen and cannot be overridden"),
     # --- OpenSLO ----------------------------------------------------------------------------

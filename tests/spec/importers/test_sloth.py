@@ -167,8 +167,8 @@ def test_the_alerts_are_sloths(sloth_dir):
 def test_series_carry_sloths_labels(sloth_dir):
     rules = _rules(sloth_dir)
     ratio = next(r for r in rules if r.get("record") == "slo:sli_error:ratio_rate1h")
-    # Sloth's golden labels minus `cmd` (its example script's own) and tier, which obsgen puts on alerts
-    assert ratio["labels"] == {"owner": "myteam", "repo": "myorg/myservice",
+    # Sloth's golden labels minus `cmd` (its example script's own --extra-labels)
+    assert ratio["labels"] == {"owner": "myteam", "repo": "myorg/myservice", "tier": "2",
                                "sloth_id": "myservice-requests-availability", "sloth_service": "myservice",
                                "sloth_slo": "requests-availability", "sloth_window": "1h"}
 
@@ -177,7 +177,12 @@ def test_the_kubernetes_form_generates_the_same_rules(tmp_path, sloth_dir):
     k8s = write(tmp_path / "k8s", {"k8s.yml": K8S_GETTING_STARTED, "teams.yaml": TEAM % "myteam"})
     from obsgen import pipeline
 
-    assert pipeline.build(k8s) == pipeline.build(sloth_dir)
+    # the same but for sloth_slo_info's spec and mode, which are Sloth's for each form
+    cli = {path: text.replace("sloth_mode: cli-gen-prom", "sloth_mode: cli-gen-k8s")
+           .replace("sloth_spec: prometheus/v1", "sloth_spec: sloth.slok.dev/v1")
+           for path, text in pipeline.build(sloth_dir).items()}
+    assert any("sloth_spec: sloth.slok.dev/v1" in text for text in cli.values())
+    assert pipeline.build(k8s) == cli
 
 
 def test_imported_warnings_not_errors(tmp_path):
