@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from obsgen import signal_path
+
 # Recorded series (Sloth-compatible).
 SLI_ERROR_RATIO = "slo:sli_error:ratio_rate{window}"
 OBJECTIVE = "slo:objective:ratio"
@@ -54,10 +56,10 @@ RESERVED_LABELS = frozenset(
 # Span metrics connector series (unit: s) and labels.
 SPAN_CALLS = "traces_span_metrics_calls_total"
 SPAN_DURATION = "traces_span_metrics_duration_seconds"
-SPAN_SERVICE = "service_name"
-SPAN_NAME = "span_name"
-SPAN_KIND = "span_kind"
-SPAN_STATUS = "status_code"
+SPAN_SERVICE = signal_path.SPAN_SERVICE  # the signal path's names (obsgen/signal_path.py)
+SPAN_NAME = signal_path.SPAN_NAME
+SPAN_KIND = signal_path.SPAN_KIND
+SPAN_STATUS = signal_path.SPAN_STATUS
 SPAN_STATUS_ERROR = "STATUS_CODE_ERROR"
 SPAN_STATUS_OK = "STATUS_CODE_OK"
 SPAN_KIND_SERVER = "SPAN_KIND_SERVER"
@@ -76,9 +78,9 @@ CONTAINER_PERIODS = "container_cpu_cfs_periods_total"
 POD_RESTARTS = "kube_pod_container_status_restarts_total"
 
 # Logs and traces attributes (OTLP into Loki and Tempo).
-LOG_SERVICE = "service_name"
-TRACE_ID = "trace_id"
-TRACE_SERVICE_ATTRIBUTE = "resource.service.name"
+LOG_SERVICE = signal_path.LOKI_SERVICE
+TRACE_ID = signal_path.TRACE_ID
+TRACE_SERVICE_ATTRIBUTE = signal_path.TEMPO_SERVICE
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
@@ -227,7 +229,7 @@ def span_metric_name(metric: str, counter: bool = False) -> str:
 # OpenTelemetry Collector objects (the operator names their Services <name>-collector[-headless]).
 COLLECTOR_AGENT = "obsgen-agent"
 COLLECTOR_GATEWAY = "obsgen-gateway"
-ENVIRONMENT_ATTRIBUTE = "deployment.environment.name"
+ENVIRONMENT_ATTRIBUTE = signal_path.ENVIRONMENT
 
 
 def collector_service(name: str, headless: bool = False) -> str:
