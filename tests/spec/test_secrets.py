@@ -86,7 +86,7 @@ def test_external_secrets_sync_every_receiver_secret(tmp_path):
                              "checkout.yaml": service("checkout", "payments")})
     objs = [yaml.safe_load(t) for p, t in files.items() if p.startswith("k8s/base/")]
     external = {o["metadata"]["name"]: o for o in objs if o["kind"] == "ExternalSecret"}
-    assert set(external) == {"payments-pagerduty", "slack-webhook", "smtp-password"}
+    assert set(external) == {"payments-pagerduty", "slack-webhook", "smtp"}
     pd = external["payments-pagerduty"]
     assert pd["apiVersion"] == "external-secrets.io/v1"
     assert pd["spec"]["secretStoreRef"] == {"name": "vault", "kind": "ClusterSecretStore"}
