@@ -64,5 +64,6 @@ def render(config: dict, external: ExternalSecretsPlan | None, labels: dict) -> 
     files = {SPEC_FILE: spec_fragment(secrets)}
     if external is not None:
         for secret, keys in secrets.items():
-            files[names.k8s_base_file("secrets", secret)] = yamlout.dump(external_secret(external, labels, secret, keys))
+            obj = external_secret(external, labels, secret, keys)
+            files[names.k8s_base_file("secrets", secret)] = yamlout.dump(obj)
     return files
