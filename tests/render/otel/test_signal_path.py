@@ -39,16 +39,16 @@ def _ns_files(tmp_path, extra: str = "") -> dict[str, str]:
 
 def test_core_is_refused_at_the_platform_line_with_what_to_change(tmp_path):
     with pytest.raises(SpecErrors) as caught:
-        pipeline.build(spec_dir(tmp_path, "environments: [dev]\ncollector: {distribution: core}\n", SPANS))
+        pipeline.build(spec_dir(tmp_path, "environments: [dev, production]\ncollector: {distribution: core}\n", SPANS))
     text = str(caught.value)
-    assert "platform.yaml:3" in text and "collector.distribution" in text.replace("spec.", "")
+    assert "platform.yaml:5" in text and "collector.distribution" in text.replace("spec.", "")
     for key in ("filelog", "k8s_attributes", "load_balancing", "tail_sampling", "transform"):
         assert key in text
     assert "contrib" in text and "k8s" in text  # what to change it to
 
 
 def test_k8s_distribution_gets_configs_it_runs(tmp_path):
-    files = pipeline.build(spec_dir(tmp_path, "environments: [dev]\ncollector: {distribution: k8s}\n", SPANS))
+    files = pipeline.build(spec_dir(tmp_path, "environments: [dev, production]\ncollector: {distribution: k8s}\n", SPANS))
     configs = {**_configs(files, "agent"), **_configs(files, "gateway")}
     assert configs
     for path, cfg in configs.items():
@@ -181,3 +181,11 @@ def test_readme_annotation_names_the_instrumentation_namespace():
     ref = signal_path.instrumentation_ref("monitoring", "obsgen-java")
     assert f'instrumentation.opentelemetry.io/inject-java: "{ref}"' in readme
     assert "inject-<language>: obsgen-<language>" not in readme
+
+
+def test_readme_shows_the_signal_path_as_declared():
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    start, end = "<!-- signal-path:start -->\n", "<!-- signal-path:end -->"
+    assert readme[readme.index(start) + len(start):readme.index(end)] == signal_path.markdown()
