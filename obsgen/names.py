@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from obsgen import k8s_validation
+from obsgen import k8s_validation, signal_path
 
 # Recorded series (Sloth-compatible).
 SLI_ERROR_RATIO = "slo:sli_error:ratio_rate{window}"
@@ -64,10 +64,10 @@ RESERVED_LABELS = frozenset(
 # Span metrics connector series (unit: s) and labels.
 SPAN_CALLS = "traces_span_metrics_calls_total"
 SPAN_DURATION = "traces_span_metrics_duration_seconds"
-SPAN_SERVICE = "service_name"
-SPAN_NAME = "span_name"
-SPAN_KIND = "span_kind"
-SPAN_STATUS = "status_code"
+SPAN_SERVICE = signal_path.SPAN_SERVICE  # the signal path's names (obsgen/signal_path.py)
+SPAN_NAME = signal_path.SPAN_NAME
+SPAN_KIND = signal_path.SPAN_KIND
+SPAN_STATUS = signal_path.SPAN_STATUS
 SPAN_STATUS_ERROR = "STATUS_CODE_ERROR"
 SPAN_STATUS_OK = "STATUS_CODE_OK"
 SPAN_KIND_SERVER = "SPAN_KIND_SERVER"
@@ -86,9 +86,9 @@ CONTAINER_PERIODS = "container_cpu_cfs_periods_total"
 POD_RESTARTS = "kube_pod_container_status_restarts_total"
 
 # Logs and traces attributes (OTLP into Loki and Tempo).
-LOG_SERVICE = "service_name"
-TRACE_ID = "trace_id"
-TRACE_SERVICE_ATTRIBUTE = "resource.service.name"
+LOG_SERVICE = signal_path.LOKI_SERVICE
+TRACE_ID = signal_path.TRACE_ID
+TRACE_SERVICE_ATTRIBUTE = signal_path.TEMPO_SERVICE
 
 # Service, team, SLO and environment names: Prometheus label values, file names and parts of
 # Kubernetes object names and label values, which must end with a letter or digit (DNS-1123).
@@ -258,7 +258,7 @@ def span_metric_name(metric: str, counter: bool = False) -> str:
 # OpenTelemetry Collector objects (the operator names their Services <name>-collector[-headless]).
 COLLECTOR_AGENT = "obsgen-agent"
 COLLECTOR_GATEWAY = "obsgen-gateway"
-ENVIRONMENT_ATTRIBUTE = "deployment.environment.name"
+ENVIRONMENT_ATTRIBUTE = signal_path.ENVIRONMENT
 
 
 def collector_service(name: str, headless: bool = False) -> str:
