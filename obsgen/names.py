@@ -76,6 +76,9 @@ CONTAINER_MEMORY = "container_memory_working_set_bytes"
 CONTAINER_THROTTLED = "container_cpu_cfs_throttled_periods_total"
 CONTAINER_PERIODS = "container_cpu_cfs_periods_total"
 POD_RESTARTS = "kube_pod_container_status_restarts_total"
+# kube-state-metrics' owner series: which pods a workload has (render/grafana/workloads.py).
+KUBE_POD_OWNER = "kube_pod_owner"
+KUBE_REPLICASET_OWNER = "kube_replicaset_owner"
 
 # Logs and traces attributes (OTLP into Loki and Tempo).
 LOG_SERVICE = signal_path.LOKI_SERVICE

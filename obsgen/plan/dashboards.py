@@ -18,6 +18,16 @@ class Datasource:
     uid: str
     url: str
 
+    @property
+    def name(self) -> str:
+        """The name it is provisioned under (Prometheus, Loki, Tempo)."""
+        return self.kind.capitalize()
+
+    @property
+    def variable(self) -> str:
+        """The dashboards' datasource variable for it: every panel reads `${<kind>}`."""
+        return self.kind
+
 
 @dataclass(frozen=True)
 class Workloads:
@@ -49,6 +59,9 @@ class DashboardsPlan:
     grafana_url: str = "https://grafana.example.com"
     datasources: tuple[Datasource, ...] = ()
     environment_label: str = names.ENVIRONMENT
+    # shared metrics mode: the series in the store carry the environment label, so Prometheus
+    # queries can filter on it; per cluster they do not (an external label, added on the way out)
+    shared_metrics: bool = False
     services: tuple[ServiceDashboard, ...] = ()
     teams: tuple[TeamDashboard, ...] = ()
     overview_uid: str = names.overview_dashboard_uid()
@@ -74,6 +87,7 @@ def compile_dashboards(services: list[Service], platform: PlatformSpec) -> Dashb
         grafana_url=platform.grafana.url.rstrip("/"),
         datasources=_datasources(platform),
         environment_label=getattr(platform, "environment_label", None) or names.ENVIRONMENT,
+        shared_metrics=platform.metrics.mode == "shared",
         services=boards,
         teams=tuple(TeamDashboard(t, names.team_dashboard_uid(t), tuple(b.service for b in boards if b.team == t))
                     for t in teams),
