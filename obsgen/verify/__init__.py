@@ -50,6 +50,12 @@ def _rulers(out: Path) -> list[Result]:
     return rulers.verify(out)
 
 
+def _seams(out: Path) -> list[Result]:
+    from obsgen.verify import seams
+
+    return seams.verify(out)
+
+
 # name -> verifier; imported lazily so `obsgen generate` never pays for them.
 VERIFIERS: dict[str, Verifier] = {
     "promtool": _promtool,
@@ -58,6 +64,7 @@ VERIFIERS: dict[str, Verifier] = {
     "grafana": _grafana,
     "kustomize": _kustomize,
     "rulers": _rulers,  # alerts/mimir/, alerts/amp/ when generated
+    "seams": _seams,  # the files against each other (verify/seams.py)
 }
 
 __all__ = ["VERIFIERS", "Result", "Verifier"]
