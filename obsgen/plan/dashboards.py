@@ -7,6 +7,7 @@ from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
 from obsgen import names
+from obsgen.errors import Location
 from obsgen.spec.models import PlatformSpec, Service
 
 TEMPO_QUERY_PORT = 3200  # Tempo's HTTP API; the Platform's tempo endpoint is its OTLP ingest
@@ -45,6 +46,7 @@ class ServiceDashboard:
     otel_service: str  # service.name in spans, logs and span metrics
     span_metrics: bool  # the collector produces span metrics for it
     kubernetes: Workloads | None
+    source: Location | None = None  # the service's `slos` in its spec: where a too-large dashboard is refused
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,11 @@ class DashboardsPlan:
         return next(t for t in self.teams if t.team == name)
 
 
-def compile_dashboards(services: list[Service], platform: PlatformSpec) -> DashboardsPlan:
-    boards = tuple(_service(s) for s in sorted(services, key=lambda s: s.metadata.name))
+def compile_dashboards(services: list[Service], platform: PlatformSpec,
+                       sources: dict[str, Location] | None = None) -> DashboardsPlan:
+    """`sources`: service name -> where its SLOs are written (for located errors)."""
+    boards = tuple(_service(s, (sources or {}).get(s.metadata.name))
+                   for s in sorted(services, key=lambda s: s.metadata.name))
     teams = sorted({b.team for b in boards})
     return DashboardsPlan(
         grafana_url=platform.grafana.url.rstrip("/"),
@@ -109,7 +114,7 @@ def _with_port(url: str, port: int) -> str:
     return urlunsplit(("http", f"{host}:{port}", "", "", ""))
 
 
-def _service(service: Service) -> ServiceDashboard:
+def _service(service: Service, source: Location | None) -> ServiceDashboard:
     meta, spec = service.metadata, service.spec
     spans = [slo.sli.spans for slo in spec.slos if slo.sli.spans]
     otel_name = next((s.service_name for s in spans if s.service_name), meta.name)
@@ -123,4 +128,5 @@ def _service(service: Service) -> ServiceDashboard:
         otel_service=otel_name,
         span_metrics=spec.telemetry.spanmetrics or bool(spans),
         kubernetes=Workloads(k8s.namespace, tuple(k8s.workloads)) if k8s else None,
+        source=source,
     )

@@ -10,7 +10,18 @@ from collections.abc import Callable, Collection
 
 from obsgen.errors import stage
 from obsgen.plan.model import Plan
-from obsgen.render import alertmanager, grafana, k8s_rules, kustomize, otel, prometheus_rules, promtool_tests, rulers
+from obsgen.render import (
+    alertmanager,
+    apply_mode,
+    grafana,
+    k8s_rules,
+    kustomize,
+    otel,
+    prometheus_rules,
+    promtool_tests,
+    rulers,
+    yamlout,
+)
 
 Renderer = Callable[[Plan], dict[str, str]]
 
@@ -41,6 +52,8 @@ def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
             on_render(name)  # progress for people: rendering is most of a long run
         with stage(f"renderer {name}"):  # a renderer's exception is a bug: name it, write nothing
             _add(files, name, call(name, renderer, plan))
+    with stage("renderer apply-mode"):  # objects too large for client-side apply say so
+        files.update(apply_mode.mark(files, yamlout.dump))
     with stage("renderer kustomize"):
         _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))
