@@ -170,3 +170,10 @@ def alertmanager_secret_of(path: str) -> tuple[str, str] | None:
     if len(parts) != 2 or not all(parts):
         return None
     return parts[0], parts[1]
+
+
+def markdown() -> str:
+    """The hops as the README's table (tests/render/otel/test_signal_path.py holds it current)."""
+    rows = ["| hop | sets | how |", "| --- | --- | --- |"]
+    rows += [f"| {hop.where} | {', '.join(f'`{n}`' for n in hop.sets)} | {hop.how} |" for hop in HOPS]
+    return "\n".join(rows) + "\n"

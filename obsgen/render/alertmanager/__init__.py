@@ -12,7 +12,7 @@ from __future__ import annotations
 from obsgen import names
 from obsgen.plan.model import Plan
 from obsgen.render import yamlout
-from obsgen.render.alertmanager import cases, templates
+from obsgen.render.alertmanager import cases, secrets, templates
 from obsgen.render.alertmanager.config import config
 
 SECRET_FILE = f"k8s/base/alertmanager/{names.ALERTMANAGER_SECRET}.yaml"
@@ -24,7 +24,8 @@ def render(plan: Plan) -> dict[str, str]:
     routing = plan.routing
     if routing is None:
         return {}
-    config_text = yamlout.dump(config(routing))
+    tree = config(routing)
+    config_text = yamlout.dump(tree)
     template_text = templates.render(routing.environment_label)
     tests = {"config": "alertmanager.yaml", "alertmanager_version": routing.version,
              "tests": cases.route_cases(plan)}
@@ -33,6 +34,7 @@ def render(plan: Plan) -> dict[str, str]:
         f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": template_text,
         names.ALERTMANAGER_ROUTE_TESTS: yamlout.dump(tests, header=ROUTE_TESTS_HEADER),
         SECRET_FILE: yamlout.dump(_secret(config_text, template_text)),
+        **secrets.render(tree, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels)),
     }
 
 
