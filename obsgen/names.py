@@ -84,6 +84,13 @@ CONTAINER_MEMORY = "container_memory_working_set_bytes"
 CONTAINER_THROTTLED = "container_cpu_cfs_throttled_periods_total"
 CONTAINER_PERIODS = "container_cpu_cfs_periods_total"
 POD_RESTARTS = "kube_pod_container_status_restarts_total"
+# kube-state-metrics' owner series: which pods a workload has (render/grafana/workloads.py).
+KUBE_POD_OWNER = "kube_pod_owner"
+KUBE_REPLICASET_OWNER = "kube_replicaset_owner"
+# What the platform's Kubernetes scrape (kube-prometheus-stack: cAdvisor, kube-state-metrics)
+# provides: the series a dashboard may read that no spec, rule or collector names (verify/seams.py).
+PLATFORM_SERIES = (CONTAINER_CPU, CONTAINER_MEMORY, CONTAINER_THROTTLED, CONTAINER_PERIODS, POD_RESTARTS,
+                   KUBE_POD_OWNER, KUBE_REPLICASET_OWNER)
 
 # Logs and traces attributes (OTLP into Loki and Tempo).
 LOG_SERVICE = signal_path.LOKI_SERVICE
@@ -243,7 +250,7 @@ def amp_rules_file(namespace: str) -> str:
 # follow; SPAN_CALLS and SPAN_DURATION above must equal span_metric_name(...) (tests/test_names.py).
 SPAN_METRICS_NAMESPACE = "traces.span.metrics"
 SPAN_METRICS_UNIT = "s"
-_UNIT_WORDS = {"s": "seconds", "ms": "milliseconds"}
+UNIT_WORDS = {"s": "seconds", "ms": "milliseconds"}  # the Prometheus translation of UCUM units
 
 
 def span_metric_name(metric: str, counter: bool = False) -> str:
@@ -252,7 +259,7 @@ def span_metric_name(metric: str, counter: bool = False) -> str:
     base = f"{SPAN_METRICS_NAMESPACE}.{metric}".replace(".", "_")
     if counter:
         return base + "_total"
-    return f"{base}_{_UNIT_WORDS[SPAN_METRICS_UNIT]}"
+    return f"{base}_{UNIT_WORDS[SPAN_METRICS_UNIT]}"
 
 
 # OpenTelemetry Collector objects (the operator names their Services <name>-collector[-headless]).
