@@ -65,6 +65,7 @@ class Options:
     profile: dict[tuple[str, str], list[Segment]] = field(default_factory=dict)  # (env, SLO id) -> its past
     secrets: Path | None = None  # the specs' secret files are under it: load the config unchanged
     mutants: dict[str, str] = field(default_factory=dict)  # more Alertmanagers: name -> config text
+    sinks: Sinks | None = None  # the generated Alertmanager's, started before the specs named them
 
 
 @dataclass
@@ -140,8 +141,10 @@ class LiveSession:
             self._cluster(env, label, rules, tools)
 
     def _alertmanager(self, name: str, text: str, binary: str) -> None:
-        run = AlertmanagerRun(name, Sinks())
-        self.stack.callback(run.sinks.close)
+        given = self.options.sinks if name == GENERATED else None
+        run = AlertmanagerRun(name, given or Sinks())
+        if given is None:  # the caller closes its own
+            self.stack.callback(run.sinks.close)
         home = self.tmp / live_config.ALERTMANAGER if name == GENERATED else self.tmp / f"alertmanager-{name}"
         home.mkdir()
         for path, template in self.files.items():

@@ -13,6 +13,7 @@ at once; blocks added later wait for a reload, about a minute).
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import time
 from pathlib import Path
@@ -30,10 +31,14 @@ BASE_RATES = (names.SLI_ERROR_RATE, names.SLI_TOTAL_RATE)
 
 def needed_passes(plan: Plan) -> list[backfill.Pass]:
     """The backfill passes up to the one that writes the last base-window rate: every alert window
-    is recorded from those rates (or from raw series, whose history is already there)."""
+    is recorded from those rates (or from raw series, whose history is already there). Each pass's
+    rules in one group: promtool writes a block per group and 2 h, which Prometheus would then spend
+    minutes of CPU compacting."""
     steps = backfill.passes(plan)
     last = max((s.number for s in steps if any(r.split("{")[0] in BASE_RATES for r in s.records)), default=0)
-    return [s for s in steps if s.number <= last]
+    return [dataclasses.replace(s, groups=({"name": f"obsgen-live-history-{s.number}",
+                                            "rules": [r for g in s.groups for r in g["rules"]]},))
+            for s in steps if s.number <= last]
 
 
 def write(plan: Plan, traffic: Traffic, data: Path, work: Path, seconds: float, step: float, evaluation: str,
