@@ -25,6 +25,12 @@ def literal(text: str) -> str:
     return out
 
 
+def unliteral(source: str) -> str:
+    """What Prometheus renders `literal(text)` to: `text`. Other template source is returned as it
+    is (its value depends on the alert)."""
+    return source.replace(_OPEN, "{{").replace('{{ "{" }}', "{")
+
+
 # What a template may call by name in Prometheus: Go's builtins, Prometheus' template functions
 # (template/template.go) and the keywords. Anything else fails when Prometheus loads the rule.
 _NAMES = """

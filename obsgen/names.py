@@ -134,6 +134,25 @@ def rule_group(service: str, slo: str, suffix: str = "") -> str:
     return f"obsgen-slo-{slo_id(service, slo)}" + (f"-{suffix}" if suffix else "")
 
 
+# The service dashboard's variables (render/grafana/queries.py), which an alert's link sets.
+DASHBOARD_SLO_VAR = "slo"
+DASHBOARD_ENV_VAR = "environment"
+
+
+def dashboard_link(grafana_url: str, service: str, slo: str) -> str:
+    """A service dashboard showing one SLO (every environment)."""
+    return f"{grafana_url.rstrip('/')}/d/{dashboard_uid(service)}/{service}?var-{DASHBOARD_SLO_VAR}={slo}"
+
+
+def alert_dashboard_link(link_template: str, environment_label: str) -> str:
+    """An alert's `dashboard_url` annotation (Prometheus template text): the link (already template
+    text) narrowed to the alert's environment, which Prometheus fills in as it fires: the series'
+    label (shared mode), else its external label (per cluster; it adds that only where the alert
+    has none). No environment, no variable: the dashboard shows them all."""
+    value = f"(or $labels.{environment_label} $externalLabels.{environment_label})"
+    return f"{link_template}{{{{ with {value} }}}}&var-{DASHBOARD_ENV_VAR}={{{{ . | urlquery }}}}{{{{ end }}}}"
+
+
 def dashboard_uid(service: str) -> str:
     """Grafana uids are at most 40 characters; long names keep a stable hash suffix."""
     uid = f"obsgen-{service}"

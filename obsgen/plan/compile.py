@@ -51,7 +51,6 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
     catalog = alert_catalog(slo, period, catalogs)
     budget = round(1 - slo.objective / 100, 12)
     sid = names.slo_id(meta.name, slo.name)
-    uid = names.dashboard_uid(meta.name)
     scope = scope_for(platform, service)
     base = SLOPlan(
         service=meta.name,
@@ -72,7 +71,8 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
         alerts=(),
         description=slo.description,
         runbook_url=slo.runbook or meta.runbook or "",
-        dashboard_url=f"{platform.grafana.url.rstrip('/')}/d/{uid}/{meta.name}?var-slo={slo.name}",
+        dashboard_url=(url := names.dashboard_link(platform.grafana.url, meta.name, slo.name)),
+        alert_dashboard_url=names.alert_dashboard_link(gotemplate.literal(url), platform.environment_label),
         alert_style=alert_style(slo, platform),
         environment=scope,
     )
@@ -102,7 +102,7 @@ def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWind
         "summary": _summary(plan, window),
         "description": _description(plan, window),
         "runbook_url": gotemplate.literal(plan.runbook_url),
-        "dashboard_url": gotemplate.literal(plan.dashboard_url),
+        "dashboard_url": plan.alert_dashboard_url,
     }
     # The user's annotation wins over the generated one of the same name, as in Sloth.
     user = {**slo.alerting.annotations, **sloth_alerts.extras(slo, window).annotations}

@@ -59,6 +59,7 @@ class SLOPlan:
     dashboard_url: str
     alert_style: str = "obsgen"  # or "sloth": Sloth's two alerts per SLO (render/sloth_alerts.py)
     environment: EnvironmentScope | None = None  # shared metrics mode (plan/environments.py)
+    alert_dashboard_url: str = ""  # Prometheus template text: dashboard_url set to the alert's environment
 
     @property
     def objective(self) -> float:

@@ -7,6 +7,7 @@ drifts from the policy fails `obsgen test`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from obsgen import names
@@ -20,6 +21,27 @@ DEFAULT_TIMING = {CRITICAL: ("30s", "5m", "4h"), WARNING: ("2m", "30m", "24h")}
 UNKNOWN_TEAM = "obsgen-unknown-team"  # what the route tests send as a team nobody owns
 UNLISTED_ENVIRONMENT = "obsgen-unlisted"  # an environment label the Platform does not list
 
+# How an alert says how urgent it is, as the tree matches it (one route per label set, `""` meaning
+# the label is absent). obsgen-style alerts carry both labels; Sloth-style ones (`alerting.style:
+# sloth`, every imported Sloth file) carry `sloth_severity` and perhaps a `severity` of the user's
+# own (Sloth's examples: `pageteam`), which `sloth_severity` overrules; other alerts (the platform
+# alert, hand-written rules) carry `severity` alone.
+URGENCY: dict[str, tuple[tuple[tuple[str, str], ...], ...]] = {
+    CRITICAL: (((names.SLOTH_SEVERITY, "page"),), ((names.SLOTH_SEVERITY, ""), (names.SEVERITY, CRITICAL))),
+    WARNING: (((names.SLOTH_SEVERITY, "ticket"),), ((names.SLOTH_SEVERITY, ""), (names.SEVERITY, WARNING))),
+    INFO: (((names.SLOTH_SEVERITY, ""), (names.SEVERITY, INFO)),),
+}
+# The urgency the spec gives each kind of generated alert.
+URGENCY_OF_KIND = {"page": CRITICAL, "ticket": WARNING}
+
+
+def urgency(labels: Mapping[str, str]) -> str | None:
+    """critical, warning, info or None: which of URGENCY's label sets the alert's labels match."""
+    for severity, label_sets in URGENCY.items():
+        if any(all(labels.get(k, "") == v for k, v in label_set) for label_set in label_sets):
+            return severity
+    return None
+
 
 @dataclass(frozen=True)
 class TeamReceivers:
@@ -30,6 +52,7 @@ class TeamReceivers:
     slack_url_file: str | None = None
     webhook_url_file: str | None = None
     email_to: str | None = None
+    pages_without_pager: bool = False  # the Team's opt-in: its pages may reach chat or e-mail alone
 
     @property
     def pager(self) -> str | None:
@@ -47,6 +70,11 @@ class TeamReceivers:
     def notify(self) -> str | None:
         """Where the team hears of what does not page (and of pages, after the pager): chat, else e-mail."""
         return self.chat or self.email
+
+    @property
+    def downgrades_pages(self) -> bool:
+        """Its pages reach it, but no pager: only with the team's explicit opt-in (spec/checks)."""
+        return self.pager is None and self.notify is not None
 
     @property
     def ticket(self) -> str | None:
@@ -118,6 +146,15 @@ def receivers_for(routing: RoutingPlan, team: str | None, severity: str | None,
     return (owner.notify or routing.default_receiver,)  # non-production never pages; nor does the rest
 
 
+def receivers_of(routing: RoutingPlan, labels: Mapping[str, str]) -> tuple[str, ...]:
+    """What the policy does with an alert's own labels (its team, urgency and environment)."""
+    return receivers_for(routing, labels.get(names.TEAM), urgency(labels), labels.get(routing.environment_label))
+
+
+def pages_someone(routing: RoutingPlan, receivers: tuple[str, ...]) -> bool:
+    return any(r == t.pager for t in routing.teams for r in receivers if t.pager)
+
+
 def compile_routing(specs: Specs) -> RoutingPlan:
     platform = specs.platform.model.spec if specs.platform else PlatformSpec()
     settings = platform.alertmanager
@@ -154,4 +191,5 @@ def _team(name: str, spec: TeamSpec) -> TeamReceivers:
         slack_url_file=spec.slack.api_url_file if spec.slack else None,
         webhook_url_file=spec.webhook.url_file if spec.webhook else None,
         email_to=spec.email.to if spec.email else None,
+        pages_without_pager=spec.pages_without_pager,
     )

@@ -11,7 +11,7 @@ kept as written: Sloth users template them (`{{$labels.x}}`, `{{$value}}`).
 
 from __future__ import annotations
 
-from obsgen import burnrate, durations, gotemplate, names
+from obsgen import burnrate, durations, names
 from obsgen.plan.model import AlertPlan, SLOPlan
 from obsgen.spec.models import SLO, Service
 
@@ -49,7 +49,7 @@ def alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWindo
     labels = {**slo.alerting.labels, **extra.labels, SEVERITY_LABEL: window.severity,
               names.SERVICE: plan.service, names.SLO: plan.name, names.TEAM: plan.team, names.TIER: str(plan.tier)}
     annotations = {"title": title(window.severity), "summary": summary(),
-                   "dashboard_url": gotemplate.literal(plan.dashboard_url),
+                   "dashboard_url": plan.alert_dashboard_url,
                    **slo.alerting.annotations, **extra.annotations}
     return AlertPlan(
         name=slo.alerting.name or names.alert_name(plan.service, plan.name),

@@ -11,35 +11,48 @@ import json
 import yaml
 
 from obsgen import burnrate, durations, names
-from obsgen.plan.model import Plan, SLOPlan
-from obsgen.plan.routing import RoutingPlan, receivers_for
+from obsgen.plan.model import Plan, ServicePlan, SLOPlan
+from obsgen.spec.policy import PAGING_ENVIRONMENT
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TEN_X = 10  # the page's second detection column: a burn rate of 10x
 
 
 def build(plan: Plan, files: dict[str, str]) -> dict:
+    routes = yaml.load(files.get(names.ALERTMANAGER_ROUTE_TESTS) or "{}", Loader=Loader) or {}
+    cases = routes.get("alerts") if plan.routing is not None else None
     return {
-        "services": [_service(s, plan.routing) for s in plan.services],
+        "services": [_service(s, cases) for s in plan.services],
         "dashboards": dashboards(files),
         "collectors": collectors(files),
     }
 
 
-def _service(service, routing: RoutingPlan | None) -> dict:
+def _service(service: ServicePlan, cases: list[dict] | None) -> dict:
     slos = [slo_view(slo) for slo in service.slos]
-    if routing is not None:  # who each alert reaches, per environment the service runs in
+    if cases is not None:  # who each alert reaches, per environment: the route tests' receivers
         for slo, view in zip(service.slos, slos, strict=True):
             for alert, shown in zip(slo.alerts, view["alerts"], strict=True):
-                labels = dict(alert.labels)
-                shown["receivers"] = {env: list(receivers_for(routing, labels.get(names.TEAM),
-                                                              labels.get(names.SEVERITY), env))
-                                      for env in service.environments}
+                mine = [c for c in cases if _is(c, service, slo, alert)]
+                shown["receivers"] = {c["environment"]: c["receivers"] for c in mine}
+                if any(c["kind"] == "page" and c["environment"] == PAGING_ENVIRONMENT and not c["pages"]
+                       for c in mine):
+                    shown["warning"] = (f"pages reach no pager: team {service.team} sets pages_without_pager, "
+                                        "so they reach its chat or e-mail alone")
     return {
         "name": service.name, "team": service.team, "tier": service.tier,
         "environments": list(service.environments),
         "slos": slos,
     }
+
+
+def _is(case: dict, service: ServicePlan, slo: SLOPlan, alert) -> bool:
+    """The route test of this alert: its rule, kind and SLO, and its windows where the rule says them."""
+    labels = case["labels"]
+    return (case["rule"] == f"{names.rules_file(service.name)}:{alert.name}" and case["kind"] == alert.window.severity
+            and labels.get(names.SLO) == slo.name
+            and labels.get(names.LONG_WINDOW, durations.format_seconds(alert.window.long))
+            == durations.format_seconds(alert.window.long))
 
 
 def slo_view(slo: SLOPlan) -> dict:

@@ -41,6 +41,9 @@ def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
             on_render(name)  # progress for people: rendering is most of a long run
         with stage(f"renderer {name}"):  # a renderer's exception is a bug: name it, write nothing
             _add(files, name, call(name, renderer, plan))
+    if "alertmanager" not in skip:
+        with stage("renderer alertmanager route tests"):  # after the rules files: it reads their alerts
+            _add(files, "alertmanager-route-tests", alertmanager.route_tests(plan, files))
     with stage("renderer kustomize"):
         _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))

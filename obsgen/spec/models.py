@@ -362,6 +362,11 @@ class TeamSpec(Model):
     email: Email | None = None
     webhook: Webhook | None = None
     opsgenie: Opsgenie | None = None
+    pages_without_pager: bool = Field(
+        default=False,
+        description="true: this team accepts that the pages of its services reach it without a pager (in its "
+                    "chat, else by e-mail); without it, a paging service of a team with no pagerduty or opsgenie "
+                    "is an error")
 
 
 class Team(Model):

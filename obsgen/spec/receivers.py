@@ -71,7 +71,36 @@ def check(specs: Specs) -> list[SpecError]:
     env_label = platform.model.spec.environment_label if platform else names.ENVIRONMENT_LABEL
     for svc in specs.services:
         errors += _environment_label_kept(svc, env_label)
-    return errors
+    return errors + [SpecError(where, message) for where, message in downgraded_pages(specs, imported=False)]
+
+
+def downgraded_pages(specs: Specs, imported: bool) -> list[tuple]:
+    """(where, message) for each paging service (of obsgen/v1 files, or of imported ones) whose team
+    hears of alerts but has no pager, unless the team opted in (`pages_without_pager: true`): its
+    pages would reach chat or e-mail alone, which nobody would notice until the outage."""
+    from obsgen.spec.importers import is_imported
+    from obsgen.spec.policy import pages
+
+    teams = {t.model.metadata.name: t for t in specs.teams}
+    found = []
+    for svc in specs.services:
+        service, team = svc.model, teams.get(svc.model.metadata.team)
+        if is_imported(svc) != imported or team is None or not _downgrades(team.model.spec):
+            continue
+        if any(pages(service, i) for i in range(len(service.spec.slos))):
+            spec, where = team.model.spec, team.at("metadata", "name")
+            heard = "chat" if spec.slack or spec.webhook else "e-mail"
+            found.append((svc.at("metadata", "team"),
+                          f"service {service.metadata.name!r} pages (tier {service.metadata.tier}) but team "
+                          f"{team.model.metadata.name!r} has no pager, so its pages would reach only its {heard}: "
+                          f"add pagerduty or opsgenie to team {team.model.metadata.name!r} ({where.file}:"
+                          f"{where.line}), or set `spec.pages_without_pager: true` there to page by {heard}"))
+    return found
+
+
+def _downgrades(spec) -> bool:
+    notified = spec.slack or spec.webhook or spec.email
+    return bool(notified) and not (spec.pagerduty or spec.opsgenie) and not spec.pages_without_pager
 
 
 def _environment_label_kept(svc: Loaded, label: str) -> list[SpecError]:

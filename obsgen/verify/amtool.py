@@ -4,8 +4,9 @@
   that matches nothing passes check-config silently);
 - `amtool template render` of every template the receivers use, so a template that parses but
   fails when run (or is not defined at all) is caught;
-- `amtool config routes test --verify.receivers=...` for every label set of routes.test.yaml,
-  many processes at once; a mismatch names the labels and both receiver lists.
+- `amtool config routes test --verify.receivers=...` for every label set of routes.test.yaml (each
+  generated alert's, then the synthetic ones), many processes at once; a mismatch names the rule,
+  the labels and both receiver lists.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def render_templates(config: Path, jobs: int) -> Result:
     return Result(command, not failed, "\n".join(failed))
 
 
-def route_test(tool: str, config: Path, labels: dict[str, str], expected: list[str]) -> str | None:
+def route_test(tool: str, config: Path, labels: dict[str, str], expected: list[str],
+               rule: str | None = None) -> str | None:
     """None when the labels reach exactly the expected receivers, in order; else what went wrong."""
     command = [tool, "config", "routes", "test", f"--config.file={config.name}",
                f"--verify.receivers={','.join(expected)}", *(equals(k, v) for k, v in labels.items())]
@@ -85,20 +87,29 @@ def route_test(tool: str, config: Path, labels: dict[str, str], expected: list[s
         return None
     got = proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else proc.stderr.strip()
     shown = ", ".join(equals(k, v) for k, v in labels.items())
-    return f"alert {{{shown}}}\n  expected receivers: {', '.join(expected)}\n  amtool routed it to: {got}"
+    origin = f" (the alert rule {rule})" if rule else ""
+    return f"alert {{{shown}}}{origin}\n  expected receivers: {', '.join(expected)}\n  amtool routed it to: {got}"
 
 
 def route_tests(config: Path, tests: Path, jobs: int) -> Result:
     tool = amtool()
-    cases = (yaml.safe_load(tests.read_text()) or {}).get("tests") or []
+    cases = route_cases(tests)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        problems = [p for p in pool.map(lambda c: route_test(tool, config, c["labels"], c["receivers"]), cases) if p]
+        problems = [p for p in pool.map(lambda c: route_test(tool, config, c["labels"], c["receivers"],
+                                                             c.get("rule")), cases) if p]
     command = (tool, "config", "routes", "test", f"--config.file={config.name}",
                f"(--verify.receivers for {len(cases)} label sets of {tests.name})")
     output = "\n".join(problems)
     if problems:
         output += f"\n{len(problems)} of {len(cases)} route tests failed"
     return Result(command, not problems and bool(cases), output or ("" if cases else f"{tests}: no tests"))
+
+
+def route_cases(tests: Path) -> list[dict]:
+    """Every case of routes.test.yaml: the generated alerts', the synthetic ones (and `tests`, the
+    single list older obsgen versions wrote)."""
+    data = yaml.safe_load(tests.read_text()) or {}
+    return [*(data.get("alerts") or []), *(data.get("synthetic") or []), *(data.get("tests") or [])]
 
 
 def version_check(tests: Path) -> Result | None:

@@ -273,6 +273,17 @@ def check_uids(tree: Tree) -> list[str]:
     return problems
 
 
+_ENV_PART = re.compile(r"\{\{ with [^}]*\}\}&var-([a-z_]+)=\{\{ \. \| urlquery \}\}\{\{ end \}\}$")
+
+
+def fired_link(link: str) -> tuple[str, str | None]:
+    """(the link as Prometheus renders it for an alert without an environment, the dashboard
+    variable it sets to the alert's environment, if it does: names.alert_dashboard_link)."""
+    found = _ENV_PART.search(link)
+    text = link[: found.start()] if found else link
+    return text.replace('{{ "{{" }}', "{{").replace('{{ "{" }}', "{"), found[1] if found else None
+
+
 def check_links(tree: Tree) -> list[str]:
     """Every /d/<uid> in an alert's dashboard_url, a dashboard link or a text panel is generated."""
     known, problems = uids(tree), []
@@ -299,7 +310,7 @@ def check_slo_selection(tree: Tree) -> list[str]:
     known, problems, seen = uids(tree), [], set()
     slo_rows: dict[str, dict[str, tuple[list[dict], set[str]]]] = {}  # path -> title -> (targets, SLOs)
     for alert in tree.alerts:
-        link = alert.get("annotations", {}).get("dashboard_url", "")
+        link, env_var = fired_link(alert.get("annotations", {}).get("dashboard_url", ""))
         if link in seen:
             continue
         seen.add(link)
@@ -309,6 +320,9 @@ def check_slo_selection(tree: Tree) -> list[str]:
         if uid not in known or not chosen:
             continue
         dashboard = tree.dashboards[known[uid]]
+        if env_var is not None and env_var not in variables(dashboard):
+            problems.append(f"alert {alert.get('alert')}: {link}: sets var-{env_var}, a variable the dashboard "
+                            "does not have")
         slo_var = variables(dashboard).get("slo")
         if slo_var is None or chosen[0] not in variable_values(slo_var):
             problems.append(f"alert {alert.get('alert')}: {link}: dashboard has no slo option {chosen[0]!r}")

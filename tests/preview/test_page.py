@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+import yaml
 
 from obsgen.preview import page, view
 from obsgen.preview.serve import PreviewServer
@@ -34,8 +35,25 @@ def test_alert_table_comes_from_the_burn_rate_module(example_plan, example_files
     assert page_1h["detect_outage_seconds"] == pytest.approx(51.84)
     assert page_1h["detect_10x_seconds"] is None  # a 10x burn never trips the 14.4x window
     assert availability["budget_minutes"] == 43.2
-    # who it reaches, per environment, from the routing policy: production pages, staging only chats
+    # who it reaches, per environment, from the route tests amtool proves: production pages, staging only chats
     assert page_1h["receivers"] == {"staging": ["payments-chat"], "production": ["payments-pager", "payments-chat"]}
+    assert "warning" not in page_1h
+
+
+def test_reaches_is_the_route_tests_and_a_page_without_pager_is_a_warning(tmp_path):
+    from tests.amspec import SMTP, build, plan, platform, service, team
+
+    files = {"teams.yaml": team("mail", "  email: {to: mail@example.com}\n  pages_without_pager: true"),
+             "platform.yaml": platform(SMTP), "svc.yaml": service("svc", "mail", tier=1)}
+    the_plan, generated = plan(tmp_path, files), build(tmp_path, files)
+    [svc] = view.build(the_plan, generated)["services"]
+    page = svc["slos"][0]["alerts"][0]
+    cases = yaml.safe_load(generated["alerts/alertmanager/routes.test.yaml"])["alerts"]
+    assert page["receivers"] == {c["environment"]: c["receivers"] for c in cases
+                                 if c["kind"] == "page" and c["labels"]["long_window"] == "1h"}
+    assert page["receivers"] == {"staging": ["mail-email"], "production": ["mail-email"]}
+    assert page["warning"] == ("pages reach no pager: team mail sets pages_without_pager, so they reach its chat "
+                               "or e-mail alone")
 
 
 def test_nothing_is_fetched_from_outside(site):

@@ -96,3 +96,23 @@ def test_summarize_reads_routes_dashboards_and_collectors():
     assert '- team="a": a-pager → a-chat\n' in text
     assert "- `dashboards/x.json`: panels added: Budget\n" in text
     assert "- `otel/production/gateway.yaml` changed: pipelines traces\n" in text
+
+
+def test_a_team_that_gives_up_its_pager_no_longer_pages_and_is_warned_of(repo):
+    """Paging is read from the route tests (`obsgen test` proves them with amtool), not the rules:
+    the rules do not change, the receivers do."""
+    edit(repo, "teams.yaml", "  pagerduty: {routing_key_file: /etc/alertmanager/secrets/discovery-pagerduty}\n",
+         "  pages_without_pager: true\n")
+    result = diff(repo)
+    assert result.returncode == 1
+    assert "- `search/availability` no longer pages\n" in result.stdout
+    assert ("- warning: `search/availability` pages, but its production pages reach no pager (its team sets "
+            "pages_without_pager: they reach chat or e-mail alone)\n") in result.stdout
+    assert "alerts/rules/search.rules.yaml" not in result.stdout
+
+
+def test_the_sloth_style_still_pages(repo):
+    edit(repo, "checkout.yaml", "        for: 2m", "        for: 2m\n        style: sloth")
+    result = diff(repo)
+    assert result.returncode == 1 and "alerts/rules/checkout.rules.yaml" in result.stdout
+    assert "no longer pages" not in result.stdout and "now pages" not in result.stdout

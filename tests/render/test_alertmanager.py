@@ -30,16 +30,22 @@ def test_root_groups_by_alert_service_slo_and_environment(example_config):
 def test_a_team_route_in_order_info_non_production_page_ticket(example_config):
     payments = next(r for r in example_config["route"]["routes"] if r["matchers"] == ['team="payments"'])
     children = payments["routes"]
+    page, page_by_severity = ['sloth_severity="page"'], ['sloth_severity=""', 'severity="critical"']
+    ticket, ticket_by_severity = ['sloth_severity="ticket"'], ['sloth_severity=""', 'severity="warning"']
     assert [(c["receiver"], c["matchers"], c.get("continue", False)) for c in children] == [
-        ("obsgen-nobody", ['severity="info"'], False),
+        ("obsgen-nobody", ['sloth_severity=""', 'severity="info"'], False),
         ("payments-chat", ['environment!=""', 'environment!="production"'], False),
-        ("payments-pager", ['severity="critical"'], True),
-        ("payments-chat", ['severity="critical"'], False),
-        ("payments-email", ['severity="warning"'], False),
+        ("payments-pager", page, True),
+        ("payments-pager", page_by_severity, True),
+        ("payments-chat", page, False),
+        ("payments-chat", page_by_severity, False),
+        ("payments-email", ticket, False),
+        ("payments-email", ticket_by_severity, False),
     ]
-    assert children[2]["group_wait"] == "30s" and children[2]["repeat_interval"] == "4h"
-    assert children[4]["group_wait"] == "2m" and children[4]["repeat_interval"] == "24h"
+    assert all(c["group_wait"] == "30s" and c["repeat_interval"] == "4h" for c in children[2:6])
+    assert all(c["group_wait"] == "2m" and c["repeat_interval"] == "24h" for c in children[6:])
     assert {r["receiver"] for r in children[1]["routes"]} == {"payments-chat"}  # never the pager
+    assert [r["matchers"] for r in children[1]["routes"]] == [page, page_by_severity, ticket, ticket_by_severity]
 
 
 def test_inhibitions(example_config):

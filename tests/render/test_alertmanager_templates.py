@@ -21,6 +21,9 @@ def _alert(example_plan, env: str | None, **annotations: str) -> dict:
     alert = service.slos[0].alerts[0]
     rendered = {k: re.sub(r"\{\{ \$value \| printf \"%\.\d f\" \}\}".replace(" f", "f"), BURN, v)
                 for k, v in alert.annotations}
+    # as Prometheus renders the link (tests/render/test_prometheus_rules.py runs the real one)
+    rendered["dashboard_url"] = re.sub(r"\{\{ with .*\{\{ end \}\}$", f"&var-environment={env}" if env else "",
+                                       rendered["dashboard_url"])
     labels = {"alertname": alert.name, **dict(alert.labels), **({"environment": env} if env else {})}
     return {"status": "firing", "labels": labels, "annotations": {**rendered, **annotations},
             "startsAt": "2026-11-26T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
@@ -55,7 +58,7 @@ def test_slack_shows_service_slo_severity_environment_burn_rate_and_links(tmp_pa
     assert "*FIRING* *checkout* SLO `availability` · critical · production" in text
     assert f"error budget burning at {BURN}x" in text
     assert "<https://runbooks.example.com/checkout|Runbook> · <https://grafana.example.com/d/obsgen-checkout/" \
-           "checkout?var-slo=availability|Dashboard>" in text
+           "checkout?var-slo=availability&amp;var-environment=production|Dashboard>" in text
     title = render(tmp_path, "obsgen.slack.title", _data(page))
     assert title == "[FIRING:1] checkout availability (critical) in production"
     assert render(tmp_path, "obsgen.slack.color", _data(page)) == "danger"
@@ -113,3 +116,38 @@ def test_a_group_of_alerts_lists_each(tmp_path, example_plan):
     data = _data(first, second)
     assert render(tmp_path, "obsgen.title", data).startswith("[FIRING:2] checkout availability")
     assert render(tmp_path, "obsgen.slack.text", data).count("*FIRING* *checkout*") == 2
+
+
+def test_a_group_of_one_resolved_and_one_firing_alert_speaks_of_the_firing_one(tmp_path, example_plan):
+    """The 1h/5m page resolved while the 6h/30m page still fires: the headline quotes the firing one;
+    the resolved one says it resolved, without its last burn rate."""
+    service = next(s for s in example_plan.services if s.name == "checkout")
+    fast, slow = service.slos[0].alerts[0], service.slos[0].alerts[1]
+    resolved = _alert(example_plan, "production", summary="checkout availability: burning at 139.7x (fast)")
+    resolved.update(status="resolved", endsAt="2026-11-26T10:20:00Z")
+    firing = _alert(example_plan, "production", summary="checkout availability: burning at 7.2x (slow)")
+    firing["labels"] = {**firing["labels"], "long_window": "6h", "short_window": "30m"}
+    assert (fast.window.long, slow.window.long) == (3600, 21600)
+    data = _data(resolved, firing)
+    description = render(tmp_path, "obsgen.pagerduty.description", data)
+    assert description == ("[FIRING:1] checkout availability (critical) in production: "
+                           "checkout availability: burning at 7.2x (slow)")
+    for name in ("obsgen.text", "obsgen.slack.text", "obsgen.email.html"):
+        text = render(tmp_path, name, data, "html" if "html" in name else "text")
+        assert "139.7x" not in text and "7.2x" in text, name
+        assert "(1h/5m windows) stopped firing at 2026-11-26 10:20:00 UTC" in text, name
+    all_resolved = _data({**firing, "status": "resolved", "endsAt": "2026-11-26T10:30:00Z"}, resolved,
+                         status="resolved")
+    assert render(tmp_path, "obsgen.pagerduty.description", all_resolved) == \
+        "[RESOLVED] checkout availability (critical) in production: resolved"
+    assert "burning at" not in render(tmp_path, "obsgen.text", all_resolved)
+
+
+def test_a_sloth_style_page_is_critical_to_pagerduty_and_opsgenie(tmp_path, page):
+    labels = {k: v for k, v in page["labels"].items() if k != "severity"}
+    data = _data({**page, "labels": {**labels, "severity": "pageteam"}})
+    assert render(tmp_path, "obsgen.pagerduty.severity", data) == "critical"
+    assert render(tmp_path, "obsgen.opsgenie.priority", data) == "P1"
+    assert render(tmp_path, "obsgen.slack.color", data) == "danger"
+    ticket = _data({**page, "labels": {**labels, "sloth_severity": "ticket"}})
+    assert render(tmp_path, "obsgen.pagerduty.severity", ticket) == "warning"

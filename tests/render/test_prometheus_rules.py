@@ -1,4 +1,5 @@
 import promql_parser
+import pytest
 import yaml
 
 from obsgen import names
@@ -171,3 +172,34 @@ def test_a_period_equal_to_an_alert_window_is_recorded_once(tmp_path, promtool):
     result = subprocess.run([promtool, "check", "rules", "--lint=all", "--lint-fatal", names.rules_file("svc")],
                             cwd=tmp_path / "out", capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("series_env", "expected"), [
+    ("production", "&var-environment=production"),  # the alert's label (shared mode: the series')
+    (None, ""),  # none: every environment
+])
+def test_the_dashboard_link_carries_the_alerts_environment_as_promtool_expands_it(
+        tmp_path, example_files, series_env, expected):
+    """The generated `dashboard_url` annotation, verbatim, expanded by the real promtool on an alert
+    with and without the environment label. (promtool 2.42 takes no external labels; the
+    per-cluster case, `$externalLabels`, needs a real Prometheus: the end-to-end test's.)"""
+    import subprocess
+
+    from tests.conftest import require_tool
+
+    tool = require_tool("promtool")
+    groups = yaml.safe_load(example_files["alerts/rules/checkout.rules.yaml"])["groups"]
+    rule = next(r for g in groups for r in g["rules"] if "alert" in r)
+    link = rule["annotations"]["dashboard_url"]
+    labels = f'{{environment="{series_env}"}}' if series_env else ""
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": [{"name": "g", "rules": [
+        {"alert": "Link", "expr": f"probe{labels}", "annotations": {"dashboard_url": link}}]}]}))
+    exp_labels = {"environment": series_env} if series_env else {}
+    base = "https://grafana.example.com/d/obsgen-checkout/checkout?var-slo=availability"
+    (tmp_path / "test.yaml").write_text(yaml.safe_dump({
+        "rule_files": ["rules.yaml"], "evaluation_interval": "1m",
+        "tests": [{"interval": "1m", "input_series": [{"series": f"probe{labels}", "values": "1x5"}],
+                   "alert_rule_test": [{"eval_time": "2m", "alertname": "Link", "exp_alerts": [
+                       {"exp_labels": exp_labels, "exp_annotations": {"dashboard_url": base + expected}}]}]}]}))
+    proc = subprocess.run([tool, "test", "rules", "test.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -13,7 +13,7 @@ SECRET = "0123456789abcdef0123456789abcdef"
 
 def _team_errors(tmp_path, body: str, alertmanager: str = SMTP) -> list[str]:
     return errors(tmp_path, {"teams.yaml": team("payments", body), "platform.yaml": platform(alertmanager),
-                             "checkout.yaml": service("checkout", "payments")})
+                             "checkout.yaml": service("checkout", "payments", tier=3)})
 
 
 @pytest.mark.parametrize(("body", "line", "field", "hint"), [
@@ -115,7 +115,8 @@ def test_the_cli_prints_a_literal_secret_as_file_line_and_exits_1(tmp_path):
 
 
 def test_the_environment_label_cannot_be_set_by_a_service(tmp_path):
-    svc = service("checkout", "payments").replace("metadata: {", "metadata: {labels: {environment: production}, ")
+    svc = service("checkout", "payments", tier=3)
+    svc = svc.replace("metadata: {", "metadata: {labels: {environment: production}, ")
     svc += "      alerting:\n        labels: {env: x}\n"
     found = errors(tmp_path, {"teams.yaml": team("payments", "  slack: {channel: '#a', api_url_file: /s/a}"),
                               "checkout.yaml": svc, "platform.yaml": platform()})
@@ -131,3 +132,52 @@ def test_the_hint_names_the_one_file_field_the_place_takes(tmp_path):
     found = errors(tmp_path, {"platform.yaml": platform(smtp)})
     assert found == [f"{tmp_path}/slos/platform.yaml:10: alertmanager.smtp.password: unknown field "
                      "(secrets are referenced by file: use auth_password_file)"]
+
+
+CHAT = "  slack: {channel: '#a', api_url_file: /s/a}"
+MAIL = "  email: {to: oncall@example.com}"
+
+
+@pytest.mark.parametrize(("body", "heard"), [(CHAT, "chat"), (MAIL, "e-mail"), (CHAT + "\n" + MAIL, "chat")],
+                         ids=["chat", "e-mail", "chat-and-e-mail"])
+def test_a_paging_service_of_a_team_without_a_pager_is_refused_naming_the_fix(tmp_path, body, heard):
+    found = errors(tmp_path, {"teams.yaml": team("payments", body), "platform.yaml": platform(SMTP),
+                              "checkout.yaml": service("checkout", "payments", tier=1)})
+    assert found == [f"{tmp_path}/slos/checkout.yaml:3: metadata.team: service 'checkout' pages (tier 1) but team "
+                     f"'payments' has no pager, so its pages would reach only its {heard}: add pagerduty or opsgenie "
+                     f"to team 'payments' ({tmp_path}/slos/teams.yaml:3), or set `spec.pages_without_pager: true` "
+                     f"there to page by {heard}"]
+
+
+@pytest.mark.parametrize(("body", "tier"), [
+    (CHAT + "\n  pages_without_pager: true", 1),  # the team's explicit opt-in
+    (CHAT + "\n  pagerduty: {routing_key_file: /s/pd}", 2),
+    (CHAT, 3),  # tier 3 never pages
+    ("  {}", 1),  # a team with no receiver at all: its alerts go to the default receiver, as unknown teams'
+])
+def test_a_pager_the_opt_in_or_no_page_is_accepted(tmp_path, body, tier):
+    assert errors(tmp_path, {"teams.yaml": team("payments", body), "platform.yaml": platform(SMTP),
+                             "checkout.yaml": service("checkout", "payments", tier=tier)}) == []
+
+
+def test_a_service_that_turns_its_pages_off_is_accepted(tmp_path):
+    svc = service("checkout", "payments", tier=1) + "      alerting: {page: false}\n"
+    assert errors(tmp_path, {"teams.yaml": team("payments", CHAT), "checkout.yaml": svc}) == []
+
+
+def test_an_imported_paging_file_of_a_chat_only_team_loads_with_a_warning(tmp_path):
+    from obsgen import pipeline
+    from tests.amspec import write
+
+    sloth = ('version: "prometheus/v1"\nservice: "myservice"\nlabels: {team: payments, tier: "1"}\nslos:\n'
+             '  - name: "availability"\n    objective: 99.9\n    sli:\n      raw:\n'
+             '        error_ratio_query: sum(rate(errors_total[{{.window}}]))'
+             ' / sum(rate(requests_total[{{.window}}]))\n'
+             '    alerting: {name: MyServiceDown, annotations: {runbook: "https://runbooks.example.com/x"}}\n')
+    warnings: list = []
+    plan = pipeline.plan(write(tmp_path, {"teams.yaml": team("payments", CHAT), "myservice.yaml": sloth}), warnings)
+    assert [s.name for s in plan.services] == ["myservice"]
+    assert [str(w) for w in warnings] == [
+        f"{tmp_path}/slos/myservice.yaml:3: labels.team: service 'myservice' pages (tier 1) but team 'payments' has "
+        f"no pager, so its pages would reach only its chat: add pagerduty or opsgenie to team 'payments' "
+        f"({tmp_path}/slos/teams.yaml:3), or set `spec.pages_without_pager: true` there to page by chat"]

@@ -29,7 +29,7 @@ EVERY_RECEIVER = {
         team("payments", "  pagerduty: {routing_key_file: /s/pd}\n  slack: {channel: '#pay', api_url_file: /s/slack}\n"
                          "  email: {to: pay@example.com}"),
         team("platform", "  opsgenie: {api_key_file: /s/og}\n  slack: {channel: '#plat', api_url_file: /s/slack}"),
-        team("mail", "  email: {to: mail@example.com}"),
+        team("mail", "  email: {to: mail@example.com}\n  pages_without_pager: true"),
         team("silent"),
         team("oncall", "  pagerduty: {routing_key_file: /s/pd-oncall}"),
     ]),
@@ -74,11 +74,18 @@ def test_every_receiver_type_loads_and_every_route_test_passes(tmp_path):
     assert kinds == {"pagerduty_configs", "opsgenie_configs", "slack_configs", "email_configs"}
     assert "route tests" not in results[2].output
     tested = int(re.search(r"for (\d+) label sets", results[2].command[-1])[1])
-    assert tested == 6 * 4 * 5  # (5 teams + an unknown one) x 4 severities x 5 environment labels
+    data = yaml.safe_load((out / "alerts/alertmanager/routes.test.yaml").read_text())
+    # every generated alert in each environment of its service: checkout, search and edge 4 alerts
+    # in 2 environments; batch (tier 3) its 2 tickets in production ...
+    assert len(data["alerts"]) == 3 * 4 * 2 + 2 * 1
+    # ... and 6 ways of carrying a severity (or none) x no or an unlisted environment label for the
+    # 4 teams with alerts; x each listed one as well for those without (platform, an unknown team)
+    assert len(data["synthetic"]) == 6 * (4 * 2 + 2 * 5)
+    assert tested == len(data["alerts"]) + len(data["synthetic"])
 
 
 def test_webhook_needs_alertmanager_0_26_and_says_so(tmp_path):
-    files = {"teams.yaml": team("hooks", "  webhook: {url_file: /s/hook}"),
+    files = {"teams.yaml": team("hooks", "  webhook: {url_file: /s/hook}\n  pages_without_pager: true"),
              "platform.yaml": platform('    version: "0.26"\n'), "svc.yaml": service("svc", "hooks")}
     out = generate(tmp_path, files)
     data = yaml.safe_load((out / CONFIG).read_text())
@@ -140,7 +147,7 @@ def test_label_values_full_of_metacharacters_route_exactly(tmp_path):
     svc = yaml.safe_load(service("checkout", "payments"))
     svc["metadata"]["labels"] = NASTY
     out = generate(tmp_path, {**EVERY_RECEIVER, "checkout.yaml": yaml.safe_dump(svc)})
-    tests = yaml.safe_load((out / "alerts/alertmanager/routes.test.yaml").read_text())["tests"]
+    tests = yaml.safe_load((out / "alerts/alertmanager/routes.test.yaml").read_text())["alerts"]
     assert any(case["labels"].get("quote") == NASTY["quote"] for case in tests)
     assert failures(out) == []
 

@@ -4,7 +4,8 @@ Files: alerts/alertmanager/alertmanager.yaml and obsgen.tmpl side by side (the c
 template by a relative path, which Alertmanager resolves against the config's own directory: the
 same in this tree, under `amtool check-config`, and in a pod that mounts the Secret's two keys into
 one directory); alerts/alertmanager/routes.test.yaml, the label sets `obsgen test` sends through
-`amtool config routes test` with the receivers each must reach; k8s/base/alertmanager/ the Secret.
+`amtool config routes test` with the receivers each must reach (written by `route_tests` once
+the rules files are, since it reads their alerts); k8s/base/alertmanager/ the Secret.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from obsgen.render.alertmanager.config import config
 
 SECRET_FILE = f"k8s/base/alertmanager/{names.ALERTMANAGER_SECRET}.yaml"
 ROUTE_TESTS_HEADER = (yamlout.HEADER + "# Route tests: `obsgen test` runs `amtool config routes test "
-                      "--verify.receivers=...` for every label set below.\n")
+                      "--verify.receivers=...` for every label set below:\n# `alerts`, each generated alert "
+                      "with the labels its rules file gives it; `synthetic`, the rest of the tree.\n")
 
 
 def render(plan: Plan) -> dict[str, str]:
@@ -26,14 +28,20 @@ def render(plan: Plan) -> dict[str, str]:
         return {}
     config_text = yamlout.dump(config(routing))
     template_text = templates.render(routing.environment_label)
-    tests = {"config": "alertmanager.yaml", "alertmanager_version": routing.version,
-             "tests": cases.route_cases(plan)}
     return {
         names.ALERTMANAGER_CONFIG: config_text,
         f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": template_text,
-        names.ALERTMANAGER_ROUTE_TESTS: yamlout.dump(tests, header=ROUTE_TESTS_HEADER),
         SECRET_FILE: yamlout.dump(_secret(config_text, template_text)),
     }
+
+
+def route_tests(plan: Plan, files: dict[str, str]) -> dict[str, str]:
+    """routes.test.yaml, from the alert rules of the rules files in `files` (see cases.py)."""
+    if plan.routing is None:
+        return {}
+    tests = {"config": "alertmanager.yaml", "alertmanager_version": plan.routing.version,
+             **cases.route_tests(plan, files)}
+    return {names.ALERTMANAGER_ROUTE_TESTS: yamlout.dump(tests, header=ROUTE_TESTS_HEADER)}
 
 
 def _secret(config_text: str, template_text: str) -> dict:

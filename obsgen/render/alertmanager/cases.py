@@ -1,51 +1,143 @@
 """Route tests (label sets and the receivers the policy expects) and the README's delivery table.
 
-Every team, every severity (critical, warning, info, none), every environment the Platform lists,
-no environment label, and one it does not list; plus a team nobody defined. The labels are those
-of a real alert of the team when it has one, so the tests exercise what Prometheus sends.
+`alerts`: every alert rule of the generated rules files, with exactly the labels written there
+(plus `alertname`, and the environment label: each Prometheus adds it as an external label in
+per-cluster mode; in shared mode the series carry it, for the environments the rule's selectors
+admit), once per environment its service runs in. The receivers expected come from the spec (the
+service's team; page or ticket as the plan made the rule), never from those labels, so a rule
+whose labels would route it elsewhere fails `obsgen test`.
+
+`synthetic`: label sets no generated alert carries, to prove the rest of the tree: teams that own
+no service and a team nobody defined, every way of carrying each severity (`URGENCY`) and none, no
+environment label and one the Platform does not list.
 """
 
 from __future__ import annotations
 
-from obsgen import names
-from obsgen.plan.model import AlertPlan, Plan
-from obsgen.plan.routing import CRITICAL, INFO, UNKNOWN_TEAM, UNLISTED_ENVIRONMENT, WARNING, receivers_for
+import dataclasses
 
-SEVERITIES = (CRITICAL, WARNING, INFO, None)
-_SLOTH = {CRITICAL: "page", WARNING: "ticket"}
+import yaml
 
+from obsgen import gotemplate, names, promql, promql_ast
+from obsgen.plan.model import Plan, ServicePlan
+from obsgen.plan.routing import (
+    UNKNOWN_TEAM,
+    UNLISTED_ENVIRONMENT,
+    URGENCY,
+    URGENCY_OF_KIND,
+    RoutingPlan,
+    receivers_for,
+)
 
-def _sample_alert(plan: Plan, team: str, severity: str | None) -> dict[str, str]:
-    """Labels of a real alert of the team (page for critical, ticket otherwise), else made up."""
-    wanted = _SLOTH.get(severity or "", "ticket")
-    alerts: list[AlertPlan] = [a for s in plan.services if s.team == team for slo in s.slos for a in slo.alerts]
-    alert = next((a for a in alerts if a.window.severity == wanted), alerts[0] if alerts else None)
-    if alert is None:
-        labels = {names.ALERTNAME: "ObsgenRouteTest", names.SERVICE: f"{team}-route-test",
-                  names.SLO: "route-test", names.TEAM: team}
-    else:
-        labels = {names.ALERTNAME: alert.name, **dict(alert.labels)}
-    labels.pop(names.SEVERITY, None)
-    labels.pop(names.SLOTH_SEVERITY, None)
-    if severity:
-        labels[names.SEVERITY] = severity
-        if severity in _SLOTH:
-            labels[names.SLOTH_SEVERITY] = _SLOTH[severity]
-    return labels
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def route_cases(plan: Plan) -> list[dict]:
+def route_tests(plan: Plan, files: dict[str, str]) -> dict:
+    """The contents of routes.test.yaml (but the config's name and version)."""
+    alerts = alert_cases(plan, files)
+    return {"alerts": alerts, "synthetic": synthetic_cases(plan, {c["labels"].get(names.TEAM) for c in alerts})}
+
+
+# --- every generated alert ------------------------------------------------------------------------
+
+
+def alert_cases(plan: Plan, files: dict[str, str]) -> list[dict]:
     routing = plan.routing
-    environments = (*routing.environments, None, UNLISTED_ENVIRONMENT)
+    cases = []
+    for service in plan.services:
+        path = names.rules_file(service.name)
+        if path not in files:  # not rendered in this run (`obsgen k8s` skips the rules files)
+            continue
+        for kind, rule in _rules(service, files[path]):
+            labels = {names.ALERTNAME: rule["alert"],
+                      **{k: _value(v) for k, v in (rule.get("labels") or {}).items()}}
+            admitted = _pinned(rule["expr"], routing.environment_label) if plan.metrics.shared else None
+            for env in service.environments:
+                if admitted is not None and env not in admitted:
+                    continue  # the rule reads no series of that environment: no such alert
+                receivers = receivers_for(routing, service.team, URGENCY_OF_KIND[kind], env)
+                cases.append({"rule": f"{path}:{rule['alert']}", "kind": kind, "environment": env,
+                              "pages": pages(routing, receivers),
+                              "labels": dict(sorted({**labels, routing.environment_label: env}.items())),
+                              "receivers": list(receivers)})
+    return cases
+
+
+def _rules(service: ServicePlan, text: str):
+    """(page or ticket, alert rule) for every alert rule of the file, the kind the plan gave it.
+
+    A rule is matched to its SLO by its group's name and to its kind by its place in the group:
+    obsgen-style, one rule per planned alert; Sloth-style, one per kind, page first."""
+    groups = {g["name"]: g for g in (yaml.load(text, Loader=Loader) or {}).get("groups") or []}
+    for slo in service.slos:
+        group = groups.get(names.rule_group(service.name, slo.name)) or {}
+        rules = [r for r in group.get("rules") or [] if "alert" in r]
+        if slo.alert_style == "sloth":
+            kinds = [k for k in ("page", "ticket") if any(a.window.severity == k for a in slo.alerts)]
+        else:
+            kinds = [a.window.severity for a in slo.alerts]
+        if len(kinds) != len(rules):
+            raise RuntimeError(f"{names.rules_file(service.name)}: {len(rules)} alert rules for "
+                               f"{slo.id}, the plan has {len(kinds)}")
+        yield from zip(kinds, rules, strict=True)
+
+
+def _value(text: str) -> str:
+    """The label value Prometheus expands the rule's label text to (obsgen writes user text
+    through gotemplate.literal; Sloth-style labels are the user's own)."""
+    return gotemplate.unliteral(str(text))
+
+
+def _pinned(expr: str, label: str) -> set[str] | None:
+    """The values `label="..."` matchers in the expression's selectors allow, None if none do."""
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, promql_ast.Sel):
+            found.update(v for name, op, v in node.matchers if name == label and op == "=")
+        elif dataclasses.is_dataclass(node):
+            for f in dataclasses.fields(node):
+                value = getattr(node, f.name)
+                for child in value if isinstance(value, tuple) else (value,):
+                    walk(child)
+
+    walk(promql_ast.mirror(promql.parse(expr)))
+    return found or None
+
+
+def pages(routing: RoutingPlan, receivers) -> bool:
+    pagers = {t.pager for t in routing.teams if t.pager}
+    return any(r in pagers for r in receivers)
+
+
+# --- the rest of the tree ---------------------------------------------------------------------------
+
+
+def _urgencies():
+    """(severity, labels carrying it) for every way URGENCY lists, then no severity at all."""
+    for severity, label_sets in URGENCY.items():
+        for label_set in label_sets:
+            yield severity, {k: v for k, v in label_set if v}
+    yield None, {}
+
+
+def synthetic_cases(plan: Plan, alerting_teams: set) -> list[dict]:
+    routing = plan.routing
     cases = []
     for team in (*(t.team for t in routing.teams), UNKNOWN_TEAM):
-        for severity in SEVERITIES:
-            base = _sample_alert(plan, team, severity)
-            for env in environments:
-                labels = {**base, **({routing.environment_label: env} if env else {})}
-                receivers = receivers_for(routing, team, severity, env)
-                cases.append({"labels": dict(sorted(labels.items())), "receivers": list(receivers)})
+        # teams whose generated alerts cover the listed environments need only the unusual labels
+        listed = () if team in alerting_teams else routing.environments
+        for severity, carried in _urgencies():
+            for env in (*listed, None, UNLISTED_ENVIRONMENT):
+                labels = {names.ALERTNAME: "ObsgenRouteTest", names.SERVICE: f"{team}-route-test",
+                          names.SLO: "route-test", names.TEAM: team, **carried,
+                          **({routing.environment_label: env} if env else {})}
+                cases.append({"labels": dict(sorted(labels.items())),
+                              "receivers": list(receivers_for(routing, team, severity, env))})
     return cases
+
+
+# --- the README's tables --------------------------------------------------------------------------
 
 
 def delivery_table(plan: Plan) -> str:
@@ -58,7 +150,7 @@ def delivery_table(plan: Plan) -> str:
         kinds = sorted({a.window.severity for slo in service.slos for a in slo.alerts},
                        key=("page", "ticket").index)
         for kind in kinds:
-            severity = names.SEVERITIES[kind]
+            severity = URGENCY_OF_KIND[kind]
             cells = [", ".join(receivers_for(routing, service.team, severity, env))
                      if env in service.environments else "-" for env in envs]
             lines.append(f"| {service.name} | {service.team} | {kind} ({severity}) | " + " | ".join(cells) + " |")

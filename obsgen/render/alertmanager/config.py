@@ -2,14 +2,16 @@
 
 Inside a team's route, in order: info goes nowhere; non-production (an environment label naming
 anything but production; no label counts as production) goes to chat only; critical pages and
-continues to chat; warning opens a ticket (e-mail, else chat). What the tree must do is said once,
-in `obsgen.plan.routing.receivers_for`; the route tests check this tree against it.
+continues to chat; warning opens a ticket (e-mail, else chat). Each severity is matched as alerts
+carry it (`plan.routing.URGENCY`: `sloth_severity` first, else `severity`), one route per label set.
+What the tree must do is said once, in `obsgen.plan.routing.receivers_for`; the route tests check
+this tree against it with every generated alert's own labels.
 """
 
 from __future__ import annotations
 
 from obsgen import gotemplate, names
-from obsgen.plan.routing import CRITICAL, INFO, WARNING, RoutingPlan, TeamReceivers, Timing
+from obsgen.plan.routing import CRITICAL, INFO, URGENCY, WARNING, RoutingPlan, TeamReceivers, Timing
 from obsgen.render.alertmanager.matchers import equals, matcher
 
 OPERATOR_CONFIG_DIR = "/etc/alertmanager/config"
@@ -66,8 +68,19 @@ def _timed(route: dict, timing: Timing) -> dict:
             "repeat_interval": timing.repeat_interval}
 
 
-def severity(value: str) -> list[str]:
-    return [equals(names.SEVERITY, value)]
+def severity(value: str) -> list[list[str]]:
+    """The matchers of each route an alert of this severity can take (an alert matches one at most)."""
+    return [[equals(k, v) for k, v in label_set] for label_set in URGENCY[value]]
+
+
+def _each(value: str, route: dict, timing: Timing | None = None) -> list[dict]:
+    """The route once per way of carrying the severity, in the same order: `route` with its matchers."""
+    routes = []
+    for matchers in severity(value):
+        one = {"receiver": route["receiver"], "matchers": matchers,
+               **{k: v for k, v in route.items() if k != "receiver"}}
+        routes.append(_timed(one, timing) if timing else one)
+    return routes
 
 
 def _team_route(routing: RoutingPlan, team: TeamReceivers) -> dict:
@@ -75,19 +88,16 @@ def _team_route(routing: RoutingPlan, team: TeamReceivers) -> dict:
     env = routing.environment_label
     crit, warn = routing.timing_of(CRITICAL), routing.timing_of(WARNING)
     routes = [
-        {"receiver": names.RECEIVER_NOBODY, "matchers": severity(INFO)},
+        *_each(INFO, {"receiver": names.RECEIVER_NOBODY}),
         {"receiver": fallback,  # non-production never pages
          "matchers": [matcher(env, "!=", ""), matcher(env, "!=", routing.paging_environment)],
-         "routes": [_timed({"receiver": fallback, "matchers": severity(CRITICAL)}, crit),
-                    _timed({"receiver": fallback, "matchers": severity(WARNING)}, warn)]},
+         "routes": [*_each(CRITICAL, {"receiver": fallback}, crit), *_each(WARNING, {"receiver": fallback}, warn)]},
     ]
-    if team.pager:
-        page = {"receiver": team.pager, "matchers": severity(CRITICAL), **({"continue": True} if team.notify else {})}
-        routes.append(_timed(page, crit))
+    if team.pager:  # each page route continues past the others to chat's
+        routes += _each(CRITICAL, {"receiver": team.pager, **({"continue": True} if team.notify else {})}, crit)
     if team.notify:  # a pager-only team's page reaches the pager alone
-        routes.append(_timed({"receiver": fallback, "matchers": severity(CRITICAL)}, crit))
-    routes.append(_timed({"receiver": team.ticket or routing.default_receiver, "matchers": severity(WARNING)},
-                         warn))
+        routes += _each(CRITICAL, {"receiver": fallback}, crit)
+    routes += _each(WARNING, {"receiver": team.ticket or routing.default_receiver}, warn)
     return {"receiver": fallback, "matchers": [equals(names.TEAM, team.team)], "routes": routes}
 
 

@@ -18,9 +18,10 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import quote as url_quote
 
 from obsgen import promql
+from obsgen.names import DASHBOARD_ENV_VAR, DASHBOARD_SLO_VAR
 
-SLO_VAR = "slo"
-ENV_VAR = "environment"
+SLO_VAR = DASHBOARD_SLO_VAR
+ENV_VAR = DASHBOARD_ENV_VAR
 RATE = "$__rate_interval"
 
 

@@ -192,6 +192,7 @@ RUNBOOK_HINTS = {"sloth": "a runbook or runbook_url alerting annotation holding 
 def check_warnings(specs) -> list[SpecWarning]:
     """What is an error for obsgen/v1 files and only a warning for imported ones."""
     from obsgen.spec.policy import pages
+    from obsgen.spec.receivers import downgraded_pages
 
     teams = {t.model.metadata.name for t in specs.teams}
     warnings = []
@@ -207,7 +208,7 @@ def check_warnings(specs) -> list[SpecWarning]:
             if pages(svc.model, i) and not (slo.runbook or svc.model.metadata.runbook):
                 warnings.append(SpecWarning(svc.at("spec", "slos", i), f"SLO {slo.name!r} pages but has no "
                                             f"runbook ({RUNBOOK_HINTS[svc.doc.fmt]} is read as one)"))
-    return warnings
+    return warnings + [SpecWarning(where, message) for where, message in downgraded_pages(specs, imported=True)]
 
 
 __all__ = ["API", "Builder", "Context", "ImportedDocument", "Result", "check_keys", "check_warnings",
