@@ -35,10 +35,13 @@ def test_every_slo_has_each_scenario(example_plan, example_files):
 def test_outage_bounds_come_from_the_burn_rate_math(example_files):
     tests = yaml.safe_load(example_files[names.tests_file("checkout")])["tests"]
     outage = next(t for t in tests if t["name"].startswith("checkout-availability: a total outage"))
-    # 99.9% over 30d: the 1h window detects a total outage after 52 s; `for: 2m` comes on top.
+    # 99.9% over 30d: the raw 1h window detects a total outage after 52 s; `for: 2m` comes on top.
+    # Clean until 66m; the condition holds from the first evaluation after 52 s (67m), so the page
+    # fires at 69m and not at 68m, one evaluation before.
     assert "after about 52 s" in outage["name"]
     times = [c["eval_time"] for c in outage["promql_expr_test"]]
-    assert times == ["66m", "67m", "75m"]
+    assert times == ["66m", "68m", "69m"]
+    assert [c["exp_samples"][0]["value"] for c in outage["promql_expr_test"]] == [0, 0, 1]
 
 
 def run_tests(promtool, root, service):
@@ -58,7 +61,13 @@ MUTATIONS = [
      'slo:sli_error:rate5m_sum_period{sloth_id="checkout-availability"} / '
      'clamp_min(slo:sli_total:rate5m_sum_period{sloth_id="checkout-availability"}, 1e-12)',
      'avg_over_time(slo:sli_error:ratio_rate5m{sloth_id="checkout-availability"}[30d])'),
-    ("pending time longer than promised", "for: 2m", "for: 15m"),
+    ("pending time longer than promised", "for: 2m", "for: 3m"),
+    ("pending time shorter than promised", "for: 2m", "for: 1m"),
+    ("the 1h window summed from the 5m rates (their ramp: 176 s, not 52 s)",
+     '((sum(rate(http_requests_total{job="checkout",code=~"5.."}[1h]))) / '
+     'clamp_min((sum(rate(http_requests_total{job="checkout"}[1h]))), 1e-12))',
+     'sum_over_time(slo:sli_error:rate5m{sloth_id="checkout-availability"}[1h]) / '
+     'clamp_min(sum_over_time(slo:sli_total:rate5m{sloth_id="checkout-availability"}[1h]), 1e-12)'),
     ("ticket raised as a page", "sloth_severity: ticket", "sloth_severity: page"),
     ("errors read from the wrong status", 'code=~"5.."', 'code=~"4.."'),
 ]
