@@ -157,7 +157,9 @@ class LiveSession:
             config, secrets = live_config.redirected(text, run.sinks, home / "secrets", self.options.clock)
         for path, value in secrets.items():
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            Path(path).write_text(value + "\n", encoding="utf-8")
+            # no trailing newline: Alertmanager 0.25 sends an Opsgenie key file's content as is, and
+            # a newline in the Authorization header makes every notification fail
+            Path(path).write_text(value, encoding="utf-8")
         run.config = home / "alertmanager.yaml"
         run.config.write_text(config, encoding="utf-8")
         address = f"{LOOPBACK}:{free_port()}"

@@ -61,15 +61,15 @@ class Run:
     files: dict[str, str]
     onset: float
     deliveries: dict[str, list] = field(default_factory=dict)  # Alertmanager name -> deliveries
-    inhibited: dict | None = None  # refunds' ticket while its page fired, from Alertmanager's API
+    inhibited: dict | None = None  # checkout's ticket while its page fired, from Alertmanager's API
     history_end: float = 0.0
     duration: float = 0.0
 
 
 def _inhibition(url: str) -> dict | None:
-    """refunds' production ticket, suppressed by its page, when Alertmanager says so."""
+    """checkout's production ticket, suppressed by its page, when Alertmanager says so."""
     alerts = requests.get(f"{url}/api/v2/alerts", timeout=10).json()
-    mine = [a for a in alerts if a["labels"].get("service") == "refunds"
+    mine = [a for a in alerts if a["labels"].get("service") == "checkout"
             and a["labels"].get("environment") == "production"]
     pages = {a["fingerprint"]: a for a in mine if a["labels"].get("sloth_severity") == "page"}
     for ticket in mine:
@@ -154,8 +154,10 @@ def test_a_production_outage_pages_the_owning_team_with_summary_severity_and_lin
     assert "checkout availability: error budget burning at" in body["payload"]["summary"]
     links = {link["text"]: link["href"] for link in body["links"]}
     assert links["Runbook"] == annotations["runbook_url"] == "https://runbooks.example.com/checkout"
-    assert links["Dashboard"] == annotations["dashboard_url"]
-    assert links["Dashboard"].startswith("https://grafana.example.com/d/")
+    # the generated annotation, as Prometheus renders it for a production alert
+    dashboard = annotations["dashboard_url"].split("{{")[0]
+    assert links["Dashboard"].startswith(dashboard) and dashboard.startswith("https://grafana.example.com/d/")
+    assert links["Dashboard"].endswith("var-environment=production")
     details = body["payload"]["custom_details"]
     assert (details["service"], details["slo"], details["severity"]) == ("checkout", "availability", "critical")
     chat = first(_seen(run), service="checkout", environment="production", receiver="payments-chat")
@@ -184,16 +186,15 @@ def test_sloth_style_and_imported_sloth_slos_page(run):
 
 
 def test_a_page_inhibits_the_ticket_of_the_same_slo(run):
-    assert run.inhibited is not None, "Alertmanager never showed refunds' ticket inhibited by its page"
+    """checkout's outage fires its page, then its tickets: Alertmanager holds them, inhibited by the
+    page of the same SLO and environment, and no ticket reaches payments-email (the outage lasts)."""
+    assert run.inhibited is not None, "Alertmanager never showed checkout's ticket inhibited by its page"
     ticket, pages = run.inhibited["ticket"], run.inhibited["pages"]
     assert ticket["status"]["state"] == "suppressed" and pages
-    assert all(p["labels"]["slo"] == ticket["labels"]["slo"] == "availability" for p in pages)
-    page = first(_seen(run), service="refunds", receiver="payments-pager", status="firing")
-    resolved = first(_seen(run), service="refunds", receiver="payments-pager", status="resolved")
-    tickets = [s for s in _seen(run) if s.service == "refunds" and s.receiver == "payments-email"]
-    assert page and resolved
-    # no ticket while the page fired; afterwards the ticket (2h window still burning) may come
-    assert all(t.delivery.at > resolved.delivery.at for t in tickets)
+    assert all((p["labels"]["slo"], p["labels"]["environment"]) == (ticket["labels"]["slo"], "production")
+               for p in pages)
+    assert not [s for s in _seen(run) if s.service == "checkout" and s.environment == "production"
+                and s.receiver == "payments-email"]
 
 
 def test_the_resolution_is_notified(run):
@@ -218,22 +219,25 @@ def test_an_alert_of_an_unknown_team_reaches_the_root_receiver(run):
     ("environment-renamed", "checkout: a staging alert reached the pager payments-pager"),
 ])
 def test_the_checker_catches_a_seam_broken_by_hand(run, mutant, caught):
-    assert caught in scenario.violations(_seen(run, mutant))
+    found = scenario.violations(_seen(run, mutant))
+    assert any(v.startswith(caught) for v in found), found
 
 
 # --- detection times against the math ----------------------------------------------------------
 
 
-def _page_bounds(run: Run, service: str) -> tuple[float, float]:
-    """(earliest, latest) seconds from onset to the delivered page that the rules allow: the math
-    for the fastest page window, plus `for` and group_wait; at worst also a scrape, an evaluation and
-    the load slack (the outage may start just after a scrape, the condition hold just after an
-    evaluation)."""
+def _page_bounds(run: Run, service: str) -> tuple[float, float, float]:
+    """(earliest, stated, latest) seconds from onset to the delivered page, from burnrate.detection()
+    for the fastest page at this scrape and evaluation, `for` included. It cannot arrive before the
+    alert can fire; at the latest it arrives group_wait after (Alertmanager holds a new group's first
+    notification that long, less when the alert reaches it late), plus the load slack."""
     slo = _slo(run, service)
-    pages = [a for a in slo.alerts if a.window.severity == "page"]
-    math = min(burnrate.detection_seconds(a.window, slo.budget, 1.0) + a.for_seconds for a in pages)
     scrape, evaluation = durations.seconds(REAL.scrape), durations.seconds(REAL.evaluation)
-    return math + scenario.GROUP_WAIT - scrape, math + scrape + evaluation + scenario.GROUP_WAIT + LOAD_SLACK
+    raw = burnrate.raw_windows(slo.catalog)
+    found = [burnrate.detection(a.window, slo.budget, 1.0, raw, scrape=scrape, evaluation=evaluation,
+                                for_seconds=a.for_seconds) for a in slo.alerts if a.window.severity == "page"]
+    fastest = min((d for d in found if d), key=lambda d: d.ideal)
+    return fastest.earliest, fastest.ideal, fastest.latest + scenario.GROUP_WAIT + LOAD_SLACK
 
 
 @pytest.mark.parametrize("service", ["checkout", "search", "catalog"])
@@ -242,8 +246,9 @@ def test_pages_arrive_when_the_burn_rate_math_says(run, service):
     page = first(_seen(run), service=service, receiver=pager, status="firing")
     assert page is not None, f"{service} never paged {pager}"
     took = page.delivery.at - run.onset
-    earliest, latest = _page_bounds(run, service)
-    print(f"\n{service}: paged after {took:.0f} s (math allows {earliest:.0f}-{latest:.0f} s)")
+    earliest, stated, latest = _page_bounds(run, service)
+    print(f"\n{service}: paged after {took:.0f} s (burnrate.py: fires after {stated:.0f} s; "
+          f"bounds {earliest:.0f}-{latest:.0f} s)")
     assert earliest <= took <= latest
 
 
@@ -251,6 +256,7 @@ def test_pages_arrive_when_the_burn_rate_math_says(run, service):
 
 STABLE = [  # what changes from run to run: ports, tokens, times, burn rates, keys
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
+    (re.compile(r"http://[A-Za-z0-9.-]+:\d+"), "http://<host>:<port>"),  # Alertmanager's, Prometheus' own URL
     (re.compile(r"obsgen-live-(\w+)-\d+"), r"<\1 key>"),
     (re.compile(r"(burning at |burn rate over \w+: )[0-9.]+x"), r"\1<burn>x"),
     (re.compile(r'"dedup_key": "[^"]*"'), '"dedup_key": "<group key hash>"'),
