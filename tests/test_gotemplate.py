@@ -94,6 +94,8 @@ def test_promtool_renders_the_escaped_text_back_to_the_spec(tmp_path, promtool, 
     for alert in intended:
         annotations = {k: v.replace('{{ $value | printf "%.1f" }}', "1.0")
                               .replace('{{ $value | printf "%.2f" }}', "1.00") for k, v in alert.annotations}
+        # the link's environment part renders to nothing: the alert has no environment label
+        annotations["dashboard_url"] = annotations["dashboard_url"].split("{{ with (or $labels.")[0]
         expected.append({"exp_labels": dict(alert.labels), "exp_annotations": annotations})
     assert "{{docs}}" in str(expected) and "{{{" in str(expected)
     tests = {"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": [{

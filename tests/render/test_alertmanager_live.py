@@ -163,7 +163,8 @@ def test_a_real_slack_notification_carries_service_slo_burn_rate_and_links(tmp_p
     hook = tmp_path / "slack-url"
     hook.write_text(f"http://127.0.0.1:{server.server_address[1]}/slack\n")
     files = build(tmp_path, {
-        "teams.yaml": team("payments", f"  slack: {{channel: '#pay', api_url_file: {hook}}}"),
+        "teams.yaml": team("payments", f"  slack: {{channel: '#pay', api_url_file: {hook}}}\n"
+                                      "  pages_without_pager: true"),
         "platform.yaml": platform("    timing: {critical: {group_wait: 1s}}\n"),
         "checkout.yaml": service("checkout", "payments"),
     })
@@ -228,7 +229,8 @@ def test_a_real_email_carries_subject_text_and_html(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     smtp = (f"    smtp: {{smarthost: '127.0.0.1:{server.server_address[1]}', from: am@example.com, "
             "require_tls: false}\n    timing: {warning: {group_wait: 1s}}\n")
-    files = build(tmp_path, {"teams.yaml": team("payments", "  email: {to: pay@example.com}"),
+    mail_only = team("payments", "  email: {to: pay@example.com}\n  pages_without_pager: true")
+    files = build(tmp_path, {"teams.yaml": mail_only,
                              "platform.yaml": platform(smtp), "checkout.yaml": service("checkout", "payments")})
     write_tree(tmp_path / "out", files)
     proc, url = _start(binary, tmp_path / "out/alerts/alertmanager/alertmanager.yaml", tmp_path / "data")

@@ -240,7 +240,9 @@ def test_custom_label_sloth_style_and_hostile_text_pass_promtool(promtool, tmp_p
     assert ('sum by (job, env) (rate(x{job="a\\"b\\\\c",path="/r/{{window}}",code=~"5..",'
             'env=~"production|qa-1"}[5m]))') in rules
     assert "/ on (env) group_left () sum by (env)" in rules and "or on (env)" in rules
-    assert 'env="production"' in rules and "environment" not in rules
+    # the label is env; `var-environment` is the dashboard's variable, which alert links set from $labels.env
+    assert 'env="production"' in rules and "environment" not in rules.replace("var-environment", "")
+    assert "{{ with (or $labels.env $externalLabels.env) }}&var-environment=" in rules
     assert "shared store: a qa-1 outage beside a healthy production" in tests
     for path in ("alerts/rules/odd.rules.yaml", "alerts/tests/odd.test.yaml"):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)

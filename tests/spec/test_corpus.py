@@ -19,7 +19,8 @@ from obsgen.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
 BASELINE = ("apiVersion: obsgen/v1\nkind: Team\nmetadata: {name: payments}\nspec:\n"
-            "  slack: {channel: \"#payments\", api_url_file: /etc/secrets/slack}\n")
+            "  slack: {channel: \"#payments\", api_url_file: /etc/secrets/slack}\n"
+            "  pagerduty: {routing_key_file: /etc/secrets/pagerduty}\n")
 
 
 def _expected() -> dict[str, list[str]]:

@@ -162,7 +162,8 @@ def test_the_alerts_are_sloths(sloth_dir):
         assert (labels.pop("service"), labels.pop("slo")) == ("myservice", "requests-availability")
         assert (labels.pop("team"), labels.pop("tier")) == ("myteam", "2")
         assert labels == GOLDEN_LABELS[severity]
-        assert annotations.pop("dashboard_url").endswith("/d/obsgen-myservice/myservice?var-slo=requests-availability")
+        link, env = annotations.pop("dashboard_url").split("{{ with ")  # the alert's environment (names.py)
+        assert link.endswith("/d/obsgen-myservice/myservice?var-slo=requests-availability") and "var-environment" in env
         assert annotations == GOLDEN_ANNOTATIONS[severity]
 
 
