@@ -169,8 +169,11 @@ class Detection:
     latest: float
 
 
-def _pair_time(window: AlertWindow, budget: float, error_ratio: float, raw: tuple[int, ...],
-               stretch, ramp: float) -> float | None:
+def _pair_time(window: AlertWindow, budget: float, error_ratio: float, raw: tuple[int, ...], *,
+               stretch=lambda seconds, is_raw: seconds, ramp: float = BASE_WINDOW,
+               ahead: float = 0.0) -> float | None:
+    """When both windows hold enough errors: each reads `needed` over stretch(window) seconds; a
+    derived window fills along `ramp` and may run `ahead` of the model."""
     times = []
     for seconds in (window.long, window.short):
         is_raw = seconds in raw or seconds == BASE_WINDOW
@@ -178,7 +181,7 @@ def _pair_time(window: AlertWindow, budget: float, error_ratio: float, raw: tupl
         time = _first_holding(seconds, is_raw, needed, ramp)
         if time is None:
             return None
-        times.append(time)
+        times.append(time if is_raw else max(0.0, time - ahead))
     return max(times)
 
 
@@ -188,16 +191,14 @@ def detection(window: AlertWindow, budget: float, error_ratio: float, raw: tuple
     clean history; None if they never do. `raw`: the SLO's raw_windows(catalog)."""
     if error_ratio <= threshold(window, budget):
         return None
-    ideal = _pair_time(window, budget, error_ratio, raw, lambda s, r: s, BASE_WINDOW)
+    ideal = _pair_time(window, budget, error_ratio, raw)
     if ideal is None:
         return None
-    early = _pair_time(window, budget, error_ratio, raw,
-                       lambda s, r: s - scrape if r else s, max(BASE_WINDOW - scrape, 1))
-    late = _pair_time(window, budget, error_ratio, raw,
-                      lambda s, r: s if r else s + evaluation, BASE_WINDOW)
-    early_derived = any(s not in raw and s != BASE_WINDOW for s in (window.long, window.short))
-    earliest = max(0.0, (early or 0.0) - (evaluation if early_derived else 0.0))
-    latest = max((late if late is not None else ideal) + scrape, 2 * scrape) + evaluation
+    earliest = _pair_time(window, budget, error_ratio, raw, stretch=lambda s, r: s - scrape if r else s,
+                          ramp=max(BASE_WINDOW - scrape, 1), ahead=evaluation) or 0.0
+    late = _pair_time(window, budget, error_ratio, raw, stretch=lambda s, r: s if r else s + evaluation)
+    # just above the threshold, a closed range's extra sample may keep a derived window under it
+    latest = math.inf if late is None else max(late + scrape, 2 * scrape) + evaluation
     return Detection(round(ideal + for_seconds, 6), round(earliest + for_seconds, 6),
                      round(latest + for_seconds, 6))
 

@@ -1,11 +1,12 @@
 """The generated promtool tests pass on the generated rules, and fail when the rules are wrong."""
 
+import math
 import subprocess
 
 import pytest
 import yaml
 
-from obsgen import names
+from obsgen import burnrate, names
 from obsgen.render import promtool_tests, yamlout
 
 
@@ -152,3 +153,32 @@ def test_generated_tests_pass_for_extreme_objectives_and_re2_classes(tmp_path, p
     results = test_rules(tmp_path / "out", [names.tests_file(name) for name in EXTREME_SLOS])
     for result in results:
         assert result.ok, result.output[-5000:]
+
+
+def test_a_window_summed_from_5m_rates_pages_when_the_ramp_says(promtool, one_slo, example_plan):
+    """The 6h/30m page reads windows summed from the 5m rates: after a full outage it fires when
+    burnrate.detection says with the 5m ramp (279 s + `for`), not at the Workbook's 130 s: not at
+    the evaluation before its earliest time, and by the first evaluation after its latest."""
+    slo = next(s for svc in example_plan.services for s in svc.slos if s.id == "checkout-availability")
+    slow = next(a for a in slo.alerts if a.window.severity == "page" and a.window.long == 6 * 3600)
+    raw = burnrate.raw_windows(slo.catalog)
+    assert slow.window.long not in raw and slow.for_seconds == 120
+    fresh = burnrate.detection(slow.window, slo.budget, 1.0, raw, evaluation=60, for_seconds=slow.for_seconds)
+    spaced = burnrate.detection(slow.window, slo.budget, 1.0, raw, scrape=60, evaluation=60,
+                                for_seconds=slow.for_seconds)
+    assert fresh.ideal - slow.for_seconds == pytest.approx((600 * 129.6) ** 0.5)
+    history = slow.window.long // 60 + 6
+    before, fires = history + math.ceil(spaced.earliest / 60) - 1, history + math.floor(fresh.latest / 60)
+    assert (before - history, fires - history) == (5, 7)
+    events = promtool_tests.traffic(slo)
+    label = {names.SLOTH_SEVERITY: "page", names.LONG_WINDOW: "6h"}
+    test = promtool_tests._group(
+        "the 6h page after a full outage", promtool_tests.inputs(slo, [(0, events, history), (events, 0, 12)]),
+        [promtool_tests.firing(slo, m, False, label) for m in (history, before)]
+        + [promtool_tests.firing(slo, fires, True, label)])
+    path = one_slo / "alerts" / "tests" / "ramp.test.yaml"
+    path.write_text(yamlout.dump({"rule_files": ["../rules/checkout.rules.yaml"], "evaluation_interval": "1m",
+                                  "tests": [test]}))
+    result = subprocess.run([promtool, "test", "rules", "alerts/tests/ramp.test.yaml"], cwd=one_slo,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
