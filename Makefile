@@ -1,5 +1,6 @@
 # `make generate` and `make test` work on a fresh machine: they create .venv, install obsgen with
-# pinned dependencies, and (for tests) install promtool and amtool from Debian when missing.
+# pinned dependencies, and (for tests) install Prometheus, Alertmanager, promtool and amtool from Debian
+# when missing (the end-to-end test, tests/e2e/, runs the servers themselves).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -36,8 +37,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 tools:
-	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then \
-	  echo "installing promtool and amtool (Debian packages prometheus, prometheus-alertmanager)"; \
+	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null || ! command -v prometheus >/dev/null \
+	    || ! command -v prometheus-alertmanager >/dev/null; then \
+	  echo "installing Prometheus, promtool, Alertmanager and amtool (Debian packages prometheus, prometheus-alertmanager)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	    --no-install-recommends prometheus prometheus-alertmanager >/dev/null; \
 	fi

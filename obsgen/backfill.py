@@ -142,8 +142,9 @@ def promtool() -> str:
     return found
 
 
-def run_pass(tool: str, step: Pass, url: str, start: str, end: str, out: Path) -> Path:
-    """Write the pass's blocks under out/pass-N; return that directory."""
+def run_pass(tool: str, step: Pass, url: str, start: str, end: str, out: Path, eval_interval: str = "60s") -> Path:
+    """Write the pass's blocks under out/pass-N; return that directory. The evaluation interval
+    should be the live one: windows sum recorded samples, and denser live samples would weigh more."""
     target = out / f"pass-{step.number}"
     if target.exists():
         shutil.rmtree(target)
@@ -152,7 +153,7 @@ def run_pass(tool: str, step: Pass, url: str, start: str, end: str, out: Path) -
         rules = Path(tmp) / f"pass-{step.number}.rules.yaml"
         rules.write_text(yamlout.dump({"groups": list(step.groups)}), encoding="utf-8")
         cmd = [tool, "tsdb", "create-blocks-from", "rules", f"--url={url}", f"--start={start}", f"--end={end}",
-               f"--output-dir={target}", "--eval-interval=60s", "--quiet", str(rules)]
+               f"--output-dir={target}", f"--eval-interval={eval_interval}", "--quiet", str(rules)]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=PROMTOOL_TIMEOUT, check=False)
         except subprocess.TimeoutExpired:

@@ -8,6 +8,7 @@ long window.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 DAY = 86400
@@ -85,9 +86,131 @@ def threshold(window: AlertWindow, budget: float) -> float:
     return window.factor * budget
 
 
-def detection_seconds(window: AlertWindow, budget: float, error_ratio: float) -> float:
-    """Time for a sustained error ratio to push the long window over its threshold, from a clean
-    window: factor x budget / error ratio x long window."""
+# --- detection time: what the generated rules really achieve ---------------------------------
+#
+# A window is read from the raw series (the SLI query at that window: the 5m base window, and the
+# long window of the fastest page, see raw_windows) or derived from the recorded 5m rates (their sum
+# over the window). A raw window holds an error the moment it happens; a derived one sees it through
+# each 5m rate that holds it, so an outage fills it along a 5-minute ramp: a full outage at 99.9%
+# over 30d trips a derived 1h window after 176 s, the raw one after the Workbook's 52 s.
+#
+# Model: constant traffic, a clean history, errors at `error_ratio` during [start, end). `held` is
+# the seconds of errors a window holds at t, as the rules read it; the window's error ratio is
+# error_ratio x held / window. Both the simulator (preview/simulate.py and its JavaScript) and every
+# stated detection time (README, preview, promtool tests, the end-to-end test) come from it.
+
+
+def _raw_held(x: float) -> float:
+    return max(x, 0.0)
+
+
+def _derived_held(x: float, ramp: float) -> float:
+    """The integral, over the window, of the share of each 5m rate's own window in error: the
+    errors since x seconds ago convolved with a ramp of `ramp` seconds."""
+    if x <= 0:
+        return 0.0
+    return x * x / (2 * ramp) if x <= ramp else x - ramp / 2
+
+
+def held(t: float, window: float, start: float, end: float, raw: bool, ramp: float = BASE_WINDOW) -> float:
+    """Seconds of the errors of [start, end) a window of `window` seconds ending at t holds."""
+    if raw:
+        def g(x):
+            return _raw_held(x)
+    else:
+        def g(x):
+            return _derived_held(x, ramp)
+    return g(t - start) - g(t - window - start) - g(t - end) + g(t - window - end)
+
+
+def raw_windows(catalog: tuple[AlertWindow, ...]) -> tuple[int, ...]:
+    """Windows recorded from the raw series besides the 5m base: the long window of the fastest page
+    (the shortest page long window), so that a full outage pages after the Workbook's time. Every
+    other window keeps the cheap derivation from the 5m rates: its ramp adds at most 150 s to
+    detection times of 4 minutes and more (bench/README.md has the cost of each choice)."""
+    pages = [w.long for w in catalog if w.severity == "page"]
+    return tuple(sorted({min(pages)} - {BASE_WINDOW})) if pages else ()
+
+
+def _first_holding(window: int, raw: bool, needed: float, ramp: float) -> float | None:
+    """The first t after the onset of a sustained outage at which the window holds `needed` seconds
+    of errors (held only grows then); None if it never does."""
+    top = window + (0 if raw else ramp)
+    if needed >= window:  # held reaches the whole window only at `top`, and never exceeds it
+        return None
+    lo, hi = 0.0, float(top)
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if held(mid, window, 0.0, math.inf, raw, ramp) >= needed:
+            hi = mid
+        else:
+            lo = mid
+    return round(hi, 6)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Seconds after the onset of a sustained error ratio at which an alert fires, `for` included.
+
+    ideal: the model above, no lag (the README's and the preview's time);
+    earliest: it cannot fire before this. A rate over a range with samples every `scrape` seconds
+      may span one interval less than the range (Prometheus 3's left-open ranges), so a raw window
+      reads up to window/(window - scrape) more and a 5m rate ramps in 5m - scrape; a window derived
+      from 5m rates evaluated every `evaluation` seconds is a sum of samples, which may run up to one
+      evaluation ahead of the model;
+    latest: it fires by this, whatever the phase of scrapes and evaluations: the errors reach a
+      sample at most one scrape later (a new error series needs two samples for a rate), the rule
+      sees them at most one evaluation later; a derived window summed over a closed range (Prometheus
+      2) holds one sample more than its length.
+    """
+
+    ideal: float
+    earliest: float
+    latest: float
+
+
+def _pair_time(window: AlertWindow, budget: float, error_ratio: float, raw: tuple[int, ...], *,
+               stretch=lambda seconds, is_raw: seconds, ramp: float = BASE_WINDOW,
+               ahead: float = 0.0) -> float | None:
+    """When both windows hold enough errors: each reads `needed` over stretch(window) seconds; a
+    derived window fills along `ramp` and may run `ahead` of the model."""
+    times = []
+    for seconds in (window.long, window.short):
+        is_raw = seconds in raw or seconds == BASE_WINDOW
+        needed = threshold(window, budget) * stretch(seconds, is_raw) / error_ratio
+        time = _first_holding(seconds, is_raw, needed, ramp)
+        if time is None:
+            return None
+        times.append(time if is_raw else max(0.0, time - ahead))
+    return max(times)
+
+
+def detection(window: AlertWindow, budget: float, error_ratio: float, raw: tuple[int, ...], *,
+              scrape: float = 0.0, evaluation: float = 0.0, for_seconds: float = 0.0) -> Detection | None:
+    """When the generated rules fire an alert of this window pair for a sustained error ratio from a
+    clean history; None if they never do. `raw`: the SLO's raw_windows(catalog)."""
+    if error_ratio <= threshold(window, budget):
+        return None
+    ideal = _pair_time(window, budget, error_ratio, raw)
+    if ideal is None:
+        return None
+    earliest = _pair_time(window, budget, error_ratio, raw, stretch=lambda s, r: s - scrape if r else s,
+                          ramp=max(BASE_WINDOW - scrape, 1), ahead=evaluation) or 0.0
+    late = _pair_time(window, budget, error_ratio, raw, stretch=lambda s, r: s if r else s + evaluation)
+    # just above the threshold, a closed range's extra sample may keep a derived window under it
+    latest = math.inf if late is None else max(late + scrape, 2 * scrape) + evaluation
+    return Detection(round(ideal + for_seconds, 6), round(earliest + for_seconds, 6),
+                     round(latest + for_seconds, 6))
+
+
+def detection_seconds(window: AlertWindow, budget: float, error_ratio: float, raw: tuple[int, ...]) -> float | None:
+    """The ideal time of detection(): what the README table and the preview state."""
+    found = detection(window, budget, error_ratio, raw)
+    return found.ideal if found else None
+
+
+def workbook_seconds(window: AlertWindow, budget: float, error_ratio: float) -> float:
+    """The Workbook's time, every window raw: factor x budget / error ratio x long window."""
     return window.factor * budget / error_ratio * window.long
 
 

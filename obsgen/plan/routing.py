@@ -110,6 +110,8 @@ class RoutingPlan:
     smtp: Smtp | None
     platform_alert: str | None
     group_by: tuple[str, ...]
+    pagerduty_url: str | None = None  # Alertmanager's own default when None
+    opsgenie_api_url: str | None = None
 
     def team(self, name: str | None) -> TeamReceivers | None:
         return next((t for t in self.teams if t.team == name), None)
@@ -175,6 +177,8 @@ def compile_routing(specs: Specs) -> RoutingPlan:
         if smtp else None,
         platform_alert=settings.platform_alert,
         group_by=(names.ALERTNAME, names.SERVICE, names.SLO, platform.environment_label),
+        pagerduty_url=settings.pagerduty_url,
+        opsgenie_api_url=settings.opsgenie_api_url,
     )
 
 

@@ -1,12 +1,19 @@
-"""`obsgen preview --live`: the generated rules and routes running in real Prometheus and Alertmanager.
+"""`obsgen preview --live` and the end-to-end test: the generated rules and routes running in real
+Prometheus and Alertmanager, notifying local stand-ins of every receiver.
 
-A LiveSession starts, in a temporary directory and on free loopback ports: the webhook that stands
-in for every receiver (live_webhook.py), the synthetic traffic (live_traffic.py), Alertmanager and
-Prometheus (live_procs.py) loaded with the generated files (live_config.py). Leaving the `with`
-block, for any reason (Ctrl-C, SIGTERM, SIGHUP, an error), stops them in reverse order and
-removes the directory. `api()` answers the page's /live/ requests: the session's state, the
-controls, and read-only proxies to a few Prometheus and Alertmanager API paths, so the page
-talks to its own origin only (its CSP is 'self').
+A LiveSession starts, in a temporary directory and on free loopback ports: per Alertmanager, the
+sinks that speak each receiver's protocol (live_sinks.py) and the Alertmanager loaded with the
+generated config and templates (live_config.py); per environment, the synthetic traffic
+(live_traffic.py), its backfilled history when asked (live_history.py) and a Prometheus loaded
+with the generated rules, labelled with that environment as a cluster's Prometheus is, alerting to
+every Alertmanager (live_procs.py). Leaving the `with` block, for any reason (Ctrl-C, SIGTERM,
+SIGHUP, an error), stops them in reverse order and removes the directory. `api()` answers the
+page's /live/ requests: the session's state, the controls, and read-only proxies to a few
+Prometheus and Alertmanager API paths, so the page talks to its own origin only (its CSP is 'self').
+
+The preview and tests/e2e run this same class: the preview with `Options()` (one environment, the
+paging one; a compressed clock; secrets and endpoints redirected to the sinks), the end-to-end test
+with the real clock, history, two environments and the generated config loaded unchanged.
 """
 
 from __future__ import annotations
@@ -18,22 +25,25 @@ import signal
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 
 import requests
 
-from obsgen import names
+from obsgen import durations, names
 from obsgen.plan.model import Plan
-from obsgen.preview import live_config
+from obsgen.preview import live_config, live_history
+from obsgen.preview.live_config import PREVIEW, Clock
 from obsgen.preview.live_procs import LiveError, Process, find_tool, free_port
-from obsgen.preview.live_traffic import MODES, SLOW_BURN, Traffic, TrafficServer, simulated_slos
-from obsgen.preview.live_webhook import Webhook
+from obsgen.preview.live_sinks import Sinks
+from obsgen.preview.live_traffic import MODES, SLOW_BURN, Segment, Traffic, TrafficServer, simulated_slos
 from obsgen.preview.serve import LOOPBACK
 
 RULES_DIR = "alerts/rules/"
 AM_DIR = "alerts/alertmanager/"
 AM_CONFIG = AM_DIR + "alertmanager.yaml"
+GENERATED = "generated"  # the Alertmanager loaded with the generated config (others: Options.mutants)
 PROXIED = {  # what the page may read through the preview server; nothing else is forwarded
     "prometheus": ("api/v1/query", "api/v1/alerts", "api/v1/rules", "api/v1/targets"),
     "alertmanager": ("api/v2/alerts", "api/v2/status"),
@@ -48,15 +58,46 @@ def _json(status: int, data) -> Response:
     return status, "application/json", json.dumps(data, sort_keys=True).encode("utf-8")
 
 
+@dataclass
+class Options:
+    clock: Clock = PREVIEW
+    environments: tuple[str, ...] = ()  # one Prometheus each; none given: the paging environment
+    history: float = 0.0  # seconds of backfilled history (0: Prometheus starts empty)
+    profile: dict[tuple[str, str], list[Segment]] = field(default_factory=dict)  # (env, SLO id) -> its past
+    secrets: Path | None = None  # the specs' secret files are under it: load the config unchanged
+    mutants: dict[str, str] = field(default_factory=dict)  # more Alertmanagers: name -> config text
+    sinks: Sinks | None = None  # the generated Alertmanager's, started before the specs named them
+
+
+@dataclass
+class AlertmanagerRun:
+    name: str
+    sinks: Sinks
+    url: str = ""
+    config: Path | None = None
+
+
+@dataclass
+class Cluster:
+    """One environment: its traffic and the Prometheus that scrapes it."""
+
+    environment: str
+    traffic: Traffic
+    url: str = ""
+    history_end: float | None = None
+
+
 class LiveSession:
-    def __init__(self, plan: Plan, files: dict[str, str]):
-        self.plan, self.files = plan, files
+    def __init__(self, plan: Plan, files: dict[str, str], options: Options | None = None):
+        self.plan, self.files, self.options = plan, files, options or Options()
         self.stack = contextlib.ExitStack()
         self.processes: list[Process] = []
         self.tmp: Path | None = None
         self.urls: dict[str, str] = {}
         self.receivers: list[str] = []
         self.skipped: list[dict] = []
+        self.alertmanagers: dict[str, AlertmanagerRun] = {}
+        self.clusters: dict[str, Cluster] = {}
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -71,61 +112,100 @@ class LiveSession:
     def __exit__(self, *exc) -> None:
         self.stack.close()
 
+    @property
+    def traffic(self) -> Traffic:
+        """The first environment's traffic: what the page's controls drive."""
+        return next(iter(self.clusters.values())).traffic
+
+    @property
+    def sinks(self) -> Sinks:
+        return self.alertmanagers[GENERATED].sinks
+
     def _start(self) -> None:
-        prometheus = find_tool("prometheus")
-        alertmanager = find_tool("prometheus-alertmanager", "alertmanager")
+        tools = {"prometheus": find_tool("prometheus"), "promtool": find_tool("promtool"),
+                 "alertmanager": find_tool("prometheus-alertmanager", "alertmanager")}
         rules = {p: t for p, t in self.files.items() if p.startswith(RULES_DIR) and p.endswith(".yaml")}
         if AM_CONFIG not in self.files or not rules:
             raise LiveError(f"nothing to run: the specs generate no {RULES_DIR}*.yaml or no {AM_CONFIG}")
         self._signals()
         self.tmp = Path(tempfile.mkdtemp(prefix="obsgen-live-"))
         self.stack.callback(shutil.rmtree, self.tmp, ignore_errors=True)  # registered first: runs last
+        self.receivers = live_config.receiver_names(self.files[AM_CONFIG])
 
-        self.webhook = Webhook()
-        self.stack.callback(self.webhook.close)
-        slos, self.skipped = simulated_slos(self.plan)
-        self.traffic = Traffic(slos)
-        traffic_server = TrafficServer(self.traffic)
-        self.stack.callback(traffic_server.close)
-
-        self._write_alertmanager()
-        am_address = f"{LOOPBACK}:{free_port()}"
-        self._run("alertmanager", [
-            alertmanager, f"--config.file={self.tmp / 'alertmanager.yaml'}",
-            f"--storage.path={self.tmp / 'alertmanager-data'}", f"--web.listen-address={am_address}",
-            "--cluster.listen-address=",  # no gossip port on every interface: a single local instance
-        ], f"http://{am_address}")
-
-        rules_dir = self.tmp / live_config.RULES
-        rules_dir.mkdir()
-        for path, text in rules.items():
-            (rules_dir / Path(path).name).write_text(live_config.rules(text), encoding="utf-8")
+        configs = {GENERATED: self.files[AM_CONFIG], **self.options.mutants}
+        for name, text in configs.items():
+            self._alertmanager(name, text, tools["alertmanager"])
         routing = self.plan.routing
-        (self.tmp / "prometheus.yml").write_text(live_config.prometheus(
-            am_address, traffic_server.address,
-            routing.environment_label if routing else names.ENVIRONMENT_LABEL,
-            routing.paging_environment if routing else "production"), encoding="utf-8")
-        prom_address = f"{LOOPBACK}:{free_port()}"
-        self._run("prometheus", [
-            prometheus, f"--config.file={self.tmp / 'prometheus.yml'}",
-            f"--storage.tsdb.path={self.tmp / 'prometheus-data'}", f"--web.listen-address={prom_address}",
-        ], f"http://{prom_address}")
+        label = routing.environment_label if routing else names.ENVIRONMENT_LABEL
+        environments = self.options.environments or (routing.paging_environment if routing else "production",)
+        for env in environments:
+            self._cluster(env, label, rules, tools)
 
-    def _write_alertmanager(self) -> None:
-        templates = self.tmp / live_config.ALERTMANAGER
-        templates.mkdir()
-        for path, text in self.files.items():
-            if path.startswith(AM_DIR) and path.endswith(".tmpl"):
-                (templates / Path(path).name).write_text(text, encoding="utf-8")
-        config, self.receivers = live_config.alertmanager(self.files[AM_CONFIG], self.webhook.url, templates)
-        (self.tmp / "alertmanager.yaml").write_text(config, encoding="utf-8")
+    def _alertmanager(self, name: str, text: str, binary: str) -> None:
+        given = self.options.sinks if name == GENERATED else None
+        run = AlertmanagerRun(name, given or Sinks())
+        if given is None:  # the caller closes its own
+            self.stack.callback(run.sinks.close)
+        home = self.tmp / live_config.ALERTMANAGER if name == GENERATED else self.tmp / f"alertmanager-{name}"
+        home.mkdir()
+        for path, template in self.files.items():
+            if path.startswith(AM_DIR) and path.endswith(".tmpl"):  # beside the config, as generated
+                (home / Path(path).name).write_text(template, encoding="utf-8")
+        if name == GENERATED and self.options.secrets is not None:
+            config, secrets = text, live_config.connected(text, run.sinks, self.options.secrets)
+        else:
+            (home / "secrets").mkdir()
+            config, secrets = live_config.redirected(text, run.sinks, home / "secrets", self.options.clock)
+        for path, value in secrets.items():
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # no trailing newline: Alertmanager 0.25 sends an Opsgenie key file's content as is, and
+            # a newline in the Authorization header makes every notification fail
+            Path(path).write_text(value, encoding="utf-8")
+        run.config = home / "alertmanager.yaml"
+        run.config.write_text(config, encoding="utf-8")
+        address = f"{LOOPBACK}:{free_port()}"
+        process = "alertmanager" if name == GENERATED else f"alertmanager-{name}"
+        run.url = self._run(process, [
+            binary, f"--config.file={run.config}", f"--storage.path={home / 'data'}",
+            f"--web.listen-address={address}",
+            "--cluster.listen-address=",  # no gossip port on every interface: a single local instance
+        ], f"http://{address}")
+        self.alertmanagers[name] = run
 
-    def _run(self, name: str, argv: list[str], url: str) -> None:
+    def _cluster(self, env: str, label: str, rules: dict[str, str], tools: dict[str, str]) -> None:
+        slos, self.skipped = simulated_slos(self.plan)
+        cluster = Cluster(env, Traffic(slos))
+        server = TrafficServer(cluster.traffic)
+        self.stack.callback(server.close)
+        first = not self.clusters
+        home = self.tmp / ("prometheus" if first else f"prometheus-{env}")
+        (home / live_config.RULES).mkdir(parents=True)
+        for path, text in rules.items():
+            (home / live_config.RULES / Path(path).name).write_text(live_config.rules(text, self.options.clock),
+                                                                   encoding="utf-8")
+        clock = self.options.clock
+        if self.options.history:
+            profile = {slo: segs for (e, slo), segs in self.options.profile.items() if e == env}
+            cluster.history_end = live_history.write(
+                self.plan, cluster.traffic, home / "data", home / "history", self.options.history,
+                durations.seconds(clock.scrape), clock.evaluation, tools, profile)
+        (home / "prometheus.yml").write_text(live_config.prometheus(
+            [run.url.removeprefix("http://") for run in self.alertmanagers.values()], server.address,
+            label, env, clock), encoding="utf-8")
+        address = f"{LOOPBACK}:{free_port()}"
+        cluster.url = self._run("prometheus" if first else f"prometheus-{env}", [
+            tools["prometheus"], f"--config.file={home / 'prometheus.yml'}",
+            f"--storage.tsdb.path={home / 'data'}", f"--web.listen-address={address}",
+        ], f"http://{address}")
+        self.clusters[env] = cluster
+
+    def _run(self, name: str, argv: list[str], url: str) -> str:
         process = Process(name, argv, self.tmp / f"{name}.log", self.tmp)
         self.processes.append(process)
         self.stack.callback(process.stop)
-        self.urls[name] = url
+        self.urls.setdefault(name, url)
         process.wait_ready(f"{url}/-/ready")
+        return url
 
     def check(self) -> None:
         """Raise when a process the session started has exited: the session then stops the rest."""
@@ -150,14 +230,14 @@ class LiveSession:
     def page_data(self) -> dict:
         """What the page shows from the start: receivers, simulated SLOs, the burn-rate query."""
         return {
-            "receivers": [{"name": r, "url": live_config.webhook_url(self.webhook.url, r)} for r in self.receivers],
+            "receivers": self.receivers, "environment": next(iter(self.clusters)),
             "simulated": [s["id"] for s in self.traffic.state()], "skipped": self.skipped,
             "burn_query": BURN_QUERY, "modes": list(MODES), "slow_burn": SLOW_BURN,
-            "urls": dict(self.urls, webhook=self.webhook.url),
+            "urls": dict(self.urls, sinks=self.sinks.url, smtp=self.sinks.smarthost),
         }
 
     def state(self) -> dict:
-        return {"traffic": self.traffic.state(), "notifications": self.webhook.notifications()}
+        return {"traffic": self.traffic.state(), "notifications": [d.summary() for d in self.sinks.deliveries()]}
 
     def api(self, method: str, path: str, query: str, body: bytes) -> Response:
         """Answer a /live/ request of the page (path without the leading /live/)."""
@@ -206,7 +286,7 @@ def serve(plan: Plan, files: dict[str, str], view: dict, diff: str, port: int, e
             raise LiveError(f"cannot serve the page on {LOOPBACK}:{port}: {failed.strerror or failed}") from None
         with server:
             echo(f"prometheus on {session.urls['prometheus']}, alertmanager on {session.urls['alertmanager']}, "
-                 f"webhook on {session.webhook.url}, in {session.tmp}")
+                 f"receivers' stand-ins on {session.sinks.url} and smtp://{session.sinks.smarthost}, in {session.tmp}")
             echo(f"obsgen preview --live on {server.url} (Ctrl-C to stop)")
             while server.thread.is_alive():
                 session.check()

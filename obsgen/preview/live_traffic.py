@@ -30,6 +30,16 @@ SLOW_BURN = 2.0  # the default slow burn: the budget lasts half the period
 MODES = ("ok", "outage", "slow")
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of a simulated SLO's history, in seconds before the history's end (start < end <= 0)."""
+
+    start: float
+    end: float
+    mode: str
+    burn: float = SLOW_BURN
+
+
 @dataclass
 class Series:
     metric: str
@@ -46,10 +56,19 @@ class Simulated:
 
     @property
     def error_ratio(self) -> float:
-        if self.mode == "outage":
-            return 1.0
-        burn = self.burn if self.mode == "slow" else BASELINE_BURN
-        return min(1.0, burn * self.slo.budget)
+        return _error_ratio(self.slo, self.mode, self.burn)
+
+
+def _error_ratio(slo: SLOPlan, mode: str, burn: float) -> float:
+    if mode == "outage":
+        return 1.0
+    return min(1.0, (burn if mode == "slow" else BASELINE_BURN) * slo.budget)
+
+
+def _labels(labels: dict[str, str]) -> str:
+    escaped = (f'{k}="{v.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34)).replace(chr(10), "")}"'
+               for k, v in sorted(labels.items()))
+    return "{" + ",".join(escaped) + "}"
 
 
 def _parse(series: str) -> tuple[str, dict[str, str]]:
@@ -86,14 +105,43 @@ class Traffic:
         self.lock = threading.Lock()
         self.last = time.monotonic()
 
-    def _advance(self) -> None:
+    def _advance(self, ratios: dict[str, float] | None = None, seconds: float | None = None) -> None:
         now = time.monotonic()
-        events = EVENTS_PER_SECOND * (now - self.last)
+        events = EVENTS_PER_SECOND * (now - self.last if seconds is None else seconds)
         self.last = now
         for sim in self.slos.values():
-            errors = events * sim.error_ratio
+            errors = events * (sim.error_ratio if ratios is None else ratios[sim.slo.id])
             for series, bad, good in sim.weights:
                 series.value += bad * errors + good * (events - errors)
+
+    def history(self, start: float, end: float, step: float, profile: dict[str, list[Segment]] | None = None) -> str:
+        """The traffic from Unix time `start` to `end`, one sample per series every `step` seconds,
+        as OpenMetrics text for `promtool tsdb create-blocks-from openmetrics`: healthy unless the
+        profile gives an SLO other stretches. The live series then continue from its last values."""
+        profile = profile or {}
+        samples: dict[int, list[str]] = {}
+        with self.lock:
+            for series in self._series():
+                series.value = 0.0
+            t = start
+            while t <= end:
+                ratios = {}
+                for slo_id, sim in self.slos.items():
+                    seg = next((g for g in profile.get(slo_id, ()) if end + g.start <= t < end + g.end), None)
+                    ratios[slo_id] = _error_ratio(sim.slo, seg.mode, seg.burn) if seg else sim.error_ratio
+                self._advance(ratios, step if t > start else 0.0)
+                for series in self._series():
+                    samples.setdefault(id(series), []).append(f"{series.metric}{_labels(series.labels)} "
+                                                              f"{series.value:.6f} {t:.3f}")
+                t += step
+        return "\n".join(line for lines in samples.values() for line in lines) + "\n# EOF\n"
+
+    def _series(self) -> list[Series]:
+        seen: dict[int, Series] = {}
+        for sim in self.slos.values():
+            for series, _, _ in sim.weights:
+                seen.setdefault(id(series), series)
+        return list(seen.values())
 
     def set_mode(self, slo_id: str, mode: str, burn: float = SLOW_BURN) -> None:
         if slo_id not in self.slos:

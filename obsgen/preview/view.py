@@ -23,6 +23,7 @@ def build(plan: Plan, files: dict[str, str]) -> dict:
     cases = routes.get("alerts") if plan.routing is not None else None
     return {
         "services": [_service(s, cases) for s in plan.services],
+        "ramp_seconds": burnrate.BASE_WINDOW,  # the simulator's ramp of derived windows (burnrate.held)
         "dashboards": dashboards(files),
         "collectors": collectors(files),
     }
@@ -66,9 +67,11 @@ def slo_view(slo: SLOPlan) -> dict:
 
 
 def _detect(slo: SLOPlan, window: burnrate.AlertWindow, error_ratio: float) -> float | None:
-    if error_ratio <= burnrate.threshold(window, slo.budget):
-        return None
-    return burnrate.detection_seconds(window, slo.budget, error_ratio)
+    return burnrate.detection_seconds(window, slo.budget, error_ratio, burnrate.raw_windows(slo.catalog))
+
+
+def _raw(slo: SLOPlan, window: int) -> bool:
+    return window == burnrate.BASE_WINDOW or window in burnrate.raw_windows(slo.catalog)
 
 
 def alert_view(slo: SLOPlan, alert) -> dict:
@@ -78,6 +81,8 @@ def alert_view(slo: SLOPlan, alert) -> dict:
         "name": alert.name, "severity": w.severity, "label_severity": labels.get("severity", ""),
         "long": durations.format_seconds(w.long), "short": durations.format_seconds(w.short),
         "long_seconds": w.long, "short_seconds": w.short, "for_seconds": alert.for_seconds,
+        # read from the raw series, else summed from the 5m rates (their ramp): burnrate.held
+        "long_raw": _raw(slo, w.long), "short_raw": _raw(slo, w.short),
         "factor": w.factor, "budget_percent": w.budget_percent,
         "consumed": burnrate.consumed_fraction(w, slo.period),
         "threshold": burnrate.threshold(w, slo.budget),

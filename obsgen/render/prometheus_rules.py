@@ -1,7 +1,9 @@
 """Prometheus recording and alerting rules, one file per service, three groups per SLO.
 
-The SLI group records the 5m error and total rates from the raw queries once; every other window
-and the period are derived from those two recorded series (traffic-weighted, cheap to evaluate).
+The SLI group records the 5m error and total rates from the raw queries once, and the fastest page's
+long window (1h) from them too, so that a full outage pages after the Workbook's time; every other
+window and the period are derived from the two recorded 5m series (traffic-weighted, cheap to
+evaluate).
 The hours group copies them every minute into hour-parity series; the period group, every 2m,
 reads hourly roll-ups of those copies, so its cost does not grow with the history.
 """
@@ -103,14 +105,30 @@ def sli_rules(slo: SLOPlan) -> list[dict]:
             _record(slo, names.SLI_TOTAL_RATE, promql.with_window(slo.sli.total, BASE)),
             _record(slo, names.SLI_ERROR_RATE, f"({error}) or on ({join_labels(slo.environment)}) ({tot} * 0)"),
         ]
+    raw = burnrate.raw_windows(slo.catalog)
     for window in slo.windows:
         w = durations.format_seconds(window)
         if window == burnrate.BASE_WINDOW:
             expr = _ratio(err, tot)
+        elif window in raw:
+            expr = raw_ratio(slo, w)
         else:
             expr = _ratio(f"sum_over_time({err}[{w}])", f"sum_over_time({tot}[{w}])")
         rules.append(_record(slo, names.sli_error_ratio(w), expr, sloth_window=w))
     return rules
+
+
+def raw_ratio(slo: SLOPlan, window: str) -> str:
+    """The error ratio over `window` from the raw series, as Sloth records every window: for the
+    fastest page's long window, which a sum of 5m rates would fill only along their 5-minute ramp
+    (burnrate.raw_windows). 0, not absent, while there is traffic but no error series (the recorded
+    5m total says so), and never NaN."""
+    error = promql.with_window(slo.sli.error, window)
+    if slo.sli.total is None:  # raw: the user's error ratio over the window
+        return f"clamp_max(({error}) >= 0, 1)"
+    total = promql.with_window(slo.sli.total, window)
+    zero = f"({_sel(slo, names.SLI_TOTAL_RATE)} * 0)"
+    return f"({_ratio(f'({error})', f'({total})')}) or on ({join_labels(slo.environment)}) {zero}"
 
 
 def meta_rules(slo: SLOPlan) -> list[dict]:

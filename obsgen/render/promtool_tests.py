@@ -187,24 +187,32 @@ def _group(name: str, series: list[dict], checks: list[dict]) -> dict:
 
 def outage(slo: SLOPlan, pages) -> dict:
     """Clean history as long as the fastest page window, then every request fails: that window's
-    page fires after its detection time (factor x budget x long window), not long before."""
+    page fires at the evaluation burnrate.detection says, and not one evaluation before it.
+
+    promtool's samples are taken at every evaluation, so no scrape lags: the page fires by the first
+    evaluation after `latest` without scrape lag; `earliest` allows for samples a minute apart."""
+    raw = burnrate.raw_windows(slo.catalog)
     feasible = [w for w in pages if burnrate.threshold(w, slo.budget) < 1]
-    fastest = min(feasible, key=lambda w: burnrate.detection_seconds(w, slo.budget, 1.0))
-    detect = burnrate.detection_seconds(fastest, slo.budget, 1.0)
-    delay = detect + 60 * _for_minutes(slo, [fastest])
+    fastest = min(feasible, key=lambda w: burnrate.detection_seconds(w, slo.budget, 1.0, raw))
+    pending = 60 * _for_minutes(slo, [fastest])
+    step = 60 * EVAL_MINUTES
+    fresh = burnrate.detection(fastest, slo.budget, 1.0, raw, evaluation=step, for_seconds=pending)
+    spaced = burnrate.detection(fastest, slo.budget, 1.0, raw, scrape=step, evaluation=step, for_seconds=pending)
     history = fastest.long // 60 + RAMP_MINUTES
-    lower = history + max(0, math.floor(delay / 60) - 1)
-    upper = history + _min(delay * 1.02) + RAMP_MINUTES
+    before = history + max(0, math.ceil(spaced.earliest / step) - 1) * EVAL_MINUTES
+    fires = history + math.floor(fresh.latest / step) * EVAL_MINUTES
     events = traffic(slo)
-    series = inputs(slo, [(0, events, history), (events, 0, upper - history + 5)])
+    series = inputs(slo, [(0, events, history), (events, 0, fires - history + 5)])
     page = {names.SLOTH_SEVERITY: "page", **_window_labels(slo, fastest)}
     full = _identity(slo, "page")
+    checks = [firing(slo, history, False, page)]
+    if before > history:
+        checks.append(firing(slo, before, False, page))
     return _group(
-        f"{slo.id}: a total outage pages after about {durations.human(detect)}"
-        f" (between {lower - history} and {upper - history} min)",
+        f"{slo.id}: a total outage pages after about {durations.human(fresh.ideal - pending)}"
+        f" (not at {before - history} min, by {fires - history} min)",
         series,
-        [firing(slo, history, False, page), firing(slo, lower, False, page),
-         firing(slo, upper, True, {**page, **full})],
+        [*checks, firing(slo, fires, True, {**page, **full})],
     )
 
 

@@ -518,6 +518,10 @@ class AlertmanagerSettings(Model):
     timing: Timings = Timings()
     platform_alert: str | None = Field(None, pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$",
                                        description="a platform-wide alert that silences per-service alerts")
+    # EU accounts, proxies and gateways send elsewhere than Alertmanager's defaults
+    # (https://events.pagerduty.com/v2/enqueue, https://api.opsgenie.com/); unset keeps those.
+    pagerduty_url: Url | None = Field(None, description="PagerDuty Events API v2 URL (global.pagerduty_url)")
+    opsgenie_api_url: Url | None = Field(None, description="Opsgenie API base URL (global.opsgenie_api_url)")
 
 
 class SecretStoreRef(Model):

@@ -59,7 +59,8 @@ def test_simulator_agrees_with_python(browser, served, ratio_percent, minutes):
         assert len(rows) == len(slo["alerts"])
         for row, alert in zip(rows, slo["alerts"], strict=True):
             expected = simulate(alert["long_seconds"], alert["short_seconds"], alert["factor"], slo["budget"],
-                                ratio_percent / 100, minutes * 60, alert["for_seconds"])
+                                ratio_percent / 100, minutes * 60, alert["for_seconds"],
+                                raw=(alert["long_raw"], alert["short_raw"]))
             assert row["fires"] == ("" if expected.fires_at is None else str(expected.fires_at)), (slo["id"], row)
             assert row["resolves"] == ("" if expected.resolves_at is None else str(expected.resolves_at))
 

@@ -1,37 +1,52 @@
-"""The live session's configs load in the real tools: amtool and promtool check them."""
+"""The live session's configs load in the real tools: amtool and promtool check them; what the session
+changes in the generated Alertmanager config is only where the receivers post."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
+from pathlib import Path
 
+import pytest
 import yaml
 
 from obsgen.preview import live_config
+from obsgen.preview.live_procs import LiveError
+from obsgen.preview.live_sinks import Sinks
 from tests.conftest import require_tool
 
 
-def _am(example_files, tmp_path) -> tuple[str, list[str]]:
-    templates = tmp_path / "alertmanager"
-    templates.mkdir()
-    (templates / "obsgen.tmpl").write_text(example_files["alerts/alertmanager/obsgen.tmpl"])
-    return live_config.alertmanager(example_files["alerts/alertmanager/alertmanager.yaml"],
-                                    "http://127.0.0.1:9", templates)
+@pytest.fixture
+def sinks():
+    with contextlib.closing(Sinks()) as running:
+        yield running
 
 
-def test_alertmanager_config_loads_with_every_receiver_a_webhook(example_files, tmp_path):
+def test_redirected_config_loads_and_changes_only_where_receivers_post(example_files, tmp_path, sinks):
     amtool = require_tool("amtool")
-    text, receivers = _am(example_files, tmp_path)
+    (tmp_path / "obsgen.tmpl").write_text(example_files["alerts/alertmanager/obsgen.tmpl"])
+    text, secrets = live_config.redirected(example_files["alerts/alertmanager/alertmanager.yaml"], sinks,
+                                           tmp_path / "secrets")
     (tmp_path / "alertmanager.yaml").write_text(text)
+    for path, value in secrets.items():
+        Path(path).parent.mkdir(exist_ok=True)
+        Path(path).write_text(value)
     check = subprocess.run([amtool, "check-config", str(tmp_path / "alertmanager.yaml")],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     doc = yaml.safe_load(text)
     generated = yaml.safe_load(example_files["alerts/alertmanager/alertmanager.yaml"])
-    assert receivers == [r["name"] for r in generated["receivers"]] and "payments-pager" in receivers
-    for receiver in doc["receivers"]:
-        assert set(receiver) == {"name", "webhook_configs"}
-        assert receiver["webhook_configs"] == [{"url": f"http://127.0.0.1:9/{receiver['name']}", "send_resolved": True}]
-    assert doc["inhibit_rules"] == generated["inhibit_rules"]
+    assert doc["global"] == {**generated["global"], "smtp_smarthost": sinks.smarthost, "smtp_require_tls": False,
+                             "smtp_auth_password_file": doc["global"]["smtp_auth_password_file"],
+                             "pagerduty_url": sinks.pagerduty_url, "opsgenie_api_url": sinks.opsgenie_api_url}
+
+    def unfiled(receiver):  # a receiver without its secret file paths
+        return {k: [{f: v for f, v in c.items() if not f.endswith("_file")} for c in cs] if isinstance(cs, list)
+                else cs for k, cs in receiver.items()}
+
+    assert [unfiled(r) for r in doc["receivers"]] == [unfiled(r) for r in generated["receivers"]]
+    assert all(Path(path).is_relative_to(tmp_path / "secrets") for path in secrets)
+    assert doc["inhibit_rules"] == generated["inhibit_rules"] and doc["templates"] == generated["templates"]
 
     def shape(route):  # the routing tree without its timers
         return {"receiver": route["receiver"], "matchers": route.get("matchers"),
@@ -47,11 +62,11 @@ def test_prometheus_config_and_rules_load(example_files, tmp_path):
     rules.mkdir()
     for path, text in example_files.items():
         if path.startswith("alerts/rules/"):
-            live = live_config.rules(text)
+            live = live_config.rules(text, live_config.PREVIEW)
             assert "interval:" not in live  # every group at the live evaluation interval
             (rules / path.rsplit("/", 1)[1]).write_text(live)
     (tmp_path / "prometheus.yml").write_text(
-        live_config.prometheus("127.0.0.1:9093", "127.0.0.1:9100", "environment", "production"))
+        live_config.prometheus(["127.0.0.1:9093"], "127.0.0.1:9100", "environment", "production"))
     check = subprocess.run([promtool, "check", "config", str(tmp_path / "prometheus.yml")],
                            capture_output=True, text=True, cwd=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -63,9 +78,20 @@ def test_promtool_catches_a_broken_live_rule_file(example_files, tmp_path):
     promtool = require_tool("promtool")
     (tmp_path / live_config.RULES).mkdir()
     (tmp_path / live_config.RULES / "x.yaml").write_text(live_config.rules(
-        "groups:\n- name: x\n  interval: 5m\n  rules:\n  - record: a\n    expr: sum(\n"))
+        "groups:\n- name: x\n  interval: 5m\n  rules:\n  - record: a\n    expr: sum(\n", live_config.PREVIEW))
     (tmp_path / "prometheus.yml").write_text(
-        live_config.prometheus("127.0.0.1:9093", "127.0.0.1:9100", "environment", "production"))
+        live_config.prometheus(["127.0.0.1:9093"], "127.0.0.1:9100", "environment", "production"))
     check = subprocess.run([promtool, "check", "config", str(tmp_path / "prometheus.yml")],
                            capture_output=True, text=True, cwd=tmp_path)
     assert check.returncode != 0
+
+
+def test_the_real_clock_loads_the_generated_rules_byte_for_byte(example_files):
+    text = example_files["alerts/rules/checkout.rules.yaml"]
+    assert live_config.rules(text, live_config.REAL) == text
+
+
+def test_connected_config_is_refused_when_it_posts_elsewhere(example_files, tmp_path, sinks):
+    """The unchanged config of the examples posts to the real PagerDuty: the error names the setting."""
+    with pytest.raises(LiveError, match=r"pagerduty_url.*set the Platform's alertmanager\.pagerduty_url"):
+        live_config.connected(example_files["alerts/alertmanager/alertmanager.yaml"], sinks, tmp_path)

@@ -34,6 +34,10 @@ def test_alert_table_comes_from_the_burn_rate_module(example_plan, example_files
     assert (page_1h["severity"], page_1h["long"], page_1h["short"], page_1h["factor"]) == ("page", "1h", "5m", 14.4)
     assert page_1h["detect_outage_seconds"] == pytest.approx(51.84)
     assert page_1h["detect_10x_seconds"] is None  # a 10x burn never trips the 14.4x window
+    assert (page_1h["long_raw"], page_1h["short_raw"]) == (True, True)  # the fastest page's windows: raw
+    page_6h = availability["alerts"][1]
+    assert (page_6h["long"], page_6h["long_raw"], page_6h["short_raw"]) == ("6h", False, False)
+    assert page_6h["detect_outage_seconds"] == pytest.approx((600 * 129.6) ** 0.5)  # the 5m ramp
     assert availability["budget_minutes"] == 43.2
     # who it reaches, per environment, from the route tests amtool proves: production pages, staging only chats
     assert page_1h["receivers"] == {"staging": ["payments-chat"], "production": ["payments-pager", "payments-chat"]}

@@ -142,3 +142,34 @@ def test_matcher_refuses_bad_names_and_operators():
         matcher("bad-name", "=", "x")
     with pytest.raises(ValueError):
         matcher("env", "==", "x")
+
+
+def test_pagerduty_and_opsgenie_endpoints_from_the_platform(tmp_path):
+    """EU accounts and proxies post elsewhere than Alertmanager's defaults: the Platform's URLs
+    become global.pagerduty_url / opsgenie_api_url, and the real amtool loads them. (The end-to-end
+    test, tests/e2e/, delivers through them to a loopback PagerDuty and Opsgenie.)"""
+    import subprocess
+
+    from tests.conftest import require_tool
+
+    endpoints = ("    pagerduty_url: https://events.eu.pagerduty.com/v2/enqueue\n"
+                 "    opsgenie_api_url: https://api.eu.opsgenie.com/\n")
+    teams = team("a", "  pagerduty: {routing_key_file: /s/pd}\n  opsgenie: {api_key_file: /s/og}")
+    files = build(tmp_path, {"teams.yaml": teams, "platform.yaml": platform(endpoints)})
+    config = yaml.safe_load(files[CONFIG])
+    assert config["global"] == {"pagerduty_url": "https://events.eu.pagerduty.com/v2/enqueue",
+                                "opsgenie_api_url": "https://api.eu.opsgenie.com/"}
+    (tmp_path / "am.yaml").write_text(files[CONFIG])
+    check = subprocess.run([require_tool("amtool"), "check-config", str(tmp_path / "am.yaml")],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    unset = build(tmp_path / "unset", {"teams.yaml": teams, "platform.yaml": platform()})
+    assert "global" not in yaml.safe_load(unset[CONFIG])  # Alertmanager's defaults stay in force
+
+
+def test_endpoint_urls_must_be_http(tmp_path):
+    from tests.amspec import errors
+
+    found = errors(tmp_path, {"platform.yaml": platform("    pagerduty_url: events.pagerduty.com\n")})
+    assert len(found) == 1 and "platform.yaml:6: alertmanager.pagerduty_url:" in found[0], found
+    assert "http(s) URL" in found[0]

@@ -2,7 +2,7 @@ import promql_parser
 import pytest
 import yaml
 
-from obsgen import names
+from obsgen import burnrate, durations, names, promql
 from obsgen.render import prometheus_rules
 
 
@@ -65,23 +65,32 @@ def test_period_names_follow_prometheus_durations(example_files):
     assert any(r.get("record") == "slo:sli_error:ratio_rate1w" for g in search for r in g["rules"])
 
 
-def test_long_windows_and_the_period_read_only_the_recorded_5m_rates(example_files):
-    """Raw series are read once per SLO (the 5m rates); every other window reuses them."""
-    for path, text in example_files.items():
-        if not path.startswith("alerts/rules/"):
-            continue
-        for group in yaml.safe_load(text)["groups"]:
+def test_windows_read_raw_series_only_for_5m_and_the_fastest_pages_long_window(example_plan, example_files):
+    """Raw series are read for the 5m rates and for the fastest page's long window (1h), which a sum
+    of 5m rates would fill only along their ramp; every other window and the period reuse the 5m rates."""
+    raw_seen = set()
+    for service in example_plan.services:
+        for group in yaml.safe_load(example_files[f"alerts/rules/{service.name}.rules.yaml"])["groups"]:
+            slo = next(s for s in service.slos if group["name"].startswith(f"obsgen-slo-{s.id}"))
+            raw = [promql.with_window(q, "1h") for q in (slo.sli.error, slo.sli.total) if q]
             for rule in group["rules"]:
                 window = rule.get("labels", {}).get("sloth_window")
                 # roll-ups of the 5m rates: tests/render/test_period_rollups.py
                 if group["name"].endswith(("-hours", "-period")):
                     assert "rate(" not in rule["expr"].replace("rate5m", "")
                     continue
-                if rule.get("record", "").startswith("slo:sli_error:ratio_rate") and window != "5m":
-                    expr = rule["expr"]
-                    assert "sum_over_time(slo:sli_error:rate5m{" in expr and f"[{window}])" in expr
-                    assert "sum_over_time(slo:sli_total:rate5m{" in expr
-                    assert "rate(" not in expr.replace("rate5m", "")
+                if not rule.get("record", "").startswith("slo:sli_error:ratio_rate") or window == "5m":
+                    continue
+                expr = rule["expr"]
+                if durations.seconds(window) in burnrate.raw_windows(slo.catalog):
+                    assert all(q in expr for q in raw), (slo.id, expr)  # the SLI query at the window
+                    assert "sum_over_time" not in expr
+                    raw_seen.add(window)
+                    continue
+                assert "sum_over_time(slo:sli_error:rate5m{" in expr and f"[{window}])" in expr
+                assert "sum_over_time(slo:sli_total:rate5m{" in expr
+                assert "rate(" not in expr.replace("rate5m", "")
+    assert raw_seen == {"1h"}
 
 
 def test_ratios_are_guarded_against_zero_traffic(example_files):

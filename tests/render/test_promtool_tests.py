@@ -1,11 +1,12 @@
 """The generated promtool tests pass on the generated rules, and fail when the rules are wrong."""
 
+import math
 import subprocess
 
 import pytest
 import yaml
 
-from obsgen import names
+from obsgen import burnrate, names
 from obsgen.render import promtool_tests, yamlout
 
 
@@ -35,10 +36,13 @@ def test_every_slo_has_each_scenario(example_plan, example_files):
 def test_outage_bounds_come_from_the_burn_rate_math(example_files):
     tests = yaml.safe_load(example_files[names.tests_file("checkout")])["tests"]
     outage = next(t for t in tests if t["name"].startswith("checkout-availability: a total outage"))
-    # 99.9% over 30d: the 1h window detects a total outage after 52 s; `for: 2m` comes on top.
+    # 99.9% over 30d: the raw 1h window detects a total outage after 52 s; `for: 2m` comes on top.
+    # Clean until 66m; the condition holds from the first evaluation after 52 s (67m), so the page
+    # fires at 69m and not at 68m, one evaluation before.
     assert "after about 52 s" in outage["name"]
     times = [c["eval_time"] for c in outage["promql_expr_test"]]
-    assert times == ["66m", "67m", "75m"]
+    assert times == ["66m", "68m", "69m"]
+    assert [c["exp_samples"][0]["value"] for c in outage["promql_expr_test"]] == [0, 0, 1]
 
 
 def run_tests(promtool, root, service):
@@ -58,7 +62,13 @@ MUTATIONS = [
      'slo:sli_error:rate5m_sum_period{sloth_id="checkout-availability"} / '
      'clamp_min(slo:sli_total:rate5m_sum_period{sloth_id="checkout-availability"}, 1e-12)',
      'avg_over_time(slo:sli_error:ratio_rate5m{sloth_id="checkout-availability"}[30d])'),
-    ("pending time longer than promised", "for: 2m", "for: 15m"),
+    ("pending time longer than promised", "for: 2m", "for: 3m"),
+    ("pending time shorter than promised", "for: 2m", "for: 1m"),
+    ("the 1h window summed from the 5m rates (their ramp: 176 s, not 52 s)",
+     '((sum(rate(http_requests_total{job="checkout",code=~"5.."}[1h]))) / '
+     'clamp_min((sum(rate(http_requests_total{job="checkout"}[1h]))), 1e-12))',
+     'sum_over_time(slo:sli_error:rate5m{sloth_id="checkout-availability"}[1h]) / '
+     'clamp_min(sum_over_time(slo:sli_total:rate5m{sloth_id="checkout-availability"}[1h]), 1e-12)'),
     ("ticket raised as a page", "sloth_severity: ticket", "sloth_severity: page"),
     ("errors read from the wrong status", 'code=~"5.."', 'code=~"4.."'),
 ]
@@ -143,3 +153,32 @@ def test_generated_tests_pass_for_extreme_objectives_and_re2_classes(tmp_path, p
     results = test_rules(tmp_path / "out", [names.tests_file(name) for name in EXTREME_SLOS])
     for result in results:
         assert result.ok, result.output[-5000:]
+
+
+def test_a_window_summed_from_5m_rates_pages_when_the_ramp_says(promtool, one_slo, example_plan):
+    """The 6h/30m page reads windows summed from the 5m rates: after a full outage it fires when
+    burnrate.detection says with the 5m ramp (279 s + `for`), not at the Workbook's 130 s: not at
+    the evaluation before its earliest time, and by the first evaluation after its latest."""
+    slo = next(s for svc in example_plan.services for s in svc.slos if s.id == "checkout-availability")
+    slow = next(a for a in slo.alerts if a.window.severity == "page" and a.window.long == 6 * 3600)
+    raw = burnrate.raw_windows(slo.catalog)
+    assert slow.window.long not in raw and slow.for_seconds == 120
+    fresh = burnrate.detection(slow.window, slo.budget, 1.0, raw, evaluation=60, for_seconds=slow.for_seconds)
+    spaced = burnrate.detection(slow.window, slo.budget, 1.0, raw, scrape=60, evaluation=60,
+                                for_seconds=slow.for_seconds)
+    assert fresh.ideal - slow.for_seconds == pytest.approx((600 * 129.6) ** 0.5)
+    history = slow.window.long // 60 + 6
+    before, fires = history + math.ceil(spaced.earliest / 60) - 1, history + math.floor(fresh.latest / 60)
+    assert (before - history, fires - history) == (5, 7)
+    events = promtool_tests.traffic(slo)
+    label = {names.SLOTH_SEVERITY: "page", names.LONG_WINDOW: "6h"}
+    test = promtool_tests._group(
+        "the 6h page after a full outage", promtool_tests.inputs(slo, [(0, events, history), (events, 0, 12)]),
+        [promtool_tests.firing(slo, m, False, label) for m in (history, before)]
+        + [promtool_tests.firing(slo, fires, True, label)])
+    path = one_slo / "alerts" / "tests" / "ramp.test.yaml"
+    path.write_text(yamlout.dump({"rule_files": ["../rules/checkout.rules.yaml"], "evaluation_interval": "1m",
+                                  "tests": [test]}))
+    result = subprocess.run([promtool, "test", "rules", "alerts/tests/ramp.test.yaml"], cwd=one_slo,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

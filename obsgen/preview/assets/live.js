@@ -65,10 +65,8 @@
     const body = document.querySelector("#live-notifications tbody");
     body.replaceChildren();
     for (const n of [...notifications].reverse()) {
-      row(body, [new Date(n.received_at * 1000).toLocaleTimeString(), n.receiver, n.status,
-                 n.alerts.map(a => `${a.status} ${a.alertname} ${a.severity} ${a.long_window}/${a.short_window}`)
-                   .join("; ")],
-          {receiver: n.receiver, status: n.status, alertnames: n.alerts.map(a => a.alertname).join(" ")});
+      row(body, [new Date(n.received_at * 1000).toLocaleTimeString(), n.receiver, n.kind, n.status, n.title],
+          {receiver: n.receiver, kind: n.kind, status: n.status, title: n.title});
     }
   }
 

@@ -4,22 +4,39 @@
 
 const STEP = 30; // seconds between simulated evaluations, as in simulate.py
 const DATA = JSON.parse(document.getElementById("obsgen-data").textContent);
+const RAMP = DATA.ramp_seconds; // burnrate.BASE_WINDOW
 const SLOS = {};
 for (const service of DATA.services) for (const slo of service.slos) SLOS[slo.id] = slo;
 
-function windowRatio(t, window, ratio, duration) {
-  const overlap = Math.max(0, Math.min(t, duration) - Math.max(t - window, 0));
-  return ratio * overlap / window;
+// burnrate.held: the seconds of the errors of [start, end) a window ending at t holds, as the rules
+// read it; a window derived from the 5m rates fills along their 5-minute ramp, a raw one at once.
+
+function rawHeld(x) {
+  return Math.max(x, 0);
+}
+
+function derivedHeld(x) {
+  if (x <= 0) return 0;
+  return x <= RAMP ? x * x / (2 * RAMP) : x - RAMP / 2;
+}
+
+function held(t, window, start, end, raw) {
+  const g = raw ? rawHeld : derivedHeld;
+  return g(t - start) - g(t - window - start) - g(t - end) + g(t - window - end);
+}
+
+function windowRatio(t, window, ratio, duration, raw) {
+  return ratio * held(t, window, 0, duration, raw) / window;
 }
 
 function condition(t, alert, budget, ratio, duration) {
   const limit = alert.factor * budget;
-  return windowRatio(t, alert.long_seconds, ratio, duration) > limit &&
-         windowRatio(t, alert.short_seconds, ratio, duration) > limit;
+  return windowRatio(t, alert.long_seconds, ratio, duration, alert.long_raw) > limit &&
+         windowRatio(t, alert.short_seconds, ratio, duration, alert.short_raw) > limit;
 }
 
 function simulate(alert, budget, ratio, duration) {
-  const horizon = duration + alert.long_seconds + STEP;
+  const horizon = duration + alert.long_seconds + RAMP + STEP;
   const steps = Math.floor(horizon / STEP) + 1;
   let since = null, fired = null;
   for (let i = 1; i <= steps; i++) {
@@ -63,7 +80,7 @@ function plot(slo, ratio, duration) {
   const series = slo.alerts.map(alert => {
     const values = [];
     for (let t = 0; t <= horizon; t += sample) {
-      values.push([t, windowRatio(t, alert.long_seconds, ratio, duration) / slo.budget]);
+      values.push([t, windowRatio(t, alert.long_seconds, ratio, duration, alert.long_raw) / slo.budget]);
     }
     return values;
   });

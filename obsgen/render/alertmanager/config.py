@@ -19,8 +19,9 @@ OPERATOR_CONFIG_DIR = "/etc/alertmanager/config"
 
 def config(routing: RoutingPlan) -> dict:
     data: dict = {}
-    if routing.smtp:
-        data["global"] = _smtp(routing)
+    settings = {**(_smtp(routing) if routing.smtp else {}), **_endpoints(routing)}
+    if settings:
+        data["global"] = settings
     data["route"] = {
         "receiver": routing.default_receiver,
         "group_by": list(routing.group_by),
@@ -48,6 +49,17 @@ def _smtp(routing: RoutingPlan) -> dict:
     if smtp.auth_password_file:
         data["smtp_auth_password_file"] = smtp.auth_password_file
     data["smtp_require_tls"] = smtp.require_tls
+    return data
+
+
+def _endpoints(routing: RoutingPlan) -> dict:
+    """Where PagerDuty and Opsgenie notifications go, when the Platform moves them (EU accounts,
+    proxies); written only when set, so that Alertmanager's defaults stay in force otherwise."""
+    data = {}
+    if routing.pagerduty_url:
+        data["pagerduty_url"] = routing.pagerduty_url
+    if routing.opsgenie_api_url:
+        data["opsgenie_api_url"] = routing.opsgenie_api_url
     return data
 
 

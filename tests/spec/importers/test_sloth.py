@@ -119,7 +119,7 @@ def _rules(root):
 def test_the_sli_of_every_window_is_sloths(sloth_dir):
     slo = slo_plan(sloth_dir, "myservice", "requests-availability")
     rules = _rules(sloth_dir)
-    # The only rules reading raw series are Sloth's numerator and denominator at 5m...
+    # The rules reading raw series are Sloth's numerator and denominator at 5m...
     error = next(r for r in rules if r.get("record") == names.SLI_ERROR_RATE)["expr"]
     total = next(r for r in rules if r.get("record") == names.SLI_TOTAL_RATE)["expr"]
     assert strip_parens(error.split(" or on ()")[0]) == canonical(GOLDEN_ERRORS.replace("{w}", "5m"))
@@ -134,6 +134,9 @@ def test_the_sli_of_every_window_is_sloths(sloth_dir):
         if w == "30d":  # the period: errors over total from the hourly roll-ups (see period_rules)
             assert ratios[w].startswith(f'slo:sli_error:rate5m_sum_period{{sloth_id="{slo.id}"}} / '
                                         f'clamp_min(slo:sli_total:rate5m_sum_period{{sloth_id="{slo.id}"}}')
+        elif w == "1h":  # ...and at the fastest page's long window, read raw as Sloth reads it
+            assert (canonical(f"(({GOLDEN_ERRORS}) / clamp_min(({GOLDEN_TOTAL}), 1e-12))".replace("{w}", w))
+                    in canonical(ratios[w])), ratios[w]
         elif w != "5m":
             assert ratios[w].startswith(f'sum_over_time(slo:sli_error:rate5m{{sloth_id="{slo.id}"}}[{w}]) / '
                                         f'clamp_min(sum_over_time(slo:sli_total:rate5m{{sloth_id="{slo.id}"}}[{w}])')
