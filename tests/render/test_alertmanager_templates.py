@@ -151,3 +151,18 @@ def test_a_sloth_style_page_is_critical_to_pagerduty_and_opsgenie(tmp_path, page
     assert render(tmp_path, "obsgen.slack.color", data) == "danger"
     ticket = _data({**page, "labels": {**labels, "sloth_severity": "ticket"}})
     assert render(tmp_path, "obsgen.pagerduty.severity", ticket) == "warning"
+
+
+def test_a_sloth_files_runbook_annotation_and_severity_reach_every_receiver(tmp_path, page):
+    """Sloth users write `runbook` (Sloth's own examples do), not runbook_url, and their pages carry
+    sloth_severity alone: the links and the severity detail must not fall back to Alertmanager's page
+    or an empty string."""
+    labels = {k: v for k, v in page["labels"].items() if k != "severity"}
+    annotations = {k: v for k, v in page["annotations"].items() if k != "runbook_url"}
+    sloth = {**page, "labels": labels, "annotations": {**annotations, "runbook": "https://wiki.example.com/rb"}}
+    data = _data(sloth)
+    assert render(tmp_path, "obsgen.runbook_url", data) == "https://wiki.example.com/rb"
+    assert render(tmp_path, "obsgen.severity", data) == "critical"
+    assert "Runbook: https://wiki.example.com/rb" in render(tmp_path, "obsgen.text", data)
+    assert "<https://wiki.example.com/rb|Runbook> · <" in render(tmp_path, "obsgen.slack.text", data)
+    assert 'href="https://wiki.example.com/rb"' in render(tmp_path, "obsgen.email.html", data, kind="html")

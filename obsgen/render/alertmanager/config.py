@@ -159,7 +159,7 @@ def _pager_configs(team: TeamReceivers) -> dict:
 
 def _details() -> dict:
     return {"service": "{{ .CommonLabels.service }}", "slo": "{{ .CommonLabels.slo }}",
-            "severity": "{{ .CommonLabels.severity }}", "runbook": _tmpl("obsgen.runbook_url"),
+            "severity": _tmpl("obsgen.severity"), "runbook": _tmpl("obsgen.runbook_url"),
             "dashboard": _tmpl("obsgen.dashboard_url"), "alerts": _tmpl("obsgen.text")}
 
 
