@@ -82,8 +82,8 @@ def _team(name: str) -> dict:
         "kind": "Team",
         "metadata": {"name": name},
         "spec": {
-            "pagerduty": {"routing_key_file": f"/etc/alertmanager/secrets/{name}-pagerduty"},
-            "slack": {"channel": f"#{name}-alerts", "api_url_file": "/etc/alertmanager/secrets/slack-webhook"},
+            "pagerduty": {"routing_key_file": f"/etc/alertmanager/secrets/{name}-pagerduty/routing-key"},
+            "slack": {"channel": f"#{name}-alerts", "api_url_file": "/etc/alertmanager/secrets/slack-webhook/url"},
             "email": {"to": f"{name}-oncall@example.com"},
         },
     }

@@ -23,6 +23,7 @@ DEFAULT_VERSION = "0.159.0"
 # Keys are obsgen's own words for a component; only these tables hold the collector's type names.
 COMPONENTS: dict[str, tuple[str, str, str, Version]] = {
     "otlp_receiver": ("receivers", "otlp", "otlp", (0, 0, 0)),
+    "filelog": ("receivers", "filelog", "filelog", (0, 0, 0)),
     "memory_limiter": ("processors", "memory_limiter", "memory_limiter", (0, 0, 0)),
     "batch": ("processors", "batch", "batch", (0, 0, 0)),
     "resource": ("processors", "resource", "resource", (0, 0, 0)),
@@ -42,7 +43,8 @@ COMPONENTS: dict[str, tuple[str, str, str, Version]] = {
 
 # Which distribution ships which component (by key), from the releases repository's manifests;
 # every entry holds from MIN_VERSION to v0.159.0 (k8s exists since v0.98; span metrics in contrib
-# since v0.74). The k8s distribution lacks prometheus_remote_write; core lacks the rest of contrib.
+# since v0.74, filelog in k8s since its first release). The k8s distribution lacks
+# prometheus_remote_write; core lacks the rest of contrib.
 _CORE = frozenset({"otlp_receiver", "memory_limiter", "batch", "resource", "otlp_grpc", "otlp_http",
                    "prometheus_remote_write", "forward", "health_check", "pprof", "zpages"})
 DISTRIBUTIONS: dict[str, frozenset[str]] = {
@@ -56,6 +58,35 @@ IMAGES = {
     "contrib": "otel/opentelemetry-collector-contrib",
 }
 BINARIES = {"core": "otelcol", "k8s": "otelcol-k8s", "contrib": "otelcol-contrib"}
+
+# What the agent and gateway configs need from a distribution, whatever the specs say (span
+# metrics and the metrics exporter aside): pod logs (filelog), Kubernetes metadata (k8s_attributes),
+# whole traces per gateway replica (load_balancing), sampling, redaction (transform).
+PLATFORM_NEEDS = frozenset({"otlp_receiver", "filelog", "memory_limiter", "batch", "resource", "transform",
+                            "tail_sampling", "k8s_attributes", "otlp_grpc", "otlp_http", "load_balancing",
+                            "forward", "health_check", "pprof", "zpages"})
+SPAN_METRICS_NEEDS = frozenset({"span_metrics"})
+# k8s_attributes' `service.name` metadata (the semantic conventions' rule: annotation, well-known
+# labels, then the workload's name) exists from this release on; older ones get it from the
+# app.kubernetes.io/name label only.
+K8S_SERVICE_NAME_SINCE: Version = (0, 127, 0)
+
+
+def metrics_exporter(distribution: str) -> str:
+    """The gateway's metrics exporter: remote write where the distribution ships it, else OTLP/HTTP
+    into Prometheus' own OTLP receiver (same series names; Prometheus needs --web.enable-otlp-receiver)."""
+    return "prometheus_remote_write" if "prometheus_remote_write" in DISTRIBUTIONS[distribution] else "otlp_http"
+
+
+def lacking(distribution: str, span_metrics: bool = True) -> list[str]:
+    """Component keys the platform needs that `distribution` does not ship (none for contrib, k8s)."""
+    needs = PLATFORM_NEEDS | (SPAN_METRICS_NEEDS if span_metrics else frozenset())
+    return sorted(needs - DISTRIBUTIONS[distribution])
+
+
+def has_distribution_with(keys) -> list[str]:
+    """The distributions that ship every one of `keys`."""
+    return [d for d, shipped in DISTRIBUTIONS.items() if set(keys) <= shipped]
 
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 

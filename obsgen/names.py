@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from obsgen import k8s_validation
+from obsgen import k8s_validation, signal_path
 
 # Recorded series (Sloth-compatible).
 SLI_ERROR_RATIO = "slo:sli_error:ratio_rate{window}"
@@ -64,10 +64,10 @@ RESERVED_LABELS = frozenset(
 # Span metrics connector series (unit: s) and labels.
 SPAN_CALLS = "traces_span_metrics_calls_total"
 SPAN_DURATION = "traces_span_metrics_duration_seconds"
-SPAN_SERVICE = "service_name"
-SPAN_NAME = "span_name"
-SPAN_KIND = "span_kind"
-SPAN_STATUS = "status_code"
+SPAN_SERVICE = signal_path.SPAN_SERVICE  # the signal path's names (obsgen/signal_path.py)
+SPAN_NAME = signal_path.SPAN_NAME
+SPAN_KIND = signal_path.SPAN_KIND
+SPAN_STATUS = signal_path.SPAN_STATUS
 SPAN_STATUS_ERROR = "STATUS_CODE_ERROR"
 SPAN_STATUS_OK = "STATUS_CODE_OK"
 SPAN_KIND_SERVER = "SPAN_KIND_SERVER"
@@ -84,11 +84,18 @@ CONTAINER_MEMORY = "container_memory_working_set_bytes"
 CONTAINER_THROTTLED = "container_cpu_cfs_throttled_periods_total"
 CONTAINER_PERIODS = "container_cpu_cfs_periods_total"
 POD_RESTARTS = "kube_pod_container_status_restarts_total"
+# kube-state-metrics' owner series: which pods a workload has (render/grafana/workloads.py).
+KUBE_POD_OWNER = "kube_pod_owner"
+KUBE_REPLICASET_OWNER = "kube_replicaset_owner"
+# What the platform's Kubernetes scrape (kube-prometheus-stack: cAdvisor, kube-state-metrics)
+# provides: the series a dashboard may read that no spec, rule or collector names (verify/seams.py).
+PLATFORM_SERIES = (CONTAINER_CPU, CONTAINER_MEMORY, CONTAINER_THROTTLED, CONTAINER_PERIODS, POD_RESTARTS,
+                   KUBE_POD_OWNER, KUBE_REPLICASET_OWNER)
 
 # Logs and traces attributes (OTLP into Loki and Tempo).
-LOG_SERVICE = "service_name"
-TRACE_ID = "trace_id"
-TRACE_SERVICE_ATTRIBUTE = "resource.service.name"
+LOG_SERVICE = signal_path.LOKI_SERVICE
+TRACE_ID = signal_path.TRACE_ID
+TRACE_SERVICE_ATTRIBUTE = signal_path.TEMPO_SERVICE
 
 # Service, team, SLO and environment names: Prometheus label values, file names and parts of
 # Kubernetes object names and label values, which must end with a letter or digit (DNS-1123).
@@ -243,7 +250,7 @@ def amp_rules_file(namespace: str) -> str:
 # follow; SPAN_CALLS and SPAN_DURATION above must equal span_metric_name(...) (tests/test_names.py).
 SPAN_METRICS_NAMESPACE = "traces.span.metrics"
 SPAN_METRICS_UNIT = "s"
-_UNIT_WORDS = {"s": "seconds", "ms": "milliseconds"}
+UNIT_WORDS = {"s": "seconds", "ms": "milliseconds"}  # the Prometheus translation of UCUM units
 
 
 def span_metric_name(metric: str, counter: bool = False) -> str:
@@ -252,13 +259,13 @@ def span_metric_name(metric: str, counter: bool = False) -> str:
     base = f"{SPAN_METRICS_NAMESPACE}.{metric}".replace(".", "_")
     if counter:
         return base + "_total"
-    return f"{base}_{_UNIT_WORDS[SPAN_METRICS_UNIT]}"
+    return f"{base}_{UNIT_WORDS[SPAN_METRICS_UNIT]}"
 
 
 # OpenTelemetry Collector objects (the operator names their Services <name>-collector[-headless]).
 COLLECTOR_AGENT = "obsgen-agent"
 COLLECTOR_GATEWAY = "obsgen-gateway"
-ENVIRONMENT_ATTRIBUTE = "deployment.environment.name"
+ENVIRONMENT_ATTRIBUTE = signal_path.ENVIRONMENT
 
 
 def collector_service(name: str, headless: bool = False) -> str:

@@ -29,7 +29,7 @@ SMTP = """\
       smarthost: smtp.example.com:587
       from: alertmanager@example.com
       auth_username: alertmanager
-      auth_password_file: /etc/alertmanager/secrets/smtp-password
+      auth_password_file: /etc/alertmanager/secrets/smtp/password
 """
 
 

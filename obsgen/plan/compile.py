@@ -27,7 +27,8 @@ def compile_plan(specs: Specs) -> Plan:
         grafana_url=platform.grafana.url.rstrip("/"),
         telemetry=compile_telemetry(specs),
         routing=compile_routing(specs),
-        dashboards=compile_dashboards(services, platform),
+        dashboards=compile_dashboards(services, platform,
+                                      {s.model.metadata.name: s.at("spec", "slos") for s in specs.services}),
         kubernetes=compile_kubernetes(platform),
         metrics=compile_metrics(platform),
     )

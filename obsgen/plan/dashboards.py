@@ -7,6 +7,7 @@ from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
 from obsgen import names
+from obsgen.errors import Location
 from obsgen.spec.models import PlatformSpec, Service
 
 TEMPO_QUERY_PORT = 3200  # Tempo's HTTP API; the Platform's tempo endpoint is its OTLP ingest
@@ -17,6 +18,16 @@ class Datasource:
     kind: str  # prometheus | loki | tempo (the Grafana plugin id)
     uid: str
     url: str
+
+    @property
+    def name(self) -> str:
+        """The name it is provisioned under (Prometheus, Loki, Tempo)."""
+        return self.kind.capitalize()
+
+    @property
+    def variable(self) -> str:
+        """The dashboards' datasource variable for it: every panel reads `${<kind>}`."""
+        return self.kind
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,7 @@ class ServiceDashboard:
     otel_service: str  # service.name in spans, logs and span metrics
     span_metrics: bool  # the collector produces span metrics for it
     kubernetes: Workloads | None
+    source: Location | None = None  # the service's `slos` in its spec: where a too-large dashboard is refused
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,9 @@ class DashboardsPlan:
     grafana_url: str = "https://grafana.example.com"
     datasources: tuple[Datasource, ...] = ()
     environment_label: str = names.ENVIRONMENT
+    # shared metrics mode: the series in the store carry the environment label, so Prometheus
+    # queries can filter on it; per cluster they do not (an external label, added on the way out)
+    shared_metrics: bool = False
     services: tuple[ServiceDashboard, ...] = ()
     teams: tuple[TeamDashboard, ...] = ()
     overview_uid: str = names.overview_dashboard_uid()
@@ -67,13 +82,17 @@ class DashboardsPlan:
         return next(t for t in self.teams if t.team == name)
 
 
-def compile_dashboards(services: list[Service], platform: PlatformSpec) -> DashboardsPlan:
-    boards = tuple(_service(s) for s in sorted(services, key=lambda s: s.metadata.name))
+def compile_dashboards(services: list[Service], platform: PlatformSpec,
+                       sources: dict[str, Location] | None = None) -> DashboardsPlan:
+    """`sources`: service name -> where its SLOs are written (for located errors)."""
+    boards = tuple(_service(s, (sources or {}).get(s.metadata.name))
+                   for s in sorted(services, key=lambda s: s.metadata.name))
     teams = sorted({b.team for b in boards})
     return DashboardsPlan(
         grafana_url=platform.grafana.url.rstrip("/"),
         datasources=_datasources(platform),
         environment_label=getattr(platform, "environment_label", None) or names.ENVIRONMENT,
+        shared_metrics=platform.metrics.mode == "shared",
         services=boards,
         teams=tuple(TeamDashboard(t, names.team_dashboard_uid(t), tuple(b.service for b in boards if b.team == t))
                     for t in teams),
@@ -95,7 +114,7 @@ def _with_port(url: str, port: int) -> str:
     return urlunsplit(("http", f"{host}:{port}", "", "", ""))
 
 
-def _service(service: Service) -> ServiceDashboard:
+def _service(service: Service, source: Location | None) -> ServiceDashboard:
     meta, spec = service.metadata, service.spec
     spans = [slo.sli.spans for slo in spec.slos if slo.sli.spans]
     otel_name = next((s.service_name for s in spans if s.service_name), meta.name)
@@ -109,4 +128,5 @@ def _service(service: Service) -> ServiceDashboard:
         otel_service=otel_name,
         span_metrics=spec.telemetry.spanmetrics or bool(spans),
         kubernetes=Workloads(k8s.namespace, tuple(k8s.workloads)) if k8s else None,
+        source=source,
     )

@@ -48,6 +48,11 @@ class TelemetryPlan:
     span_thresholds: tuple[float, ...]  # every spans SLI latency threshold, seconds
     redact_attributes: tuple[str, ...]
     environments: tuple[EnvironmentTelemetry, ...]
+    namespace: str = "monitoring"  # where the collectors and Instrumentation objects live
+
+    @property
+    def parsed_version(self) -> collector.Version:
+        return collector.parse_version(self.version)
 
     def type(self, key: str) -> str:
         return dict(self.components)[key]
@@ -70,6 +75,7 @@ def compile_telemetry(specs: Specs) -> TelemetryPlan:
         span_thresholds=tuple(thresholds),
         redact_attributes=tuple(sorted(set(platform.collector.redact_attributes))),
         environments=tuple(_environment(env, services) for env in platform.environments),
+        namespace=platform.kubernetes.namespace,
     )
 
 

@@ -10,7 +10,18 @@ from collections.abc import Callable, Collection
 
 from obsgen.errors import stage
 from obsgen.plan.model import Plan
-from obsgen.render import alertmanager, grafana, k8s_rules, kustomize, otel, prometheus_rules, promtool_tests, rulers
+from obsgen.render import (
+    alertmanager,
+    apply_mode,
+    grafana,
+    k8s_rules,
+    kustomize,
+    otel,
+    prometheus_rules,
+    promtool_tests,
+    rulers,
+    yamlout,
+)
 
 Renderer = Callable[[Plan], dict[str, str]]
 
@@ -44,6 +55,8 @@ def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
     if "alertmanager" not in skip:
         with stage("renderer alertmanager route tests"):  # after the rules files: it reads their alerts
             _add(files, "alertmanager-route-tests", alertmanager.route_tests(plan, files))
+    with stage("renderer apply-mode"):  # objects too large for client-side apply say so
+        files.update(apply_mode.mark(files, yamlout.dump))
     with stage("renderer kustomize"):
         _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))

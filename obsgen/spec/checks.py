@@ -8,7 +8,7 @@ import difflib
 from obsgen import burnrate, durations, names, promql
 from obsgen.errors import SpecError
 from obsgen.plan import environments  # shared metrics mode: queries keep the environment label
-from obsgen.spec import receivers, templates
+from obsgen.spec import cluster, receivers, templates
 from obsgen.spec.importers import is_imported
 from obsgen.spec.load import Loaded, Specs
 from obsgen.spec.models import Service
@@ -18,7 +18,7 @@ from obsgen.spec.policy import DEFAULT_ENVIRONMENTS, alert_catalog, custom_catal
 def check(specs: Specs) -> list[SpecError]:
     errors = _check_catalogs(specs)
     errors += _check_unique(specs.services, "service") + _check_unique(specs.teams, "team")
-    errors += receivers.check(specs) + templates.check(specs)
+    errors += receivers.check(specs) + templates.check(specs) + cluster.check(specs)
     teams = {t.model.metadata.name for t in specs.teams}
     envs = DEFAULT_ENVIRONMENTS
     if specs.platform is not None:

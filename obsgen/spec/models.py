@@ -5,11 +5,20 @@ from __future__ import annotations
 import math
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from obsgen import durations
-from obsgen.names import ENVIRONMENT_LABEL, LABEL_NAME_PATTERN, NAME_PATTERN, RESERVED_LABELS, is_name, objective_text
+from obsgen.names import (
+    ENVIRONMENT_LABEL,
+    LABEL_NAME_PATTERN,
+    NAME_PATTERN,
+    RESERVED_LABELS,
+    is_dns1123_label,
+    is_name,
+    objective_text,
+)
 from obsgen.spec.k8s_fields import K8sLabels, Namespace
 from obsgen.spec.yamlsrc import DEFAULT_LIMITS
 
@@ -56,6 +65,10 @@ def _whole_seconds(value: str) -> str:
 def _url(value: str) -> str:
     if not _URL.match(value):
         raise ValueError(f"must be an http(s) URL, got {value!r}")
+    if "@" in urlsplit(value).netloc:  # never echo the value: it holds a credential
+        raise ValueError("credentials in a URL are copied in clear text into every config, ConfigMap and "
+                         "object that uses it: remove the user and password, and give credentials by file "
+                         "(a *_file field, mounted from a Secret) to the component that needs them")
     return value
 
 
@@ -387,6 +400,12 @@ class Team(Model):
 # --- Platform -------------------------------------------------------------------------------
 
 
+def _dns1123(value: str) -> str:
+    if not is_dns1123_label(value):
+        raise ValueError(f"must be a Kubernetes object name (DNS-1123 label), got {value!r}")
+    return value
+
+
 class AlertWindowSpec(Model):
     budget_percent: float = Field(gt=0, le=100)
     long: Window
@@ -501,12 +520,28 @@ class AlertmanagerSettings(Model):
                                        description="a platform-wide alert that silences per-service alerts")
 
 
+class SecretStoreRef(Model):
+    name: Annotated[str, AfterValidator(_dns1123)]
+    kind: Literal["SecretStore", "ClusterSecretStore"] = "ClusterSecretStore"
+
+
+class ExternalSecrets(Model):
+    """External Secrets Operator: one ExternalSecret per Secret the Alertmanager config reads a file
+    from (`/etc/alertmanager/secrets/<secret>/<key>`), each key fetched as `property: <key>` of the
+    remote secret `remote_keys[<secret>]` (default: the Secret's own name)."""
+
+    store: SecretStoreRef
+    refresh_interval: Duration = "1h"
+    remote_keys: dict[Annotated[str, AfterValidator(_dns1123)], Annotated[str, Field(min_length=1)]] = {}
+
+
 class PlatformKubernetes(Model):
     """The k8s/ tree: the namespace its kustomizations put every object in, and labels added to
     every object (e.g. `release: kube-prometheus-stack` for the operator's rule selector)."""
 
     namespace: Namespace = "monitoring"
     labels: K8sLabels = {}
+    external_secrets: ExternalSecrets | None = None
 
 
 METRICS_MODES = ("per-cluster", "shared")

@@ -50,6 +50,18 @@ def _rulers(out: Path) -> list[Result]:
     return rulers.verify(out)
 
 
+def _seams(out: Path) -> list[Result]:
+    from obsgen.verify import seams
+
+    return seams.verify(out)
+
+
+def _k8s_sizes(out: Path) -> list[Result]:
+    from obsgen.verify import k8s_sizes
+
+    return k8s_sizes.verify(out)
+
+
 # name -> verifier; imported lazily so `obsgen generate` never pays for them.
 VERIFIERS: dict[str, Verifier] = {
     "promtool": _promtool,
@@ -58,6 +70,8 @@ VERIFIERS: dict[str, Verifier] = {
     "grafana": _grafana,
     "kustomize": _kustomize,
     "rulers": _rulers,  # alerts/mimir/, alerts/amp/ when generated
+    "seams": _seams,  # the files against each other (verify/seams.py)
+    "k8s-sizes": _k8s_sizes,  # k8s/ objects against the API server's limits
 }
 
 __all__ = ["VERIFIERS", "Result", "Verifier"]

@@ -409,10 +409,18 @@ def check_datasources(tree: Tree) -> list[str]:
     if not tree.datasources:
         problems.append("no datasource is provisioned under dashboards/provisioning/")
     for path, dashboard in tree.dashboards.items():
+        defined = variables(dashboard)
+        for name, variable in defined.items():
+            if variable.get("type") == "datasource":
+                uid = (variable.get("current") or {}).get("value")
+                if tree.datasources.get(uid) != variable.get("query"):
+                    problems.append(f"{path}: datasource variable {name} defaults to {variable.get('query')}/{uid}, "
+                                    "which is not provisioned")
         for panel in panels(dashboard):
             refs = [panel.get("datasource")] + [t.get("datasource") for _, t in targets(panel)]
             for ds in filter(None, refs):
-                if tree.datasources.get(ds.get("uid")) != ds.get("type"):
+                uid, kind = _datasource_uid(ds, defined)
+                if tree.datasources.get(uid) != kind:
                     problems.append(f"{path}: panel {panel.get('id')} {panel.get('title')!r}: datasource "
                                     f"{ds.get('type')}/{ds.get('uid')} is not provisioned")
     problems += [f"{where}: datasource uid {uid!r} is not provisioned"
@@ -421,6 +429,19 @@ def check_datasources(tree: Tree) -> list[str]:
         if "$" in text.replace("$$", ""):
             problems.append(f"{path}: a single `$` is expanded from the environment by Grafana; write `$$`")
     return problems
+
+
+def _datasource_uid(ref: dict, defined: dict[str, dict]) -> tuple[str, str]:
+    """(uid, type) a panel's datasource reference resolves to: `${name}` reads the datasource
+    variable `name`, which must be of the reference's type; its default is what Grafana opens with."""
+    uid, kind = ref.get("uid", ""), ref.get("type", "")
+    match = VARIABLE.fullmatch(uid)
+    if not match:
+        return uid, kind
+    variable = defined.get(next(g for g in match.groups() if g), {})
+    if variable.get("type") != "datasource" or variable.get("query") != kind:
+        return "", kind  # an undefined variable, or one of another type: nothing to read from
+    return (variable.get("current") or {}).get("value", ""), kind
 
 
 def check_grid(tree: Tree) -> list[str]:

@@ -100,6 +100,22 @@ class Validation:
             self.ottl(label, body)
         if key == "tail_sampling" and isinstance(body, dict):
             self.policies(label, body.get("policies") or [])
+        if key == "filelog" and isinstance(body, dict):
+            self.operators(label, ident, body.get("operators") or [])
+
+    def operators(self, label: str, ident: str, operators: list) -> None:
+        """Each stanza operator against its key list; ids unique (the receiver refuses duplicates)."""
+        ids = [op.get("id", op.get("type")) for op in operators if isinstance(op, dict)]
+        for dup in sorted({i for i in ids if ids.count(i) > 1}, key=str):
+            self.error(f"{label}: operator id {dup!r} is used twice")
+        for i, op in enumerate(operators):
+            if not isinstance(op, dict) or not isinstance(op.get("type"), str):
+                self.error(f"{label}: operators[{i}] needs a `type`")
+                continue
+            keys = otelcol_keys.OPERATORS.get(op["type"])
+            if keys is not None:
+                for found in otelcol_schema.check(op, otelcol_keys.node(keys), f"{ident}.operators[{i}]"):
+                    self.error(f"{label}: {found}")
 
     def ottl(self, label: str, body: dict) -> None:
         for section in otelcol_ottl.CONTEXTS:

@@ -42,10 +42,41 @@ POLICY_TYPES = frozenset({"always_sample", *(k for k in _POLICY if k not in ("na
 
 _STATEMENTS = ["any"]  # a string, or a group {context, conditions, statements, error_mode}
 
+_FIELD_RULE = {"tag_name": "str", "key": "str", "key_regex": "str", "from": "str"}
+_K8S_FILTER = {"node": "str", "node_from_env_var": "str", "namespace": "str", "fields": "any", "labels": "any"}
+# stanza operators: the keys every operator takes, and those of the ones obsgen writes; other
+# operator types are left open (any), named in the README.
+_OPERATOR_COMMON = {"type": "str", "id": "str", "output": "any", "if": "str", "on_error": "str"}
+_PARSER = {**_OPERATOR_COMMON, "parse_from": "str", "parse_to": "str", "timestamp": "any", "severity": "any",
+           "trace": "any", "scope_name": "any", "body": "str", "preserve_leading_whitespaces": "bool",
+           "preserve_trailing_whitespaces": "bool"}
+OPERATORS: dict[str, object] = {
+    "container": {**_PARSER, "format": "str", "add_metadata_from_filepath": "bool", "max_log_size": "any"},
+    "json_parser": {**_PARSER, "parse_ints": "bool"},
+    "trace_parser": {**_OPERATOR_COMMON, "trace_id": {"parse_from": "str"}, "span_id": {"parse_from": "str"},
+                     "trace_flags": {"parse_from": "str"}},
+    "remove": {**_OPERATOR_COMMON, "field": "str"},
+}
+
 KEYS: dict[str, object] = {
-    "k8s_attributes": {"passthrough": "bool", "auth_type": "str", "extract": "any", "pod_association": "any",
-                       "filter": "any", "exclude": "any", "wait_for_metadata": "bool",
+    "k8s_attributes": {"passthrough": "bool", "auth_type": "str", "kube_config_path": "str", "context": "str",
+                       "extract": {"metadata": ["str"], "labels": [_FIELD_RULE], "annotations": [_FIELD_RULE],
+                                   "otel_annotations": "bool", "deployment_name_from_replicaset": "bool"},
+                       "pod_association": [{"sources": [{"from": "str", "name": "str"}]}],
+                       "filter": _K8S_FILTER, "exclude": "any", "wait_for_metadata": "bool",
                        "wait_for_metadata_timeout": "duration"},
+    "filelog": {"include": ["str"], "exclude": ["str"], "exclude_older_than": "duration", "start_at": "str",
+                "poll_interval": "duration", "max_log_size": "any", "max_concurrent_files": "int",
+                "max_batches": "int", "include_file_name": "bool", "include_file_path": "bool",
+                "include_file_name_resolved": "bool", "include_file_path_resolved": "bool",
+                "include_file_owner_name": "bool", "include_file_owner_group_name": "bool",
+                "include_file_record_number": "bool", "include_file_record_offset": "bool",
+                "fingerprint_size": "any", "encoding": "str", "multiline": "any",
+                "preserve_leading_whitespaces": "bool",
+                "preserve_trailing_whitespaces": "bool", "force_flush_period": "duration", "storage": "str",
+                "retry_on_failure": _RETRY, "header": "any", "delete_after_read": "bool", "compression": "str",
+                "acquire_fs_lock": "bool", "polls_to_archive": "int", "ordering_criteria": "any",
+                "attributes": ("map", "str"), "resource": ("map", "str"), "operators": ["any"]},
     "resource": {"attributes": [{"key": "str", "value": "any", "action": "str", "from_attribute": "str",
                                  "from_context": "str", "pattern": "str", "converted_type": "str"}]},
     "transform": {"error_mode": "str", "trace_statements": _STATEMENTS, "metric_statements": _STATEMENTS,

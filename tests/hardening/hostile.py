@@ -56,8 +56,8 @@ apiVersion: obsgen/v1
 kind: Team
 metadata: {{name: t}}
 spec:
-  pagerduty: {{routing_key_file: /etc/alertmanager/secrets/t-pagerduty}}
-  slack: {{channel: "#t", api_url_file: /etc/alertmanager/secrets/slack}}
+  pagerduty: {{routing_key_file: /etc/alertmanager/secrets/t-pagerduty/routing-key}}
+  slack: {{channel: "#t", api_url_file: /etc/alertmanager/secrets/slack/url}}
   email: {{to: {q(EMAIL)}}}
 """
 

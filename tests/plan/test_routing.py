@@ -87,7 +87,7 @@ def test_compile_reads_receivers_timing_and_labels(tmp_path):
     assert routing.environment_label == "env" and routing.group_by[-1] == "env"
     assert routing.timing_of("warning") == Timing("2m", "30m", "3d")
     assert routing.timing_of("critical") == Timing("30s", "5m", "4h")
-    assert routing.smtp.auth_password_file == "/etc/alertmanager/secrets/smtp-password"
+    assert routing.smtp.auth_password_file == "/etc/alertmanager/secrets/smtp/password"
     assert routing.platform_alert == "ClusterDown"
 
 

@@ -101,7 +101,8 @@ def test_summarize_reads_routes_dashboards_and_collectors():
 def test_a_team_that_gives_up_its_pager_no_longer_pages_and_is_warned_of(repo):
     """Paging is read from the route tests (`obsgen test` proves them with amtool), not the rules:
     the rules do not change, the receivers do."""
-    edit(repo, "teams.yaml", "  pagerduty: {routing_key_file: /etc/alertmanager/secrets/discovery-pagerduty}\n",
+    edit(repo, "teams.yaml",
+         "  pagerduty: {routing_key_file: /etc/alertmanager/secrets/discovery-pagerduty/routing-key}\n",
          "  pages_without_pager: true\n")
     result = diff(repo)
     assert result.returncode == 1

@@ -83,7 +83,7 @@ def test_receivers_hold_secret_file_paths_and_never_read_them(tmp_path):
     files = build(tmp_path, {
         "teams.yaml": team("a", f"  pagerduty: {{routing_key_file: {secret}}}\n  opsgenie: {{api_key_file: {secret}}}\n"
                                 f"  slack: {{channel: '#a', api_url_file: {secret}}}\n  email: {{to: a@example.com}}"),
-        "platform.yaml": platform(SMTP.replace("/etc/alertmanager/secrets/smtp-password", str(secret))),
+        "platform.yaml": platform(SMTP.replace("/etc/alertmanager/secrets/smtp/password", str(secret))),
         "svc.yaml": service("svc", "a"),
     })
     assert not any("TOPSECRET" in text for text in files.values())

@@ -83,7 +83,8 @@ def test_other_renderers_objects_are_picked_up(with_fake_renderer, tmp_path, kub
                          ("PrometheusRule", "obsgen-checkout"), ("OpenTelemetryCollector", "fake-gateway"),
                          ("ClusterRole", "obsgen-collector")}
     for key, o in objs.items():
-        assert o["metadata"].get("namespace") == (None if key[0] == "ClusterRole" else "monitoring"), key
+        cluster_scoped = key[0] in ("ClusterRole", "ClusterRoleBinding")
+        assert o["metadata"].get("namespace") == (None if cluster_scoped else "monitoring"), key
         assert LABELS.items() <= o["metadata"]["labels"].items()
     dev = {(o["kind"], o["metadata"]["name"]) for o in kustomize(kubectl, tmp_path / "out/k8s/overlays/dev")}
     assert ("ConfigMap", "obsgen-dashboard-checkout") in dev and ("OpenTelemetryCollector", "fake-gateway") not in dev

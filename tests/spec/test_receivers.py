@@ -32,7 +32,7 @@ def test_a_literal_secret_in_a_team_is_refused_at_its_line(tmp_path, body, line,
 
 
 def test_a_literal_smtp_password_is_refused_at_its_line(tmp_path):
-    smtp = SMTP.replace("auth_password_file: /etc/alertmanager/secrets/smtp-password", f"auth_password: {SECRET}")
+    smtp = SMTP.replace("auth_password_file: /etc/alertmanager/secrets/smtp/password", f"auth_password: {SECRET}")
     found = errors(tmp_path, {"platform.yaml": platform(smtp)})
     assert found == [f"{tmp_path}/slos/platform.yaml:10: alertmanager.smtp.auth_password: unknown field "
                      "(secrets are referenced by file: use auth_password_file)"]
@@ -128,7 +128,7 @@ def test_the_environment_label_cannot_be_set_by_a_service(tmp_path):
 
 
 def test_the_hint_names_the_one_file_field_the_place_takes(tmp_path):
-    smtp = SMTP.replace("auth_password_file: /etc/alertmanager/secrets/smtp-password", f"password: {SECRET}")
+    smtp = SMTP.replace("auth_password_file: /etc/alertmanager/secrets/smtp/password", f"password: {SECRET}")
     found = errors(tmp_path, {"platform.yaml": platform(smtp)})
     assert found == [f"{tmp_path}/slos/platform.yaml:10: alertmanager.smtp.password: unknown field "
                      "(secrets are referenced by file: use auth_password_file)"]

@@ -52,10 +52,10 @@ metadata:
   name: payments
 spec:
   pagerduty:
-    routing_key_file: /etc/alertmanager/secrets/payments-pagerduty
+    routing_key_file: /etc/alertmanager/secrets/payments-pagerduty/routing-key
   slack:
     channel: "#payments-alerts"
-    api_url_file: /etc/alertmanager/secrets/slack-webhook
+    api_url_file: /etc/alertmanager/secrets/slack-webhook/url
 """
 
 EVENTS_SLI = """\
@@ -135,11 +135,11 @@ INVALID = [
          "unknown field (did you mean 'metadata'?)", service=svc(("metadata:", "metdata:"))),
     case("secret-routing-key", "slos/teams.yaml:7: pagerduty.routing_key: ",
          "secrets are referenced by file: use routing_key_file",
-         team=edit(TEAM, "routing_key_file: /etc/alertmanager/secrets/payments-pagerduty",
+         team=edit(TEAM, "routing_key_file: /etc/alertmanager/secrets/payments-pagerduty/routing-key",
                    "routing_key: 0123456789abcdef0123456789abcdef")),
     case("secret-slack-url", "slos/teams.yaml:10: slack.api_url: ",
          "secrets are referenced by file: use api_url_file",
-         team=edit(TEAM, "api_url_file: /etc/alertmanager/secrets/slack-webhook",
+         team=edit(TEAM, "api_url_file: /etc/alertmanager/secrets/slack-webhook/url",
                    "api_url: https://hooks.slack.com/services/T0/B0/XXXX")),
     case("missing-field", "slos/checkout.yaml:3: metadata.team: ", "is required",
          service=svc(("  team: payments\n", ""))),

@@ -153,3 +153,22 @@ def test_no_dashboards_is_an_error(tmp_path):
 
     with pytest.raises(ToolError, match="obsgen generate"):
         grafana.verify(tmp_path)
+
+
+def test_datasources_catches_a_variable_defaulting_to_an_unprovisioned_datasource(generated):
+    def change(data):
+        variable = next(v for v in data["templating"]["list"] if v["name"] == "loki")
+        variable["current"]["value"] = "logs-elsewhere"
+
+    _edit(generated, CHECKOUT, change)
+    assert "datasource variable loki defaults to loki/logs-elsewhere, which is not provisioned" \
+        in _broken(generated, "datasources")
+
+
+def test_datasources_catches_a_panel_reading_a_variable_of_another_type(generated):
+    def change(data):
+        panel = _panel(data, "Logs (")
+        panel["datasource"]["uid"] = "${prometheus}"
+
+    _edit(generated, CHECKOUT, change)
+    assert "datasource loki/${prometheus} is not provisioned" in _broken(generated, "datasources")

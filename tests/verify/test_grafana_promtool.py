@@ -4,7 +4,7 @@ the spans SLIs read.
 
 Each service's rules are loaded with the synthetic traffic of its promtool tests (1 error and 99
 successes a minute for 70 minutes), and every panel query, with Grafana's variables substituted as
-Grafana would (`$slo` = X, `$environment` = All), is asked whether it returns anything.
+Grafana would (`$slo` = X, `$environment` = production, where every example runs), is asked whether it returns anything.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _checks(dashboard: dict, slos: list[str]) -> list[dict]:
             for target in row:
                 if target["expr"].find("ALERTS{") >= 0 or owner not in slos:
                     continue  # no alert fires on this traffic; SLOs without synthetic input
-                expr = grafana.substitute(target["expr"], dashboard, {"slo": chosen, "environment": ".*"})[0]
+                expr = grafana.substitute(target["expr"], dashboard, {"slo": chosen, "environment": "production"})[0]
                 checks.append(_has_data(expr, owner == chosen))
     return checks
 
@@ -47,7 +47,7 @@ def _red_checks(dashboard: dict, series: list[dict]) -> list[dict]:
         for kind, target in grafana.targets(panel):
             if kind != "prometheus":
                 continue
-            expr = grafana.substitute(target["expr"], dashboard, {"environment": ".*"})[0]
+            expr = grafana.substitute(target["expr"], dashboard, {"environment": "production"})[0]
             metrics = {sel.name for sel in grafana._selectors(expr)}
             if "span_metrics" in expr and metrics <= fed:
                 checks.append(_has_data(expr, True))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from obsgen import names
 from obsgen.plan.model import Plan
 from obsgen.render import yamlout
-from obsgen.render.alertmanager import cases, templates
+from obsgen.render.alertmanager import cases, secrets, templates
 from obsgen.render.alertmanager.config import config
 
 SECRET_FILE = f"k8s/base/alertmanager/{names.ALERTMANAGER_SECRET}.yaml"
@@ -26,12 +26,14 @@ def render(plan: Plan) -> dict[str, str]:
     routing = plan.routing
     if routing is None:
         return {}
-    config_text = yamlout.dump(config(routing))
+    tree = config(routing)
+    config_text = yamlout.dump(tree)
     template_text = templates.render(routing.environment_label)
     return {
         names.ALERTMANAGER_CONFIG: config_text,
         f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": template_text,
         SECRET_FILE: yamlout.dump(_secret(config_text, template_text)),
+        **secrets.render(tree, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels)),
     }
 
 

@@ -7,7 +7,9 @@ One module per concern: `service`, `team`, `overview` (with `summary`, their sha
 from __future__ import annotations
 
 from obsgen import names
+from obsgen.errors import Location, SpecError, SpecErrors
 from obsgen.plan.model import Plan
+from obsgen.render import apply_mode
 from obsgen.render.grafana import configmaps, overview, provisioning, service, team
 
 
@@ -23,9 +25,27 @@ def render(plan: Plan) -> dict[str, str]:
     files = {path: text for _, _, path, text in boards}
     files[provisioning.PROVIDER_FILE] = provisioning.provider()
     files[provisioning.DATASOURCES_FILE] = provisioning.datasources(plan.dashboards)
+    _refuse_oversized(plan, boards)
     for kind, name, path, text in boards:
         cm_path, cm_text = configmaps.dashboard(kind, name, path.rsplit("/", 1)[-1], text)
         files[cm_path] = cm_text
     cm_path, cm_text = configmaps.datasources(files[provisioning.DATASOURCES_FILE])
     files[cm_path] = cm_text
     return files
+
+
+def _refuse_oversized(plan: Plan, boards: list[tuple[str, str, str, str]]) -> None:
+    """A dashboard the API server would refuse as a ConfigMap (data over 1 MiB) stops the run, at
+    the service's SLOs; the team and overview dashboards at the Platform's Grafana settings."""
+    errors = []
+    for kind, name, path, text in boards:
+        size = len(path.rsplit("/", 1)[-1].encode()) + len(text.encode())
+        if size <= apply_mode.DATA_MAX:
+            continue
+        board = plan.dashboards.service(name) if kind == "service" else None
+        where = (board.source if board else None) or Location("platform", 0, "grafana")
+        errors.append(SpecError(where, f"the dashboard of {name or 'the overview'} is {size} bytes, over the 1 MiB "
+                                f"ConfigMap limit (1048576 bytes) the Grafana sidecar reads it from; split the "
+                                f"{kind} into smaller services (about 90 SLOs fit one dashboard)"))
+    if errors:
+        raise SpecErrors(errors)

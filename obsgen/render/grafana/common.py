@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from obsgen.plan.dashboards import DashboardsPlan
 from obsgen.render.grafana.layout import Layout
-from obsgen.render.grafana.queries import url
+from obsgen.render.grafana.queries import ENV_VAR, url
 from obsgen.render.grafana.sdk import board, dump, model
 
 TAG = "obsgen"
@@ -32,11 +32,28 @@ def custom_variable(name: str, label: str, values: Sequence[str], default_all: b
             .current(model.VariableOption(text="All", value="$__all", selected=True)))
 
 
-def render(uid: str, title: str, tags: Sequence[str], layout: Layout, variables=(), links=(),
+def datasource_variables(plan: DashboardsPlan) -> list:
+    """One `datasource` variable per backend, defaulting to the provisioned datasource (its uid:
+    what Grafana stores as a datasource variable's value)."""
+    return [board.DatasourceVariable(ds.variable).label(ds.name).type(ds.kind).regex("").multi(False)
+            .include_all(False).allow_custom_value(False)
+            .current(model.VariableOption(text=ds.name, value=ds.uid, selected=True))
+            for ds in (plan.datasource(k) for k in ("prometheus", "loki", "tempo"))]
+
+
+def metric_environment(plan: DashboardsPlan) -> dict[str, str]:
+    """The environment filter Prometheus queries can carry: in shared mode the series hold the
+    environment label; per cluster they never do (Prometheus adds its external labels only to what
+    leaves it: alerts, remote write, federation), so the Prometheus datasource is the selector."""
+    return {plan.environment_label: ENV_VAR} if plan.shared_metrics else {}
+
+
+def render(plan: DashboardsPlan, uid: str, title: str, tags: Sequence[str], layout: Layout, variables=(), links=(),
            description: str = "") -> str:
+    """A dashboard with the datasource variables first, then `variables`."""
     dashboard = (board.Dashboard(title).uid(uid).tags([TAG, *tags]).description(description)
                  .time("now-6h", "now").refresh("1m").timezone("browser").readonly()
                  .tooltip(model.DashboardCursorSync.CROSSHAIR).links(list(links)))
-    for variable in variables:
+    for variable in [*datasource_variables(plan), *variables]:
         dashboard = dashboard.with_variable(variable)
     return dump(layout.apply(dashboard).build())

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from obsgen.plan.model import Plan
 from obsgen.render.grafana import common, summary
-from obsgen.render.grafana.queries import ENV_VAR
 
 
 def render(plan: Plan) -> str:
     dash, services = plan.dashboards, list(plan.services)
     links = [common.link(f"Team {t.team}", common.dashboard_url(dash, t.uid)) for t in dash.teams]
-    return common.render(dash.overview_uid, "SLO overview", ["overview"], summary.layout(dash, services, None),
-                         [common.custom_variable(ENV_VAR, "environment", summary.environments(services))], links,
+    return common.render(dash, dash.overview_uid, "SLO overview", ["overview"], summary.layout(dash, services, None),
+                         summary.variables(dash, services), links,
                          "Every SLO: budget remaining worst first, what is burning now")

@@ -27,7 +27,10 @@ Query = tuple[str, str]  # (expression, legend)
 
 
 def ref(ds: Datasource) -> model.DataSourceRef:
-    return model.DataSourceRef(type_val=ds.kind, uid=ds.uid)
+    """Through the dashboard's datasource variable (common.datasource_variables), as the
+    kube-prometheus mixins do: a Grafana that names its datasources otherwise, or has one per
+    cluster, picks its own; the variable defaults to the Platform's uid."""
+    return model.DataSourceRef(type_val=ds.kind, uid="${" + ds.variable + "}")
 
 
 def _ref_id(i: int) -> str:

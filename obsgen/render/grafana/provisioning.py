@@ -42,19 +42,19 @@ def datasources(dash: DashboardsPlan) -> str:
     prom, loki, tempo = (_literal_url(dash.datasource(k)) for k in ("prometheus", "loki", "tempo"))
     trace_link = literal_dollars("${__value.raw}")
     return yamlout.dump({"apiVersion": 1, "datasources": [
-        {"name": "Prometheus", "type": "prometheus", "uid": prom.uid, "access": "proxy", "url": prom.url,
+        {"name": prom.name, "type": prom.kind, "uid": prom.uid, "access": "proxy", "url": prom.url,
          "isDefault": True, "editable": False, "jsonData": {
              "httpMethod": "POST",
              "exemplarTraceIdDestinations": [{"name": names.TRACE_ID, "datasourceUid": tempo.uid}]}},
-        {"name": "Loki", "type": "loki", "uid": loki.uid, "access": "proxy", "url": loki.url, "editable": False,
+        {"name": loki.name, "type": loki.kind, "uid": loki.uid, "access": "proxy", "url": loki.url, "editable": False,
          "jsonData": {"derivedFields": [
              {"name": "trace_id (log line)", "matcherType": "regex", "matcherRegex": TRACE_ID_IN_LINE,
               "datasourceUid": tempo.uid, "url": trace_link, "urlDisplayLabel": "Trace"},
              {"name": "trace_id (structured metadata)", "matcherType": "label", "matcherRegex": names.TRACE_ID,
               "datasourceUid": tempo.uid, "url": trace_link, "urlDisplayLabel": "Trace"},
          ]}},
-        {"name": "Tempo", "type": "tempo", "uid": tempo.uid, "access": "proxy", "url": tempo.url, "editable": False,
-         "jsonData": _tempo(dash)},
+        {"name": tempo.name, "type": tempo.kind, "uid": tempo.uid, "access": "proxy", "url": tempo.url,
+         "editable": False, "jsonData": _tempo(dash)},
     ]})
 
 

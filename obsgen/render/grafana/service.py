@@ -7,11 +7,11 @@ row only (verify/grafana.py proves it for every alert link).
 
 from __future__ import annotations
 
-from obsgen import durations, names
+from obsgen import durations, names, signal_path
 from obsgen.plan.dashboards import DashboardsPlan, ServiceDashboard
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.promql import number
-from obsgen.render.grafana import common, panels
+from obsgen.render.grafana import common, panels, workloads
 from obsgen.render.grafana.layout import Layout
 from obsgen.render.grafana.queries import (
     ENV_VAR,
@@ -21,14 +21,12 @@ from obsgen.render.grafana.queries import (
     legend,
     logql_stream,
     markdown_text,
-    regex_alternatives,
     selector,
     traceql_equals,
     url,
 )
 
 QUANTILES = (0.5, 0.95, 0.99)
-POD, NAMESPACE, CONTAINER = "pod", "namespace", "container"  # cAdvisor's and kube-state-metrics' labels
 
 
 def render(plan: Plan, service: ServicePlan) -> str:
@@ -48,7 +46,7 @@ def render(plan: Plan, service: ServicePlan) -> str:
         common.custom_variable(ENV_VAR, "environment", service.environments),
         common.custom_variable(SLO_VAR, "SLO", [s.name for s in service.slos]),
     ]
-    return common.render(board.uid, f"{service.name} SLOs", [f"team-{board.team}", "service"], layout,
+    return common.render(dash, board.uid, f"{service.name} SLOs", [f"team-{board.team}", "service"], layout,
                          variables, _links(dash, board), f"SLOs, requests, logs and traces of {service.name}")
 
 
@@ -82,7 +80,7 @@ def _header(dash: DashboardsPlan, board: ServiceDashboard, service: ServicePlan)
 
 def _slo_sel(dash: DashboardsPlan, slo: SLOPlan, metric: str) -> str:
     return selector(metric, {names.SLOTH_ID: slo.id, names.SLOTH_SLO: slo.name},
-                    {names.SLOTH_SLO: SLO_VAR, dash.environment_label: ENV_VAR})
+                    {names.SLOTH_SLO: SLO_VAR, **common.metric_environment(dash)})
 
 
 def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
@@ -103,7 +101,7 @@ def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
     ], "suffix:x", [(None, "green"), (1, "orange"), (top, "red")]), 5, 5)
     if slo.alerts:  # an SLO without alerts (alerting off, or read from a file that has none) has no state
         alerts = selector(names.ALERTS, {names.SERVICE: slo.service, names.SLO: slo.name},
-                          {names.SLO: SLO_VAR, dash.environment_label: ENV_VAR})
+                          {names.SLO: SLO_VAR, **common.metric_environment(dash)})
         layout.add(panels.alert_timeline("Alerts", prom, [
             (f"max {by(names.SLOTH_SEVERITY, names.ALERT_STATE)} ({alerts})",
              legend(names.SLOTH_SEVERITY, names.ALERT_STATE)),
@@ -120,7 +118,7 @@ def _span_sel(dash: DashboardsPlan, board: ServiceDashboard, metric: str, errors
     matchers = [(names.SPAN_SERVICE, "=", board.otel_service), (names.SPAN_KIND, "=", names.SPAN_KIND_SERVER)]
     if errors:
         matchers.append((names.SPAN_STATUS, "=", names.SPAN_STATUS_ERROR))
-    return selector(metric, matchers, {dash.environment_label: ENV_VAR})
+    return selector(metric, matchers, common.metric_environment(dash))
 
 
 def _red_row(layout: Layout, dash: DashboardsPlan, board: ServiceDashboard) -> None:
@@ -140,24 +138,20 @@ def _red_row(layout: Layout, dash: DashboardsPlan, board: ServiceDashboard) -> N
 
 def _resources_row(layout: Layout, dash: DashboardsPlan, board: ServiceDashboard) -> None:
     prom, k8s = dash.datasource("prometheus"), board.kubernetes
-    pods = f"({regex_alternatives(k8s.workloads)})-.+"
-    env = {dash.environment_label: ENV_VAR}
-
-    def sel(metric: str, container: bool = True) -> str:
-        matchers = [(NAMESPACE, "=", k8s.namespace), (POD, "=~", pods)]
-        return selector(metric, [*matchers, (CONTAINER, "!=", "")] if container else matchers, env)
-
-    per_pod = f"sum {by(POD)}"
+    pods = workloads.Pods(k8s.namespace, k8s.workloads, common.metric_environment(dash))
+    per_pod = f"sum {by(workloads.POD)}"
     layout.row(f"Resources: namespace {k8s.namespace}, workloads {', '.join(k8s.workloads)}")
-    layout.add(panels.graph("CPU (cores)", prom, [(f"{per_pod} (rate({sel(names.CONTAINER_CPU)}[{RATE}]))",
-                                                   legend(POD))], "short"), 6, 8)
-    layout.add(panels.graph("Memory (working set)", prom, [(f"{per_pod} ({sel(names.CONTAINER_MEMORY)})", legend(POD))],
-                            "bytes"), 6, 8)
-    throttled = (f"{per_pod} (rate({sel(names.CONTAINER_THROTTLED)}[{RATE}])) / "
-                 f"{per_pod} (rate({sel(names.CONTAINER_PERIODS)}[{RATE}]))")
-    layout.add(panels.graph("CPU throttling (share of periods)", prom, [(throttled, legend(POD))], "percentunit"), 6, 8)
-    restarts = f"{per_pod} (increase({sel(names.POD_RESTARTS, container=False)}[1h]))"
-    layout.add(panels.graph("Container restarts (per hour)", prom, [(restarts, legend(POD))], "short"), 6, 8)
+    layout.add(panels.graph("CPU (cores)", prom, [(f"{per_pod} ({pods.rate(names.CONTAINER_CPU)})",
+                                                   legend(workloads.POD))], "short"), 6, 8)
+    layout.add(panels.graph("Memory (working set)", prom, [(f"{per_pod} ({pods.of(names.CONTAINER_MEMORY)})",
+                                                            legend(workloads.POD))], "bytes"), 6, 8)
+    throttled = (f"{per_pod} ({pods.rate(names.CONTAINER_THROTTLED)}) / "
+                 f"{per_pod} ({pods.rate(names.CONTAINER_PERIODS)})")
+    layout.add(panels.graph("CPU throttling (share of periods)", prom, [(throttled, legend(workloads.POD))],
+                            "percentunit"), 6, 8)
+    restarts = f"{per_pod} ({pods.increase(names.POD_RESTARTS, '1h')})"
+    layout.add(panels.graph("Container restarts (per hour)", prom, [(restarts, legend(workloads.POD))], "short"),
+               6, 8)
 
 
 # LogQL's line_format (a Go template): trace_id in front of the line when the record has one, where
@@ -167,7 +161,8 @@ LOG_LINE = f"{{{{ if .{names.TRACE_ID} }}}}{names.TRACE_ID}={{{{ .{names.TRACE_I
 
 def _logs_and_traces(layout: Layout, dash: DashboardsPlan, board: ServiceDashboard) -> None:
     stream = logql_stream({names.LOG_SERVICE: board.otel_service})
-    logs = f'{stream} | {dash.environment_label}=~"${ENV_VAR}" | line_format "{LOG_LINE}"'
+    # the environment is structured metadata in Loki (signal_path): a filter after the stream selector
+    logs = f'{stream} | {signal_path.LOKI_ENVIRONMENT}=~"${ENV_VAR}" | line_format "{LOG_LINE}"'
     layout.row("Logs and traces")
     layout.add(panels.logs_panel("Logs (trace_id links to Tempo)", dash.datasource("loki"), logs), 14, 10)
     layout.add(panels.trace_search("Recent traces", dash.datasource("tempo"),

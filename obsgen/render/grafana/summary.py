@@ -14,7 +14,7 @@ from obsgen.render.grafana.queries import ENV_VAR, legend, regex_alternatives, s
 def layout(dash: DashboardsPlan, services: list[ServicePlan], team: str | None) -> Layout:
     """`team` narrows alerts by their team label; recorded series are narrowed by service."""
     prom = dash.datasource("prometheus")
-    env = {dash.environment_label: ENV_VAR}
+    env = common.metric_environment(dash)
     services_re = regex_alternatives(s.name for s in services)
     slo_matchers = [(names.SLOTH_SERVICE, "=~", services_re)]
 
@@ -55,3 +55,11 @@ def _slo_list(dash: DashboardsPlan, services: list[ServicePlan]) -> str:
 
 def environments(services: list[ServicePlan]) -> list[str]:
     return sorted({e for s in services for e in s.environments})
+
+
+def variables(dash: DashboardsPlan, services: list[ServicePlan]) -> list:
+    """The environment variable, where it filters anything: these dashboards read Prometheus only,
+    whose series carry the environment label in shared mode only."""
+    if not dash.shared_metrics:
+        return []
+    return [common.custom_variable(ENV_VAR, "environment", environments(services))]

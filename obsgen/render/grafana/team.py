@@ -5,7 +5,6 @@ from __future__ import annotations
 from obsgen.plan.dashboards import TeamDashboard
 from obsgen.plan.model import Plan
 from obsgen.render.grafana import common, summary
-from obsgen.render.grafana.queries import ENV_VAR
 
 
 def render(plan: Plan, team: TeamDashboard) -> str:
@@ -14,7 +13,7 @@ def render(plan: Plan, team: TeamDashboard) -> str:
     services = [s for s in plan.services if s.name in members]
     links = [common.link("SLO overview", common.dashboard_url(dash, dash.overview_uid))]
     links += [common.link(s.name, common.dashboard_url(dash, dash.service(s.name).uid)) for s in services]
-    return common.render(team.uid, f"Team {team.team}", [f"team-{team.team}", "team"],
+    return common.render(dash, team.uid, f"Team {team.team}", [f"team-{team.team}", "team"],
                          summary.layout(dash, services, team.team),
-                         [common.custom_variable(ENV_VAR, "environment", summary.environments(services))], links,
+                         summary.variables(dash, services), links,
                          f"SLOs of team {team.team}")

@@ -28,6 +28,8 @@ def render(plan: Plan) -> dict[str, str]:
             files[names.otel_config_file(env.name, role)] = yamlout.dump(cfg, header(telemetry))
             files[f"{overlay}/{name}.yaml"] = yamlout.dump(k8s.collector(telemetry, name, cfg))
         for language in env.languages:
-            obj = k8s.instrumentation(env, language)
+            obj = k8s.instrumentation(telemetry, env, language)
             files[f"{overlay}/{obj['metadata']['name']}.yaml"] = yamlout.dump(obj)
+        for obj in k8s.rbac(telemetry):
+            files[f"{overlay}/{obj['metadata']['name']}-{obj['kind'].lower()}.yaml"] = yamlout.dump(obj)
     return files

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from obsgen import names
+from obsgen import collector, names
 from obsgen.plan.telemetry import EnvironmentTelemetry, TelemetryPlan
-from obsgen.render.otel import ottl, sampling
+from obsgen.render.otel import kube, ottl, sampling
 
 OTLP_GRPC_PORT = 4317
 OTLP_HTTP_PORT = 4318
@@ -79,16 +79,15 @@ def literal_dollars(value):
 
 def _agent(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
     id_ = Ids(plan)
-    otlp, gateway = id_("otlp_receiver"), id_("otlp_grpc", "gateway")
+    otlp, files, gateway = id_("otlp_receiver"), id_("filelog"), id_("otlp_grpc", "gateway")
     processors = [id_("memory_limiter"), id_("k8s_attributes"), id_("resource"), id_("batch")]
     resource = {"attributes": [{"key": names.ENVIRONMENT_ATTRIBUTE, "value": env.name, "action": "upsert"}]}
     headless = names.collector_service(names.COLLECTOR_GATEWAY, headless=True)
     return {
-        "receivers": {otlp: _otlp_receiver()},
+        "receivers": {otlp: _otlp_receiver(), files: kube.filelog(plan)},
         "processors": {
             id_("memory_limiter"): dict(MEMORY_LIMITER),
-            # passthrough: record the pod IP only; no Kubernetes API calls from every node
-            id_("k8s_attributes"): {"passthrough": True},
+            id_("k8s_attributes"): kube.agent_k8s_attributes(),
             id_("resource"): resource,
             id_("batch"): dict(BATCH),
         },
@@ -110,7 +109,7 @@ def _agent(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
             "pipelines": {
                 "traces": _pipeline([otlp], processors, [id_("load_balancing")]),
                 "metrics": _pipeline([otlp], processors, [gateway]),
-                "logs": _pipeline([otlp], processors, [gateway]),
+                "logs": _pipeline([otlp, files], processors, [gateway]),
             },
             "telemetry": _telemetry(),
         },
@@ -151,10 +150,20 @@ def _tail_sampling(env: EnvironmentTelemetry) -> dict:
             "decision_cache": {"sampled_cache_size": 100000}, "policies": sampling.policies(env)}
 
 
+def _metrics_exporter(plan: TelemetryPlan, id_: Ids) -> tuple[str, dict]:
+    """Remote write where the distribution ships it; else OTLP/HTTP into Prometheus' own OTLP
+    receiver (the exporter appends /v1/metrics), which names the series the same way."""
+    if collector.metrics_exporter(plan.distribution) == "prometheus_remote_write":
+        return id_("prometheus_remote_write"), {"endpoint": f"{plan.prometheus}/api/v1/write"}
+    return id_("otlp_http", "prometheus"), {"endpoint": f"{plan.prometheus}/api/v1/otlp"}
+
+
 def _gateway(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
     id_ = Ids(plan)
     otlp, limiter, batch, redact = id_("otlp_receiver"), id_("memory_limiter"), id_("batch"), id_("transform", "redact")
-    tempo, loki, prom = id_("otlp_grpc", "tempo"), id_("otlp_http", "loki"), id_("prometheus_remote_write")
+    tempo, loki = id_("otlp_grpc", "tempo"), id_("otlp_http", "loki")
+    prom, prom_body = _metrics_exporter(plan, id_)
+    k8s = id_("k8s_attributes")
     forward, spans = id_("forward", "sampling"), id_("span_metrics")
     extensions = [id_("health_check"), id_("pprof"), id_("zpages")]
     # span metrics see every span: they feed off the first traces pipeline, before sampling
@@ -162,11 +171,11 @@ def _gateway(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
     connectors = {spans: span_metrics(plan)} if env.span_metrics else {}
     return {
         "receivers": {otlp: _otlp_receiver()},
-        "processors": {limiter: dict(MEMORY_LIMITER), redact: _transform(plan),
+        "processors": {limiter: dict(MEMORY_LIMITER), k8s: kube.gateway_k8s_attributes(plan), redact: _transform(plan),
                        id_("tail_sampling"): _tail_sampling(env), batch: dict(BATCH)},
         "exporters": {
             tempo: _grpc_client(plan.tempo),
-            prom: {"endpoint": f"{plan.prometheus}/api/v1/write"},
+            prom: prom_body,
             loki: {"endpoint": f"{plan.loki}/otlp"},  # Loki 3 native OTLP; the exporter adds /v1/logs
         },
         "connectors": {**connectors, forward: {}},
@@ -178,10 +187,11 @@ def _gateway(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
         "service": {
             "extensions": extensions,
             "pipelines": {
-                "traces": _pipeline([otlp], [limiter, redact, batch], traces_out),
+                # k8s_attributes before batching and sampling, as it must be (and so span metrics have it)
+                "traces": _pipeline([otlp], [limiter, k8s, redact, batch], traces_out),
                 "traces/sampling": _pipeline([forward], [limiter, id_("tail_sampling"), batch], [tempo]),
-                "metrics": _pipeline([otlp, spans] if env.span_metrics else [otlp], [limiter, batch], [prom]),
-                "logs": _pipeline([otlp], [limiter, redact, batch], [loki]),
+                "metrics": _pipeline([otlp, spans] if env.span_metrics else [otlp], [limiter, k8s, batch], [prom]),
+                "logs": _pipeline([otlp], [limiter, k8s, redact, batch], [loki]),
             },
             "telemetry": _telemetry(),
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import yaml
@@ -57,7 +58,9 @@ def test_custom_uids_and_tempo_query_url(tmp_path):
     ds = _datasources(files)
     assert ds["tempo"]["url"] == "https://tempo-query.example.com" and ds["tempo"]["uid"] == "traces"
     assert ds["loki"]["jsonData"]["derivedFields"][0]["datasourceUid"] == "traces"
-    assert '"uid": "mimir"' in files["dashboards/checkout.json"]
+    checkout = json.loads(files["dashboards/checkout.json"])
+    defaults = {v["name"]: v["current"]["value"] for v in checkout["templating"]["list"] if v["type"] == "datasource"}
+    assert defaults == {"prometheus": "mimir", "loki": "logs", "tempo": "traces"}
 
 
 def test_the_provider_reads_the_dashboards_folder(example_files):

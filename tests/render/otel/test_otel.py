@@ -229,7 +229,7 @@ def test_operator_objects(example_files):
             assert obj["spec"]["config"] == yaml.safe_load(
                 example_files[f"otel/{path.split('/')[2]}/{'agent' if 'agent' in path else 'gateway'}.yaml"])
         for kind in ("receivers", "processors", "exporters", "connectors", "extensions"):
-            for ident, body in (obj["spec"].get("config", {}).get(kind) or {}).items():
+            for ident, body in (obj.get("spec", {}).get("config", {}).get(kind) or {}).items():
                 assert isinstance(body, dict), f"{path}: {kind} {ident} has a null body"
 
 
@@ -237,7 +237,7 @@ def test_instrumentation_objects_per_language(tmp_path):
     files = pipeline.build(spec_dir(tmp_path, services=SPANS))
     obj = yaml.safe_load(files["k8s/overlays/dev/otel/obsgen-python.yaml"])
     assert obj["kind"] == "Instrumentation" and obj["apiVersion"] == "opentelemetry.io/v1alpha1"
-    assert obj["spec"]["exporter"]["endpoint"] == "http://obsgen-agent-collector:4318"
+    assert obj["spec"]["exporter"]["endpoint"] == "http://obsgen-agent-collector.monitoring.svc.cluster.local:4318"
     assert {"name": "OTEL_RESOURCE_ATTRIBUTES", "value": "deployment.environment.name=dev"} in obj["spec"]["env"]
     assert not [p for p in files if p.endswith(("obsgen-java.yaml", "obsgen-go.yaml"))]
 

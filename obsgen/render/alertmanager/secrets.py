@@ -1,0 +1,69 @@
+"""The Secrets the Alertmanager config reads files from, as the Prometheus Operator mounts them.
+
+The operator mounts each Secret listed in the Alertmanager resource's `spec.secrets` at
+/etc/alertmanager/secrets/<secret>/ (one file per key; spec/cluster.py holds every path to that
+form). obsgen does not own the Alertmanager resource (kube-prometheus-stack does), so it writes the
+fields to merge into it (alerts/alertmanager/alertmanager-spec.yaml) and, when the Platform names a
+secret store, one ExternalSecret per Secret (k8s/base/secrets/), so no secret is kept in git.
+"""
+
+from __future__ import annotations
+
+from obsgen import names, signal_path
+from obsgen.plan.kubernetes import ExternalSecretsPlan
+from obsgen.render import yamlout
+
+SPEC_FILE = f"{names.ALERTMANAGER_DIR}/alertmanager-spec.yaml"
+SPEC_HEADER = (yamlout.HEADER + "# Merge into the Alertmanager resource's spec (kube-prometheus-stack: "
+               "alertmanager.alertmanagerSpec):\n# the config Secret, and every Secret whose files it reads.\n")
+EXTERNAL_SECRETS_API = "external-secrets.io/v1"
+
+
+def mounted(config) -> dict[str, list[str]]:
+    """Secret -> its keys, for every `*_file` of the config under the operator's secrets directory."""
+    found: dict[str, set[str]] = {}
+    for path in _files(config):
+        where = signal_path.alertmanager_secret_of(path)
+        if where:
+            found.setdefault(where[0], set()).add(where[1])
+    return {secret: sorted(keys) for secret, keys in sorted(found.items())}
+
+
+def _files(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.endswith("_file") and isinstance(value, str):
+                yield value
+            else:
+                yield from _files(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _files(item)
+
+
+def spec_fragment(secrets: dict[str, list[str]]) -> str:
+    return yamlout.dump({"configSecret": names.ALERTMANAGER_SECRET, "secrets": list(secrets)}, header=SPEC_HEADER)
+
+
+def external_secret(plan: ExternalSecretsPlan, labels: dict, secret: str, keys: list[str]) -> dict:
+    remote = plan.remote_key(secret)
+    return {
+        "apiVersion": EXTERNAL_SECRETS_API, "kind": "ExternalSecret",
+        "metadata": {"name": secret, "labels": labels},
+        "spec": {
+            "refreshInterval": plan.refresh_interval,
+            "secretStoreRef": {"name": plan.store, "kind": plan.store_kind},
+            "target": {"name": secret, "creationPolicy": "Owner"},
+            "data": [{"secretKey": key, "remoteRef": {"key": remote, "property": key}} for key in keys],
+        },
+    }
+
+
+def render(config: dict, external: ExternalSecretsPlan | None, labels: dict) -> dict[str, str]:
+    secrets = mounted(config)
+    files = {SPEC_FILE: spec_fragment(secrets)}
+    if external is not None:
+        for secret, keys in secrets.items():
+            obj = external_secret(external, labels, secret, keys)
+            files[names.k8s_base_file("secrets", secret)] = yamlout.dump(obj)
+    return files

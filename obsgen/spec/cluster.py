@@ -1,0 +1,75 @@
+"""Checks that the specs fit the cluster they deploy to: the collector distribution ships every
+component the generated configs use, and every secret file under the Prometheus Operator's secrets
+directory is one the operator mounts (`/etc/alertmanager/secrets/<secret>/<key>`). Each error
+points at the file, line and field."""
+
+from __future__ import annotations
+
+import re
+
+from obsgen import collector, signal_path
+from obsgen.errors import SpecError
+from obsgen.spec.load import Specs
+
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")  # a Secret's data key
+RECEIVER_FILES = {"pagerduty": "routing_key_file", "slack": "api_url_file", "webhook": "url_file",
+                  "opsgenie": "api_key_file"}
+
+
+def check(specs: Specs) -> list[SpecError]:
+    return _distribution(specs) + _secret_files(specs)
+
+
+def _distribution(specs: Specs) -> list[SpecError]:
+    platform = specs.platform
+    if platform is None:
+        return []
+    dist = platform.model.spec.collector.distribution
+    missing = collector.lacking(dist)
+    if not missing:
+        return []
+    fits = ", ".join(collector.has_distribution_with(collector.PLATFORM_NEEDS | collector.SPAN_METRICS_NEEDS))
+    return [SpecError(platform.at("spec", "collector", "distribution"),
+                      f"the {dist} distribution lacks {', '.join(missing)}, which the agent and gateway need "
+                      f"(pod logs, Kubernetes metadata, whole-trace routing, sampling, redaction): "
+                      f"use distribution {fits}")]
+
+
+def secret_files(specs: Specs):
+    """(where, field, path) of every secret file the Alertmanager config reads."""
+    platform = specs.platform
+    smtp = platform.model.spec.alertmanager.smtp if platform else None
+    if smtp and smtp.auth_password_file:
+        yield (platform.at("spec", "alertmanager", "smtp", "auth_password_file"), "auth_password_file",
+               smtp.auth_password_file)
+    for team in specs.teams:
+        for kind, field in RECEIVER_FILES.items():
+            receiver = getattr(team.model.spec, kind)
+            if receiver is not None:
+                yield team.at("spec", kind, field), field, getattr(receiver, field)
+
+
+def _secret_files(specs: Specs) -> list[SpecError]:
+    errors = []
+    for where, _, path in secret_files(specs):
+        if not path.startswith(signal_path.ALERTMANAGER_SECRETS_DIR + "/"):
+            continue  # mounted some other way: the user's to say
+        found = signal_path.alertmanager_secret_of(path)
+        if found is None or not _SECRET_KEY.match(found[1]) or len(found[0]) > 253:
+            errors.append(SpecError(where, (
+                f"the Prometheus Operator mounts each Secret of the Alertmanager's spec.secrets as a directory "
+                f"of files, one per key: write {signal_path.ALERTMANAGER_SECRETS_DIR}/<secret>/<key>, "
+                f"got {path!r}")))
+    return errors + _remote_keys(specs)
+
+
+def _remote_keys(specs: Specs) -> list[SpecError]:
+    platform = specs.platform
+    external = platform.model.spec.kubernetes.external_secrets if platform else None
+    if external is None:
+        return []
+    mounted = {found[0] for _, _, path in secret_files(specs)
+               if (found := signal_path.alertmanager_secret_of(path))}
+    return [SpecError(platform.at("spec", "kubernetes", "external_secrets", "remote_keys", name),
+                      f"no secret file reads Secret {name!r} (secrets read: {', '.join(sorted(mounted)) or 'none'})")
+            for name in sorted(external.remote_keys) if name not in mounted]

@@ -1,0 +1,32 @@
+"""Every object of the k8s/ tree against the API server's limits (render/apply_mode.py says which):
+ConfigMap and Secret data at most 1 MiB; an object too large for client-side apply's last-applied
+annotation (256 KiB of annotations) annotated for server-side apply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from obsgen.render import apply_mode
+from obsgen.verify import seams
+from obsgen.verify.result import Result
+
+TOOL = "obsgen-k8s-sizes"
+
+
+def problems(path: str, obj: dict) -> list[str]:
+    kind, name = obj.get("kind", ""), (obj.get("metadata") or {}).get("name", "")
+    found = []
+    if kind in ("ConfigMap", "Secret") and apply_mode.data_bytes(obj) > apply_mode.DATA_MAX:
+        found.append(f"{path}: {kind} {name} holds {apply_mode.data_bytes(obj)} bytes of data, over the API "
+                     f"server's 1 MiB ({apply_mode.DATA_MAX} bytes)")
+    if not apply_mode.client_side_fits(obj) and not apply_mode.server_side(obj):
+        found.append(f"{path}: {kind} {name} needs server-side apply: its last-applied annotation would be "
+                     f"{apply_mode.last_applied_bytes(obj)} bytes, over the {apply_mode.ANNOTATIONS_MAX} bytes of "
+                     f"annotations an object may hold; annotate it {apply_mode.SYNC_OPTIONS}: "
+                     f"{apply_mode.SERVER_SIDE}")
+    return found
+
+
+def verify(out: Path) -> list[Result]:
+    found = [p for path, _, obj in seams.k8s_objects(out) for p in problems(path, obj)]
+    return [Result((TOOL, "k8s-sizes", "k8s/"), not found, "\n".join(found))]

@@ -1,0 +1,397 @@
+"""Judge the generated files against each other, where each passes its own verifier alone: the seams.
+
+Read from the files only (never the plan), each check a Result:
+- metrics: every metric a dashboard or rule queries is recorded by a generated rule, produced by a
+  generated collector pipeline (span metrics, named from the connector's config as the Prometheus
+  exporters translate it), a raw metric a spec names (what the SLI rules, copied from the specs,
+  read), a series of the platform's Kubernetes scrape (names.PLATFORM_SERIES) or Prometheus' ALERTS;
+  a selector on the span metrics' dimensions must read a metric a pipeline produces;
+- log-labels: every label a LogQL query filters on is one Loki stores for an attribute the SDK or a
+  collector on the logs path sets (signal_path.loki_name);
+- dashboard-urls: every alert's dashboard_url (rule files and PrometheusRule objects) names the uid
+  of a dashboard a grafana_dashboard ConfigMap deploys;
+- components: each OpenTelemetryCollector runs the distribution its otel/ file was written for, and
+  that distribution ships every component of its config;
+- endpoints: every endpoint an Instrumentation tells apps to use is a collector Service's fully
+  qualified name (`<name>-collector.<namespace>.svc...`), resolvable from any namespace, on a port
+  its OTLP receiver listens on.
+Object sizes against the API server's limits are verify/k8s_sizes.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from obsgen import collector, names, signal_path
+from obsgen.verify import grafana
+from obsgen.verify.result import Result
+
+TOOL = "obsgen-seams"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SPAN_DIMENSIONS = {signal_path.SPAN_NAME, signal_path.SPAN_KIND, signal_path.SPAN_STATUS}
+_SPAN_METRICS_TYPES = set(collector.COMPONENTS["span_metrics"][1:3])  # its legacy and current type
+_HEADER = re.compile(r"^# collector: (\S+) (\S+)$", re.MULTILINE)
+
+
+@dataclass
+class Files:
+    grafana: grafana.Tree
+    rules: list[tuple[str, dict]]  # (file, rule) of alerts/rules/
+    collectors: dict[str, dict]  # otel/<env>/<role>.yaml -> config
+    collector_text: dict[str, str]
+    objects: list[tuple[str, str, dict]] = field(default_factory=list)  # (file, namespace, object) under k8s/
+
+
+def load(out: Path) -> Files:
+    rules = []
+    for path in sorted((out / "alerts" / "rules").glob("*.yaml")):
+        for group in (_yaml(path.read_text()) or {}).get("groups", []) or []:
+            rules += [(path.relative_to(out).as_posix(), r) for r in group.get("rules", []) or []]
+    texts = {p.relative_to(out).as_posix(): p.read_text() for p in sorted((out / "otel").glob("*/*.yaml"))}
+    files = Files(grafana.load(out), rules, {p: _yaml(t) or {} for p, t in texts.items()}, texts)
+    files.objects = list(k8s_objects(out))
+    return files
+
+
+def _yaml(text: str):
+    return yaml.load(text, Loader=_LOADER)
+
+
+def k8s_objects(out: Path) -> Iterator[tuple[str, str, dict]]:
+    """(file, namespace, object) for every object under k8s/: the namespace its own metadata or its
+    directory's kustomization sets (a kustomization's `namespace:` overrides every object's)."""
+    for path in sorted((out / "k8s").rglob("*.yaml")):
+        if path.name == names.KUSTOMIZATION:
+            continue
+        namespace = _kustomize_namespace(path.parent, out / "k8s")
+        for obj in yaml.load_all(path.read_text(), Loader=_LOADER):
+            if isinstance(obj, dict):
+                own = (obj.get("metadata") or {}).get("namespace", "default")
+                yield path.relative_to(out).as_posix(), namespace or own, obj
+
+
+def _kustomize_namespace(folder: Path, root: Path) -> str:
+    while True:
+        kustomization = folder / names.KUSTOMIZATION
+        if kustomization.is_file():
+            return (_yaml(kustomization.read_text()) or {}).get("namespace", "")
+        if folder == root or root not in folder.parents:
+            return ""
+        folder = folder.parent
+
+
+# --- metrics --------------------------------------------------------------------------------
+
+
+def _selectors(expr: str) -> list:
+    try:
+        return grafana._selectors(expr)
+    except ValueError:
+        return []  # promtool and verify/grafana.py report expressions that do not parse
+
+
+def _labels(selector) -> set[str]:
+    return {m.name for m in selector.matchers.matchers}
+
+
+def produced_metrics(files: Files) -> set[str]:
+    """The Prometheus names of what each collector pipeline exporting to Prometheus produces: the
+    span metrics connector's calls and duration, as the exporter translates OTLP names (dots to
+    `_`, the unit word on the histogram, `_total` on counters; the histogram's three series)."""
+    produced = set()
+    configs = [*files.collectors.values(), *((o.get("spec") or {}).get("config") or {} for _, o in _collectors(files))]
+    for config in configs:
+        for ident, body in (config.get("connectors") or {}).items():
+            if str(ident).split("/")[0] not in _SPAN_METRICS_TYPES or not _feeds_metrics(config, ident):
+                continue
+            body = body or {}
+            base = str(body.get("namespace", "traces.span.metrics")).replace(".", "_")
+            unit = names.UNIT_WORDS.get((body.get("histogram") or {}).get("unit", "ms"), "")
+            produced.add(f"{base}_calls_total")
+            duration = f"{base}_duration" + (f"_{unit}" if unit else "")
+            produced |= {duration + suffix for suffix in ("_bucket", "_sum", "_count")}
+    return produced
+
+
+def _feeds_metrics(config: dict, connector: str) -> bool:
+    pipelines = ((config.get("service") or {}).get("pipelines") or {})
+    return any(name.split("/")[0] == "metrics" and connector in (p or {}).get("receivers", [])
+               for name, p in pipelines.items())
+
+
+_SLI_RECORDS = (names.SLI_ERROR_RATE, names.SLI_TOTAL_RATE, names.SLI_ERROR_RATIO.split("{")[0])
+
+
+def _is_source(rule: dict) -> bool:
+    """An SLI rule: the spec's query, copied, so the raw metrics it reads are the ones a spec names."""
+    return str(rule.get("record", "")).startswith(_SLI_RECORDS)
+
+
+def check_metrics(files: Files) -> list[str]:
+    recorded = {r["record"] for _, r in files.rules if "record" in r}
+    produced = produced_metrics(files)
+    spec_named = {s.name for _, r in files.rules if _is_source(r) for s in _selectors(str(r["expr"]))
+                  if not _SPAN_DIMENSIONS & _labels(s)}
+    known = recorded | produced | spec_named | set(names.PLATFORM_SERIES) | {names.ALERTS}
+    problems = []
+    for where, expr in _queries(files):
+        for selector in _selectors(expr):
+            if _SPAN_DIMENSIONS & _labels(selector) and selector.name not in produced:
+                problems.append(f"{where}: reads {selector.name} by span dimensions, which no collector pipeline "
+                                f"produces (span metrics here: {', '.join(sorted(produced)) or 'none'})")
+            elif selector.name and selector.name not in known:
+                problems.append(f"{where}: reads {selector.name}, which no rule records, no collector produces "
+                                "and no spec names")
+    return problems
+
+
+def _queries(files: Files) -> Iterator[tuple[str, str]]:
+    for path, rule in files.rules:
+        yield f"{path}: {rule.get('record') or rule.get('alert')}", str(rule.get("expr", ""))
+    for path, dashboard, panel, target in grafana._prometheus_targets(files.grafana):
+        yield (f"{path}: panel {panel.get('title')!r} target {target.get('refId')}",
+               grafana.substitute(target.get("expr", ""), dashboard)[0])
+
+
+# --- log labels -----------------------------------------------------------------------------
+
+
+def log_attributes(files: Files) -> set[str]:
+    """Every attribute something on the logs path sets: the SDK (service.name always, and the
+    Instrumentation's OTEL_RESOURCE_ATTRIBUTES), each collector's logs pipelines (resource
+    processor keys, k8s_attributes' extracted metadata, filelog's container parser, the trace
+    parser's ids)."""
+    found = {signal_path.SERVICE_NAME}
+    for _, _, obj in files.objects:
+        if obj.get("kind") == "Instrumentation":
+            for env in (obj.get("spec") or {}).get("env", []) or []:
+                if env.get("name") == "OTEL_RESOURCE_ATTRIBUTES":
+                    found |= {pair.split("=", 1)[0] for pair in str(env.get("value", "")).split(",") if pair}
+    for config in files.collectors.values():
+        for ident in _logs_components(config):
+            found |= _sets(ident, config)
+    return found
+
+
+def _logs_components(config: dict) -> set[str]:
+    used = set()
+    for name, pipeline in ((config.get("service") or {}).get("pipelines") or {}).items():
+        if name.split("/")[0] == "logs":
+            used |= set((pipeline or {}).get("receivers", []) + (pipeline or {}).get("processors", []))
+    return used
+
+
+def _sets(ident: str, config: dict) -> set[str]:
+    type_ = ident.split("/")[0]
+    body = ((config.get("processors") or {}).get(ident) or (config.get("receivers") or {}).get(ident) or {})
+    if type_ == "resource":
+        return {a.get("key", "") for a in body.get("attributes", []) or [] if a.get("action") != "delete"}
+    if type_ in ("k8s_attributes", "k8sattributes"):
+        return set(((body.get("extract") or {}).get("metadata")) or [])
+    if type_ == "filelog":
+        kinds = {op.get("type") for op in body.get("operators", []) or []}
+        found = set(signal_path.FILELOG_RESOURCE) if "container" in kinds else set()
+        return found | ({signal_path.TRACE_ID, signal_path.SPAN_ID} if "trace_parser" in kinds else set())
+    return set()
+
+
+_STAGE_LABEL = re.compile(r"^\s*([a-zA-Z_]\w*)\s*(=~|!~|!=|==|=|>=|<=|>|<)")
+_STREAM_LABEL = re.compile(r"([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)\s*\"")
+
+
+def logql_labels(expr: str) -> set[str]:
+    """Labels a LogQL log query filters on: its stream selector's and its label filter stages'
+    (`| name=~"..."`); line filters, parsers and formatting stages filter on none."""
+    stream, _, rest = expr.partition("}")
+    labels = set(_STREAM_LABEL.findall(stream))
+    for stage in _stages(rest):
+        match = _STAGE_LABEL.match(stage)
+        if match:
+            labels.add(match.group(1))
+    return labels
+
+
+def _stages(pipeline: str) -> Iterator[str]:
+    """The text of each `|` stage, string literals kept whole (a `|` inside one is not a stage)."""
+    parts = re.findall(r'"(?:\\.|[^"\\])*"|`[^`]*`|[^|"`]+|\|', pipeline)
+    stage = ""
+    for part in parts:
+        if part == "|":
+            yield stage
+            stage = ""
+        else:
+            stage += part
+    yield stage
+
+
+def check_log_labels(files: Files) -> list[str]:
+    stored = {signal_path.loki_name(a) for a in log_attributes(files)}
+    problems = []
+    for path, dashboard in files.grafana.dashboards.items():
+        for panel in grafana.panels(dashboard):
+            for kind, target in grafana.targets(panel):
+                if kind != "loki":
+                    continue
+                for label in sorted(logql_labels(target.get("expr", "")) - stored):
+                    problems.append(f"{path}: panel {panel.get('title')!r}: filters logs on {label!r}, which nothing "
+                                    f"on the log path sets (Loki stores: {', '.join(sorted(stored))})")
+    return problems
+
+
+# --- dashboard urls -------------------------------------------------------------------------
+
+
+def check_dashboard_urls(files: Files) -> list[str]:
+    deployed = set()
+    for obj in files.grafana.configmaps.values():
+        if ((obj.get("metadata") or {}).get("labels") or {}).get("grafana_dashboard") == "1":
+            for text in (obj.get("data") or {}).values():
+                deployed.add(_uid(text))
+    problems = []
+    for where, alert in _alerts(files):
+        url = (alert.get("annotations") or {}).get("dashboard_url", "")
+        uids = grafana.DASHBOARD_LINK.findall(urlsplit(url).path)
+        if not uids or uids[0] not in deployed:
+            problems.append(f"{where}: alert {alert.get('alert')}: dashboard_url {url!r} names no dashboard a "
+                            "grafana_dashboard ConfigMap deploys")
+    return problems
+
+
+def _uid(text: str) -> str:
+    try:
+        return (yaml.load(text, Loader=_LOADER) or {}).get("uid", "")
+    except yaml.YAMLError:
+        return ""
+
+
+def _alerts(files: Files) -> Iterator[tuple[str, dict]]:
+    yield from ((path, r) for path, r in files.rules if "alert" in r)
+    for path, _, obj in files.objects:
+        if obj.get("kind") == "PrometheusRule":
+            for group in (obj.get("spec") or {}).get("groups", []) or []:
+                yield from ((path, r) for r in group.get("rules", []) or [] if "alert" in r)
+
+
+# --- collector components -------------------------------------------------------------------
+
+
+def _collectors(files: Files) -> Iterator[tuple[str, dict]]:
+    yield from ((path, obj) for path, _, obj in files.objects if obj.get("kind") == "OpenTelemetryCollector")
+
+
+def check_components(files: Files) -> list[str]:
+    images = {repo: dist for dist, repo in collector.IMAGES.items()}
+    binaries = {binary: dist for dist, binary in collector.BINARIES.items()}
+    problems = []
+    for path, obj in _collectors(files):
+        spec = obj.get("spec") or {}
+        repo, _, tag = str(spec.get("image", "")).rpartition(":")
+        dist = images.get(repo)
+        if dist is None:
+            problems.append(f"{path}: image {spec.get('image')!r} is no known collector distribution")
+            continue
+        env, name = path.split("/")[2], (obj.get("metadata") or {}).get("name", "")
+        role = "agent" if name == names.COLLECTOR_AGENT else "gateway"
+        header = _HEADER.search(files.collector_text.get(names.otel_config_file(env, role), ""))
+        if header and binaries.get(header.group(1)) != dist:
+            problems.append(f"{path}: runs {dist} ({repo}), but {names.otel_config_file(env, role)} was written for "
+                            f"{header.group(1)}")
+        problems += [f"{path}: {p}" for p in _missing_components(spec.get("config") or {}, dist, tag)]
+    return problems
+
+
+def _missing_components(config: dict, dist: str, tag: str) -> list[str]:
+    try:
+        version = collector.parse_version(tag)
+    except ValueError:
+        return [f"image tag {tag!r} is no collector version"]
+    problems = []
+    for kind in ("receivers", "processors", "exporters", "connectors", "extensions"):
+        for ident in config.get(kind) or {}:
+            key, _ = collector.lookup(kind, str(ident).split("/")[0], version)
+            if key is not None and key not in collector.DISTRIBUTIONS[dist]:
+                problems.append(f"{kind[:-1]} {ident} is not in the {dist} distribution")
+    return problems
+
+
+# --- endpoints apps are told to use ---------------------------------------------------------
+
+
+def collector_services(files: Files) -> dict[tuple[str, str], set[int]]:
+    """(Service name, namespace) -> the ports its OTLP receivers listen on, for the Services the
+    OpenTelemetry Operator creates from each collector (`<name>-collector`)."""
+    services = {}
+    for _, namespace, obj in files.objects:
+        if obj.get("kind") != "OpenTelemetryCollector":
+            continue
+        config = (obj.get("spec") or {}).get("config") or {}
+        ports = set()
+        for body in (config.get("receivers") or {}).values():
+            for protocol in ((body or {}).get("protocols") or {}).values():
+                port = str((protocol or {}).get("endpoint", "")).rpartition(":")[2]
+                ports |= {int(port)} if port.isdigit() else set()
+        name = names.collector_service((obj.get("metadata") or {}).get("name", ""))
+        services.setdefault((name, namespace), set()).update(ports)
+    return services
+
+
+def check_endpoints(files: Files) -> list[str]:
+    services = collector_services(files)
+    problems = []
+    for path, _, obj in files.objects:
+        if obj.get("kind") != "Instrumentation":
+            continue
+        for where, url in _instrumentation_endpoints(obj):
+            problem = _resolves(url, services)
+            if problem:
+                problems.append(f"{path}: {where} {url!r}: {problem}")
+    return problems
+
+
+def _instrumentation_endpoints(obj: dict) -> Iterator[tuple[str, str]]:
+    spec = obj.get("spec") or {}
+    if (spec.get("exporter") or {}).get("endpoint"):
+        yield "spec.exporter.endpoint", spec["exporter"]["endpoint"]
+    for block in [spec, *(v for v in spec.values() if isinstance(v, dict))]:
+        for env in block.get("env", []) or []:
+            if str(env.get("name", "")).startswith("OTEL_EXPORTER_OTLP") and str(env.get("name")).endswith("ENDPOINT"):
+                yield f"env {env['name']}", str(env.get("value", ""))
+
+
+def _resolves(url: str, services: dict[tuple[str, str], set[int]]) -> str:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port
+    labels = host.split(".")
+    if len(labels) < 3 or labels[2] != "svc" or ".".join(labels[3:]) not in ("", signal_path.CLUSTER_DOMAIN):
+        return ("resolves only in the Instrumentation's own namespace, not in the apps'; use "
+                "<service>.<namespace>.svc." + signal_path.CLUSTER_DOMAIN)
+    ports = services.get((labels[0], labels[1]))
+    if ports is None:
+        return f"no collector Service {labels[0]} in namespace {labels[1]}"
+    if port not in ports:
+        return f"{labels[0]} listens for OTLP on {sorted(ports)}, not {port}"
+    return ""
+
+
+CHECKS: dict[str, Callable[[Files], list[str]]] = {
+    "metrics": check_metrics,
+    "log-labels": check_log_labels,
+    "dashboard-urls": check_dashboard_urls,
+    "components": check_components,
+    "endpoints": check_endpoints,
+}
+
+
+def verify(out: Path) -> list[Result]:
+    files = load(out)
+    results = []
+    for name, check in CHECKS.items():
+        problems = check(files)
+        results.append(Result((TOOL, name, "."), not problems, "\n".join(problems)))
+    return results

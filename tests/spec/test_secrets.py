@@ -1,0 +1,103 @@
+"""Secrets in-cluster (issue 19): credentials in an endpoint URL are refused at their line (and never
+echoed); `*_file` paths under the Prometheus Operator's secrets directory name a file the operator
+mounts (`<secret>/<key>`); the generated tree lists those secrets for the Alertmanager resource and,
+when the Platform asks, syncs each from a secret store with an ExternalSecret."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from obsgen import signal_path
+from tests.amspec import SMTP, build, errors, platform, service, team
+from tests.conftest import EXAMPLES
+
+PASSWORD = "s3cr3t-pa55"
+
+
+@pytest.mark.parametrize(("extra", "line", "field"), [
+    (f"  endpoints: {{loki: 'https://obsgen:{PASSWORD}@loki.example.com'}}\n", 5, "endpoints.loki"),
+    (f"  endpoints:\n    prometheus: 'http://u:{PASSWORD}@prom:9090'\n", 6, "endpoints.prometheus"),
+    (f"  endpoints: {{tempo: 'http://:{PASSWORD}@tempo:4317'}}\n", 5, "endpoints.tempo"),
+    (f"  grafana: {{url: 'https://admin:{PASSWORD}@grafana.example.com'}}\n", 5, "grafana.url"),
+], ids=["loki", "prometheus", "tempo", "grafana"])
+def test_credentials_in_a_url_are_refused_at_their_line(tmp_path, extra, line, field):
+    found = errors(tmp_path, {"platform.yaml": platform(extra=extra)})
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{tmp_path}/slos/platform.yaml:{line}: {field}:"), found
+    assert "_file" in found[0] and "credentials" in found[0]
+    assert PASSWORD not in found[0], "an error message must never repeat the secret"
+
+
+def test_a_user_without_password_in_a_url_is_refused_too(tmp_path):
+    found = errors(tmp_path, {"platform.yaml": platform(extra="  endpoints: {loki: 'https://token@loki'}\n")})
+    assert len(found) == 1 and "endpoints.loki" in found[0] and "token" not in found[0], found
+
+
+def test_an_operator_secret_path_must_name_a_key(tmp_path):
+    body = "  slack:\n    channel: '#a'\n    api_url_file: /etc/alertmanager/secrets/slack-webhook\n"
+    found = errors(tmp_path, {"teams.yaml": team("payments", body), "platform.yaml": platform(SMTP),
+                              "checkout.yaml": service("checkout", "payments")})
+    assert any(e.startswith(f"{tmp_path}/slos/teams.yaml:7: slack.api_url_file:")
+               and "/etc/alertmanager/secrets/<secret>/<key>" in e for e in found), found
+
+
+def test_the_bundled_examples_name_files_the_operator_mounts():
+    for doc in yaml.safe_load_all((EXAMPLES / "teams.yaml").read_text()):
+        for receiver in (doc.get("spec") or {}).values():
+            for field, value in receiver.items():
+                if field.endswith("_file"):
+                    assert signal_path.alertmanager_secret_of(value), value
+
+
+def test_the_alertmanager_resource_lists_every_secret_the_config_reads(example_files):
+    config = example_files["alerts/alertmanager/alertmanager.yaml"]
+    read = {signal_path.alertmanager_secret_of(v)[0] for v in _file_values(yaml.safe_load(config))}
+    assert read  # the examples use secrets
+    fragment = yaml.safe_load(example_files["alerts/alertmanager/alertmanager-spec.yaml"])
+    assert set(fragment["secrets"]) == read
+    assert fragment["configSecret"] == "obsgen-alertmanager"
+
+
+def _file_values(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.endswith("_file") and isinstance(value, str):
+                yield value
+            else:
+                yield from _file_values(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _file_values(item)
+
+
+EXTERNAL = """\
+  kubernetes:
+    external_secrets:
+      store: {name: vault, kind: ClusterSecretStore}
+      remote_keys: {payments-pagerduty: alerting/payments/pagerduty}
+"""
+
+
+def test_external_secrets_sync_every_receiver_secret(tmp_path):
+    body = ("  pagerduty: {routing_key_file: /etc/alertmanager/secrets/payments-pagerduty/routing-key}\n"
+            "  slack: {channel: '#a', api_url_file: /etc/alertmanager/secrets/slack-webhook/url}\n")
+    files = build(tmp_path, {"teams.yaml": team("payments", body), "platform.yaml": platform(SMTP, EXTERNAL),
+                             "checkout.yaml": service("checkout", "payments")})
+    objs = [yaml.safe_load(t) for p, t in files.items() if p.startswith("k8s/base/")]
+    external = {o["metadata"]["name"]: o for o in objs if o["kind"] == "ExternalSecret"}
+    assert set(external) == {"payments-pagerduty", "slack-webhook", "smtp"}
+    pd = external["payments-pagerduty"]
+    assert pd["apiVersion"] == "external-secrets.io/v1"
+    assert pd["spec"]["secretStoreRef"] == {"name": "vault", "kind": "ClusterSecretStore"}
+    assert pd["spec"]["target"]["name"] == "payments-pagerduty"
+    assert pd["spec"]["data"] == [{"secretKey": "routing-key",
+                                   "remoteRef": {"key": "alerting/payments/pagerduty", "property": "routing-key"}}]
+    assert external["slack-webhook"]["spec"]["data"][0]["remoteRef"]["key"] == "slack-webhook"  # default
+    assert not [p for p in files if "external" in p and p.startswith("k8s/")] or external
+    fragment = yaml.safe_load(files["alerts/alertmanager/alertmanager-spec.yaml"])
+    assert set(fragment["secrets"]) == set(external)
+
+
+def test_no_external_secrets_unless_asked(example_files):
+    assert not [t for p, t in example_files.items() if p.startswith("k8s/") and "kind: ExternalSecret" in t]

@@ -1,0 +1,200 @@
+"""verify/seams.py: the generated files agree with each other, and each seam broken by hand in a
+generated tree fails `obsgen test` (the verifier it runs, and once through the CLI itself)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from obsgen import names, signal_path
+from obsgen.verify import VERIFIERS, seams
+from tests.conftest import run_obsgen
+
+CHECKOUT = "dashboards/checkout.json"
+CHECKOUT_CM = "k8s/base/grafana/obsgen-dashboard-service-checkout.yaml"
+
+
+def _results(out: Path) -> dict[str, object]:
+    """What `obsgen test` runs for the seams, by check name."""
+    return {r.command[1]: r for r in VERIFIERS["seams"](out)}
+
+
+def _problems(out: Path, check: str) -> str:
+    result = _results(out)[check]
+    assert not result.ok, f"{check} did not catch the broken seam"
+    return result.output
+
+
+def _replace(out: Path, pattern: str, new: str, paths: list[str]) -> None:
+    for rel in paths:
+        file = out / rel
+        text = file.read_text()
+        changed = text.replace(pattern, new)
+        assert changed != text, (rel, pattern)
+        file.write_text(changed)
+
+
+def _files(out: Path, glob: str) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in out.glob(glob))
+
+
+def _fqdn_instrumentation(out: Path) -> None:
+    """The endpoint every app can resolve (issue 19 point 4, the collector's side), written by hand
+    until that branch is merged: the seams judge files, whoever wrote them."""
+    short = f"http://{names.collector_service(names.COLLECTOR_AGENT)}:4318"
+    fqdn = f"http://{signal_path.service_fqdn(names.collector_service(names.COLLECTOR_AGENT), 'monitoring')}:4318"
+    for rel in _files(out, "k8s/overlays/*/otel/obsgen-*.yaml"):
+        text = (out / rel).read_text()
+        (out / rel).write_text(text.replace(f"endpoint: {short}\n", f"endpoint: {fqdn}\n"))
+
+
+def test_obsgen_test_runs_the_seams():
+    assert "seams" in VERIFIERS
+
+
+def test_the_examples_pass_every_seam(generated):
+    results = _results(generated)
+    assert set(results) == set(seams.CHECKS)
+    assert all(r.ok for r in results.values()), "\n".join(r.output for r in results.values() if not r.ok)
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+
+def test_a_connector_renamed_leaves_the_red_panels_reading_nothing(generated):
+    """The span metrics' names follow the connector's namespace: change it and the dashboards and
+    the spans SLIs read series no pipeline produces."""
+    gateways = _files(generated, "otel/*/gateway.yaml") + _files(generated, "k8s/overlays/*/otel/obsgen-gateway.yaml")
+    gateways = [p for p in gateways if "span_metrics:" in (generated / p).read_text()]
+    assert len(gateways) == 4  # staging and production: dev runs no service with span metrics
+    for rel in gateways:
+        text = (generated / rel).read_text()
+        (generated / rel).write_text(re.sub(rf"namespace: {re.escape(names.SPAN_METRICS_NAMESPACE)}\n",
+                                            "namespace: spans\n", text))
+    assert _results(generated)["metrics"].ok is False
+    problems = _problems(generated, "metrics")
+    assert f"{CHECKOUT}: panel 'Request rate'" in problems and names.SPAN_CALLS in problems
+    assert "spans_calls_total" in problems  # what the pipeline does produce now
+
+
+def test_a_dashboard_reading_a_metric_nobody_provides_fails(generated):
+    _replace(generated, names.CONTAINER_MEMORY, "container_memory_working_set", [CHECKOUT])
+    problems = _problems(generated, "metrics")
+    assert "reads container_memory_working_set, which no rule records" in problems
+
+
+def test_a_rule_reading_a_series_no_rule_records_fails(generated):
+    _replace(generated, "slo:sli_error:ratio_rate1h{", "slo:sli_error:ratio_rate_1h{",
+             ["alerts/rules/checkout.rules.yaml"])
+    assert "reads slo:sli_error:ratio_rate_1h" in _problems(generated, "metrics")
+
+
+def test_raw_metrics_count_only_where_a_spec_named_them(generated):
+    """A raw metric is allowed because an SLI rule (the spec's query, copied) reads it: remove it
+    there and the dashboards may not read it either."""
+    text = (generated / CHECKOUT).read_text()
+    panel = json.loads(text)
+    target = next(t for p in panel["panels"] for t in p.get("targets", []) if "expr" in t)
+    target["expr"] = 'sum(rate(http_server_request_duration_seconds_count{job="checkout"}[5m]))'
+    (generated / CHECKOUT).write_text(json.dumps(panel))
+    assert _results(generated)["metrics"].ok
+    rules = generated / "alerts/rules/checkout.rules.yaml"
+    rules.write_text(rules.read_text().replace("http_server_request_duration_seconds_count",
+                                               "http_server_request_duration_seconds_total"))
+    assert "reads http_server_request_duration_seconds_count" in _problems(generated, "metrics")
+
+
+# --- log labels -------------------------------------------------------------------------------
+
+
+def test_logs_filtered_on_a_label_loki_does_not_store_fail(generated):
+    """The defect of issue 19: the collectors set deployment.environment.name, which Loki stores as
+    deployment_environment_name; a filter on `environment` empties the panel."""
+    _replace(generated, f"| {signal_path.LOKI_ENVIRONMENT}=~", "| environment=~", [CHECKOUT])
+    problems = _problems(generated, "log-labels")
+    assert f"{CHECKOUT}: panel 'Logs (trace_id links to Tempo)': filters logs on 'environment'" in problems
+
+
+def test_logs_filtered_on_an_attribute_no_hop_sets_fail(generated):
+    """The environment label is stored because the agents and the SDK set the attribute: with the
+    agents' resource processors and the Instrumentations' attribute gone, nothing sets it."""
+    attribute = f"- key: {signal_path.ENVIRONMENT}\n"
+    _replace(generated, attribute, "- key: deployment.tier\n", _files(generated, "otel/*/agent.yaml"))
+    for rel in _files(generated, "k8s/overlays/*/otel/obsgen-agent.yaml"):
+        (generated / rel).write_text((generated / rel).read_text().replace(attribute, "- key: deployment.tier\n"))
+    assert _results(generated)["log-labels"].ok  # the SDK still sets it
+    _replace(generated, f"value: {signal_path.ENVIRONMENT}=", "value: deployment.tier=",
+             _files(generated, "k8s/overlays/*/otel/obsgen-[jp]*.yaml"))
+    assert f"filters logs on {signal_path.LOKI_ENVIRONMENT!r}" in _problems(generated, "log-labels")
+
+
+def test_logql_labels_reads_stream_and_label_filter_stages_only():
+    expr = '{service_name="a|b", k8s_pod_name=~"x"} |= "level=error" | json | lvl="x|y" | line_format "{{ .a }}"'
+    assert seams.logql_labels(expr) == {"service_name", "k8s_pod_name", "lvl"}
+
+
+# --- dashboard urls ---------------------------------------------------------------------------
+
+
+def test_an_alert_linking_a_dashboard_no_configmap_deploys_fails(generated):
+    (generated / CHECKOUT_CM).unlink()
+    problems = _problems(generated, "dashboard-urls")
+    assert "alerts/rules/checkout.rules.yaml: alert " in problems
+    assert "k8s/base/prometheus/checkout.yaml: alert " in problems
+
+
+def test_a_prometheus_rule_object_linking_a_wrong_uid_fails(generated):
+    _replace(generated, "/d/obsgen-checkout/", "/d/obsgen-checkout-old/", ["k8s/base/prometheus/checkout.yaml"])
+    problems = _problems(generated, "dashboard-urls")
+    assert "k8s/base/prometheus/checkout.yaml" in problems and "alerts/rules/" not in problems
+
+
+# --- components -------------------------------------------------------------------------------
+
+
+def test_a_collector_object_running_a_distribution_without_its_components_fails(generated):
+    gateway = "k8s/overlays/production/otel/obsgen-gateway.yaml"
+    _replace(generated, "image: otel/opentelemetry-collector-contrib:", "image: otel/opentelemetry-collector:",
+             [gateway])
+    problems = _problems(generated, "components")
+    assert f"{gateway}: runs core (otel/opentelemetry-collector), but otel/production/gateway.yaml was written " \
+           "for otelcol-contrib" in problems
+    assert re.search(r"processor tail_sampling is not in the core distribution", problems)
+
+
+# --- endpoints --------------------------------------------------------------------------------
+
+
+def test_fully_qualified_collector_endpoints_pass(generated):
+    _fqdn_instrumentation(generated)
+    assert _results(generated)["endpoints"].ok, _results(generated)["endpoints"].output
+
+
+@pytest.mark.parametrize(("endpoint", "problem"), [
+    ("http://obsgen-agent-collector:4318", "resolves only in the Instrumentation's own namespace"),
+    ("http://obsgen-agent-collector.observability.svc.cluster.local:4318",
+     "no collector Service obsgen-agent-collector in namespace observability"),
+    ("http://obsgen-agent-collector.monitoring.svc.cluster.local:9999", "listens for OTLP on [4317, 4318], not 9999"),
+])
+def test_an_endpoint_apps_cannot_reach_fails(generated, endpoint, problem):
+    _fqdn_instrumentation(generated)
+    java = "k8s/overlays/production/otel/obsgen-java.yaml"
+    text = (generated / java).read_text()
+    (generated / java).write_text(re.sub(r"endpoint: \S+\n", f"endpoint: {endpoint}\n", text, count=1))
+    problems = _problems(generated, "endpoints")
+    assert java in problems and problem in problems
+
+
+# --- through the CLI ----------------------------------------------------------------------------
+
+
+def test_obsgen_test_fails_on_a_broken_seam(generated):
+    _fqdn_instrumentation(generated)
+    _replace(generated, f"| {signal_path.LOKI_ENVIRONMENT}=~", "| environment=~", [CHECKOUT])
+    result = run_obsgen("test", "--out", str(generated))
+    assert result.returncode == 1
+    assert "FAILED: log-labels ." in result.stdout and "ok: metrics ." in result.stdout
+    assert "filters logs on 'environment'" in result.stderr
