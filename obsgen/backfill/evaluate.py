@@ -29,6 +29,7 @@ from obsgen.errors import ToolError
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 PROMTOOL_TIMEOUT = 3600
+MAX_POINTS = 10_000  # a range query answers at most 11,000 points per series
 
 
 def grid(first_ms: int, end_ms: int, step_ms: int) -> tuple[int, int] | None:
@@ -97,8 +98,11 @@ def _day_lines(server: Server, step: Pass, day: int, start_ms: int, end_ms: int,
         span = grid(max(start_ms, day), min(end_ms, day + DAY_MS), intervals[group.get("interval")])
         if not span:
             continue
+        step_ms = intervals[group.get("interval")]
         for rule in group["rules"]:
-            result = server.query_range(rule["expr"], span[0], span[1], intervals[group.get("interval")])
+            result = [series for first in range(span[0], span[1] + 1, MAX_POINTS * step_ms)
+                      for series in server.query_range(rule["expr"], first,
+                                                       min(span[1], first + (MAX_POINTS - 1) * step_ms), step_ms)]
             yield from _lines(_merge(rule["record"], rule["labels"], result, "values"))
 
 
