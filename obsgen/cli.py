@@ -167,12 +167,15 @@ def test(out: Path):
 @main.command()
 @SPEC_DIR
 @click.option("--url", required=True, help="The Prometheus that holds the raw series (http://host:9090).")
-@click.option("--start", required=True, help="First time to backfill: RFC3339 or Unix seconds.")
-@click.option("--end", required=True, help="Last time to backfill: when the rules started recording, not later.")
+@click.option("--start", required=True, help="First time to backfill: RFC3339 with a zone, or Unix seconds.")
+@click.option("--end", required=True,
+              help="The hand-over: the backfill writes every sample before it, the live rules the rest (the time"
+                   " they started recording, or now if they are not running yet).")
 @click.option("--out", "out", default="backfill", show_default=True, type=click.Path(path_type=Path),
               help="Where each pass's blocks are written (pass-1/, pass-2/...).")
 @click.option("--data-dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              help="That Prometheus' data directory: move each pass's blocks there and run every pass.")
+              help="That Prometheus' data directory (checked to be its own): move each pass's blocks there and run"
+                   " every pass.")
 def backfill(spec_dir: Path, url: str, start: str, end: str, out: Path, data_dir: Path | None):
     """Write the recorded history of SPEC_DIR's rules for [--start, --end] with promtool, pass by
     pass (rules that read recorded series need the passes before them loaded by the server)."""

@@ -328,3 +328,9 @@ def k8s_overlay_file(environment: str, backend: str, name: str) -> str:
 
 def prometheus_rule_name(service: str) -> str:
     return k8s_name("obsgen", service)
+
+
+# `obsgen backfill` (obsgen/backfill/): one sample per pass, written with the pass's blocks and
+# moved into the server last, so that its presence says the whole pass is loaded. The live rules
+# never write it.
+BACKFILL_PASS = "obsgen_backfill_pass"

@@ -13,12 +13,14 @@ at once; blocks added later wait for a reload, about a minute).
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import time
 from pathlib import Path
 
 from obsgen import backfill, names
+from obsgen.backfill import evaluate
+from obsgen.backfill import run as backfill_run
+from obsgen.backfill.server import Server
 from obsgen.plan.model import Plan
 from obsgen.preview.live_procs import LiveError, Process, free_port
 from obsgen.preview.live_traffic import Segment, Traffic
@@ -31,14 +33,10 @@ BASE_RATES = (names.SLI_ERROR_RATE, names.SLI_TOTAL_RATE)
 
 def needed_passes(plan: Plan) -> list[backfill.Pass]:
     """The backfill passes up to the one that writes the last base-window rate: every alert window
-    is recorded from those rates (or from raw series, whose history is already there). Each pass's
-    rules in one group: promtool writes a block per group and 2 h, which Prometheus would then spend
-    minutes of CPU compacting."""
+    is recorded from those rates (or from raw series, whose history is already there)."""
     steps = backfill.passes(plan)
     last = max((s.number for s in steps if any(r.split("{")[0] in BASE_RATES for r in s.records)), default=0)
-    return [dataclasses.replace(s, groups=({"name": f"obsgen-live-history-{s.number}",
-                                            "rules": [r for g in s.groups for r in g["rules"]]},))
-            for s in steps if s.number <= last]
+    return [s for s in steps if s.number <= last]
 
 
 def write(plan: Plan, traffic: Traffic, data: Path, work: Path, seconds: float, step: float, evaluation: str,
@@ -56,19 +54,24 @@ def write(plan: Plan, traffic: Traffic, data: Path, work: Path, seconds: float, 
         return end
     address = f"{LOOPBACK}:{free_port()}"
     config = work / "history-prometheus.yml"
-    config.write_text(yamlout.dump({"global": {"scrape_interval": "1h"}}), encoding="utf-8")
+    # The backfill evaluates on the grid of the server's global evaluation interval: the live one.
+    config.write_text(yamlout.dump({"global": {"scrape_interval": "1h", "evaluation_interval": evaluation}}),
+                      encoding="utf-8")
     url = f"http://{address}"
+    start_ms, end_ms = round(start * 1000), round(end * 1000)
     for step_ in steps:  # each pass reads the blocks of the ones before: a fresh start loads them
         server = Process("history-prometheus", [
             tools["prometheus"], f"--config.file={config}", f"--storage.tsdb.path={data}",
             f"--web.listen-address={address}"], work / "history-prometheus.log", work)
         try:
             server.wait_ready(f"{url}/-/ready")
-            blocks = backfill.run_pass(tools["promtool"], step_, url, str(int(start)), str(int(end)), work / "passes",
-                                       eval_interval=evaluation)
+            api = Server(url)
+            marker = evaluate.marker(step_, len(steps), "live-history", end_ms)
+            blocks = backfill_run.run_pass(api, tools["promtool"], step_, start_ms, end_ms, end_ms,
+                                           backfill_run.group_intervals(api, steps), marker, work / "passes")
         finally:
             server.stop()
-        for block in sorted(p for p in blocks.iterdir() if p.is_dir() and p.name not in ("wal", "chunks_head")):
+        for block in backfill_run.block_dirs(blocks):
             block.rename(data / block.name)
     return end
 
