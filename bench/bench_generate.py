@@ -306,7 +306,7 @@ def _generate(spec_dir: Path, out: Path) -> list[str]:
     from obsgen import cache
 
     with pipeline.collector_paused():
-        return write_tree(out, pipeline.build(spec_dir, cache_dir=cache.location(out), tree=out))
+        return write_tree(out, pipeline.build(spec_dir, cache_dir=cache.location(out), out=out))
 
 
 def reruns(spec_dir: Path, work: Path, repeat: int) -> str:

@@ -7,7 +7,7 @@ was edited, lost or not written (a mismatch is a miss, never an error), and it c
 the tree. Keys include obsgen's own code (its version and the bytes of every module), so an upgrade
 or a local edit of obsgen invalidates everything. Two levels:
 
-- **inputs**: the bytes of every file under the spec directory (names included). When they are
+- **inputs**: the bytes of every input file under the spec directory (names included). When they are
   unchanged and the tree still holds what that run wrote, nothing is parsed, checked or rendered.
 - **per service**: when some input changed, specs are loaded, checked and compiled as usual (checks
   span documents), then each renderer listed in PER_SERVICE renders only the services whose plan
@@ -34,6 +34,7 @@ from functools import cache
 from pathlib import Path
 
 import obsgen
+from obsgen.inputs import Inputs
 from obsgen.plan.model import Plan
 
 ENV_DIR = "OBSGEN_CACHE_DIR"  # where caches live; default $XDG_CACHE_HOME/obsgen or ~/.cache/obsgen
@@ -52,16 +53,12 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def inputs_key(spec_dir: Path, skip=()) -> str:
-    """Every file under the spec directory, names and bytes (a superset of what the loader reads),
-    but those under `skip` (an output tree kept inside the spec directory)."""
+def inputs_key(found: Inputs) -> str:
+    """Every input file under the spec directory, names and bytes (a superset of what the loader
+    reads); obsgen's output kept there is not input (obsgen/inputs.py)."""
     digest = hashlib.sha256(code_digest().encode())
-    spec_dir = Path(spec_dir)
-    skipped = [Path(p).resolve() for p in skip]
-    for path in sorted(p for p in spec_dir.rglob("*") if p.is_file()):
-        if skipped and any(path.resolve().is_relative_to(s) for s in skipped):
-            continue
-        digest.update(path.relative_to(spec_dir).as_posix().encode() + b"\0")
+    for path in found.files:
+        digest.update(found.relative(path).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
