@@ -113,12 +113,12 @@ class Cache:
         except OSError:
             return  # a cache that cannot be written is only slower
 
-    def _read(self, digests) -> dict[str, str] | None:
-        """The files these digests name, read from the tree, or None unless every one is there,
-        byte for byte (a path that could leave the tree, or a symlink, is a miss)."""
+    def _read(self, digests) -> tuple[dict[str, str], dict[str, bytes]] | None:
+        """The files these digests name, read from the tree, as text and as bytes, or None unless
+        every one is there, byte for byte (a path that could leave the tree, or a symlink, is a miss)."""
         if not isinstance(digests, dict):
             return None
-        files = {}
+        files, blobs = {}, {}
         for path, digest in digests.items():
             parts = Path(path).parts if isinstance(path, str) else ("..",)
             if not parts or Path(path).is_absolute() or ".." in parts or not isinstance(digest, str):
@@ -136,20 +136,21 @@ class Cache:
                 files[path] = data.decode("utf-8")
             except UnicodeDecodeError:
                 return None
-        return files
+            blobs[path] = data
+        return files, blobs
 
     def get(self, key: str) -> dict[str, str] | None:
         entry = self._entry(key)
-        files = self._read(entry.get("files")) if entry is not None else None
-        if files is not None:
+        found = self._read(entry.get("files")) if entry is not None else None
+        if found is not None:
             self.used.add(key)
-        return files
+        return found[0] if found is not None else None
 
     def put(self, key: str, files: dict[str, str]) -> None:
         self._put(key, {"files": {path: _sha(text) for path, text in files.items()}})
 
-    def get_run(self, key: str):
-        """(files, services, SLOs, warnings) of a whole earlier run with these inputs, or None."""
+    def get_run(self, key: str) -> Hit | None:
+        """A whole earlier run with these inputs, its files read back from the tree, or None."""
         entry = self._entry("run-" + key)
         if entry is None:
             return None
@@ -158,11 +159,11 @@ class Cache:
             said = [_Said(str(text)) for text in entry["warnings"]]
         except (KeyError, ValueError, TypeError):
             return None
-        files = self._read(entry.get("files"))
-        if files is None:
+        found = self._read(entry.get("files"))
+        if found is None:
             return None
         self.used.add("run-" + key)
-        return files, services, slos, said
+        return Hit(*found, dict(entry["files"]), services, slos, said)
 
     def put_run(self, key: str, files: dict[str, str], services: int, slos: int, warnings) -> None:
         """Recorded before the tree is written: if the write fails or is refused, the tree does not
@@ -207,6 +208,19 @@ class Cache:
             if (path.suffix == ".json" and path.stem not in self.used) or path.name.startswith(".tmp-"):
                 with contextlib.suppress(OSError):
                     path.unlink()
+
+
+@dataclasses.dataclass(frozen=True)
+class Hit:
+    """A whole run replayed: the files as text, and as the bytes just read from the tree with their
+    sha256 (checked), which the writer then need not encode and hash again."""
+
+    files: dict[str, str]
+    blobs: dict[str, bytes]
+    digests: dict[str, str]
+    services: int
+    slos: int
+    warnings: list
 
 
 @dataclasses.dataclass(frozen=True)

@@ -104,7 +104,7 @@ def generate(spec_dir: Path, out: Path, force: bool, strict: bool):
         done = _warned(lambda w: pipeline.run(spec_dir, out, step=progress.step, warnings=w,
                                               cache_dir=_cache_dir(out)), strict)
         progress.step(f"writing {len(done.files)} files under {out}")
-        result = writer.write(out, done.files, force)
+        result = writer.write(out, done.files, force, **done.known())
     click.echo(summary.generated((done.services, done.slos), done.files, result, out))
 
 
@@ -129,10 +129,11 @@ def check(spec_dir: Path, out: Path, strict: bool):
     """Exit 1 when the tree under --out is not what SPEC_DIR generates: print a unified diff, then
     the stale, missing, extra (no longer generated) and hand-edited files. Writes nothing."""
     with Progress(len(RENDERERS) + 3) as progress, pipeline.collector_paused():
-        files = _warned(lambda w: pipeline.run(spec_dir, out, step=progress.step, warnings=w,
-                                               cache_dir=_cache_dir(out)), strict).files
+        done = _warned(lambda w: pipeline.run(spec_dir, out, step=progress.step, warnings=w,
+                                              cache_dir=_cache_dir(out)), strict)
+        files = done.files
         progress.step(f"comparing with {out}")
-        found = writer.survey(out, files)
+        found = writer.survey(out, files, **done.known())
     if found.problems:
         raise writer.OutputError(found.problems)
     if not found.in_sync:

@@ -77,6 +77,13 @@ class Run:
     slos: int
     plan: Plan | None = None  # None when nothing had to be compiled
     warnings: list = field(default_factory=list)
+    # On a cache hit, the files' bytes as read back from the tree and their sha256, for the writer.
+    blobs: dict[str, bytes] | None = None
+    digests: dict[str, str] | None = None
+
+    def known(self) -> dict:
+        """What writer.write and writer.survey may reuse instead of encoding and hashing again."""
+        return {"blobs": self.blobs, "digests": self.digests}
 
 
 def run(spec_dir: Path | str, out: Path | None = None, *, step: Callable[[str], None] = lambda _: None,
@@ -96,10 +103,9 @@ def run(spec_dir: Path | str, out: Path | None = None, *, step: Callable[[str], 
     hit = store.get_run(key) if key else None
     if hit is not None:
         step(f"unchanged since the last run: {spec_dir} (cache)")
-        files, services, slos, said = hit
         if warnings is not None:
-            warnings += said
-        return Run(files, services, slos)
+            warnings += hit.warnings
+        return Run(hit.files, hit.services, hit.slos, blobs=hit.blobs, digests=hit.digests)
     step(f"loading {spec_dir}")
     said: list[SpecWarning] = []
     specs = _load(found, said)

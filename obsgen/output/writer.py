@@ -56,9 +56,11 @@ def write_tree(out: Path, files: dict[str, str], force: bool = False) -> list[st
     return sorted(result.written + result.removed)
 
 
-def write(out: Path, files: dict[str, str], force: bool = False) -> Written:
-    """Write `files` under `out` all or nothing; raise OutputError (tree untouched) on any problem."""
-    found = survey(out, files)
+def write(out: Path, files: dict[str, str], force: bool = False, blobs: dict[str, bytes] | None = None,
+          digests: dict[str, str] | None = None) -> Written:
+    """Write `files` under `out` all or nothing; raise OutputError (tree untouched) on any problem.
+    blobs and digests, when given, are the files' UTF-8 bytes and their sha256 (see survey)."""
+    found = survey(out, files, blobs, digests)
     conflicts = found.conflicts()
     if found.problems or (conflicts and not force):
         raise OutputError(found.problems + ([] if force else conflicts))
