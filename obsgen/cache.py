@@ -7,7 +7,7 @@ was edited, lost or not written (a mismatch is a miss, never an error), and it c
 the tree. Keys include obsgen's own code (its version and the bytes of every module), so an upgrade
 or a local edit of obsgen invalidates everything. Two levels:
 
-- **inputs**: the bytes of every file under the spec directory (names included). When they are
+- **inputs**: the bytes of every input file under the spec directory (names included). When they are
   unchanged and the tree still holds what that run wrote, nothing is parsed, checked or rendered.
 - **per service**: when some input changed, specs are loaded, checked and compiled as usual (checks
   span documents), then each renderer listed in PER_SERVICE renders only the services whose plan
@@ -34,6 +34,7 @@ from functools import cache
 from pathlib import Path
 
 import obsgen
+from obsgen.inputs import Inputs
 from obsgen.plan.model import Plan
 
 ENV_DIR = "OBSGEN_CACHE_DIR"  # where caches live; default $XDG_CACHE_HOME/obsgen or ~/.cache/obsgen
@@ -52,16 +53,12 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def inputs_key(spec_dir: Path, skip=()) -> str:
-    """Every file under the spec directory, names and bytes (a superset of what the loader reads),
-    but those under `skip` (an output tree kept inside the spec directory)."""
+def inputs_key(found: Inputs) -> str:
+    """Every input file under the spec directory, names and bytes (a superset of what the loader
+    reads); obsgen's output kept there is not input (obsgen/inputs.py)."""
     digest = hashlib.sha256(code_digest().encode())
-    spec_dir = Path(spec_dir)
-    skipped = [Path(p).resolve() for p in skip]
-    for path in sorted(p for p in spec_dir.rglob("*") if p.is_file()):
-        if skipped and any(path.resolve().is_relative_to(s) for s in skipped):
-            continue
-        digest.update(path.relative_to(spec_dir).as_posix().encode() + b"\0")
+    for path in found.files:
+        digest.update(found.relative(path).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
@@ -116,12 +113,12 @@ class Cache:
         except OSError:
             return  # a cache that cannot be written is only slower
 
-    def _read(self, digests) -> dict[str, str] | None:
-        """The files these digests name, read from the tree, or None unless every one is there,
-        byte for byte (a path that could leave the tree, or a symlink, is a miss)."""
+    def _read(self, digests) -> tuple[dict[str, str], dict[str, bytes]] | None:
+        """The files these digests name, read from the tree, as text and as bytes, or None unless
+        every one is there, byte for byte (a path that could leave the tree, or a symlink, is a miss)."""
         if not isinstance(digests, dict):
             return None
-        files = {}
+        files, blobs = {}, {}
         for path, digest in digests.items():
             parts = Path(path).parts if isinstance(path, str) else ("..",)
             if not parts or Path(path).is_absolute() or ".." in parts or not isinstance(digest, str):
@@ -139,20 +136,21 @@ class Cache:
                 files[path] = data.decode("utf-8")
             except UnicodeDecodeError:
                 return None
-        return files
+            blobs[path] = data
+        return files, blobs
 
     def get(self, key: str) -> dict[str, str] | None:
         entry = self._entry(key)
-        files = self._read(entry.get("files")) if entry is not None else None
-        if files is not None:
+        found = self._read(entry.get("files")) if entry is not None else None
+        if found is not None:
             self.used.add(key)
-        return files
+        return found[0] if found is not None else None
 
     def put(self, key: str, files: dict[str, str]) -> None:
         self._put(key, {"files": {path: _sha(text) for path, text in files.items()}})
 
-    def get_run(self, key: str):
-        """(files, services, SLOs, warnings) of a whole earlier run with these inputs, or None."""
+    def get_run(self, key: str) -> Hit | None:
+        """A whole earlier run with these inputs, its files read back from the tree, or None."""
         entry = self._entry("run-" + key)
         if entry is None:
             return None
@@ -161,11 +159,11 @@ class Cache:
             said = [_Said(str(text)) for text in entry["warnings"]]
         except (KeyError, ValueError, TypeError):
             return None
-        files = self._read(entry.get("files"))
-        if files is None:
+        found = self._read(entry.get("files"))
+        if found is None:
             return None
         self.used.add("run-" + key)
-        return files, services, slos, said
+        return Hit(*found, dict(entry["files"]), services, slos, said)
 
     def put_run(self, key: str, files: dict[str, str], services: int, slos: int, warnings) -> None:
         """Recorded before the tree is written: if the write fails or is refused, the tree does not
@@ -210,6 +208,19 @@ class Cache:
             if (path.suffix == ".json" and path.stem not in self.used) or path.name.startswith(".tmp-"):
                 with contextlib.suppress(OSError):
                     path.unlink()
+
+
+@dataclasses.dataclass(frozen=True)
+class Hit:
+    """A whole run replayed: the files as text, and as the bytes just read from the tree with their
+    sha256 (checked), which the writer then need not encode and hash again."""
+
+    files: dict[str, str]
+    blobs: dict[str, bytes]
+    digests: dict[str, str]
+    services: int
+    slos: int
+    warnings: list
 
 
 @dataclasses.dataclass(frozen=True)

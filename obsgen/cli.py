@@ -101,10 +101,10 @@ def generate(spec_dir: Path, out: Path, force: bool, strict: bool):
     overwritten or removed without --force. Progress goes to stderr, the summary to stdout.
     """
     with Progress(len(RENDERERS) + 3) as progress, pipeline.collector_paused():
-        done = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w,
-                                              _cache_dir(out), out), strict)
+        done = _warned(lambda w: pipeline.run(spec_dir, out, step=progress.step, warnings=w,
+                                              cache_dir=_cache_dir(out)), strict)
         progress.step(f"writing {len(done.files)} files under {out}")
-        result = writer.write(out, done.files, force)
+        result = writer.write(out, done.files, force, **done.known())
     click.echo(summary.generated((done.services, done.slos), done.files, result, out))
 
 
@@ -117,9 +117,8 @@ def validate(spec_dir: Path, strict: bool):
     Every problem is printed as `file:line: field: message`, all of them in one run; the exit code
     is 1 when there is any.
     """
-    plan = _warned(lambda w: pipeline.compile_specs(pipeline.load(spec_dir, w, writer.skip_paths(spec_dir))), strict)
-    slos = sum(len(s.slos) for s in plan.services)
-    click.echo(f"{spec_dir}: {len(plan.services)} services, {slos} SLOs, all valid.")
+    done = _warned(lambda w: pipeline.run(spec_dir, warnings=w, render=False), strict)
+    click.echo(f"{spec_dir}: {done.services} services, {done.slos} SLOs, all valid.")
 
 
 @main.command()
@@ -130,10 +129,11 @@ def check(spec_dir: Path, out: Path, strict: bool):
     """Exit 1 when the tree under --out is not what SPEC_DIR generates: print a unified diff, then
     the stale, missing, extra (no longer generated) and hand-edited files. Writes nothing."""
     with Progress(len(RENDERERS) + 3) as progress, pipeline.collector_paused():
-        files = _warned(lambda w: pipeline.run(spec_dir, writer.skip_paths(spec_dir, out), progress.step, w,
-                                               _cache_dir(out), out), strict).files
+        done = _warned(lambda w: pipeline.run(spec_dir, out, step=progress.step, warnings=w,
+                                              cache_dir=_cache_dir(out)), strict)
+        files = done.files
         progress.step(f"comparing with {out}")
-        found = writer.survey(out, files)
+        found = writer.survey(out, files, **done.known())
     if found.problems:
         raise writer.OutputError(found.problems)
     if not found.in_sync:
@@ -181,7 +181,8 @@ def backfill(spec_dir: Path, url: str, start: str, end: str, out: Path, data_dir
     pass (rules that read recorded series need the passes before them loaded by the server)."""
     from obsgen import backfill as backfill_module
 
-    left = backfill_module.backfill(pipeline.plan(spec_dir), url, start, end, out, data_dir, say=click.echo)
+    plan = pipeline.run(spec_dir, render=False).plan
+    left = backfill_module.backfill(plan, url, start, end, out, data_dir, say=click.echo)
     if not left:
         click.echo("backfill complete: every recording rule has history for the range.")
 
@@ -225,7 +226,7 @@ def diff(spec_dir: Path, against: Path):
     dashboards, collector pipelines. Exit 0 when nothing changes, 1 otherwise."""
     from obsgen.preview import semdiff
 
-    files = pipeline.build(spec_dir)
+    files = pipeline.run(spec_dir, against).files
     summary = semdiff.summarize(_committed(against, files), files)
     click.echo(summary.markdown(), nl=False)
     sys.exit(1 if summary.changed else 0)
@@ -250,7 +251,7 @@ def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live:
 
     if live and static is not None:
         raise click.UsageError("--live serves a running session; it cannot be written with --static")
-    done = pipeline.run(spec_dir)
+    done = pipeline.run(spec_dir, against)
     plan, files = done.plan, done.files
     summary = semdiff.summarize(_committed(against, files), files)
     if live:
@@ -317,11 +318,10 @@ def k8s(spec_dir: Path, environment: str | None, strict: bool):
     Errors go to stderr with exit code 1.
     """
     from obsgen.output import k8s_stream
-    from obsgen.render import render_all
 
-    plan = _warned(lambda w: pipeline.compile_specs(pipeline.load(spec_dir, w, writer.skip_paths(spec_dir))), strict)
+    files = _warned(lambda w: pipeline.run(spec_dir, warnings=w, without=k8s_stream.WITHOUT_K8S), strict).files
     try:
-        text = k8s_stream.render(render_all(plan, skip=k8s_stream.WITHOUT_K8S), environment)
+        text = k8s_stream.render(files, environment)
     except k8s_stream.StreamError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from obsgen import cache
+from obsgen import cache, inputs
 from obsgen.errors import SpecErrors, SpecWarning, stage
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import Plan
@@ -33,11 +33,16 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(spec_dir: Path | str, warnings: list[SpecWarning] | None = None, skip: Iterable[Path] = ()) -> Specs:
-    """Load and check every spec (except files in `skip`); raise SpecErrors listing every problem
-    found. Warnings (see spec/importers) are appended to `warnings` when given."""
+def load(spec_dir: Path | str, warnings: list[SpecWarning] | None = None, out: Path | None = None) -> Specs:
+    """Load and check every spec under spec_dir (obsgen's output kept there, `out`'s included, is
+    not read: obsgen/inputs.py); raise SpecErrors listing every problem found. Warnings (see
+    spec/importers) are appended to `warnings` when given."""
+    return _load(inputs.find(spec_dir, out), warnings)
+
+
+def _load(found: inputs.Inputs, warnings: list[SpecWarning] | None) -> Specs:
     with stage("loading"):
-        specs, errors = load_dir(spec_dir, skip)
+        specs, errors = load_dir(found.spec_dir, found.specs)
         errors += importers.finish(specs)  # Sloth, OpenSLO and Pyrra documents, once all are loaded
     if not errors:
         with stage("checking"):
@@ -51,7 +56,7 @@ def load(spec_dir: Path | str, warnings: list[SpecWarning] | None = None, skip: 
 
 
 def plan(spec_dir: Path | str, warnings: list[SpecWarning] | None = None) -> Plan:
-    return compile_specs(load(spec_dir, warnings))
+    return run(spec_dir, warnings=warnings, render=False).plan
 
 
 def compile_specs(specs: Specs) -> Plan:
@@ -60,9 +65,9 @@ def compile_specs(specs: Specs) -> Plan:
 
 
 def build(spec_dir: Path | str, warnings: list[SpecWarning] | None = None,
-          cache_dir: Path | None = None, tree: Path | None = None) -> dict[str, str]:
+          cache_dir: Path | None = None, out: Path | None = None) -> dict[str, str]:
     """Every output file (relative path -> text) for a spec directory."""
-    return run(spec_dir, warnings=warnings, cache_dir=cache_dir, tree=tree).files
+    return run(spec_dir, out, warnings=warnings, cache_dir=cache_dir).files
 
 
 @dataclass
@@ -72,34 +77,48 @@ class Run:
     slos: int
     plan: Plan | None = None  # None when nothing had to be compiled
     warnings: list = field(default_factory=list)
+    # On a cache hit, the files' bytes as read back from the tree and their sha256, for the writer.
+    blobs: dict[str, bytes] | None = None
+    digests: dict[str, str] | None = None
+
+    def known(self) -> dict:
+        """What writer.write and writer.survey may reuse instead of encoding and hashing again."""
+        return {"blobs": self.blobs, "digests": self.digests}
 
 
-def run(spec_dir: Path | str, skip: Iterable[Path] = (), step: Callable[[str], None] = lambda _: None,
-        warnings: list[SpecWarning] | None = None, cache_dir: Path | None = None, tree: Path | None = None) -> Run:
-    """The plan and every output file, announcing each stage to `step` (progress for people).
+def run(spec_dir: Path | str, out: Path | None = None, *, step: Callable[[str], None] = lambda _: None,
+        warnings: list[SpecWarning] | None = None, cache_dir: Path | None = None, render: bool = True,
+        without: Collection[str] = ()) -> Run:
+    """What every command that reads specs runs: the plan and every output file, announcing each
+    stage to `step` (progress for people). `out` is the output tree the command writes or compares
+    with; it and every other output tree kept under spec_dir are not read as specs (obsgen/inputs.py).
+    render=False stops after compiling (no files); `without` names renderers to leave out.
 
-    With a cache directory and the output tree it caches (obsgen/cache.py), unchanged inputs cost
+    With a cache directory (and `out`, the tree it caches: obsgen/cache.py), unchanged inputs cost
     only hashing their bytes and reading the tree back, and only services whose plan changed are
-    rendered again."""
-    store = cache.Cache(cache_dir, tree)
-    key = cache.inputs_key(Path(spec_dir), skip) if store.directory is not None else ""
+    rendered again. A run that renders only part of the output does not use it."""
+    found = inputs.find(spec_dir, out)
+    store = cache.Cache(cache_dir if render and not without else None, out)
+    key = cache.inputs_key(found) if store.directory is not None else ""
     hit = store.get_run(key) if key else None
     if hit is not None:
         step(f"unchanged since the last run: {spec_dir} (cache)")
-        files, services, slos, said = hit
         if warnings is not None:
-            warnings += said
-        return Run(files, services, slos)
+            warnings += hit.warnings
+        return Run(hit.files, hit.services, hit.slos, blobs=hit.blobs, digests=hit.digests)
     step(f"loading {spec_dir}")
-    found: list[SpecWarning] = []
-    specs = load(spec_dir, found, skip)
+    said: list[SpecWarning] = []
+    specs = _load(found, said)
     step("compiling")
     the_plan = compile_specs(specs)
-    files = render_all(the_plan, on_render=lambda name: step(f"rendering {name}"), call=store.renderer_call())
     slos = sum(len(s.slos) for s in the_plan.services)
-    if key:
-        store.put_run(key, files, len(the_plan.services), slos, found)
-        store.prune()
     if warnings is not None:
-        warnings += found
+        warnings += said
+    if not render:
+        return Run({}, len(the_plan.services), slos, the_plan)
+    files = render_all(the_plan, on_render=lambda name: step(f"rendering {name}"), call=store.renderer_call(),
+                       skip=without)
+    if key:
+        store.put_run(key, files, len(the_plan.services), slos, said)
+        store.prune()
     return Run(files, len(the_plan.services), slos, the_plan)

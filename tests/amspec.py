@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from obsgen import pipeline
+from obsgen import inputs, pipeline
 from obsgen.spec.checks import check
 from obsgen.spec.load import load_dir
 
@@ -59,7 +59,8 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 def errors(root: Path, files: dict[str, str]) -> list[str]:
     """Every problem with the specs, as the CLI prints them (file:line: field: message)."""
-    specs, found = load_dir(write(root, files))
+    spec_dir = write(root, files)
+    specs, found = load_dir(spec_dir, inputs.find(spec_dir).specs)
     if not found:
         found = check(specs)
     return [str(e) for e in sorted(found)]

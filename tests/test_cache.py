@@ -50,7 +50,7 @@ def uncached(specs):
 def build(specs, tmp_path):
     """A cached run over the tree tmp_path/out, then that tree written as `generate` writes it."""
     out = tmp_path / "out"
-    files = pipeline.build(specs, cache_dir=tmp_path / "cache", tree=out)
+    files = pipeline.build(specs, cache_dir=tmp_path / "cache", out=out)
     write_tree(out, files)
     return files
 
@@ -158,7 +158,7 @@ def test_a_hand_edited_file_is_a_miss_for_its_service_only(specs, tmp_path, coun
     before = dict(counted)
     rules = tmp_path / "out/alerts/rules/checkout.rules.yaml"
     rules.write_text(rules.read_text() + "# edited\n")
-    again = pipeline.build(specs, cache_dir=tmp_path / "cache", tree=tmp_path / "out")
+    again = pipeline.build(specs, cache_dir=tmp_path / "cache", out=tmp_path / "out")
     assert again == expected  # what obsgen generates, never the edited file
     assert counted["prometheus"] - before["prometheus"] == 1  # only checkout's rules rendered again
     assert counted["promtool-tests"] - before["promtool-tests"] == 0
@@ -197,3 +197,26 @@ def test_a_symlink_in_the_tree_is_a_miss(specs, tmp_path):
     rules.symlink_to(elsewhere)
     key = next(e.stem for e in (tmp_path / "cache").glob("*.json") if "checkout.rules.yaml" in e.read_text())
     assert cache.Cache(tmp_path / "cache", tmp_path / "out").get(key) is None
+
+
+def test_a_hit_hands_the_writer_the_bytes_and_digests_the_manifest_records(specs, tmp_path):
+    """What a hit lets the writer reuse is what the writer itself would have computed: the files'
+    bytes, and the sha256 the manifest written by generate records for each."""
+    from obsgen.output import manifest
+
+    out = tmp_path / "out"
+    build(specs, tmp_path)
+    hit = pipeline.run(specs, out, cache_dir=tmp_path / "cache")
+    assert hit.plan is None and hit.blobs is not None  # a hit: nothing compiled
+    assert hit.blobs == {rel: text.encode("utf-8") for rel, text in hit.files.items()}
+    assert hit.digests == manifest.parse((out / manifest.MANIFEST).read_text())
+    missed = pipeline.run(specs, out)
+    assert missed.blobs is None and missed.digests is None and missed.files == hit.files
+    reused, computed = write_survey(out, hit), write_survey(out, missed)
+    assert reused == computed and reused.in_sync and reused.manifest_new == (out / manifest.MANIFEST).read_bytes()
+
+
+def write_survey(out, done):
+    from obsgen.output.writer import survey
+
+    return survey(out, done.files, **done.known())

@@ -45,8 +45,13 @@ class Survey:
     unowned: list[str] = field(default_factory=list)  # produced, present, not obsgen's, different
     problems: list[str] = field(default_factory=list)
 
+    # the sha256 of `files`, when the caller has them: a shortcut, not part of what was found
+    known_digests: dict[str, str] | None = field(default=None, compare=False, repr=False)
+
     @cached_property
     def digests(self) -> dict[str, str]:
+        if self.known_digests is not None:
+            return self.known_digests
         return {rel: manifest.sha256(data) for rel, data in self.files.items()}
 
     @cached_property
@@ -88,9 +93,16 @@ def _diff(rel: str, old: bytes | None, new: bytes | None) -> str:
     return text if text.endswith("\n") or not text else text + "\n\\ No newline at end of file\n"
 
 
-def survey(out: Path, files: dict[str, str]) -> Survey:
-    """Compare the tree under `out` with `files` (relative path -> text); read only."""
-    result = Survey(out, {rel: text.encode("utf-8") for rel, text in files.items()})
+def survey(out: Path, files: dict[str, str], blobs: dict[str, bytes] | None = None,
+           digests: dict[str, str] | None = None) -> Survey:
+    """Compare the tree under `out` with `files` (relative path -> text); read only. `blobs` and
+    `digests`, when given, must be the files' UTF-8 bytes and their sha256 (a rerun cache hit has
+    just read and checked them): encoding and hashing the whole output again was a third of an
+    unchanged rerun."""
+    if blobs is None or blobs.keys() != files.keys():
+        blobs, digests = {rel: text.encode("utf-8") for rel, text in files.items()}, None
+    result = Survey(out, blobs, known_digests=digests if digests is not None and digests.keys() == files.keys()
+                    else None)
     walker = _Walker(out)
     result.problems += walker.out_problems()
     if result.problems:

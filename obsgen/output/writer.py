@@ -24,12 +24,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from obsgen.output import manifest
 from obsgen.output.manifest import MANIFEST
 from obsgen.output.survey import OutputError, Survey, survey
-
-# The top-level directories of the output tree (README: the output tree), skipped when the spec directory holds it.
-OUTPUT_DIRS = ("alerts", "dashboards", "otel", "k8s")
 
 
 @dataclass
@@ -46,25 +42,6 @@ def read_manifest(out: Path) -> dict[str, str | None]:
     return survey(out, {}).owned
 
 
-def output_paths(out: Path) -> list[Path]:
-    """What under `out` is (or will be) obsgen's output: its top-level directories and every file the
-    manifest lists. The spec loader skips these when --out is inside the spec directory."""
-    paths = [out / name for name in OUTPUT_DIRS]
-    path = out / MANIFEST
-    if path.is_file() and not path.is_symlink():
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            paths += [out / rel for rel in manifest.parse(path.read_text(encoding="utf-8"))]
-    return paths
-
-
-def skip_paths(spec_dir: Path, out: Path | None = None) -> list[Path]:
-    """The output trees the spec loader must not read as specs: --out's, and any other tree under the
-    spec directory that has a manifest (so that validate, which has no --out, skips them too)."""
-    spec_dir = Path(spec_dir)
-    trees = [found.parent for found in spec_dir.rglob(MANIFEST)] if spec_dir.is_dir() else []
-    return [path for tree in ([out] if out is not None else []) + trees for path in output_paths(tree)]
-
-
 def drift(out: Path, files: dict[str, str]) -> list[str]:
     """A unified diff per file that differs from what would be generated (the manifest included)."""
     found = survey(out, files)
@@ -79,9 +56,11 @@ def write_tree(out: Path, files: dict[str, str], force: bool = False) -> list[st
     return sorted(result.written + result.removed)
 
 
-def write(out: Path, files: dict[str, str], force: bool = False) -> Written:
-    """Write `files` under `out` all or nothing; raise OutputError (tree untouched) on any problem."""
-    found = survey(out, files)
+def write(out: Path, files: dict[str, str], force: bool = False, blobs: dict[str, bytes] | None = None,
+          digests: dict[str, str] | None = None) -> Written:
+    """Write `files` under `out` all or nothing; raise OutputError (tree untouched) on any problem.
+    blobs and digests, when given, are the files' UTF-8 bytes and their sha256 (see survey)."""
+    found = survey(out, files, blobs, digests)
     conflicts = found.conflicts()
     if found.problems or (conflicts and not force):
         raise OutputError(found.problems + ([] if force else conflicts))
@@ -216,5 +195,5 @@ def _describe(exc: OSError) -> str:
     return f"{where}: {exc.strerror or exc}"
 
 
-__all__ = ["MANIFEST", "OUTPUT_DIRS", "OutputError", "Survey", "Written", "drift", "output_paths",
-           "read_manifest", "survey", "write", "write_tree"]
+__all__ = ["MANIFEST", "OutputError", "Survey", "Written", "drift", "read_manifest", "survey", "write",
+           "write_tree"]

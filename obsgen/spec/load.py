@@ -52,21 +52,12 @@ class Specs:
     warnings: list[SpecWarning] = field(default_factory=list)
 
 
-def spec_files(spec_dir: Path, skip: Iterable[Path] = ()) -> list[Path]:
-    """Every YAML file under the directory, in a fixed order whatever the file system's, except
-    those in `skip` or under a directory in it (an output tree kept inside the spec directory)."""
-    skipped = [path.resolve() for path in skip]
-    files = [p for p in spec_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
-             and not any(p.resolve().is_relative_to(s) for s in skipped)]
-    return sorted(files, key=lambda p: p.relative_to(spec_dir).as_posix())
-
-
-def load_dir(spec_dir: Path | str, skip: Iterable[Path] = ()) -> tuple[Specs, list[SpecError]]:
+def load_dir(spec_dir: Path | str, files: Iterable[Path]) -> tuple[Specs, list[SpecError]]:
+    """Load `files`, the spec files found under spec_dir (obsgen/inputs.py says which they are)."""
     spec_dir = Path(spec_dir)
     if not spec_dir.is_dir():
         problem = "is a file, not a directory" if spec_dir.exists() else "spec directory not found" + _near(spec_dir)
         raise SpecErrors([SpecError(Location(str(spec_dir)), problem)])
-    files = spec_files(spec_dir, skip)
     loaded = {path: _load(spec_dir, path, DEFAULT_LIMITS) for path in files}
     specs, errors = _collect(loaded)
     limits = _platform_limits(specs)
@@ -233,4 +224,4 @@ def _model_in(annotation) -> type[BaseModel] | None:
     return None
 
 
-__all__ = ["Loaded", "Specs", "load_dir", "show", "spec_files"]
+__all__ = ["Loaded", "Specs", "load_dir", "show"]

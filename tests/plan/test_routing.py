@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from obsgen import inputs
 from obsgen.plan.routing import (
     RoutingPlan,
     TeamReceivers,
@@ -78,7 +79,7 @@ def test_compile_reads_receivers_timing_and_labels(tmp_path):
                                   "    timing: {warning: {repeat_interval: 3d}}\n",
                                   extra="  environment_label: env\n"),
     })
-    specs, errors = load_dir(spec)
+    specs, errors = load_dir(spec, inputs.find(spec).specs)
     assert not errors
     routing = compile_routing(specs)
     assert [t.team for t in routing.teams] == ["a-team", "b-team"]
@@ -92,7 +93,8 @@ def test_compile_reads_receivers_timing_and_labels(tmp_path):
 
 
 def test_defaults_without_a_platform(tmp_path):
-    specs, _ = load_dir(write(tmp_path, {"teams.yaml": team("a")}))
+    spec = write(tmp_path, {"teams.yaml": team("a")})
+    specs, _ = load_dir(spec, inputs.find(spec).specs)
     routing = compile_routing(specs)
     assert routing.version == "0.25" and routing.environment_label == "environment"
     assert routing.default_receiver == "obsgen-nobody" and routing.smtp is None
