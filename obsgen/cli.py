@@ -213,6 +213,28 @@ def lint(spec_dir: Path, lookback: int, max_series: int, fmt: str, **server):
 
 
 @main.command()
+@SPEC_DIR
+@server_options
+@click.option("--team", "teams", multiple=True, help="Only this team's SLOs (repeatable).")
+@click.option("--service", "services", multiple=True, help="Only this service's SLOs (repeatable).")
+@click.option("--state", "states", multiple=True,
+              type=click.Choice(["page", "ticket", "sli-health", "no-data", "ok"]),
+              help="Only SLOs in this state (repeatable).")
+@click.option("--environment", "environments", multiple=True, help="Shared mode: only this environment's rows.")
+@click.option("--sort", type=click.Choice(["state", "budget", "burn", "name"]), default="state", show_default=True,
+              help="state: worst first, then least budget left.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def status(spec_dir: Path, teams, services, states, environments, sort: str, fmt: str, **server):
+    """Every SLO's live state, read from the series its generated rules record: objective, SLI now
+    and over the period, error budget left, burn rate per alert window, firing alerts, who a page
+    reaches and how fast a full outage is detected."""
+    from obsgen.live import commands, options
+
+    sys.exit(commands.status(spec_dir, options.client(**server), teams, services, states, environments, sort, fmt,
+                             click.echo))
+
+
+@main.command()
 def schema():
     """Print the JSON Schema of the obsgen/v1 spec documents (Service, Team, Platform).
 

@@ -225,6 +225,11 @@ def tests_file(service: str) -> str:
     return f"alerts/tests/{service}.test.yaml"
 
 
+def health_tests_file(service: str) -> str:
+    """The SLI health alerts' promtool tests (render/health_tests.py)."""
+    return f"alerts/tests/{service}.health.test.yaml"
+
+
 # Ruler layouts beside alerts/rules/ (Platform metrics.rulers): the same groups, as each ruler loads them.
 MIMIR_RULES_DIR = "alerts/mimir"
 AMP_RULES_DIR = "alerts/amp"

@@ -39,3 +39,21 @@ def lint(spec_dir: Path, client: Client, lookback: int, max_series: int, fmt: st
             f"({report.requests} requests, look-back {durations.format_seconds(lookback)}).",
             err=bool(report.errors) or None)
     return 1 if report.errors else 0
+
+
+def status(spec_dir: Path, client: Client, teams, services, states, environments, sort: str, fmt: str,
+           say: Callable[..., None]) -> int:
+    from obsgen.live import status as status_module
+
+    plan = pipeline.plan(spec_dir)
+    rows = status_module.rows(plan, status_module.fetch(plan, client))
+    shown = status_module.select(rows, teams, services, states, environments, sort)
+    if fmt == "json":
+        say(json.dumps({"url": client.base, "mode": plan.metrics.mode, "rows": [r.as_json() for r in shown]},
+                       indent=2, sort_keys=True))
+    else:
+        say(status_module.table(shown))
+        counts = {s: sum(r.state == s for r in rows) for s in status_module.STATES}
+        say(f"{client.base}: {len(shown)} of {len(rows)} rows shown; "
+            + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + ".")
+    return 0

@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass
 from obsgen import durations
 from obsgen.errors import Location
 from obsgen.live.client import Client
-from obsgen.live.selectors import BUCKET, ERROR, LE, TOTAL, Selector, Target
+from obsgen.live.selectors import Target
+from obsgen.plan.reads import BUCKET, ERROR, LE, TOTAL, Selector
 
 DEFAULT_LOOKBACK = 3600
 DEFAULT_MAX_SERIES = 10_000

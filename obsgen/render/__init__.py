@@ -10,13 +10,24 @@ from collections.abc import Callable, Collection
 
 from obsgen.errors import stage
 from obsgen.plan.model import Plan
-from obsgen.render import alertmanager, grafana, k8s_rules, kustomize, otel, prometheus_rules, promtool_tests, rulers
+from obsgen.render import (
+    alertmanager,
+    grafana,
+    health_tests,
+    k8s_rules,
+    kustomize,
+    otel,
+    prometheus_rules,
+    promtool_tests,
+    rulers,
+)
 
 Renderer = Callable[[Plan], dict[str, str]]
 
 RENDERERS: dict[str, Renderer] = {
     "prometheus": prometheus_rules.render,
     "promtool-tests": promtool_tests.render,
+    "promtool-health-tests": health_tests.render,  # the SLI health alerts' (render/health_rules.py)
     "otel": otel.render,
     "alertmanager": alertmanager.render,
     "grafana": grafana.render,
