@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.conftest import EXAMPLES, run_obsgen
+from tests.conftest import EXAMPLES, PATIENCE, run_obsgen
 from tests.live.prom import free_port, openmetrics, prometheus
 
 TOKEN = "s3cret-token"
@@ -31,7 +31,7 @@ class _Proxy(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) or None
         request = urllib.request.Request(self.upstream + self.path, data=body, method=self.command,
                                          headers={"Content-Type": self.headers.get("Content-Type", "")})
-        with urllib.request.urlopen(request, timeout=60) as answer:
+        with urllib.request.urlopen(request, timeout=PATIENCE) as answer:
             data = answer.read()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
