@@ -10,6 +10,7 @@ import click
 
 from obsgen import __version__, pipeline
 from obsgen.errors import InternalError, SpecErrors, ToolError
+from obsgen.live.options import server_options
 from obsgen.output import summary, writer
 from obsgen.output.progress import Progress
 from obsgen.render import RENDERERS
@@ -185,6 +186,56 @@ def backfill(spec_dir: Path, url: str, start: str, end: str, out: Path, data_dir
     left = backfill_module.backfill(plan, url, start, end, out, data_dir, say=click.echo)
     if not left:
         click.echo("backfill complete: every recording rule has history for the range.")
+
+
+def _duration(_ctx, _param, value: str) -> int:
+    from obsgen import durations
+
+    try:
+        return int(durations.seconds(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command()
+@SPEC_DIR
+@server_options
+@click.option("--lookback", default="1h", show_default=True, callback=_duration,
+              help="How far back a series counts as existing (and errors are looked for).")
+@click.option("--max-series", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Warn when an SLI's queries read more series than this.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def lint(spec_dir: Path, lookback: int, max_series: int, fmt: str, **server):
+    """Check every SLI of SPEC_DIR against a live server: the series each query selects exist, each
+    matcher's label exists on them, a latency threshold is a bucket bound of its histogram, span
+    metrics exist for the span name and kind, the error selector matches series when the total does,
+    and how many series each SLI reads. Problems print as `file:line: slo: problem`; exit 1 on any
+    error (warnings do not fail)."""
+    from obsgen.live import commands, options
+
+    sys.exit(commands.lint(spec_dir, options.client(**server), lookback, max_series, fmt, click.echo))
+
+
+@main.command()
+@SPEC_DIR
+@server_options
+@click.option("--team", "teams", multiple=True, help="Only this team's SLOs (repeatable).")
+@click.option("--service", "services", multiple=True, help="Only this service's SLOs (repeatable).")
+@click.option("--state", "states", multiple=True,
+              type=click.Choice(["page", "ticket", "sli-health", "no-data", "ok"]),
+              help="Only SLOs in this state (repeatable).")
+@click.option("--environment", "environments", multiple=True, help="Shared mode: only this environment's rows.")
+@click.option("--sort", type=click.Choice(["state", "budget", "burn", "name"]), default="state", show_default=True,
+              help="state: worst first, then least budget left.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def status(spec_dir: Path, teams, services, states, environments, sort: str, fmt: str, **server):
+    """Every SLO's live state, read from the series its generated rules record: objective, SLI now
+    and over the period, error budget left, burn rate per alert window, firing alerts, who a page
+    reaches and how fast a full outage is detected."""
+    from obsgen.live import commands, options
+
+    sys.exit(commands.status(spec_dir, options.client(**server), teams, services, states, environments, sort, fmt,
+                             click.echo))
 
 
 @main.command()

@@ -87,10 +87,13 @@ POD_RESTARTS = "kube_pod_container_status_restarts_total"
 # kube-state-metrics' owner series: which pods a workload has (render/grafana/workloads.py).
 KUBE_POD_OWNER = "kube_pod_owner"
 KUBE_REPLICASET_OWNER = "kube_replicaset_owner"
-# What the platform's Kubernetes scrape (kube-prometheus-stack: cAdvisor, kube-state-metrics)
-# provides: the series a dashboard may read that no spec, rule or collector names (verify/seams.py).
+# Prometheus writes `up` for every scrape target itself (the SLI health alerts read it).
+SCRAPE_UP = "up"
+# What the platform's Kubernetes scrape (kube-prometheus-stack: cAdvisor, kube-state-metrics) and
+# Prometheus itself provide: the series a dashboard or rule may read that no spec, rule or collector
+# names (verify/seams.py).
 PLATFORM_SERIES = (CONTAINER_CPU, CONTAINER_MEMORY, CONTAINER_THROTTLED, CONTAINER_PERIODS, POD_RESTARTS,
-                   KUBE_POD_OWNER, KUBE_REPLICASET_OWNER)
+                   KUBE_POD_OWNER, KUBE_REPLICASET_OWNER, SCRAPE_UP)
 
 # Logs and traces attributes (OTLP into Loki and Tempo).
 LOG_SERVICE = signal_path.LOKI_SERVICE
@@ -230,6 +233,11 @@ def rules_file(service: str) -> str:
 
 def tests_file(service: str) -> str:
     return f"alerts/tests/{service}.test.yaml"
+
+
+def health_tests_file(service: str) -> str:
+    """The SLI health alerts' promtool tests (render/health_tests.py)."""
+    return f"alerts/tests/{service}.health.test.yaml"
 
 
 # Ruler layouts beside alerts/rules/ (Platform metrics.rulers): the same groups, as each ruler loads them.

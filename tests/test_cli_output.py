@@ -226,7 +226,8 @@ def test_a_foreign_file_survives_and_an_owned_leftover_is_removed(specs, out):
     (specs / "search.yaml").unlink()
     result = generate(specs, out)
     assert result.returncode == 0, result.stderr
-    assert "removed alerts/rules/search.rules.yaml\nremoved alerts/tests/search.test.yaml\n" in result.stdout
+    assert ("removed alerts/rules/search.rules.yaml\nremoved alerts/tests/search.health.test.yaml\n"
+            "removed alerts/tests/search.test.yaml\n") in result.stdout
     assert not (out / "alerts/rules/search.rules.yaml").exists()
     assert (out / "alerts/rules/team-extra.rules.yaml").read_text() == "groups: []\n"
     assert (out / "notes.md").read_text() == "mine\n"

@@ -47,7 +47,7 @@ _KEY_LINE = re.compile(r"[A-Za-z_][\w.-]*:(?: |\n|$)")
 
 # Renderers that write nothing under k8s/: `obsgen k8s` need not run them (the promtool tests are
 # a third of the rendering time). A test checks that skipping them changes no k8s/ file.
-WITHOUT_K8S = ("prometheus", "promtool-tests")
+WITHOUT_K8S = ("prometheus", "promtool-tests", "promtool-health-tests")
 
 
 class StreamError(Exception):

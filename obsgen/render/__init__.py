@@ -14,6 +14,7 @@ from obsgen.render import (
     alertmanager,
     apply_mode,
     grafana,
+    health_tests,
     k8s_rules,
     kustomize,
     otel,
@@ -28,6 +29,7 @@ Renderer = Callable[[Plan], dict[str, str]]
 RENDERERS: dict[str, Renderer] = {
     "prometheus": prometheus_rules.render,
     "promtool-tests": promtool_tests.render,
+    "promtool-health-tests": health_tests.render,  # the SLI health alerts' (render/health_rules.py)
     "otel": otel.render,
     "alertmanager": alertmanager.render,
     "grafana": grafana.render,

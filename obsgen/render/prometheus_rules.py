@@ -15,7 +15,7 @@ import weakref
 from obsgen import burnrate, durations, names, promql
 from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
-from obsgen.render import sloth_alerts, yamlout
+from obsgen.render import health_rules, sloth_alerts, yamlout
 
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
@@ -62,7 +62,7 @@ def groups_for(slo: SLOPlan) -> list[dict]:
     copies = copy_rules(slo)
     return [
         {"name": names.rule_group(slo.service, slo.name), "rules": sli_rules(slo) + meta_rules(slo)
-         + alert_rules(slo)},
+         + alert_rules(slo) + health_rules.rules(slo)},
         *([{"name": names.rule_group(slo.service, slo.name, names.HOURS_GROUP), "interval": HOURS_INTERVAL,
             "rules": copies}] if copies else []),
         {"name": names.rule_group(slo.service, slo.name, names.PERIOD_GROUP), "interval": PERIOD_INTERVAL,

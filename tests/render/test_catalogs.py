@@ -50,7 +50,7 @@ def test_custom_and_scaled_catalogs(tmp_path, promtool):
     assert {"slo:sli_error:ratio_rate10m", "slo:sli_error:ratio_rate12h", "slo:sli_error:ratio_rate5d",
             "slo:sli_error:ratio_rate2w", "slo:sli_error:ratio_rate90d"} <= records
     alerts = {(r["labels"]["slo"], r["labels"]["long_window"]): r["expr"]
-              for g in rules["groups"] for r in g["rules"] if "alert" in r}
+              for g in rules["groups"] for r in g["rules"] if "alert" in r and "long_window" in r["labels"]}
     assert "> 6.72" in alerts[("custom", "2h")]  # 4% of 14d in 2h
     assert "> 43.2" in alerts[("scaled", "1h")]  # 2% of 90d in 1h
     write_tree(tmp_path / "out", files)

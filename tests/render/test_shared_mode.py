@@ -90,7 +90,7 @@ def keeps_the_environment(files: dict[str, str]) -> int:
                         assert "environment" in node.modifier.matching.labels, rule
                     if kind == "VectorSelector" and not node.name.startswith("slo:"):
                         assert "environment" in [m.name for m in node.matchers.matchers], rule
-                if "alert" in rule and rule["labels"]["sloth_severity"] == "page":
+                if "alert" in rule and rule["labels"].get("sloth_severity") == "page":
                     assert 'environment="production"' in rule["expr"], rule
                 checked += 1
     return checked

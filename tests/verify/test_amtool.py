@@ -77,7 +77,8 @@ def test_every_receiver_type_loads_and_every_route_test_passes(tmp_path):
     data = yaml.safe_load((out / "alerts/alertmanager/routes.test.yaml").read_text())
     # every generated alert in each environment of its service: checkout, search and edge 4 alerts
     # in 2 environments; batch (tier 3) its 2 tickets in production ...
-    assert len(data["alerts"]) == 3 * 4 * 2 + 2 * 1
+    # (plus each SLO's 2 SLI health alerts, SLINoData and SLINoErrorSeries, in the same environments)
+    assert len(data["alerts"]) == 3 * 4 * 2 + 2 * 1 + (3 * 2 * 2 + 2 * 1)
     # ... and 6 ways of carrying a severity (or none) x no or an unlisted environment label for the
     # 4 teams with alerts; x each listed one as well for those without (platform, an unknown team)
     assert len(data["synthetic"]) == 6 * (4 * 2 + 2 * 5)

@@ -28,6 +28,7 @@ from obsgen.plan.routing import (
     RoutingPlan,
     receivers_for,
 )
+from obsgen.render import health_rules
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -55,7 +56,8 @@ def alert_cases(plan: Plan, files: dict[str, str]) -> list[dict]:
             for env in service.environments:
                 if admitted is not None and env not in admitted:
                     continue  # the rule reads no series of that environment: no such alert
-                receivers = receivers_for(routing, service.team, URGENCY_OF_KIND[kind], env)
+                severity = labels[names.SEVERITY] if kind == "health" else URGENCY_OF_KIND[kind]
+                receivers = receivers_for(routing, service.team, severity, env)
                 cases.append({"rule": f"{path}:{rule['alert']}", "kind": kind, "environment": env,
                               "pages": pages(routing, receivers),
                               "labels": dict(sorted({**labels, routing.environment_label: env}.items())),
@@ -72,6 +74,9 @@ def _rules(service: ServicePlan, text: str):
     for slo in service.slos:
         group = groups.get(names.rule_group(service.name, slo.name)) or {}
         rules = [r for r in group.get("rules") or [] if "alert" in r]
+        health = health_rules.alert_names(slo)  # never a page: routed as their severity label says
+        yield from (("health", r) for r in rules if r["alert"] in health)
+        rules = [r for r in rules if r["alert"] not in health]
         if slo.alert_style == "sloth":
             kinds = [k for k in ("page", "ticket") if any(a.window.severity == k for a in slo.alerts)]
         else:

@@ -143,7 +143,7 @@ def test_the_sli_of_every_window_is_sloths(sloth_dir):
 
 
 def test_the_alerts_are_sloths(sloth_dir):
-    alerts = [r for r in _rules(sloth_dir) if "alert" in r]
+    alerts = [r for r in _rules(sloth_dir) if "alert" in r and "sloth_severity" in r["labels"]]  # not SLI health
     assert [a["alert"] for a in alerts] == ["MyServiceHighErrorRate", "MyServiceHighErrorRate"]
     for alert, severity in zip(alerts, ("page", "ticket"), strict=True):
         pairs = PAIR.findall(alert["expr"])
@@ -247,5 +247,5 @@ def test_tier_3_warns_that_sloths_page_is_not_generated(tmp_path):
 def test_disabled_alerts_are_not_written(tmp_path):
     text = GETTING_STARTED.replace("      ticket_alert:\n", "      ticket_alert:\n        disable: true\n")
     root = write(tmp_path / "slos", {"s.yml": text, "t.yaml": TEAM % "myteam"})
-    alerts = [r for r in _rules(root) if "alert" in r]
+    alerts = [r for r in _rules(root) if "alert" in r and "sloth_severity" in r["labels"]]  # not SLI health
     assert [a["labels"]["sloth_severity"] for a in alerts] == ["page"]
