@@ -98,9 +98,11 @@ def _state(row: Row, health: set[str]) -> str:
 
 
 def _detects(slo: SLOPlan) -> float | None:
-    pages = [burnrate.detection_seconds(a.window, slo.budget, 1.0) + a.for_seconds
-             for a in slo.alerts if a.window.severity == "page" and burnrate.threshold(a.window, slo.budget) < 1.0]
-    return min(pages, default=None)
+    """When a full outage pages, as the README and the preview state it (burnrate.detection)."""
+    raw = burnrate.raw_windows(slo.catalog)
+    found = [burnrate.detection(a.window, slo.budget, 1.0, raw, for_seconds=a.for_seconds)
+             for a in slo.alerts if a.window.severity == "page"]
+    return min((d.ideal for d in found if d is not None), default=None)
 
 
 def row(plan: Plan, slo: SLOPlan, env: str, found: dict) -> Row:

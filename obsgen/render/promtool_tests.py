@@ -185,18 +185,23 @@ def _group(name: str, series: list[dict], checks: list[dict]) -> dict:
 # --- scenarios ------------------------------------------------------------------------------
 
 
-def outage(slo: SLOPlan, pages) -> dict:
+def outage(slo: SLOPlan, pages) -> dict | None:
     """Clean history as long as the fastest page window, then every request fails: that window's
     page fires at the evaluation burnrate.detection says, and not one evaluation before it.
 
     promtool's samples are taken at every evaluation, so no scrape lags: the page fires by the first
-    evaluation after `latest` without scrape lag; `earliest` allows for samples a minute apart."""
+    evaluation after `latest` without scrape lag; `earliest` allows for samples a minute apart. A page
+    whose threshold a full outage only just passes may never be sure to fire (`latest` infinite):
+    the scenario takes the fastest page that is, and there is none when no page is."""
     raw = burnrate.raw_windows(slo.catalog)
-    feasible = [w for w in pages if burnrate.threshold(w, slo.budget) < 1]
-    fastest = min(feasible, key=lambda w: burnrate.detection_seconds(w, slo.budget, 1.0, raw))
-    pending = 60 * _for_minutes(slo, [fastest])
     step = 60 * EVAL_MINUTES
-    fresh = burnrate.detection(fastest, slo.budget, 1.0, raw, evaluation=step, for_seconds=pending)
+    found = [(w, burnrate.detection(w, slo.budget, 1.0, raw, evaluation=step,
+                                    for_seconds=60 * _for_minutes(slo, [w]))) for w in pages]
+    sure = [(w, d) for w, d in found if d is not None and math.isfinite(d.latest)]
+    if not sure:
+        return None
+    fastest, fresh = min(sure, key=lambda found: burnrate.detection_seconds(found[0], slo.budget, 1.0, raw))
+    pending = 60 * _for_minutes(slo, [fastest])
     spaced = burnrate.detection(fastest, slo.budget, 1.0, raw, scrape=step, evaluation=step, for_seconds=pending)
     history = fastest.long // 60 + RAMP_MINUTES
     before = history + max(0, math.ceil(spaced.earliest / step) - 1) * EVAL_MINUTES
