@@ -9,6 +9,7 @@ the printed text parsed again gives the same tree, or the rewrite is refused.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -242,3 +243,20 @@ def reparse_check(node, window: tuple[timedelta, str]) -> str:
     if repr(again) != repr(node):  # repr: NaN literals compare unequal
         raise Unsupported(f"printing the rewritten query is not faithful: {probe}")
     return text(node, window)
+
+
+def selectors(expr: str) -> list[Sel]:
+    """Every vector selector of an expression, in the order the parser's tree holds them."""
+    found: list[Sel] = []
+
+    def walk(node) -> None:
+        if isinstance(node, Sel):
+            found.append(node)
+        elif dataclasses.is_dataclass(node):
+            for f in dataclasses.fields(node):
+                value = getattr(node, f.name)
+                for child in value if isinstance(value, tuple) else (value,):
+                    walk(child)
+
+    walk(mirror(promql.parse(expr)))
+    return found

@@ -3,7 +3,6 @@ server and what the SLI health alerts (render/health_rules.py) watch."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from obsgen import burnrate, durations, promql, promql_ast
@@ -36,22 +35,6 @@ class Selector:
         return next((v.split("|")[0] for n, _, v in self.matchers if n == LE), "")
 
 
-def _sels(expr: str) -> list[promql_ast.Sel]:
-    found: list[promql_ast.Sel] = []
-
-    def walk(node) -> None:
-        if isinstance(node, promql_ast.Sel):
-            found.append(node)
-        elif dataclasses.is_dataclass(node):
-            for f in dataclasses.fields(node):
-                value = getattr(node, f.name)
-                for child in value if isinstance(value, tuple) else (value,):
-                    walk(child)
-
-    walk(promql_ast.mirror(promql.parse(expr)))
-    return found
-
-
 def _raw_parts(query: str) -> tuple[str, str]:
     """(errors, total) of a raw ratio written as errors / total; else the whole query as the total."""
     tree = promql.parse(query)
@@ -66,10 +49,10 @@ def selectors(slo: SLOPlan) -> tuple[Selector, ...]:
     """Every distinct named selector of the SLI's queries, totals first."""
     if slo.sli.total is None:  # raw: an error ratio, errors / total
         errors, totals = _raw_parts(promql.with_window(slo.sli.error, BASE))
-        total, error = _sels(totals), _sels(errors) if errors else []
+        total, error = promql_ast.selectors(totals), promql_ast.selectors(errors) if errors else []
     else:
-        total = _sels(promql.with_window(slo.sli.total, BASE))
-        error = _sels(promql.with_window(slo.sli.error, BASE))
+        total = promql_ast.selectors(promql.with_window(slo.sli.total, BASE))
+        error = promql_ast.selectors(promql.with_window(slo.sli.error, BASE))
     seen, out = set(), []
     for sel, role in [*((s, TOTAL) for s in total), *((s, ERROR) for s in error)]:
         if sel.name is None:  # {__name__=~"..."}: nothing to look up by name

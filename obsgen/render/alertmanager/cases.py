@@ -14,11 +14,9 @@ environment label and one the Platform does not list.
 
 from __future__ import annotations
 
-import dataclasses
-
 import yaml
 
-from obsgen import gotemplate, names, promql, promql_ast
+from obsgen import gotemplate, names, promql_ast
 from obsgen.plan.model import Plan, ServicePlan
 from obsgen.plan.routing import (
     UNKNOWN_TEAM,
@@ -95,18 +93,7 @@ def _value(text: str) -> str:
 
 def _pinned(expr: str, label: str) -> set[str] | None:
     """The values `label="..."` matchers in the expression's selectors allow, None if none do."""
-    found: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, promql_ast.Sel):
-            found.update(v for name, op, v in node.matchers if name == label and op == "=")
-        elif dataclasses.is_dataclass(node):
-            for f in dataclasses.fields(node):
-                value = getattr(node, f.name)
-                for child in value if isinstance(value, tuple) else (value,):
-                    walk(child)
-
-    walk(promql_ast.mirror(promql.parse(expr)))
+    found = {v for sel in promql_ast.selectors(expr) for name, op, v in sel.matchers if name == label and op == "="}
     return found or None
 
 
