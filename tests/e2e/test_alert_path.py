@@ -183,10 +183,12 @@ def test_the_same_outage_in_staging_reaches_chat_only(run):
     assert "(critical)" in staging[0].delivery.title
 
 
-def test_a_5x_burn_opens_a_ticket_and_never_pages(run):
+def test_a_2x_burn_opens_one_ticket_and_never_pages(run):
     ledger = [s for s in _seen(run) if s.service == "ledger"]
     assert ledger and {(s.receiver, s.delivery.kind, s.severity) for s in ledger} == \
         {("payments-email", "email", "warning")}
+    assert all(s.delivery.title.startswith("[FIRING:1]") and "over 1x for 3d and 6h" in s.delivery.text
+               for s in ledger if s.status == "firing"), [s.delivery.title for s in ledger]
 
 
 def test_sloth_style_and_imported_sloth_slos_page(run):
