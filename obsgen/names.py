@@ -94,6 +94,20 @@ SCRAPE_UP = "up"
 # names (verify/seams.py).
 PLATFORM_SERIES = (CONTAINER_CPU, CONTAINER_MEMORY, CONTAINER_THROTTLED, CONTAINER_PERIODS, POD_RESTARTS,
                    KUBE_POD_OWNER, KUBE_REPLICASET_OWNER, SCRAPE_UP)
+# Their labels, from the exporters' own documentation (cAdvisor's container metrics as the kubelet
+# serves them; kube-state-metrics' pod and replicaset metrics), with the labels every scrape of
+# kube-prometheus-stack adds (the target's job, instance and ServiceMonitor endpoint labels). In
+# shared mode the platform's Prometheus adds the environment label on remote write, as the gateways do.
+SCRAPE_LABELS = ("job", "instance", "endpoint", "service", "node", "metrics_path")
+_CADVISOR = ("namespace", "pod", "container", "id", "image", "name")
+PLATFORM_LABELS: dict[str, tuple[str, ...]] = {
+    CONTAINER_CPU: (*_CADVISOR, "cpu"), CONTAINER_MEMORY: _CADVISOR, CONTAINER_THROTTLED: _CADVISOR,
+    CONTAINER_PERIODS: _CADVISOR,
+    POD_RESTARTS: ("namespace", "pod", "uid", "container"),
+    KUBE_POD_OWNER: ("namespace", "pod", "uid", "owner_kind", "owner_name", "owner_is_controller"),
+    KUBE_REPLICASET_OWNER: ("namespace", "replicaset", "owner_kind", "owner_name", "owner_is_controller"),
+    SCRAPE_UP: (),
+}
 
 # Logs and traces attributes (OTLP into Loki and Tempo).
 LOG_SERVICE = signal_path.LOKI_SERVICE

@@ -49,6 +49,9 @@ class TelemetryPlan:
     redact_attributes: tuple[str, ...]
     environments: tuple[EnvironmentTelemetry, ...]
     namespace: str = "monitoring"  # where the collectors and Instrumentation objects live
+    # shared metrics mode: the label every series the gateways write carries (one store, many
+    # environments); None per cluster, where the store is the cluster's own
+    environment_label: str | None = None
 
     @property
     def parsed_version(self) -> collector.Version:
@@ -76,6 +79,7 @@ def compile_telemetry(specs: Specs) -> TelemetryPlan:
         redact_attributes=tuple(sorted(set(platform.collector.redact_attributes))),
         environments=tuple(_environment(env, services) for env in platform.environments),
         namespace=platform.kubernetes.namespace,
+        environment_label=platform.environment_label if platform.metrics.mode == "shared" else None,
     )
 
 

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from obsgen import collector, names, signal_path
+from obsgen import collector, names, promql_labels, signal_path
 from obsgen.verify import grafana
 from obsgen.verify.result import Result
 
@@ -104,25 +104,84 @@ def produced_metrics(files: Files) -> set[str]:
     """The Prometheus names of what each collector pipeline exporting to Prometheus produces: the
     span metrics connector's calls and duration, as the exporter translates OTLP names (dots to
     `_`, the unit word on the histogram, `_total` on counters; the histogram's three series)."""
-    produced = set()
-    configs = [*files.collectors.values(), *((o.get("spec") or {}).get("config") or {} for _, o in _collectors(files))]
-    for config in configs:
-        for ident, body in (config.get("connectors") or {}).items():
-            if str(ident).split("/")[0] not in _SPAN_METRICS_TYPES or not _feeds_metrics(config, ident):
-                continue
-            body = body or {}
-            base = str(body.get("namespace", "traces.span.metrics")).replace(".", "_")
-            unit = names.UNIT_WORDS.get((body.get("histogram") or {}).get("unit", "ms"), "")
-            produced.add(f"{base}_calls_total")
-            duration = f"{base}_duration" + (f"_{unit}" if unit else "")
-            produced |= {duration + suffix for suffix in ("_bucket", "_sum", "_count")}
+    return set(span_metric_labels(files))
+
+
+def span_metric_labels(files: Files) -> dict[str, frozenset | None]:
+    """Each span metric a pipeline produces -> the labels its series carry in every pipeline that
+    produces it (None: open): the connector's dimensions as labels, `job` and `instance` from the
+    resource (signal_path), the data point attributes a processor of that metrics pipeline sets, the
+    remote write exporter's external labels; `le` on buckets."""
+    found: dict[str, frozenset | None] = {}
+    for config in _configs(files):
+        for metric, labels in _span_metrics(config).items():
+            before = found.get(metric, labels)
+            found[metric] = None if before is None or labels is None else before & labels
+    return found
+
+
+def _configs(files: Files) -> list[dict]:
+    return [*files.collectors.values(), *((o.get("spec") or {}).get("config") or {} for _, o in _collectors(files))]
+
+
+def _span_metrics(config: dict) -> dict[str, frozenset | None]:
+    produced: dict[str, frozenset | None] = {}
+    for ident, body in (config.get("connectors") or {}).items():
+        pipelines = _metrics_pipelines(config, ident)
+        if str(ident).split("/")[0] not in _SPAN_METRICS_TYPES or not pipelines:
+            continue
+        body = body or {}
+        base = str(body.get("namespace", "traces.span.metrics")).replace(".", "_")
+        unit = names.UNIT_WORDS.get((body.get("histogram") or {}).get("unit", "ms"), "")
+        dimensions = {signal_path.prometheus_label(str((d or {}).get("name", "")))
+                      for d in body.get("dimensions") or []}
+        excluded = {signal_path.prometheus_label(str(d)) for d in body.get("exclude_dimensions") or []}
+        labels = (_SPAN_DEFAULT_LABELS - excluded) | dimensions
+        added = [_pipeline_labels(config, p) for p in pipelines]
+        labels = None if None in added else labels | frozenset.intersection(*added)
+        produced[f"{base}_calls_total"] = labels
+        duration = f"{base}_duration" + (f"_{unit}" if unit else "")
+        for suffix in ("_bucket", "_sum", "_count"):
+            produced[duration + suffix] = labels if labels is None or suffix != "_bucket" else labels | {"le"}
     return produced
 
 
-def _feeds_metrics(config: dict, connector: str) -> bool:
+_SPAN_DEFAULT_LABELS = frozenset({signal_path.SPAN_SERVICE, signal_path.SPAN_NAME, signal_path.SPAN_KIND,
+                                  signal_path.SPAN_STATUS, signal_path.PROM_JOB, signal_path.PROM_INSTANCE})
+_DATAPOINT_SET = re.compile(r'^\s*set\(\s*(?:datapoint\.)?attributes\["((?:[^"\\]|\\.)*)"\]')
+
+
+def _pipeline_labels(config: dict, pipeline: dict) -> frozenset | None:
+    """Labels one metrics pipeline adds to every series: its transform processors' data point
+    attributes (set(datapoint.attributes["x"], ...)) and its remote write exporters' external labels."""
+    labels = set()
+    for ident in pipeline.get("processors", []) or []:
+        if str(ident).split("/")[0] != "transform":
+            continue
+        for statement in _statements((config.get("processors") or {}).get(ident) or {}):
+            match = _DATAPOINT_SET.match(statement)
+            labels |= {signal_path.prometheus_label(match.group(1))} if match else set()
+    for ident in pipeline.get("exporters", []) or []:
+        body = (config.get("exporters") or {}).get(ident) or {}
+        if str(ident).split("/")[0] in ("prometheusremotewrite", "prometheus_remote_write"):
+            if (body.get("resource_to_telemetry_conversion") or {}).get("enabled"):
+                return None  # every resource attribute becomes a label: open
+            labels |= set(body.get("external_labels") or {})
+    return frozenset(labels)
+
+
+def _statements(body: dict) -> Iterator[str]:
+    for entry in body.get("metric_statements", []) or []:
+        if isinstance(entry, str):
+            yield entry
+        elif isinstance(entry, dict) and entry.get("context") in (None, "datapoint"):
+            yield from (s for s in entry.get("statements", []) or [] if isinstance(s, str))
+
+
+def _metrics_pipelines(config: dict, connector: str) -> list[dict]:
     pipelines = ((config.get("service") or {}).get("pipelines") or {})
-    return any(name.split("/")[0] == "metrics" and connector in (p or {}).get("receivers", [])
-               for name, p in pipelines.items())
+    return [p or {} for name, p in pipelines.items()
+            if name.split("/")[0] == "metrics" and connector in (p or {}).get("receivers", [])]
 
 
 _SLI_RECORDS = (names.SLI_ERROR_RATE, names.SLI_TOTAL_RATE, names.SLI_ERROR_RATIO.split("{")[0])
@@ -157,6 +216,85 @@ def _queries(files: Files) -> Iterator[tuple[str, str]]:
     for path, dashboard, panel, target in grafana._prometheus_targets(files.grafana):
         yield (f"{path}: panel {panel.get('title')!r} target {target.get('refId')}",
                grafana.substitute(target.get("expr", ""), dashboard)[0])
+
+
+# --- labels ---------------------------------------------------------------------------------
+
+
+class LabelSets:
+    """The labels each series a query may read carries, from the generated files: span metrics as
+    their pipelines write them, recorded series as their rules compute them (promql_labels), the
+    platform's series as their exporters document them (names.PLATFORM_LABELS) plus the labels the
+    store adds to everything; raw metrics a spec names and ALERTS are open (None)."""
+
+    def __init__(self, files: Files):
+        self.spans = span_metric_labels(files)
+        self.store = store_labels(files)
+        self.rules: dict[str, list[tuple[dict, object]]] = {}
+        for _, rule in files.rules:
+            if "record" in rule:
+                tree = promql_labels.parse(str(rule.get("expr", "")))
+                self.rules.setdefault(rule["record"], []).append((rule.get("labels") or {}, tree))
+        self.memo: dict[tuple, frozenset | None] = {}
+
+    def __call__(self, selector) -> frozenset | None:
+        metric = selector.name
+        if metric in self.spans:
+            return self.spans[metric]
+        if metric in names.PLATFORM_LABELS:
+            return frozenset((*names.PLATFORM_LABELS[metric], *names.SCRAPE_LABELS)) | self.store
+        if metric not in self.rules:
+            return None
+        pinned = tuple(sorted((n, v) for n, op, v in selector.matchers if op == "="))
+        key = (metric, pinned)
+        if key not in self.memo:
+            self.memo[key] = None  # a rule reading its own output (none does): open, not a loop
+            self.memo[key] = self._recorded(metric, dict(pinned))
+        return self.memo[key]
+
+    def _recorded(self, metric: str, pinned: dict[str, str]) -> frozenset | None:
+        """The union over the rules recording `metric` whose own labels do not contradict the
+        selector's equality matchers (`{sloth_id="x"}` reads x's rules only)."""
+        found: frozenset = frozenset()
+        for labels, tree in self.rules[metric]:
+            if any(str(labels[n]) != v for n, v in pinned.items() if n in labels):
+                continue
+            computed = None if tree is None else promql_labels.labels_of(tree, self)
+            if computed is None:
+                return None
+            found |= computed | set(labels)
+        return found
+
+
+def store_labels(files: Files) -> frozenset:
+    """Labels every metrics pipeline writing to Prometheus adds to every series (shared mode: the
+    environment): in one store, the platform's own series carry them too (its Prometheus' external
+    labels on remote write)."""
+    added = [_pipeline_labels(config, pipeline or {}) or frozenset()
+             for config in _configs(files)
+             for name, pipeline in ((config.get("service") or {}).get("pipelines") or {}).items()
+             if name.split("/")[0] == "metrics"
+             and any(_to_prometheus(e) for e in (pipeline or {}).get("exporters", []))]
+    return frozenset.intersection(*added) if added else frozenset()
+
+
+def _to_prometheus(exporter: str) -> bool:
+    type_, _, name = str(exporter).partition("/")
+    return type_ in ("prometheusremotewrite", "prometheus_remote_write") or name == "prometheus"
+
+
+def check_labels(files: Files) -> list[str]:
+    known = LabelSets(files)
+    problems = []
+    for where, expr in _queries(files):
+        tree = promql_labels.parse(expr)
+        if tree is None:
+            continue
+        for what, label, labels in promql_labels.selections(tree, known):
+            if labels is not None and label not in labels:
+                problems.append(f"{where}: {what} {label!r}, a label it does not carry (it has: "
+                                f"{', '.join(sorted(labels)) or 'none'})")
+    return sorted(set(problems), key=problems.index)
 
 
 # --- log labels -----------------------------------------------------------------------------
@@ -231,17 +369,30 @@ def _stages(pipeline: str) -> Iterator[str]:
 
 
 def check_log_labels(files: Files) -> list[str]:
-    stored = {signal_path.loki_name(a) for a in log_attributes(files)}
+    """Every label a LogQL query filters on is stored; the stream selector's are index labels
+    (signal_path.LOKI_INDEX_ATTRIBUTES): structured metadata inside it matches no stream."""
+    attributes = log_attributes(files)
+    stored = {signal_path.loki_name(a) for a in attributes}
+    streams = {signal_path.loki_name(a) for a in attributes if signal_path.loki_is_index_label(a)}
     problems = []
     for path, dashboard in files.grafana.dashboards.items():
         for panel in grafana.panels(dashboard):
             for kind, target in grafana.targets(panel):
                 if kind != "loki":
                     continue
-                for label in sorted(logql_labels(target.get("expr", "")) - stored):
-                    problems.append(f"{path}: panel {panel.get('title')!r}: filters logs on {label!r}, which nothing "
-                                    f"on the log path sets (Loki stores: {', '.join(sorted(stored))})")
+                expr = target.get("expr", "")
+                where = f"{path}: panel {panel.get('title')!r}"
+                for label in sorted(logql_labels(expr) - stored):
+                    problems.append(f"{where}: filters logs on {label!r}, which nothing on the log path sets "
+                                    f"(Loki stores: {', '.join(sorted(stored))})")
+                for label in sorted((stream_labels(expr) & stored) - streams):
+                    problems.append(f"{where}: selects streams on {label!r}, which Loki keeps as structured metadata, "
+                                    f"not a stream label: filter it after the selector (| {label}=...)")
     return problems
+
+
+def stream_labels(expr: str) -> set[str]:
+    return set(_STREAM_LABEL.findall(expr.partition("}")[0]))
 
 
 # --- dashboard urls -------------------------------------------------------------------------
@@ -381,6 +532,7 @@ def _resolves(url: str, services: dict[tuple[str, str], set[int]]) -> str:
 
 CHECKS: dict[str, Callable[[Files], list[str]]] = {
     "metrics": check_metrics,
+    "labels": check_labels,
     "log-labels": check_log_labels,
     "dashboard-urls": check_dashboard_urls,
     "components": check_components,

@@ -198,3 +198,90 @@ def test_obsgen_test_fails_on_a_broken_seam(generated):
     assert result.returncode == 1
     assert "FAILED: log-labels ." in result.stdout and "ok: metrics ." in result.stdout
     assert "filters logs on 'environment'" in result.stderr
+
+
+# --- labels -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shared_files(tmp_path_factory) -> dict[str, str]:
+    """The bundled examples in shared metrics mode (one store for every environment)."""
+    from obsgen import pipeline
+    from tests.render.test_shared_mode import examples
+
+    return pipeline.build(examples(tmp_path_factory.mktemp("shared"), "{mode: shared}"))
+
+
+@pytest.fixture
+def shared(tmp_path, shared_files) -> Path:
+    from obsgen.output.writer import write_tree
+
+    write_tree(tmp_path, shared_files)
+    return tmp_path
+
+
+def test_shared_mode_passes_every_seam(shared):
+    results = _results(shared)
+    assert all(r.ok for r in results.values()), "\n".join(r.output for r in results.values() if not r.ok)
+
+
+def test_shared_mode_span_metrics_carry_the_environment_label_the_queries_select(shared):
+    """The defect: in one store for every cluster, the dashboards and the spans SLIs select span
+    metrics by environment, but nothing on the collectors' metrics path set that label."""
+    assert seams.span_metric_labels(seams.load(shared))[names.SPAN_CALLS] >= {
+        names.ENVIRONMENT, names.SPAN_SERVICE, names.SPAN_NAME}
+    gateways = _files(shared, "otel/*/gateway.yaml") + _files(shared, "k8s/overlays/*/otel/obsgen-gateway.yaml")
+    for rel in gateways:
+        text = (shared / rel).read_text()
+        changed = text.replace('datapoint.attributes["environment"]', 'datapoint.attributes["env"]')
+        assert changed != text, rel
+        (shared / rel).write_text(changed)
+    problems = _problems(shared, "labels")
+    assert f"{CHECKOUT}: panel 'Request rate'" in problems
+    assert f"selects {names.SPAN_CALLS} on 'environment'" in problems
+    assert "alerts/rules/checkout.rules.yaml" in problems  # the spans SLI rules too
+
+
+def test_a_dashboard_selecting_a_label_the_recording_rules_do_not_write_fails(generated):
+    """Recorded series carry the rule's labels and what its expression keeps: the SLO panels select
+    on sloth_slo, which the rules write; with the rules writing it under another name, they fail."""
+    rules = "alerts/rules/checkout.rules.yaml"
+    _replace(generated, "      sloth_slo: ", "      slo_name: ", [rules])
+    problems = _problems(generated, "labels")
+    assert f"{CHECKOUT}: panel 'SLI now vs objective' target A: selects slo:sli_error:ratio_rate5m on 'sloth_slo'" \
+        in problems
+
+
+def test_a_rule_grouping_by_a_label_its_input_lost_fails(generated):
+    """`by` labels are checked against what the aggregated expression carries: a burn-rate rule
+    grouping by a label the recorded ratios never had fails, as its output would lack it."""
+    rules = "alerts/rules/checkout.rules.yaml"
+    text = (generated / rules).read_text()
+    expr = 'expr: slo:sli_error:rate5m{sloth_id="checkout-availability"} / '
+    assert expr in text
+    (generated / rules).write_text(text.replace(expr, 'expr: sum by (pod) (slo:sli_error:rate5m{sloth_id="checkout-'
+                                                      'availability"}) / ', 1))
+    assert "slo:sli_error:ratio_rate5m: groups sum by 'pod'" in _problems(generated, "labels")
+
+
+def test_a_workload_join_on_a_label_kube_state_metrics_does_not_write_fails(generated):
+    _replace(generated, 'owner_name=~\\"checkout\\"', 'owner=~\\"checkout\\"', [CHECKOUT])
+    problems = _problems(generated, "labels")
+    assert f"selects {names.KUBE_POD_OWNER} on 'owner'" in problems
+    assert f"selects {names.KUBE_REPLICASET_OWNER} on 'owner'" in problems
+
+
+def test_span_metrics_selected_on_a_dimension_the_connector_lacks_fail(generated):
+    """The connector's dimensions are the span metrics' labels: a panel selecting http_route,
+    which no gateway configures as a dimension, reads nothing."""
+    _replace(generated, 'span_kind=\\"SPAN_KIND_SERVER\\"', 'http_route=\\"/\\"', [CHECKOUT])
+    assert f"selects {names.SPAN_CALLS} on 'http_route'" in _problems(generated, "labels")
+
+
+def test_logs_stream_selector_on_structured_metadata_fails(generated):
+    """Loki keeps deployment_environment_name as structured metadata: inside the stream selector it
+    matches no stream, so the panel is empty, though Loki stores the name."""
+    _replace(generated, '{service_name=\\"checkout\\"} | deployment_environment_name=~\\"$environment\\"',
+             '{service_name=\\"checkout\\", deployment_environment_name=~\\"$environment\\"}', [CHECKOUT])
+    problems = _problems(generated, "log-labels")
+    assert "selects streams on 'deployment_environment_name', which Loki keeps as structured metadata" in problems

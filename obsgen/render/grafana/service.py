@@ -78,9 +78,12 @@ def _header(dash: DashboardsPlan, board: ServiceDashboard, service: ServicePlan)
     return "\n".join(lines) + "\n"
 
 
-def _slo_sel(dash: DashboardsPlan, slo: SLOPlan, metric: str) -> str:
+def _slo_sel(dash: DashboardsPlan, slo: SLOPlan, metric: str, per_environment: bool = True) -> str:
+    """`per_environment=False` for the SLO's constants (its objective), which no environment
+    labels: filtered on one, they would vanish from a shared store's dashboard."""
+    environment = common.metric_environment(dash) if per_environment else {}
     return selector(metric, {names.SLOTH_ID: slo.id, names.SLOTH_SLO: slo.name},
-                    {names.SLOTH_SLO: SLO_VAR, **common.metric_environment(dash)})
+                    {names.SLOTH_SLO: SLO_VAR, **environment})
 
 
 def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
@@ -90,7 +93,7 @@ def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
     top = max(w.factor for w in slo.catalog)
     layout.row(f"SLO {slo.name}: {number(slo.objective_percent)}% over {period}")
     layout.add(panels.stat_panel("SLI now vs objective", prom, [
-        (f"1 - {ratio5m}", "SLI (5m)"), (_slo_sel(dash, slo, names.OBJECTIVE), "objective"),
+        (f"1 - {ratio5m}", "SLI (5m)"), (_slo_sel(dash, slo, names.OBJECTIVE, per_environment=False), "objective"),
     ], "percentunit", [(None, "red"), (slo.objective, "green")], decimals=3), 6, 5)
     layout.add(panels.stat_panel(f"Error budget remaining ({period})", prom, [
         (_slo_sel(dash, slo, names.PERIOD_BUDGET_REMAINING), "remaining"),

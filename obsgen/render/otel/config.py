@@ -150,6 +150,14 @@ def _tail_sampling(env: EnvironmentTelemetry) -> dict:
             "decision_cache": {"sampled_cache_size": 100000}, "policies": sampling.policies(env)}
 
 
+def _environment_label(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
+    """Shared metrics mode: every data point this environment's gateway writes labelled with the
+    environment, as the rules and dashboards select it (`signal_path`: the Prometheus exporters make
+    a data point attribute a label; resource attributes would only reach target_info)."""
+    target = f"datapoint.attributes[{ottl.string(plan.environment_label)}]"
+    return {"error_mode": "ignore", "metric_statements": [f"set({target}, {ottl.string(env.name)})"]}
+
+
 def _metrics_exporter(plan: TelemetryPlan, id_: Ids) -> tuple[str, dict]:
     """Remote write where the distribution ships it; else OTLP/HTTP into Prometheus' own OTLP
     receiver (the exporter appends /v1/metrics), which names the series the same way."""
@@ -166,13 +174,14 @@ def _gateway(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
     k8s = id_("k8s_attributes")
     forward, spans = id_("forward", "sampling"), id_("span_metrics")
     extensions = [id_("health_check"), id_("pprof"), id_("zpages")]
+    labels = {id_("transform", "environment"): _environment_label(plan, env)} if plan.environment_label else {}
     # span metrics see every span: they feed off the first traces pipeline, before sampling
     traces_out = [spans, forward] if env.span_metrics else [forward]
     connectors = {spans: span_metrics(plan)} if env.span_metrics else {}
     return {
         "receivers": {otlp: _otlp_receiver()},
         "processors": {limiter: dict(MEMORY_LIMITER), k8s: kube.gateway_k8s_attributes(plan), redact: _transform(plan),
-                       id_("tail_sampling"): _tail_sampling(env), batch: dict(BATCH)},
+                       **labels, id_("tail_sampling"): _tail_sampling(env), batch: dict(BATCH)},
         "exporters": {
             tempo: _grpc_client(plan.tempo),
             prom: prom_body,
@@ -190,7 +199,8 @@ def _gateway(plan: TelemetryPlan, env: EnvironmentTelemetry) -> dict:
                 # k8s_attributes before batching and sampling, as it must be (and so span metrics have it)
                 "traces": _pipeline([otlp], [limiter, k8s, redact, batch], traces_out),
                 "traces/sampling": _pipeline([forward], [limiter, id_("tail_sampling"), batch], [tempo]),
-                "metrics": _pipeline([otlp, spans] if env.span_metrics else [otlp], [limiter, k8s, batch], [prom]),
+                "metrics": _pipeline([otlp, spans] if env.span_metrics else [otlp], [limiter, k8s, *labels, batch],
+                                     [prom]),
                 "logs": _pipeline([otlp], [limiter, k8s, redact, batch], [loki]),
             },
             "telemetry": _telemetry(),

@@ -1,0 +1,140 @@
+"""Which labels a PromQL expression's result carries, as far as its text says: the label set of a
+recorded series, and the selectors and groupings an expression applies to label sets it knows.
+
+A label set is a frozenset, or None when it is open (a raw metric's labels are whatever its
+exporter writes). `known(selector)` gives the set of the series a selector reads (None: open). Prometheus' rules: an
+aggregation keeps its `by` labels (all but its `without` ones; topk/bottomk/limitk keep the
+series'), one-to-one vector matching keeps the left side's labels (only the `on` labels, or all but
+the `ignoring` ones), group_left/right keep the many side's and add the listed ones, `or` keeps
+either side's, a function keeps its vector argument's (label_replace/label_join add one,
+histogram_quantile drops `le`), scalars have none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from obsgen import promql_ast
+from obsgen.promql_ast import Agg, Bin, Call, Matrix, Neg, Num, Paren, Sel, Str, Sub
+
+Labels = frozenset | None
+Known = Callable[[Sel], Labels]
+_KEEP_SERIES = {"topk", "bottomk", "limitk", "limit_ratio"}
+_NO_LABELS = {"time", "vector", "pi", "scalar"}  # (date functions keep their argument's, like the rest)
+
+
+def _union(a: Labels, b: Labels) -> Labels:
+    return None if a is None or b is None else a | b
+
+
+def _scalar(node) -> bool:
+    while isinstance(node, (Paren, Neg)):
+        node = node.expr
+    return isinstance(node, (Num, Str)) or (isinstance(node, Call) and (node.returns_scalar or node.name == "scalar"))
+
+
+def labels_of(node, known: Known) -> Labels:
+    if isinstance(node, Sel):
+        return known(node) if node.name else None
+    if isinstance(node, Matrix):
+        return labels_of(node.sel, known)
+    if isinstance(node, (Sub, Paren, Neg)):
+        return labels_of(node.expr, known)
+    if isinstance(node, (Num, Str)):
+        return frozenset()
+    if isinstance(node, Call):
+        return _call(node, known)
+    if isinstance(node, Agg):
+        return _aggregation(node, known)
+    if isinstance(node, Bin):
+        return _binary(node, known)
+    return None
+
+
+def _call(node: Call, known: Known) -> Labels:
+    if node.returns_scalar or node.name in _NO_LABELS:
+        return frozenset()
+    if node.name in ("absent", "absent_over_time"):
+        arg = node.args[0] if node.args else None
+        sel = arg.sel if isinstance(arg, Matrix) else arg
+        return frozenset(n for n, op, _ in sel.matchers if op == "=") if isinstance(sel, Sel) else frozenset()
+    vectors = [a for a in node.args if not _scalar(a)]
+    inner = labels_of(vectors[0], known) if vectors else frozenset()
+    if node.name in ("label_replace", "label_join") and len(node.args) > 1 and isinstance(node.args[1], Str):
+        return _union(inner, frozenset({node.args[1].val}))
+    if node.name == "histogram_quantile" and inner is not None:
+        return inner - {"le"}
+    return inner
+
+
+def _aggregation(node: Agg, known: Known) -> Labels:
+    inner = labels_of(node.expr, known)
+    if node.op in _KEEP_SERIES:
+        return inner
+    extra = frozenset({node.param.val}) if node.op == "count_values" and isinstance(node.param, Str) else frozenset()
+    if node.grouping is None:
+        return extra
+    if node.without:
+        return None if inner is None else (inner - set(node.grouping)) | extra
+    return frozenset(node.grouping) | extra
+
+
+def _binary(node: Bin, known: Known) -> Labels:
+    if _scalar(node.lhs):
+        return labels_of(node.rhs, known)
+    lhs = labels_of(node.lhs, known)
+    if _scalar(node.rhs):
+        return lhs
+    if node.op == "or":
+        return _union(lhs, labels_of(node.rhs, known))
+    if node.group == "group_right":
+        return _union(labels_of(node.rhs, known), frozenset(node.group_labels))
+    if node.group == "group_left":
+        return _union(lhs, frozenset(node.group_labels))
+    if node.matching is not None and node.op not in ("and", "unless"):
+        if not node.ignoring:
+            return frozenset(node.matching)
+        return None if lhs is None else lhs - set(node.matching)
+    return lhs
+
+
+def selections(node, known: Known) -> Iterator[tuple[str, str, Labels]]:
+    """(what, label, the label set it is applied to) for every label the expression selects or
+    groups on: each selector's matchers (against its metric's set) and each `by` grouping label
+    (against the set of the expression it aggregates)."""
+    if isinstance(node, Sel):
+        labels = known(node) if node.name else None
+        for name, _, _ in node.matchers:
+            if name != "__name__":
+                yield f"selects {node.name} on", name, labels
+        return
+    if isinstance(node, Agg) and node.grouping and not node.without:
+        inner = labels_of(node.expr, known)
+        for name in node.grouping:
+            yield f"groups {node.op} by", name, inner
+    for child in _children(node):
+        yield from selections(child, known)
+
+
+def _children(node) -> tuple:
+    if isinstance(node, Matrix):
+        return (node.sel,)
+    if isinstance(node, (Sub, Paren, Neg)):
+        return (node.expr,)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Agg):
+        return (node.expr,) if node.param is None else (node.param, node.expr)
+    if isinstance(node, Bin):
+        return (node.lhs, node.rhs)
+    return ()
+
+
+def parse(expr: str):
+    """The mirrored tree of `expr`, or None where obsgen cannot mirror it (others report those)."""
+    from obsgen import promql
+
+    try:
+        return promql_ast.mirror(promql.parse(expr))
+    except (ValueError, TypeError):
+        return None
