@@ -28,7 +28,8 @@ def compile_plan(specs: Specs) -> Plan:
         telemetry=compile_telemetry(specs),
         routing=compile_routing(specs),
         dashboards=compile_dashboards(services, platform,
-                                      {s.model.metadata.name: s.at("spec", "slos") for s in specs.services}),
+                                      {s.model.metadata.name: s.at("spec", "slos") for s in specs.services},
+                                      {t.model.metadata.name: t.at("metadata", "name") for t in specs.teams}),
         kubernetes=compile_kubernetes(platform),
         metrics=compile_metrics(platform),
     )

@@ -54,6 +54,7 @@ class TeamDashboard:
     team: str
     uid: str
     services: tuple[str, ...]
+    source: Location | None = None  # the Team document, when there is one: named when its dashboard is too large
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,10 @@ class DashboardsPlan:
 
 
 def compile_dashboards(services: list[Service], platform: PlatformSpec,
-                       sources: dict[str, Location] | None = None) -> DashboardsPlan:
-    """`sources`: service name -> where its SLOs are written (for located errors)."""
+                       sources: dict[str, Location] | None = None,
+                       team_sources: dict[str, Location] | None = None) -> DashboardsPlan:
+    """`sources`: service name -> where its SLOs are written; `team_sources`: team -> its document
+    (for located errors)."""
     boards = tuple(_service(s, (sources or {}).get(s.metadata.name))
                    for s in sorted(services, key=lambda s: s.metadata.name))
     teams = sorted({b.team for b in boards})
@@ -94,8 +97,8 @@ def compile_dashboards(services: list[Service], platform: PlatformSpec,
         environment_label=getattr(platform, "environment_label", None) or names.ENVIRONMENT,
         shared_metrics=platform.metrics.mode == "shared",
         services=boards,
-        teams=tuple(TeamDashboard(t, names.team_dashboard_uid(t), tuple(b.service for b in boards if b.team == t))
-                    for t in teams),
+        teams=tuple(TeamDashboard(t, names.team_dashboard_uid(t), tuple(b.service for b in boards if b.team == t),
+                                  (team_sources or {}).get(t)) for t in teams),
     )
 
 

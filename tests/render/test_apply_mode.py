@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -89,3 +90,33 @@ def test_a_dashboard_over_the_configmap_limit_is_refused_at_its_service(tmp_path
     assert f"error: {spec_dir / 'checkout.yaml'}:{line}: slos: the dashboard of checkout is " in result.stderr
     assert "ConfigMap limit" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _slos_line(spec: Path) -> int:
+    return next(i for i, text in enumerate(spec.read_text().splitlines(), 1) if text.startswith("  slos:"))
+
+
+@pytest.mark.parametrize(("kind", "name", "shown"), [("team", "payments", "team payments"),
+                                                      ("overview", "", "the overview")])
+def test_a_team_or_overview_dashboard_over_the_limit_is_refused_at_its_largest_service(tmp_path, kind, name, shown):
+    """The team and overview dashboards grow with their services' SLOs: refused at the spec line of
+    the service that adds most (with the team's document named), not at a line-less 'platform'. The
+    plan is the specs'; only the rendered dashboard's size is forced over the limit."""
+    from obsgen import pipeline
+    from obsgen.errors import SpecErrors
+    from obsgen.render import grafana
+
+    spec_dir = write_specs(tmp_path / "slos", ["checkout", "search"], slos=1)
+    search = spec_dir / "search.yaml"
+    search.write_text(search.read_text() + "".join(
+        f"    - name: extra-{i}\n      objective: 99\n      sli:\n        events:\n"
+        f"          error_query: sum(rate(e{{job=\"x\"}}[{{{{window}}}}]))\n"
+        f"          total_query: sum(rate(t{{job=\"x\"}}[{{{{window}}}}]))\n" for i in range(3)))
+    plan = pipeline.plan(spec_dir)
+    with pytest.raises(SpecErrors) as caught:
+        grafana._refuse_oversized(plan, [(kind, name, f"dashboards/{kind}.json", "x" * apply_mode.DATA_MAX)])
+    message = str(caught.value)
+    assert message.startswith(f"{search}:{_slos_line(search)}: slos: the dashboard of {shown} is "), message
+    assert "search adds the most (4 SLOs)" in message
+    if kind == "team":
+        assert f"team payments is defined at {spec_dir / 'teams.yaml'}:3"  # its metadata line in message

@@ -35,17 +35,38 @@ def render(plan: Plan) -> dict[str, str]:
 
 
 def _refuse_oversized(plan: Plan, boards: list[tuple[str, str, str, str]]) -> None:
-    """A dashboard the API server would refuse as a ConfigMap (data over 1 MiB) stops the run, at
-    the service's SLOs; the team and overview dashboards at the Platform's Grafana settings."""
+    """A dashboard the API server would refuse as a ConfigMap (data over 1 MiB) stops the run, at the
+    spec that makes it so: a service's own at its SLOs; a team's or the overview at the SLOs of the
+    service that adds most to it (the team's document named too)."""
     errors = []
     for kind, name, path, text in boards:
         size = len(path.rsplit("/", 1)[-1].encode()) + len(text.encode())
         if size <= apply_mode.DATA_MAX:
             continue
-        board = plan.dashboards.service(name) if kind == "service" else None
-        where = (board.source if board else None) or Location("platform", 0, "grafana")
-        errors.append(SpecError(where, f"the dashboard of {name or 'the overview'} is {size} bytes, over the 1 MiB "
-                                f"ConfigMap limit (1048576 bytes) the Grafana sidecar reads it from; split the "
-                                f"{kind} into smaller services (about 90 SLOs fit one dashboard)"))
+        shown = {"service": name, "team": f"team {name}"}.get(kind, "the overview")
+        where, why = _largest(plan, kind, name)
+        errors.append(SpecError(where, f"the dashboard of {shown} is {size} bytes, over the 1 MiB ConfigMap limit "
+                                f"(1048576 bytes) the Grafana sidecar reads it from; {why}split the {kind} into "
+                                "smaller services or teams (about 90 SLOs fit one service dashboard)"))
     if errors:
         raise SpecErrors(errors)
+
+
+def _largest(plan: Plan, kind: str, name: str) -> tuple[Location, str]:
+    """Where to point for a too-large dashboard, and a sentence saying why there."""
+    if kind == "service":
+        members: tuple[str, ...] = (name,)
+    elif kind == "team":
+        members = plan.dashboards.team(name).services
+    else:
+        members = tuple(s.service for s in plan.dashboards.services)
+    slos = {s.name: len(s.slos) for s in plan.services}
+    largest = max(members, key=lambda s: (slos.get(s, 0), s)) if members else ""
+    where = (plan.dashboards.service(largest).source if largest else None) or Location("platform", 0, "grafana")
+    if kind == "service":
+        return where, ""
+    why = f"of its services, {largest} adds the most ({slos.get(largest, 0)} SLOs); " if largest else ""
+    team = plan.dashboards.team(name).source if kind == "team" else None
+    if team is not None:
+        why += f"team {name} is defined at {team.file}:{team.line}; "
+    return where, why
