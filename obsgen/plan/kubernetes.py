@@ -26,6 +26,7 @@ class KubernetesPlan:
     labels: tuple[tuple[str, str], ...] = names.K8S_LABELS  # on every object: obsgen's, then the user's
     environments: tuple[str, ...] = ("dev", "staging", "production")  # one overlay each
     external_secrets: ExternalSecretsPlan | None = None
+    alertmanager_resource: str | None = None  # the operator's Alertmanager object the tree patches
 
 
 def compile_kubernetes(platform: PlatformSpec) -> KubernetesPlan:
@@ -38,4 +39,5 @@ def compile_kubernetes(platform: PlatformSpec) -> KubernetesPlan:
         external_secrets=ExternalSecretsPlan(
             store=external.store.name, store_kind=external.store.kind, refresh_interval=external.refresh_interval,
             remote_keys=tuple(sorted(external.remote_keys.items()))) if external else None,
+        alertmanager_resource=platform.alertmanager.resource,
     )

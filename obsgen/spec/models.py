@@ -522,6 +522,11 @@ class AlertmanagerSettings(Model):
     # (https://events.pagerduty.com/v2/enqueue, https://api.opsgenie.com/); unset keeps those.
     pagerduty_url: Url | None = Field(None, description="PagerDuty Events API v2 URL (global.pagerduty_url)")
     opsgenie_api_url: Url | None = Field(None, description="Opsgenie API base URL (global.opsgenie_api_url)")
+    # The Prometheus Operator's Alertmanager resource (kube-prometheus-stack: <release>-alertmanager):
+    # named, the k8s/ tree sets its configSecret and secrets by server-side apply; unset, merge
+    # alerts/alertmanager/alertmanager-spec.yaml into it by hand.
+    resource: Annotated[str, AfterValidator(_dns1123)] | None = Field(
+        None, description="the Alertmanager resource whose spec.configSecret and spec.secrets the k8s tree sets")
 
 
 class SecretStoreRef(Model):

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from obsgen import collector, names, promql_labels, signal_path
+from obsgen.render.alertmanager import secrets as alertmanager_secrets
 from obsgen.verify import grafana
 from obsgen.verify.result import Result
 
@@ -429,6 +430,51 @@ def _alerts(files: Files) -> Iterator[tuple[str, dict]]:
                 yield from ((path, r) for r in group.get("rules", []) or [] if "alert" in r)
 
 
+# --- secrets --------------------------------------------------------------------------------
+
+
+def check_secrets(files: Files) -> list[str]:
+    """Every file the Alertmanager config (its k8s Secret) reads from the operator's secrets
+    directory is mounted: its Secret listed in the tree's Alertmanager resource (when the tree has
+    one) and, when the tree syncs secrets with External Secrets Operator, fetched by an ExternalSecret."""
+    config = _alertmanager_config(files)
+    if config is None:
+        return []
+    resources = [(p, o) for p, _, o in files.objects if o.get("kind") == "Alertmanager"]
+    fetched = _fetched(files)
+    problems = []
+    for secret, keys in alertmanager_secrets.mounted(config).items():
+        paths = [signal_path.alertmanager_secret_path(secret, k) for k in keys]
+        for path, obj in resources:
+            if secret not in ((obj.get("spec") or {}).get("secrets") or []):
+                problems.append(f"{path}: Alertmanager {(obj.get('metadata') or {}).get('name')} does not list Secret "
+                                f"{secret!r} in spec.secrets, so the operator mounts none of {', '.join(paths)}")
+        for key, path in zip(keys, paths, strict=True) if fetched else ():
+            if key not in fetched.get(secret, set()):
+                problems.append(f"{names.ALERTMANAGER_SECRET}: reads {path}, which no ExternalSecret fetches "
+                                f"(Secret {secret!r}, key {key!r})")
+    return problems
+
+
+def _alertmanager_config(files: Files) -> dict | None:
+    for _, _, obj in files.objects:
+        if obj.get("kind") == "Secret" and (obj.get("metadata") or {}).get("name") == names.ALERTMANAGER_SECRET:
+            return _yaml((obj.get("stringData") or {}).get(names.ALERTMANAGER_CONFIG.rsplit("/", 1)[-1], "")) or {}
+    return None
+
+
+def _fetched(files: Files) -> dict[str, set[str]]:
+    """Secret -> the keys the ExternalSecrets of the tree write into it."""
+    fetched: dict[str, set[str]] = {}
+    for _, _, obj in files.objects:
+        if obj.get("kind") != "ExternalSecret":
+            continue
+        spec = obj.get("spec") or {}
+        target = (spec.get("target") or {}).get("name") or (obj.get("metadata") or {}).get("name")
+        fetched.setdefault(target, set()).update(d.get("secretKey") for d in spec.get("data") or [])
+    return fetched
+
+
 # --- collector components -------------------------------------------------------------------
 
 
@@ -535,6 +581,7 @@ CHECKS: dict[str, Callable[[Files], list[str]]] = {
     "labels": check_labels,
     "log-labels": check_log_labels,
     "dashboard-urls": check_dashboard_urls,
+    "secrets": check_secrets,
     "components": check_components,
     "endpoints": check_endpoints,
 }

@@ -101,3 +101,42 @@ def test_external_secrets_sync_every_receiver_secret(tmp_path):
 
 def test_no_external_secrets_unless_asked(example_files):
     assert not [t for p, t in example_files.items() if p.startswith("k8s/") and "kind: ExternalSecret" in t]
+
+
+RESOURCE = "    resource: kube-prometheus-stack-alertmanager\n"
+
+
+def test_the_k8s_tree_patches_the_alertmanager_resource_with_the_synced_secrets(tmp_path, kubectl):
+    """What ArgoCD syncs (kubectl kustomize of an overlay) holds the Alertmanager resource's
+    spec.secrets, the same Secrets the ExternalSecrets create and the config reads files from; a
+    partial object, applied server-side and never pruned (kube-prometheus-stack owns the rest)."""
+    from obsgen.output.writer import write_tree
+    from tests.conftest import kustomize
+
+    body = ("  pagerduty: {routing_key_file: /etc/alertmanager/secrets/payments-pagerduty/routing-key}\n"
+            "  slack: {channel: '#a', api_url_file: /etc/alertmanager/secrets/slack-webhook/url}\n")
+    files = build(tmp_path, {"teams.yaml": team("payments", body),
+                             "platform.yaml": platform(SMTP + RESOURCE, EXTERNAL),
+                             "checkout.yaml": service("checkout", "payments")})
+    write_tree(tmp_path / "out", files)
+    objs = kustomize(kubectl, tmp_path / "out" / "k8s" / "overlays" / "production")
+    resource = [o for o in objs if o["kind"] == "Alertmanager"]
+    assert len(resource) == 1
+    am = resource[0]
+    assert am["apiVersion"] == "monitoring.coreos.com/v1"
+    assert am["metadata"]["name"] == "kube-prometheus-stack-alertmanager"
+    assert am["metadata"]["namespace"] == "monitoring"
+    options = am["metadata"]["annotations"]["argocd.argoproj.io/sync-options"].split(",")
+    assert {"ServerSideApply=true", "Prune=false", "Delete=false"} <= set(options)
+    synced = {o["spec"]["target"]["name"] for o in objs if o["kind"] == "ExternalSecret"}
+    read = {signal_path.alertmanager_secret_of(v)[0]
+            for v in _file_values(yaml.safe_load(files["alerts/alertmanager/alertmanager.yaml"]))}
+    assert am["spec"]["secrets"] == sorted(read) and set(am["spec"]["secrets"]) == synced
+    assert am["spec"]["configSecret"] == "obsgen-alertmanager"
+    assert set(am["spec"]) == {"configSecret", "secrets"}  # nothing else: the chart owns the rest
+
+
+def test_no_alertmanager_resource_unless_named(example_files, tmp_path):
+    files = build(tmp_path, {"platform.yaml": platform(SMTP), "teams.yaml": team("payments"),
+                             "checkout.yaml": service("checkout", "payments")})
+    assert not [p for p, t in files.items() if p.startswith("k8s/") and "kind: Alertmanager\n" in t]

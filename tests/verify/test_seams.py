@@ -285,3 +285,40 @@ def test_logs_stream_selector_on_structured_metadata_fails(generated):
              '{service_name=\\"checkout\\", deployment_environment_name=~\\"$environment\\"}', [CHECKOUT])
     problems = _problems(generated, "log-labels")
     assert "selects streams on 'deployment_environment_name', which Loki keeps as structured metadata" in problems
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def with_secrets(tmp_path) -> Path:
+    """The bundled examples (which name the Alertmanager resource) with an external secret store."""
+    import shutil
+
+    from obsgen import pipeline
+    from obsgen.output.writer import write_tree
+    from tests.conftest import EXAMPLES
+
+    spec_dir = tmp_path / "slos"
+    shutil.copytree(EXAMPLES, spec_dir)
+    platform = spec_dir / "platform.yaml"
+    platform.write_text(platform.read_text() + "  kubernetes: {external_secrets: {store: {name: vault}}}\n")
+    write_tree(tmp_path / "out", pipeline.build(spec_dir))
+    return tmp_path / "out"
+
+
+def test_the_examples_with_synced_secrets_pass(with_secrets):
+    assert _results(with_secrets)["secrets"].ok, _results(with_secrets)["secrets"].output
+
+
+def test_a_secret_the_config_reads_but_the_alertmanager_resource_does_not_mount_fails(with_secrets):
+    _replace(with_secrets, "  - slack-webhook\n", "", ["k8s/base/alertmanager/alertmanager-resource.yaml"])
+    problems = _problems(with_secrets, "secrets")
+    assert "k8s/base/alertmanager/alertmanager-resource.yaml: Alertmanager kube-prometheus-stack-alertmanager does " \
+           "not list Secret 'slack-webhook'" in problems
+
+
+def test_a_key_the_config_reads_but_no_external_secret_fetches_fails(with_secrets):
+    (with_secrets / "k8s/base/secrets/smtp.yaml").unlink()
+    problems = _problems(with_secrets, "secrets")
+    assert "/etc/alertmanager/secrets/smtp/password" in problems and "no ExternalSecret" in problems

@@ -33,7 +33,8 @@ def render(plan: Plan) -> dict[str, str]:
         names.ALERTMANAGER_CONFIG: config_text,
         f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": template_text,
         SECRET_FILE: yamlout.dump(_secret(config_text, template_text)),
-        **secrets.render(tree, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels)),
+        **secrets.render(tree, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels),
+                         plan.kubernetes.alertmanager_resource),
     }
 
 

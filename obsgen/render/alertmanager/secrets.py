@@ -5,18 +5,26 @@ The operator mounts each Secret listed in the Alertmanager resource's `spec.secr
 form). obsgen does not own the Alertmanager resource (kube-prometheus-stack does), so it writes the
 fields to merge into it (alerts/alertmanager/alertmanager-spec.yaml) and, when the Platform names a
 secret store, one ExternalSecret per Secret (k8s/base/secrets/), so no secret is kept in git.
+When the Platform names the Alertmanager resource, the k8s/ tree also holds those fields as a
+partial Alertmanager object (k8s/base/alertmanager/alertmanager-resource.yaml): ArgoCD applies it
+server-side, which sets exactly these fields of the chart's object (ArgoCD's documented way to
+patch a resource it does not own), and never prunes or deletes it.
 """
 
 from __future__ import annotations
 
 from obsgen import names, signal_path
 from obsgen.plan.kubernetes import ExternalSecretsPlan
-from obsgen.render import yamlout
+from obsgen.render import apply_mode, yamlout
 
 SPEC_FILE = f"{names.ALERTMANAGER_DIR}/alertmanager-spec.yaml"
 SPEC_HEADER = (yamlout.HEADER + "# Merge into the Alertmanager resource's spec (kube-prometheus-stack: "
                "alertmanager.alertmanagerSpec):\n# the config Secret, and every Secret whose files it reads.\n")
 EXTERNAL_SECRETS_API = "external-secrets.io/v1"
+RESOURCE_FILE = "k8s/base/alertmanager/alertmanager-resource.yaml"
+# Server-side: only these fields, owned by ArgoCD's field manager; Validate=false: a partial object
+# (ArgoCD's docs ask for it); never pruned nor deleted with the Application: the chart owns it.
+PATCH_SYNC_OPTIONS = "ServerSideApply=true,Validate=false,Prune=false,Delete=false"
 
 
 def mounted(config) -> dict[str, list[str]]:
@@ -41,8 +49,20 @@ def _files(node):
             yield from _files(item)
 
 
+def _spec(secrets: dict[str, list[str]]) -> dict:
+    return {"configSecret": names.ALERTMANAGER_SECRET, "secrets": list(secrets)}
+
+
 def spec_fragment(secrets: dict[str, list[str]]) -> str:
-    return yamlout.dump({"configSecret": names.ALERTMANAGER_SECRET, "secrets": list(secrets)}, header=SPEC_HEADER)
+    return yamlout.dump(_spec(secrets), header=SPEC_HEADER)
+
+
+def resource_patch(name: str, secrets: dict[str, list[str]]) -> dict:
+    """The Alertmanager resource with only the fields obsgen owns (no labels of its own: the
+    kustomization's are the only ones it gets)."""
+    return {"apiVersion": "monitoring.coreos.com/v1", "kind": "Alertmanager",
+            "metadata": {"name": name, "annotations": {apply_mode.SYNC_OPTIONS: PATCH_SYNC_OPTIONS}},
+            "spec": _spec(secrets)}
 
 
 def external_secret(plan: ExternalSecretsPlan, labels: dict, secret: str, keys: list[str]) -> dict:
@@ -59,9 +79,12 @@ def external_secret(plan: ExternalSecretsPlan, labels: dict, secret: str, keys: 
     }
 
 
-def render(config: dict, external: ExternalSecretsPlan | None, labels: dict) -> dict[str, str]:
+def render(config: dict, external: ExternalSecretsPlan | None, labels: dict,
+           resource: str | None = None) -> dict[str, str]:
     secrets = mounted(config)
     files = {SPEC_FILE: spec_fragment(secrets)}
+    if resource is not None:
+        files[RESOURCE_FILE] = yamlout.dump(resource_patch(resource, secrets))
     if external is not None:
         for secret, keys in secrets.items():
             obj = external_secret(external, labels, secret, keys)
