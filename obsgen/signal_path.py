@@ -163,7 +163,26 @@ def alertmanager_secret_path(secret: str, key: str) -> str:
 
 def alertmanager_secret_of(path: str) -> tuple[str, str] | None:
     """(secret, key) when `path` is a file the operator mounts from spec.secrets; else None."""
-    prefix = ALERTMANAGER_SECRETS_DIR + "/"
+    return _secret_of(ALERTMANAGER_SECRETS_DIR, path)
+
+
+# Grafana: each Secret a datasource's credentials come from is mounted as a directory (the grafana
+# chart's extraSecretMounts, render/grafana/secrets.py), one file per key; the provisioning
+# reads the file with Grafana's own `$__file{<path>}` expansion, so no value is ever in the output.
+GRAFANA_SECRETS_DIR = "/etc/grafana/secrets"
+
+
+def grafana_secret_path(secret: str, key: str) -> str:
+    return f"{GRAFANA_SECRETS_DIR}/{secret}/{key}"
+
+
+def grafana_secret_of(path: str) -> tuple[str, str] | None:
+    """(secret, key) when `path` is a file of a Secret mounted into Grafana; else None."""
+    return _secret_of(GRAFANA_SECRETS_DIR, path)
+
+
+def _secret_of(directory: str, path: str) -> tuple[str, str] | None:
+    prefix = directory + "/"
     if not path.startswith(prefix):
         return None
     parts = path[len(prefix):].split("/")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,6 +18,15 @@ class Datasource:
     kind: str  # prometheus | loki | tempo (the Grafana plugin id)
     uid: str
     url: str
+    # credentials (Platform grafana.credentials.<kind>): basic auth, or a bearer token; the secrets
+    # are paths of files mounted into Grafana, never values
+    username: str | None = None
+    password_file: str | None = None
+    token_file: str | None = None
+
+    @property
+    def secret_files(self) -> tuple[str, ...]:
+        return tuple(f for f in (self.password_file, self.token_file) if f)
 
     @property
     def name(self) -> str:
@@ -105,10 +114,20 @@ def compile_dashboards(services: list[Service], platform: PlatformSpec,
 def _datasources(platform: PlatformSpec) -> tuple[Datasource, ...]:
     uids, urls = platform.grafana.datasources, platform.endpoints
     return (
-        Datasource("prometheus", uids.prometheus, urls.prometheus),
-        Datasource("loki", uids.loki, urls.loki),
-        Datasource("tempo", uids.tempo, urls.tempo_query or _with_port(urls.tempo, TEMPO_QUERY_PORT)),
+        _credentials(Datasource("prometheus", uids.prometheus, urls.prometheus), platform),
+        _credentials(Datasource("loki", uids.loki, urls.loki), platform),
+        _credentials(Datasource("tempo", uids.tempo, urls.tempo_query or _with_port(urls.tempo, TEMPO_QUERY_PORT)),
+                     platform),
     )
+
+
+def _credentials(datasource: Datasource, platform: PlatformSpec) -> Datasource:
+    given = getattr(platform.grafana.credentials, datasource.kind)
+    if given is None:
+        return datasource
+    basic = given.basic_auth
+    return replace(datasource, username=basic.username if basic else None,
+                   password_file=basic.password_file if basic else None, token_file=given.bearer_token_file)
 
 
 def _with_port(url: str, port: int) -> str:

@@ -474,9 +474,36 @@ def _base_url(value: str) -> str:
     return value
 
 
+class BasicAuth(Model):
+    username: str = Field(min_length=1, max_length=253, pattern=r"^[^\s]+$")
+    password_file: FilePath
+
+
+class DatasourceCredentials(Model):
+    """How Grafana authenticates to one datasource: basic auth or a bearer token, each secret read
+    from a file Grafana mounts (`/etc/grafana/secrets/<secret>/<key>`) by `$__file{}`, never copied."""
+
+    basic_auth: BasicAuth | None = None
+    bearer_token_file: FilePath | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.basic_auth is None) == (self.bearer_token_file is None):
+            raise ValueError("give exactly one of basic_auth and bearer_token_file")
+        return self
+
+
+class DatasourcesCredentials(Model):
+    prometheus: DatasourceCredentials | None = None
+    loki: DatasourceCredentials | None = None
+    tempo: DatasourceCredentials | None = None
+
+
 class Grafana(Model):
     url: Annotated[Url, AfterValidator(_base_url)] = "https://grafana.example.com"
     datasources: Datasources = Datasources()
+    credentials: DatasourcesCredentials = Field(
+        DatasourcesCredentials(), description="credentials Grafana sends to each datasource, read from mounted files")
 
 
 class InputLimits(Model):
@@ -536,8 +563,9 @@ class SecretStoreRef(Model):
 
 class ExternalSecrets(Model):
     """External Secrets Operator: one ExternalSecret per Secret the Alertmanager config reads a file
-    from (`/etc/alertmanager/secrets/<secret>/<key>`), each key fetched as `property: <key>` of the
-    remote secret `remote_keys[<secret>]` (default: the Secret's own name)."""
+    from (`/etc/alertmanager/secrets/<secret>/<key>`) or a Grafana datasource's credentials come from
+    (`/etc/grafana/secrets/<secret>/<key>`), each key fetched as `property: <key>` of the remote
+    secret `remote_keys[<secret>]` (default: the Secret's own name)."""
 
     store: SecretStoreRef
     refresh_interval: Duration = "1h"

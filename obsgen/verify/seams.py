@@ -10,6 +10,10 @@ Read from the files only (never the plan), each check a Result:
   collector on the logs path sets (signal_path.loki_name);
 - dashboard-urls: every alert's dashboard_url (rule files and PrometheusRule objects) names the uid
   of a dashboard a grafana_dashboard ConfigMap deploys;
+- secrets: every file the Alertmanager config reads from the operator's secrets directory is mounted
+  (the Alertmanager resource's spec.secrets) and fetched (an ExternalSecret, when the tree has any);
+  every `$__file{}` of the datasource provisioning is a Secret the grafana chart values mount and,
+  likewise, an ExternalSecret fetches;
 - components: each OpenTelemetryCollector runs the distribution its otel/ file was written for, and
   that distribution ships every component of its config;
 - endpoints: every endpoint an Instrumentation tells apps to use is a collector Service's fully
@@ -30,6 +34,7 @@ import yaml
 
 from obsgen import collector, names, promql_labels, signal_path
 from obsgen.render.alertmanager import secrets as alertmanager_secrets
+from obsgen.render.grafana import secrets as grafana_secrets
 from obsgen.verify import grafana
 from obsgen.verify.result import Result
 
@@ -47,6 +52,7 @@ class Files:
     collectors: dict[str, dict]  # otel/<env>/<role>.yaml -> config
     collector_text: dict[str, str]
     objects: list[tuple[str, str, dict]] = field(default_factory=list)  # (file, namespace, object) under k8s/
+    grafana_mounts: dict = field(default_factory=dict)  # the grafana chart values obsgen writes (secret mounts)
 
 
 def load(out: Path) -> Files:
@@ -57,6 +63,8 @@ def load(out: Path) -> Files:
     texts = {p.relative_to(out).as_posix(): p.read_text() for p in sorted((out / "otel").glob("*/*.yaml"))}
     files = Files(grafana.load(out), rules, {p: _yaml(t) or {} for p, t in texts.items()}, texts)
     files.objects = list(k8s_objects(out))
+    mounts = out / grafana_secrets.MOUNTS_FILE
+    files.grafana_mounts = (_yaml(mounts.read_text()) or {}) if mounts.is_file() else {}
     return files
 
 
@@ -434,6 +442,10 @@ def _alerts(files: Files) -> Iterator[tuple[str, dict]]:
 
 
 def check_secrets(files: Files) -> list[str]:
+    return _alertmanager_secrets(files) + _grafana_secrets(files)
+
+
+def _alertmanager_secrets(files: Files) -> list[str]:
     """Every file the Alertmanager config (its k8s Secret) reads from the operator's secrets
     directory is mounted: its Secret listed in the tree's Alertmanager resource (when the tree has
     one) and, when the tree syncs secrets with External Secrets Operator, fetched by an ExternalSecret."""
@@ -454,6 +466,37 @@ def check_secrets(files: Files) -> list[str]:
                 problems.append(f"{names.ALERTMANAGER_SECRET}: reads {path}, which no ExternalSecret fetches "
                                 f"(Secret {secret!r}, key {key!r})")
     return problems
+
+
+def _grafana_secrets(files: Files) -> list[str]:
+    """Every `$__file{}` the datasource provisioning (its ConfigMap) reads is a key of a Secret the
+    grafana chart values mount at /etc/grafana/secrets/<secret>/ and, when the tree syncs secrets
+    with External Secrets Operator, one an ExternalSecret writes."""
+    mounted = {(m.get("secretName"), m.get("mountPath")) for m in files.grafana_mounts.get("extraSecretMounts") or []}
+    fetched = _fetched(files)
+    problems = []
+    for where, path in _datasource_files(files):
+        found = signal_path.grafana_secret_of(path)
+        if found is None:
+            problems.append(f"{where}: reads {path}, outside {signal_path.GRAFANA_SECRETS_DIR}/<secret>/<key> "
+                            "where obsgen mounts Grafana's Secrets")
+            continue
+        secret, key = found
+        if (secret, f"{signal_path.GRAFANA_SECRETS_DIR}/{secret}") not in mounted:
+            problems.append(f"{where}: reads {path}, but {grafana_secrets.MOUNTS_FILE} mounts no Secret "
+                            f"{secret!r} at {signal_path.GRAFANA_SECRETS_DIR}/{secret}")
+        if fetched and key not in fetched.get(secret, set()):
+            problems.append(f"{where}: reads {path}, which no ExternalSecret fetches (Secret {secret!r}, key {key!r})")
+    return problems
+
+
+def _datasource_files(files: Files) -> Iterator[tuple[str, str]]:
+    """(file, path) of every `$__file{<path>}` in the datasource ConfigMaps of the k8s tree."""
+    for path, _, obj in files.objects:
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        if obj.get("kind") == "ConfigMap" and labels.get("grafana_datasource") == "1":
+            for text in (obj.get("data") or {}).values():
+                yield from ((path, ref) for ref in grafana.FILE_REF.findall(text.replace("$$", "")))
 
 
 def _alertmanager_config(files: Files) -> dict | None:

@@ -140,3 +140,48 @@ def test_no_alertmanager_resource_unless_named(example_files, tmp_path):
     files = build(tmp_path, {"platform.yaml": platform(SMTP), "teams.yaml": team("payments"),
                              "checkout.yaml": service("checkout", "payments")})
     assert not [p for p, t in files.items() if p.startswith("k8s/") and "kind: Alertmanager\n" in t]
+
+
+# --- Grafana datasource credentials -------------------------------------------------------------
+
+
+def _grafana(credentials: str) -> str:
+    return f"  grafana:\n    credentials:\n{credentials}"
+
+
+@pytest.mark.parametrize(("credentials", "line", "field", "path"), [
+    ("      loki: {bearer_token_file: /etc/grafana/secrets/loki-token}\n", 7,
+     "grafana.credentials.loki.bearer_token_file", "/etc/grafana/secrets/loki-token"),
+    ("      tempo: {bearer_token_file: /var/run/secrets/tempo/token}\n", 7,
+     "grafana.credentials.tempo.bearer_token_file", "/var/run/secrets/tempo/token"),
+    ("      prometheus:\n        basic_auth:\n          username: grafana\n"
+     "          password_file: /etc/grafana/secrets/Mimir_Secret/password\n", 10,
+     "grafana.credentials.prometheus.basic_auth.password_file", "/etc/grafana/secrets/Mimir_Secret/password"),
+], ids=["a-directory", "elsewhere", "not-a-secret-name"])
+def test_a_grafana_credential_file_obsgen_does_not_mount_is_refused_at_its_line(tmp_path, credentials, line, field,
+                                                                                path):
+    found = errors(tmp_path, {"platform.yaml": platform(extra=_grafana(credentials))})
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{tmp_path}/slos/platform.yaml:{line}: {field}:"), found
+    assert "/etc/grafana/secrets/<secret>/<key>" in found[0] and repr(path) in found[0]
+
+
+def test_a_grafana_secret_shared_with_the_alertmanager_is_refused(tmp_path):
+    found = errors(tmp_path, {"platform.yaml": platform(
+        SMTP, _grafana("      loki: {bearer_token_file: /etc/grafana/secrets/smtp/token}\n"))})
+    assert len(found) == 1 and "platform.yaml:7: grafana.credentials.loki.bearer_token_file:" in found[0], found
+    assert "'smtp'" in found[0] and "of their own" in found[0]
+
+
+def test_one_kind_of_credentials_per_datasource(tmp_path):
+    both = ("      loki:\n        bearer_token_file: /etc/grafana/secrets/loki/token\n"
+            "        basic_auth: {username: u, password_file: /etc/grafana/secrets/loki/password}\n")
+    found = errors(tmp_path, {"platform.yaml": platform(extra=_grafana(both))})
+    assert len(found) == 1 and "grafana.credentials.loki" in found[0] and "exactly one" in found[0], found
+
+
+def test_remote_keys_may_name_a_grafana_secret(tmp_path):
+    extra = _grafana("      loki: {bearer_token_file: /etc/grafana/secrets/loki/token}\n") + (
+        "  kubernetes: {external_secrets: {store: {name: vault}, remote_keys: {loki: grafana/loki, nope: x}}}\n")
+    found = errors(tmp_path, {"platform.yaml": platform(extra=extra)})
+    assert len(found) == 1 and "remote_keys.nope" in found[0] and "loki" in found[0], found

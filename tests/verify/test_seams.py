@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from obsgen import names, signal_path
+from obsgen.render.grafana import secrets as grafana_secrets
 from obsgen.verify import VERIFIERS, seams
 from tests.conftest import run_obsgen
 
@@ -39,16 +40,6 @@ def _replace(out: Path, pattern: str, new: str, paths: list[str]) -> None:
 
 def _files(out: Path, glob: str) -> list[str]:
     return sorted(p.relative_to(out).as_posix() for p in out.glob(glob))
-
-
-def _fqdn_instrumentation(out: Path) -> None:
-    """The endpoint every app can resolve (issue 19 point 4, the collector's side), written by hand
-    until that branch is merged: the seams judge files, whoever wrote them."""
-    short = f"http://{names.collector_service(names.COLLECTOR_AGENT)}:4318"
-    fqdn = f"http://{signal_path.service_fqdn(names.collector_service(names.COLLECTOR_AGENT), 'monitoring')}:4318"
-    for rel in _files(out, "k8s/overlays/*/otel/obsgen-*.yaml"):
-        text = (out / rel).read_text()
-        (out / rel).write_text(text.replace(f"endpoint: {short}\n", f"endpoint: {fqdn}\n"))
 
 
 def test_obsgen_test_runs_the_seams():
@@ -169,7 +160,6 @@ def test_a_collector_object_running_a_distribution_without_its_components_fails(
 
 
 def test_fully_qualified_collector_endpoints_pass(generated):
-    _fqdn_instrumentation(generated)
     assert _results(generated)["endpoints"].ok, _results(generated)["endpoints"].output
 
 
@@ -180,7 +170,6 @@ def test_fully_qualified_collector_endpoints_pass(generated):
     ("http://obsgen-agent-collector.monitoring.svc.cluster.local:9999", "listens for OTLP on [4317, 4318], not 9999"),
 ])
 def test_an_endpoint_apps_cannot_reach_fails(generated, endpoint, problem):
-    _fqdn_instrumentation(generated)
     java = "k8s/overlays/production/otel/obsgen-java.yaml"
     text = (generated / java).read_text()
     (generated / java).write_text(re.sub(r"endpoint: \S+\n", f"endpoint: {endpoint}\n", text, count=1))
@@ -192,7 +181,6 @@ def test_an_endpoint_apps_cannot_reach_fails(generated, endpoint, problem):
 
 
 def test_obsgen_test_fails_on_a_broken_seam(generated):
-    _fqdn_instrumentation(generated)
     _replace(generated, f"| {signal_path.LOKI_ENVIRONMENT}=~", "| environment=~", [CHECKOUT])
     result = run_obsgen("test", "--out", str(generated))
     assert result.returncode == 1
@@ -290,9 +278,18 @@ def test_logs_stream_selector_on_structured_metadata_fails(generated):
 # --- secrets ----------------------------------------------------------------------------------
 
 
+GRAFANA_CREDENTIALS = """\
+    credentials:
+      prometheus: {basic_auth: {username: grafana, password_file: /etc/grafana/secrets/mimir/password}}
+      tempo: {bearer_token_file: /etc/grafana/secrets/tempo-token/token}
+"""
+DATASOURCES_CM = "k8s/base/grafana/obsgen-grafana-datasources.yaml"
+
+
 @pytest.fixture
 def with_secrets(tmp_path) -> Path:
-    """The bundled examples (which name the Alertmanager resource) with an external secret store."""
+    """The bundled examples (which name the Alertmanager resource) with an external secret store
+    and credentials for two Grafana datasources."""
     import shutil
 
     from obsgen import pipeline
@@ -302,7 +299,10 @@ def with_secrets(tmp_path) -> Path:
     spec_dir = tmp_path / "slos"
     shutil.copytree(EXAMPLES, spec_dir)
     platform = spec_dir / "platform.yaml"
-    platform.write_text(platform.read_text() + "  kubernetes: {external_secrets: {store: {name: vault}}}\n")
+    text = platform.read_text().replace("    datasources: {prometheus: prometheus, loki: loki, tempo: tempo}\n",
+                                        "    datasources: {prometheus: prometheus, loki: loki, tempo: tempo}\n"
+                                        + GRAFANA_CREDENTIALS)
+    platform.write_text(text + "  kubernetes: {external_secrets: {store: {name: vault}}}\n")
     write_tree(tmp_path / "out", pipeline.build(spec_dir))
     return tmp_path / "out"
 
@@ -322,3 +322,29 @@ def test_a_key_the_config_reads_but_no_external_secret_fetches_fails(with_secret
     (with_secrets / "k8s/base/secrets/smtp.yaml").unlink()
     problems = _problems(with_secrets, "secrets")
     assert "/etc/alertmanager/secrets/smtp/password" in problems and "no ExternalSecret" in problems
+
+
+def test_the_datasource_credentials_are_checked(with_secrets):
+    assert "$__file{/etc/grafana/secrets/mimir/password}" in (with_secrets / DATASOURCES_CM).read_text()
+    assert _results(with_secrets)["secrets"].ok
+
+
+def test_a_datasource_secret_the_grafana_values_do_not_mount_fails(with_secrets):
+    _replace(with_secrets, "  secretName: tempo-token\n", "  secretName: tempo\n", [grafana_secrets.MOUNTS_FILE])
+    problems = _problems(with_secrets, "secrets")
+    assert f"{DATASOURCES_CM}: reads /etc/grafana/secrets/tempo-token/token, but {grafana_secrets.MOUNTS_FILE} " \
+           "mounts no Secret 'tempo-token' at /etc/grafana/secrets/tempo-token" in problems
+
+
+def test_a_datasource_secret_no_external_secret_creates_fails(with_secrets):
+    (with_secrets / "k8s/base/secrets/mimir.yaml").unlink()
+    problems = _problems(with_secrets, "secrets")
+    assert f"{DATASOURCES_CM}: reads /etc/grafana/secrets/mimir/password, which no ExternalSecret fetches" in problems
+
+
+def test_a_datasource_credential_read_from_outside_the_mounts_fails(with_secrets):
+    _replace(with_secrets, "$__file{/etc/grafana/secrets/mimir/password}", "$__file{/var/secrets/mimir/password}",
+             [DATASOURCES_CM])
+    problems = _problems(with_secrets, "secrets")
+    assert f"{DATASOURCES_CM}: reads /var/secrets/mimir/password, outside /etc/grafana/secrets/<secret>/<key>" \
+           in problems

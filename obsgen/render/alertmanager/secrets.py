@@ -16,11 +16,11 @@ from __future__ import annotations
 from obsgen import names, signal_path
 from obsgen.plan.kubernetes import ExternalSecretsPlan
 from obsgen.render import apply_mode, yamlout
+from obsgen.render.external_secrets import external_secret
 
 SPEC_FILE = f"{names.ALERTMANAGER_DIR}/alertmanager-spec.yaml"
 SPEC_HEADER = (yamlout.HEADER + "# Merge into the Alertmanager resource's spec (kube-prometheus-stack: "
                "alertmanager.alertmanagerSpec):\n# the config Secret, and every Secret whose files it reads.\n")
-EXTERNAL_SECRETS_API = "external-secrets.io/v1"
 RESOURCE_FILE = "k8s/base/alertmanager/alertmanager-resource.yaml"
 # Server-side: only these fields, owned by ArgoCD's field manager; Validate=false: a partial object
 # (ArgoCD's docs ask for it); never pruned nor deleted with the Application: the chart owns it.
@@ -63,20 +63,6 @@ def resource_patch(name: str, secrets: dict[str, list[str]]) -> dict:
     return {"apiVersion": "monitoring.coreos.com/v1", "kind": "Alertmanager",
             "metadata": {"name": name, "annotations": {apply_mode.SYNC_OPTIONS: PATCH_SYNC_OPTIONS}},
             "spec": _spec(secrets)}
-
-
-def external_secret(plan: ExternalSecretsPlan, labels: dict, secret: str, keys: list[str]) -> dict:
-    remote = plan.remote_key(secret)
-    return {
-        "apiVersion": EXTERNAL_SECRETS_API, "kind": "ExternalSecret",
-        "metadata": {"name": secret, "labels": labels},
-        "spec": {
-            "refreshInterval": plan.refresh_interval,
-            "secretStoreRef": {"name": plan.store, "kind": plan.store_kind},
-            "target": {"name": secret, "creationPolicy": "Owner"},
-            "data": [{"secretKey": key, "remoteRef": {"key": remote, "property": key}} for key in keys],
-        },
-    }
 
 
 def render(config: dict, external: ExternalSecretsPlan | None, labels: dict,

@@ -10,7 +10,7 @@ from obsgen import names
 from obsgen.errors import Location, SpecError, SpecErrors
 from obsgen.plan.model import Plan
 from obsgen.render import apply_mode
-from obsgen.render.grafana import configmaps, overview, provisioning, service, team
+from obsgen.render.grafana import configmaps, overview, provisioning, secrets, service, team
 
 
 def render(plan: Plan) -> dict[str, str]:
@@ -31,6 +31,7 @@ def render(plan: Plan) -> dict[str, str]:
         files[cm_path] = cm_text
     cm_path, cm_text = configmaps.datasources(files[provisioning.DATASOURCES_FILE])
     files[cm_path] = cm_text
+    files.update(secrets.render(plan.dashboards, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels)))
     return files
 
 

@@ -6,7 +6,8 @@ Tempo links; Tempo links spans to logs (Loki) and to span metrics (Prometheus), 
 map and node graph on.
 
 Grafana expands `$VAR` and `${VAR}` from the environment in provisioning files: a literal `$` is
-written `$$` (see `literal_dollars`).
+written `$$` (see `literal_dollars`). The one expansion obsgen writes on purpose is `$__file{<path>}`
+(`file_ref`), for datasource credentials read from files mounted into Grafana (grafana/secrets.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from obsgen import names
-from obsgen.plan.dashboards import DashboardsPlan
+from obsgen.plan.dashboards import DashboardsPlan, Datasource
 from obsgen.render import yamlout
 
 PROVIDER_FILE = "dashboards/provisioning/dashboards.yaml"
@@ -29,6 +30,12 @@ def literal_dollars(value: str) -> str:
     return value.replace("$", "$$")
 
 
+def file_ref(path: str) -> str:
+    """Grafana's expansion of a file's content (trimmed) into a provisioning value: the secret stays
+    in the mounted file (spec/cluster.py keeps the path free of `$` and `}`)."""
+    return "$__file{" + path + "}"
+
+
 def provider() -> str:
     return yamlout.dump({"apiVersion": 1, "providers": [{
         "name": "obsgen", "orgId": 1, "folder": FOLDER, "type": "file", "disableDeletion": False,
@@ -41,7 +48,7 @@ def datasources(dash: DashboardsPlan) -> str:
     # uids are Grafana uids (no `$`); urls come from the spec and may hold one
     prom, loki, tempo = (_literal_url(dash.datasource(k)) for k in ("prometheus", "loki", "tempo"))
     trace_link = literal_dollars("${__value.raw}")
-    return yamlout.dump({"apiVersion": 1, "datasources": [
+    return yamlout.dump({"apiVersion": 1, "datasources": [_with_auth(entry, ds) for entry, ds in zip([
         {"name": prom.name, "type": prom.kind, "uid": prom.uid, "access": "proxy", "url": prom.url,
          "isDefault": True, "editable": False, "jsonData": {
              "httpMethod": "POST",
@@ -55,7 +62,18 @@ def datasources(dash: DashboardsPlan) -> str:
          ]}},
         {"name": tempo.name, "type": tempo.kind, "uid": tempo.uid, "access": "proxy", "url": tempo.url,
          "editable": False, "jsonData": _tempo(dash)},
-    ]})
+    ], (prom, loki, tempo), strict=True)]})
+
+
+def _with_auth(entry: dict, ds: Datasource) -> dict:
+    """Basic auth (user, password) or a bearer token (Authorization header), from mounted files."""
+    if ds.password_file is not None:
+        entry |= {"basicAuth": True, "basicAuthUser": literal_dollars(ds.username or ""),
+                  "secureJsonData": {"basicAuthPassword": file_ref(ds.password_file)}}
+    elif ds.token_file is not None:
+        entry["jsonData"] = {**entry["jsonData"], "httpHeaderName1": "Authorization"}
+        entry["secureJsonData"] = {"httpHeaderValue1": "Bearer " + file_ref(ds.token_file)}
+    return entry
 
 
 def _literal_url(datasource):
