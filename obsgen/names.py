@@ -319,6 +319,8 @@ def receiver(team: str, kind: str) -> str:
 
 K8S_BASE = "k8s/base"
 K8S_OVERLAYS = "k8s/overlays"
+# Patches of objects obsgen does not own (the chart's Alertmanager): never given the common labels
+K8S_PATCHES = "k8s/patches"
 KUSTOMIZATION = "kustomization.yaml"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 PART_OF = "app.kubernetes.io/part-of"

@@ -9,6 +9,18 @@ k8s/overlays/<env>/<backend>/ (that environment's own). This step writes, for wh
 
 Each kustomization sets the namespace (Platform `kubernetes.namespace`) and obsgen's labels on every
 object. output/k8s_stream.py applies the same kustomizations in memory for `obsgen k8s`.
+
+A patch of an object obsgen does not own (k8s/patches/: the chart's Alertmanager, applied
+server-side) must not carry obsgen's labels: ArgoCD would take the chart's labels over, and the
+chart take them back at its next sync. A kustomization's labels reach every object it includes,
+sub-kustomizations too, whatever kind (kustomize has no exclusion), so the patches get a
+kustomization of their own (namespace only), and the entry points include them beside the labelled
+objects, with no labels of their own:
+
+  k8s/patches/kustomization.yaml              the patches, namespace only
+  k8s/kustomization.yaml                      base + patches
+  k8s/overlays/<env>/kustomization.yaml       ../../base + ../../patches + <backend>/ (no labels)
+  k8s/overlays/<env>/<backend>/kustomization.yaml  that environment's own files, labelled
 """
 
 from __future__ import annotations
@@ -30,10 +42,14 @@ def render(plan: Plan, files: dict[str, str]) -> dict[str, str]:
     k8s = plan.kubernetes
     base: list[str] = []
     overlays: dict[str, list[str]] = {env: [] for env in k8s.environments}
+    patches: list[str] = []
     for path in sorted(p for p in files if p.startswith("k8s/")):
         _check_file(path)
         if path.startswith(names.K8S_BASE + "/"):
             base.append(path.removeprefix(names.K8S_BASE + "/"))
+            continue
+        if path.startswith(names.K8S_PATCHES + "/"):
+            patches.append(path.removeprefix(names.K8S_PATCHES + "/"))
             continue
         env, _, rest = path.removeprefix(names.K8S_OVERLAYS + "/").partition("/")
         if not path.startswith(names.K8S_OVERLAYS + "/") or not rest:
@@ -45,8 +61,31 @@ def render(plan: Plan, files: dict[str, str]) -> dict[str, str]:
     _check_unique(files, k8s.environments)
     out = {f"{names.K8S_BASE}/{names.KUSTOMIZATION}": kustomization(plan, base),
            f"k8s/{names.KUSTOMIZATION}": yamlout.dump(_header(["base"]))}
+    if patches:
+        return out | _with_patches(plan, patches, overlays)
     for env, own in overlays.items():
         out[f"{names.K8S_OVERLAYS}/{env}/{names.KUSTOMIZATION}"] = kustomization(plan, ["../../base", *own])
+    return out
+
+
+def _with_patches(plan: Plan, patches: list[str], overlays: dict[str, list[str]]) -> dict[str, str]:
+    """The entry points of a tree with patches: labels only where the objects are obsgen's own."""
+    patches_dir = names.K8S_PATCHES.removeprefix("k8s/")
+    out = {f"{names.K8S_PATCHES}/{names.KUSTOMIZATION}": yamlout.dump(
+               {"apiVersion": API_VERSION, "kind": KIND, "namespace": plan.kubernetes.namespace, "resources": patches}),
+           f"k8s/{names.KUSTOMIZATION}": yamlout.dump(_header(["base", patches_dir]))}
+    for env, own in overlays.items():
+        backends: dict[str, list[str]] = {}
+        for rest in own:
+            backend, _, file = rest.partition("/")
+            if not file:
+                raise RuntimeError(f"{names.K8S_OVERLAYS}/{env}/{rest}: an environment's objects go under "
+                                   f"{names.K8S_OVERLAYS}/{env}/<backend>/")
+            backends.setdefault(backend, []).append(file)
+        for backend, own_files in backends.items():
+            out[f"{names.K8S_OVERLAYS}/{env}/{backend}/{names.KUSTOMIZATION}"] = kustomization(plan, own_files)
+        out[f"{names.K8S_OVERLAYS}/{env}/{names.KUSTOMIZATION}"] = yamlout.dump(
+            _header(["../../base", f"../../{patches_dir}", *backends]))
     return out
 
 
@@ -65,7 +104,8 @@ def _check_unique(files: dict[str, str], environments) -> None:
         found = _IDENTITY.search(files[path])
         if found is None:
             continue
-        scopes = environments if path.startswith(names.K8S_BASE + "/") else [path.split("/")[2]]
+        shared = path.startswith((names.K8S_BASE + "/", names.K8S_PATCHES + "/"))  # in every environment
+        scopes = environments if shared else [path.split("/")[2]]
         for env in scopes:
             key = (env, found.group(1).strip(), found.group(2).strip().strip("'\""))
             if key in seen:

@@ -312,9 +312,9 @@ def test_the_examples_with_synced_secrets_pass(with_secrets):
 
 
 def test_a_secret_the_config_reads_but_the_alertmanager_resource_does_not_mount_fails(with_secrets):
-    _replace(with_secrets, "  - slack-webhook\n", "", ["k8s/base/alertmanager/alertmanager-resource.yaml"])
+    _replace(with_secrets, "  - slack-webhook\n", "", ["k8s/patches/alertmanager-resource.yaml"])
     problems = _problems(with_secrets, "secrets")
-    assert "k8s/base/alertmanager/alertmanager-resource.yaml: Alertmanager kube-prometheus-stack-alertmanager does " \
+    assert "k8s/patches/alertmanager-resource.yaml: Alertmanager kube-prometheus-stack-alertmanager does " \
            "not list Secret 'slack-webhook'" in problems
 
 

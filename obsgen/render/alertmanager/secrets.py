@@ -6,7 +6,7 @@ form). obsgen does not own the Alertmanager resource (kube-prometheus-stack does
 fields to merge into it (alerts/alertmanager/alertmanager-spec.yaml) and, when the Platform names a
 secret store, one ExternalSecret per Secret (k8s/base/secrets/), so no secret is kept in git.
 When the Platform names the Alertmanager resource, the k8s/ tree also holds those fields as a
-partial Alertmanager object (k8s/base/alertmanager/alertmanager-resource.yaml): ArgoCD applies it
+partial Alertmanager object (k8s/patches/alertmanager-resource.yaml): ArgoCD applies it
 server-side, which sets exactly these fields of the chart's object (ArgoCD's documented way to
 patch a resource it does not own), and never prunes or deletes it.
 """
@@ -21,7 +21,7 @@ from obsgen.render.external_secrets import external_secret
 SPEC_FILE = f"{names.ALERTMANAGER_DIR}/alertmanager-spec.yaml"
 SPEC_HEADER = (yamlout.HEADER + "# Merge into the Alertmanager resource's spec (kube-prometheus-stack: "
                "alertmanager.alertmanagerSpec):\n# the config Secret, and every Secret whose files it reads.\n")
-RESOURCE_FILE = "k8s/base/alertmanager/alertmanager-resource.yaml"
+RESOURCE_FILE = f"{names.K8S_PATCHES}/alertmanager-resource.yaml"
 # Server-side: only these fields, owned by ArgoCD's field manager; Validate=false: a partial object
 # (ArgoCD's docs ask for it); never pruned nor deleted with the Application: the chart owns it.
 PATCH_SYNC_OPTIONS = "ServerSideApply=true,Validate=false,Prune=false,Delete=false"
@@ -58,8 +58,8 @@ def spec_fragment(secrets: dict[str, list[str]]) -> str:
 
 
 def resource_patch(name: str, secrets: dict[str, list[str]]) -> dict:
-    """The Alertmanager resource with only the fields obsgen owns (no labels of its own: the
-    kustomization's are the only ones it gets)."""
+    """The Alertmanager resource with only the fields obsgen owns, and no labels: the chart owns
+    them (render/kustomize.py keeps the common labels off k8s/patches/)."""
     return {"apiVersion": "monitoring.coreos.com/v1", "kind": "Alertmanager",
             "metadata": {"name": name, "annotations": {apply_mode.SYNC_OPTIONS: PATCH_SYNC_OPTIONS}},
             "spec": _spec(secrets)}
