@@ -11,9 +11,9 @@ import subprocess
 import pytest
 import yaml
 
-from obsgen import names, pipeline, signal_path
+from obsgen import names, pipeline, promql_ast, signal_path
 from obsgen.render import yamlout
-from obsgen.verify import grafana
+from obsgen.verify import grafana, seams
 from tests.conftest import EXAMPLES
 from tests.render.grafana.helpers import board, exprs
 
@@ -94,15 +94,30 @@ def test_per_cluster_prometheus_queries_do_not_filter_on_a_label_the_local_serie
 
 
 def test_shared_prometheus_queries_filter_every_selector_on_the_environment_label(tmp_path):
+    """Every selector of a series that carries the environment label (as the generated pipelines and
+    rules write it: seams.LabelSets) is filtered on it; a series recorded without it (the objective,
+    one per SLO in the shared ruler) is not, or picking an environment would empty its panel."""
     files = _shared(tmp_path)
+    out = tmp_path / "out"
+    for rel, text in files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    carried = seams.LabelSets(seams.load(out))
     platform_label = names.ENVIRONMENT_LABEL
+    unfiltered = set()
     for path, dashboard in _dashboards(files).items():
         assert grafana.variables(dashboard).get("environment"), path
         for expr in exprs(dashboard):
             chosen = grafana.substitute(expr, dashboard, {"environment": "OBSGENENV"})[0]
-            for selector in grafana._selectors(chosen):
-                labels = [m.name for m in selector.matchers.matchers if m.value == "OBSGENENV"]
-                assert labels == [platform_label], (path, selector.name, expr)
+            for selector in promql_ast.selectors(chosen):
+                labels = [name for name, _, value in selector.matchers if value == "OBSGENENV"]
+                has = carried(selector)
+                if has is not None and platform_label not in has:
+                    unfiltered.add(selector.name)
+                    assert labels == [], (path, selector.name, expr)
+                else:
+                    assert labels == [platform_label], (path, selector.name, expr)
+    assert unfiltered == {names.OBJECTIVE}
 
 
 def test_per_cluster_overview_and_team_dashboards_offer_no_environment_filter_that_filters_nothing(example_files):
