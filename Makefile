@@ -6,11 +6,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: generate test check setup tools lint bench docs clean
+.PHONY: generate test check setup tools lint bench docs docs-serve clean
 
-generate: setup ## write alerts/, dashboards/, otel/, k8s/ from slos/, and the spec schema
+generate: setup ## write alerts/, dashboards/, otel/, k8s/ from slos/, the spec schema and its reference page
 	$(BIN)/obsgen generate slos --out .
 	$(BIN)/obsgen schema > obsgen.schema.json
+	$(BIN)/python tools/spec_reference.py docs/reference/spec.md
 
 check: setup ## fail when the committed output (or obsgen.schema.json) is not what slos/ generates
 	$(BIN)/obsgen check slos --out .
@@ -23,8 +24,13 @@ test: setup tools lint check ## the whole suite, promtool, amtool and kubectl ku
 lint: setup
 	$(BIN)/ruff check .
 
-docs: setup ## redraw the README's dashboard pictures from the committed dashboards
+docs: setup ## redraw the dashboard pictures from the committed dashboards, then build the site into site/
 	$(BIN)/python tools/dashboard_picture.py .
+	$(BIN)/python tools/spec_reference.py docs/reference/spec.md
+	$(BIN)/mkdocs build --strict --site-dir site
+
+docs-serve: setup ## the site on http://127.0.0.1:8000/, rebuilt on every edit
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 bench: setup
 	$(BIN)/python bench/bench_generate.py

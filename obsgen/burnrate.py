@@ -97,7 +97,7 @@ def threshold(window: AlertWindow, budget: float) -> float:
 # Model: constant traffic, a clean history, errors at `error_ratio` during [start, end). `held` is
 # the seconds of errors a window holds at t, as the rules read it; the window's error ratio is
 # error_ratio x held / window. Both the simulator (preview/simulate.py and its JavaScript) and every
-# stated detection time (README, preview, promtool tests, the end-to-end test) come from it.
+# stated detection time (docs, preview, promtool tests, the end-to-end test) come from it.
 
 
 def _raw_held(x: float) -> float:
@@ -127,7 +127,7 @@ def raw_windows(catalog: tuple[AlertWindow, ...]) -> tuple[int, ...]:
     """Windows recorded from the raw series besides the 5m base: the long window of the fastest page
     (the shortest page long window), so that a full outage pages after the Workbook's time. Every
     other window keeps the cheap derivation from the 5m rates: its ramp adds at most 150 s to
-    detection times of 4 minutes and more (bench/README.md has the cost of each choice)."""
+    detection times of 4 minutes and more (docs/benchmarks.md has the cost of each choice)."""
     pages = [w.long for w in catalog if w.severity == "page"]
     return tuple(sorted({min(pages)} - {BASE_WINDOW})) if pages else ()
 
@@ -152,7 +152,7 @@ def _first_holding(window: int, raw: bool, needed: float, ramp: float) -> float 
 class Detection:
     """Seconds after the onset of a sustained error ratio at which an alert fires, `for` included.
 
-    ideal: the model above, no lag (the README's and the preview's time);
+    ideal: the model above, no lag (the docs' and the preview's time);
     earliest: it cannot fire before this. A rate over a range with samples every `scrape` seconds
       may span one interval less than the range (Prometheus 3's left-open ranges), so a raw window
       reads up to window/(window - scrape) more and a 5m rate ramps in 5m - scrape; a window derived
@@ -204,7 +204,7 @@ def detection(window: AlertWindow, budget: float, error_ratio: float, raw: tuple
 
 
 def detection_seconds(window: AlertWindow, budget: float, error_ratio: float, raw: tuple[int, ...]) -> float | None:
-    """The ideal time of detection(): what the README table and the preview state."""
+    """The ideal time of detection(): what the docs' alert table and the preview state."""
     found = detection(window, budget, error_ratio, raw)
     return found.ideal if found else None
 

@@ -1,7 +1,7 @@
 """Facts about the OpenTelemetry Collector that obsgen's configs and its validator both rely on:
 component type names per collector version and which distribution ships which component.
 
-Sources (see README, "OpenTelemetry Collector configs"):
+Sources (see docs/outputs/otel-collector.md):
 - renames: the collector's changelogs. The `otlp`/`otlphttp` exporters became `otlp_grpc`/`otlp_http` in
   v0.144; `k8sattributes`, `spanmetrics`, `prometheusremotewrite`, `loadbalancing` got snake_case names
   by v0.155 (k8s_attributes landed in contrib PR #45901, 2026-02-05). Old names still load, with a

@@ -1,7 +1,7 @@
 """The signal path, declared once: the names a span, a metric and a log record carry at each hop
 (SDK -> agent -> gateway -> Prometheus / Loki / Tempo), where the collectors and the apps' endpoints
 live, and where the Prometheus Operator mounts a receiver's secret. Renderers (collector configs,
-dashboards, operator objects) and verifiers read these; README "The signal path" shows them.
+dashboards, operator objects) and verifiers read these; docs/outputs/otel-collector.md "The signal path" shows them.
 
 Backend translations (each backend's own rule for an OTLP attribute name):
 - Loki's OTLP endpoint (docs: send-data/otel, "Format considerations"; pkg/loghttp/push/
@@ -112,7 +112,7 @@ def traceql_resource(attribute: str) -> str:
 TEMPO_SERVICE = traceql_resource(SERVICE_NAME)
 TEMPO_ENVIRONMENT = traceql_resource(ENVIRONMENT)
 
-# --- The hops, for the README and the tests that hold each renderer to them ------------------
+# --- The hops, for the docs and the tests that hold each renderer to them ------------------
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def _secret_of(directory: str, path: str) -> tuple[str, str] | None:
 
 
 def markdown() -> str:
-    """The hops as the README's table (tests/render/otel/test_signal_path.py holds it current)."""
+    """The hops as the docs' table (tests/render/otel/test_signal_path.py holds it current)."""
     rows = ["| hop | sets | how |", "| --- | --- | --- |"]
     rows += [f"| {hop.where} | {', '.join(f'`{n}`' for n in hop.sets)} | {hop.how} |" for hop in HOPS]
     return "\n".join(rows) + "\n"

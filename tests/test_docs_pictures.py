@@ -1,4 +1,4 @@
-"""The README's dashboard pictures are drawn from the committed dashboards and are current."""
+"""The Grafana page's dashboard pictures are drawn from the committed dashboards and are current."""
 
 from __future__ import annotations
 

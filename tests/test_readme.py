@@ -1,15 +1,10 @@
-"""The README's alert math table is the burn-rate module's, and its first commands are the real ones."""
+"""The README is short, opens with the two real set-up commands, and links only to what exists."""
 
 import re
 
-import pytest
-
-from obsgen import burnrate, durations
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
-ROW = re.compile(r"^\| (\d+)d \| (page|ticket) \| (\w+) \| (\w+) \| ([\d.]+) \| ([\d.]+)% \| ([\d.]+)% "
-                 r"\| ([^|]+) \| ([^|]+) \| ([^|]+) \|$", re.M)
 
 
 def test_readme_opens_with_the_two_commands():
@@ -18,21 +13,14 @@ def test_readme_opens_with_the_two_commands():
     assert "make test" in (ROOT / ".ci/run").read_text()
 
 
-@pytest.mark.parametrize("row", ROW.findall(README), ids=lambda r: "-".join(r[:4]))
-def test_alert_table_matches_the_burn_rate_module(row):
-    days, severity, long, short, factor, consumed, threshold, workbook, rules, fires_by = row
-    period = int(days) * burnrate.DAY
-    catalog = burnrate.catalog_for(period)
-    window = next(w for w in catalog if w.severity == severity and durations.format_seconds(w.long) == long)
-    assert durations.format_seconds(window.short) == short
-    assert window.factor == pytest.approx(float(factor), rel=1e-3)
-    assert burnrate.consumed_fraction(window, period) * 100 == pytest.approx(float(consumed), rel=1e-3)
-    assert burnrate.threshold(window, 0.001) * 100 == pytest.approx(float(threshold), rel=1e-3)
-    assert durations.human(burnrate.workbook_seconds(window, 0.001, 1.0)) == workbook.strip()
-    found = burnrate.detection(window, 0.001, 1.0, burnrate.raw_windows(catalog), scrape=15, evaluation=30)
-    assert durations.human(found.ideal) == rules.strip()
-    assert durations.human(found.latest) == fires_by.strip()
+def test_readme_is_at_most_250_lines():
+    """The reference lives in docs/ (the MkDocs site); the README says what obsgen is and where to go."""
+    assert len(README.splitlines()) <= 250
 
 
-def test_the_table_has_every_builtin_catalog():
-    assert len(ROW.findall(README)) == 12
+def test_readme_links_point_at_files_in_the_repository():
+    """GitHub renders the README outside the site, so mkdocs' strict build does not check its links."""
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", README)
+    assert links
+    missing = [link for link in links if "://" not in link and not (ROOT / link).exists()]
+    assert not missing, missing

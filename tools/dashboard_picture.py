@@ -1,4 +1,4 @@
-"""Draw the grid of a generated dashboard (panel titles at their gridPos) as SVG, for the README.
+"""Draw the grid of a generated dashboard (panel titles at their gridPos) as SVG, for docs/outputs/grafana.md.
 
     python tools/dashboard_picture.py [OUT_DIR=.]   # writes docs/dashboards/<name>.svg
 
@@ -18,7 +18,7 @@ COLUMN, UNIT, PAD = 40, 22, 3  # px per grid column, px per grid row unit, gap b
 COLORS = {"row": "#d7dbe0", "text": "#eef1f4", "stat": "#cfe8d5", "state-timeline": "#f6d8c7",
           "timeseries": "#d2e2f7", "table": "#e6dcf3", "logs": "#f7efc6"}
 METRIC = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{")
-# (dashboard file, picture) pairs shown in the README
+# (dashboard file, picture) pairs shown in docs/outputs/grafana.md
 PICTURES = {"dashboards/checkout.json": "docs/dashboards/checkout.svg",
             "dashboards/_overview.json": "docs/dashboards/overview.svg"}
 

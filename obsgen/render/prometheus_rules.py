@@ -151,7 +151,7 @@ def meta_rules(slo: SLOPlan) -> list[dict]:
 # about 2 x (P / 1h + 3 x 60) samples whatever the history (30d: about 1,800), instead of every 5m
 # sample of the period (30d at 1m: 86,400).
 #
-# What a period evaluation costs is mostly per selector, not per sample (bench/README.md): so the
+# What a period evaluation costs is mostly per selector, not per sample (docs/benchmarks.md): so the
 # roll-ups that need the minute (the copies) run in their own group every minute, and the rest runs
 # every 2m. 2m is well inside Prometheus' 5m lookback: after one slow or skipped evaluation the next
 # one still comes before the period series goes stale.

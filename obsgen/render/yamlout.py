@@ -2,7 +2,7 @@
 strings as literal blocks.
 
 Hand-written rather than PyYAML's dumper because PyYAML builds its node graph in pure Python even
-with CSafeDumper: at 3,000 SLOs it was 70% of obsgen's run time (bench/README.md). The data is
+with CSafeDumper: at 3,000 SLOs it was 70% of obsgen's run time (docs/changelog.md). The data is
 only dicts, lists, strings, numbers, booleans and None; tests round-trip arbitrary such data
 through PyYAML's loader, so correctness rests on the library that reads it back.
 """

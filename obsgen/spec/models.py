@@ -1,4 +1,4 @@
-"""The obsgen/v1 spec as pydantic v2 models (README: the spec). Unknown fields are errors."""
+"""The obsgen/v1 spec as pydantic v2 models (docs/spec.md, docs/reference/spec.md). Unknown fields are errors."""
 
 from __future__ import annotations
 

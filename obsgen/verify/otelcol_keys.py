@@ -2,7 +2,7 @@
 
 Each list holds the component's documented keys at v0.159 (its README and config.go, or its
 upstream config.schema.yaml where one exists: tail_sampling). A mapping is closed against unknown
-keys; "any" marks a part obsgen does not write and leaves unchecked (said so in the README).
+keys; "any" marks a part obsgen does not write and leaves unchecked (said so in docs/outputs/otel-collector.md).
 Notation: "str" | "int" | "num" | "bool" | "duration" | "any", [item], {key: spec}, ("map", value).
 """
 
@@ -45,7 +45,7 @@ _STATEMENTS = ["any"]  # a string, or a group {context, conditions, statements, 
 _FIELD_RULE = {"tag_name": "str", "key": "str", "key_regex": "str", "from": "str"}
 _K8S_FILTER = {"node": "str", "node_from_env_var": "str", "namespace": "str", "fields": "any", "labels": "any"}
 # stanza operators: the keys every operator takes, and those of the ones obsgen writes; other
-# operator types are left open (any), named in the README.
+# operator types are left open (any), named in docs/outputs/otel-collector.md.
 _OPERATOR_COMMON = {"type": "str", "id": "str", "output": "any", "if": "str", "on_error": "str"}
 _PARSER = {**_OPERATOR_COMMON, "parse_from": "str", "parse_to": "str", "timestamp": "any", "severity": "any",
            "trace": "any", "scope_name": "any", "body": "str", "preserve_leading_whitespaces": "bool",

@@ -1,4 +1,4 @@
-"""Route tests (label sets and the receivers the policy expects) and the README's delivery table.
+"""Route tests (label sets and the receivers the policy expects) and the delivery table of docs/outputs/alertmanager.md.
 
 `alerts`: every alert rule of the generated rules files, with exactly the labels written there
 (plus `alertname`, and the environment label: each Prometheus adds it as an external label in
@@ -129,7 +129,7 @@ def synthetic_cases(plan: Plan, alerting_teams: set) -> list[dict]:
     return cases
 
 
-# --- the README's tables --------------------------------------------------------------------------
+# --- the docs' tables (docs/outputs/alertmanager.md) ---------------------------------------------
 
 
 def delivery_table(plan: Plan) -> str:

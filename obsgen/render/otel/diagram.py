@@ -1,7 +1,8 @@
 """Mermaid diagrams of each environment's collector pipelines, drawn from the generated configs.
 
-The README's "Collector pipelines" section is `readme_section(plan)`; tests/render/otel checks it is
-current. Regenerate it with `python -m obsgen.render.otel.diagram [SPEC_DIR] [README]`.
+The "Collector pipelines" section of docs/outputs/otel-collector.md is `docs_section(plan)`;
+tests/render/otel checks it is current. Regenerate it with
+`python -m obsgen.render.otel.diagram [SPEC_DIR] [PAGE]`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 
 from obsgen.plan.model import Plan
 from obsgen.render.otel import config
+
+PAGE = "docs/outputs/otel-collector.md"
 
 START, END = "<!-- otel-pipelines:start -->", "<!-- otel-pipelines:end -->"
 
@@ -44,7 +47,7 @@ def mermaid(agent: dict, gateway: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def readme_section(plan: Plan) -> str:
+def docs_section(plan: Plan) -> str:
     telemetry = plan.telemetry
     parts = [START, ""]
     for env in telemetry.environments:
@@ -54,12 +57,12 @@ def readme_section(plan: Plan) -> str:
     return "\n".join(parts)
 
 
-def update_readme(readme: Path, plan: Plan) -> bool:
-    text = readme.read_text()
+def update_page(page: Path, plan: Plan) -> bool:
+    text = page.read_text()
     start, end = text.index(START), text.index(END) + len(END)
-    new = text[:start] + readme_section(plan) + text[end:]
+    new = text[:start] + docs_section(plan) + text[end:]
     if new != text:
-        readme.write_text(new)
+        page.write_text(new)
     return new != text
 
 
@@ -67,6 +70,6 @@ if __name__ == "__main__":
     from obsgen import pipeline
 
     args = sys.argv[1:]
-    changed = update_readme(Path(args[1] if len(args) > 1 else "README.md"),
-                            pipeline.plan(args[0] if args else "slos"))
-    print("README.md updated" if changed else "README.md already current")
+    page = Path(args[1] if len(args) > 1 else PAGE)
+    changed = update_page(page, pipeline.plan(args[0] if args else "slos"))
+    print(f"{page} updated" if changed else f"{page} already current")

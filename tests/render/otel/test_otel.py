@@ -1,5 +1,5 @@
 """Collector configs and operator objects: names for the pinned version, span metric buckets and
-names agreeing with the SLIs, per-service sampling, redaction, and the README's diagrams."""
+names agreeing with the SLIs, per-service sampling, redaction, and the docs' diagrams."""
 
 from __future__ import annotations
 
@@ -261,10 +261,10 @@ def test_self_telemetry_on_8888(example_files):
             assert telemetry["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]["port"] == 8888
 
 
-def test_readme_diagrams_are_current(example_plan):
-    readme = (ROOT / "README.md").read_text()
-    assert diagram.readme_section(example_plan) in readme, (
-        "README's collector pipelines are out of date: run `.venv/bin/python -m obsgen.render.otel.diagram`")
+def test_docs_diagrams_are_current(example_plan):
+    page = (ROOT / diagram.PAGE).read_text()
+    assert diagram.docs_section(example_plan) in page, (
+        f"{diagram.PAGE}'s collector pipelines are out of date: run `.venv/bin/python -m obsgen.render.otel.diagram`")
 
 
 def test_spec_additions_are_in_the_schema_and_default_to_nothing(tmp_path):

@@ -174,18 +174,18 @@ def test_instrumentation_points_at_a_name_every_namespace_resolves(tmp_path):
         assert obj["spec"]["exporter"]["endpoint"] == f"http://{agent}:4318"
 
 
-def test_readme_annotation_names_the_instrumentation_namespace():
+def test_docs_annotation_names_the_instrumentation_namespace():
     from tests.conftest import ROOT
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "outputs" / "otel-collector.md").read_text()
     ref = signal_path.instrumentation_ref("monitoring", "obsgen-java")
     assert f'instrumentation.opentelemetry.io/inject-java: "{ref}"' in readme
     assert "inject-<language>: obsgen-<language>" not in readme
 
 
-def test_readme_shows_the_signal_path_as_declared():
+def test_docs_show_the_signal_path_as_declared():
     from tests.conftest import ROOT
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "outputs" / "otel-collector.md").read_text()
     start, end = "<!-- signal-path:start -->\n", "<!-- signal-path:end -->"
     assert readme[readme.index(start) + len(start):readme.index(end)] == signal_path.markdown()
