@@ -22,7 +22,7 @@ from pathlib import Path
 from obsgen.output import manifest
 from obsgen.output.manifest import MANIFEST
 
-# The top-level directories of the output tree (DESIGN.md §6), skipped when the spec directory holds it.
+# The top-level directories of the output tree (docs/output-tree.md), skipped when the spec directory holds it.
 OUTPUT_DIRS = ("alerts", "dashboards", "otel", "k8s")
 SPEC_SUFFIXES = (".yaml", ".yml")
 
