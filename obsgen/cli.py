@@ -329,17 +329,37 @@ AGAINST = click.option("--against", "against", default=".", show_default=True,
                        help="The committed output tree to compare with.")
 
 
+def _base(spec_dir: Path, against: str, files: dict[str, str]) -> dict[str, str]:
+    """The files to compare with: a committed output tree (a directory), else what SPEC_DIR as it is
+    at the git commit `against` names generates."""
+    from obsgen.preview import gitbase
+
+    if Path(against).is_dir():
+        return _committed(Path(against), files)
+    commit = gitbase.commit_of(spec_dir, against)
+    if commit is None:
+        raise ToolError(f"--against: {against!r} is neither a directory nor a commit of the git repository "
+                        f"holding {spec_dir}")
+    return gitbase.base_files(spec_dir, against, commit)
+
+
 @main.command()
 @SPEC_DIR
-@AGAINST
-def diff(spec_dir: Path, against: Path):
-    """Summarise what SPEC_DIR's output changes against a committed tree, as Markdown for a pull
-    request: SLOs, objectives, alerts that now page or no longer page, thresholds, routes,
-    dashboards, collector pipelines. Exit 0 when nothing changes, 1 otherwise."""
+@click.option("--against", "against", default=".", show_default=True, metavar="DIR|REF",
+              help="What to compare with: a committed output tree, or a git ref (origin/main, a commit): then "
+                   "the base is SPEC_DIR as it is at REF, read from the repository and generated.")
+def diff(spec_dir: Path, against: str):
+    """Summarise, as Markdown for a pull request, what SPEC_DIR changes against a committed output
+    tree or a git ref: risky changes first (a page that reaches only chat or e-mail, an SLO losing its
+    alerts, a budget cut by more than half), then per SLO and alert, before and after: objective,
+    period, error budget, burn thresholds, time to detect a full outage, who is notified in each
+    environment, receivers' settings (secrets never shown), dashboards, collector pipelines. Exit 0
+    when nothing changes, 1 otherwise."""
     from obsgen.preview import semdiff
 
-    files = pipeline.run(spec_dir, against).files
-    summary = semdiff.summarize(_committed(against, files), files)
+    is_dir = Path(against).is_dir()
+    files = pipeline.run(spec_dir, Path(against) if is_dir else None).files
+    summary = semdiff.summarize(_base(spec_dir, against, files), files)
     click.echo(summary.markdown(), nl=False)
     sys.exit(1 if summary.changed else 0)
 
