@@ -106,8 +106,8 @@ def _budget(slo: SLO) -> str:
 
 def _threshold(alert: Alert, slo: SLO) -> str:
     ratio = f" (error ratio above {alert.factor * slo.budget * 100:.3g}%)" if slo.budget else ""
-    held = f", held {durations.human(alert.for_seconds)}" if alert.for_seconds else ""
-    return f"burn rate above {alert.factor:g}x{ratio} over {alert.long} and {alert.short}{held}"
+    held = f", for {durations.human(alert.for_seconds)}" if alert.for_seconds else ""
+    return f"burn rate above {alert.factor:.4g}x{ratio} over {alert.long} and {alert.short}{held}"
 
 
 def _detected(alert: Alert) -> str:

@@ -4,6 +4,14 @@
 
 from __future__ import annotations
 
+import functools
+import shutil
+from pathlib import Path
+
+from obsgen import pipeline
+from obsgen.output.writer import write_tree
+from tests.conftest import EXAMPLES, run_obsgen
+
 SEARCH_LATENCY = """    - name: latency
       objective: 95
       period: 7d
@@ -44,3 +52,28 @@ CASES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
                          "/etc/alertmanager/secrets/payments-pagerduty-2026/routing-key"),
                         ("teams.yaml", '"#payments-alerts"', '"#payments-oncall"')]),
 }
+
+
+def committed(root: Path) -> Path:
+    """A copy of the examples with their output committed beside them."""
+    shutil.copytree(EXAMPLES, root / "slos")
+    write_tree(root, pipeline.build(root / "slos"))
+    return root
+
+
+def edit(repo: Path, name: str, old: str, new: str) -> None:
+    path = repo / "slos" / name
+    text = path.read_text()
+    assert old in text, (name, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+@functools.cache
+def output(name: str, root: Path) -> str:
+    """What `obsgen diff slos --against .` prints for one change kind (exit 1: something changes)."""
+    repo = committed(root / name)
+    for file, old, new in CASES[name][1]:
+        edit(repo, file, old, new)
+    result = run_obsgen("diff", "slos", "--against", ".", cwd=repo)
+    assert (result.returncode, result.stderr) == (1, ""), result.stderr
+    return result.stdout
