@@ -264,7 +264,8 @@ def _ask(answers: dict) -> dict:
 @click.option("--environments", callback=_environments, metavar="A,B",
               help="Comma-separated; must include production.  [default: staging,production]")
 @click.option("--runbook", help="The service's runbook URL.  [default: https://runbooks.example.com/SERVICE]")
-@click.option("--pagerduty-key-file", metavar="PATH", help="File holding the team's PagerDuty routing key.")
+@click.option("--pagerduty-key-file", metavar="PATH",
+              help="File holding the team's PagerDuty routing key (/etc/alertmanager/secrets/SECRET/KEY).")
 @click.option("--opsgenie-key-file", metavar="PATH", help="File holding the team's Opsgenie API key.")
 @click.option("--slack-channel", metavar="#NAME", help="The team's Slack channel (with --slack-webhook-file).")
 @click.option("--slack-webhook-file", metavar="PATH", help="File holding the Slack incoming-webhook URL.")

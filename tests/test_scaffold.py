@@ -113,3 +113,14 @@ def test_init_asks_on_a_terminal_for_what_the_flags_left_out(tmp_path):
     team = yaml.safe_load((tmp_path / "slos/teams.yaml").read_text())
     assert team["spec"] == {"pagerduty": {"routing_key_file": "/etc/alertmanager/secrets/pd/key"}}
     assert run_obsgen("validate", "--strict", "slos", cwd=tmp_path).returncode == 0
+
+
+def test_the_docs_example_works_as_written(tmp_path):
+    """docs/init.md's commands, run in an empty directory: init, then generate."""
+    import shlex
+
+    block = (ROOT / "docs/init.md").read_text().split("```sh\n")[1].split("```")[0].replace("\\\n", " ")
+    commands = [shlex.split(line, comments=True) for line in block.splitlines() if line.startswith("obsgen ")]
+    assert [c[1] for c in commands] == ["init", "generate", "test"]
+    assert run_obsgen(*commands[0][1:], cwd=tmp_path).returncode == 0
+    assert run_obsgen(*commands[1][1:], cwd=tmp_path / commands[0][2]).returncode == 0
