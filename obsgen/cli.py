@@ -238,6 +238,68 @@ def status(spec_dir: Path, teams, services, states, environments, sort: str, fmt
                              click.echo))
 
 
+def _environments(_ctx, _param, value: str | None):
+    return None if value is None else [e.strip() for e in value.split(",") if e.strip()]
+
+
+def _ask(answers: dict) -> dict:
+    """The few questions init asks on a terminal for what the flags left out."""
+    for key, question in (("service", "Service name (e.g. checkout)"), ("team", "Team that owns it")):
+        if not answers[key]:
+            answers[key] = click.prompt(question)
+    if not (answers["pagerduty_key_file"] or answers["opsgenie_key_file"]):
+        answers["pagerduty_key_file"] = click.prompt(
+            "Path of the file holding the team's PagerDuty routing key (never the key itself)")
+    if not answers["slack_channel"] and click.confirm("Also notify a Slack channel?", default=False):
+        answers["slack_channel"] = click.prompt("Slack channel", default=f"#{answers['team']}-alerts")
+        answers["slack_webhook_file"] = click.prompt("Path of the file holding the Slack webhook URL")
+    return answers
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--service", help="The service's name (lower-case letters, digits, '-').")
+@click.option("--team", help="The team that owns it and is notified.")
+@click.option("--tier", default=2, show_default=True, type=int, help="1 (most critical) to 3.")
+@click.option("--environments", callback=_environments, metavar="A,B",
+              help="Comma-separated; must include production.  [default: staging,production]")
+@click.option("--runbook", help="The service's runbook URL.  [default: https://runbooks.example.com/SERVICE]")
+@click.option("--pagerduty-key-file", metavar="PATH",
+              help="File holding the team's PagerDuty routing key (/etc/alertmanager/secrets/SECRET/KEY).")
+@click.option("--opsgenie-key-file", metavar="PATH", help="File holding the team's Opsgenie API key.")
+@click.option("--slack-channel", metavar="#NAME", help="The team's Slack channel (with --slack-webhook-file).")
+@click.option("--slack-webhook-file", metavar="PATH", help="File holding the Slack incoming-webhook URL.")
+@click.option("--email", metavar="ADDRESS", help="Where the team is e-mailed (with --smtp-smarthost, --smtp-from).")
+@click.option("--smtp-smarthost", metavar="HOST:PORT", help="The SMTP server Alertmanager sends e-mail through.")
+@click.option("--smtp-from", metavar="ADDRESS", help="The sender of Alertmanager's e-mails.")
+@click.option("--smtp-password-file", metavar="PATH", help="File holding the SMTP password, if it needs one.")
+def init(directory: Path, **given):
+    """Create a first spec directory under DIRECTORY (default: .): slos/platform.yaml, slos/teams.yaml,
+    slos/SERVICE.yaml (an availability SLO that pages, a latency SLO that tickets) and a
+    .pre-commit-config.yaml. Flags left out are asked for on a terminal. Secrets are given as file
+    paths only. Refuses to overwrite any file; writes all files or none."""
+    from obsgen import scaffold
+
+    if sys.stdin.isatty() and not (given["service"] and given["team"]
+                                    and (given["pagerduty_key_file"] or given["opsgenie_key_file"])):
+        given = _ask(given)
+    answers = scaffold.Answers(**{k: v for k, v in given.items() if v is not None})
+    try:
+        problems = answers.problems()
+        if problems:
+            raise scaffold.InitError(problems)
+        texts = scaffold.files(answers)
+        scaffold.checked(texts)
+        written = scaffold.write(directory, texts)
+    except scaffold.InitError as failed:
+        for problem in failed.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"next: cd {directory} && obsgen generate slos --out . && obsgen test --out .")
+
+
 @main.command()
 def schema():
     """Print the JSON Schema of the obsgen/v1 spec documents (Service, Team, Platform).
@@ -268,17 +330,37 @@ AGAINST = click.option("--against", "against", default=".", show_default=True,
                        help="The committed output tree to compare with.")
 
 
+def _base(spec_dir: Path, against: str, files: dict[str, str]) -> dict[str, str]:
+    """The files to compare with: a committed output tree (a directory), else what SPEC_DIR as it is
+    at the git commit `against` names generates."""
+    from obsgen.preview import gitbase
+
+    if Path(against).is_dir():
+        return _committed(Path(against), files)
+    commit = gitbase.commit_of(spec_dir, against)
+    if commit is None:
+        raise ToolError(f"--against: {against!r} is neither a directory nor a commit of the git repository "
+                        f"holding {spec_dir}")
+    return gitbase.base_files(spec_dir, against, commit)
+
+
 @main.command()
 @SPEC_DIR
-@AGAINST
-def diff(spec_dir: Path, against: Path):
-    """Summarise what SPEC_DIR's output changes against a committed tree, as Markdown for a pull
-    request: SLOs, objectives, alerts that now page or no longer page, thresholds, routes,
-    dashboards, collector pipelines. Exit 0 when nothing changes, 1 otherwise."""
+@click.option("--against", "against", default=".", show_default=True, metavar="DIR|REF",
+              help="What to compare with: a committed output tree, or a git ref (origin/main, a commit): then "
+                   "the base is SPEC_DIR as it is at REF, read from the repository and generated.")
+def diff(spec_dir: Path, against: str):
+    """Summarise, as Markdown for a pull request, what SPEC_DIR changes against a committed output
+    tree or a git ref: risky changes first (a page that reaches only chat or e-mail, an SLO losing its
+    alerts, a budget cut by more than half), then per SLO and alert, before and after: objective,
+    period, error budget, burn thresholds, time to detect a full outage, who is notified in each
+    environment, receivers' settings (secrets never shown), dashboards, collector pipelines. Exit 0
+    when nothing changes, 1 otherwise."""
     from obsgen.preview import semdiff
 
-    files = pipeline.run(spec_dir, against).files
-    summary = semdiff.summarize(_committed(against, files), files)
+    is_dir = Path(against).is_dir()
+    files = pipeline.run(spec_dir, Path(against) if is_dir else None).files
+    summary = semdiff.summarize(_base(spec_dir, against, files), files)
     click.echo(summary.markdown(), nl=False)
     sys.exit(1 if summary.changed else 0)
 

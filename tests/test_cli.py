@@ -3,7 +3,8 @@ import pytest
 from tests.conftest import EXAMPLES, run_obsgen
 
 
-@pytest.mark.parametrize("command", ["generate", "validate", "check", "test", "schema", "preview", "diff", "k8s"])
+@pytest.mark.parametrize("command",
+                         ["generate", "validate", "check", "test", "schema", "preview", "diff", "k8s", "init"])
 def test_every_command_explains_itself(command):
     result = run_obsgen(command, "--help")
     assert result.returncode == 0

@@ -22,3 +22,12 @@ def browser():
     session = webdriver.Chrome(service=Service(driver), options=options)
     yield session
     session.quit()
+
+
+@pytest.fixture(scope="session")
+def outputs(tmp_path_factory):
+    """name -> what `obsgen diff` prints for that change kind (tests/preview/diff_cases.py), run once."""
+    from tests.preview import diff_cases
+
+    root = tmp_path_factory.mktemp("diff-cases")
+    return lambda name: diff_cases.output(name, root)
