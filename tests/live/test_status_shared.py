@@ -1,0 +1,123 @@
+"""`obsgen status` in shared mode: one Prometheus holds every environment's series (as Mimir or AMP
+does), told apart by the environment label. The bundled examples with `metrics: {mode: shared}` run
+their generated rules on synthetic traffic of two environments: production has checkout availability
+in total outage, staging runs every SLO at 1 error in 500; dev (where search also runs) sends nothing.
+
+Each SLO has a row per environment it runs in, each row's numbers and state come from that
+environment's series only, a page reaches whom the generated route tests say for that environment,
+an environment without traffic reads no-data, and --environment chooses rows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+import pytest
+import yaml
+
+from obsgen import pipeline
+from tests.conftest import EXAMPLES, PATIENCE, run_obsgen
+from tests.live.prom import openmetrics, prometheus
+from tests.live.test_status import OUTAGE, RATIO, _expected_state, _live, _settled
+
+TRAFFIC = ("production", "staging")
+
+
+def _ratio(slo_id: str, env: str) -> float:
+    return 1.0 if (slo_id, env) == (OUTAGE, "production") else RATIO
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    spec_dir = tmp_path_factory.mktemp("shared") / "slos"
+    shutil.copytree(EXAMPLES, spec_dir)
+    platform = spec_dir / "platform.yaml"
+    platform.write_text(platform.read_text() + "  metrics: {mode: shared}\n")
+    done = pipeline.run(spec_dir, spec_dir.parent / "out")
+    return spec_dir, done.plan, done.files
+
+
+def _history(plan, now: int) -> str:
+    series = {}
+    for env in TRAFFIC:
+        for slo in (slo for s in plan.services for slo in s.slos):
+            bad = 100 if _ratio(slo.id, env) == 1.0 else 1
+            good = 500 - bad if bad == 1 else 0
+            for fixture in slo.sli.fixture:
+                name = fixture.series[:-1] + f',{slo.environment.label}="{env}"}}'
+                series[name] = fixture.bad * bad + fixture.good * good
+    return openmetrics(series, now - 50 * 60, now - 60)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, shared):
+    _, plan, files = shared
+    now = int(time.time()) // 60 * 60
+    rules = {p.rsplit("/", 1)[1]: _live(t) for p, t in files.items() if p.startswith("alerts/rules/")}
+    with prometheus(tmp_path_factory.mktemp("status-shared"), _history(plan, now), rules) as url:
+        yield url
+
+
+def _status(url: str, spec_dir, *args: str) -> dict:
+    done = run_obsgen("status", "--url", url, "--format", "json", *args, str(spec_dir))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def rows(server, shared):
+    spec_dir, plan, _ = shared
+    slos = {slo.id: slo for s in plan.services for slo in s.slos}
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        found = _status(server, spec_dir)
+        assert found["mode"] == "shared"
+        live = [r for r in found["rows"] if r["environment"] in TRAFFIC]
+        if all(_settled(r) and r["state"] == _expected_state(slos[r["id"]], _ratio(r["id"], r["environment"]))
+               for r in live):
+            return found["rows"]
+        assert time.monotonic() < deadline, found
+        time.sleep(1)
+
+
+def _route_receivers(files: dict[str, str], service: str, alert: str, env: str) -> list[str]:
+    cases = yaml.safe_load(files["alerts/alertmanager/routes.test.yaml"])["alerts"]
+    found = [c["receivers"] for c in cases
+             if c["rule"] == f"alerts/rules/{service}.rules.yaml:{alert}" and c["environment"] == env]
+    assert found, (service, alert, env)
+    return found[0]
+
+
+def test_a_row_per_slo_and_environment_from_that_environments_series(rows, shared):
+    _, plan, files = shared
+    slos = {slo.id: slo for s in plan.services for slo in s.slos}
+    assert sorted((r["id"], r["environment"]) for r in rows) == sorted(
+        (slo.id, env) for slo in slos.values() for env in slo.environment.environments)
+    for row in rows:
+        slo = slos[row["id"]]
+        if row["environment"] not in TRAFFIC:  # dev: no series at all
+            assert row["state"] == "no-data" and row["sli_5m"] is None and row["alerts"] == []
+            continue
+        ratio = _ratio(row["id"], row["environment"])
+        assert row["sli_5m"] == pytest.approx(1 - ratio, abs=1e-9), row
+        assert row["budget_remaining"] == pytest.approx(1 - ratio / slo.budget, rel=1e-6)
+        assert all(b == pytest.approx(ratio / slo.budget, rel=1e-6) for b in row["burn"].values())
+        assert row["state"] == _expected_state(slo, ratio)
+        for alert in (a for a in row["alerts"] if a.get("sloth_severity") == "page"):
+            assert row["pages"] == _route_receivers(files, slo.service, alert["alertname"], row["environment"])
+    outage = {r["environment"]: r for r in rows if r["id"] == OUTAGE}
+    assert outage["production"]["state"] == "page" and outage["staging"]["state"] != "page"
+    assert outage["production"]["alerts"] and not any(a.get("sloth_severity") == "page"
+                                                      for a in outage["staging"]["alerts"])
+
+
+def test_environment_filter(server, shared, rows):
+    spec_dir = shared[0]
+    staging = _status(server, spec_dir, "--environment", "staging")["rows"]
+    assert staging and {r["environment"] for r in staging} == {"staging"}
+    assert len(staging) == sum(r["environment"] == "staging" for r in rows)
+    table = run_obsgen("status", "--url", server, str(spec_dir))
+    assert table.returncode == 0, table.stderr
+    first = table.stdout.splitlines()[1].split()
+    assert first[:2] == [OUTAGE, "production"] and "page" in first
