@@ -2,7 +2,8 @@
 
 CommonMark with GitHub's tables, by markdown-it-py. Raw HTML is escaped except a fixed list of bare,
 attribute-free tags that the summary itself writes (`<details>`, `<summary>`): any other tag, an
-attribute, a script or an event handler from a spec's text is shown as text, never run. Links keep
+attribute, a script or an event handler from a spec's text is shown as text, never run; so is the
+`</details>` that closes a rejected `<details …>`, which would otherwise close the summary's own. Links keep
 markdown-it's check (no `javascript:`, `vbscript:`, `file:` or `data:` URLs).
 """
 
@@ -25,20 +26,45 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+_OPENER = re.compile(r"<details\b", re.IGNORECASE)
+_CLOSER = re.compile(r"</details\s*>", re.IGNORECASE)
+
+
+def _count(env, content: str) -> None:
+    """Note the <details> openers and closers of text shown as text: a closer later in the summary
+    closes a rejected opener (then it is text too), not the summary's own (env: one render's)."""
+    stack = env.setdefault("details", [])
+    for found in re.finditer(f"{_OPENER.pattern}|{_CLOSER.pattern}", content, re.IGNORECASE):
+        if found.group().startswith("</"):
+            if stack:
+                stack.pop()
+        else:
+            stack.append(False)
+
+
 def _block(self, tokens, idx, options, env) -> str:
     content = tokens[idx].content.strip()
     found = _BLOCK.match(content) if content else None
     if found is None:
+        _count(env, content)
         return f"<p>{html.escape(content)}</p>\n" if content else ""
+    stack = env.setdefault("details", [])
     if content == "</details>":
-        return "</details>\n"
+        if stack and stack.pop():
+            return "</details>\n"
+        return f"<p>{html.escape(content)}</p>\n"  # it closes a rejected opener, or none
+    if found.group(1):
+        stack.append(True)
     summary = found.group(2)
     return (found.group(1) or "") + (f"<summary>{html.escape(summary)}</summary>" if summary is not None else "") + "\n"
 
 
 def _inline(self, tokens, idx, options, env) -> str:
     content = tokens[idx].content
-    return "<br>" if _INLINE.match(content) else html.escape(content)
+    if _INLINE.match(content):
+        return "<br>"
+    _count(env, content)
+    return html.escape(content)
 
 
 _MD = _markdown()

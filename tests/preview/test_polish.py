@@ -62,8 +62,20 @@ def test_hostile_markdown_stays_text(hostile):
     rendered = markdown.to_html(f"### t\n\n- {hostile}\n\n{hostile}\n\n| a |\n|---|\n| {hostile} |\n")
     tags = re.findall(r"<(/?[a-z0-9]+)([^>]*)>", rendered)
     assert {t for t, _ in tags} <= {"h3", "/h3", "ul", "/ul", "li", "/li", "p", "/p", "table", "/table", "thead",
-                                    "/thead", "tbody", "/tbody", "tr", "/tr", "th", "/th", "td", "/td", "/details"}
+                                    "/thead", "tbody", "/tbody", "tr", "/tr", "th", "/th", "td", "/td"}
     assert all(attrs == "" for _, attrs in tags), tags  # no attribute, so no handler and no URL
+
+
+def test_a_rejected_details_keeps_its_closer_as_text():
+    """A `<details …>` from a spec is shown as text, and so is the `</details>` that closes it: passed
+    as a tag it would close the summary's own <details> early and leave its rest outside."""
+    text = ("<details><summary>the summary's own</summary>\n\n<details open ontoggle=alert(1)>\n\ninner\n\n"
+            "</details>\n\nstill inside\n\n</details>\n\nafter\n")
+    rendered = markdown.to_html(text)
+    tags = re.findall(r"</?details>", rendered)
+    assert tags == ["<details>", "</details>"], rendered
+    assert rendered.index("still inside") < rendered.index("</details>") < rendered.index("after")
+    assert "&lt;details open ontoggle=alert(1)&gt;" in rendered and "&lt;/details&gt;" in rendered
 
 
 def test_summary_in_the_browser(browser, example_plan, example_files, tmp_path):
