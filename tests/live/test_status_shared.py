@@ -1,6 +1,6 @@
 """`obsgen status` in shared mode: one Prometheus holds every environment's series (as Mimir or AMP
 does), told apart by the environment label. The bundled examples with `metrics: {mode: shared}` run
-their generated rules on synthetic traffic of two environments: production has checkout availability
+their generated rules on live synthetic traffic of two environments: production has checkout availability
 in total outage, staging runs every SLO at 1 error in 500; dev (where search also runs) sends nothing.
 
 Each SLO has a row per environment it runs in, each row's numbers and state come from that
@@ -18,8 +18,7 @@ import yaml
 
 from obsgen import pipeline
 from tests.conftest import EXAMPLES, PATIENCE, run_obsgen
-from tests.live.prom import openmetrics, prometheus
-from tests.live.test_status import OUTAGE, RATIO, _expected_state, _live, _settled
+from tests.live.traffic import OUTAGE, RATIO, expected_state, scraping, settled, traffic
 
 TRAFFIC = ("production", "staging")
 
@@ -38,24 +37,15 @@ def shared(tmp_path_factory):
     return spec_dir, done.plan, done.files
 
 
-def _history(plan, now: int) -> str:
-    series = {}
-    for env in TRAFFIC:
-        for slo in (slo for s in plan.services for slo in s.slos):
-            bad = 100 if _ratio(slo.id, env) == 1.0 else 1
-            good = 500 - bad if bad == 1 else 0
-            for fixture in slo.sli.fixture:
-                name = fixture.series[:-1] + f',{slo.environment.label}="{env}"}}'
-                series[name] = fixture.bad * bad + fixture.good * good
-    return openmetrics(series, now - 50 * 60, now - 60)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, shared):
+    """Production's and staging's traffic, each scraped with its environment as target label (as a
+    cluster's Prometheus remote-writing to a shared store labels it), their series carrying it."""
     _, plan, files = shared
-    now = int(time.time()) // 60 * 60
-    rules = {p.rsplit("/", 1)[1]: _live(t) for p, t in files.items() if p.startswith("alerts/rules/")}
-    with prometheus(tmp_path_factory.mktemp("status-shared"), _history(plan, now), rules) as url:
+    label = plan.metrics.environment_label
+    slos = [slo.id for s in plan.services for slo in s.slos]
+    traffics = [(traffic(plan, {i: _ratio(i, env) for i in slos}, {label: env}), {label: env}) for env in TRAFFIC]
+    with scraping(tmp_path_factory.mktemp("status-shared"), files, traffics) as url:
         yield url
 
 
@@ -74,7 +64,7 @@ def rows(server, shared):
         found = _status(server, spec_dir)
         assert found["mode"] == "shared"
         live = [r for r in found["rows"] if r["environment"] in TRAFFIC]
-        if all(_settled(r) and r["state"] == _expected_state(slos[r["id"]], _ratio(r["id"], r["environment"]))
+        if all(settled(r) and r["state"] == expected_state(slos[r["id"]], _ratio(r["id"], r["environment"]))
                for r in live):
             return found["rows"]
         assert time.monotonic() < deadline, found
@@ -103,7 +93,7 @@ def test_a_row_per_slo_and_environment_from_that_environments_series(rows, share
         assert row["sli_5m"] == pytest.approx(1 - ratio, abs=1e-9), row
         assert row["budget_remaining"] == pytest.approx(1 - ratio / slo.budget, rel=1e-6)
         assert all(b == pytest.approx(ratio / slo.budget, rel=1e-6) for b in row["burn"].values())
-        assert row["state"] == _expected_state(slo, ratio)
+        assert row["state"] == expected_state(slo, ratio)
         for alert in (a for a in row["alerts"] if a.get("sloth_severity") == "page"):
             assert row["pages"] == _route_receivers(files, slo.service, alert["alertname"], row["environment"])
     outage = {r["environment"]: r for r in rows if r["id"] == OUTAGE}

@@ -1,6 +1,7 @@
 """`obsgen preview --url PROMETHEUS`'s status view in headless Chromium, against a real Prometheus on
-loopback running the bundled examples' generated rules on synthetic traffic (tests/live/test_status.py's
-server: one SLO in total outage, the others at 1 error in 500).
+loopback running the bundled examples' generated rules on live synthetic traffic (tests/live/traffic.py's
+`status_prometheus`, which tests/live/test_status.py reads too: one SLO in total outage, the others at 1
+error in 500).
 
 The page's rows are `obsgen status --format json`'s rows, the same SLOs with the same states, numbers,
 routing and detection times; each row links to its dashboard and runbook; sorting by a column and
@@ -17,8 +18,9 @@ import requests
 
 from obsgen.live.status import STATES
 from tests.conftest import EXAMPLES, PATIENCE, ROOT
-from tests.live.prom import free_port, prometheus
-from tests.live.test_status import OUTAGE, RATIO, _expected_state, _history, _live, _status
+from tests.live.prom import free_port
+from tests.live.test_status import _status
+from tests.live.traffic import OUTAGE, RATIO, expected_state
 
 ROWS_JS = """return [...document.querySelectorAll('#status-table tbody tr')].map(tr => ({
   id: tr.dataset.id, state: tr.dataset.state, team: tr.dataset.team, service: tr.dataset.service,
@@ -28,12 +30,8 @@ ROWS_JS = """return [...document.querySelectorAll('#status-table tbody tr')].map
 
 
 @pytest.fixture(scope="module")
-def prom(tmp_path_factory, example_plan, example_files):
-    now = int(time.time()) // 60 * 60
-    rules = {path.rsplit("/", 1)[1]: _live(text) for path, text in example_files.items()
-             if path.startswith("alerts/rules/")}
-    with prometheus(tmp_path_factory.mktemp("status-view"), _history(example_plan, now), rules) as url:
-        yield url
+def prom(status_prometheus):
+    return status_prometheus
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +67,7 @@ def settled(browser, page_url, prom, example_plan):
     deadline = time.monotonic() + PATIENCE
     while True:
         shown = _page_rows(browser)
-        expected = {i: _expected_state(slo, 1.0 if i == OUTAGE else RATIO) for i, slo in slos.items()}
+        expected = {i: expected_state(slo, 1.0 if i == OUTAGE else RATIO) for i, slo in slos.items()}
         if len(shown) == len(slos) and all(r["state"] == expected[r["id"]] for r in shown):
             return shown, _status(prom)
         assert time.monotonic() < deadline, shown
