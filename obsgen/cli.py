@@ -10,7 +10,7 @@ import click
 
 from obsgen import __version__, pipeline
 from obsgen.errors import InternalError, SpecErrors, ToolError
-from obsgen.live.options import server_options
+from obsgen.live.options import optional_server_options, server_options
 from obsgen.output import summary, writer
 from obsgen.output.progress import Progress
 from obsgen.render import RENDERERS
@@ -375,41 +375,74 @@ def diff(spec_dir: Path, against: str):
 @click.option("--live", is_flag=True,
               help="Also run the generated rules and routes in Prometheus and Alertmanager (from PATH) "
                    "with synthetic traffic and a local webhook; the page can inject outages.")
-def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live: bool):
+@optional_server_options
+def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live: bool, **server):
     """A local page for SREs: every SLO's alerts, windows, budget and detection times, a burn-rate
     simulator, dashboard layouts, collector pipelines and what this change does. Served on
-    127.0.0.1 only; nothing is fetched from outside."""
+    127.0.0.1 only; nothing is fetched from outside. Served, it follows the specs: edit one, reload
+    the page. With --url, a live status view of every SLO read from that Prometheus."""
     from obsgen.preview import page, semdiff, view
-    from obsgen.preview.serve import PreviewServer
 
     if live and static is not None:
         raise click.UsageError("--live serves a running session; it cannot be written with --static")
+    if server["url"] is not None and (live or static is not None):
+        raise click.UsageError("--url shows a live server's status in the served page; it cannot be combined "
+                               "with --live or --static")
     done = pipeline.run(spec_dir, against)
     plan, files = done.plan, done.files
     summary = semdiff.summarize(_committed(against, files), files)
+    diff_text = summary.markdown() if summary.changed else ""
     if live:
         from obsgen.preview import live as live_session
 
         try:
-            live_session.serve(plan, files, view.build(plan, files), summary.markdown() if summary.changed else "",
-                               port, click.echo)
+            live_session.serve(plan, files, view.build(plan, files), diff_text, port, click.echo)
         except live_session.LiveError as failed:
             click.echo(f"error: {failed}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("stopped: every process ended, temporary directory removed.")
         return
-    site = page.render(view.build(plan, files), summary.markdown() if summary.changed else "")
     if static is not None:
-        for rel, text in site.items():
+        for rel, text in page.render(view.build(plan, files), diff_text).items():
             (static / rel).parent.mkdir(parents=True, exist_ok=True)
             (static / rel).write_text(text, encoding="utf-8")
         click.echo(f"preview written to {static / 'index.html'}")
         return
-    with PreviewServer(site, port) as server:
-        click.echo(f"obsgen preview on {server.url} (Ctrl-C to stop)")
+    _serve_preview(spec_dir, against, port, plan, files, diff_text, server)
+
+
+def _serve_preview(spec_dir: Path, against: Path, port: int, plan, files, diff_text: str, server: dict) -> None:
+    """Serve the page, rebuilt whenever a spec changes (reload.Reloader); with --url, its status view."""
+    from obsgen.live import options
+    from obsgen.preview import page, reload, semdiff, status_view, view
+    from obsgen.preview.serve import PreviewServer
+
+    current = {"plan": plan}
+    status = None
+    if server["url"] is not None:
+        status = status_view.StatusView(lambda: options.client(**server), lambda: current["plan"])
+
+    def build(plan=None, files=None, diff_text=None) -> dict[str, str]:
+        if plan is None:
+            done = pipeline.run(spec_dir, against)
+            plan, files = done.plan, done.files
+            summary = semdiff.summarize(_committed(against, files), files)
+            diff_text = summary.markdown() if summary.changed else ""
+        current["plan"] = plan
+        return page.render(view.build(plan, files), diff_text,
+                           status=status.page_data(plan) if status is not None else None)
+
+    site = reload.Reloader(build, spec_dir, against, first=build(plan, files, diff_text))
+    api = None
+    if status is not None:
+        def api(method, path, query, body):
+            site()  # the rows of the specs as they are now
+            return status.api(method, path, query, body)
+    with PreviewServer(site, port, api=api) as served:
+        click.echo(f"obsgen preview on {served.url} (Ctrl-C to stop; edit a spec and reload to see it)")
         try:
-            server.thread.join()
+            served.thread.join()
         except KeyboardInterrupt:
             click.echo("stopped.")
 

@@ -27,6 +27,9 @@ os.environ.setdefault("OBSGEN_NO_CACHE", "1")
 # fails on a machine busy with other work.
 PATIENCE = 300
 
+# Session fixtures shared by test packages: the status tests' Prometheus on live traffic.
+pytest_plugins = ["tests.live.traffic"]
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "slos"
 

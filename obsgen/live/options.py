@@ -10,9 +10,9 @@ from obsgen.live.client import DEFAULT_TIMEOUT, Auth, Client, parse_header
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
+_URL = ("The Prometheus API to read (Prometheus, Thanos Query, Mimir's http://mimir/prometheus; Amazon Managed "
+        "Prometheus through a SigV4 proxy).")
 _OPTIONS = [
-    click.option("--url", required=True, help="The Prometheus API to read (Prometheus, Thanos Query, Mimir's "
-                 "http://mimir/prometheus; Amazon Managed Prometheus through a SigV4 proxy)."),
     click.option("--bearer-token-file", type=_FILE, help="File holding a bearer token for the Authorization header."),
     click.option("--basic-auth-user", help="Basic-auth user name (the password from --basic-auth-password-file)."),
     click.option("--basic-auth-password-file", type=_FILE, help="File holding the basic-auth password."),
@@ -23,10 +23,16 @@ _OPTIONS = [
 ]
 
 
-def server_options(command):
-    for option in reversed(_OPTIONS):
+def server_options(command, required: bool = True, url_help: str = _URL):
+    for option in reversed([click.option("--url", required=required, help=url_help), *_OPTIONS]):
         command = option(command)
     return command
+
+
+def optional_server_options(command):
+    """The preview's: without --url there is no status view, and the other options do nothing."""
+    return server_options(command, required=False, url_help="Also show every SLO's live status, as `obsgen status` "
+                          "reads it, from this Prometheus API " + _URL[len("The Prometheus API to read "):])
 
 
 def client(url: str, bearer_token_file: Path | None, basic_auth_user: str | None,

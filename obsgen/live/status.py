@@ -109,14 +109,14 @@ def row(plan: Plan, slo: SLOPlan, env: str, found: dict) -> Row:
     routing_env = env or (plan.routing.paging_environment if plan.routing else None)
     kinds = {a.window.severity for a in slo.alerts}
     out = Row(slo.service, slo.name, slo.id, slo.team, slo.tier, env, slo.objective_percent,
-              durations.format_seconds(slo.period), dashboard_url=slo.dashboard_url, runbook_url=slo.runbook_url,
+              slo.period_label, dashboard_url=slo.dashboard_url, runbook_url=slo.runbook_url,
               detects_outage_seconds=_detects(slo))
     if plan.routing is not None:
         out.pages = list(receivers_for(plan.routing, slo.team, CRITICAL, routing_env)) if "page" in kinds else []
         out.tickets = list(receivers_for(plan.routing, slo.team, WARNING, routing_env)) if "ticket" in kinds else []
     ratio = {w: v for (sid, e, w), v in found["ratio"].items() if sid == slo.id and e == env}
     base = durations.format_seconds(burnrate.BASE_WINDOW)
-    period = out.period
+    period = durations.format_seconds(slo.period)  # the sloth_window label, as Prometheus prints it
     out.sli_5m = 1 - ratio[base] if base in ratio else None
     out.sli_period = 1 - ratio[period] if period in ratio else None
     out.budget_remaining = found["budget"].get((slo.id, env))

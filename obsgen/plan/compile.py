@@ -64,6 +64,7 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
         objective_percent=slo.objective,
         budget=budget,
         period=period,
+        period_text=str(slo.period),
         windows=burnrate.windows_of(catalog),
         catalog=catalog,
         sli=sli_queries.queries(slo.sli, meta.name, scope),

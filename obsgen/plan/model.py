@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from obsgen import names
+from obsgen import durations, names
 from obsgen.burnrate import AlertWindow
 from obsgen.plan.dashboards import DashboardsPlan
 from obsgen.plan.environments import EnvironmentScope, MetricsPlan
@@ -62,6 +62,12 @@ class SLOPlan:
     sloth_info: tuple[str, str] = names.SLOTH_INFO_OBSGEN  # sloth_slo_info's sloth_spec and sloth_mode
     environment: EnvironmentScope | None = None  # shared metrics mode (plan/environments.py)
     alert_dashboard_url: str = ""  # Prometheus template text: dashboard_url set to the alert's environment
+    period_text: str = ""  # the period as the spec writes it (28d), for people; rules say 4w as Prometheus does
+
+    @property
+    def period_label(self) -> str:
+        """The period for people, as the spec writes it (Prometheus would print 28d as 4w)."""
+        return self.period_text or durations.format_seconds(self.period)
 
     @property
     def objective(self) -> float:

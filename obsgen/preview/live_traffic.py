@@ -160,16 +160,17 @@ class Traffic:
     def collect(self):  # prometheus-client's collector protocol
         with self.lock:
             self._advance()
-            families: dict[str, Metric] = {}
-            seen = set()
-            for sim in self.slos.values():
-                for series, _, _ in sim.weights:
-                    if id(series) in seen:
-                        continue
-                    seen.add(id(series))
-                    family = families.setdefault(series.metric, Metric(series.metric, "obsgen synthetic", "unknown"))
-                    family.add_sample(series.metric, series.labels, series.value)
-        yield from families.values()
+            families = self._families()
+        yield from families
+
+    def _families(self, timestamp: float | None = None) -> list[Metric]:
+        """The series' current values (stamped with `timestamp` when given; else Prometheus stamps
+        them with the scrape's start)."""
+        families: dict[str, Metric] = {}
+        for series in self._series():
+            family = families.setdefault(series.metric, Metric(series.metric, "obsgen synthetic", "unknown"))
+            family.add_sample(series.metric, series.labels, series.value, timestamp)
+        return list(families.values())
 
 
 class TrafficServer:

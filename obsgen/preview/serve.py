@@ -13,9 +13,11 @@ API = "live/"  # dynamic paths (obsgen preview --live), answered by the api call
 MAX_BODY = 1 << 16
 # (method, path after /live/, query string, body) -> (status, content type, body)
 Api = Callable[[str, str, str, bytes], tuple[int, str, bytes]]
+# The page's files: fixed, or a callable asked on every request (reload.Reloader: specs edited since)
+Site = dict[str, str] | Callable[[], dict[str, str]]
 
 
-def _handler(files: dict[str, str], api: Api | None) -> type[BaseHTTPRequestHandler]:
+def _handler(site: Site, api: Api | None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def _same_origin(self) -> bool:
             """Only this page may call the API: the Host must be ours (no DNS rebinding) and a
@@ -53,6 +55,7 @@ def _handler(files: dict[str, str], api: Api | None) -> type[BaseHTTPRequestHand
             if api is not None and path.startswith(API):
                 self._api("GET")
                 return
+            files = site() if callable(site) else site
             if path not in files:
                 self.send_error(HTTPStatus.NOT_FOUND)
                 return
@@ -105,7 +108,7 @@ class LoopbackServer:
 
 
 class PreviewServer(LoopbackServer):
-    """The preview: a dict of files (and, live, an API)."""
+    """The preview: its files, fixed or rebuilt as the specs change (and, live, an API)."""
 
-    def __init__(self, files: dict[str, str], port: int = 0, api: Api | None = None):
+    def __init__(self, files: Site, port: int = 0, api: Api | None = None):
         super().__init__(_handler(files, api), port)

@@ -12,6 +12,7 @@ import yaml
 
 from obsgen import burnrate, durations, names
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
+from obsgen.render import health_rules
 from obsgen.spec.policy import PAGING_ENVIRONMENT
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -40,6 +41,9 @@ def _service(service: ServicePlan, cases: list[dict] | None) -> dict:
                        for c in mine):
                     shown["warning"] = (f"pages reach no pager: team {service.team} sets pages_without_pager, "
                                         "so they reach its chat or e-mail alone")
+            for shown in view["health"]:  # the SLI health alerts are routed by their severity label
+                rule = f"{names.rules_file(service.name)}:{shown['name']}"
+                shown["receivers"] = {c["environment"]: c["receivers"] for c in cases if c["rule"] == rule}
     return {
         "name": service.name, "team": service.team, "tier": service.tier,
         "environments": list(service.environments),
@@ -59,11 +63,24 @@ def _is(case: dict, service: ServicePlan, slo: SLOPlan, alert) -> bool:
 def slo_view(slo: SLOPlan) -> dict:
     return {
         "name": slo.name, "id": slo.id, "objective": slo.objective_percent, "budget": slo.budget,
-        "period": durations.format_seconds(slo.period), "period_seconds": slo.period,
+        "period": slo.period_label, "period_seconds": slo.period,
         "budget_minutes": round(burnrate.budget_seconds(slo.budget, slo.period) / 60, 1),
         "description": slo.description, "runbook_url": slo.runbook_url, "dashboard_url": slo.dashboard_url,
         "alerts": [alert_view(slo, a) for a in slo.alerts],
+        "health": health_view(slo),
     }
+
+
+def health_view(slo: SLOPlan) -> list[dict]:
+    """The SLO's SLI health alerts (render/health_rules.py) as generated: name, severity, `for`, meaning."""
+    meanings = health_rules.expressions(slo)
+    shown = []
+    for rule in health_rules.rules(slo):
+        suffix = next(s for s in health_rules.PROBLEMS if rule["alert"].endswith(s))
+        shown.append({"name": rule["alert"], "severity": rule["labels"][names.SEVERITY], "for": rule["for"],
+                      "summary": health_rules.PROBLEMS[suffix][1], "meaning": meanings[suffix][1],
+                      "expr": rule["expr"]})
+    return shown
 
 
 def _detect(slo: SLOPlan, window: burnrate.AlertWindow, error_ratio: float) -> float | None:

@@ -45,8 +45,9 @@ def _wait_ready(url: str, proc: subprocess.Popen) -> None:
 
 @contextlib.contextmanager
 def prometheus(directory: Path, history: str, rules: dict[str, str] | None = None,
-               config: str = "global: {evaluation_interval: 1s}\n"):
-    """Start Prometheus on the history (OpenMetrics text) with the rule files given; yield its URL."""
+               config: str = "global: {evaluation_interval: 1s}\n", args: tuple[str, ...] = ()):
+    """Start Prometheus on the history (OpenMetrics text) with the rule files given (and more command
+    line `args`); yield its URL."""
     binary, promtool = require_tool("prometheus"), require_tool("promtool")
     data = directory / "data"
     (directory / "history.om").write_text(history)
@@ -60,7 +61,8 @@ def prometheus(directory: Path, history: str, rules: dict[str, str] | None = Non
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([binary, f"--config.file={directory / 'prometheus.yml'}", f"--storage.tsdb.path={data}",
                              "--storage.tsdb.retention.time=3650d", f"--web.listen-address=127.0.0.1:{port}",
-                             "--log.level=error"], cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--log.level=error", *args],
+                            cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_ready(url, proc)
         yield url

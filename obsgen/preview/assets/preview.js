@@ -70,16 +70,39 @@ function svgEl(name, attrs, text) {
   return el;
 }
 
-function plot(slo, ratio, duration) {
+// The time axis is scaled to the event: from the start of the errors to the last time an alert fires
+// or resolves (or the event's end), plus a margin, in round steps, so a 3-hour event is not drawn on
+// the 3-day axis of the longest window.
+const TICK_STEPS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 345600, 604800,
+                    1209600];
+const MAX_TICKS = 8;
+
+function axis(duration, outcomes) {
+  const moments = outcomes.flatMap(o => [o.fires, o.resolves]).filter(t => t !== null);
+  const end = Math.max(duration, ...moments) * 1.1;
+  const step = TICK_STEPS.find(s => end / s <= MAX_TICKS) || TICK_STEPS[TICK_STEPS.length - 1];
+  return {horizon: Math.ceil(end / step) * step, step};
+}
+
+function shortDuration(seconds) {  // 90m, 6h, 2d: as durations are written in specs
+  if (seconds % 86400 === 0) return seconds / 86400 + "d";
+  if (seconds % 3600 === 0) return seconds / 3600 + "h";
+  if (seconds >= 3600) return Math.floor(seconds / 3600) + "h" + (seconds % 3600) / 60 + "m";
+  return seconds / 60 + "m";
+}
+
+function plot(slo, ratio, duration, outcomes) {
   const svg = document.getElementById("sim-plot");
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   const W = 900, H = 320, L = 50, B = 30, T = 10, R = 150;
-  const longest = Math.max(STEP, ...slo.alerts.map(a => a.long_seconds));
-  const horizon = duration + longest;
-  const sample = Math.max(STEP, horizon / 400);
+  const {horizon, step} = axis(duration, outcomes);
+  svg.dataset.horizon = String(horizon);
+  svg.dataset.step = String(step);
+  const sample = horizon / 400;
   const series = slo.alerts.map(alert => {
     const values = [];
-    for (let t = 0; t <= horizon; t += sample) {
+    for (let i = 0; i <= 400; i++) {
+      const t = i * sample;
       values.push([t, windowRatio(t, alert.long_seconds, ratio, duration, alert.long_raw) / slo.budget]);
     }
     return values;
@@ -88,10 +111,16 @@ function plot(slo, ratio, duration) {
   const maxBurn = peak * 1.15;
   const x = t => L + (W - L - R) * t / horizon;
   const y = b => H - B - (H - B - T) * b / maxBurn;
+  svg.appendChild(svgEl("rect", {x: x(0), y: T, width: x(Math.min(duration, horizon)) - x(0), height: H - B - T,
+                                 fill: "#fde8e8", class: "event"}));
   svg.appendChild(svgEl("line", {x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#333"}));
   svg.appendChild(svgEl("line", {x1: L, y1: T, x2: L, y2: H - B, stroke: "#333"}));
-  svg.appendChild(svgEl("text", {x: L, y: H - 8, "font-size": 11}, "0"));
-  svg.appendChild(svgEl("text", {x: W - R - 40, y: H - 8, "font-size": 11}, human(horizon)));
+  for (let t = 0; t <= horizon; t += step) {
+    svg.appendChild(svgEl("line", {x1: x(t), x2: x(t), y1: H - B, y2: H - B + 4, stroke: "#333", class: "tick"}));
+    svg.appendChild(svgEl("text", {x: x(t), y: H - 10, "font-size": 11, "text-anchor": "middle", class: "tick-label"},
+                          t === 0 ? "0" : shortDuration(t)));
+  }
+  svg.appendChild(svgEl("text", {x: W - R + 4, y: H - 10, "font-size": 11}, "since errors began"));
   svg.appendChild(svgEl("text", {x: 4, y: T + 10, "font-size": 11}, maxBurn.toFixed(1) + "x"));
   slo.alerts.forEach((alert, i) => {
     const color = COLORS[i % COLORS.length];
@@ -102,6 +131,10 @@ function plot(slo, ratio, duration) {
                                    "stroke-dasharray": "4 3"}));
     svg.appendChild(svgEl("text", {x: W - R + 4, y: y(alert.factor) + 4, "font-size": 11, fill: color},
                           alert.severity + " " + alert.long + " " + Number(alert.factor.toPrecision(4)) + "x"));
+    const fires = outcomes[i].fires;
+    if (fires !== null && fires <= horizon) {  // where the alert fires, on its factor's line
+      svg.appendChild(svgEl("circle", {cx: x(fires), cy: y(alert.factor), r: 4, fill: color, class: "fires"}));
+    }
   });
 }
 
@@ -116,8 +149,9 @@ function run() {
     `of the ${slo.period} error budget (${slo.budget_minutes} min of full outage).`;
   const body = document.querySelector("#sim-table tbody");
   body.replaceChildren();
-  for (const alert of slo.alerts) {
-    const outcome = simulate(alert, slo.budget, ratio, duration);
+  const outcomes = slo.alerts.map(alert => simulate(alert, slo.budget, ratio, duration));
+  slo.alerts.forEach((alert, i) => {
+    const outcome = outcomes[i];
     const row = document.createElement("tr");
     row.dataset.alert = alert.name + " " + alert.long;
     row.dataset.fires = outcome.fires === null ? "" : String(outcome.fires);
@@ -129,8 +163,25 @@ function run() {
       row.appendChild(cell);
     }
     body.appendChild(row);
+  });
+  plot(slo, ratio, duration, outcomes);
+}
+
+// More than a handful of services: the header's filter hides the services (and their links) that
+// do not match the name typed or the team chosen.
+function filterServices() {
+  const search = document.getElementById("svc-search");
+  if (!search) return;
+  const text = search.value.trim().toLowerCase();
+  const team = document.getElementById("svc-team").value;
+  const all = document.querySelectorAll("section.service");
+  let shown = 0;
+  for (const el of document.querySelectorAll("section.service, header nav li")) {
+    const match = el.dataset.service.includes(text) && (!team || el.dataset.team === team);
+    el.hidden = !match;
+    if (match && el.tagName === "SECTION") shown++;
   }
-  plot(slo, ratio, duration);
+  document.getElementById("svc-shown").textContent = `${shown} of ${all.length} services shown`;
 }
 
 function layoutGrids() {
@@ -144,6 +195,11 @@ function layoutGrids() {
 for (const id of ["sim-slo", "sim-ratio", "sim-minutes"]) {
   document.getElementById(id).addEventListener("input", run);
   document.getElementById(id).addEventListener("change", run);
+}
+for (const id of ["svc-search", "svc-team"]) {
+  const el = document.getElementById(id);
+  if (el) el.addEventListener("input", filterServices);
+  if (el) el.addEventListener("change", filterServices);
 }
 layoutGrids();
 run();

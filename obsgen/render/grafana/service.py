@@ -7,10 +7,11 @@ row only (verify/grafana.py proves it for every alert link).
 
 from __future__ import annotations
 
-from obsgen import durations, names, signal_path
+from obsgen import names, signal_path
 from obsgen.plan.dashboards import DashboardsPlan, ServiceDashboard
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.promql import number
+from obsgen.render import health_rules
 from obsgen.render.grafana import common, panels, workloads
 from obsgen.render.grafana.layout import Layout
 from obsgen.render.grafana.queries import (
@@ -21,6 +22,7 @@ from obsgen.render.grafana.queries import (
     legend,
     logql_stream,
     markdown_text,
+    regex_alternatives,
     selector,
     traceql_equals,
     url,
@@ -73,7 +75,7 @@ def _header(dash: DashboardsPlan, board: ServiceDashboard, service: ServicePlan)
     ]
     for slo in service.slos:
         book = f"[runbook]({url(slo.runbook_url)})" if slo.runbook_url else ""
-        lines.append(f"| {slo.name} | {number(slo.objective_percent)}% | {durations.format_seconds(slo.period)} | "
+        lines.append(f"| {slo.name} | {number(slo.objective_percent)}% | {slo.period_label} | "
                      f"{markdown_text(slo.description)} | {book} |")
     return "\n".join(lines) + "\n"
 
@@ -88,7 +90,7 @@ def _slo_sel(dash: DashboardsPlan, slo: SLOPlan, metric: str, per_environment: b
 
 def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
     prom = dash.datasource("prometheus")
-    period = durations.format_seconds(slo.period)
+    period = slo.period_label  # as the spec writes it (28d); Grafana's relative time takes it too
     ratio5m = _slo_sel(dash, slo, names.sli_error_ratio("5m"))
     top = max(w.factor for w in slo.catalog)
     layout.row(f"SLO {slo.name}: {number(slo.objective_percent)}% over {period}")
@@ -109,12 +111,27 @@ def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
             (f"max {by(names.SLOTH_SEVERITY, names.ALERT_STATE)} ({alerts})",
              legend(names.SLOTH_SEVERITY, names.ALERT_STATE)),
         ]), 8, 5)
+    _health_panel(layout, dash, slo)
     layout.add(panels.graph("SLI over time (objective as the red line)", prom, [(f"1 - {ratio5m}", "SLI (5m)")],
                             "percentunit", line=slo.objective), 12, 8)
     burn_down = panels.graph(f"Error budget burn-down ({period})", prom, [
         (_slo_sel(dash, slo, names.PERIOD_BUDGET_REMAINING), "budget remaining"),
     ], "percentunit", line=0).time_from(period)
     layout.add(burn_down, 12, 8)
+
+
+def _health_panel(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
+    """The SLI health alerts' state (render/health_rules.py): empty while the SLI reads data; a bar
+    when its series are absent, its threshold is not a bucket bound or its errors never match."""
+    health = sorted(r["alert"] for r in health_rules.rules(slo))
+    alerts = selector(names.ALERTS, [(names.SERVICE, "=", slo.service), (names.SLO, "=", slo.name),
+                                     ("alertname", "=~", regex_alternatives(health))],
+                      {names.SLO: SLO_VAR, **common.metric_environment(dash)})
+    panel = panels.alert_timeline("SLI health alerts (the SLI reads nothing: it cannot burn its budget)",
+                                  dash.datasource("prometheus"), [
+        (f"max {by('alertname', names.ALERT_STATE)} ({alerts})", legend("alertname", names.ALERT_STATE)),
+    ]).no_value("none pending or firing: the SLI reads data")
+    layout.add(panel, 24, 3)
 
 
 def _span_sel(dash: DashboardsPlan, board: ServiceDashboard, metric: str, errors: bool = False) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from obsgen import durations, names
+from obsgen import names
 from obsgen.plan.dashboards import DashboardsPlan
 from obsgen.plan.model import ServicePlan
 from obsgen.promql import number
@@ -49,7 +49,7 @@ def _slo_list(dash: DashboardsPlan, services: list[ServicePlan]) -> str:
         for slo in service.slos:
             lines.append(f"| [{service.name}]({url(common.dashboard_url(dash, board.uid))}) | {service.team} | "
                          f"{service.tier} | [{slo.name}]({link}{slo.name}) | {number(slo.objective_percent)}% | "
-                         f"{durations.format_seconds(slo.period)} |")
+                         f"{slo.period_label} |")
     return "\n".join(lines) + "\n"
 
 

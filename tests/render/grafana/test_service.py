@@ -6,6 +6,7 @@ import re
 
 import promql_parser
 import pytest
+import yaml
 
 from obsgen import names
 from obsgen.verify import grafana
@@ -53,8 +54,24 @@ def test_every_slo_panel_the_issue_asks_for(checkout):
 
 def test_alert_state_reads_alerts_by_service_and_slo(checkout):
     alerts = [e for e in exprs(checkout) if names.ALERTS in e]
-    assert len(alerts) == 3
+    assert len(alerts) == 6  # per SLO: its burn-rate alerts, its SLI health alerts
     assert all(f'{names.SERVICE}="checkout"' in e and f'{names.SLO}="' in e for e in alerts)
+
+
+def test_health_panel_shows_the_generated_health_alerts(checkout, example_files):
+    """Each SLO row's health panel selects exactly the SLI health alerts the rules file defines for
+    that SLO (names and labels as generated), and nothing else."""
+    rules = [r for g in yaml.safe_load(example_files["alerts/rules/checkout.rules.yaml"])["groups"] for r in g["rules"]
+             if "alert" in r and "SLI" in r["alert"] and r["labels"].get("severity") != "page"]
+    panels = [p for p in checkout["panels"] if p["title"].startswith("SLI health alerts")]
+    assert len(panels) == 3
+    for panel in panels:
+        expr = panel["targets"][0]["expr"]
+        slo = re.search(r'slo="([^"]+)"', expr).group(1)
+        mine = {r["alert"] for r in rules if r["labels"][names.SLO] == slo}
+        assert mine and set(re.search(r'alertname=~"([^"]+)"', expr).group(1).split("|")) == mine
+        assert all(r["labels"][names.SERVICE] == "checkout" for r in rules if r["alert"] in mine)
+        assert panel["fieldConfig"]["defaults"]["noValue"].startswith("none pending or firing")
 
 
 def test_red_panels_read_the_span_metrics_names_with_exemplars(checkout):
