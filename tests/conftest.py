@@ -34,6 +34,17 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "slos"
 
 
+def docs_picture(name: str) -> str:
+    """Where a browser test saves its picture: docs/preview/<name> when OBSGEN_WRITE_SCREENSHOTS=1
+    (to refresh the docs), else a scratch file, so a test run never dirties the checkout (a picture
+    holds times and ports that change each run)."""
+    if os.environ.get("OBSGEN_WRITE_SCREENSHOTS"):
+        return str(ROOT / "docs" / "preview" / name)
+    import tempfile
+
+    return str(Path(tempfile.mkdtemp(prefix="obsgen-picture-")) / name)
+
+
 def require_tool(name: str) -> str:
     """The tool's path; skipped with a reason on a dev machine without it, a failure in CI."""
     found = shutil.which(name)

@@ -21,10 +21,9 @@ from obsgen.preview import markdown, page, semdiff, view
 from obsgen.preview.serve import PreviewServer
 from obsgen.preview.simulate import simulate
 from tests import specdir
-from tests.conftest import EXAMPLES, PATIENCE, ROOT
+from tests.conftest import EXAMPLES, PATIENCE, docs_picture
 from tests.live.prom import free_port
 
-DOCS = ROOT / "docs" / "preview"
 HOSTILE = "<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\">"
 
 
@@ -47,10 +46,13 @@ def _changed(tmp_path: Path, example_files) -> str:
 
 def test_summary_markdown_is_html(example_files, tmp_path):
     summary = _changed(tmp_path, example_files)
-    assert summary.startswith("### ") and "**" in summary
+    assert summary.startswith("### ") and "\n#### " in summary and "\n|---|" in summary
     rendered = markdown.to_html(summary)
-    assert "###" not in rendered and "**" not in rendered
-    assert rendered.startswith("<h3>") and "<strong>" in rendered and "<li>" in rendered
+    assert "###" not in rendered and "|---|" not in rendered
+    assert rendered.startswith("<h3>") and "<h4>" in rendered and "<li>" in rendered
+    # every table row of the summary is a row of the HTML (header and body)
+    rows = [line for line in summary.splitlines() if line.startswith("|") and not line.startswith("|---")]
+    assert rendered.count("<tr>") == len(rows) > 0
     for line in summary.splitlines():  # every bullet of the summary is a list item of the HTML
         if line.startswith("- ") and "`" not in line:
             assert f"<li>{markdown.html.escape(line[2:], quote=False)}</li>" in rendered, line
@@ -84,12 +86,13 @@ def test_summary_in_the_browser(browser, example_plan, example_files, tmp_path):
         browser.get(server.url)
         diff = browser.find_element("id", "diff")
         assert diff.find_element("css selector", "h3").text.startswith("obsgen:")
-        assert "###" not in diff.text and "**" not in diff.text
-        assert [s.text for s in diff.find_elements("css selector", "strong")]  # the section titles, bold
+        assert "###" not in diff.text and "|---|" not in diff.text
+        assert [s.text for s in diff.find_elements("css selector", "h4")]  # the section titles
+        assert diff.find_elements("css selector", "table td")  # the tables, as tables
         assert "<script>window.pwned = 1</script>" in diff.text  # shown as text
         assert browser.execute_script("return window.pwned === undefined")  # and never run
         browser.execute_script("document.getElementById('diff').scrollIntoView()")
-        diff.screenshot(str(DOCS / "change-summary.png"))
+        assert diff.screenshot(docs_picture("change-summary.png"))
 
 
 def _spec_periods() -> dict[str, str]:
@@ -147,7 +150,7 @@ def test_simulator_axis_fits_the_event(browser, example_plan, example_files, min
         assert 4 <= len(axis["ticks"]) <= 9, axis
         assert axis["event"] > 0
         if minutes == 180:
-            browser.find_element("id", "simulator").screenshot(str(DOCS / "simulator.png"))
+            assert browser.find_element("id", "simulator").screenshot(docs_picture("simulator.png"))
 
 
 def _many(tmp_path: Path) -> Path:

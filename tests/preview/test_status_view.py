@@ -5,7 +5,8 @@ error in 500).
 
 The page's rows are `obsgen status --format json`'s rows, the same SLOs with the same states, numbers,
 routing and detection times; each row links to its dashboard and runbook; sorting by a column and
-filtering by team, service and state choose the rows they say. A screenshot goes to docs/preview/."""
+filtering by team, service and state choose the rows they say. A screenshot goes to docs/preview/
+with OBSGEN_WRITE_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 import requests
 
 from obsgen.live.status import STATES
-from tests.conftest import EXAMPLES, PATIENCE, ROOT
+from tests.conftest import EXAMPLES, PATIENCE, ROOT, docs_picture
 from tests.live.prom import free_port
 from tests.live.test_status import _status
 from tests.live.traffic import OUTAGE, RATIO, expected_state
@@ -69,7 +70,13 @@ def settled(browser, page_url, prom, example_plan):
         shown = _page_rows(browser)
         expected = {i: expected_state(slo, 1.0 if i == OUTAGE else RATIO) for i, slo in slos.items()}
         if len(shown) == len(slos) and all(r["state"] == expected[r["id"]] for r in shown):
-            return shown, _status(prom)
+            rows = _status(prom)
+            # the page polls every 5 s and the period roll-ups move in steps: compare one reading
+            # of both, taken once the page shows what `obsgen status` reads now
+            now = {r["id"]: r for r in rows}
+            if all(r["cells"]["budget left"] == _pct(now[r["id"]]["budget_remaining"], 1)
+                   and r["cells"]["SLI now (5m)"] == _pct(now[r["id"]]["sli_5m"], 3) for r in shown):
+                return shown, rows
         assert time.monotonic() < deadline, shown
         time.sleep(1)
 
@@ -108,6 +115,11 @@ def _choose(browser, select: str, value: str) -> None:
                            "el.dispatchEvent(new Event('change'));", select, value)
 
 
+def _budgets(shown: list[dict]) -> list[float]:
+    """The budget-left cells of one reading of the page, as numbers (every example SLO has traffic)."""
+    return [float(r["cells"]["budget left"].rstrip("%")) for r in shown]
+
+
 def test_filters_and_sorting(browser, settled):
     _, rows = settled
     _choose(browser, "status-team", "payments")
@@ -120,16 +132,15 @@ def test_filters_and_sorting(browser, settled):
     assert {r["service"] for r in _page_rows(browser)} == {"search"}
     _choose(browser, "status-service", "")
     browser.find_element("css selector", "#status-table th[data-sort='budget left']").click()
-    ids = [r["id"] for r in _page_rows(browser)]
-    budget = {r["id"]: r["budget_remaining"] for r in rows}
-    assert [budget[i] for i in ids] == sorted(budget[i] for i in ids)
+    ascending = _budgets(_page_rows(browser))  # as shown: the page may have polled anew since `settled`
+    assert ascending == sorted(ascending) and len(ascending) == len(rows)
     browser.find_element("css selector", "#status-table th[data-sort='budget left']").click()  # descending
-    assert [budget[i] for r in [_page_rows(browser)] for i in (x["id"] for x in r)] == sorted(budget.values(),
-                                                                                               reverse=True)
+    descending = _budgets(_page_rows(browser))
+    assert descending == sorted(descending, reverse=True) and len(descending) == len(rows)
     browser.find_element("css selector", "#status-table th[data-sort='state']").click()
     browser.execute_script("document.getElementById('status').scrollIntoView()")
     browser.set_window_size(2100, 800)
-    browser.find_element("id", "status").screenshot(str(ROOT / "docs" / "preview" / "status.png"))
+    assert browser.find_element("id", "status").screenshot(docs_picture("status.png"))
     browser.set_window_size(1280, 1600)
     severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert severe == []
