@@ -180,5 +180,5 @@ def verify(out: Path, jobs: int | None = None) -> list[Result]:
     store = ResultCache.of(out, promtool())
     results = [checked(out, rules, store, cores)]
     results += tested(out, promtool_plan.plan(out, tests, store, cores), store, cores)
-    store.prune()
+    store.prune(("checked", "groups", "shapes", "passed"))
     return results

@@ -27,10 +27,10 @@ FOLDER = "verify"
 
 
 @cache
-def tool_version(tool: str) -> str:
-    """The tool's own `--version` output: another build of the tool is another key."""
+def tool_version(tool: str, *args: str) -> str:
+    """The tool's own version output (`--version` unless args say how): another build is another key."""
     try:
-        proc = subprocess.run([tool, "--version"], capture_output=True, text=True, timeout=60)
+        proc = subprocess.run([tool, *(args or ("--version",))], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return ""
     return (proc.stdout + proc.stderr).strip()
@@ -80,11 +80,14 @@ class ResultCache:
         except OSError:
             return  # a cache that cannot be written is only slower
 
-    def prune(self) -> None:
-        """Drop every entry this run did not use (call only after a run that looked at everything)."""
+    def prune(self, kinds: tuple[str, ...]) -> None:
+        """Drop the entries of these kinds this run did not use (call only after a run that looked
+        at everything of theirs): what an older tree or obsgen needed."""
         if self.directory is None or not self.directory.is_dir():
             return
+        prefixes = tuple(f"{kind}-" for kind in kinds)
         for path in self.directory.iterdir():
-            if (path.suffix == ".json" and path.stem not in self.used) or path.name.startswith(".tmp-"):
+            stale = path.suffix == ".json" and path.stem.startswith(prefixes) and path.stem not in self.used
+            if stale or path.name.startswith(".tmp-"):
                 with contextlib.suppress(OSError):
                     path.unlink()

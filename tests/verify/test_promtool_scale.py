@@ -166,3 +166,15 @@ def test_a_shape_sets_aside_identity_and_selectors_only(tree):
     for old, new in changes:
         assert old in text
         assert shapes.of_rules(text.replace(old, new, 1)) != delta, old
+
+
+def test_every_other_verifier_is_replayed_only_on_the_same_tree(out):
+    from obsgen.verify import cached, tree_digest
+
+    first = cached("seams", out, tree_digest(out))
+    assert first and all(r.ok and r.note != "cached" for r in first)
+    again = cached("seams", out, tree_digest(out))
+    assert [r.command for r in again] == [r.command for r in first] and {r.note for r in again} == {"cached"}
+    dashboard = next((out / "dashboards").glob("*.json"))
+    dashboard.write_text(dashboard.read_text() + "\n")
+    assert "cached" not in {r.note for r in cached("seams", out, tree_digest(out))}
