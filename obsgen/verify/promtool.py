@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from obsgen.errors import ToolError
-from obsgen.verify import promtool_plan, shapes
+from obsgen.verify import promtool_plan, shapes, yaml_items
 from obsgen.verify.result import Result
 from obsgen.verify.result_cache import ResultCache, digest
 
@@ -88,36 +88,50 @@ def _split(args: tuple[str, str, tuple[str, ...] | None, str]) -> list[str]:
     """The kept groups of a test file as test files of their own, one per SLO, each loading only
     that SLO's rule groups (taken from the generated rules files as they are): promtool evaluates
     every loaded rule at every step, so each SLO's scenarios cost its own rules, not its service's.
-    Groups of no SLO in the rules keep every rules file. Returns the paths written under `target`."""
+    Groups of no SLO in the rules keep every rules file. Returns the paths written under `target`.
+    Files in obsgen's layout are cut as text (verify/yaml_items.py), others parsed."""
     out, test, keep, target = args
     source = Path(out) / test
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    doc = yaml.load(source.read_text(encoding="utf-8"), Loader=loader) or {}
-    rule_files = [(source.parent / f).resolve() for f in doc.get("rule_files") or []]
-    own: dict[str, list] = {}
+    test_doc = _items(source.read_text(encoding="utf-8"), "tests")
+    rule_files = [(source.parent / f).resolve() for f in test_doc[0].get("rule_files") or []]
+    own: dict[str, list[str]] = {}
     for path in rule_files:
-        for group in (yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}).get("groups") or []:
-            sid = shapes.identity(group).get("sloth_id")
+        for sid, group in _items(path.read_text(encoding="utf-8"), "groups", yaml_items.sloth_id)[1]:
             if sid:
                 own.setdefault(sid, []).append(group)
     wanted = None if keep is None else set(keep)
-    parts: dict[str, list] = {}
-    for scenario in doc.get("tests") or []:
-        name = str(scenario.get("name", ""))
+    parts: dict[str, list[str]] = {}
+    for name, scenario in test_doc[1]:
         if wanted is None or name in wanted:
-            sid = name.partition(": ")[0]
+            sid = (name or "").partition(": ")[0]
             parts.setdefault(sid if sid in own else "", []).append(scenario)
     written = []
     for i, (sid, scenarios) in enumerate(parts.items()):
         loads = [str(p) for p in rule_files]
         if sid:
             loads = [f"{target}-{i}.rules.yaml"]
-            Path(loads[0]).write_text(yaml.dump({"groups": own[sid]}, Dumper=dumper, sort_keys=False), encoding="utf-8")
-        copy = {**doc, "rule_files": loads, "tests": scenarios}
-        Path(f"{target}-{i}.yaml").write_text(yaml.dump(copy, Dumper=dumper, sort_keys=False), encoding="utf-8")
+            Path(loads[0]).write_text("groups:\n" + "".join(own[sid]), encoding="utf-8")
+        head = yaml.dump({**test_doc[0], "rule_files": loads}, Dumper=_DUMPER, sort_keys=False)
+        Path(f"{target}-{i}.yaml").write_text(head + "tests:\n" + "".join(scenarios), encoding="utf-8")
         written.append(f"{target}-{i}.yaml")
     return written
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _items(text: str, key: str, label=yaml_items.name) -> tuple[dict, list[tuple[str | None, str]]]:
+    """A document without its `key` list, and each item of that list as (label, YAML text)."""
+    found = yaml_items.split(text, key)
+    if found is not None:
+        return found[0], [(label(item), item) for item in found[1]]
+    doc = yaml.load(text, Loader=_LOADER) or {}
+    items = doc.pop(key, None) or []
+    dump = [yaml.dump([item], Dumper=_DUMPER, sort_keys=False) for item in items]
+    if key == "groups":
+        return doc, [(shapes.identity(item).get("sloth_id"), text) for item, text in zip(items, dump, strict=True)]
+    return doc, [(str(item.get("name", "")), text) for item, text in zip(items, dump, strict=True)]
 
 
 def _note(job: promtool_plan.Job) -> str:

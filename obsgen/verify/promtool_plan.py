@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from obsgen.render.promtool_tests import WIRING
-from obsgen.verify import shapes
+from obsgen.verify import shapes, yaml_items
 from obsgen.verify.result_cache import ResultCache, digest
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -38,6 +38,11 @@ class Job:
 
 
 def _groups(text: str) -> dict:
+    """A test file's rule_files and its groups' names (cut as text in obsgen's layout)."""
+    found = yaml_items.split(text, "tests")
+    if found is not None:
+        return {"rule_files": [str(f) for f in found[0].get("rule_files") or []],
+                "groups": [yaml_items.name(item) or "" for item in found[1]]}
     doc = yaml.load(text, Loader=_LOADER) or {}
     return {"rule_files": [str(f) for f in doc.get("rule_files") or []],
             "groups": [str(t.get("name", "")) for t in doc.get("tests") or []]}

@@ -178,3 +178,20 @@ def test_every_other_verifier_is_replayed_only_on_the_same_tree(out):
     dashboard = next((out / "dashboards").glob("*.json"))
     dashboard.write_text(dashboard.read_text() + "\n")
     assert "cached" not in {r.note for r in cached("seams", out, tree_digest(out))}
+
+
+def test_a_test_file_in_another_layout_is_parsed_not_cut(out, promtool):
+    """JSON is YAML too: a file obsgen did not lay out is split after parsing it, and still judged."""
+    import json
+
+    import yaml
+
+    from obsgen.verify import yaml_items
+
+    path = out / names.tests_file("delta")
+    text = json.dumps(yaml.safe_load(path.read_text()), indent=1)
+    assert yaml_items.split(text, "tests") is None
+    path.write_text(text)
+    assert not _failed(verify_promtool.verify(out))
+    _break(out, "delta", 'job="delta"', 'job="delta-old"', count=-1)
+    assert names.tests_file("delta") in _failed(verify_promtool.verify(out))
