@@ -69,7 +69,8 @@ def _change_one(spec_dir: Path) -> None:
     raise SystemExit(f"no objective to change in {path}")
 
 
-def run(services: int, only: str | None, work: Path, full_regenerate: bool) -> list[str]:
+def run(services: int, only: str | None, work: Path, full_regenerate: bool):
+    """Yields each row as soon as it is measured."""
     root = work / f"s{services}"
     spec_dir = root / "slos"
     bench_generate.synthesize(spec_dir, services)
@@ -77,16 +78,15 @@ def run(services: int, only: str | None, work: Path, full_regenerate: bool) -> l
     env.pop("OBSGEN_NO_CACHE", None)
     generate = [*OBSGEN, "generate", "slos", "--out", "out"]
     test = ([sys.executable, "-c", ONLY, only, "out"] if only else [*OBSGEN, "test", "--out", "out"])
-    rows = [_row("generate", services, _timed(generate, env, root))]
-    rows.append(_row("test cold", services, _timed(test, env, root)))
-    rows.append(_row("test unchanged", services, _timed(test, env, root)))
+    yield _row("generate", services, _timed(generate, env, root))
+    yield _row("test cold", services, _timed(test, env, root))
+    yield _row("test unchanged", services, _timed(test, env, root))
     _change_one(spec_dir)
-    rows.append(_row("regenerate one changed", services, _timed(generate, env, root)))
+    yield _row("regenerate one changed", services, _timed(generate, env, root))
     if full_regenerate:  # the same change, nothing cached: what the one-service rerun is compared with
-        rows.append(_row("full generate (no cache)", services,
-                         _timed([*generate, "--force"], {**env, "OBSGEN_NO_CACHE": "1"}, root)))
-    rows.append(_row("test one changed", services, _timed(test, env, root)))
-    return rows
+        yield _row("full generate (no cache)", services,
+                   _timed([*generate, "--force"], {**env, "OBSGEN_NO_CACHE": "1"}, root))
+    yield _row("test one changed", services, _timed(test, env, root))
 
 
 def main(argv: list[str] | None = None) -> int:
