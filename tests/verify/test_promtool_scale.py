@@ -195,3 +195,23 @@ def test_a_test_file_in_another_layout_is_parsed_not_cut(out, promtool):
     assert not _failed(verify_promtool.verify(out))
     _break(out, "delta", 'job="delta"', 'job="delta-old"', count=-1)
     assert names.tests_file("delta") in _failed(verify_promtool.verify(out))
+
+
+def test_route_tests_rerun_only_the_cases_that_changed(out):
+    from obsgen.verify import amtool
+    from tests.conftest import require_tool
+
+    require_tool("amtool")
+    config, tests = out / names.ALERTMANAGER_CONFIG, out / names.ALERTMANAGER_ROUTE_TESTS
+    store = ResultCache.of(out, amtool.amtool())
+    first = amtool.route_tests(config, tests, 2, store)
+    assert first.ok and not first.note
+    assert amtool.route_tests(config, tests, 2, store).note.startswith(f"{len(amtool.route_cases(tests))} of ")
+    text = tests.read_text()
+    rule = f"rule: {names.rules_file('delta')}:"
+    assert rule in text
+    head, _, tail = text.partition(rule)
+    broken = head + rule + tail.replace("receivers:\n  - ", "receivers:\n  - nobody-", 1)
+    tests.write_text(broken)
+    again = amtool.route_tests(config, tests, 2, store)
+    assert not again.ok and "1 of" in again.output
