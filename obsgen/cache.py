@@ -40,7 +40,8 @@ from obsgen.plan.model import Plan
 ENV_DIR = "OBSGEN_CACHE_DIR"  # where caches live; default $XDG_CACHE_HOME/obsgen or ~/.cache/obsgen
 FORMAT = "2"  # entries hold sha256 digests of files in the tree, not the files
 # Renderers whose output for a plan is the union of their outputs for each service alone.
-PER_SERVICE = frozenset({"prometheus", "promtool-tests", "k8s-prometheus-rules"})
+PER_SERVICE = frozenset({"prometheus", "promtool-tests", "promtool-health-tests", "grafana-services",
+                         "k8s-prometheus-rules"})
 
 
 @cache

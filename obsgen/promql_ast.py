@@ -247,6 +247,11 @@ def reparse_check(node, window: tuple[timedelta, str]) -> str:
 
 def selectors(expr: str) -> list[Sel]:
     """Every vector selector of an expression, in the order the parser's tree holds them."""
+    return selectors_of(mirror(promql.parse(expr)))
+
+
+def selectors_of(tree) -> list[Sel]:
+    """Every vector selector of a mirrored tree, in order."""
     found: list[Sel] = []
 
     def walk(node) -> None:
@@ -258,5 +263,5 @@ def selectors(expr: str) -> list[Sel]:
                 for child in value if isinstance(value, tuple) else (value,):
                     walk(child)
 
-    walk(mirror(promql.parse(expr)))
+    walk(tree)
     return found

@@ -81,7 +81,8 @@ def tested_line(result) -> str:
     status = result.status
     if status == "skipped":
         return f"skipped: {what} ({result.skipped})"
-    return f"{'ok' if status == 'passed' else 'FAILED'}: {what}"
+    note = f" ({result.note})" if getattr(result, "note", "") else ""
+    return f"{'ok' if status == 'passed' else 'FAILED'}: {what}{note}"
 
 
 def tested_counts(results) -> str:

@@ -32,7 +32,8 @@ RENDERERS: dict[str, Renderer] = {
     "promtool-health-tests": health_tests.render,  # the SLI health alerts' (render/health_rules.py)
     "otel": otel.render,
     "alertmanager": alertmanager.render,
-    "grafana": grafana.render,
+    "grafana-services": grafana.render_services,  # the service dashboards, cached per service
+    "grafana": grafana.render,  # team and overview dashboards, provisioning
     "k8s-prometheus-rules": k8s_rules.render,
     "rulers": rulers.render,  # Mimir and AMP layouts, when the Platform's metrics.rulers lists them
 }

@@ -3,7 +3,9 @@
 Per SLO, with synthetic series derived from the SLI's own selectors: each health alert fires when
 what it watches is absent (the totals while the service is up; the bucket at the threshold beside
 its count; every error series for a day beside traffic), and none fires with data, nor at zero
-traffic while the series exist. A file of their own, evaluated every 10 minutes: the day-long
+traffic while the series exist. The short scenarios that read the SLI's own selectors are named
+as wiring (render/promtool_tests.WIRING): `obsgen test` runs them for every SLO, the others once
+per rule shape (verify/shapes.py). A file of their own, evaluated every 10 minutes: the day-long
 `for` of the error-series alert costs 150 evaluations there, 1,500 in the burn-rate tests' file.
 """
 
@@ -13,7 +15,7 @@ from obsgen import durations, names, promql
 from obsgen.plan import reads
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import health_rules, promtool_shared, yamlout
-from obsgen.render.promtool_tests import expect
+from obsgen.render.promtool_tests import WIRING, expect
 
 STEP_MINUTES = 10
 DAY_MINUTES = health_rules.NO_ERRORS_FOR // 60
@@ -84,14 +86,14 @@ def scenarios(slo: SLOPlan) -> list[dict]:
              _test(slo, "at zero traffic, series present, no health alert fires",
                    _inputs(slo, minutes, rate=0) + _up(slo, minutes), quiet)]
     short = health_rules.ABSENT_FOR // 60
-    tests.append(_test(slo, "no total series while the service is up: SLINoData", _up(slo, SHORT_MINUTES),
+    tests.append(_test(slo, f"{WIRING}no total series while the service is up: SLINoData", _up(slo, SHORT_MINUTES),
                        [_fires(slo, "SLINoData", short - STEP_MINUTES, False),
                         _fires(slo, "SLINoData", SHORT_MINUTES, True)]))
     if health_rules.anchor(slo, [s for s in reads.selectors(slo) if s.role == reads.TOTAL])[0] == names.SCRAPE_UP:
         tests.append(_test(slo, "no total series while the scrape is down: silent", _up(slo, SHORT_MINUTES, 0),
                            [_fires(slo, "SLINoData", SHORT_MINUTES, False)]))
     if "SLIThresholdNotABucket" in problems:
-        tests.append(_test(slo, "the count without the bucket at the threshold: SLIThresholdNotABucket",
+        tests.append(_test(slo, f"{WIRING}the count without the bucket at the threshold: SLIThresholdNotABucket",
                            _inputs(slo, SHORT_MINUTES, keep=lambda f: "le=" not in f.series) + _up(slo, SHORT_MINUTES),
                            [_fires(slo, "SLIThresholdNotABucket", short - STEP_MINUTES, False),
                             _fires(slo, "SLIThresholdNotABucket", SHORT_MINUTES, True),

@@ -5,6 +5,10 @@ before it; an error ratio just below each page threshold does not trip that wind
 it does; a sustained slow burn opens a ticket without paging; zero traffic fires nothing and records
 no NaN; the period ratio is the exact traffic-weighted value under uneven traffic. Expected times
 come from obsgen.burnrate, the module the rules are built from.
+
+Each SLO also gets one short *wiring* scenario (its group name starts with `<id>: ` + WIRING): its
+own SLI queries and labels in its rule shape. `obsgen test` runs the full suite once per distinct
+rule shape and the wiring scenario for every SLO (obsgen/verify/shapes.py).
 """
 
 from __future__ import annotations
@@ -29,6 +33,11 @@ RAMP_MINUTES = burnrate.BASE_WINDOW // 60 + EVAL_MINUTES
 # promtool evaluates every group at every step of every test: scenarios whose error ratio is the
 # same from the first sample run this long, the outage runs as long as its windows need.
 SETTLE_MINUTES = 14
+# The name prefix (after `<id>: `) of the wiring scenario, which obsgen/verify/promtool.py runs for every SLO.
+WIRING = "wiring: "
+# A constant error ratio is exact in every window once a rate has two samples (minute 1): alerts
+# are then active, and fire after their `for`; one more minute of slack.
+WIRING_MINUTES = 3
 
 
 def render(plan: Plan) -> dict[str, str]:
@@ -57,7 +66,7 @@ def _file(service: ServicePlan) -> str:
 def scenarios(slo: SLOPlan) -> list[dict]:
     pages = [a.window for a in slo.alerts if a.window.severity == "page"]
     tickets = [a.window for a in slo.alerts if a.window.severity == "ticket"]
-    tests = []
+    tests = [wiring(slo)]
     if pages:
         tests.append(outage(slo, pages))
         tests += [near_threshold(slo, w, below=True, lowest=w.factor == min(p.factor for p in pages))
@@ -183,6 +192,41 @@ def _group(name: str, series: list[dict], checks: list[dict]) -> dict:
 
 
 # --- scenarios ------------------------------------------------------------------------------
+
+
+def _alert_labels(slo: SLOPlan) -> list[dict[str, str]]:
+    """Every alert's name and labels as the rules give them (Sloth-style: per severity, plain values)."""
+    if slo.alert_style == "sloth":
+        return [_identity(slo, s) for s in dict.fromkeys(a.window.severity for a in slo.alerts)]
+    return [{"alertname": a.name, **{k: v for k, v in a.labels if "{{" not in v}} for a in slo.alerts]
+
+
+def wiring(slo: SLOPlan) -> dict:
+    """What is this SLO's own in its rule shape: its SLI queries read its series (every window
+    records the error ratio the traffic has, exactly) and every alert fires with its name and
+    labels. Short (a constant ratio from the first sample trips every window at once), so that it
+    can run for every SLO while the full suite runs once per shape."""
+    thresholds = [burnrate.threshold(a.window, slo.budget) for a in slo.alerts]
+    ratio = min(1.0, max(thresholds, default=0.5) * (1 + 10 * NEAR))
+    bad, good = _ratio(slo, ratio)
+    exact = bad / (bad + good)
+    tripped = [labels for labels, t in zip(_alert_labels(slo), _thresholds(slo), strict=True) if t < exact]
+    end = WIRING_MINUTES + _for_minutes(slo)
+    sel = slo.selector()
+    checks = [expect(f"count(abs({promql.selector(names.sli_error_ratio(durations.format_seconds(w)), sel)}"
+                     f" - {exact!r}) < 1e-9)", end, 1) for w in slo.windows if w != slo.period]
+    checks += [firing(slo, end, True, labels) for labels in tripped]
+    return _group(f"{slo.id}: {WIRING}an error ratio of {_percent(exact)} is recorded in every window and fires "
+                  f"{len(tripped)} alert(s) with their labels", inputs(slo, [(bad, good, end + 1)]), checks)
+
+
+def _thresholds(slo: SLOPlan) -> list[float]:
+    """The lowest error ratio that trips each entry of _alert_labels."""
+    if slo.alert_style == "sloth":  # one alert per severity ORs its pairs: the lowest threshold trips it
+        severities = dict.fromkeys(a.window.severity for a in slo.alerts)
+        return [min(burnrate.threshold(a.window, slo.budget) for a in slo.alerts if a.window.severity == s)
+                for s in severities]
+    return [burnrate.threshold(a.window, slo.budget) for a in slo.alerts]
 
 
 def outage(slo: SLOPlan, pages) -> dict | None:

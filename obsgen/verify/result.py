@@ -11,6 +11,7 @@ class Result:
     ok: bool
     output: str
     skipped: str = ""  # why the check did not run ("" when it ran); a skipped check is ok, never "passed"
+    note: str = ""  # how it ran, for people (`cached`, `wiring only`...), printed after the command
 
     @property
     def status(self) -> str:

@@ -14,24 +14,38 @@ from obsgen.render.grafana import configmaps, overview, provisioning, secrets, s
 
 
 def render(plan: Plan) -> dict[str, str]:
+    """The team and overview dashboards, provisioning and their ConfigMaps: what reads the whole
+    plan. The service dashboards are render_services' (a renderer of their own, cached per service)."""
     if not plan.dashboards.services:
         return {}
     boards: list[tuple[str, str, str, str]] = []  # (kind, name, path, json)
-    for svc in plan.services:
-        boards.append(("service", svc.name, names.dashboard_file(svc.name), service.render(plan, svc)))
     for board in plan.dashboards.teams:
         boards.append(("team", board.team, names.team_dashboard_file(board.team), team.render(plan, board)))
     boards.append(("overview", "", names.OVERVIEW_DASHBOARD_FILE, overview.render(plan)))
-    files = {path: text for _, _, path, text in boards}
+    files = _boards(plan, boards)
     files[provisioning.PROVIDER_FILE] = provisioning.provider()
     files[provisioning.DATASOURCES_FILE] = provisioning.datasources(plan.dashboards)
-    _refuse_oversized(plan, boards)
-    for kind, name, path, text in boards:
-        cm_path, cm_text = configmaps.dashboard(kind, name, path.rsplit("/", 1)[-1], text)
-        files[cm_path] = cm_text
     cm_path, cm_text = configmaps.datasources(files[provisioning.DATASOURCES_FILE])
     files[cm_path] = cm_text
     files.update(secrets.render(plan.dashboards, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels)))
+    return files
+
+
+def render_services(plan: Plan) -> dict[str, str]:
+    """A dashboard per service, and its ConfigMap: each reads its service only."""
+    if not plan.dashboards.services:
+        return {}
+    return _boards(plan, [("service", svc.name, names.dashboard_file(svc.name), service.render(plan, svc))
+                          for svc in plan.services])
+
+
+def _boards(plan: Plan, boards: list[tuple[str, str, str, str]]) -> dict[str, str]:
+    """The dashboards' files and their ConfigMaps, once each fits one."""
+    _refuse_oversized(plan, boards)
+    files = {path: text for _, _, path, text in boards}
+    for kind, name, path, text in boards:
+        cm_path, cm_text = configmaps.dashboard(kind, name, path.rsplit("/", 1)[-1], text)
+        files[cm_path] = cm_text
     return files
 
 

@@ -1,0 +1,217 @@
+"""verify/promtool.py at scale: the full scenario suite once per rule shape, the wiring scenarios
+for every SLO, results cached by the bytes they read. The proof stays complete: a rule broken by
+hand in any one service among many fails `obsgen test`, before and after a cached run."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from obsgen import names, pipeline
+from obsgen.output import writer
+from obsgen.render.promtool_tests import WIRING
+from obsgen.verify import promtool as verify_promtool
+from obsgen.verify import promtool_plan, shapes
+from obsgen.verify.result_cache import ResultCache
+from tests import specdir
+
+SERVICES = ("alpha", "bravo", "charlie", "delta")
+SLOS = """    - name: availability
+      objective: 99.9
+      sli:
+        events:
+          error_query: sum(rate(http_requests_total{{job="{name}",code=~"5.."}}[{{{{window}}}}]))
+          total_query: sum(rate(http_requests_total{{job="{name}"}}[{{{{window}}}}]))
+"""
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory) -> Path:
+    """Four services of one shape (only their names and SLI selectors differ), generated."""
+    root = tmp_path_factory.mktemp("scale")
+    spec_dir = specdir.write(root, {f"{n}.yaml": specdir.service(n, SLOS.format(name=n)) for n in SERVICES})
+    out = root / "out"
+    writer.write(out, pipeline.build(spec_dir), force=False)
+    return out
+
+
+@pytest.fixture
+def out(tree, tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the tree, with the result cache on (in tmp_path)."""
+    copy = tmp_path / "out"
+    subprocess.run(["cp", "-r", str(tree), str(copy)], check=True)
+    monkeypatch.delenv("OBSGEN_NO_CACHE", raising=False)
+    monkeypatch.setenv("OBSGEN_CACHE_DIR", str(tmp_path / "cache"))
+    return copy
+
+
+def _failed(results) -> list[str]:
+    return [r.command[-1] for r in results if not r.ok]
+
+
+def _notes(results) -> dict[str, str]:
+    return {r.command[-1]: r.note for r in results}
+
+
+def _break(out: Path, service: str, old: str, new: str, count: int = 1) -> None:
+    path = out / names.rules_file(service)
+    text = path.read_text()
+    assert text.count(old) >= max(count, 1), old
+    path.write_text(text.replace(old, new, count))
+
+
+def test_one_shape_runs_its_full_suite_once_and_every_slo_its_wiring(out, promtool):
+    jobs = {j.test: j for j in promtool_plan.plan(out, _tests(out), ResultCache(None), 1)}
+    first, others = jobs[names.tests_file("alpha")], [jobs[names.tests_file(s)] for s in SERVICES[1:]]
+    assert first.keep is None and first.proves == 1
+    for job in others:
+        assert job.proves == 0 and job.wired == 1
+        assert job.keep and all(f": {WIRING}" in name for name in job.keep)
+    results = verify_promtool.verify(out)
+    assert not _failed(results)
+
+
+def _tests(out: Path) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in (out / "alerts" / "tests").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("old, new", [
+    # the 5m ratio divides by zero without traffic: its shape is its own, its full suite runs, and
+    # the zero-traffic scenario finds the NaN (the wiring scenario alone has traffic: it would pass)
+    (", 1e-12)", ", 0)"),
+    # a page threshold moved
+    ("> 14.4", "> 41.4"),
+    # every SLI selector of the service reads another job: same shape, the wiring scenario fails
+    ('job="delta"', 'job="delta-old"'),
+])
+def test_a_broken_rule_in_one_service_fails_also_after_a_cached_run(out, promtool, old, new):
+    assert not _failed(verify_promtool.verify(out))  # every result now cached
+    assert set(_notes(verify_promtool.verify(out)).values()) >= {"cached"}
+    _break(out, "delta", old, new, count=-1 if "job=" in old else 1)
+    results = verify_promtool.verify(out)
+    failed = _failed(results)  # the health tests read the same selectors: they fail too
+    assert names.tests_file("delta") in failed and set(failed) <= {names.tests_file("delta"),
+                                                                   names.health_tests_file("delta")}
+    shape_changed = "job=" not in old
+    assert ("proves 1 shape" in _notes(results)[names.tests_file("delta")]) == shape_changed
+
+
+def test_a_health_alert_reading_other_series_is_a_shape_of_its_own(out, promtool):
+    """One selector of one health alert changed: which rules read the same series changed, so the
+    service's full suite (the day-long no-error-series scenario) runs, and fails."""
+    rules = (out / names.rules_file("charlie")).read_text()
+    alert = re.search(r"SLINoErrorSeries\n    expr: .*\n", rules).group(0)
+    broken = alert.replace('code=~"5.."', 'code=~"4.."')
+    assert broken != alert
+    (out / names.rules_file("charlie")).write_text(rules.replace(alert, broken))
+    assert _failed(verify_promtool.verify(out)) == [names.health_tests_file("charlie")]
+
+
+def test_cached_results_are_invalidated_by_rules_and_test_bytes(out, promtool):
+    verify_promtool.verify(out)
+    path = out / names.rules_file("bravo")
+    path.write_text(path.read_text() + "# a comment\n")
+    test = out / names.tests_file("charlie")
+    test.write_text(test.read_text() + "# a comment\n")
+    notes = _notes(verify_promtool.verify(out))
+    assert notes[names.tests_file("bravo")] != "cached" and notes[names.health_tests_file("bravo")] != "cached"
+    assert notes[names.tests_file("charlie")] != "cached"
+    assert notes[names.tests_file("delta")] == "cached"
+    assert "files cached" in next(n for k, n in notes.items() if k.endswith(".rules.yaml"))
+
+
+def test_another_promtool_version_tests_again(out, promtool, tmp_path, monkeypatch):
+    verify_promtool.verify(out)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "promtool"
+    wrapper.write_text(f'#!/bin/sh\nif [ "$1" = --version ]; then echo "promtool, version 9.9.9"; exit 0; fi\n'
+                       f'exec {promtool} "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    from obsgen.verify import result_cache
+
+    result_cache.tool_version.cache_clear()
+    try:
+        results = verify_promtool.verify(out)
+    finally:
+        result_cache.tool_version.cache_clear()
+    assert not _failed(results)
+    assert "cached" not in _notes(results).values()
+
+
+def test_shapes_and_plan_are_deterministic(out):
+    code = ("import sys, json; from pathlib import Path; from obsgen.verify import promtool_plan, result_cache;"
+            "out = Path(sys.argv[1]); tests = sorted(p.relative_to(out).as_posix() for p in"
+            " (out / 'alerts' / 'tests').glob('*.yaml'));"
+            "print(json.dumps([list(map(str, j.__dict__.values())) for j in"
+            " promtool_plan.plan(out, tests, result_cache.ResultCache(None), 1)]))")
+    seen = {subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("0", "1", "4242")}
+    assert len(seen) == 1
+
+
+def test_a_shape_sets_aside_identity_and_selectors_only(tree):
+    alpha = shapes.of_rules((tree / names.rules_file("alpha")).read_text())
+    delta = shapes.of_rules((tree / names.rules_file("delta")).read_text())
+    assert list(alpha.values()) == list(delta.values())
+    text = (tree / names.rules_file("delta")).read_text()
+    changes = [("vector(0.999)", "vector(0.99)"), ("for: 1d", "for: 2d"), ("sloth_window: 6h", "sloth_window: 7h")]
+    for old, new in changes:
+        assert old in text
+        assert shapes.of_rules(text.replace(old, new, 1)) != delta, old
+
+
+def test_every_other_verifier_is_replayed_only_on_the_same_tree(out):
+    from obsgen.verify import cached, tree_digest
+
+    first = cached("seams", out, tree_digest(out))
+    assert first and all(r.ok and r.note != "cached" for r in first)
+    again = cached("seams", out, tree_digest(out))
+    assert [r.command for r in again] == [r.command for r in first] and {r.note for r in again} == {"cached"}
+    dashboard = next((out / "dashboards").glob("*.json"))
+    dashboard.write_text(dashboard.read_text() + "\n")
+    assert "cached" not in {r.note for r in cached("seams", out, tree_digest(out))}
+
+
+def test_a_test_file_in_another_layout_is_parsed_not_cut(out, promtool):
+    """JSON is YAML too: a file obsgen did not lay out is split after parsing it, and still judged."""
+    import json
+
+    import yaml
+
+    from obsgen.verify import yaml_items
+
+    path = out / names.tests_file("delta")
+    text = json.dumps(yaml.safe_load(path.read_text()), indent=1)
+    assert yaml_items.split(text, "tests") is None
+    path.write_text(text)
+    assert not _failed(verify_promtool.verify(out))
+    _break(out, "delta", 'job="delta"', 'job="delta-old"', count=-1)
+    assert names.tests_file("delta") in _failed(verify_promtool.verify(out))
+
+
+def test_route_tests_rerun_only_the_cases_that_changed(out):
+    from obsgen.verify import amtool
+    from tests.conftest import require_tool
+
+    require_tool("amtool")
+    config, tests = out / names.ALERTMANAGER_CONFIG, out / names.ALERTMANAGER_ROUTE_TESTS
+    store = ResultCache.of(out, amtool.amtool())
+    first = amtool.route_tests(config, tests, 2, store)
+    assert first.ok and not first.note
+    assert amtool.route_tests(config, tests, 2, store).note.startswith(f"{len(amtool.route_cases(tests))} of ")
+    text = tests.read_text()
+    rule = f"rule: {names.rules_file('delta')}:"
+    assert rule in text
+    head, _, tail = text.partition(rule)
+    broken = head + rule + tail.replace("receivers:\n  - ", "receivers:\n  - nobody-", 1)
+    tests.write_text(broken)
+    again = amtool.route_tests(config, tests, 2, store)
+    assert not again.ok and "1 of" in again.output
