@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 import pytest
 
 from obsgen import calendar, durations, names, promql
+from obsgen.plan.model import Slices
 from obsgen.render import calendar_rules, prometheus_rules, yamlout
 from tests.render.test_period_rollups import counters, left_open, run_all
 
@@ -170,3 +171,77 @@ def test_every_minute_across_the_boundary(promtool, tmp_path, base, semantics):
     groups, tests = month_file(base, cal, end - 3 * H, 6 * H, 60, analytic=semantics == "closed")
     done = run_all(promtool, [_write(tmp_path / "m", groups, tests, semantics)])[0]
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+# --- timeslices -------------------------------------------------------------------------------
+
+TARGET = 0.95
+
+
+def slice_traffic(minutes: int) -> list[tuple[int, int]]:
+    """(errors, events) per minute: good at 4% errors, bad at 6%, no events every 17th minute."""
+    found = []
+    for m in range(minutes + 1):
+        events = 0 if m % 17 == 0 else 200 + 20 * (m % 5)
+        found.append(((0, 4, 6)[m % 3] * events // 100, events))
+    return found
+
+
+def slices_file(slo, cal, origin: int, run: int) -> tuple[list[dict], dict]:
+    """Evaluated every minute, scraped every 30s: the good and all slices since the period's start
+    and over the rolling period equal the counts of the minutes computed here."""
+    traffic = slice_traffic(run // 60)
+    halves = [(e // 2, (n - e) // 2) for e, n in traffic[1:] for _ in range(2)]  # minute m: steps 2m-1, 2m
+    slices = {m: 1 - e / n >= TARGET for m, (e, n) in enumerate(traffic) if m and n}  # minute -> good
+    assert 0 < sum(slices.values()) < len(slices)
+    sel = slo.selector()
+    checks = []
+    for t in range(120, run + 1, 60):
+        first = _bounds(cal, origin + t)[0] - origin
+        for label, lo in (("calendar", first), ("period", t - slo.period + 60)):
+            counted = [good for m, good in slices.items() if lo <= m * 60 <= t]
+            for kind, want in (("good_slices", sum(counted)), ("slices", len(counted))):
+                name = names.calendar_sum(kind) if label == "calendar" else names.period_sum(kind)
+                checks.append(_check(f"sum({promql.selector(name, sel)})", t, want))
+    groups = _groups(slo, cal, origin)
+    order = [g["name"] for g in groups if not g["name"].endswith("-" + names.PERIOD_GROUP)]
+    order += [g["name"] for g in groups if g["name"].endswith("-" + names.PERIOD_GROUP)]
+    series = counters(slo, [(0, 0), *halves], None)
+    test = {"name": "timeslices", "interval": "30s", "input_series": series, "promql_expr_test": checks}
+    return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "group_eval_order": order,
+                    "tests": [test]}
+
+
+@pytest.mark.parametrize("semantics", ["closed", "left-open"])
+def test_timeslices_are_counted_exactly(promtool, tmp_path, base, semantics):
+    """A week from Saturday noon in New York: 3 hours either side of its start."""
+    cal = CASES[-1][1]
+    slo = dataclasses.replace(base, slices=Slices(60, TARGET))
+    start = _bounds(cal, int(datetime(2025, 3, 10, tzinfo=UTC).timestamp()))[0]
+    groups, tests = slices_file(slo, cal, start - 3 * H, 6 * H)
+    done = run_all(promtool, [_write(tmp_path / "s", groups, tests, semantics)])[0]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+MUTATIONS = [
+    ("hour sums tagged with the period of now, not of their hour",
+     'index_last_hour{sloth_id="checkout-availability"} % 3', 'index{sloth_id="checkout-availability"} % 3'),
+    ("this hour left out", ")\n      + ((sum_over_time(", ")\n      + 0 * ((sum_over_time("),
+    ("the zone's standard offset ignored (UTC+1 read as UTC)", "+ (3600 + 3600 * (", "+ (0 + 3600 * ("),
+    ("the clock not moving", "(time() + 1743", "(0 * time() + 1743"),
+]
+
+
+def test_the_proofs_catch_broken_calendar_rules(promtool, tmp_path, base):
+    _, cal, inside, _ = CASES[4]
+    end = _bounds(cal, int(inside.timestamp()))[1]
+    groups, tests = month_file(base, cal, end - 3 * H, 6 * H, 60)
+    paths = []
+    for i, (what, old, new) in enumerate(MUTATIONS):
+        path = _write(tmp_path / str(i), groups, tests)
+        rules = path.with_name("rules.yaml").read_text()
+        assert old in rules, f"mutation {what!r} no longer applies"
+        path.with_name("rules.yaml").write_text(rules.replace(old, new))
+        paths.append(path)
+    for (what, _, _), done in zip(MUTATIONS, run_all(promtool, paths), strict=True):
+        assert done.returncode != 0, f"{what}: the proofs still pass"
