@@ -93,7 +93,8 @@ def slice_period_rules(slo: SLOPlan) -> list[dict]:
              for kind in names.SLICE_KINDS for parity in names.HOUR_PARITIES]
     found += [_record(slo, names.period_sum(kind), rules._period_sum(slo, kind, names.SLI_TOTAL_RATE))
               for kind in names.SLICE_KINDS]
-    return found + [
+    return [
+        *found,
         _record(slo, names.SLICES_PERIOD_ERROR_RATIO, _error_ratio(slo, names.period_sum)),
         _record(slo, names.SLICES_PERIOD_BUDGET_REMAINING, _remaining(slo, names.SLICES_PERIOD_ERROR_RATIO)),
     ]
@@ -130,7 +131,8 @@ def calendar_period_rules(slo: SLOPlan, cal: Calendar, clock: str = CLOCK,
                   f" and on () ({index} % {calendar.RESIDUES} == {r}))" for r in range(calendar.RESIDUES)]
         found.append(_record(slo, names.calendar_sum(kind), "(" + "\nor ".join([*tagged, zero]) + ")\n+ "
                              + rules._this_hour(slo, kind, zero)))
-    return found + [
+    return [
+        *found,
         _record(slo, names.CALENDAR_ERROR_RATIO, _error_ratio(slo, names.calendar_sum)),
         _record(slo, names.CALENDAR_BUDGET_REMAINING, _remaining(slo, names.CALENDAR_ERROR_RATIO)),
     ]

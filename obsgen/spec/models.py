@@ -280,7 +280,8 @@ class BudgetingSpec(Model):
 
     method: Literal["occurrences", "timeslices"] = "occurrences"
     slice: Duration = Field("1m", description="the length of a time slice: whole minutes, 1m to 1h")
-    slice_target: float | None = Field(None, gt=0, lt=1, description="a slice is good when its good ratio is at least this")
+    slice_target: float | None = Field(None, gt=0, lt=1,
+                                       description="a slice is good when its good ratio is at least this")
 
     @model_validator(mode="after")
     def _valid(self) -> BudgetingSpec:
