@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from obsgen import calendar, durations
+from obsgen import burnrate, calendar, durations
 from obsgen.names import (
     ENVIRONMENT_LABEL,
     LABEL_NAME_PATTERN,
@@ -301,6 +301,15 @@ class SLO(Model):
     period: Period = "30d"
     calendar: CalendarSpec | None = None  # a calendar-aligned budget besides the rolling period
     budgeting: BudgetingSpec = BudgetingSpec()
+
+    @model_validator(mode="after")
+    def _calendar_period(self) -> SLO:
+        """A calendar SLO without a period: the rolling period its alerts use is the unit's nominal
+        length (burnrate.nominal_period: 30d a month, 7d a week)."""
+        if self.calendar is not None and "period" not in self.model_fields_set:
+            days = burnrate.nominal_period(self.calendar.unit, self.calendar.count) // 86400
+            object.__setattr__(self, "period", f"{days}d")
+        return self
     description: str = ""
     runbook: Url | None = None
     labels: Labels = {}  # on this SLO's series and alerts, on top of the service's
