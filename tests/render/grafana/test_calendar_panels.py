@@ -66,6 +66,7 @@ def test_budget_left_this_month_reads_what_the_rules_record(out):
             (expr,) = [t["expr"] for _, t in grafana.targets(panel)]
             (sel,) = promql.vector_selectors(expr)
             sloth_id = next(m.value for m in sel.matchers.matchers if m.name == names.SLOTH_ID)
+            assert sloth_id == names.slo_id("ledger", slo)
             assert sel.name == series and (series, sloth_id) in recorded, (title, expr)
 
 
