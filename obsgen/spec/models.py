@@ -265,12 +265,22 @@ class CalendarSpec(Model):
     start: str | None = Field(None, description="local anchor, e.g. '2024-01-01 00:00:00': months start on "
                                                 "its day (1-28) and hour, weeks on its weekday and hour")
 
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        calendar.transitions(value)  # unknown zone, or offsets off whole hours
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str | None, info) -> str | None:
+        calendar.parse_anchor(value, info.data.get("unit", "month"))
+        return value
+
     @model_validator(mode="after")
     def _valid(self) -> CalendarSpec:
         if self.unit == "week" and self.count > 4:
             raise ValueError(f"count: at most 4 weeks, got {self.count} (use months)")
-        calendar.transitions(self.time_zone)  # unknown zone, or offsets off whole hours
-        calendar.parse_anchor(self.start, self.unit)
         return self
 
 
@@ -283,11 +293,17 @@ class BudgetingSpec(Model):
     slice_target: float | None = Field(None, gt=0, lt=1,
                                        description="a slice is good when its good ratio is at least this")
 
+    @field_validator("slice")
+    @classmethod
+    def _slice(cls, value: str) -> str:
+        seconds = durations.seconds(value)
+        if seconds % 60 or not 60 <= seconds <= 3600:
+            raise ValueError(f"must be whole minutes from 1m to 1h (a slice is one evaluation of its rule "
+                             f"group), got {value!r}")
+        return value
+
     @model_validator(mode="after")
     def _valid(self) -> BudgetingSpec:
-        seconds = durations.seconds(self.slice)
-        if seconds % 60 or not 60 <= seconds <= 3600:
-            raise ValueError(f"slice: must be whole minutes from 1m to 1h, got {self.slice!r}")
         if self.method == "timeslices" and self.slice_target is None:
             raise ValueError("slice_target: required with method timeslices (e.g. 0.95)")
         if self.method == "occurrences" and self.slice_target is not None:
