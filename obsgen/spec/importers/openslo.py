@@ -241,8 +241,9 @@ def _budgeting(b: Builder, doc: Document, src: tuple, obj: dict, method) -> dict
         return None
     target = obj.get("timeSliceTarget")
     if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target < 1:
+        got = "none is set" if target is None else f"got {target!r}"
         b.error((*src, "timeSliceTarget"), f"Timeslices needs a timeSliceTarget between 0 and 1 such as 0.95, "
-                                           f"got {target!r}", doc)
+                                           f"{got}", doc)
         return None
     window = str(obj.get("timeSliceWindow", "1m"))
     match = _SHORTHAND.match(window)
