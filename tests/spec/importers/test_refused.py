@@ -53,7 +53,8 @@ CASES = [
     ("sloth-reserved-label", sub(SLOTH, "        category: \"availability\"\n", "        team: \"x\"\n"),
      "s.yaml:16: slos[0].alerting: page_alert.labels: label 'team' is set by obsgen and cannot be overridden"),
     # --- OpenSLO ----------------------------------------------------------------------------
-    ("openslo-calendar", sub(V1, "    - duration: 28d\n      isRolling: true", "    - duration: 1M\n      isRolling: false\n"
+    ("openslo-calendar", sub(V1, "    - duration: 28d\n      isRolling: true",
+                             "    - duration: 1M\n      isRolling: false\n"
                              "      calendar: {startTime: 2020-01-21 12:30:00, timeZone: UTC}"),
      "s.yaml:45: timeWindow[0].calendar.startTime: must start on a whole hour (the hour sums are hours), got "
      "'2020-01-21 12:30:00'"),
