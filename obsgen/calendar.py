@@ -99,14 +99,18 @@ def local_expr(name: str, clock: str, first: int = FIRST_YEAR, last: int = LAST_
 def index_expr(cal: Calendar, local: str) -> str:
     """The index of the period holding the local time `local` (an instant vector of local_expr's
     values): consecutive periods have consecutive indices."""
+    # The anchor is taken back to its earliest equivalent since 1970 (the same period boundaries), so
+    # that indices are never negative, even before a future anchor: `%` keeps the sign in PromQL.
     if cal.unit == "week":
-        anchor = int(cal.anchor.replace(tzinfo=UTC).timestamp())
-        return f"floor(({local} - {anchor}) / {cal.count * WEEK})"
+        span = cal.count * WEEK
+        anchor = int(cal.anchor.replace(tzinfo=UTC).timestamp()) % span
+        return f"floor(({local} - {anchor}) / {span})"
     # the anchor's day and hour moved to the 1st at 00:00: every month then starts where the local
     # calendar's does (day <= 28 exists in every month)
     shift = (cal.anchor.day - 1) * 86400 + cal.anchor.hour * HOUR
     moved = f"({local} - {shift})" if shift else local
-    months = f"year({moved}) * 12 + month({moved}) - {cal.anchor.year * 12 + cal.anchor.month}"
+    first = 1 + (cal.anchor.year * 12 + cal.anchor.month - 1) % cal.count  # months since 1970, from 0
+    months = f"year({moved}) * 12 + month({moved}) - {first}"
     return months if cal.count == 1 else f"floor(({months}) / {cal.count})"
 
 

@@ -245,3 +245,33 @@ def test_the_proofs_catch_broken_calendar_rules(promtool, tmp_path, base):
         paths.append(path)
     for (what, _, _), done in zip(MUTATIONS, run_all(promtool, paths), strict=True):
         assert done.returncode != 0, f"{what}: the proofs still pass"
+
+
+
+INDEXED = [_cal("month", "Europe/Berlin", "2030-02-01 06:00:00"),
+           calendar.Calendar("month", 3, "Europe/Berlin", calendar.parse_anchor("2030-02-01 06:00:00", "month")),
+           calendar.Calendar("week", 2, "Asia/Tokyo", calendar.parse_anchor("2031-01-04 00:00:00", "week")),
+           _cal("week", "America/New_York", "2022-01-01 12:00:00")]
+
+
+def test_period_indices_step_exactly_at_each_start(tmp_path):
+    """Months, quarters and fortnights anchored in the future too: over 2025, recorded every hour,
+    the index is never negative and grows by one exactly at each period start zoneinfo gives."""
+    origin = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
+    rules, checks = [], []
+    for i, cal in enumerate(INDEXED):
+        name = f"index_{i}"
+        rules.append({"record": name, "expr": calendar.index_expr(
+            cal, calendar.local_expr(cal.time_zone, f"(time() + {origin})"))})
+        starts, at = set(), origin
+        while at < origin + 300 * 86400:
+            at = _bounds(cal, at)[1]
+            starts.add(at - origin)
+        for t in range(2 * H, 300 * 86400, H):
+            if t in starts or t % (5 * 86400) == 0:
+                checks.append(_check(f"{name} - {name} offset 1h", t, int(t in starts)))
+        checks.append(_check(f"min_over_time({name}[299d]) >= bool 0", 300 * 86400, 1))
+    tests = {"rule_files": ["rules.yaml"], "evaluation_interval": "1h",
+             "tests": [{"name": "indices", "interval": "1h", "input_series": [], "promql_expr_test": checks}]}
+    done = run_all(_promtool(), [_write(tmp_path / "i", [{"name": "indices", "rules": rules}], tests)])[0]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
