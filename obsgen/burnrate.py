@@ -230,3 +230,27 @@ def windows_of(catalog: tuple[AlertWindow, ...]) -> tuple[int, ...]:
     for w in catalog:
         found.update((w.long, w.short))
     return tuple(sorted(found))
+
+
+# --- calendar periods ------------------------------------------------------------------------
+#
+# Alert expressions hold their factor as a number, and a calendar month is 28 to 31 days (a DST
+# month an hour more or less): the factors of a calendar SLO are those of its rolling `period`,
+# by default the unit's nominal length (30 days a month, 7 a week), so the alerts, their promtool
+# tests and detection times are those of that rolling period. Against the month as it really is,
+# an alert then fires after consuming budget_percent x nominal / actual of that month's budget
+# (2% of a 30d budget is 2.14% of a 28-day February's, 1.94% of a 31-day month's): calendar_share.
+# The budget remaining is the month's own, exact (render/calendar_rules.py).
+
+NOMINAL_DAYS = {"month": 30, "week": 7}
+
+
+def nominal_period(unit: str, count: int = 1) -> int:
+    """The rolling period, in seconds, standing for `count` calendar months or weeks."""
+    return NOMINAL_DAYS[unit] * count * DAY
+
+
+def calendar_share(window: AlertWindow, period: int, actual: int) -> float:
+    """The share of an actual calendar period's budget (`actual` seconds) that an alert resolved for
+    the rolling `period` has consumed when it fires: factor x long / actual."""
+    return consumed_fraction(window, period) * period / actual

@@ -33,6 +33,26 @@ HOUR_PARITIES = ("even", "odd")
 _RATE_IN_HOURS = "slo:sli_{kind}:rate5m_{parity}_hours"
 _HOUR_SUM = "slo:sli_{kind}:rate5m_sum_{parity}_hour"
 _PERIOD_SUM = "slo:sli_{kind}:rate5m_sum_period"
+# Timeslice budgeting (render/calendar_rules.py): each slice's error ratio, and the good and all
+# slices (1 each) rolled up as the 5m rates are; their names say count, not rate5m.
+SLICE_ERROR_RATIO = "slo:sli_error:ratio_slice"
+SLICE_KINDS = ("good_slices", "slices")
+_SLICES_IN_HOURS = "slo:sli_{kind}:count_{parity}_hours"
+_SLICES_HOUR_SUM = "slo:sli_{kind}:count_sum_{parity}_hour"
+_SLICES_PERIOD_SUM = "slo:sli_{kind}:count_sum_period"
+SLICES_PERIOD_ERROR_RATIO = "slo:period_slices_error:ratio"
+SLICES_PERIOD_BUDGET_REMAINING = "slo:period_slices_error_budget_remaining:ratio"
+# Calendar periods (render/calendar_rules.py): the index of the period now and of the hour that just
+# ended, each hour's sum tagged with its period's index modulo 3, the sums since the period's start,
+# and the budget (occurrences or slices, as the SLO's budgeting says) since then.
+CALENDAR_LOCAL_TIME = "slo:calendar_local_time:seconds"  # now, in the zone, as a UTC timestamp reads
+CALENDAR_LAST_HOUR_LOCAL_TIME = "slo:calendar_local_time:seconds_last_hour"
+CALENDAR_INDEX = "slo:calendar_period:index"
+CALENDAR_LAST_HOUR_INDEX = "slo:calendar_period:index_last_hour"
+_CALENDAR_HOUR_SUM = "{base}_sum_hour_calendar{residue}"
+_CALENDAR_SUM = "{base}_sum_calendar"
+CALENDAR_ERROR_RATIO = "slo:calendar_error:ratio"
+CALENDAR_BUDGET_REMAINING = "slo:calendar_error_budget_remaining:ratio"
 
 # Labels on recorded series.
 SLOTH_ID = "sloth_id"
@@ -137,16 +157,29 @@ def sli_error_ratio(window: str) -> str:
 
 
 def rate_in_hours(kind: str, parity: str) -> str:
-    """kind: error | total; parity: even | odd."""
-    return _RATE_IN_HOURS.format(kind=kind, parity=parity)
+    """kind: error | total (or good_slices | slices); parity: even | odd."""
+    return (_SLICES_IN_HOURS if kind in SLICE_KINDS else _RATE_IN_HOURS).format(kind=kind, parity=parity)
 
 
 def hour_sum(kind: str, parity: str) -> str:
-    return _HOUR_SUM.format(kind=kind, parity=parity)
+    return (_SLICES_HOUR_SUM if kind in SLICE_KINDS else _HOUR_SUM).format(kind=kind, parity=parity)
 
 
 def period_sum(kind: str) -> str:
-    return _PERIOD_SUM.format(kind=kind)
+    return (_SLICES_PERIOD_SUM if kind in SLICE_KINDS else _PERIOD_SUM).format(kind=kind)
+
+
+def _rolled_base(kind: str) -> str:
+    return f"slo:sli_{kind}:" + ("count" if kind in SLICE_KINDS else "rate5m")
+
+
+def calendar_hour_sum(kind: str, residue: int) -> str:
+    """An hour's sum, kept only for hours of periods whose index is `residue` modulo 3."""
+    return _CALENDAR_HOUR_SUM.format(base=_rolled_base(kind), residue=residue)
+
+
+def calendar_sum(kind: str) -> str:
+    return _CALENDAR_SUM.format(base=_rolled_base(kind))
 
 
 def slo_id(service: str, slo: str) -> str:
@@ -164,6 +197,7 @@ def alert_name(service: str, slo: str) -> str:
 # Rule group suffixes (render/prometheus_rules.py groups_for): the SLI group has none.
 HOURS_GROUP = "hours"
 PERIOD_GROUP = "period"
+SLICES_GROUP = "slices"  # timeslice budgeting: evaluated once per slice
 
 
 def rule_group(service: str, slo: str, suffix: str = "") -> str:
@@ -207,6 +241,7 @@ def slo_ids(service: str, slo: str) -> list[tuple[str, str]]:
         ("rule group", rule_group(service, slo)),
         ("hours rule group", rule_group(service, slo, HOURS_GROUP)),
         ("period rule group", rule_group(service, slo, PERIOD_GROUP)),
+        ("slices rule group", rule_group(service, slo, SLICES_GROUP)),
     ]
 
 

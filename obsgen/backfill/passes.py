@@ -42,7 +42,7 @@ def reads(expr: str) -> set[tuple[str, str | None]]:
     return found
 
 
-HOUR_SUMS = {names.hour_sum(kind, parity): (kind, parity) for kind in ("error", "total")
+HOUR_SUMS = {names.hour_sum(kind, parity): (kind, parity) for kind in ("error", "total", *names.SLICE_KINDS)
              for parity in names.HOUR_PARITIES}
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from obsgen import burnrate, durations, gotemplate, names
+from obsgen import burnrate, calendar, durations, gotemplate, names
 from obsgen.plan import sli as sli_queries
 from obsgen.plan import sloth_alerts
 from obsgen.plan.dashboards import compile_dashboards
 from obsgen.plan.environments import compile_metrics, scope_for
 from obsgen.plan.kubernetes import compile_kubernetes
-from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
+from obsgen.plan.model import AlertPlan, Plan, ServicePlan, Slices, SLOPlan
 from obsgen.plan.routing import compile_routing
 from obsgen.plan.telemetry import compile_telemetry
 from obsgen.spec.load import Specs
@@ -80,11 +80,26 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
         alert_dashboard_url=names.alert_dashboard_link(gotemplate.literal(url), platform.environment_label),
         alert_style=alert_style(slo, platform),
         environment=scope,
+        calendar=_calendar(slo),
+        slices=_slices(slo),
     )
     severities = {"page": pages(service, index), "ticket": slo.alerting.ticket}
     alert = sloth_alerts.alert if base.alert_style == "sloth" else _alert
     alerts = tuple(alert(base, service, slo, w) for w in catalog if severities[w.severity])
     return replace(base, alerts=alerts)
+
+
+def _calendar(slo: SLO) -> calendar.Calendar | None:
+    spec = slo.calendar
+    if spec is None:
+        return None
+    return calendar.Calendar(spec.unit, spec.count, spec.time_zone, calendar.parse_anchor(spec.start, spec.unit))
+
+
+def _slices(slo: SLO) -> Slices | None:
+    if slo.budgeting.method != "timeslices":
+        return None
+    return Slices(int(durations.seconds(slo.budgeting.slice)), slo.budgeting.slice_target)
 
 
 def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWindow) -> AlertPlan:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from obsgen import durations, names
 from obsgen.burnrate import AlertWindow
+from obsgen.calendar import Calendar
 from obsgen.plan.dashboards import DashboardsPlan
 from obsgen.plan.environments import EnvironmentScope, MetricsPlan
 from obsgen.plan.kubernetes import KubernetesPlan
@@ -41,6 +42,14 @@ class AlertPlan:
 
 
 @dataclass(frozen=True)
+class Slices:
+    """Timeslice budgeting: a slice of `seconds` is good when its good ratio is at least `target`."""
+
+    seconds: int
+    target: float
+
+
+@dataclass(frozen=True)
 class SLOPlan:
     service: str
     name: str
@@ -63,6 +72,8 @@ class SLOPlan:
     environment: EnvironmentScope | None = None  # shared metrics mode (plan/environments.py)
     alert_dashboard_url: str = ""  # Prometheus template text: dashboard_url set to the alert's environment
     period_text: str = ""  # the period as the spec writes it (28d), for people; rules say 4w as Prometheus does
+    calendar: Calendar | None = None  # a calendar-aligned budget (render/calendar_rules.py)
+    slices: Slices | None = None  # timeslice budgeting; None: occurrences
 
     @property
     def period_label(self) -> str:

@@ -13,6 +13,7 @@ import yaml
 from obsgen import burnrate, durations, names
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import health_rules
+from obsgen.render.grafana import service as grafana_service
 from obsgen.spec.policy import PAGING_ENVIRONMENT
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -68,6 +69,7 @@ def slo_view(slo: SLOPlan) -> dict:
         "description": slo.description, "runbook_url": slo.runbook_url, "dashboard_url": slo.dashboard_url,
         "alerts": [alert_view(slo, a) for a in slo.alerts],
         "health": health_view(slo),
+        "calendar": calendar_view(slo),
     }
 
 
@@ -81,6 +83,18 @@ def health_view(slo: SLOPlan) -> list[dict]:
                       "summary": health_rules.PROBLEMS[suffix][1], "meaning": meanings[suffix][1],
                       "expr": rule["expr"]})
     return shown
+
+
+def calendar_view(slo: SLOPlan) -> dict | None:
+    """What the dashboard shows as "budget left this month" and the budget of a real month (or week),
+    shortest to longest (docs/calendar.md); None for a rolling-only SLO."""
+    cal = slo.calendar
+    if cal is None:
+        return None
+    days = (28 * cal.count, 31 * cal.count) if cal.unit == "month" else (7 * cal.count, 7 * cal.count)
+    minutes = [round(burnrate.budget_seconds(slo.budget, d * burnrate.DAY) / 60, 1) for d in days]
+    return {"title": grafana_service.calendar_title(slo), "series": names.CALENDAR_BUDGET_REMAINING,
+            "days": list(days), "budget_minutes": minutes, "slices": slo.slices is not None}
 
 
 def _detect(slo: SLOPlan, window: burnrate.AlertWindow, error_ratio: float) -> float | None:

@@ -15,7 +15,7 @@ import weakref
 from obsgen import burnrate, durations, names, promql
 from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
-from obsgen.render import health_rules, sloth_alerts, yamlout
+from obsgen.render import calendar_rules, health_rules, sloth_alerts, yamlout
 
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
@@ -66,7 +66,8 @@ def groups_for(slo: SLOPlan) -> list[dict]:
         *([{"name": names.rule_group(slo.service, slo.name, names.HOURS_GROUP), "interval": HOURS_INTERVAL,
             "rules": copies}] if copies else []),
         {"name": names.rule_group(slo.service, slo.name, names.PERIOD_GROUP), "interval": PERIOD_INTERVAL,
-         "rules": period_rules(slo)},
+         "rules": period_rules(slo) + calendar_rules.period_rules(slo)},
+        *calendar_rules.groups(slo),  # timeslices and calendar periods: docs/calendar.md
     ]
 
 

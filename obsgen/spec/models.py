@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from obsgen import durations
+from obsgen import burnrate, calendar, durations
 from obsgen.names import (
     ENVIRONMENT_LABEL,
     LABEL_NAME_PATTERN,
@@ -255,10 +255,77 @@ class Alerting(Model):
         return self
 
 
+class CalendarSpec(Model):
+    """A calendar-aligned period (docs/calendar.md): the budget since the start of this month or
+    week in a time zone, recorded beside the rolling `period` (which the alerts' factors use)."""
+
+    unit: Literal["month", "week"]
+    count: int = Field(1, ge=1, le=12, description="months or weeks per period (weeks: at most 4)")
+    time_zone: str = Field("UTC", description="an IANA time zone with whole-hour offsets, e.g. Europe/Berlin")
+    start: str | None = Field(None, description="local anchor, e.g. '2024-01-01 00:00:00': months start on "
+                                                "its day (1-28) and hour, weeks on its weekday and hour")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        calendar.transitions(value)  # unknown zone, or offsets off whole hours
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str | None, info) -> str | None:
+        calendar.parse_anchor(value, info.data.get("unit", "month"))
+        return value
+
+    @model_validator(mode="after")
+    def _valid(self) -> CalendarSpec:
+        if self.unit == "week" and self.count > 4:
+            raise ValueError(f"count: at most 4 weeks, got {self.count} (use months)")
+        return self
+
+
+class BudgetingSpec(Model):
+    """How the budget is counted: occurrences (bad events over events) or timeslices (bad slices
+    over slices; a slice is good when its ratio of good events meets slice_target)."""
+
+    method: Literal["occurrences", "timeslices"] = "occurrences"
+    slice: Duration = Field("1m", description="the length of a time slice: whole minutes, 1m to 1h")
+    slice_target: float | None = Field(None, gt=0, lt=1,
+                                       description="a slice is good when its good ratio is at least this")
+
+    @field_validator("slice")
+    @classmethod
+    def _slice(cls, value: str) -> str:
+        seconds = durations.seconds(value)
+        if seconds % 60 or not 60 <= seconds <= 3600:
+            raise ValueError(f"must be whole minutes from 1m to 1h (a slice is one evaluation of its rule "
+                             f"group), got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _valid(self) -> BudgetingSpec:
+        if self.method == "timeslices" and self.slice_target is None:
+            raise ValueError("slice_target: required with method timeslices (e.g. 0.95)")
+        if self.method == "occurrences" and self.slice_target is not None:
+            raise ValueError("slice_target: only with method timeslices")
+        return self
+
+
 class SLO(Model):
     name: Name
     objective: float
     period: Period = "30d"
+    calendar: CalendarSpec | None = None  # a calendar-aligned budget besides the rolling period
+    budgeting: BudgetingSpec = BudgetingSpec()
+
+    @model_validator(mode="after")
+    def _calendar_period(self) -> SLO:
+        """A calendar SLO without a period: the rolling period its alerts use is the unit's nominal
+        length (burnrate.nominal_period: 30d a month, 7d a week)."""
+        if self.calendar is not None and "period" not in self.model_fields_set:
+            days = burnrate.nominal_period(self.calendar.unit, self.calendar.count) // 86400
+            object.__setattr__(self, "period", f"{days}d")
+        return self
     description: str = ""
     runbook: Url | None = None
     labels: Labels = {}  # on this SLO's series and alerts, on top of the service's

@@ -118,6 +118,29 @@ def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
         (_slo_sel(dash, slo, names.PERIOD_BUDGET_REMAINING), "budget remaining"),
     ], "percentunit", line=0).time_from(period)
     layout.add(burn_down, 12, 8)
+    _budgeting_panels(layout, dash, slo)
+
+
+def calendar_title(slo: SLOPlan) -> str:
+    """"Budget left this month (Europe/Berlin)", and in slices for a timeslice SLO."""
+    cal = slo.calendar
+    what = f"this {cal.unit}" if cal.count == 1 else f"this period ({cal.count} {cal.unit}s)"
+    return f"Budget left {what} ({cal.time_zone}{', time slices' if slo.slices else ''})"
+
+
+def _budgeting_panels(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
+    """A calendar SLO's budget since its period's start, a timeslice SLO's budget in slices
+    (docs/calendar.md); nothing for the rolling, occurrence-budgeted SLOs."""
+    prom, steps = dash.datasource("prometheus"), [(None, "red"), (0, "orange"), (0.25, "green")]
+    if slo.slices is not None:
+        period = durations.format_seconds(slo.period)
+        layout.add(panels.stat_panel(f"Budget left in time slices ({period})", prom, [
+            (_slo_sel(dash, slo, names.SLICES_PERIOD_BUDGET_REMAINING), "remaining"),
+        ], "percentunit", steps, decimals=1), 6, 5)
+    if slo.calendar is not None:
+        layout.add(panels.stat_panel(calendar_title(slo), prom, [
+            (_slo_sel(dash, slo, names.CALENDAR_BUDGET_REMAINING), "remaining"),
+        ], "percentunit", steps, decimals=1), 6, 5)
 
 
 def _health_panel(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:

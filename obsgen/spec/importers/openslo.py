@@ -18,8 +18,11 @@ What maps to what (v1):
 - AlertConditions of kind burnrate (op gt/gte) -> one alert window each: severity page/critical ->
   page, ticket/warning -> ticket, threshold -> factor, lookbackWindow -> long window, short window =
   long / 12 (the SRE workbook's ratio), alertAfter -> for. Without alert policies obsgen's catalog.
-Refused: calendar-aligned windows, Timeslices/RatioTimeslices budgeting, non-Prometheus data
-sources, composite SLOs, anything else that has no obsgen meaning.
+- a calendar window (isRolling: false; 1M, 1Q, 1Y or 1w-4w from calendar.startTime in its
+  timeZone) -> calendar, and the nominal rolling period (30d a month, 7d a week) for the alerts;
+  budgetingMethod Timeslices -> budgeting timeslices (timeSliceTarget, timeSliceWindow): docs/calendar.md.
+Refused: RatioTimeslices budgeting, non-Prometheus data sources, composite SLOs, anything else that
+has no obsgen meaning.
 
 v1alpha, as Sloth reads it: objectives named `<slo>-<index>`, ratioMetrics good/total with
 `{{.window}}` queries (errors = total - good, the same ratio as Sloth's `1 - good/total`),
@@ -32,8 +35,11 @@ from __future__ import annotations
 import math
 import re
 
-from obsgen import durations, promql
+from pydantic import ValidationError
+
+from obsgen import burnrate, calendar, durations, promql
 from obsgen.spec.importers import API, Builder, Context, Result, Source, check_keys, get
+from obsgen.spec.models import CalendarSpec
 from obsgen.spec.yamlsrc import Document
 
 V1 = "openslo/v1"
@@ -173,11 +179,11 @@ def _slos_v1(b: Builder, doc: Document, index: Index, first: int) -> list[dict]:
     spec = check_keys(b, ("spec",), get(doc.data, "spec"),
                       ("description", "service", "indicator", "indicatorRef", "timeWindow", "budgetingMethod",
                        "objectives", "alertPolicies"), "an OpenSLO SLO", doc)
-    period = _time_window(b, doc, spec.get("timeWindow"))
+    period, cal = _time_window(b, doc, spec.get("timeWindow"))
     method = spec.get("budgetingMethod")
-    if method != "Occurrences":
-        b.error(("spec", "budgetingMethod"), f"only Occurrences budgeting maps onto obsgen (errors over events); "
-                                             f"got {method!r}", doc)
+    if method not in ("Occurrences", "Timeslices"):
+        b.error(("spec", "budgetingMethod"), f"Occurrences and Timeslices budgeting map onto obsgen (RatioTimeslices, "
+                                             f"the mean of the slices' ratios, does not); got {method!r}", doc)
     sli = _indicator(b, doc, ("spec",), spec, index)
     windows = _alert_policies(b, doc, spec.get("alertPolicies"), index)
     objectives = spec.get("objectives")
@@ -197,6 +203,13 @@ def _slos_v1(b: Builder, doc: Document, index: Index, first: int) -> list[dict]:
         out = ("spec", "slos", first + len(slos))
         slo = {"name": name if len(objectives) == 1 else f"{name}-{i}",
                "objective": _objective(b, doc, src, obj), "period": period}
+        if cal:
+            slo["calendar"] = cal
+            b.link((*out, "calendar"), ("spec", "timeWindow", 0, "calendar"), doc)
+        budgeting = _budgeting(b, doc, src, obj, method)
+        if budgeting:
+            slo["budgeting"] = budgeting
+            b.link((*out, "budgeting"), (*src, "timeSliceTarget"), doc)
         b.link(out, src, doc)
         b.link((*out, "name"), ("metadata", "name"), doc)
         b.link((*out, "objective"), (*src, "targetPercent" if "targetPercent" in obj else "target"), doc)
@@ -220,9 +233,29 @@ def _slos_v1(b: Builder, doc: Document, index: Index, first: int) -> list[dict]:
     return slos
 
 
+def _budgeting(b: Builder, doc: Document, src: tuple, obj: dict, method) -> dict | None:
+    """Timeslices: a slice of timeSliceWindow is good when its good ratio meets timeSliceTarget."""
+    if method != "Timeslices":
+        if "timeSliceTarget" in obj or "timeSliceWindow" in obj:
+            b.error((*src, "timeSliceTarget"), "time slices are read with budgetingMethod: Timeslices only", doc)
+        return None
+    target = obj.get("timeSliceTarget")
+    if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target < 1:
+        got = "none is set" if target is None else f"got {target!r}"
+        b.error((*src, "timeSliceTarget"), f"Timeslices needs a timeSliceTarget between 0 and 1 such as 0.95, "
+                                           f"{got}", doc)
+        return None
+    window = str(obj.get("timeSliceWindow", "1m"))
+    match = _SHORTHAND.match(window)
+    seconds = int(match.group(1)) * {"m": 60, "h": 3600}.get(match.group(2), 0) if match else 0
+    if not 60 <= seconds <= 3600:
+        b.error((*src, "timeSliceWindow"), f"must be whole minutes from 1m to 1h (a slice is one evaluation of "
+                                           f"its rule group), got {window!r}", doc)
+        return None
+    return {"method": "timeslices", "slice": window, "slice_target": target}
+
+
 def _objective(b: Builder, doc: Document, src: tuple, obj: dict):
-    if "timeSliceTarget" in obj or "timeSliceWindow" in obj:
-        b.error((*src, "timeSliceTarget"), "time slices are not supported: obsgen budgets Occurrences", doc)
     if "target" in obj:
         target = obj["target"]
         if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target < 1:
@@ -236,23 +269,58 @@ def _objective(b: Builder, doc: Document, src: tuple, obj: dict):
     return None
 
 
-def _time_window(b: Builder, doc: Document, raw) -> str:
+def _time_window(b: Builder, doc: Document, raw) -> tuple[str, dict | None]:
+    """The rolling period, and the calendar of a calendar-aligned window (None if rolling)."""
     if raw is None:
-        return "30d"
+        return "30d", None
     if not isinstance(raw, list) or len(raw) != 1:
         b.error(("spec", "timeWindow"), "must hold exactly one time window", doc)
-        return "30d"
+        return "30d", None
     src = ("spec", "timeWindow", 0)
     window = check_keys(b, src, raw[0], ("duration", "isRolling", "calendar"), "an OpenSLO time window", doc)
-    if "calendar" in window or window.get("isRolling") is not True:
-        b.error(src, "calendar-aligned time windows are not supported: obsgen's period is rolling "
-                     "(isRolling: true)", doc)
+    if "calendar" in window or window.get("isRolling") is False:
+        return _calendar(b, doc, src, window)
     match = _SHORTHAND.match(str(window.get("duration")))
     if not match or match.group(2) in "mhMQY":
         b.error((*src, "duration"), f"must be a whole number of days or weeks (e.g. 28d, 4w), got "
                                     f"{window.get('duration')!r}", doc)
-        return "30d"
-    return window["duration"]
+        return "30d", None
+    return window["duration"], None
+
+
+CALENDAR_UNITS = {"M": ("month", 1), "Q": ("month", 3), "Y": ("month", 12), "w": ("week", 1)}
+
+
+def _calendar(b: Builder, doc: Document, src: tuple, window: dict) -> tuple[str, dict | None]:
+    """isRolling: false: `count` months (M, Q, Y) or weeks (w) from calendar.startTime in its zone."""
+    cal = check_keys(b, (*src, "calendar"), window.get("calendar"), ("startTime", "timeZone"),
+                     "an OpenSLO calendar", doc)
+    duration = str(window.get("duration"))
+    match = _SHORTHAND.match(duration)
+    if not match or match.group(2) not in CALENDAR_UNITS:
+        hint = " (1m is a minute: a month is 1M)" if duration == "1m" else ""
+        b.error((*src, "duration"), f"a calendar window is whole months (1M), quarters (1Q), years (1Y) or weeks "
+                                    f"(1w to 4w){hint}, got {window.get('duration')!r}", doc)
+        return "30d", None
+    unit, per = CALENDAR_UNITS[match.group(2)]
+    found = {"unit": unit, "count": int(match.group(1)) * per, "time_zone": str(cal.get("timeZone", "UTC"))}
+    if cal.get("startTime") is not None:
+        found["start"] = str(cal["startTime"])
+    checks = (("count", lambda: CalendarSpec.model_validate({**found, "time_zone": "UTC", "start": None})),
+              ("timeZone", lambda: calendar.transitions(found["time_zone"])),
+              ("startTime", lambda: calendar.parse_anchor(found.get("start"), unit)))
+    failed = False
+    for where, check in checks:
+        try:
+            check()
+        except (ValueError, ValidationError) as exc:
+            message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            b.error((*src, "duration") if where == "count" else (*src, "calendar", where),
+                    message.removeprefix("Value error, "), doc)
+            failed = True
+    if failed:
+        return "30d", None
+    return f"{burnrate.nominal_period(unit, found['count']) // 86400}d", found
 
 
 def _indicator(b: Builder, doc: Document, src: tuple, spec: dict, index: Index) -> dict | None:

@@ -53,14 +53,22 @@ CASES = [
     ("sloth-reserved-label", sub(SLOTH, "        category: \"availability\"\n", "        team: \"x\"\n"),
      "s.yaml:16: slos[0].alerting: page_alert.labels: label 'team' is set by obsgen and cannot be overridden"),
     # --- OpenSLO ----------------------------------------------------------------------------
-    ("openslo-calendar", sub(V1, "      isRolling: true", "      calendar: {startTime: 2020-01-21 12:30:00, "
-                                                         "timeZone: UTC}"),
-     "s.yaml:43: timeWindow[0]: calendar-aligned time windows are not supported: obsgen's period is rolling "
-     "(isRolling: true)"),
+    ("openslo-calendar", sub(V1, "    - duration: 28d\n      isRolling: true",
+                             "    - duration: 1M\n      isRolling: false\n"
+                             "      calendar: {startTime: 2020-01-21 12:30:00, timeZone: UTC}"),
+     "s.yaml:45: timeWindow[0].calendar.startTime: must start on a whole hour (the hour sums are hours), got "
+     "'2020-01-21 12:30:00'"),
+    ("openslo-calendar-days", sub(V1, "      isRolling: true", "      isRolling: false"),
+     "s.yaml:43: timeWindow[0].duration: a calendar window is whole months (1M), quarters (1Q), years (1Y) or "
+     "weeks (1w to 4w), got '28d'"),
     ("openslo-month", sub(V1, "duration: 28d", "duration: 1M"),
      "s.yaml:43: timeWindow[0].duration: must be a whole number of days or weeks (e.g. 28d, 4w), got '1M'"),
     ("openslo-timeslices", sub(V1, "budgetingMethod: Occurrences", "budgetingMethod: Timeslices"),
-     "s.yaml:45: budgetingMethod: only Occurrences budgeting maps onto obsgen (errors over events); got 'Timeslices'"),
+     "s.yaml:47: objectives[0].timeSliceTarget: Timeslices needs a timeSliceTarget between 0 and 1 such as 0.95, "
+     "none is set"),
+    ("openslo-ratio-timeslices", sub(V1, "budgetingMethod: Occurrences", "budgetingMethod: RatioTimeslices"),
+     "s.yaml:45: budgetingMethod: Occurrences and Timeslices budgeting map onto obsgen (RatioTimeslices, the mean "
+     "of the slices' ratios, does not); got 'RatioTimeslices'"),
     ("openslo-datadog", sub(V1, "  type: Prometheus\n  connectionDetails", "  type: Datadog\n  connectionDetails"),
      "s.yaml:23: ratioMetric.good.metricSource.type: only Prometheus data sources are supported, got 'Datadog'"),
     ("openslo-composite", sub(V1, "      target: 0.995", "      target: 0.995\n      indicatorRef: other"),

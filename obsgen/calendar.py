@@ -1,0 +1,152 @@
+"""Calendar-aligned periods: which period an instant falls in, in a time zone, as PromQL.
+
+PromQL has no time zones. A period's index is computed from `time()` plus the zone's UTC offset,
+and the offset from a table of the zone's transitions, read from Python's zoneinfo (the system's
+tz database) for the years FIRST_YEAR to LAST_YEAR: the same table for the same tz database, so
+the output is deterministic. Outside those years the offset is the table's first (last) one: a
+zone that changes its rules, or a date past LAST_YEAR, needs a regeneration (docs/calendar.md).
+
+Period starts must fall on whole UTC hours (the hour sums are UTC hours): zones whose offset is not
+a whole number of hours in those years, and anchors not on a whole local hour, are refused.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+FIRST_YEAR = 2024
+LAST_YEAR = 2040  # the table holds the transitions of [FIRST_YEAR, LAST_YEAR]
+UNITS = ("month", "week")
+WEEK = 7 * 86400
+HOUR = 3600
+# The default anchors: months start on the 1st at 00:00, weeks on Monday at 00:00 (1970-01-05).
+MONDAY = datetime(1970, 1, 5)
+RESIDUES = 3  # periods rotate over 3 series: see render/calendar_rules.py
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A calendar period: `count` months or weeks from the local `anchor` in `time_zone`."""
+
+    unit: str
+    count: int
+    time_zone: str
+    anchor: datetime  # local, naive; months: its day (1-28) and hour; weeks: its weekday and hour
+
+    @property
+    def longest(self) -> int:
+        """Seconds of the longest possible period (31-day months, a DST hour more)."""
+        return self.count * (31 * 86400 if self.unit == "month" else WEEK) + HOUR
+
+
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (an IANA name such as Europe/Berlin or UTC)") from None
+
+
+@lru_cache(maxsize=64)
+def transitions(name: str, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """(offset before the table, ((UTC second, offset from then on), ...)) for [first, last]; raises
+    ValueError when an offset is not whole hours or a change does not fall on a whole UTC hour."""
+    tz = zone(name)
+    start = datetime(first, 1, 1, tzinfo=UTC)
+    end = datetime(last + 1, 1, 1, tzinfo=UTC)
+
+    def offset(at: datetime) -> int:
+        value = int(at.astimezone(tz).utcoffset().total_seconds())
+        if value % HOUR:
+            raise ValueError(f"time zone {name!r} has a UTC offset of {value // 60} minutes in {at.year}: "
+                             f"calendar periods need whole-hour offsets (their starts fall on whole UTC hours)")
+        return value
+
+    base = current = offset(start)
+    changes = []
+    day = start
+    while day < end:  # a change within a day shows at the next midnight; then find its hour
+        nxt = day + timedelta(days=1)
+        if offset(nxt) != current:
+            hour = next(day + timedelta(hours=h) for h in range(1, 25) if offset(day + timedelta(hours=h)) != current)
+            if offset(hour - timedelta(seconds=1)) != current:
+                raise ValueError(f"time zone {name!r} changes its offset off a whole UTC hour near {hour:%Y-%m-%d}")
+            current = offset(hour)
+            changes.append((int(hour.timestamp()), current))
+        day = nxt
+    return base, tuple(changes)
+
+
+def offset_expr(name: str, clock: str, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
+    """The zone's UTC offset in seconds at the instant `clock` (a PromQL scalar), from the table."""
+    base, changes = transitions(name, first, last)
+    terms, previous = [str(base)], base
+    for at, value in changes:
+        delta = value - previous
+        terms.append(f"{'+' if delta > 0 else '-'} {abs(delta)} * ({clock} >= bool {at})")
+        previous = value
+    return "(" + " ".join(terms) + ")"
+
+
+def local_expr(name: str, clock: str, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
+    """The local time at the instant `clock` (a PromQL scalar), as seconds since the local epoch, in a
+    one-element vector: year(), month() and friends read it as they read a UTC timestamp."""
+    return f"vector({clock} + {offset_expr(name, clock, first, last)})"
+
+
+def index_expr(cal: Calendar, local: str) -> str:
+    """The index of the period holding the local time `local` (an instant vector of local_expr's
+    values): consecutive periods have consecutive indices."""
+    # The anchor is taken back to its earliest equivalent since 1970 (the same period boundaries), so
+    # that indices are never negative, even before a future anchor: `%` keeps the sign in PromQL.
+    if cal.unit == "week":
+        span = cal.count * WEEK
+        anchor = int(cal.anchor.replace(tzinfo=UTC).timestamp()) % span
+        return f"floor(({local} - {anchor}) / {span})"
+    # the anchor's day and hour moved to the 1st at 00:00: every month then starts where the local
+    # calendar's does (day <= 28 exists in every month)
+    shift = (cal.anchor.day - 1) * 86400 + cal.anchor.hour * HOUR
+    moved = f"({local} - {shift})" if shift else local
+    first = 1 + (cal.anchor.year * 12 + cal.anchor.month - 1) % cal.count  # months since 1970, from 0
+    months = f"year({moved}) * 12 + month({moved}) - {first}"
+    return months if cal.count == 1 else f"floor(({months}) / {cal.count})"
+
+
+def parse_anchor(text: str | None, unit: str) -> datetime:
+    """A local start time (`2022-01-01 12:00:00` or ISO 8601 without zone) or the unit's default."""
+    if text is None:
+        return MONDAY if unit == "week" else datetime(1970, 1, 1)
+    try:
+        anchor = datetime.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ValueError(f"must be a local date and time such as 2024-01-01 00:00:00, got {text!r}") from None
+    if anchor.tzinfo is not None:
+        raise ValueError(f"must be a local time without a UTC offset (time_zone says the zone), got {text!r}")
+    if anchor.minute or anchor.second or anchor.microsecond:
+        raise ValueError(f"must start on a whole hour (the hour sums are hours), got {text!r}")
+    if unit == "month" and anchor.day > 28:
+        raise ValueError(f"a monthly period must start on day 1 to 28 (day {anchor.day} is missing in "
+                         f"some months), got {text!r}")
+    return anchor
+
+
+def period_bounds(cal: Calendar, at: datetime) -> tuple[datetime, datetime]:
+    """The UTC start and end of the period holding `at` (aware), from zoneinfo: what the rules must
+    agree with (tests, docs, the preview)."""
+    tz = zone(cal.time_zone)
+    local = at.astimezone(tz).replace(tzinfo=None)
+    if cal.unit == "week":
+        span = cal.count * WEEK
+        n = int((local - cal.anchor).total_seconds() // span)
+        start = cal.anchor + timedelta(seconds=n * span)
+        end = start + timedelta(seconds=span)
+    else:
+        moved = local - timedelta(days=cal.anchor.day - 1, hours=cal.anchor.hour)
+        months = (moved.year * 12 + moved.month - 1) - (cal.anchor.year * 12 + cal.anchor.month - 1)
+        n = months // cal.count * cal.count + cal.anchor.year * 12 + cal.anchor.month - 1
+        start = datetime(n // 12, n % 12 + 1, cal.anchor.day, cal.anchor.hour)
+        m = n + cal.count
+        end = datetime(m // 12, m % 12 + 1, cal.anchor.day, cal.anchor.hour)
+    return (start.replace(tzinfo=tz).astimezone(UTC), end.replace(tzinfo=tz).astimezone(UTC))

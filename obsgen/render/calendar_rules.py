@@ -1,0 +1,150 @@
+"""Calendar periods and timeslice budgeting: the rules added to an SLO that asks for them.
+
+Timeslices (`budgeting: timeslices`). The slices group, evaluated once per slice, records each
+slice's error ratio from the raw SLI over the slice, then 1 into the good-slices copies when its good
+ratio meets the target, and 1 into the slices copies, in the parity of the UTC hour (as the hours
+group copies the 5m rates). A slice without events is no slice: neither good nor bad. The period
+group rolls them up with the same hour sums and period sums as the 5m rates (prometheus_rules), so
+their cost stays flat in history too.
+
+Calendar periods (`calendar:`). A period starts on a whole UTC hour (obsgen/calendar.py), so it is
+made of whole UTC hours: the sum since its start at t in hour H is the hour sums of the hours
+[start, H) plus this hour's copies [H, t]. A PromQL range cannot start at a computed time, so each
+hour sum is copied, at the evaluation that records it (same group, next rule: read over the last
+1s, which holds that one sample), into one of three series, chosen by its hour's period index
+modulo 3. The sum since the start is then the current index's series over a fixed range, the
+longest period plus a day: that range holds every hour of this period, no hour of the one before (the
+other series) and none of the one three periods back (which ended at least 2 periods ago, 56 days
+for months, 14 for weeks, longer than the range reaches). Each evaluation reads at most one sample
+per hour of the period so far (31 x 24 + 1 for a month) plus this hour's copies: bounded by the
+period, whatever the history, as for rolling periods.
+
+Exact for the definition the rolling period uses: the 5m rates recorded in the period (or the
+slices evaluated in it), traffic-weighted; so errors in the last 4 minutes of a period weigh on the
+first 5m rates of the next one, as they do in a rolling period's window.
+"""
+
+from __future__ import annotations
+
+from obsgen import calendar, durations, names, promql
+from obsgen.calendar import Calendar
+from obsgen.plan.environments import join_labels
+from obsgen.plan.model import SLOPlan
+from obsgen.render import prometheus_rules as rules
+
+CLOCK = "time()"
+_RATE_KINDS = ("error", "total")
+
+
+def _sel(slo: SLOPlan, metric: str) -> str:
+    return promql.selector(metric, slo.selector())
+
+
+def _record(slo: SLOPlan, record: str, expr: str) -> dict:
+    return {"record": record, "expr": promql.check(expr), "labels": dict(slo.labels)}
+
+
+def groups(slo: SLOPlan) -> list[dict]:
+    """The slices group of a timeslice SLO (none otherwise)."""
+    if slo.slices is None:
+        return []
+    interval = durations.format_seconds(slo.slices.seconds)
+    return [{"name": names.rule_group(slo.service, slo.name, names.SLICES_GROUP), "interval": interval,
+             "rules": slice_rules(slo)}]
+
+
+def slice_ratio(slo: SLOPlan) -> str:
+    """The error ratio over the slice from the raw SLI; absent when the slice had no events."""
+    window = durations.format_seconds(slo.slices.seconds)
+    error = promql.with_window(slo.sli.error, window)
+    if slo.sli.total is None:  # raw: the user's error ratio over the slice
+        return f"clamp_max(({error}) >= 0, 1)"
+    total = promql.with_window(slo.sli.total, window)
+    return f"(({error}) or on ({join_labels(slo.environment)}) (({total}) * 0)) / (({total}) > 0)"
+
+
+def slice_rules(slo: SLOPlan) -> list[dict]:
+    ratio = f"sum_over_time({_sel(slo, names.SLICE_ERROR_RATIO)}[1s])"  # this evaluation's slice only
+    good = f"1 - {ratio} >= bool {promql.number(slo.slices.target)}"
+    found = [_record(slo, names.SLICE_ERROR_RATIO, slice_ratio(slo))]
+    for kind, value in (("good_slices", good), ("slices", f"{ratio} * 0 + 1")):
+        found += [_record(slo, names.rate_in_hours(kind, parity), f"({value}) and on () ({rules._in_hours(parity)})")
+                  for parity in names.HOUR_PARITIES]
+    return found
+
+
+def _error_ratio(slo: SLOPlan, sums) -> str:
+    """Bad over all, from the two sums of the budgeting method's kinds."""
+    if slo.slices is None:
+        errors, total = (_sel(slo, sums(kind)) for kind in _RATE_KINDS)
+    else:
+        good, total = (_sel(slo, sums(kind)) for kind in names.SLICE_KINDS)
+        errors = f"({total} - {good})"
+    return rules._ratio(errors, total)
+
+
+def _remaining(slo: SLOPlan, ratio: str) -> str:
+    return f"1 - {_sel(slo, ratio)} / {promql.number(slo.budget)}"
+
+
+def slice_period_rules(slo: SLOPlan) -> list[dict]:
+    """The slices' hour sums and rolling period sums, and the period's budget in slices."""
+    found = [_record(slo, names.hour_sum(kind, parity), rules.hour_sum(slo, kind, parity))
+             for kind in names.SLICE_KINDS for parity in names.HOUR_PARITIES]
+    found += [_record(slo, names.period_sum(kind), rules._period_sum(slo, kind, names.SLI_TOTAL_RATE))
+              for kind in names.SLICE_KINDS]
+    return [
+        *found,
+        _record(slo, names.SLICES_PERIOD_ERROR_RATIO, _error_ratio(slo, names.period_sum)),
+        _record(slo, names.SLICES_PERIOD_BUDGET_REMAINING, _remaining(slo, names.SLICES_PERIOD_ERROR_RATIO)),
+    ]
+
+
+def _last_hour(clock: str) -> str:
+    """The last second of the hour before the one holding `clock`: an instant of that hour."""
+    return f"({clock} - {clock} % 3600 - 1)"
+
+
+def calendar_period_rules(slo: SLOPlan, cal: Calendar, clock: str = CLOCK,
+                          years: tuple[int, int] = (calendar.FIRST_YEAR, calendar.LAST_YEAR)) -> list[dict]:
+    """The period indices, the tagged hour sums, the sums since the period's start and its budget.
+
+    `clock` and `years` are for the promtool proofs only (a clock moved to the month under test, whose
+    transitions the table must hold)."""
+    kinds = names.SLICE_KINDS if slo.slices else _RATE_KINDS
+    index, last_hour = _sel(slo, names.CALENDAR_INDEX), _sel(slo, names.CALENDAR_LAST_HOUR_INDEX)
+    found = []
+    for local, record, at in ((names.CALENDAR_LOCAL_TIME, names.CALENDAR_INDEX, clock),
+                              (names.CALENDAR_LAST_HOUR_LOCAL_TIME, names.CALENDAR_LAST_HOUR_INDEX, _last_hour(clock))):
+        found += [_record(slo, local, calendar.local_expr(cal.time_zone, at, *years)),
+                  _record(slo, record, calendar.index_expr(cal, _sel(slo, local)))]
+    for kind in kinds:
+        just_recorded = " or ".join(f"sum_over_time({_sel(slo, names.hour_sum(kind, p))}[1s])"
+                                    for p in names.HOUR_PARITIES)
+        found += [_record(slo, names.calendar_hour_sum(kind, r),
+                          f"({just_recorded}) and on () ({last_hour} % {calendar.RESIDUES} == {r})")
+                  for r in range(calendar.RESIDUES)]
+    reach = durations.format_seconds(cal.longest + 86400)
+    for kind in kinds:
+        zero = f"{_sel(slo, names.SLI_TOTAL_RATE)} * 0"
+        tagged = [f"(sum_over_time({_sel(slo, names.calendar_hour_sum(kind, r))}[{reach}])"
+                  f" and on () ({index} % {calendar.RESIDUES} == {r}))" for r in range(calendar.RESIDUES)]
+        found.append(_record(slo, names.calendar_sum(kind), "(" + "\nor ".join([*tagged, zero]) + ")\n+ "
+                             + rules._this_hour(slo, kind, zero)))
+    return [
+        *found,
+        _record(slo, names.CALENDAR_ERROR_RATIO, _error_ratio(slo, names.calendar_sum)),
+        _record(slo, names.CALENDAR_BUDGET_REMAINING, _remaining(slo, names.CALENDAR_ERROR_RATIO)),
+    ]
+
+
+def period_rules(slo: SLOPlan) -> list[dict]:
+    """Added to the period group, after its own rules (the tagged hour sums read the hour sums that
+    the same evaluation recorded)."""
+    found = slice_period_rules(slo) if slo.slices else []
+    if slo.calendar is not None:
+        if slo.slices is None and not rules._rolled_up(slo):
+            raise ValueError(f"{slo.id}: a calendar period needs the period roll-ups, and the period "
+                             f"{durations.format_seconds(slo.period)} is an alert window")
+        found += calendar_period_rules(slo, slo.calendar)
+    return found
