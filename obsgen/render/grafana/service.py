@@ -133,7 +133,7 @@ def _budgeting_panels(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> Non
     (docs/calendar.md); nothing for the rolling, occurrence-budgeted SLOs."""
     prom, steps = dash.datasource("prometheus"), [(None, "red"), (0, "orange"), (0.25, "green")]
     if slo.slices is not None:
-        period = durations.format_seconds(slo.period)
+        period = slo.period_label
         layout.add(panels.stat_panel(f"Budget left in time slices ({period})", prom, [
             (_slo_sel(dash, slo, names.SLICES_PERIOD_BUDGET_REMAINING), "remaining"),
         ], "percentunit", steps, decimals=1), 6, 5)
