@@ -1,9 +1,9 @@
 """Prometheus recording and alerting rules, one file per service, three groups per SLO.
 
-The SLI group records the 5m error and total rates from the raw queries once, and the fastest page's
-long window (1h) from them too, so that a full outage pages after the Workbook's time; every other
-window and the period are derived from the two recorded 5m series (traffic-weighted, cheap to
-evaluate).
+The SLI group records the 5m error and total rates from the raw queries once; every window and the
+period are derived from the two recorded 5m series (traffic-weighted, cheap to evaluate). The fastest
+page's long window (1h) is the sum of the 5m rates at t, t - 5m, ..., t - 55m (tiles that partition
+the hour), so that a full outage pages after the Workbook's time; the others sum every sample.
 The hours group copies them every minute into hour-parity series; the period group, every 2m,
 reads hourly roll-ups of those copies, so its cost does not grow with the history.
 """
@@ -111,11 +111,40 @@ def sli_rules(slo: SLOPlan) -> list[dict]:
         if window == burnrate.BASE_WINDOW:
             expr = _ratio(err, tot)
         elif window in raw:
-            expr = raw_ratio(slo, w)
+            expr = tiled_ratio(slo, window) if burnrate.tiles(window) else raw_ratio(slo, w)
         else:
-            expr = _ratio(f"sum_over_time({err}[{w}])", f"sum_over_time({tot}[{w}])")
+            expr = derived_ratio(slo, w)
         rules.append(_record(slo, names.sli_error_ratio(w), expr, sloth_window=w))
     return rules
+
+
+def derived_ratio(slo: SLOPlan, window: str) -> str:
+    """The error ratio over `window` from every recorded 5m rate in it (cheap; fills along a ramp)."""
+    err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
+    return _ratio(f"sum_over_time({err}[{window}])", f"sum_over_time({tot}[{window}])")
+
+
+def _tiles(selector: str, window: int) -> str:
+    """The recorded 5m rates at t, t - 5m, ... (burnrate.tiles). The earlier ones are read over 1ms
+    at exactly their offset ([t-o-1ms, t-o] on Prometheus 2, (t-o-1ms, t-o] on 3: the one sample
+    at t - o): where that evaluation was skipped or failed, the tile is absent, where an instant read
+    would take the sample before it and count a stretch of up to one interval twice."""
+    return " + ".join(selector if not offset else
+                      f"last_over_time({selector}[1ms] offset {durations.format_seconds(offset)})"
+                      for offset in burnrate.tiles(window))
+
+
+def tiled_ratio(slo: SLOPlan, window: int) -> str:
+    """The error ratio over `window` read at its edge from the recorded 5m rates (burnrate.tiles):
+    no ramp, as fast as the raw series, for selectors over one sample each. Needs an evaluation
+    interval that divides 5m (evaluations on the grid t - 5m, t - 10m, ...). Where any tile is
+    absent (an evaluation skipped or failed at one of the offsets, a gap, an interval that does not
+    divide 5m), the sum is absent and the window falls back to the derived sum of every 5m rate in it,
+    at those evaluations only (a skipped evaluation at t0 affects the 11 evaluations at t0 + 5m,
+    t0 + 10m, ...)."""
+    err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
+    tiled = _ratio(f"({_tiles(err, window)})", f"({_tiles(tot, window)})")
+    return f"({tiled})\nor\n({derived_ratio(slo, durations.format_seconds(window))})"
 
 
 def raw_ratio(slo: SLOPlan, window: str) -> str:
