@@ -130,23 +130,25 @@ def derived_ratio(slo: SLOPlan, window: str) -> str:
 
 
 def _tiles(selector: str, window: int) -> str:
-    """The recorded 5m rates at t, t - 5m, ... (burnrate.tiles). The earlier ones are read over 1ms
-    at exactly their offset ([t-o-1ms, t-o] on Prometheus 2, (t-o-1ms, t-o] on 3: the one sample
-    at t - o): where that evaluation was skipped or failed, the tile is absent, where an instant read
-    would take the sample before it and count a stretch of up to one interval twice."""
-    return " + ".join(selector if not offset else
-                      f"last_over_time({selector}[1ms] offset {durations.format_seconds(offset)})"
+    """The recorded 5m rates at t, t - 5m, ... (burnrate.tiles). An instant read at an offset takes
+    the group's own sample at t - o when it exists (every evaluation on one grid), else the one
+    before it within the 5m lookback: a skipped evaluation, or history written on another grid
+    (`obsgen backfill`, a changed group name, path or interval), moves a tile back by at most one
+    evaluation interval, so the hour may miss one interval and count another twice. Reading each
+    tile exactly (`[1ms] offset o`, absent where that evaluation is missing) and falling back to the
+    derived hour instead was measured end to end: after a backfill every tile is off the live grid
+    for an hour, and pages came after the derived ramp (186-203 s, not 52 s)."""
+    return " + ".join(selector if not offset else f"{selector} offset {durations.format_seconds(offset)}"
                       for offset in burnrate.tiles(window))
 
 
 def tiled_ratio(slo: SLOPlan, window: int) -> str:
     """The error ratio over `window` read at its edge from the recorded 5m rates (burnrate.tiles):
-    no ramp, as fast as the raw series, for selectors over one sample each. Needs an evaluation
-    interval that divides 5m (evaluations on the grid t - 5m, t - 10m, ...). Where any tile is
-    absent (an evaluation skipped or failed at one of the offsets, a gap, an interval that does not
-    divide 5m), the sum is absent and the window falls back to the derived sum of every 5m rate in it,
-    at those evaluations only (a skipped evaluation at t0 affects the 11 evaluations at t0 + 5m,
-    t0 + 10m, ...)."""
+    no ramp, as fast as the raw series, for selectors over one sample each. Exact when the group
+    evaluates on a grid that divides 5m and every evaluation of the last hour happened; otherwise
+    within one evaluation interval of the hour (see _tiles). Where a tile is absent altogether (no
+    5m rate within 5m of its offset: a new SLO, a gap of more than 5m), the sum is absent and the
+    window is the derived sum of every 5m rate in it, which fills along the ramp."""
     err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
     tiled = _ratio(f"({_tiles(err, window)})", f"({_tiles(tot, window)})")
     return f"({tiled})\nor\n({derived_ratio(slo, durations.format_seconds(window))})"

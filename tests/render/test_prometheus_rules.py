@@ -89,7 +89,7 @@ def test_only_the_5m_rates_read_raw_series(example_plan, example_files):
                     offsets = [durations.format_seconds(o) for o in burnrate.tiles(int(durations.seconds(window)))]
                     assert offsets[0] == "0s" and len(offsets) == 12
                     for offset in offsets[1:]:
-                        assert expr.count(f"[1ms] offset {offset})") == 2, (slo.id, offset)
+                        assert expr.count(f"}} offset {offset}") == 2, (slo.id, offset)
                     tiled_seen.add(window)
     assert tiled_seen == {"1h"}
 
