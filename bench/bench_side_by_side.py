@@ -364,7 +364,7 @@ def measure(base: str, proc: subprocess.Popen, log: Path, groups: dict[str, Grou
 # --- the table --------------------------------------------------------------------------------
 
 FLOOR = {names.SLI_ERROR_RATE, names.SLI_TOTAL_RATE}  # the raw reads any SLO needs: its 5m rates
-RAW_LONG = names.sli_error_ratio("1h")  # the fastest page's long window, read raw (burnrate.raw_windows)
+RAW_LONG = names.sli_error_ratio("1h")  # the fastest page's long window, read at its edge (burnrate.raw_windows)
 
 
 def _derived(rule: str) -> bool:
@@ -381,12 +381,13 @@ def _sloth_period(rule: str) -> bool:
 
 # (side, label, group kinds or None for all, rule filter or None for whole groups)
 ROWS = (
-    ("obsgen", "SLI groups (raw 5m rates, 5m ratio, windows, meta, alerts)", {"sli"}, None),
+    ("obsgen", "SLI groups (raw 5m rates, 5m ratio, windows, current burn rate, burn-rate alerts)", {"sli"}, None),
     ("obsgen", "  of which the two raw 5m rates: the floor", {"sli"}, FLOOR.__contains__),
-    ("obsgen", "  of which the 1h window from the raw series (the fastest page's long window)", {"sli"}, _raw_long),
+    ("obsgen", "  of which the 1h window read at its edge (the fastest page's long window: 5m tiles)", {"sli"},
+     _raw_long),
     ("obsgen", "  of which windows 30m, 2h..3d from the recorded 5m rates", {"sli"}, _derived),
-    ("obsgen", "hours and period groups (copies every 1m; roll-ups, period ratio, budget every 2m)", {"period"},
-     None),
+    ("obsgen", "hours and period groups (copies every 1m; roll-ups, period ratio, budget, constants, SLI health"
+     " alerts every 2m)", {"period"}, None),
     ("obsgen", "obsgen total", None, None),
     ("sloth", "SLI recordings (5m..3d from raw series, 30d mean)", {"sli"}, None),
     ("sloth", "  of which the 30d mean of 5m ratios", {"sli"}, _sloth_period),

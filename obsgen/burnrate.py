@@ -88,11 +88,12 @@ def threshold(window: AlertWindow, budget: float) -> float:
 
 # --- detection time: what the generated rules really achieve ---------------------------------
 #
-# A window is read from the raw series (the SLI query at that window: the 5m base window, and the
-# long window of the fastest page, see raw_windows) or derived from the recorded 5m rates (their sum
-# over the window). A raw window holds an error the moment it happens; a derived one sees it through
-# each 5m rate that holds it, so an outage fills it along a 5-minute ramp: a full outage at 99.9%
-# over 30d trips a derived 1h window after 176 s, the raw one after the Workbook's 52 s.
+# A window is read at its edge (the 5m base window from the raw series, and the long window of the
+# fastest page, see raw_windows, from 5m tiles or the raw series) or derived from the recorded 5m
+# rates (the sum of every sample over the window). A window read at its edge ("raw" below) holds an
+# error the moment it happens; a derived one sees it through each 5m rate that holds it, so an
+# outage fills it along a 5-minute ramp: a full outage at 99.9% over 30d trips a derived 1h window
+# after 176 s, one read at its edge after the Workbook's 52 s.
 #
 # Model: constant traffic, a clean history, errors at `error_ratio` during [start, end). `held` is
 # the seconds of errors a window holds at t, as the rules read it; the window's error ratio is
@@ -124,12 +125,40 @@ def held(t: float, window: float, start: float, end: float, raw: bool, ramp: flo
 
 
 def raw_windows(catalog: tuple[AlertWindow, ...]) -> tuple[int, ...]:
-    """Windows recorded from the raw series besides the 5m base: the long window of the fastest page
-    (the shortest page long window), so that a full outage pages after the Workbook's time. Every
-    other window keeps the cheap derivation from the 5m rates: its ramp adds at most 150 s to
-    detection times of 4 minutes and more (docs/benchmarks.md has the cost of each choice)."""
+    """Windows read at their edge besides the 5m base (no ramp: they hold an error the moment a 5m
+    rate does): the long window of the fastest page (the shortest page long window), so that a full
+    outage pages after the Workbook's time. Read from 5m tiles (tiles()) where the window allows,
+    else from the raw series. Every other window keeps the cheap derivation from the 5m rates: its
+    ramp adds at most 150 s to detection times of 4 minutes and more (docs/rule-cost.md has the
+    cost of each choice)."""
     pages = [w.long for w in catalog if w.severity == "page"]
     return tuple(sorted({min(pages)} - {BASE_WINDOW})) if pages else ()
+
+
+# A window read at its edge is the sum of the recorded 5m rates at t, t - 5m, ..., t - window + 5m:
+# their ranges partition (t - window, t], so it holds what the raw series hold over the window (each
+# 5m rate extrapolated as rate() does), for 2 x window / 5m selectors over one sample each instead
+# of the raw series over the whole window. Beyond MAX_TILES the selectors would cost more than
+# the raw read they replace, and the window is read from the raw series.
+MAX_TILES = 12
+
+
+def tiles(window: int) -> tuple[int, ...]:
+    """The offsets (seconds, newest first) of the 5m rates whose sum is the window; () when the
+    window is read from the raw series instead (not a whole number of 5m, or too many tiles)."""
+    if window % BASE_WINDOW or window // BASE_WINDOW > MAX_TILES:
+        return ()
+    return tuple(range(0, window, BASE_WINDOW))
+
+
+def edge_span(window: int, scrape: float) -> float:
+    """The shortest span of samples a window read at its edge may read as the whole window: a rate
+    over a range with samples every `scrape` seconds may span one interval less than the range and
+    is extrapolated to it, so a raw window spans window - scrape, and a tiled one 5m - scrape of
+    every 5m tile."""
+    if tiles(window):
+        return window * (BASE_WINDOW - scrape) / BASE_WINDOW
+    return window - scrape
 
 
 def _first_holding(window: int, raw: bool, needed: float, ramp: float) -> float | None:
@@ -154,8 +183,8 @@ class Detection:
 
     ideal: the model above, no lag (the docs' and the preview's time);
     earliest: it cannot fire before this. A rate over a range with samples every `scrape` seconds
-      may span one interval less than the range (Prometheus 3's left-open ranges), so a raw window
-      reads up to window/(window - scrape) more and a 5m rate ramps in 5m - scrape; a window derived
+      may span one interval less than the range (Prometheus 3's left-open ranges), so a window read
+      at its edge reads up to window/edge_span() more and a 5m rate ramps in 5m - scrape; a window derived
       from 5m rates evaluated every `evaluation` seconds is a sum of samples, which may run up to one
       evaluation ahead of the model;
     latest: it fires by this, whatever the phase of scrapes and evaluations: the errors reach a
@@ -194,7 +223,7 @@ def detection(window: AlertWindow, budget: float, error_ratio: float, raw: tuple
     ideal = _pair_time(window, budget, error_ratio, raw)
     if ideal is None:
         return None
-    earliest = _pair_time(window, budget, error_ratio, raw, stretch=lambda s, r: s - scrape if r else s,
+    earliest = _pair_time(window, budget, error_ratio, raw, stretch=lambda s, r: edge_span(s, scrape) if r else s,
                           ramp=max(BASE_WINDOW - scrape, 1), ahead=evaluation) or 0.0
     late = _pair_time(window, budget, error_ratio, raw, stretch=lambda s, r: s if r else s + evaluation)
     # just above the threshold, a closed range's extra sample may keep a derived window under it

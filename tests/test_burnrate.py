@@ -56,6 +56,16 @@ def test_the_fastest_page_reads_its_long_window_raw():
     assert burnrate.raw_windows(five_minutes) == ()  # the base window is raw already
 
 
+def test_a_window_read_at_its_edge_is_tiled_by_5m_rates_up_to_an_hour():
+    assert burnrate.tiles(3600) == tuple(range(0, 3600, 300))
+    assert burnrate.tiles(1800) == (0, 300, 600, 900, 1200, 1500)
+    assert burnrate.tiles(2 * 3600) == ()  # 24 selectors of one sample cost more than the raw read
+    assert burnrate.tiles(3900) == ()  # not a whole number of 5m: read from the raw series
+    # each tile may read 285 s of samples as its 300 s; a raw read, 3885 s as its 3900 s
+    assert burnrate.edge_span(3600, 15) == pytest.approx(3600 * 285 / 300)
+    assert burnrate.edge_span(3900, 15) == 3885
+
+
 def test_detection_of_the_rules_a_raw_1h_and_the_5m_ramp_of_derived_windows():
     """A full outage at 99.9% over 30d: the raw 1h window pages after the Workbook's 52 s; a window
     summed from 5m rates fills along their ramp (x^2/600 over the first 5 minutes, then x - 150 s):
@@ -77,8 +87,9 @@ def test_scrape_and_evaluation_lag_bound_the_detection():
     # the errors reach a sample within one scrape, the rule within one evaluation, then `for`
     assert found.ideal == pytest.approx(51.84 + 120)
     assert found.latest == pytest.approx(51.84 + 15 + 30 + 120)
-    # a range may span one scrape interval less than the hour: 3585 s of samples read as the hour
-    assert found.earliest == pytest.approx(51.84 * 3585 / 3600 + 120)
+    # the hour is 12 tiles of 5m rates, each of which may span one scrape interval less than its 5
+    # minutes: 285 s of samples read as 300 s
+    assert found.earliest == pytest.approx(51.84 * 285 / 300 + 120)
     assert burnrate.detection(page, 0.001, 0.0144, raw) is None  # at the threshold: never
     slow = burnrate.catalog_for(30 * DAY)[1]
     bounds = burnrate.detection(slow, 0.001, 1.0, raw, scrape=15, evaluation=30)

@@ -1,9 +1,9 @@
 """Prometheus recording and alerting rules, one file per service, three groups per SLO.
 
-The SLI group records the 5m error and total rates from the raw queries once, and the fastest page's
-long window (1h) from them too, so that a full outage pages after the Workbook's time; every other
-window and the period are derived from the two recorded 5m series (traffic-weighted, cheap to
-evaluate).
+The SLI group records the 5m error and total rates from the raw queries once; every window and the
+period are derived from the two recorded 5m series (traffic-weighted, cheap to evaluate). The fastest
+page's long window (1h) is the sum of the 5m rates at t, t - 5m, ..., t - 55m (tiles that partition
+the hour), so that a full outage pages after the Workbook's time; the others sum every sample.
 The hours group copies them every minute into hour-parity series; the period group, every 2m,
 reads hourly roll-ups of those copies, so its cost does not grow with the history.
 """
@@ -58,15 +58,20 @@ def groups_text(service: ServicePlan) -> str:
 
 def groups_for(slo: SLOPlan) -> list[dict]:
     """The SLI group (the global interval), the hours group (unless the period is an alert window)
-    and the period group: see "the period" below."""
+    and the period group: see "the period" below.
+
+    What needs no fresher value than every 2m rides in the period group, at half the cost of every
+    minute (each rule costs about the same per evaluation, data or not: Prometheus 2 parses it and
+    sets up a query each time): the constants (still well inside the 5m lookback) and the SLI
+    health alerts, whose `for` is 10m or a day."""
     copies = copy_rules(slo)
     return [
-        {"name": names.rule_group(slo.service, slo.name), "rules": sli_rules(slo) + meta_rules(slo)
-         + alert_rules(slo) + health_rules.rules(slo)},
+        {"name": names.rule_group(slo.service, slo.name), "rules": [*sli_rules(slo), burn_rate_rule(slo),
+                                                                    *alert_rules(slo)]},
         *([{"name": names.rule_group(slo.service, slo.name, names.HOURS_GROUP), "interval": HOURS_INTERVAL,
             "rules": copies}] if copies else []),
         {"name": names.rule_group(slo.service, slo.name, names.PERIOD_GROUP), "interval": PERIOD_INTERVAL,
-         "rules": period_rules(slo) + calendar_rules.period_rules(slo)},
+         "rules": period_rules(slo) + calendar_rules.period_rules(slo) + constant_rules(slo) + health_rules.rules(slo)},
         *calendar_rules.groups(slo),  # timeslices and calendar periods: docs/calendar.md
     ]
 
@@ -112,11 +117,42 @@ def sli_rules(slo: SLOPlan) -> list[dict]:
         if window == burnrate.BASE_WINDOW:
             expr = _ratio(err, tot)
         elif window in raw:
-            expr = raw_ratio(slo, w)
+            expr = tiled_ratio(slo, window) if burnrate.tiles(window) else raw_ratio(slo, w)
         else:
-            expr = _ratio(f"sum_over_time({err}[{w}])", f"sum_over_time({tot}[{w}])")
+            expr = derived_ratio(slo, w)
         rules.append(_record(slo, names.sli_error_ratio(w), expr, sloth_window=w))
     return rules
+
+
+def derived_ratio(slo: SLOPlan, window: str) -> str:
+    """The error ratio over `window` from every recorded 5m rate in it (cheap; fills along a ramp)."""
+    err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
+    return _ratio(f"sum_over_time({err}[{window}])", f"sum_over_time({tot}[{window}])")
+
+
+def _tiles(selector: str, window: int) -> str:
+    """The recorded 5m rates at t, t - 5m, ... (burnrate.tiles). An instant read at an offset takes
+    the group's own sample at t - o when it exists (every evaluation on one grid), else the one
+    before it within the 5m lookback: a skipped evaluation, or history written on another grid
+    (`obsgen backfill`, a changed group name, path or interval), moves a tile back by at most one
+    evaluation interval, so the hour may miss one interval and count another twice. Reading each
+    tile exactly (`[1ms] offset o`, absent where that evaluation is missing) and falling back to the
+    derived hour instead was measured end to end: after a backfill every tile is off the live grid
+    for an hour, and pages came after the derived ramp (186-203 s, not 52 s)."""
+    return " + ".join(selector if not offset else f"{selector} offset {durations.format_seconds(offset)}"
+                      for offset in burnrate.tiles(window))
+
+
+def tiled_ratio(slo: SLOPlan, window: int) -> str:
+    """The error ratio over `window` read at its edge from the recorded 5m rates (burnrate.tiles):
+    no ramp, as fast as the raw series, for selectors over one sample each. Exact when the group
+    evaluates on a grid that divides 5m and every evaluation of the last hour happened; otherwise
+    within one evaluation interval of the hour (see _tiles). Where a tile is absent altogether (no
+    5m rate within 5m of its offset: a new SLO, a gap of more than 5m), the sum is absent and the
+    window is the derived sum of every 5m rate in it, which fills along the ramp."""
+    err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
+    tiled = _ratio(f"({_tiles(err, window)})", f"({_tiles(tot, window)})")
+    return f"({tiled})\nor\n({derived_ratio(slo, durations.format_seconds(window))})"
 
 
 def raw_ratio(slo: SLOPlan, window: str) -> str:
@@ -132,16 +168,19 @@ def raw_ratio(slo: SLOPlan, window: str) -> str:
     return f"({_ratio(f'({error})', f'({total})')}) or on ({join_labels(slo.environment)}) {zero}"
 
 
-def meta_rules(slo: SLOPlan) -> list[dict]:
+def burn_rate_rule(slo: SLOPlan) -> dict:
     ratio5m = _sel(slo, names.sli_error_ratio(BASE))
+    return _record(slo, names.CURRENT_BURN_RATE,
+                   f"sum without ({names.SLOTH_WINDOW}) ({ratio5m}) / {promql.number(slo.budget)}")
+
+
+def constant_rules(slo: SLOPlan) -> list[dict]:
     info = {names.SLOTH_MODE: slo.sloth_info[1], "sloth_objective": names.objective_text(slo.objective_percent),
             names.SLOTH_SPEC: slo.sloth_info[0], names.TEAM: slo.team, names.TIER: str(slo.tier)}
     return [
         _record(slo, names.OBJECTIVE, f"vector({promql.number(slo.objective)})"),
         _record(slo, names.ERROR_BUDGET, f"vector({promql.number(slo.budget)})"),
         _record(slo, names.TIME_PERIOD_DAYS, f"vector({slo.period // burnrate.DAY})"),
-        _record(slo, names.CURRENT_BURN_RATE,
-                f"sum without ({names.SLOTH_WINDOW}) ({ratio5m}) / {promql.number(slo.budget)}"),
         _record(slo, names.SLO_INFO, "vector(1)", **info),
     ]
 

@@ -2,7 +2,7 @@ import promql_parser
 import pytest
 import yaml
 
-from obsgen import burnrate, durations, names, promql
+from obsgen import burnrate, durations, names
 from obsgen.render import prometheus_rules
 
 
@@ -65,14 +65,14 @@ def test_period_names_follow_prometheus_durations(example_files):
     assert any(r.get("record") == "slo:sli_error:ratio_rate1w" for g in search for r in g["rules"])
 
 
-def test_windows_read_raw_series_only_for_5m_and_the_fastest_pages_long_window(example_plan, example_files):
-    """Raw series are read for the 5m rates and for the fastest page's long window (1h), which a sum
-    of 5m rates would fill only along their ramp; every other window and the period reuse the 5m rates."""
-    raw_seen = set()
+def test_only_the_5m_rates_read_raw_series(example_plan, example_files):
+    """Raw series are read for the 5m rates only: the fastest page's long window (1h) is the sum of
+    the 5m rates at 12 offsets (tests/render/test_tiled_window.py proves it equals the raw read),
+    every other window and the period sum every recorded 5m rate in them."""
+    tiled_seen = set()
     for service in example_plan.services:
         for group in yaml.safe_load(example_files[f"alerts/rules/{service.name}.rules.yaml"])["groups"]:
             slo = next(s for s in service.slos if group["name"].startswith(f"obsgen-slo-{s.id}"))
-            raw = [promql.with_window(q, "1h") for q in (slo.sli.error, slo.sli.total) if q]
             for rule in group["rules"]:
                 window = rule.get("labels", {}).get("sloth_window")
                 # roll-ups of the 5m rates: tests/render/test_period_rollups.py
@@ -82,15 +82,16 @@ def test_windows_read_raw_series_only_for_5m_and_the_fastest_pages_long_window(e
                 if not rule.get("record", "").startswith("slo:sli_error:ratio_rate") or window == "5m":
                     continue
                 expr = rule["expr"]
+                assert "rate(" not in expr.replace("rate5m", ""), (slo.id, expr)
+                for kind in ("error", "total"):
+                    assert f"sum_over_time(slo:sli_{kind}:rate5m{{" in expr and f"[{window}])" in expr
                 if durations.seconds(window) in burnrate.raw_windows(slo.catalog):
-                    assert all(q in expr for q in raw), (slo.id, expr)  # the SLI query at the window
-                    assert "sum_over_time" not in expr
-                    raw_seen.add(window)
-                    continue
-                assert "sum_over_time(slo:sli_error:rate5m{" in expr and f"[{window}])" in expr
-                assert "sum_over_time(slo:sli_total:rate5m{" in expr
-                assert "rate(" not in expr.replace("rate5m", "")
-    assert raw_seen == {"1h"}
+                    offsets = [durations.format_seconds(o) for o in burnrate.tiles(int(durations.seconds(window)))]
+                    assert offsets[0] == "0s" and len(offsets) == 12
+                    for offset in offsets[1:]:
+                        assert expr.count(f"}} offset {offset}") == 2, (slo.id, offset)
+                    tiled_seen.add(window)
+    assert tiled_seen == {"1h"}
 
 
 def test_ratios_are_guarded_against_zero_traffic(example_files):

@@ -66,12 +66,14 @@ def alert_cases(plan: Plan, files: dict[str, str]) -> list[dict]:
 def _rules(service: ServicePlan, text: str):
     """(page or ticket, alert rule) for every alert rule of the file, the kind the plan gave it.
 
-    A rule is matched to its SLO by its group's name and to its kind by its place in the group:
-    obsgen-style, one rule per planned alert; Sloth-style, one per kind, page first."""
+    A rule is matched to its SLO by its groups' names (the burn-rate alerts are in the SLI group, the
+    health alerts in the period group) and to its kind by its place: obsgen-style, one rule per
+    planned alert; Sloth-style, one per kind, page first."""
     groups = {g["name"]: g for g in (yaml.load(alerts_only(text), Loader=Loader) or {}).get("groups") or []}
     for slo in service.slos:
-        group = groups.get(names.rule_group(service.name, slo.name)) or {}
-        rules = [r for r in group.get("rules") or [] if "alert" in r]
+        own = (groups.get(names.rule_group(service.name, slo.name, suffix)) or {} for suffix in
+               ("", names.PERIOD_GROUP))
+        rules = [r for group in own for r in group.get("rules") or [] if "alert" in r]
         health = health_rules.alert_names(slo)  # never a page: routed as their severity label says
         yield from (("health", r) for r in rules if r["alert"] in health)
         rules = [r for r in rules if r["alert"] not in health]
