@@ -1,10 +1,11 @@
 """Calendar-aligned periods: which period an instant falls in, in a time zone, as PromQL.
 
 PromQL has no time zones. A period's index is computed from `time()` plus the zone's UTC offset,
-and the offset from a table of the zone's transitions, read from Python's zoneinfo (the system's
-tz database) for the years FIRST_YEAR to LAST_YEAR: the same table for the same tz database, so
-the output is deterministic. Outside those years the offset is the table's first (last) one: a
-zone that changes its rules, or a date past LAST_YEAR, needs a regeneration (docs/calendar.md).
+and the offset from a table of the zone's transitions, read with Python's zoneinfo from the pinned
+`tzdata` package (never the machine's own tz database, which differs between a laptop and CI) for
+the years FIRST_YEAR to LAST_YEAR: the same table on every machine, so the output is deterministic.
+Outside those years the offset is the table's first (last) one: a zone that changes its rules (a
+new tzdata pin), or a date past LAST_YEAR, needs a regeneration (docs/calendar.md).
 
 Period starts must fall on whole UTC hours (the hour sums are UTC hours): zones whose offset is not
 a whole number of hours in those years, and anchors not on a whole local hour, are refused.
@@ -12,10 +13,12 @@ a whole number of hours in those years, and anchors not on a whole local hour, a
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from importlib import resources
 
 FIRST_YEAR = 2024
 LAST_YEAR = 2040  # the table holds the transitions of [FIRST_YEAR, LAST_YEAR]
@@ -42,11 +45,20 @@ class Calendar:
         return self.count * (31 * 86400 if self.unit == "month" else WEEK) + HOUR
 
 
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")
+
+
 def zone(name: str) -> zoneinfo.ZoneInfo:
+    """The zone from the pinned tzdata package's files (a path inside the package: the name is
+    checked first, so no `..` or absolute path reaches the file system)."""
+    unknown = ValueError(f"unknown time zone {name!r} (an IANA name such as Europe/Berlin or UTC)")
+    if not _ZONE_NAME.fullmatch(name):
+        raise unknown
     try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (an IANA name such as Europe/Berlin or UTC)") from None
+        with resources.files("tzdata.zoneinfo").joinpath(*name.split("/")).open("rb") as data:
+            return zoneinfo.ZoneInfo.from_file(data, key=name)
+    except (OSError, ValueError):
+        raise unknown from None
 
 
 @lru_cache(maxsize=64)
