@@ -4,7 +4,7 @@ of alert notifies in each environment.
 
 Only generated files are read, so any committed tree (of any commit) can be compared. Times come
 from obsgen/burnrate.py's detection(), fed with what the rules really do: their factors, windows,
-`for`, and which windows they record from the raw series.
+`for`, and which windows they read at their edge (from the raw series or 5m tiles).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ _CONDITION = re.compile(r"ratio_rate(\w+)\{[^}]*\}(?:\s*/\s*[0-9.eE+-]+\))?\s*>\
 _RATIO = names.SLI_ERROR_RATIO.format(window="")
 _RULES_PREFIX, _RULES_SUFFIX = names.rules_file("\0").split("\0")
 _DERIVED = names.SLI_ERROR_RATE  # a window summed from the recorded 5m rates (or their period sums) reads them
+_TILED = " offset "  # ... but one read at its edge from 5m tiles reads them at offsets (burnrate.tiles)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def _rule(rule: dict, slos: dict, pending: list) -> None:
             slo.objective, slo.team = _number(labels.get("sloth_objective")), labels.get(names.TEAM)
         elif record == names.TIME_PERIOD_DAYS:
             slo.period_days = _days(rule.get("expr"))
-        elif _DERIVED not in str(rule.get("expr")):
+        elif _DERIVED not in str(rule.get("expr")) or _TILED in str(rule.get("expr")):
             window = record.removeprefix(_RATIO)
             slo.raw.add(int(durations.seconds(window)))
     elif "alert" in rule and labels.get(names.SLOTH_SEVERITY) in ("page", "ticket"):

@@ -38,7 +38,7 @@ spec:
 """
 PANELS = {"monthly": {"Budget left this month (Europe/Berlin)": names.CALENDAR_BUDGET_REMAINING},
           "minutes": {"Budget left this week (America/New_York, time slices)": names.CALENDAR_BUDGET_REMAINING,
-                      "Budget left in time slices (1w)": names.SLICES_PERIOD_BUDGET_REMAINING}}
+                      "Budget left in time slices (7d)": names.SLICES_PERIOD_BUDGET_REMAINING}}
 
 
 @pytest.fixture(scope="module")
