@@ -84,6 +84,28 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+
+def read_entry(directory: Path | None, key: str):
+    """The JSON entry `key` of a cache directory, or None (no directory, no entry, or unreadable: a miss)."""
+    if directory is None:
+        return None
+    try:
+        return json.loads((directory / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def write_entry(directory: Path, key: str, value) -> None:
+    """Write the entry atomically (a reader sees the old entry or the new one, never half of one)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(value, out, sort_keys=True)
+        os.replace(tmp, directory / f"{key}.json")
+    except OSError:
+        return  # a cache that cannot be written is only slower
+
 class Cache:
     """Entries of one output tree's cache; `tree` is where a hit reads its files from."""
 
@@ -93,26 +115,14 @@ class Cache:
         self.used: set[str] = set()
 
     def _entry(self, key: str) -> dict | None:
-        if self.directory is None:
-            return None
-        try:
-            entry = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError):
-            return None
+        entry = read_entry(self.directory, key)
         return entry if isinstance(entry, dict) else None
 
     def _put(self, key: str, entry: dict) -> None:
         if self.directory is None:
             return
         self.used.add(key)
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(entry, out, sort_keys=True)
-            os.replace(tmp, self.directory / f"{key}.json")
-        except OSError:
-            return  # a cache that cannot be written is only slower
+        write_entry(self.directory, key, entry)
 
     def _read(self, digests) -> tuple[dict[str, str], dict[str, bytes]] | None:
         """The files these digests name, read from the tree, as text and as bytes, or None unless

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import subprocess
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -58,27 +56,16 @@ class ResultCache:
         return kind + "-" + digest("\0".join((self.salt, kind, *parts)).encode())
 
     def get(self, key: str):
-        if self.directory is None:
-            return None
-        try:
-            value = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError):
-            return None
-        self.used.add(key)
+        value = generate_cache.read_entry(self.directory, key)
+        if value is not None:
+            self.used.add(key)
         return value
 
     def put(self, key: str, value) -> None:
         if self.directory is None:
             return
         self.used.add(key)
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(value, out, sort_keys=True)
-            os.replace(tmp, self.directory / f"{key}.json")
-        except OSError:
-            return  # a cache that cannot be written is only slower
+        generate_cache.write_entry(self.directory, key, value)
 
     def prune(self, kinds: tuple[str, ...]) -> None:
         """Drop the entries of these kinds this run did not use (call only after a run that looked
