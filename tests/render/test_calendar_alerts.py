@@ -90,3 +90,26 @@ def test_the_fast_page_fires_at_2_percent_of_the_months_own_budget(promtool, tmp
     done = run_all(promtool, [tmp_path / "tests.yaml"])[0]
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 
+
+
+def test_the_alert_text_and_the_preview_state_the_periods_own_factors(tmp_path):
+    """What the promtool run above proves, as the alerts and the preview say it: 2% of the month's
+    budget in 1h, a factor from 2% x 672 hours (a 28-day February) to 2% x 745 (October's DST hour),
+    the months zoneinfo gives in Berlin; a timeslice SLO says its alerts count events."""
+    from obsgen.preview import view
+
+    plan = pipeline.plan(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}))
+    slos = {s.name: s for s in plan.services[0].slos}
+    feb = calendar.period_bounds(slos["february"].calendar, datetime(2025, 2, 10, tzinfo=UTC))
+    oct_ = calendar.period_bounds(slos["february"].calendar, datetime(2025, 10, 10, tzinfo=UTC))
+    low, high = ((end - start).total_seconds() / H * 0.02 for start, end in (feb, oct_))
+    assert calendar.hours_range(slos["february"].calendar) == (672, 745)
+    page = next(a for a in slos["february"].alerts if a.window.long == H)
+    text = dict(page.annotations)
+    assert f"(over {low:g}x-{high:g}x, 2% of this month's budget, for 1h and 5m)" in text["summary"]
+    assert (f"fires when 1h consumes 2% of the current month's budget: a burn rate of {low:g}x (672 hours) to "
+            f"{high:g}x (745 hours)") in text["description"]
+    shown = next(a for a in view.slo_view(slos["february"])["alerts"] if a["long"] == "1h")
+    assert (shown["factors"], shown["consumed"], shown["factor"]) == (f"{low:g}-{high:g}", 0.02, high)
+    assert "counts events (bad/all), not time slices" in dict(slos["slices"].alerts[0].annotations)["description"]
+    assert "counts events" not in text["description"]
