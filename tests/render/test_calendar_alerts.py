@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from obsgen import calendar, names, pipeline, promql
+from obsgen import calendar, durations, names, pipeline, promql
 from obsgen.render import calendar_rules, prometheus_rules, yamlout
 from tests.render.test_period_rollups import counters, run_all
 from tests.specdir import service, write
@@ -113,3 +113,20 @@ def test_the_alert_text_and_the_preview_state_the_periods_own_factors(tmp_path):
     assert (shown["factors"], shown["consumed"], shown["factor"]) == (f"{low:g}-{high:g}", 0.02, high)
     assert "counts events (bad/all), not time slices" in dict(slos["slices"].alerts[0].annotations)["description"]
     assert "counts events" not in text["description"]
+
+
+def test_the_preview_diff_reads_a_calendar_slos_alerts_from_the_rules(tmp_path):
+    """`obsgen preview --diff` reads each alert from the generated rules: a calendar SLO's factor is
+    no number in its expression, so it is the share times the longest period of the length table."""
+    from obsgen import burnrate
+    from obsgen.preview import difffacts
+
+    plan = pipeline.plan(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}))
+    files = prometheus_rules.render(plan)
+    slo = plan.services[0].slos[0]
+    facts = difffacts.read(files).slos[("ledger", slo.name)]
+    longest = calendar.hours_range(slo.calendar)[1]
+    assert longest == 745  # October's DST hour
+    assert {key: alert.factor for key, alert in facts.alerts.items()} == {
+        (a.window.severity, durations.format_seconds(a.window.long)): burnrate.calendar_factor(a.window, longest)
+        for a in slo.alerts}
