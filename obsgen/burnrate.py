@@ -263,13 +263,12 @@ def windows_of(catalog: tuple[AlertWindow, ...]) -> tuple[int, ...]:
 
 # --- calendar periods ------------------------------------------------------------------------
 #
-# Alert expressions hold their factor as a number, and a calendar month is 28 to 31 days (a DST
-# month an hour more or less): the factors of a calendar SLO are those of its rolling `period`,
-# by default the unit's nominal length (30 days a month, 7 a week), so the alerts, their promtool
-# tests and detection times are those of that rolling period. Against the month as it really is,
-# an alert then fires after consuming budget_percent x nominal / actual of that month's budget
-# (2% of a 30d budget is 2.14% of a 28-day February's, 1.94% of a 31-day month's): calendar_share.
-# The budget remaining is the month's own, exact (render/calendar_rules.py).
+# A calendar month is 28 to 31 days (a DST month an hour more or less), a quarter 90 to 92: each
+# alert of a calendar SLO consumes its catalog share of the budget of the period as it is, so its
+# factor is share x the period's hours / the long window's hours, computed in PromQL from the
+# period's length the rules record (calendar.hours_expr): nothing to regenerate when a month ends.
+# The catalog is that of the SLO's rolling `period` (by default the unit's nominal length: 30 days a
+# month, 7 a week), which picks the windows and the shares.
 
 NOMINAL_DAYS = {"month": 30, "week": 7}
 
@@ -279,7 +278,19 @@ def nominal_period(unit: str, count: int = 1) -> int:
     return NOMINAL_DAYS[unit] * count * DAY
 
 
-def calendar_share(window: AlertWindow, period: int, actual: int) -> float:
-    """The share of an actual calendar period's budget (`actual` seconds) that an alert resolved for
-    the rolling `period` has consumed when it fires: factor x long / actual."""
-    return consumed_fraction(window, period) * period / actual
+def calendar_factor(window: AlertWindow, hours: int) -> float:
+    """The factor of a calendar SLO's alert during a period of `hours` hours: the alert fires after
+    consuming the window's budget_percent of that period's budget."""
+    return round(window.budget_percent / 100 * hours * HOUR / window.long, 10)
+
+
+def calendar_window(window: AlertWindow, hours: int) -> AlertWindow:
+    """The window with its factor during a period of `hours` hours (detection times, tests)."""
+    return AlertWindow(window.severity, window.speed, window.long, window.short, window.budget_percent,
+                       calendar_factor(window, hours))
+
+
+def calendar_factor_terms(window: AlertWindow) -> tuple[float, float]:
+    """(a, b): the factor during a period of h hours is h x a / b (the PromQL form of calendar_factor,
+    without rounding: a is the budget percent, b is 100 x the long window in hours)."""
+    return window.budget_percent, 100 * window.long / HOUR

@@ -162,3 +162,51 @@ def period_bounds(cal: Calendar, at: datetime) -> tuple[datetime, datetime]:
         m = n + cal.count
         end = datetime(m // 12, m % 12 + 1, cal.anchor.day, cal.anchor.hour)
     return (start.replace(tzinfo=tz).astimezone(UTC), end.replace(tzinfo=tz).astimezone(UTC))
+
+
+# --- the period's length, for the burn-rate alerts ---------------------------------------------
+#
+# A calendar SLO's alerts consume their catalog share of the budget of the period as it is (28 to
+# 31-day months, 743 and 745-hour DST months, 90 to 92-day quarters): their factor is
+# share x the period's hours / the long window's hours (burnrate.calendar_factor), so the rules
+# record the period's length in hours. PromQL has no calendar arithmetic that knows the zone's DST
+# changes, so the length is a table written at generation time from period_bounds (zoneinfo), like
+# the offsets: a step function of the clock over the periods of [FIRST_YEAR, LAST_YEAR], one term
+# wherever the length changes. Before the table the first period's length holds, after it the last's.
+
+
+@lru_cache(maxsize=64)
+def period_lengths(cal: Calendar, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> tuple[tuple[int, int], ...]:
+    """((UTC start second, hours), ...) of every period from the one holding 1 January `first` to
+    the one holding the end of `last`, from zoneinfo's bounds."""
+    found, at = [], datetime(first, 1, 1, tzinfo=UTC)
+    end = datetime(last + 1, 1, 1, tzinfo=UTC)
+    while at < end:
+        start, stop = period_bounds(cal, at)
+        found.append((int(start.timestamp()), int((stop - start).total_seconds()) // HOUR))
+        at = stop
+    return tuple(found)
+
+
+def hours_expr(cal: Calendar, clock: str, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
+    """The length in hours of the period holding the instant `clock` (a PromQL scalar), from the table."""
+    lengths = period_lengths(cal, first, last)
+    terms, previous = [str(lengths[0][1])], lengths[0][1]
+    for at, hours in lengths[1:]:
+        if hours != previous:
+            delta = hours - previous
+            terms.append(f"{'+' if delta > 0 else '-'} {abs(delta)} * ({clock} >= bool {at})")
+            previous = hours
+    return "(" + " ".join(terms) + ")"
+
+
+def hours_at(cal: Calendar, at: int, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> int:
+    """What hours_expr gives at the UTC second `at` (the table's first length before it)."""
+    lengths = period_lengths(cal, first, last)
+    return next((hours for start, hours in reversed(lengths) if start <= at), lengths[0][1])
+
+
+def hours_range(cal: Calendar) -> tuple[int, int]:
+    """The shortest and the longest period of the table, in hours."""
+    hours = [h for _, h in period_lengths(cal)]
+    return min(hours), max(hours)

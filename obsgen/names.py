@@ -51,6 +51,7 @@ CALENDAR_INDEX = "slo:calendar_period:index"
 CALENDAR_LAST_HOUR_INDEX = "slo:calendar_period:index_last_hour"
 _CALENDAR_HOUR_SUM = "{base}_sum_hour_calendar{residue}"
 _CALENDAR_SUM = "{base}_sum_calendar"
+CALENDAR_HOURS = "slo:calendar_period:hours"  # the period's length, for the alerts' factors
 CALENDAR_ERROR_RATIO = "slo:calendar_error:ratio"
 CALENDAR_BUDGET_REMAINING = "slo:calendar_error_budget_remaining:ratio"
 

@@ -139,7 +139,19 @@ def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWind
     )
 
 
+def _period_name(cal: calendar.Calendar) -> str:
+    return cal.unit if cal.count == 1 else f"period of {cal.count} {cal.unit}s"
+
+
 def _summary(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
+    if plan.calendar is not None:  # the factor is the period's own (burnrate.calendar_factor)
+        low, high = (burnrate.calendar_factor(window, h) for h in calendar.hours_range(plan.calendar))
+        return (
+            f"{plan.service} {plan.name}: error budget burning at "
+            '{{ $value | printf "%.1f" }}x '
+            f"(over {low:g}x-{high:g}x, {window.budget_percent:g}% of this {_period_name(plan.calendar)}'s budget,"
+            f" for {durations.format_seconds(window.long)} and {durations.format_seconds(window.short)})"
+        )
     return (
         f"{plan.service} {plan.name}: error budget burning at "
         '{{ $value | printf "%.1f" }}x '
@@ -148,7 +160,33 @@ def _summary(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
     )
 
 
+def _calendar_description(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
+    cal, long = plan.calendar, durations.format_seconds(window.long)
+    hours = calendar.hours_range(cal)
+    low, high = (burnrate.calendar_factor(window, h) for h in hours)
+    budget = [burnrate.budget_seconds(plan.budget, h * burnrate.HOUR) / 60 for h in hours]
+    what = f"{gotemplate.literal(plan.description)}. " if plan.description else ""
+    name = _period_name(cal)
+    return (
+        f"{what}SLO {names.objective_text(plan.objective_percent)}% per calendar {name} ({cal.time_zone}): the "
+        f"error budget is {budget[0]:.1f} to {budget[1]:.1f} min of full outage. This alert fires when {long} "
+        f"consumes {window.budget_percent:g}% of the current {name}'s budget: a burn rate of {low:g}x "
+        f"({hours[0]} hours) to {high:g}x ({hours[1]} hours); at that rate the whole budget lasts "
+        f"{durations.human(window.long * 100 / window.budget_percent)}. Current burn rate over {long}: "
+        '{{ $value | printf "%.2f" }}x.'
+    )
+
+
+# A timeslice SLO budgets in slices but alerts on its events (docs/calendar.md, "Alerts"): said so.
+EVENTS_NOTE = " The burn rate counts events (bad/all), not time slices."
+
+
 def _description(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
+    text = _calendar_description(plan, window) if plan.calendar is not None else _rolling_description(plan, window)
+    return text + (EVENTS_NOTE if plan.slices is not None else "")
+
+
+def _rolling_description(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
     period = durations.format_seconds(plan.period)
     budget_min = burnrate.budget_seconds(plan.budget, plan.period) / 60
     consumed = burnrate.consumed_fraction(window, plan.period)

@@ -20,6 +20,10 @@ from obsgen.preview import routetree
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # `ratio_rate1h{...} / 0.005) > 14.4` (obsgen style) or `ratio_rate5m{...} > (14.4 * 0.005)` (Sloth style)
 _CONDITION = re.compile(r"ratio_rate(\w+)\{[^}]*\}(?:\s*/\s*[0-9.eE+-]+\))?\s*>\s*\(?\s*([0-9.eE+-]+)")
+# a calendar SLO's: `ratio_rate1h{...} / 0.005) > on () group_left () (max(slo:calendar_period:hours{...}) * 2 / 100`
+_CALENDAR = re.compile(r"ratio_rate(\w+)\{[^}]*\}(?:\s*/\s*[0-9.eE+-]+\))?\s*>\s*on \(\) group_left \(\) \(max\("
+                       + re.escape(names.CALENDAR_HOURS) + r"\{[^}]*\}\) \* ([0-9.eE+-]+) / ([0-9.eE+-]+)")
+_LENGTH_STEP = re.compile(r"([+-]) (\d+) \* \(")  # calendar.hours_expr's terms
 _RATIO = names.SLI_ERROR_RATIO.format(window="")
 _RULES_PREFIX, _RULES_SUFFIX = names.rules_file("\0").split("\0")
 _DERIVED = names.SLI_ERROR_RATE  # a window summed from the recorded 5m rates (or their period sums) reads them
@@ -45,6 +49,7 @@ class SLO:
     period_days: int | None = None
     team: str | None = None
     raw: set[int] = field(default_factory=set)  # windows read from the raw series
+    hours: int | None = None  # a calendar SLO's longest period (its factors are the period's own)
     alerts: dict[tuple[str, str], Alert] = field(default_factory=dict)  # (severity, long window) -> alert
 
     @property
@@ -93,9 +98,24 @@ def _days(expr) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _pairs(expr: str) -> list[tuple[str, str, float]]:
-    """(long, short, factor) of each window pair the expression ANDs, in either order."""
+def _longest(expr) -> int | None:
+    """The longest period of calendar.hours_expr's table."""
+    first = re.search(r"vector\(\((\d+)", str(expr or ""))
+    if not first:
+        return None
+    value = longest = int(first.group(1))
+    for sign, step in _LENGTH_STEP.findall(str(expr)):
+        value += int(step) if sign == "+" else -int(step)
+        longest = max(longest, value)
+    return longest
+
+
+def _pairs(expr: str, hours: int | None = None) -> list[tuple[str, str, float]]:
+    """(long, short, factor) of each window pair the expression ANDs, in either order; a calendar
+    SLO's factor is its longest period's (the later detection, as the preview shows it)."""
     found = [(w, float(f)) for w, f in _CONDITION.findall(expr)]
+    if hours is not None and not found:
+        found = [(w, round(float(a) / float(b) * hours, 10)) for w, a, b in _CALENDAR.findall(expr)]
     pairs = []
     for (a, fa), (b, _) in zip(found[::2], found[1::2], strict=False):
         long, short = sorted((a, b), key=durations.seconds, reverse=True)
@@ -106,13 +126,15 @@ def _pairs(expr: str) -> list[tuple[str, str, float]]:
 def _rule(rule: dict, slos: dict, pending: list) -> None:
     labels = rule.get("labels") or {}
     record = rule.get("record")
-    if record in (names.SLO_INFO, names.TIME_PERIOD_DAYS) or str(record or "").startswith(_RATIO):
+    if record in (names.SLO_INFO, names.TIME_PERIOD_DAYS, names.CALENDAR_HOURS) or str(record or "").startswith(_RATIO):
         key = (labels.get(names.SLOTH_SERVICE), labels.get(names.SLOTH_SLO))
         slo = slos.setdefault(key, SLO(*key))
         if record == names.SLO_INFO:
             slo.objective, slo.team = _number(labels.get("sloth_objective")), labels.get(names.TEAM)
         elif record == names.TIME_PERIOD_DAYS:
             slo.period_days = _days(rule.get("expr"))
+        elif record == names.CALENDAR_HOURS:
+            slo.hours = _longest(rule.get("expr"))
         elif _DERIVED not in str(rule.get("expr")) or _TILED in str(rule.get("expr")):
             window = record.removeprefix(_RATIO)
             slo.raw.add(int(durations.seconds(window)))
@@ -123,7 +145,7 @@ def _rule(rule: dict, slos: dict, pending: list) -> None:
 def _alerts(rule: dict, slo: SLO) -> None:
     labels = rule["labels"]
     for_seconds = durations.seconds(str(rule["for"])) if rule.get("for") not in (None, "0s", "0") else 0.0
-    for long, short, factor in _pairs(str(rule.get("expr", ""))):
+    for long, short, factor in _pairs(str(rule.get("expr", "")), slo.hours):
         window = burnrate.AlertWindow(labels[names.SLOTH_SEVERITY], "", int(durations.seconds(long)),
                                       int(durations.seconds(short)), 0.0, factor)
         found = None

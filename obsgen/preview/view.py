@@ -10,7 +10,7 @@ import json
 
 import yaml
 
-from obsgen import burnrate, durations, names
+from obsgen import burnrate, calendar, durations, names
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import health_rules
 from obsgen.render.grafana import service as grafana_service
@@ -94,7 +94,16 @@ def calendar_view(slo: SLOPlan) -> dict | None:
     days = (28 * cal.count, 31 * cal.count) if cal.unit == "month" else (7 * cal.count, 7 * cal.count)
     minutes = [round(burnrate.budget_seconds(slo.budget, d * burnrate.DAY) / 60, 1) for d in days]
     return {"title": grafana_service.calendar_title(slo), "series": names.CALENDAR_BUDGET_REMAINING,
-            "days": list(days), "budget_minutes": minutes, "slices": slo.slices is not None}
+            "days": list(days), "budget_minutes": minutes, "slices": slo.slices is not None,
+            "hours": list(calendar.hours_range(cal))}
+
+
+def _windows(slo: SLOPlan, window: burnrate.AlertWindow) -> tuple[burnrate.AlertWindow, ...]:
+    """The window as its rule fires it: a calendar SLO's factor is the period's own, from the
+    shortest to the longest period (burnrate.calendar_factor); the longest's is the later detection."""
+    if slo.calendar is None:
+        return (window,)
+    return tuple(burnrate.calendar_window(window, h) for h in calendar.hours_range(slo.calendar))
 
 
 def _detect(slo: SLOPlan, window: burnrate.AlertWindow, error_ratio: float) -> float | None:
@@ -106,17 +115,20 @@ def _raw(slo: SLOPlan, window: int) -> bool:
 
 
 def alert_view(slo: SLOPlan, alert) -> dict:
-    w = alert.window
+    windows = _windows(slo, alert.window)
+    shortest, w = windows[0], windows[-1]
     labels = dict(alert.labels)
+    factors = f"{shortest.factor:g}-{w.factor:g}" if shortest.factor != w.factor else f"{w.factor:g}"
     return {
         "name": alert.name, "severity": w.severity, "label_severity": labels.get("severity", ""),
         "long": durations.format_seconds(w.long), "short": durations.format_seconds(w.short),
         "long_seconds": w.long, "short_seconds": w.short, "for_seconds": alert.for_seconds,
         # read from the raw series, else summed from the 5m rates (their ramp): burnrate.held
         "long_raw": _raw(slo, w.long), "short_raw": _raw(slo, w.short),
-        "factor": w.factor, "budget_percent": w.budget_percent,
-        "consumed": burnrate.consumed_fraction(w, slo.period),
+        "factor": w.factor, "factors": factors, "budget_percent": w.budget_percent,
+        "consumed": w.budget_percent / 100 if slo.calendar else burnrate.consumed_fraction(w, slo.period),
         "threshold": burnrate.threshold(w, slo.budget),
+        "thresholds": "-".join(dict.fromkeys(f"{burnrate.threshold(x, slo.budget) * 100:.4g}%" for x in (shortest, w))),
         "detect_outage_seconds": _detect(slo, w, 1.0),
         "detect_10x_seconds": _detect(slo, w, min(1.0, TEN_X * slo.budget)),
         "labels": labels,

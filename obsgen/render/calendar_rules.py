@@ -26,7 +26,7 @@ first 5m rates of the next one, as they do in a rolling period's window.
 
 from __future__ import annotations
 
-from obsgen import calendar, durations, names, promql
+from obsgen import burnrate, calendar, durations, names, promql
 from obsgen.calendar import Calendar
 from obsgen.plan.environments import join_labels
 from obsgen.plan.model import SLOPlan
@@ -107,7 +107,8 @@ def _last_hour(clock: str) -> str:
 
 def calendar_period_rules(slo: SLOPlan, cal: Calendar, clock: str = CLOCK,
                           years: tuple[int, int] = (calendar.FIRST_YEAR, calendar.LAST_YEAR)) -> list[dict]:
-    """The period indices, the tagged hour sums, the sums since the period's start and its budget.
+    """The period indices, the tagged hour sums, the sums since the period's start and its budget,
+    and the period's length in hours, which the alerts' factors are computed from (alert_factor).
 
     `clock` and `years` are for the promtool proofs only (a clock moved to the month under test, whose
     transitions the table must hold)."""
@@ -133,6 +134,7 @@ def calendar_period_rules(slo: SLOPlan, cal: Calendar, clock: str = CLOCK,
                              + rules._this_hour(slo, kind, zero)))
     return [
         *found,
+        _record(slo, names.CALENDAR_HOURS, f"vector({calendar.hours_expr(cal, clock, *years)})"),
         _record(slo, names.CALENDAR_ERROR_RATIO, _error_ratio(slo, names.calendar_sum)),
         _record(slo, names.CALENDAR_BUDGET_REMAINING, _remaining(slo, names.CALENDAR_ERROR_RATIO)),
     ]
@@ -148,3 +150,18 @@ def period_rules(slo: SLOPlan) -> list[dict]:
                              f"{durations.format_seconds(slo.period)} is an alert window")
         found += calendar_period_rules(slo, slo.calendar)
     return found
+
+
+def alert_threshold(slo: SLOPlan, window: burnrate.AlertWindow, times: str = "") -> str:
+    """The right-hand side of an alert's `>`: its factor (times `times`, the budget for an error
+    ratio). A calendar SLO's factor is the window's budget share of the period now
+    (burnrate.calendar_factor) from its recorded length; `on () group_left ()` compares every series
+    of the left side with it, and `max` makes it one value whatever labels or replicas it has. The
+    length is recorded every 2m by the period group: for up to 2m after a period starts, the
+    previous period's length holds."""
+    scale = f" * {times}" if times else ""
+    if slo.calendar is None:
+        return f"({promql.number(window.factor)}{scale})" if times else promql.number(window.factor)
+    share, hours = burnrate.calendar_factor_terms(window)
+    return (f"on () group_left () (max({_sel(slo, names.CALENDAR_HOURS)}) * {promql.number(share)}"
+            f" / {promql.number(hours)}{scale})")

@@ -327,7 +327,7 @@ def alert_expr(slo: SLOPlan, window: burnrate.AlertWindow) -> str:
     for seconds in (window.long, window.short):
         ratio = promql.selector(names.sli_error_ratio(durations.format_seconds(seconds)), {**slo.selector(), **only})
         parts.append(f"max without ({names.SLOTH_WINDOW}) ({ratio} / {promql.number(slo.budget)})"
-                     f" > {promql.number(window.factor)}")
+                     f" > {calendar_rules.alert_threshold(slo, window)}")
     return f"(\n  {parts[0]}\n)\nand\n(\n  {parts[1]}\n)"
 
 

@@ -14,8 +14,9 @@ rule shape and the wiring scenario for every SLO (obsgen/verify/shapes.py).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
-from obsgen import burnrate, durations, names, promql
+from obsgen import burnrate, calendar, durations, names, promql
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import promtool_shared, yamlout
 
@@ -54,13 +55,23 @@ def _file(service: ServicePlan) -> str:
             notes.append(f"# {slo.name}: no tests: an objective of {names.objective_text(slo.objective_percent)}% "
                          "needs more synthetic traffic than a counter holds exactly\n")
             continue
-        tests += scenarios(slo) + promtool_shared.scenarios(slo)
+        tested = at_start(slo)
+        tests += scenarios(tested) + promtool_shared.scenarios(tested)
     doc = {
         "rule_files": [f"../rules/{service.name}.rules.yaml"],
         "evaluation_interval": f"{EVAL_MINUTES}m",
         "tests": tests,
     }
     return yamlout.dump(doc, yamlout.HEADER + "".join(notes))
+
+
+def at_start(slo: SLOPlan) -> SLOPlan:
+    """The SLO with the factors its alerts have at promtool's time 0: a calendar SLO's are those of
+    the period the rules see then (calendar.hours_at; the table's first period's length)."""
+    if slo.calendar is None:
+        return slo
+    hours = calendar.hours_at(slo.calendar, 0)
+    return replace(slo, alerts=tuple(replace(a, window=burnrate.calendar_window(a.window, hours)) for a in slo.alerts))
 
 
 def scenarios(slo: SLOPlan) -> list[dict]:

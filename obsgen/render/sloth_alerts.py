@@ -12,6 +12,7 @@ from __future__ import annotations
 from obsgen import burnrate, durations, names, promql
 from obsgen.plan.environments import alert_matchers
 from obsgen.plan.model import AlertPlan, SLOPlan
+from obsgen.render import calendar_rules
 
 
 def _filter(slo: SLOPlan, severity: str) -> dict[str, str]:
@@ -22,7 +23,7 @@ def _filter(slo: SLOPlan, severity: str) -> dict[str, str]:
 def _condition(slo: SLOPlan, seconds: int, window: burnrate.AlertWindow) -> str:
     ratio = promql.selector(names.sli_error_ratio(durations.format_seconds(seconds)),
                             _filter(slo, window.severity))
-    threshold = f"({promql.number(window.factor)} * {promql.number(slo.budget)})"
+    threshold = calendar_rules.alert_threshold(slo, window, promql.number(slo.budget))
     return f"max({ratio} > {threshold}) without ({names.SLOTH_WINDOW})"
 
 

@@ -257,7 +257,8 @@ class Alerting(Model):
 
 class CalendarSpec(Model):
     """A calendar-aligned period (docs/calendar.md): the budget since the start of this month or
-    week in a time zone, recorded beside the rolling `period` (which the alerts' factors use)."""
+    week in a time zone, recorded beside the rolling `period`, whose catalog gives the alerts' windows and
+    budget shares: each alert consumes its share of the budget of the calendar period as it is."""
 
     unit: Literal["month", "week"]
     count: int = Field(1, ge=1, le=12, description="months or weeks per period (weeks: at most 4)")
@@ -320,8 +321,8 @@ class SLO(Model):
 
     @model_validator(mode="after")
     def _calendar_period(self) -> SLO:
-        """A calendar SLO without a period: the rolling period its alerts use is the unit's nominal
-        length (burnrate.nominal_period: 30d a month, 7d a week)."""
+        """A calendar SLO without a period: the rolling period whose catalog its alerts take is the
+        unit's nominal length (burnrate.nominal_period: 30d a month, 7d a week)."""
         if self.calendar is not None and "period" not in self.model_fields_set:
             days = burnrate.nominal_period(self.calendar.unit, self.calendar.count) // 86400
             object.__setattr__(self, "period", f"{days}d")

@@ -7,7 +7,7 @@ row only (verify/grafana.py proves it for every alert link).
 
 from __future__ import annotations
 
-from obsgen import names, signal_path
+from obsgen import burnrate, calendar, names, signal_path
 from obsgen.plan.dashboards import DashboardsPlan, ServiceDashboard
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.promql import number
@@ -92,7 +92,9 @@ def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
     prom = dash.datasource("prometheus")
     period = slo.period_label  # as the spec writes it (28d); Grafana's relative time takes it too
     ratio5m = _slo_sel(dash, slo, names.sli_error_ratio("5m"))
-    top = max(w.factor for w in slo.catalog)
+    # red from the fastest page's factor; a calendar SLO's is the period's own: its shortest period's
+    top = max(w.factor if slo.calendar is None else burnrate.calendar_factor(w, calendar.hours_range(slo.calendar)[0])
+              for w in slo.catalog)
     layout.row(f"SLO {slo.name}: {number(slo.objective_percent)}% over {period}")
     layout.add(panels.stat_panel("SLI now vs objective", prom, [
         (f"1 - {ratio5m}", "SLI (5m)"), (_slo_sel(dash, slo, names.OBJECTIVE, per_environment=False), "objective"),

@@ -1,0 +1,132 @@
+"""A calendar SLO's burn-rate alerts consume their catalog share of the period as it is: promtool.
+
+The SLOs are compiled from a spec (their alert rules, labels and `for` as generated), and each one's
+calendar clock is moved to the month under test (tests/render/test_calendar_rules.py explains the
+move; only the calendar's own rules read it). One promtool run: a 28-day and a 31-day month, at an
+error ratio 0.01% above and 0.01% below the fast page's threshold = 2% x the month's hours / 1h x
+(1 - objective), the month's hours from zoneinfo's bounds (the 30d catalog's fixed 14.4 lies
+between 13.44 and 14.88: it fails both). And a timeslice SLO alerts on its events, as
+docs/calendar.md says: every slice is good, the events burn, it pages.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from obsgen import calendar, durations, names, pipeline, promql
+from obsgen.render import calendar_rules, prometheus_rules, yamlout
+from tests.render.test_period_rollups import counters, run_all
+from tests.specdir import service, write
+
+H = 3600
+SLI = """      sli:
+        events:
+          error_query: sum(rate(http_requests_total{job="ledger",code=~"5.."}[{{window}}]))
+          total_query: sum(rate(http_requests_total{job="ledger"}[{{window}}]))
+"""
+MONTH = "      calendar: {unit: month, time_zone: Europe/Berlin}\n"
+SLOS = (f"    - name: february\n      objective: 99.9\n{MONTH}{SLI}"
+        f"    - name: january\n      objective: 99.9\n{MONTH}{SLI}"
+        f"    - name: slices\n      objective: 99.9\n{MONTH}"
+        "      budgeting: {method: timeslices, slice: 1m, slice_target: 0.95}\n" + SLI)
+# (SLO, an instant in the month its clock is moved to, the month's hours)
+MONTHS = {"february": (datetime(2025, 2, 10, tzinfo=UTC), 672), "january": (datetime(2025, 1, 10, tzinfo=UTC), 744),
+          "slices": (datetime(2025, 2, 10, tzinfo=UTC), 672)}
+EVENTS = 10**8  # a minute: the error ratios below are exact to 1e-8, well inside NEAR
+NEAR = 1e-4
+
+
+def moved(slo, origin: int) -> list[dict]:
+    """The SLO's groups as generated, with its calendar rules' clock at `origin` at promtool's 0."""
+    groups = prometheus_rules.groups_for(slo)
+    new = iter(calendar_rules.calendar_period_rules(slo, slo.calendar, f"(time() + {origin})"))
+    records = {r["record"] for r in calendar_rules.calendar_period_rules(slo, slo.calendar)}
+    for group in groups:
+        group["rules"] = [next(new) if r.get("record") in records else r for r in group["rules"]]
+    return groups
+
+
+def _check(expr: str, minute: int, value: float) -> dict:
+    return {"expr": promql.check(expr), "eval_time": f"{minute}m", "exp_samples": [{"labels": "{}", "value": value}]}
+
+
+def _pages(slo, minute: int, fires: bool) -> dict:
+    alerts = promql.selector("ALERTS", {"alertstate": "firing", names.SLOTH_ID: slo.id, names.LONG_WINDOW: "1h"})
+    return _check(f"count({alerts}) or vector(0)", minute, int(fires))
+
+
+def _group(name: str, slo, ratio: float, minutes: int, checks: list[dict]) -> dict:
+    bad = round(ratio * EVENTS)
+    return {"name": name, "interval": "1m", "input_series": counters(slo, [(bad, EVENTS - bad)] * (minutes + 1), None),
+            "promql_expr_test": checks}
+
+
+def test_the_fast_page_fires_at_2_percent_of_the_months_own_budget(promtool, tmp_path):
+    plan = pipeline.plan(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}))
+    slos = {s.name: s for s in plan.services[0].slos}
+    groups, tests = [], []
+    for name, slo in slos.items():
+        inside, hours = MONTHS[name]
+        start, end = calendar.period_bounds(slo.calendar, inside)
+        assert (end - start).total_seconds() == hours * H  # zoneinfo's month is the one the case says
+        groups += moved(slo, int(inside.timestamp()))
+        page = next(a for a in slo.alerts if a.window.long == H)
+        done = 5 + page.for_seconds // 60 + 2  # the 5m rates are exact from minute 1; then its `for`
+        hours_now = _check(f"max({promql.selector(names.CALENDAR_HOURS, slo.selector())})", done, hours)
+        threshold = page.window.budget_percent / 100 * hours * slo.budget  # an error ratio over 1h
+        if name == "slices":  # 2% errors: every slice good (target 95%), 20x the events' budget
+            remaining = promql.selector(names.CALENDAR_BUDGET_REMAINING, slo.selector())
+            tests.append(_group("a timeslice SLO pages on its events while every slice is good", slo, 0.02, done,
+                                [hours_now, _pages(slo, done, True), _check(f"max({remaining})", done, 1)]))
+            continue
+        for above in (True, False):
+            ratio = threshold * (1 + NEAR if above else 1 - NEAR)
+            checks = [hours_now] + [_pages(slo, m, above) for m in (done, 2 * done)]
+            tests.append(_group(f"{name} ({hours} hours): {ratio:.6%} {'pages' if above else 'does not page'}",
+                                slo, ratio, 2 * done, checks))
+    (tmp_path / "rules.yaml").write_text(yamlout.dump({"groups": groups}))
+    (tmp_path / "tests.yaml").write_text(yamlout.dump({
+        "rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": tests}))
+    done = run_all(promtool, [tmp_path / "tests.yaml"])[0]
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+
+def test_the_alert_text_and_the_preview_state_the_periods_own_factors(tmp_path):
+    """What the promtool run above proves, as the alerts and the preview say it: 2% of the month's
+    budget in 1h, a factor from 2% x 672 hours (a 28-day February) to 2% x 745 (October's DST hour),
+    the months zoneinfo gives in Berlin; a timeslice SLO says its alerts count events."""
+    from obsgen.preview import view
+
+    plan = pipeline.plan(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}))
+    slos = {s.name: s for s in plan.services[0].slos}
+    feb = calendar.period_bounds(slos["february"].calendar, datetime(2025, 2, 10, tzinfo=UTC))
+    oct_ = calendar.period_bounds(slos["february"].calendar, datetime(2025, 10, 10, tzinfo=UTC))
+    low, high = ((end - start).total_seconds() / H * 0.02 for start, end in (feb, oct_))
+    assert calendar.hours_range(slos["february"].calendar) == (672, 745)
+    page = next(a for a in slos["february"].alerts if a.window.long == H)
+    text = dict(page.annotations)
+    assert f"(over {low:g}x-{high:g}x, 2% of this month's budget, for 1h and 5m)" in text["summary"]
+    assert (f"fires when 1h consumes 2% of the current month's budget: a burn rate of {low:g}x (672 hours) to "
+            f"{high:g}x (745 hours)") in text["description"]
+    shown = next(a for a in view.slo_view(slos["february"])["alerts"] if a["long"] == "1h")
+    assert (shown["factors"], shown["consumed"], shown["factor"]) == (f"{low:g}-{high:g}", 0.02, high)
+    assert "counts events (bad/all), not time slices" in dict(slos["slices"].alerts[0].annotations)["description"]
+    assert "counts events" not in text["description"]
+
+
+def test_the_preview_diff_reads_a_calendar_slos_alerts_from_the_rules(tmp_path):
+    """`obsgen preview --diff` reads each alert from the generated rules: a calendar SLO's factor is
+    no number in its expression, so it is the share times the longest period of the length table."""
+    from obsgen import burnrate
+    from obsgen.preview import difffacts
+
+    plan = pipeline.plan(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}))
+    files = prometheus_rules.render(plan)
+    slo = plan.services[0].slos[0]
+    facts = difffacts.read(files).slos[("ledger", slo.name)]
+    longest = calendar.hours_range(slo.calendar)[1]
+    assert longest == 745  # October's DST hour
+    assert {key: alert.factor for key, alert in facts.alerts.items()} == {
+        (a.window.severity, durations.format_seconds(a.window.long)): burnrate.calendar_factor(a.window, longest)
+        for a in slo.alerts}
