@@ -3,8 +3,10 @@
 Timeslices (`budgeting: timeslices`). The slices group, evaluated once per slice, records each
 slice's error ratio from the raw SLI over the slice, then 1 into the good-slices copies when its good
 ratio meets the target, and 1 into the slices copies, in the parity of the UTC hour (as the hours
-group copies the 5m rates). A slice without events is no slice: neither good nor bad. The period
-group rolls them up with the same hour sums and period sums as the 5m rates (prometheus_rules), so
+group copies the 5m rates). With `ratio_timeslices` (OpenSLO's RatioTimeslices: "an average of all
+time slices' success ratios") the good-slices copies hold the slice's good ratio instead of 0 or 1,
+so that good / slices is the mean of the slices' good ratios, rolled up by the same rules. A slice
+without events is no slice: neither good nor bad. The period group rolls them up with the same hour sums and period sums as the 5m rates (prometheus_rules), so
 their cost stays flat in history too.
 
 Calendar periods (`calendar:`). A period starts on a whole UTC hour (obsgen/calendar.py), so it is
@@ -65,7 +67,8 @@ def slice_ratio(slo: SLOPlan) -> str:
 
 def slice_rules(slo: SLOPlan) -> list[dict]:
     ratio = f"sum_over_time({_sel(slo, names.SLICE_ERROR_RATIO)}[1s])"  # this evaluation's slice only
-    good = f"1 - {ratio} >= bool {promql.number(slo.slices.target)}"
+    # RatioTimeslices: the slice's good ratio itself, so that good / slices is the mean of the ratios
+    good = f"1 - {ratio}" + ("" if slo.slices.ratio else f" >= bool {promql.number(slo.slices.target)}")
     found = [_record(slo, names.SLICE_ERROR_RATIO, slice_ratio(slo))]
     for kind, value in (("good_slices", good), ("slices", f"{ratio} * 0 + 1")):
         found += [_record(slo, names.rate_in_hours(kind, parity), f"({value}) and on () ({rules._in_hours(parity)})")
@@ -148,3 +151,7 @@ def period_rules(slo: SLOPlan) -> list[dict]:
                              f"{durations.format_seconds(slo.period)} is an alert window")
         found += calendar_period_rules(slo, slo.calendar)
     return found
+
+
+def start_hour_rules(slo: SLOPlan, cal: Calendar, clock: str = CLOCK) -> list[dict]:
+    return []

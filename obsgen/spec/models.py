@@ -285,10 +285,11 @@ class CalendarSpec(Model):
 
 
 class BudgetingSpec(Model):
-    """How the budget is counted: occurrences (bad events over events) or timeslices (bad slices
-    over slices; a slice is good when its ratio of good events meets slice_target)."""
+    """How the budget is counted: occurrences (bad events over events), timeslices (bad slices
+    over slices; a slice is good when its ratio of good events meets slice_target) or
+    ratio_timeslices (the mean of the slices' error ratios: OpenSLO's RatioTimeslices)."""
 
-    method: Literal["occurrences", "timeslices"] = "occurrences"
+    method: Literal["occurrences", "timeslices", "ratio_timeslices"] = "occurrences"
     slice: Duration = Field("1m", description="the length of a time slice: whole minutes, 1m to 1h")
     slice_target: float | None = Field(None, gt=0, lt=1,
                                        description="a slice is good when its good ratio is at least this")
@@ -306,8 +307,9 @@ class BudgetingSpec(Model):
     def _valid(self) -> BudgetingSpec:
         if self.method == "timeslices" and self.slice_target is None:
             raise ValueError("slice_target: required with method timeslices (e.g. 0.95)")
-        if self.method == "occurrences" and self.slice_target is not None:
-            raise ValueError("slice_target: only with method timeslices")
+        if self.method != "timeslices" and self.slice_target is not None:
+            raise ValueError("slice_target: only with method timeslices (ratio_timeslices averages the "
+                             "slices' ratios: no slice is good or bad)")
         return self
 
 

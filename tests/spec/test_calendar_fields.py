@@ -8,6 +8,7 @@ import pytest
 
 from obsgen import pipeline
 from obsgen.errors import SpecErrors
+from obsgen.plan.model import Slices
 from tests.conftest import EXAMPLES, run_obsgen
 
 SERVICE = """\
@@ -39,6 +40,11 @@ def test_without_the_fields_an_slo_is_rolling_and_counts_events(tmp_path):
     assert (slo.calendar, slo.slices, slo.period) == (None, None, 28 * 86400)
 
 
+def test_ratio_timeslices_plan_as_ratio_slices(tmp_path):
+    _, plan = _plan(tmp_path, "      budgeting: {method: ratio_timeslices, slice: 5m}")
+    assert plan.services[0].slos[0].slices == Slices(300, None, ratio=True)
+
+
 def test_a_calendar_week_defaults_its_rolling_period_to_7d(tmp_path):
     _, plan = _plan(tmp_path, "      calendar: {unit: week, time_zone: Europe/Berlin}")
     slo = plan.services[0].slos[0]
@@ -54,6 +60,9 @@ def test_a_calendar_week_defaults_its_rolling_period_to_7d(tmp_path):
      "got '2024-01-29 00:00:00'"),
     ("      calendar: {unit: week, start: '2024-01-01 00:30:00'}",
      "slos[0].calendar.start: must start on a whole hour (the hour sums are hours), got '2024-01-01 00:30:00'"),
+    ("      budgeting: {method: ratio_timeslices, slice_target: 0.9}",
+     "slos[0].budgeting: slice_target: only with method timeslices (ratio_timeslices averages the slices' "
+     "ratios: no slice is good or bad)"),
     ("      budgeting: {method: timeslices}",
      "slos[0].budgeting: slice_target: required with method timeslices (e.g. 0.95)"),
     ("      budgeting: {method: timeslices, slice: 90s, slice_target: 0.9}",
@@ -72,4 +81,5 @@ def test_obsgen_schema_shows_them():
     slo = schema["$defs"]["SLO"]["properties"]
     assert {"calendar", "budgeting"} <= set(slo)
     assert schema["$defs"]["CalendarSpec"]["properties"]["unit"]["enum"] == ["month", "week"]
-    assert schema["$defs"]["BudgetingSpec"]["properties"]["method"]["enum"] == ["occurrences", "timeslices"]
+    assert schema["$defs"]["BudgetingSpec"]["properties"]["method"]["enum"] == ["occurrences", "timeslices",
+                                                                                 "ratio_timeslices"]

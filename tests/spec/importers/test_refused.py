@@ -66,9 +66,8 @@ CASES = [
     ("openslo-timeslices", sub(V1, "budgetingMethod: Occurrences", "budgetingMethod: Timeslices"),
      "s.yaml:47: objectives[0].timeSliceTarget: Timeslices needs a timeSliceTarget between 0 and 1 such as 0.95, "
      "none is set"),
-    ("openslo-ratio-timeslices", sub(V1, "budgetingMethod: Occurrences", "budgetingMethod: RatioTimeslices"),
-     "s.yaml:45: budgetingMethod: Occurrences and Timeslices budgeting map onto obsgen (RatioTimeslices, the mean "
-     "of the slices' ratios, does not); got 'RatioTimeslices'"),
+    ("openslo-unknown-budgeting", sub(V1, "budgetingMethod: Occurrences", "budgetingMethod: Ratio"),
+     "s.yaml:45: budgetingMethod: must be one of Occurrences, Timeslices, RatioTimeslices (OpenSLO v1), got 'Ratio'"),
     ("openslo-datadog", sub(V1, "  type: Prometheus\n  connectionDetails", "  type: Datadog\n  connectionDetails"),
      "s.yaml:23: ratioMetric.good.metricSource.type: only Prometheus data sources are supported, got 'Datadog'"),
     ("openslo-composite", sub(V1, "      target: 0.995", "      target: 0.995\n      indicatorRef: other"),
