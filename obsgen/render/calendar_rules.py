@@ -6,8 +6,8 @@ ratio meets the target, and 1 into the slices copies, in the parity of the UTC h
 group copies the 5m rates). With `ratio_timeslices` (OpenSLO's RatioTimeslices: "an average of all
 time slices' success ratios") the good-slices copies hold the slice's good ratio instead of 0 or 1,
 so that good / slices is the mean of the slices' good ratios, rolled up by the same rules. A slice
-without events is no slice: neither good nor bad. The period group rolls them up with the same hour sums and period sums as the 5m rates (prometheus_rules), so
-their cost stays flat in history too.
+without events is no slice: neither good nor bad. The period group rolls them up with the same hour
+sums and period sums as the 5m rates (prometheus_rules), so their cost stays flat in history too.
 
 Calendar periods (`calendar:`). A period starts on a whole UTC hour (obsgen/calendar.py), so it is
 made of whole UTC hours: the sum since its start at t in hour H is the hour sums of the hours
