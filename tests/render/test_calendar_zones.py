@@ -44,10 +44,10 @@ def _groups(slo, cal, origin: int) -> list[dict]:
     groups = prometheus_rules.groups_for(dataclasses.replace(slo, calendar=None))
     for group in groups:
         kind = group["name"].rsplit("-", 1)[-1]
-        if group["name"].endswith("-" + names.PERIOD_GROUP):
+        if kind == names.PERIOD_GROUP:
             group["rules"] = group["rules"] + calendar_rules.calendar_period_rules(slo, cal, clock)
-        elif kind in (names.HOURS_GROUP, names.SLICES_GROUP):
-            group["rules"] = group["rules"] + calendar_rules.start_hour_rules(slo, cal, clock)
+        else:
+            group["rules"] = group["rules"] + calendar_rules.start_hour_rules(slo, kind, cal, clock)
     return groups
 
 
@@ -116,10 +116,82 @@ def ratio_slices_file(slo, cal, origin: int, run: int) -> tuple[list[dict], dict
 @pytest.mark.parametrize("semantics", ["closed", "left-open"])
 def test_ratio_timeslices_average_the_slices_ratios(promtool, tmp_path, base, semantics):
     """OpenSLO: "an average of all time slices' success ratios in a budgeting period". Two hours
-    either side of a month's start in Berlin: the sums since the start and over the rolling period."""
+    either side of a month's start in Kolkata: the sums since the start and over the rolling period."""
     slo = dataclasses.replace(base, slices=Slices(60, None, ratio=True))
-    cal = _cal("month", "Europe/Berlin")
+    cal = _cal("month", "Asia/Kolkata")  # the month starts at 18:30 UTC: the slices' hour is split too
     start = _bounds(cal, int(datetime(2025, 6, 15, tzinfo=UTC).timestamp()))[0]
-    groups, tests = ratio_slices_file(slo, cal, start - 2 * H, 4 * H)
+    groups, tests = ratio_slices_file(slo, cal, start - start % H - 2 * H, 4 * H)
     done = run_all(promtool, [_write(tmp_path / "r", groups, tests, semantics)])[0]
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+# --- periods that start inside a UTC hour, months anchored after the 28th -----------------------
+
+
+def _cases() -> list[tuple[str, calendar.Calendar, datetime, int, int]]:
+    """(what, calendar, an instant of the period whose start is checked, cadence in seconds, hours
+    either side of that start: None for the whole period and a day either side)."""
+    day31 = _cal("month", "Europe/Berlin", "2022-01-31 00:00:00")
+    return [
+        ("Asia/Kolkata +5:30, May 1 local (18:30 UTC)", _cal("month", "Asia/Kolkata"), datetime(2025, 5, 15), 60, 2),
+        ("Asia/Kathmandu +5:45, June 1 local (18:15 UTC)", _cal("month", "Asia/Kathmandu"), datetime(2025, 6, 15),
+         60, 2),
+        ("Australia/Lord_Howe, a week from Saturday (13:30 UTC) across its 30-minute DST start, 167.5 hours",
+         _cal("week", "Australia/Lord_Howe", "2022-01-01 00:00:00"), datetime(2025, 10, 7), H, None),
+        ("New York, anchored 12:30 (OpenSLO's example startTime), February 21 at 17:30 UTC",
+         _cal("month", "America/New_York", "2020-01-21 12:30:00"), datetime(2025, 3, 1), 60, 2),
+        ("anchored on the 31st: starts on February 28", day31, datetime(2025, 3, 10), 60, 2),
+        ("anchored on the 31st: starts on April 30 (a 30-day month)", day31, datetime(2025, 5, 10), 60, 2),
+        ("anchored on the 31st, 10:30 in Kolkata: starts on February 28 at 05:00 UTC",
+         _cal("month", "Asia/Kolkata", "2022-01-31 10:30:00"), datetime(2025, 3, 10), 60, 2),
+    ]
+
+
+def traffic(minutes: int) -> list[tuple[int, int]]:
+    """(errors, successes) per minute: different every minute, so a minute counted in the wrong
+    period changes the sums."""
+    return [((m * 7) % 11, 300 + (m * 37) % 101) for m in range(minutes + 1)]
+
+
+def rate5m(minutes, m: int) -> tuple[float, float]:
+    window = minutes[m - 4:m + 1]
+    return sum(e for e, _ in window) / 300, sum(e + s for e, s in window) / 300
+
+
+def sums_file(slo, cal, origin: int, run: int, every: int) -> tuple[list[dict], dict]:
+    """From `origin` for `run` seconds, evaluated every `every`: the sums since the period's start equal
+    the 5m rates recorded since then (zoneinfo's bounds), and the budget remaining the one computed here."""
+    minutes = traffic(run // 60)
+    sel = slo.selector()
+    checks = []
+    for t in range(every, run + 1, every):
+        first = _bounds(cal, origin + t)[0] - origin
+        for kind in ("error", "total"):
+            exact = f"sum_over_time({promql.selector(f'slo:sli_{kind}:rate5m', sel)}[{t - first + 1}s])"
+            got = promql.selector(names.calendar_sum(kind), sel)
+            checks.append(_check(f"count(abs({got} - {exact}) <= 1e-9 * abs({exact})) or vector(0)", t, 1))
+        since = [rate5m(minutes, tt // 60) for tt in range(every, t + 1, every) if tt >= first]
+        if every == 60 and first >= 300 and since:
+            remaining = 1 - sum(r[0] for r in since) / sum(r[1] for r in since) / slo.budget
+            checks.append(_check(_close(promql.selector(names.CALENDAR_BUDGET_REMAINING, sel), remaining), t, 1))
+    scrape = 5 if every >= H else 1  # scraped every 5m at hourly evaluations: rate(x[5m]) reads two samples
+    steps = [tuple(map(sum, zip(*minutes[m - scrape + 1:m + 1], strict=True))) if m else minutes[0]
+             for m in range(0, len(minutes), scrape)]
+    test = {"name": f"from {datetime.fromtimestamp(origin, UTC)}", "interval": f"{scrape}m",
+            "input_series": counters(slo, steps, None), "promql_expr_test": checks}
+    groups = _groups(slo, cal, origin)
+    return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": f"{every}s", "group_eval_order": _order(groups),
+                    "tests": [test]}
+
+
+def test_periods_starting_inside_an_hour_and_after_the_28th_are_exact(promtool, tmp_path, base):
+    cases, paths = _cases(), []
+    for i, (what, cal, inside, every, around) in enumerate(cases):
+        start, end = _bounds(cal, int(inside.replace(tzinfo=UTC).timestamp()))
+        if around is None:  # the whole period and a day either side
+            origin, run = start - 86400 - start % H, end - start + 2 * 86400 + start % H
+        else:
+            origin, run = start - start % H - around * H, 2 * around * H
+        paths.append(_write(tmp_path / str(i), *sums_file(base, cal, origin, run, every)))
+    for (what, *_), done in zip(cases, run_all(promtool, paths), strict=True):
+        assert done.returncode == 0, f"{what}:\n" + done.stdout[-3000:] + done.stderr[-2000:]

@@ -55,9 +55,8 @@ CASES = [
     # --- OpenSLO ----------------------------------------------------------------------------
     ("openslo-calendar", sub(V1, "    - duration: 28d\n      isRolling: true",
                              "    - duration: 1M\n      isRolling: false\n"
-                             "      calendar: {startTime: 2020-01-21 12:30:00, timeZone: UTC}"),
-     "s.yaml:45: timeWindow[0].calendar.startTime: must start on a whole hour (the hour sums are hours), got "
-     "'2020-01-21 12:30:00'"),
+                             "      calendar: {startTime: 2020-01-21 12:30:30, timeZone: UTC}"),
+     "s.yaml:45: timeWindow[0].calendar.startTime: must start on a whole minute, got '2020-01-21 12:30:30'"),
     ("openslo-calendar-days", sub(V1, "      isRolling: true", "      isRolling: false"),
      "s.yaml:43: timeWindow[0].duration: a calendar window is whole months (1M), quarters (1Q), years (1Y) or "
      "weeks (1w to 4w), got '28d'"),
