@@ -180,13 +180,13 @@ def sums_file(slo, cal, origin: int, run: int, every: int) -> tuple[list[dict], 
     test = {"name": f"from {datetime.fromtimestamp(origin, UTC)}", "interval": f"{scrape}m",
             "input_series": counters(slo, steps, None), "promql_expr_test": checks}
     groups = _groups(slo, cal, origin)
-    return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": f"{every}s", "group_eval_order": _order(groups),
-                    "tests": [test]}
+    return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": f"{every}s",
+                    "group_eval_order": _order(groups), "tests": [test]}
 
 
 def test_periods_starting_inside_an_hour_and_after_the_28th_are_exact(promtool, tmp_path, base):
     cases, paths = _cases(), []
-    for i, (what, cal, inside, every, around) in enumerate(cases):
+    for i, (_, cal, inside, every, around) in enumerate(cases):
         start, end = _bounds(cal, int(inside.replace(tzinfo=UTC).timestamp()))
         if around is None:  # the whole period and a day either side
             origin, run = start - 86400 - start % H, end - start + 2 * 86400 + start % H
