@@ -261,14 +261,15 @@ class CalendarSpec(Model):
 
     unit: Literal["month", "week"]
     count: int = Field(1, ge=1, le=12, description="months or weeks per period (weeks: at most 4)")
-    time_zone: str = Field("UTC", description="an IANA time zone with whole-hour offsets, e.g. Europe/Berlin")
-    start: str | None = Field(None, description="local anchor, e.g. '2024-01-01 00:00:00': months start on "
-                                                "its day (1-28) and hour, weeks on its weekday and hour")
+    time_zone: str = Field("UTC", description="an IANA time zone, e.g. Europe/Berlin or Asia/Kolkata")
+    start: str | None = Field(None, description="local anchor, a whole minute, e.g. '2024-01-01 00:00:00': "
+                                                "months start on its day (29-31: the last day of a shorter "
+                                                "month) and time, weeks on its weekday and time")
 
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        calendar.transitions(value)  # unknown zone, or offsets off whole hours
+        calendar.transitions(value)  # an unknown zone
         return value
 
     @field_validator("start")
