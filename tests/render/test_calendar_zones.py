@@ -195,3 +195,25 @@ def test_periods_starting_inside_an_hour_and_after_the_28th_are_exact(promtool, 
         paths.append(_write(tmp_path / str(i), *sums_file(base, cal, origin, run, every)))
     for (what, *_), done in zip(cases, run_all(promtool, paths), strict=True):
         assert done.returncode == 0, f"{what}:\n" + done.stdout[-3000:] + done.stderr[-2000:]
+
+
+def test_the_split_hour_keeps_the_cost_flat(example_plan):
+    """A Kolkata month reads what a whole-hour month reads, plus ranges over the before-start copies
+    only: each at most 2 hours, and those series hold at most one hour of copies per period (the
+    hour before a start), so at most 61 samples a range, on the period's first day as on its last."""
+    from tests.render.test_calendar_cost import _ranges, samples_bound
+
+    slo = next(s for svc in example_plan.services for s in svc.slos if s.id == "checkout-availability")
+    whole = dataclasses.replace(slo, calendar=_cal("month", "Europe/Berlin"))
+    split = dataclasses.replace(slo, calendar=_cal("month", "Asia/Kolkata"))
+    base_rules = calendar_rules.calendar_period_rules(whole, whole.calendar)
+    rules = calendar_rules.calendar_period_rules(split, split.calendar)
+    before = {names.calendar_before_start(k, p) for k in ("error", "total") for p in names.HOUR_PARITIES}
+    extra = [r for r in _ranges(rules) if r[0] in before]
+    assert extra and all(seconds <= 2 * H and not offset for _, seconds, offset in extra)
+    rest = [r for r in _ranges(rules) if r[0] not in before]
+    assert set(rest) == set(_ranges(base_rules))  # nothing else is read, or read further back
+    # the hour sum just recorded is read twice more in each tagged rule (1s ranges: one sample each)
+    bound = samples_bound(split, rules) - sum(int(seconds // 60) + 1 for _, seconds, _ in extra) + 61 * len(extra)
+    assert samples_bound(whole, base_rules) == 1796
+    assert bound == 1796 + 12 + 16 * 61, bound  # 2 kinds x (3 tagged rules x 2 parities + 2 this-hour reads)
