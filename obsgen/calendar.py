@@ -7,14 +7,17 @@ the years FIRST_YEAR to LAST_YEAR: the same table on every machine, so the outpu
 Outside those years the offset is the table's first (last) one: a zone that changes its rules (a
 new tzdata pin), or a date past LAST_YEAR, needs a regeneration (docs/calendar.md).
 
-Period starts must fall on whole UTC hours (the hour sums are UTC hours): zones whose offset is not
-a whole number of hours in those years, and anchors not on a whole local hour, are refused.
+A period starts at its anchor's local day (a month anchored on the 29th to 31st starts on the last
+day of a shorter month), hour and minute. Where the zone's offset is not whole hours (India, Nepal,
+parts of Australia) or the anchor is not on a whole hour, starts fall inside a UTC hour: the rules
+then split that hour (render/calendar_rules.py, starts_off_the_hour).
 """
 
 from __future__ import annotations
 
 import re
 import zoneinfo
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -37,7 +40,8 @@ class Calendar:
     unit: str
     count: int
     time_zone: str
-    anchor: datetime  # local, naive; months: its day (1-28) and hour; weeks: its weekday and hour
+    anchor: datetime  # local, naive; months: its day (1-31, clamped to shorter months) and time; weeks:
+    # its weekday and time
 
     @property
     def longest(self) -> int:
@@ -63,32 +67,35 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
 
 @lru_cache(maxsize=64)
 def transitions(name: str, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> tuple[int, tuple[tuple[int, int], ...]]:
-    """(offset before the table, ((UTC second, offset from then on), ...)) for [first, last]; raises
-    ValueError when an offset is not whole hours or a change does not fall on a whole UTC hour."""
+    """(offset before the table, ((UTC second, offset from then on), ...)) for [first, last]."""
     tz = zone(name)
     start = datetime(first, 1, 1, tzinfo=UTC)
     end = datetime(last + 1, 1, 1, tzinfo=UTC)
 
     def offset(at: datetime) -> int:
-        value = int(at.astimezone(tz).utcoffset().total_seconds())
-        if value % HOUR:
-            raise ValueError(f"time zone {name!r} has a UTC offset of {value // 60} minutes in {at.year}: "
-                             f"calendar periods need whole-hour offsets (their starts fall on whole UTC hours)")
-        return value
+        return int(at.astimezone(tz).utcoffset().total_seconds())
 
     base = current = offset(start)
     changes = []
     day = start
-    while day < end:  # a change within a day shows at the next midnight; then find its hour
+    while day < end:  # a change within a day shows at the next midnight; then find its second
         nxt = day + timedelta(days=1)
         if offset(nxt) != current:
-            hour = next(day + timedelta(hours=h) for h in range(1, 25) if offset(day + timedelta(hours=h)) != current)
-            if offset(hour - timedelta(seconds=1)) != current:
-                raise ValueError(f"time zone {name!r} changes its offset off a whole UTC hour near {hour:%Y-%m-%d}")
-            current = offset(hour)
-            changes.append((int(hour.timestamp()), current))
+            lo, hi = 0, 86400  # offset(day + lo) == current != offset(day + hi)
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if offset(day + timedelta(seconds=mid)) == current else (lo, mid)
+            current = offset(day + timedelta(seconds=hi))
+            changes.append((int((day + timedelta(seconds=hi)).timestamp()), current))
         day = nxt
     return base, tuple(changes)
+
+
+def starts_off_the_hour(cal: Calendar, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> bool:
+    """Whether a period can start inside a UTC hour: an anchor off a whole hour, or a zone offset that
+    is not whole hours in the table's years (a start is local time - offset)."""
+    base, changes = transitions(cal.time_zone, first, last)
+    return bool(cal.anchor.minute) or any(value % HOUR for value in (base, *(v for _, v in changes)))
 
 
 def offset_expr(name: str, clock: str, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
@@ -117,13 +124,24 @@ def index_expr(cal: Calendar, local: str) -> str:
         span = cal.count * WEEK
         anchor = int(cal.anchor.replace(tzinfo=UTC).timestamp()) % span
         return f"floor(({local} - {anchor}) / {span})"
-    # the anchor's day and hour moved to the 1st at 00:00: every month then starts where the local
-    # calendar's does (day <= 28 exists in every month)
-    shift = (cal.anchor.day - 1) * 86400 + cal.anchor.hour * HOUR
-    moved = f"({local} - {shift})" if shift else local
     first = 1 + (cal.anchor.year * 12 + cal.anchor.month - 1) % cal.count  # months since 1970, from 0
-    months = f"year({moved}) * 12 + month({moved}) - {first}"
+    if cal.anchor.day > 28:
+        months = _clamped_months(cal, local, first)
+    else:  # the anchor's day and time moved to the 1st at 00:00: every month then starts where the local
+        # calendar's does (day <= 28 exists in every month)
+        shift = (cal.anchor.day - 1) * 86400 + cal.anchor.hour * HOUR + cal.anchor.minute * 60
+        moved = f"({local} - {shift})" if shift else local
+        months = f"year({moved}) * 12 + month({moved}) - {first}"
     return months if cal.count == 1 else f"floor(({months}) / {cal.count})"
+
+
+def _clamped_months(cal: Calendar, local: str, first: int) -> str:
+    """Months anchored on day 29-31 start on that day or, in a shorter month, on its last day: the
+    local month, less one while the time into the month is before this month's start."""
+    into = f"(day_of_month({local}) - 1) * 86400 + {local} % 86400"
+    time = cal.anchor.hour * HOUR + cal.anchor.minute * 60
+    start = f"(clamp_max(days_in_month({local}), {cal.anchor.day}) - 1) * 86400" + (f" + {time}" if time else "")
+    return f"year({local}) * 12 + month({local}) - {first} - ({into} < bool {start})"
 
 
 def parse_anchor(text: str | None, unit: str) -> datetime:
@@ -136,11 +154,8 @@ def parse_anchor(text: str | None, unit: str) -> datetime:
         raise ValueError(f"must be a local date and time such as 2024-01-01 00:00:00, got {text!r}") from None
     if anchor.tzinfo is not None:
         raise ValueError(f"must be a local time without a UTC offset (time_zone says the zone), got {text!r}")
-    if anchor.minute or anchor.second or anchor.microsecond:
-        raise ValueError(f"must start on a whole hour (the hour sums are hours), got {text!r}")
-    if unit == "month" and anchor.day > 28:
-        raise ValueError(f"a monthly period must start on day 1 to 28 (day {anchor.day} is missing in "
-                         f"some months), got {text!r}")
+    if anchor.second or anchor.microsecond:
+        raise ValueError(f"must start on a whole minute, got {text!r}")
     return anchor
 
 
@@ -155,12 +170,15 @@ def period_bounds(cal: Calendar, at: datetime) -> tuple[datetime, datetime]:
         start = cal.anchor + timedelta(seconds=n * span)
         end = start + timedelta(seconds=span)
     else:
-        moved = local - timedelta(days=cal.anchor.day - 1, hours=cal.anchor.hour)
-        months = (moved.year * 12 + moved.month - 1) - (cal.anchor.year * 12 + cal.anchor.month - 1)
-        n = months // cal.count * cal.count + cal.anchor.year * 12 + cal.anchor.month - 1
-        start = datetime(n // 12, n % 12 + 1, cal.anchor.day, cal.anchor.hour)
-        m = n + cal.count
-        end = datetime(m // 12, m % 12 + 1, cal.anchor.day, cal.anchor.hour)
+        def month_start(n: int) -> datetime:  # the start in month n (months since year 0)
+            year, month = divmod(n, 12)
+            day = min(cal.anchor.day, monthrange(year, month + 1)[1])
+            return cal.anchor.replace(year=year, month=month + 1, day=day)
+
+        n = local.year * 12 + local.month - 1
+        n -= local < month_start(n)
+        n -= (n - (cal.anchor.year * 12 + cal.anchor.month - 1)) % cal.count
+        start, end = month_start(n), month_start(n + cal.count)
     return (start.replace(tzinfo=tz).astimezone(UTC), end.replace(tzinfo=tz).astimezone(UTC))
 
 

@@ -52,6 +52,11 @@ CALENDAR_LAST_HOUR_INDEX = "slo:calendar_period:index_last_hour"
 _CALENDAR_HOUR_SUM = "{base}_sum_hour_calendar{residue}"
 _CALENDAR_SUM = "{base}_sum_calendar"
 CALENDAR_HOURS = "slo:calendar_period:hours"  # the period's length, for the alerts' factors
+# Periods starting inside a UTC hour: 1 while this is such an hour, before the start; the copies made then
+CALENDAR_BEFORE_START = "slo:calendar_period:before_start_this_hour"
+CALENDAR_LOCAL_TIME_COPY = "slo:calendar_local_time:seconds_copies"  # now, at the copies' cadence
+CALENDAR_LOCAL_TIME_HOUR_END = "slo:calendar_local_time:seconds_hour_end"  # this UTC hour's last second
+_CALENDAR_BEFORE_START = "{base}_{parity}_hours_before_calendar_start"
 CALENDAR_ERROR_RATIO = "slo:calendar_error:ratio"
 CALENDAR_BUDGET_REMAINING = "slo:calendar_error_budget_remaining:ratio"
 
@@ -177,6 +182,10 @@ def _rolled_base(kind: str) -> str:
 def calendar_hour_sum(kind: str, residue: int) -> str:
     """An hour's sum, kept only for hours of periods whose index is `residue` modulo 3."""
     return _CALENDAR_HOUR_SUM.format(base=_rolled_base(kind), residue=residue)
+
+
+def calendar_before_start(kind: str, parity: str) -> str:
+    return _CALENDAR_BEFORE_START.format(base=_rolled_base(kind), parity=parity)
 
 
 def calendar_sum(kind: str) -> str:

@@ -3,7 +3,9 @@ rate per alert window, firing alerts; beside them who a page reaches and how fas
 detected (obsgen's own columns). For `obsgen status` and the preview's status view.
 
 Three instant queries whatever the number of SLOs: every SLI ratio window at once, the period's
-remaining budget, and the firing alerts. In shared mode each SLO has a row per environment its
+remaining budget, and the firing alerts; a fourth when an SLO has a calendar period: the budget left
+since its start (`slo:calendar_error_budget_remaining:ratio`, docs/calendar.md), shown as "budget
+left this month (Europe/Berlin)". In shared mode each SLO has a row per environment its
 series carry; per cluster, one row (the server is one environment).
 """
 
@@ -16,6 +18,7 @@ from obsgen.live.client import Client
 from obsgen.plan.model import Plan, SLOPlan
 from obsgen.plan.routing import CRITICAL, WARNING, receivers_for
 from obsgen.render import health_rules
+from obsgen.render.grafana.service import calendar_title
 
 STATES = ("page", "ticket", "sli-health", "no-data", "ok")  # worst first: the default order
 
@@ -33,6 +36,8 @@ class Row:
     sli_5m: float | None = None  # 1 - error ratio, as a ratio
     sli_period: float | None = None
     budget_remaining: float | None = None  # of the period, as a ratio (negative: overspent)
+    calendar: str = ""  # "this month (Europe/Berlin)": what calendar_budget_remaining is of
+    calendar_budget_remaining: float | None = None  # since the calendar period's start, as a ratio
     burn: dict[str, float | None] = field(default_factory=dict)  # window -> burn rate
     alerts: list[dict] = field(default_factory=list)  # firing: alertname, severity, windows
     state: str = "no-data"
@@ -67,7 +72,12 @@ def fetch(plan: Plan, client: Client) -> dict:
     ratios = client.query(f'{{__name__=~"{ratio_name}",{names.SLOTH_ID}=~"{ids}"}}')
     budget = client.query(f'{names.PERIOD_BUDGET_REMAINING}{{{names.SLOTH_ID}=~"{ids}"}}')
     alerts = client.query(f'{names.ALERTS}{{{names.ALERT_STATE}="firing",{names.SERVICE}=~"{services}"}}')
-    found: dict = {"ratio": {}, "budget": {}, "alerts": {}}
+    calendars = _regex(s.id for s in slos if s.calendar is not None)
+    calendar = (client.query(f'{names.CALENDAR_BUDGET_REMAINING}{{{names.SLOTH_ID}=~"{calendars}"}}')
+                if calendars else [])
+    found: dict = {"ratio": {}, "budget": {}, "alerts": {}, "calendar": {}}
+    for s in calendar:
+        found["calendar"][(s["metric"][names.SLOTH_ID], _env(s, label))] = _value(s)
     for s in ratios:
         m = s["metric"]
         found["ratio"][(m[names.SLOTH_ID], _env(s, label), m.get(names.SLOTH_WINDOW, ""))] = _value(s)
@@ -120,6 +130,9 @@ def row(plan: Plan, slo: SLOPlan, env: str, found: dict) -> Row:
     out.sli_5m = 1 - ratio[base] if base in ratio else None
     out.sli_period = 1 - ratio[period] if period in ratio else None
     out.budget_remaining = found["budget"].get((slo.id, env))
+    if slo.calendar is not None:
+        out.calendar = calendar_label(slo)
+        out.calendar_budget_remaining = found.get("calendar", {}).get((slo.id, env))
     for seconds in burnrate.windows_of(slo.catalog):
         w = durations.format_seconds(seconds)
         out.burn[w] = ratio[w] / slo.budget if w in ratio else None
@@ -129,6 +142,11 @@ def row(plan: Plan, slo: SLOPlan, env: str, found: dict) -> Row:
                                   key=lambda m: sorted(m.items()))]
     out.state = _state(out, health_rules.alert_names(slo))
     return out
+
+
+def calendar_label(slo: SLOPlan) -> str:
+    """"this month (Europe/Berlin)", as the dashboard's stat says it (render/grafana/service.py)."""
+    return calendar_title(slo).removeprefix("Budget left ")
 
 
 def rows(plan: Plan, found: dict) -> list[Row]:
@@ -165,10 +183,13 @@ def _burn(value: float | None) -> str:
 
 def table(shown: list[Row]) -> str:
     windows = sorted({w for r in shown for w in r.burn}, key=durations.seconds)
+    calendars = any(r.calendar for r in shown)  # the column only where an SLO has a calendar period
     head = ["SLO", "ENV", "TEAM", "OBJECTIVE", "SLI 5m", "SLI PERIOD", "BUDGET LEFT",
+            *(["BUDGET LEFT CALENDAR"] if calendars else []),
             *(f"BURN {w}" for w in windows), "STATE", "FIRING", "PAGES", "DETECTS OUTAGE"]
     body = [[r.id, r.environment or "-", r.team, f"{names.objective_text(r.objective)}% / {r.period}",
              _pct(r.sli_5m), _pct(r.sli_period), _pct(r.budget_remaining, 1),
+             *([f"{_pct(r.calendar_budget_remaining, 1)} {r.calendar}" if r.calendar else "-"] if calendars else []),
              *(_burn(r.burn.get(w)) if w in r.burn else "" for w in windows), r.state,
              ", ".join(sorted({a["alertname"] for a in r.alerts})) or "-", ", ".join(r.pages) or "never",
              durations.human(r.detects_outage_seconds) if r.detects_outage_seconds is not None else "-"]

@@ -97,9 +97,10 @@ def _calendar(slo: SLO) -> calendar.Calendar | None:
 
 
 def _slices(slo: SLO) -> Slices | None:
-    if slo.budgeting.method != "timeslices":
+    if slo.budgeting.method == "occurrences":
         return None
-    return Slices(int(durations.seconds(slo.budgeting.slice)), slo.budgeting.slice_target)
+    return Slices(int(durations.seconds(slo.budgeting.slice)), slo.budgeting.slice_target,
+                  ratio=slo.budgeting.method == "ratio_timeslices")
 
 
 def _alert(plan: SLOPlan, service: Service, slo: SLO, window: burnrate.AlertWindow) -> AlertPlan:

@@ -43,10 +43,12 @@ class AlertPlan:
 
 @dataclass(frozen=True)
 class Slices:
-    """Timeslice budgeting: a slice of `seconds` is good when its good ratio is at least `target`."""
+    """Timeslice budgeting: a slice of `seconds` is good when its good ratio is at least `target`;
+    with `ratio` (OpenSLO's RatioTimeslices) each slice counts its good ratio, and `target` is None."""
 
     seconds: int
-    target: float
+    target: float | None
+    ratio: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,11 @@
 Timeslices (`budgeting: timeslices`). The slices group, evaluated once per slice, records each
 slice's error ratio from the raw SLI over the slice, then 1 into the good-slices copies when its good
 ratio meets the target, and 1 into the slices copies, in the parity of the UTC hour (as the hours
-group copies the 5m rates). A slice without events is no slice: neither good nor bad. The period
-group rolls them up with the same hour sums and period sums as the 5m rates (prometheus_rules), so
-their cost stays flat in history too.
+group copies the 5m rates). With `ratio_timeslices` (OpenSLO's RatioTimeslices: "an average of all
+time slices' success ratios") the good-slices copies hold the slice's good ratio instead of 0 or 1,
+so that good / slices is the mean of the slices' good ratios, rolled up by the same rules. A slice
+without events is no slice: neither good nor bad. The period group rolls them up with the same hour
+sums and period sums as the 5m rates (prometheus_rules), so their cost stays flat in history too.
 
 Calendar periods (`calendar:`). A period starts on a whole UTC hour (obsgen/calendar.py), so it is
 made of whole UTC hours: the sum since its start at t in hour H is the hour sums of the hours
@@ -63,14 +65,55 @@ def slice_ratio(slo: SLOPlan) -> str:
     return f"(({error}) or on ({join_labels(slo.environment)}) (({total}) * 0)) / (({total}) > 0)"
 
 
-def slice_rules(slo: SLOPlan) -> list[dict]:
+def _slice_values(slo: SLOPlan) -> dict[str, str]:
+    """What each slice adds to the good slices and to the slices."""
     ratio = f"sum_over_time({_sel(slo, names.SLICE_ERROR_RATIO)}[1s])"  # this evaluation's slice only
-    good = f"1 - {ratio} >= bool {promql.number(slo.slices.target)}"
+    # RatioTimeslices: the slice's good ratio itself, so that good / slices is the mean of the ratios
+    good = f"1 - {ratio}" + ("" if slo.slices.ratio else f" >= bool {promql.number(slo.slices.target)}")
+    return {"good_slices": good, "slices": f"{ratio} * 0 + 1"}
+
+
+def slice_rules(slo: SLOPlan) -> list[dict]:
     found = [_record(slo, names.SLICE_ERROR_RATIO, slice_ratio(slo))]
-    for kind, value in (("good_slices", good), ("slices", f"{ratio} * 0 + 1")):
+    for kind, value in _slice_values(slo).items():
         found += [_record(slo, names.rate_in_hours(kind, parity), f"({value}) and on () ({rules._in_hours(parity)})")
                   for parity in names.HOUR_PARITIES]
-    return found
+    return found + start_hour_rules(slo, names.SLICES_GROUP)
+
+
+def _off_the_hour(slo: SLOPlan, cal: Calendar | None, years) -> bool:
+    return cal is not None and calendar.starts_off_the_hour(cal, *years)
+
+
+def start_hour_rules(slo: SLOPlan, group: str, cal: Calendar | None = None, clock: str = CLOCK,
+                     years: tuple[int, int] = (calendar.FIRST_YEAR, calendar.LAST_YEAR)) -> list[dict]:
+    """Where a period can start inside a UTC hour: whether this evaluation is in such an hour, before
+    the start (the period index now differs from the one at the hour's last second), and each copy
+    made then, again, in the parity of its hour (empty otherwise: at most an hour of copies per period).
+    Added to the group that makes the copies the calendar sums (the hours group's 5m rates, or the
+    slices group's slices); `cal`, `clock` and `years` as in calendar_period_rules."""
+    cal = cal or slo.calendar
+    carries = names.SLICES_GROUP if slo.slices else names.HOURS_GROUP
+    if group != carries or not _off_the_hour(slo, cal, years):
+        return []
+    # the local times in rules of their own: Prometheus 2 parses each expression at every evaluation, and
+    # one expression holding the zone's table four times costs 40 times one holding it once
+    now, hour_end = (_sel(slo, names.CALENDAR_LOCAL_TIME_COPY), _sel(slo, names.CALENDAR_LOCAL_TIME_HOUR_END))
+    flag = _sel(slo, names.CALENDAR_BEFORE_START)
+    values = _slice_values(slo) if slo.slices else {kind: _sel(slo, source) for kind, source in rules._KINDS}
+    return [
+        _record(slo, names.CALENDAR_LOCAL_TIME_COPY, calendar.local_expr(cal.time_zone, clock, *years)),
+        _record(slo, names.CALENDAR_LOCAL_TIME_HOUR_END,
+                calendar.local_expr(cal.time_zone, f"({clock} - {clock} % 3600 + 3599)", *years)),
+        _record(slo, names.CALENDAR_BEFORE_START,
+                f"({calendar.index_expr(cal, now)}) != bool ({calendar.index_expr(cal, hour_end)})"), *(
+        _record(slo, names.calendar_before_start(kind, parity),
+                f"({value}) and on () ({rules._in_hours(parity)}) and on () ({flag} == 1)")
+        for kind, value in values.items() for parity in names.HOUR_PARITIES)]
+
+
+def _before_start(slo: SLOPlan, kind: str, window: str, parity: str) -> str:
+    return f"sum_over_time({_sel(slo, names.calendar_before_start(kind, parity))}[{window}])"
 
 
 def _error_ratio(slo: SLOPlan, sums) -> str:
@@ -119,19 +162,27 @@ def calendar_period_rules(slo: SLOPlan, cal: Calendar, clock: str = CLOCK,
                               (names.CALENDAR_LAST_HOUR_LOCAL_TIME, names.CALENDAR_LAST_HOUR_INDEX, _last_hour(clock))):
         found += [_record(slo, local, calendar.local_expr(cal.time_zone, at, *years)),
                   _record(slo, record, calendar.index_expr(cal, _sel(slo, local)))]
+    split = _off_the_hour(slo, cal, years)
     for kind in kinds:
-        just_recorded = " or ".join(f"sum_over_time({_sel(slo, names.hour_sum(kind, p))}[1s])"
-                                    for p in names.HOUR_PARITIES)
+        sums = {p: f"sum_over_time({_sel(slo, names.hour_sum(kind, p))}[1s])" for p in names.HOUR_PARITIES}
+        if split:  # the hour a period started in: only its copies from the start on (module docstring)
+            sums = {p: f"({v} - ({_before_start(slo, kind, '2h', p)} or {v} * 0))" for p, v in sums.items()}
+        just_recorded = "(" + " or ".join(sums.values()) + ")"
         found += [_record(slo, names.calendar_hour_sum(kind, r),
-                          f"({just_recorded}) and on () ({last_hour} % {calendar.RESIDUES} == {r})")
+                          f"{just_recorded} and on () ({last_hour} % {calendar.RESIDUES} == {r})")
                   for r in range(calendar.RESIDUES)]
     reach = durations.format_seconds(cal.longest + 86400)
     for kind in kinds:
         zero = f"{_sel(slo, names.SLI_TOTAL_RATE)} * 0"
         tagged = [f"(sum_over_time({_sel(slo, names.calendar_hour_sum(kind, r))}[{reach}])"
                   f" and on () ({index} % {calendar.RESIDUES} == {r}))" for r in range(calendar.RESIDUES)]
+        this_hour = rules._this_hour(slo, kind, zero)
+        if split:  # in the hour the period started in, after its start: less the copies before it
+            before = " or ".join(f"({_before_start(slo, kind, '1h', p)} and on () ({rules._in_hours(p)}))"
+                                 for p in names.HOUR_PARITIES)
+            this_hour = f"({this_hour}\n- ((({before}) and on () ({index} != {last_hour})) or {zero}))"
         found.append(_record(slo, names.calendar_sum(kind), "(" + "\nor ".join([*tagged, zero]) + ")\n+ "
-                             + rules._this_hour(slo, kind, zero)))
+                             + this_hour))
     return [
         *found,
         _record(slo, names.CALENDAR_HOURS, f"vector({calendar.hours_expr(cal, clock, *years)})"),

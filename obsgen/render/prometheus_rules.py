@@ -69,7 +69,7 @@ def groups_for(slo: SLOPlan) -> list[dict]:
         {"name": names.rule_group(slo.service, slo.name), "rules": [*sli_rules(slo), burn_rate_rule(slo),
                                                                     *alert_rules(slo)]},
         *([{"name": names.rule_group(slo.service, slo.name, names.HOURS_GROUP), "interval": HOURS_INTERVAL,
-            "rules": copies}] if copies else []),
+            "rules": copies + calendar_rules.start_hour_rules(slo, names.HOURS_GROUP)}] if copies else []),
         {"name": names.rule_group(slo.service, slo.name, names.PERIOD_GROUP), "interval": PERIOD_INTERVAL,
          "rules": period_rules(slo) + calendar_rules.period_rules(slo) + constant_rules(slo) + health_rules.rules(slo)},
         *calendar_rules.groups(slo),  # timeslices and calendar periods: docs/calendar.md

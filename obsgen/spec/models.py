@@ -262,14 +262,15 @@ class CalendarSpec(Model):
 
     unit: Literal["month", "week"]
     count: int = Field(1, ge=1, le=12, description="months or weeks per period (weeks: at most 4)")
-    time_zone: str = Field("UTC", description="an IANA time zone with whole-hour offsets, e.g. Europe/Berlin")
-    start: str | None = Field(None, description="local anchor, e.g. '2024-01-01 00:00:00': months start on "
-                                                "its day (1-28) and hour, weeks on its weekday and hour")
+    time_zone: str = Field("UTC", description="an IANA time zone, e.g. Europe/Berlin or Asia/Kolkata")
+    start: str | None = Field(None, description="local anchor, a whole minute, e.g. '2024-01-01 00:00:00': "
+                                                "months start on its day (29-31: the last day of a shorter "
+                                                "month) and time, weeks on its weekday and time")
 
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        calendar.transitions(value)  # unknown zone, or offsets off whole hours
+        calendar.transitions(value)  # an unknown zone
         return value
 
     @field_validator("start")
@@ -286,10 +287,11 @@ class CalendarSpec(Model):
 
 
 class BudgetingSpec(Model):
-    """How the budget is counted: occurrences (bad events over events) or timeslices (bad slices
-    over slices; a slice is good when its ratio of good events meets slice_target)."""
+    """How the budget is counted: occurrences (bad events over events), timeslices (bad slices
+    over slices; a slice is good when its ratio of good events meets slice_target) or
+    ratio_timeslices (the mean of the slices' error ratios: OpenSLO's RatioTimeslices)."""
 
-    method: Literal["occurrences", "timeslices"] = "occurrences"
+    method: Literal["occurrences", "timeslices", "ratio_timeslices"] = "occurrences"
     slice: Duration = Field("1m", description="the length of a time slice: whole minutes, 1m to 1h")
     slice_target: float | None = Field(None, gt=0, lt=1,
                                        description="a slice is good when its good ratio is at least this")
@@ -307,8 +309,9 @@ class BudgetingSpec(Model):
     def _valid(self) -> BudgetingSpec:
         if self.method == "timeslices" and self.slice_target is None:
             raise ValueError("slice_target: required with method timeslices (e.g. 0.95)")
-        if self.method == "occurrences" and self.slice_target is not None:
-            raise ValueError("slice_target: only with method timeslices")
+        if self.method != "timeslices" and self.slice_target is not None:
+            raise ValueError("slice_target: only with method timeslices (ratio_timeslices averages the "
+                             "slices' ratios: no slice is good or bad)")
         return self
 
 

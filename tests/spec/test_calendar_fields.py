@@ -8,6 +8,7 @@ import pytest
 
 from obsgen import pipeline
 from obsgen.errors import SpecErrors
+from obsgen.plan.model import Slices
 from tests.conftest import EXAMPLES, run_obsgen
 
 SERVICE = """\
@@ -39,6 +40,22 @@ def test_without_the_fields_an_slo_is_rolling_and_counts_events(tmp_path):
     assert (slo.calendar, slo.slices, slo.period) == (None, None, 28 * 86400)
 
 
+@pytest.mark.parametrize("fields", [
+    "      calendar: {unit: month, time_zone: Asia/Kolkata}",
+    "      calendar: {unit: month, time_zone: Asia/Kathmandu, start: '2024-01-31 10:30:00'}",
+    "      calendar: {unit: week, time_zone: Australia/Lord_Howe, start: '2024-01-06 00:45:00'}",
+])
+def test_zones_and_anchors_off_whole_hours_and_after_the_28th_plan(tmp_path, fields):
+    """Refused before issue 20's calendar zones: the rules split the hour a period starts in."""
+    _, plan = _plan(tmp_path, fields)
+    assert plan.services[0].slos[0].calendar is not None
+
+
+def test_ratio_timeslices_plan_as_ratio_slices(tmp_path):
+    _, plan = _plan(tmp_path, "      budgeting: {method: ratio_timeslices, slice: 5m}")
+    assert plan.services[0].slos[0].slices == Slices(300, None, ratio=True)
+
+
 def test_a_calendar_week_defaults_its_rolling_period_to_7d(tmp_path):
     _, plan = _plan(tmp_path, "      calendar: {unit: week, time_zone: Europe/Berlin}")
     slo = plan.services[0].slos[0]
@@ -46,14 +63,11 @@ def test_a_calendar_week_defaults_its_rolling_period_to_7d(tmp_path):
 
 
 @pytest.mark.parametrize(("fields", "error"), [
-    ("      calendar: {unit: month, time_zone: Asia/Kolkata}",
-     "slos[0].calendar.time_zone: time zone 'Asia/Kolkata' has a UTC offset of 330 minutes in 2024: calendar "
-     "periods need whole-hour offsets (their starts fall on whole UTC hours)"),
-    ("      calendar: {unit: month, start: '2024-01-29 00:00:00'}",
-     "slos[0].calendar.start: a monthly period must start on day 1 to 28 (day 29 is missing in some months), "
-     "got '2024-01-29 00:00:00'"),
-    ("      calendar: {unit: week, start: '2024-01-01 00:30:00'}",
-     "slos[0].calendar.start: must start on a whole hour (the hour sums are hours), got '2024-01-01 00:30:00'"),
+    ("      calendar: {unit: week, start: '2024-01-01 00:30:10'}",
+     "slos[0].calendar.start: must start on a whole minute, got '2024-01-01 00:30:10'"),
+    ("      budgeting: {method: ratio_timeslices, slice_target: 0.9}",
+     "slos[0].budgeting: slice_target: only with method timeslices (ratio_timeslices averages the slices' "
+     "ratios: no slice is good or bad)"),
     ("      budgeting: {method: timeslices}",
      "slos[0].budgeting: slice_target: required with method timeslices (e.g. 0.95)"),
     ("      budgeting: {method: timeslices, slice: 90s, slice_target: 0.9}",
@@ -72,4 +86,5 @@ def test_obsgen_schema_shows_them():
     slo = schema["$defs"]["SLO"]["properties"]
     assert {"calendar", "budgeting"} <= set(slo)
     assert schema["$defs"]["CalendarSpec"]["properties"]["unit"]["enum"] == ["month", "week"]
-    assert schema["$defs"]["BudgetingSpec"]["properties"]["method"]["enum"] == ["occurrences", "timeslices"]
+    assert schema["$defs"]["BudgetingSpec"]["properties"]["method"]["enum"] == ["occurrences", "timeslices",
+                                                                                 "ratio_timeslices"]

@@ -20,8 +20,9 @@ What maps to what (v1):
   long / 12 (the SRE workbook's ratio), alertAfter -> for. Without alert policies obsgen's catalog.
 - a calendar window (isRolling: false; 1M, 1Q, 1Y or 1w-4w from calendar.startTime in its
   timeZone) -> calendar, and the nominal rolling period (30d a month, 7d a week) for the alerts;
-  budgetingMethod Timeslices -> budgeting timeslices (timeSliceTarget, timeSliceWindow): docs/calendar.md.
-Refused: RatioTimeslices budgeting, non-Prometheus data sources, composite SLOs, anything else that
+  budgetingMethod Timeslices -> budgeting timeslices (timeSliceTarget, timeSliceWindow), RatioTimeslices ->
+  budgeting ratio_timeslices (timeSliceWindow): docs/calendar.md.
+Refused: non-Prometheus data sources, composite SLOs, anything else that
 has no obsgen meaning.
 
 v1alpha, as Sloth reads it: objectives named `<slo>-<index>`, ratioMetrics good/total with
@@ -181,9 +182,8 @@ def _slos_v1(b: Builder, doc: Document, index: Index, first: int) -> list[dict]:
                        "objectives", "alertPolicies"), "an OpenSLO SLO", doc)
     period, cal = _time_window(b, doc, spec.get("timeWindow"))
     method = spec.get("budgetingMethod")
-    if method not in ("Occurrences", "Timeslices"):
-        b.error(("spec", "budgetingMethod"), f"Occurrences and Timeslices budgeting map onto obsgen (RatioTimeslices, "
-                                             f"the mean of the slices' ratios, does not); got {method!r}", doc)
+    if method not in METHODS:
+        b.error(("spec", "budgetingMethod"), f"must be one of {', '.join(METHODS)} (OpenSLO v1), got {method!r}", doc)
     sli = _indicator(b, doc, ("spec",), spec, index)
     windows = _alert_policies(b, doc, spec.get("alertPolicies"), index)
     objectives = spec.get("objectives")
@@ -233,18 +233,34 @@ def _slos_v1(b: Builder, doc: Document, index: Index, first: int) -> list[dict]:
     return slos
 
 
+METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")
+
+
 def _budgeting(b: Builder, doc: Document, src: tuple, obj: dict, method) -> dict | None:
-    """Timeslices: a slice of timeSliceWindow is good when its good ratio meets timeSliceTarget."""
-    if method != "Timeslices":
+    """Timeslices: a slice of timeSliceWindow is good when its good ratio meets timeSliceTarget.
+    RatioTimeslices: the mean of the slices' good ratios (no target: OpenSLO requires one only for
+    Timeslices, and one given is ignored with a warning)."""
+    if method not in ("Timeslices", "RatioTimeslices"):
         if "timeSliceTarget" in obj or "timeSliceWindow" in obj:
-            b.error((*src, "timeSliceTarget"), "time slices are read with budgetingMethod: Timeslices only", doc)
+            key = "timeSliceTarget" if "timeSliceTarget" in obj else "timeSliceWindow"
+            b.error((*src, key), "time slices are read with budgetingMethod: Timeslices or RatioTimeslices only", doc)
         return None
+    window = _slice_window(b, doc, src, obj)
+    if method == "RatioTimeslices":
+        if "timeSliceTarget" in obj:
+            b.warn((*src, "timeSliceTarget"), "ignored: RatioTimeslices averages the slices' ratios, no slice is "
+                                              "good or bad", doc)
+        return {"method": "ratio_timeslices", "slice": window} if window else None
     target = obj.get("timeSliceTarget")
     if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target < 1:
         got = "none is set" if target is None else f"got {target!r}"
         b.error((*src, "timeSliceTarget"), f"Timeslices needs a timeSliceTarget between 0 and 1 such as 0.95, "
                                            f"{got}", doc)
         return None
+    return {"method": "timeslices", "slice": window, "slice_target": target} if window else None
+
+
+def _slice_window(b: Builder, doc: Document, src: tuple, obj: dict) -> str | None:
     window = str(obj.get("timeSliceWindow", "1m"))
     match = _SHORTHAND.match(window)
     seconds = int(match.group(1)) * {"m": 60, "h": 3600}.get(match.group(2), 0) if match else 0
@@ -252,7 +268,7 @@ def _budgeting(b: Builder, doc: Document, src: tuple, obj: dict, method) -> dict
         b.error((*src, "timeSliceWindow"), f"must be whole minutes from 1m to 1h (a slice is one evaluation of "
                                            f"its rule group), got {window!r}", doc)
         return None
-    return {"method": "timeslices", "slice": window, "slice_target": target}
+    return window
 
 
 def _objective(b: Builder, doc: Document, src: tuple, obj: dict):

@@ -63,16 +63,40 @@ def test_a_week_from_its_start_time(tmp_path):
     assert slo.period == 14 * 86400
 
 
+def test_ratio_timeslices_import_as_the_mean_of_the_slices_ratios(tmp_path):
+    """A timeSliceTarget beside RatioTimeslices (OpenSLO requires it only for Timeslices) is read,
+    and ignored with a warning: the method has no good or bad slice."""
+    text = CALENDAR.replace("budgetingMethod: Timeslices", "budgetingMethod: RatioTimeslices")
+    root = _dir(tmp_path, text)
+    slo = slo_plan(root, "checkout", "availability")
+    assert slo.slices == Slices(60, None, ratio=True)
+    good = next(r["expr"] for g in prometheus_rules.groups_for(slo) for r in g["rules"]
+                if r.get("record") == names.rate_in_hours("good_slices", "even"))
+    assert ">= bool" not in good  # the slice's good ratio itself, not good-or-bad
+    without = _dir(tmp_path / "no-target", text.replace("      timeSliceTarget: 0.95\n", ""))
+    assert slo_plan(without, "checkout", "availability").slices == Slices(60, None, ratio=True)
+
+
+@pytest.mark.parametrize(("zone", "start", "anchor"), [
+    ("Asia/Kolkata", "2024-01-01 00:00:00", datetime(2024, 1, 1)),
+    ("Asia/Kathmandu", "2024-01-01 00:00:00", datetime(2024, 1, 1)),
+    ("Australia/Lord_Howe", "2024-01-01 00:00:00", datetime(2024, 1, 1)),
+    ("America/New_York", "2020-01-21 12:30:00", datetime(2020, 1, 21, 12, 30)),  # OpenSLO's README example
+    ("Europe/Berlin", "2022-01-31 00:00:00", datetime(2022, 1, 31)),  # the last day of shorter months
+])
+def test_calendars_off_whole_hours_and_after_the_28th_import(tmp_path, zone, start, anchor):
+    text = CALENDAR.replace("timeZone: Europe/Berlin", f"timeZone: {zone}").replace("2024-01-01 00:00:00", start)
+    slo = slo_plan(_dir(tmp_path, text), "checkout", "availability")
+    assert (slo.calendar.time_zone, slo.calendar.anchor) == (zone, anchor)
+
+
 @pytest.mark.parametrize(("old", "new", "error"), [
     ("duration: 1M", "duration: 1m", "timeWindow[0].duration: a calendar window is whole "
      "months (1M), quarters (1Q), years (1Y) or weeks (1w to 4w) (1m is a minute: a month is 1M), got '1m'"),
-    ("timeZone: Europe/Berlin", "timeZone: Asia/Kolkata", "timeWindow[0].calendar."
-     "timeZone: time zone 'Asia/Kolkata' has a UTC offset of 330 minutes in 2024: calendar periods need "
-     "whole-hour offsets (their starts fall on whole UTC hours)"),
     ("timeZone: Europe/Berlin", "timeZone: Mars/Olympus", "timeWindow[0].calendar."
      "timeZone: unknown time zone 'Mars/Olympus' (an IANA name such as Europe/Berlin or UTC)"),
-    ("2024-01-01 00:00:00", "2024-01-31 00:00:00", "timeWindow[0].calendar.startTime: "
-     "a monthly period must start on day 1 to 28 (day 31 is missing in some months), got '2024-01-31 00:00:00'"),
+    ("2024-01-01 00:00:00", "2024-01-31 00:00:30", "timeWindow[0].calendar.startTime: "
+     "must start on a whole minute, got '2024-01-31 00:00:30'"),
     ("timeSliceTarget: 0.95", "timeSliceTarget: 95", "objectives[0].timeSliceTarget: "
      "Timeslices needs a timeSliceTarget between 0 and 1 such as 0.95, got 95"),
     ("timeSliceWindow: 1m", "timeSliceWindow: 30s", "objectives[0].timeSliceWindow: "

@@ -55,9 +55,8 @@ CASES = [
     # --- OpenSLO ----------------------------------------------------------------------------
     ("openslo-calendar", sub(V1, "    - duration: 28d\n      isRolling: true",
                              "    - duration: 1M\n      isRolling: false\n"
-                             "      calendar: {startTime: 2020-01-21 12:30:00, timeZone: UTC}"),
-     "s.yaml:45: timeWindow[0].calendar.startTime: must start on a whole hour (the hour sums are hours), got "
-     "'2020-01-21 12:30:00'"),
+                             "      calendar: {startTime: 2020-01-21 12:30:30, timeZone: UTC}"),
+     "s.yaml:45: timeWindow[0].calendar.startTime: must start on a whole minute, got '2020-01-21 12:30:30'"),
     ("openslo-calendar-days", sub(V1, "      isRolling: true", "      isRolling: false"),
      "s.yaml:43: timeWindow[0].duration: a calendar window is whole months (1M), quarters (1Q), years (1Y) or "
      "weeks (1w to 4w), got '28d'"),
@@ -66,9 +65,8 @@ CASES = [
     ("openslo-timeslices", sub(V1, "budgetingMethod: Occurrences", "budgetingMethod: Timeslices"),
      "s.yaml:47: objectives[0].timeSliceTarget: Timeslices needs a timeSliceTarget between 0 and 1 such as 0.95, "
      "none is set"),
-    ("openslo-ratio-timeslices", sub(V1, "budgetingMethod: Occurrences", "budgetingMethod: RatioTimeslices"),
-     "s.yaml:45: budgetingMethod: Occurrences and Timeslices budgeting map onto obsgen (RatioTimeslices, the mean "
-     "of the slices' ratios, does not); got 'RatioTimeslices'"),
+    ("openslo-unknown-budgeting", sub(V1, "budgetingMethod: Occurrences", "budgetingMethod: Ratio"),
+     "s.yaml:45: budgetingMethod: must be one of Occurrences, Timeslices, RatioTimeslices (OpenSLO v1), got 'Ratio'"),
     ("openslo-datadog", sub(V1, "  type: Prometheus\n  connectionDetails", "  type: Datadog\n  connectionDetails"),
      "s.yaml:23: ratioMetric.good.metricSource.type: only Prometheus data sources are supported, got 'Datadog'"),
     ("openslo-composite", sub(V1, "      target: 0.995", "      target: 0.995\n      indicatorRef: other"),

@@ -1,0 +1,40 @@
+"""`obsgen backfill`'s passes on calendar and time-slice rules: every rule's inputs come from earlier
+passes, for a month starting inside a UTC hour (Kathmandu, anchored on the 31st at 10:30: the split
+hour's local times, flag and before-start copies) and a RatioTimeslices month in Kolkata. Their
+output is not yet compared with a live server's (tests/backfill/test_history.py does that for the
+rolling rules): docs/calendar.md, Limits."""
+
+from __future__ import annotations
+
+import shutil
+
+from obsgen import backfill, names, pipeline
+from tests.conftest import EXAMPLES
+
+
+def test_calendar_and_slice_rules_read_only_earlier_passes(tmp_path):
+    root = tmp_path / "slos"
+    shutil.copytree(EXAMPLES, root)
+    text = (root / "checkout.yaml").read_text()
+    for old, new in (("    - name: latency\n      objective: 99\n",
+                      "      calendar: {unit: month, time_zone: Asia/Kolkata}\n"
+                      "      budgeting: {method: ratio_timeslices}\n"),
+                     ("    - name: availability\n      objective: 99.9\n",
+                      "      calendar: {unit: month, time_zone: Asia/Kathmandu, start: '2024-01-31 10:30:00'}\n")):
+        assert old in text
+        text = text.replace(old, old + new)
+    (root / "checkout.yaml").write_text(text)
+    steps = backfill.passes(pipeline.plan(root))
+    written: set = set()
+    records = set()
+    for step in steps:
+        for group in step.groups:
+            for rule in group["rules"]:
+                own = rule["labels"][names.SLOTH_ID]
+                for name, sloth_id in backfill.reads(rule["expr"]):
+                    if name.startswith("slo:") and sloth_id == own:
+                        assert (name, sloth_id) in written, f"pass {step.number}: {rule['record']} reads {name}"
+        written |= {(r["record"], r["labels"][names.SLOTH_ID]) for g in step.groups for r in g["rules"]}
+        records |= {r["record"] for g in step.groups for r in g["rules"]}
+    assert {names.CALENDAR_BEFORE_START, names.calendar_before_start("error", "even"),
+            names.calendar_before_start("good_slices", "odd"), names.CALENDAR_BUDGET_REMAINING} <= records
