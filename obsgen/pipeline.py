@@ -13,9 +13,8 @@ from obsgen.errors import SpecErrors, SpecWarning, stage
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import Plan
 from obsgen.render import render_all
-from obsgen.spec import importers
 from obsgen.spec.checks import check
-from obsgen.spec.load import Specs, load_dir
+from obsgen.spec.load import Specs, finish, load_dir
 
 
 @contextmanager
@@ -43,11 +42,10 @@ def load(spec_dir: Path | str, warnings: list[SpecWarning] | None = None, out: P
 def _load(found: inputs.Inputs, warnings: list[SpecWarning] | None) -> Specs:
     with stage("loading"):
         specs, errors = load_dir(found.spec_dir, found.specs)
-        errors += importers.finish(specs)  # Sloth, OpenSLO and Pyrra documents, once all are loaded
+        errors += finish(specs)  # Sloth, OpenSLO and Pyrra documents, once all are loaded
     if not errors:
         with stage("checking"):
-            errors = check(specs)
-            specs.warnings += importers.check_warnings(specs)
+            errors = check(specs)  # its warnings go to specs.warnings
     if errors:
         raise SpecErrors(errors)
     if warnings is not None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from obsgen import durations, names, promql
 from obsgen.plan import reads
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
-from obsgen.render import health_rules, promtool_shared, yamlout
-from obsgen.render.promtool_tests import WIRING, expect
+from obsgen.render import health_rules, promtool_inputs, yamlout
+from obsgen.render.promtool_inputs import expect
+from obsgen.render.promtool_tests import WIRING
 
 STEP_MINUTES = 10
 DAY_MINUTES = health_rules.NO_ERRORS_FOR // 60
@@ -41,8 +42,8 @@ def _file(service: ServicePlan) -> str:
 
 
 def _series(slo: SLOPlan, text: str) -> str:
-    env = promtool_shared.environment(slo)
-    return text if env is None else promtool_shared.with_environment(text, slo.environment.label, env)
+    env = promtool_inputs.environment(slo)
+    return text if env is None else promtool_inputs.with_environment(text, slo.environment.label, env)
 
 
 def _values(per_minute: int, minutes: int) -> str:

@@ -114,7 +114,7 @@ class Validation:
                 continue
             keys = otelcol_keys.OPERATORS.get(op["type"])
             if keys is not None:
-                for found in otelcol_schema.check(op, otelcol_keys.node(keys), f"{ident}.operators[{i}]"):
+                for found in otelcol_schema.check(op, otelcol_schema.from_keys(keys), f"{ident}.operators[{i}]"):
                     self.error(f"{label}: {found}")
 
     def ottl(self, label: str, body: dict) -> None:

@@ -68,6 +68,22 @@ class Node:
         self.open = self.open or other.open
 
 
+def from_keys(spec) -> Node:
+    """A key list of otelcol_keys.py (for components without a published schema) as a Node."""
+    if spec == "any":
+        return Node(open=True)
+    if isinstance(spec, str):
+        types = {"str": "string", "int": "integer", "num": "number", "bool": "boolean", "duration": "string"}
+        return Node(types={types[spec]}, format="duration" if spec == "duration" else None)
+    if isinstance(spec, list):
+        return Node(types={"array"}, items=from_keys(spec[0]))
+    if isinstance(spec, tuple):
+        return Node(types={"object"}, values=from_keys(spec[1]))
+    if not spec:  # no settings at all: only `{}` is valid
+        return Node(types={"object"}, closed=True)
+    return Node(types={"object"}, props={key: from_keys(sub) for key, sub in spec.items()})
+
+
 def schema_dir() -> Path | None:
     """The otelcol schema folder (packaged, or under $OBSGEN_SCHEMAS); None when it is absent."""
     folder = published.root() / "otelcol"
@@ -139,7 +155,7 @@ def _component_schema(key: str, root: Path | None) -> Node | None:
         data = _file(root, rel)
         return None if data is None else _compile(root, rel, data)
     if key in otelcol_keys.KEYS:
-        return otelcol_keys.node(otelcol_keys.KEYS[key])
+        return from_keys(otelcol_keys.KEYS[key])
     return None
 
 
