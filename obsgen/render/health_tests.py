@@ -11,10 +11,10 @@ per rule shape (verify/shapes.py). A file of their own, evaluated every 10 minut
 
 from __future__ import annotations
 
-from obsgen import durations, names, promql
+from obsgen import durations, names, promql, yamlio
 from obsgen.plan import reads
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
-from obsgen.render import health_rules, promtool_inputs, yamlout
+from obsgen.render import health_rules, promtool_inputs
 from obsgen.render.promtool_inputs import expect
 from obsgen.render.promtool_tests import WIRING
 
@@ -38,7 +38,7 @@ def _file(service: ServicePlan) -> str:
         tests += scenarios(slo)
     doc = {"rule_files": [f"../rules/{service.name}.rules.yaml"], "evaluation_interval": f"{STEP_MINUTES}m",
            "tests": tests}
-    return yamlout.dump(doc, yamlout.HEADER + "".join(notes))
+    return yamlio.dump(doc, yamlio.HEADER + "".join(notes))
 
 
 def _series(slo: SLOPlan, text: str) -> str:

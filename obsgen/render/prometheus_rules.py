@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import weakref
 
-from obsgen import burnrate, durations, names, promql
+from obsgen import burnrate, durations, names, promql, yamlio
 from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
-from obsgen.render import calendar_rules, health_rules, sloth_alerts, yamlout
+from obsgen.render import calendar_rules, health_rules, sloth_alerts
 from obsgen.render.rollups import (  # noqa: F401  (read through this module by backfill and the tests)
     _KINDS,
     HOURS_INTERVAL,
@@ -35,7 +35,7 @@ BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
 
 def render(plan: Plan) -> dict[str, str]:
-    return {names.rules_file(service.name): yamlout.HEADER + groups_text(service) for service in plan.services}
+    return {names.rules_file(service.name): yamlio.HEADER + groups_text(service) for service in plan.services}
 
 
 class _Built:
@@ -63,10 +63,10 @@ def service_groups(service: ServicePlan) -> list[dict]:
 
 
 def groups_text(service: ServicePlan) -> str:
-    """`yamlout.dump({"groups": service_groups(service)}, header="")`, dumped once per service."""
+    """`yamlio.dump({"groups": service_groups(service)}, header="")`, dumped once per service."""
     built = _built(service)
     if built.text is None:
-        built.text = yamlout.dump({"groups": built.groups}, header="")
+        built.text = yamlio.dump({"groups": built.groups}, header="")
     return built.text
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 
-from obsgen import burnrate, durations, names, promql
+from obsgen import burnrate, durations, names, promql, yamlio
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
-from obsgen.render import promtool_shared, yamlout
+from obsgen.render import promtool_shared
 from obsgen.render.promtool_inputs import (  # noqa: F401  (EVAL_MINUTES...: read here by the tests)
     EVAL_MINUTES,
     MAX_TRAFFIC,
@@ -64,7 +64,7 @@ def _file(service: ServicePlan) -> str:
         "evaluation_interval": f"{EVAL_MINUTES}m",
         "tests": tests,
     }
-    return yamlout.dump(doc, yamlout.HEADER + "".join(notes))
+    return yamlio.dump(doc, yamlio.HEADER + "".join(notes))
 
 
 def scenarios(slo: SLOPlan) -> list[dict]:

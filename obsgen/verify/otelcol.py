@@ -11,9 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-import yaml
-
-from obsgen import collector
+from obsgen import collector, yamlio
 from obsgen.verify import otelcol_confmap, otelcol_keys, otelcol_ottl, otelcol_schema, published
 from obsgen.verify.result import Result, skipped
 
@@ -288,7 +286,7 @@ def _image_target(image: str) -> tuple[str, str] | None:
 
 def verify_file(out: Path, rel: str) -> Result:
     text = (out / rel).read_text()
-    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    doc = yamlio.load(text)
     if isinstance(doc, dict) and doc.get("kind") == "OpenTelemetryCollector":
         spec = doc.get("spec") or {}
         target, config = _image_target(str(spec.get("image", ""))), spec.get("config")

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from obsgen import yamlio
 from obsgen.verify import otelcol_keys, published
 
 # obsgen component key -> schema file (relative to the otelcol folder).
@@ -93,7 +92,7 @@ def schema_dir() -> Path | None:
 @cache
 def _file(root: Path, rel: str) -> dict | None:
     path = root / rel / "config.schema.yaml"
-    return yaml.safe_load(path.read_text()) if path.is_file() else None
+    return yamlio.load(path.read_text()) if path.is_file() else None
 
 
 def _ref(root: Path, rel: str, ref: str) -> tuple[str, str]:

@@ -20,11 +20,8 @@ import hashlib
 import json
 from functools import lru_cache
 
-import yaml
+from obsgen import names, promql, promql_ast, yamlio
 
-from obsgen import names, promql, promql_ast
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 IDENTITY = {"sloth_id": "<id>", "sloth_service": "<service>", "sloth_slo": "<slo>"}
 # Label values that are part of the shape (the suite selects alerts and series by them).
 SHAPE_LABELS = frozenset({names.SLOTH_WINDOW, names.SLOTH_SEVERITY, names.LONG_WINDOW, names.SHORT_WINDOW,
@@ -112,7 +109,7 @@ def identity(group: dict) -> dict[str, str]:
 
 def of_rules(text: str) -> dict[str, str]:
     """sloth_id -> shape key (a sha256) for every SLO of a rules file, in file order."""
-    doc = yaml.load(text, Loader=_LOADER) or {}
+    doc = yamlio.load(text) or {}
     parts: dict[str, list] = {}
     numbering: dict[str, _Selectors] = {}
     for group in doc.get("groups") or []:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from obsgen import yamlio
 from obsgen.errors import Location, SpecError, SpecErrors, SpecWarning
-from obsgen.render import yamlout
 from obsgen.spec import importers
 from obsgen.spec.load import Specs, add_documents
 from obsgen.spec.policy import lacks_runbook
@@ -52,7 +52,7 @@ def convert(fmt: str, files: list[Path], team: str | None = None,
         what = {"openslo": "OpenSLO SLO", "sloth": "Sloth", "pyrra": "Pyrra"}[fmt]
         raise SpecErrors([SpecError(Location(str(files[0])), f"no {what} documents found{only}")])
     header = HEADER.format(fmt=fmt, files=", ".join(str(f) for f in files))
-    text = "---\n".join(yamlout.dump(doc.data, header if i == 0 else "") for i, doc in enumerate(result.docs))
+    text = "---\n".join(yamlio.dump(doc.data, header if i == 0 else "") for i, doc in enumerate(result.docs))
     return text, sorted(set(warnings))
 
 
