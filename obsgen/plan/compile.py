@@ -51,7 +51,7 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
     meta = service.metadata
     period = int(durations.seconds(slo.period))
     catalog = alert_catalog(slo, period, catalogs)
-    budget = round(1 - slo.objective / 100, 12)
+    budget = burnrate.budget(slo.objective)
     sid = names.slo_id(meta.name, slo.name)
     source = service._source  # a foreign file: what Sloth writes for it (spec/importers `Source`)
     scope = scope_for(platform, service)

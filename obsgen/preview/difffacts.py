@@ -50,7 +50,7 @@ class SLO:
 
     @property
     def budget(self) -> float | None:
-        return None if self.objective is None else 1 - self.objective / 100
+        return None if self.objective is None else burnrate.budget(self.objective)
 
     @property
     def budget_minutes(self) -> float | None:

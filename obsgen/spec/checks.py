@@ -172,7 +172,7 @@ def _check_windows(svc: Loaded, i: int, paging: bool, catalogs) -> list[SpecErro
     """Every alert window must fit in the period and be able to fire at all."""
     slo = svc.model.spec.slos[i]
     period = int(durations.seconds(slo.period))
-    budget = 1 - slo.objective / 100
+    budget = burnrate.budget(slo.objective)
     for window in alert_catalog(slo, period, catalogs):
         if window.severity == "page" and not paging:
             continue

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 
-from obsgen import durations, promql
+from obsgen import burnrate, durations, promql
 from obsgen.spec.importers.common import API, Builder, Context, Result, check_keys, each_document, get, string_map
 from obsgen.spec.yamlsrc import Document
 
@@ -159,7 +159,7 @@ def _alerting(b: Builder, raw, window, objective) -> dict:
         return alerting  # the period's own error says what is wrong
     alerting["windows"] = []
     for w in windows(period):
-        if objective is not None and w["factor"] * (1 - objective / 100) >= 1:
+        if objective is not None and w["factor"] * burnrate.budget(objective) >= 1:
             b.warn(("spec", "target"), f"the {w['long']}/{w['short']} window's {w['factor']}x burn rate needs an "
                                        f"error ratio above 100% at target {objective:g}: it can never fire, so "
                                        "obsgen does not write it (Pyrra writes it anyway)")
