@@ -4,6 +4,7 @@ located reader on it), every series and label name is written in obsgen/names.py
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "obsgen"
@@ -39,3 +40,38 @@ def test_the_yaml_writer_has_one_name_in_obsgen():
                     and any(a.name == "yamlout" for a in n.names)
                     for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))))]
     assert not found, f"import obsgen.yamlio instead of render.yamlout: {found}"
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    return {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+
+
+def _series_and_label_names() -> set[str]:
+    """The names in names.py that cannot be mistaken for ordinary words: recorded series (`slo:...`),
+    Sloth's labels (`sloth_...`), Prometheus' own (`ALERTS`, `alertstate`, `alertname`) and the metrics
+    obsgen reads. The signal path's attribute names have their own home (signal_path.py)."""
+    from obsgen import names, signal_path
+
+    theirs = {v for v in vars(signal_path).values() if isinstance(v, str)}
+    return {v for k, v in vars(names).items() if k.isupper() and isinstance(v, str) and v not in theirs
+            and re.fullmatch(r"[A-Za-z_:][A-Za-z0-9_:]*", v)
+            and (":" in v or "_" in v or v.isupper() or v in ("alertstate", "alertname"))}
+
+
+def test_series_and_label_names_are_written_in_names_py_only():
+    """`"sloth_id"` written in a module is a second home: renaming it in names.py would miss it."""
+    wanted = _series_and_label_names()
+    assert {"sloth_id", "slo:sli_error:rate5m", "ALERTS", "alertname"} <= wanted
+    words = re.compile(r"(?<![A-Za-z0-9_:.])[A-Za-z_:][A-Za-z0-9_:]*")
+    found = []
+    for path in MODULES:
+        if _rel(path) in ("obsgen/names.py", "obsgen/signal_path.py"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = _docstrings(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+                found += [f"{_rel(path)}:{node.lineno}: {w}" for w in words.findall(node.value) if w in wanted]
+    assert not found, "series or label names written outside obsgen/names.py:\n" + "\n".join(found)

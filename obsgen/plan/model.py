@@ -87,7 +87,7 @@ class SLOPlan:
 
     def selector(self) -> dict[str, str]:
         """The matcher that picks this SLO's recorded series and nothing else."""
-        return {"sloth_id": self.id}
+        return {names.SLOTH_ID: self.id}
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def _fires(slo: SLOPlan, suffix: str, minute: int, fires: bool) -> dict:
     # names may repeat (service pay-api's SLOs x-1b and x1b): the service and slo labels tell them apart
     alert = promql.selector(names.ALERTS, {names.ALERT_STATE: "firing", names.SERVICE: slo.service,
                                            names.SLO: slo.name,
-                                           "alertname": names.camel(slo.service, slo.name) + suffix})
+                                           names.ALERTNAME: names.camel(slo.service, slo.name) + suffix})
     return expect(f"count({alert}) or vector(0)", minute, int(fires))
 
 

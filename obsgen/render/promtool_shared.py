@@ -38,7 +38,7 @@ def _count(expr: str) -> str:
 
 
 def _alerts(slo: SLOPlan, **labels: str) -> str:
-    return promql.selector("ALERTS", {"alertstate": "firing", names.SLOTH_ID: slo.id, **labels})
+    return promql.selector(names.ALERTS, {names.ALERT_STATE: "firing", names.SLOTH_ID: slo.id, **labels})
 
 
 def scenarios(slo: SLOPlan) -> list[dict]:

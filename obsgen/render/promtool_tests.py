@@ -92,7 +92,7 @@ def scenarios(slo: SLOPlan) -> list[dict]:
 
 
 def _alerts(slo: SLOPlan, labels: dict[str, str] | None = None) -> str:
-    return promql.selector("ALERTS", {"alertstate": "firing", names.SLOTH_ID: slo.id, **(labels or {})})
+    return promql.selector(names.ALERTS, {names.ALERT_STATE: "firing", names.SLOTH_ID: slo.id, **(labels or {})})
 
 
 def firing(slo: SLOPlan, minute: int, fires: bool, labels: dict[str, str]) -> dict:
@@ -134,7 +134,7 @@ def _identity(slo: SLOPlan, severity: str) -> dict[str, str]:
         alert = next(a for a in slo.alerts if a.window.severity == severity)
         # Sloth-style labels are Go templates as the user wrote them: only plain text is its own value.
         plain = {k: v for k, v in alert.labels if "{{" not in v}
-        return {"alertname": alert.name, **plain, names.SLOTH_SERVICE: slo.service,
+        return {names.ALERTNAME: alert.name, **plain, names.SLOTH_SERVICE: slo.service,
                 names.SLOTH_SLO: slo.name}
     if severity == "ticket":
         return {names.SLOTH_SEVERITY: severity, names.SEVERITY: names.SEVERITIES[severity]}
@@ -149,7 +149,7 @@ def _alert_labels(slo: SLOPlan) -> list[dict[str, str]]:
     """Every alert's name and labels as the rules give them (Sloth-style: per severity, plain values)."""
     if slo.alert_style == "sloth":
         return [_identity(slo, s) for s in dict.fromkeys(a.window.severity for a in slo.alerts)]
-    return [{"alertname": a.name, **{k: v for k, v in a.labels if "{{" not in v}} for a in slo.alerts]
+    return [{names.ALERTNAME: a.name, **{k: v for k, v in a.labels if "{{" not in v}} for a in slo.alerts]
 
 
 def wiring(slo: SLOPlan) -> dict:

@@ -246,7 +246,8 @@ def check_series(tree: Tree) -> list[str]:
                 eq = _equalities(sel)
                 key = (eq.get(names.SERVICE), eq.get(names.SLO))
                 if key[0] and key[1] and key not in alert_keys:
-                    problems.append(f"{where}: reads ALERTS for service {key[0]} SLO {key[1]}, which has no alert")
+                    problems.append(f"{where}: reads {names.ALERTS} for service {key[0]} SLO {key[1]}, which has no "
+                                    "alert")
     return problems
 
 

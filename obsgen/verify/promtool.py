@@ -16,7 +16,7 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-from obsgen import yamlio
+from obsgen import names, yamlio
 from obsgen.errors import ToolError
 from obsgen.verify import promtool_plan, shapes, yaml_items
 from obsgen.verify.result import Result
@@ -127,7 +127,7 @@ def _items(text: str, key: str, label=yaml_items.name) -> tuple[dict, list[tuple
     items = doc.pop(key, None) or []
     dump = [yamlio.dump_plain([item]) for item in items]
     if key == "groups":
-        return doc, [(shapes.identity(item).get("sloth_id"), text) for item, text in zip(items, dump, strict=True)]
+        return doc, [(shapes.identity(item).get(names.SLOTH_ID), text) for item, text in zip(items, dump, strict=True)]
     return doc, [(str(item.get("name", "")), text) for item, text in zip(items, dump, strict=True)]
 
 

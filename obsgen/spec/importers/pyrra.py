@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 
-from obsgen import burnrate, durations, promql
+from obsgen import burnrate, durations, names, promql
 from obsgen.spec.importers.common import API, Builder, Context, Result, check_keys, each_document, get, string_map
 from obsgen.spec.yamlsrc import Document
 
@@ -143,7 +143,7 @@ def _alerting(b: Builder, raw, window, objective) -> dict:
                                                     "severities"), "Pyrra alerting")
     if raw.get("severities"):
         b.error(("spec", "alerting", "severities"), "custom severities are not supported: obsgen labels pages "
-                "severity=critical and tickets severity=warning (and sloth_severity=page|ticket)")
+                f"severity=critical and tickets severity=warning (and {names.SLOTH_SEVERITY}=page|ticket)")
     alerting: dict = {}
     if raw.get("name"):
         alerting["name"] = raw["name"]
