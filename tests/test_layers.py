@@ -140,3 +140,14 @@ def test_imports_inside_functions_are_read():
     """The cli imports scaffold only inside `init` (a lazy import): the graph still holds it."""
     assert "obsgen.scaffold" in GRAPH["obsgen.cli"]
     assert all(layer(dep) is not None for deps in GRAPH.values() for dep in deps)
+
+
+def test_the_architecture_page_shows_every_layer_and_module():
+    """docs/architecture.md#layers draws the same stack as LAYERS, module by module."""
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    drawing = page.split("## Layers", 1)[1].split("```")[1]
+    rows = [line.split()[0] for line in drawing.strip().splitlines() if line[:1].strip()]
+    assert rows == [name for name, _ in reversed(LAYERS)]
+    missing = [prefix for _, prefixes in LAYERS for prefix in prefixes if prefix != "obsgen"
+               and prefix.removeprefix("obsgen.") not in drawing.replace("/", "").replace(".py", "")]
+    assert not missing, f"modules of LAYERS the page's drawing does not show: {missing}"
