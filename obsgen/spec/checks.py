@@ -20,13 +20,12 @@ def check(specs: Specs) -> list[SpecError]:
     errors = _check_catalogs(specs)
     errors += _check_unique(specs.services, "service") + _check_unique(specs.teams, "team")
     errors += receivers.check(specs) + templates.check(specs) + cluster.check(specs)
-    teams = {t.model.metadata.name for t in specs.teams}
     envs = DEFAULT_ENVIRONMENTS
     if specs.platform is not None:
         envs = tuple(specs.platform.model.spec.environments)
     catalogs = custom_catalogs(specs)
     for svc in specs.services:
-        errors += _check_service(svc, teams, envs, catalogs)
+        errors += _check_service(svc, envs, catalogs)
     found = ownership(specs)
     specs.warnings += [f for f in found if isinstance(f, SpecWarning)]
     errors += [f for f in found if isinstance(f, SpecError)]
@@ -133,7 +132,7 @@ def _check_ids(specs: Specs) -> list[SpecError]:
     return errors
 
 
-def _check_service(svc: Loaded, teams: set[str], envs: tuple[str, ...], catalogs) -> list[SpecError]:
+def _check_service(svc: Loaded, envs: tuple[str, ...], catalogs) -> list[SpecError]:
     service: Service = svc.model
     errors = []
     for i, env in enumerate(service.spec.environments):
