@@ -21,6 +21,7 @@ from obsgen.render.rollups import (  # noqa: F401  (read through this module by 
     HOURS_INTERVAL,
     PERIOD_INTERVAL,
     ZERO_TRAFFIC_FLOOR,
+    _in_hours,
     _just_under,
     _ratio,
     _record,
