@@ -243,6 +243,14 @@ def workbook_seconds(window: AlertWindow, budget: float, error_ratio: float) -> 
     return window.factor * budget / error_ratio * window.long
 
 
+def budget(objective_percent: float) -> float:
+    """The error budget as a ratio, 1 - objective: the one home of that number for the plan, the
+    spec's checks, the importers and the diff. Rounded to 12 places so that 99.9 gives 0.001, not
+    0.0010000000000000009: a check reading the raw difference could judge a window's threshold
+    (factor x budget) on one side of 1 and the rules on the other."""
+    return round(1 - objective_percent / 100, 12)
+
+
 def budget_seconds(budget: float, period: int) -> float:
     """The whole error budget as time at a total outage: (1 - objective) x period."""
     return budget * period

@@ -219,9 +219,14 @@ DASHBOARD_SLO_VAR = "slo"
 DASHBOARD_ENV_VAR = "environment"
 
 
+def dashboard_url(grafana_url: str, uid: str, slug: str = "") -> str:
+    """Where Grafana serves a dashboard: the one home of its URL (alerts' links, dashboards' links)."""
+    return f"{grafana_url.rstrip('/')}/d/{uid}" + (f"/{slug}" if slug else "")
+
+
 def dashboard_link(grafana_url: str, service: str, slo: str) -> str:
     """A service dashboard showing one SLO (every environment)."""
-    return f"{grafana_url.rstrip('/')}/d/{dashboard_uid(service)}/{service}?var-{DASHBOARD_SLO_VAR}={slo}"
+    return f"{dashboard_url(grafana_url, dashboard_uid(service), service)}?var-{DASHBOARD_SLO_VAR}={slo}"
 
 
 def alert_dashboard_link(link_template: str, environment_label: str) -> str:

@@ -1,4 +1,4 @@
-"""The whole flow in one place: load -> check -> compile -> render (writing is the CLI's)."""
+"""The whole flow in one place, `run`: load -> check -> compile -> render (writing is the CLI's)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from obsgen.errors import SpecErrors, SpecWarning, stage
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import Plan
 from obsgen.render import render_all
-from obsgen.spec import importers
 from obsgen.spec.checks import check
-from obsgen.spec.load import Specs, load_dir
+from obsgen.spec.load import Specs, finish, load_dir
 
 
 @contextmanager
@@ -33,21 +32,13 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(spec_dir: Path | str, warnings: list[SpecWarning] | None = None, out: Path | None = None) -> Specs:
-    """Load and check every spec under spec_dir (obsgen's output kept there, `out`'s included, is
-    not read: obsgen/inputs.py); raise SpecErrors listing every problem found. Warnings (see
-    spec/importers) are appended to `warnings` when given."""
-    return _load(inputs.find(spec_dir, out), warnings)
-
-
 def _load(found: inputs.Inputs, warnings: list[SpecWarning] | None) -> Specs:
     with stage("loading"):
         specs, errors = load_dir(found.spec_dir, found.specs)
-        errors += importers.finish(specs)  # Sloth, OpenSLO and Pyrra documents, once all are loaded
+        errors += finish(specs)  # Sloth, OpenSLO and Pyrra documents, once all are loaded
     if not errors:
         with stage("checking"):
-            errors = check(specs)
-            specs.warnings += importers.check_warnings(specs)
+            errors = check(specs)  # its warnings go to specs.warnings
     if errors:
         raise SpecErrors(errors)
     if warnings is not None:
@@ -55,18 +46,27 @@ def _load(found: inputs.Inputs, warnings: list[SpecWarning] | None) -> Specs:
     return specs
 
 
-def plan(spec_dir: Path | str, warnings: list[SpecWarning] | None = None) -> Plan:
-    return run(spec_dir, warnings=warnings, render=False).plan
-
-
-def compile_specs(specs: Specs) -> Plan:
+def _compile(specs: Specs) -> Plan:
     with stage("compiling"):
         return compile_plan(specs)
 
 
+# Views of `run` for tests, tools and benchmarks; every command calls `run` itself.
+
+
+def load(spec_dir: Path | str, warnings: list[SpecWarning] | None = None, out: Path | None = None) -> Specs:
+    """`run` up to the checks: the loaded, checked specs (raises SpecErrors listing every problem)."""
+    return run(spec_dir, out, warnings=warnings, compile=False).specs
+
+
+def plan(spec_dir: Path | str, warnings: list[SpecWarning] | None = None) -> Plan:
+    """`run` up to the plan."""
+    return run(spec_dir, warnings=warnings, render=False).plan
+
+
 def build(spec_dir: Path | str, warnings: list[SpecWarning] | None = None,
           cache_dir: Path | None = None, out: Path | None = None) -> dict[str, str]:
-    """Every output file (relative path -> text) for a spec directory."""
+    """`run`'s files: every output file (relative path -> text) for a spec directory."""
     return run(spec_dir, out, warnings=warnings, cache_dir=cache_dir).files
 
 
@@ -76,6 +76,7 @@ class Run:
     services: int  # counts for the summary, known even when the whole output came from the cache
     slos: int
     plan: Plan | None = None  # None when nothing had to be compiled
+    specs: Specs | None = None  # the loaded specs; None on a cache hit (nothing was loaded)
     warnings: list = field(default_factory=list)
     # On a cache hit, the files' bytes as read back from the tree and their sha256, for the writer.
     blobs: dict[str, bytes] | None = None
@@ -88,16 +89,19 @@ class Run:
 
 def run(spec_dir: Path | str, out: Path | None = None, *, step: Callable[[str], None] = lambda _: None,
         warnings: list[SpecWarning] | None = None, cache_dir: Path | None = None, render: bool = True,
-        without: Collection[str] = ()) -> Run:
+        compile: bool = True, without: Collection[str] = ()) -> Run:
     """What every command that reads specs runs: the plan and every output file, announcing each
     stage to `step` (progress for people). `out` is the output tree the command writes or compares
     with; it and every other output tree kept under spec_dir are not read as specs (obsgen/inputs.py).
-    render=False stops after compiling (no files); `without` names renderers to leave out.
+    render=False stops after compiling (no files), compile=False after the checks (no plan);
+    `without` names renderers to leave out. The one entry point: every command that reads specs
+    calls it (tests/test_pipeline.py holds obsgen's modules to that).
 
     With a cache directory (and `out`, the tree it caches: obsgen/cache.py), unchanged inputs cost
     only hashing their bytes and reading the tree back, and only services whose plan changed are
     rendered again. A run that renders only part of the output does not use it."""
     found = inputs.find(spec_dir, out)
+    render = render and compile
     store = cache.Cache(cache_dir if render and not without else None, out)
     key = cache.inputs_key(found) if store.directory is not None else ""
     hit = store.get_run(key) if key else None
@@ -109,16 +113,18 @@ def run(spec_dir: Path | str, out: Path | None = None, *, step: Callable[[str], 
     step(f"loading {spec_dir}")
     said: list[SpecWarning] = []
     specs = _load(found, said)
-    step("compiling")
-    the_plan = compile_specs(specs)
-    slos = sum(len(s.slos) for s in the_plan.services)
     if warnings is not None:
         warnings += said
+    if not compile:
+        return Run({}, len(specs.services), sum(len(s.model.spec.slos) for s in specs.services), specs=specs)
+    step("compiling")
+    the_plan = _compile(specs)
+    slos = sum(len(s.slos) for s in the_plan.services)
     if not render:
-        return Run({}, len(the_plan.services), slos, the_plan)
+        return Run({}, len(the_plan.services), slos, the_plan, specs)
     files = render_all(the_plan, on_render=lambda name: step(f"rendering {name}"), call=store.renderer_call(),
                        skip=without)
     if key:
         store.put_run(key, files, len(the_plan.services), slos, said)
         store.prune()
-    return Run(files, len(the_plan.services), slos, the_plan)
+    return Run(files, len(the_plan.services), slos, the_plan, specs)

@@ -5,6 +5,7 @@ written."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -208,6 +209,21 @@ def _shape_by_tokens(expr: str) -> tuple[str, list[str]]:
     return "".join([*out, expr[last:]]), values
 
 
+_MATCH_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+def matchers_of(vector_selector) -> tuple[str, list[tuple[str, str, str]]]:
+    """A parsed vector selector's metric name and its matchers as (name, op, value)."""
+    metric = vector_selector.name
+    found = []
+    for m in vector_selector.matchers.matchers:
+        if m.name == "__name__":
+            metric = metric or m.value
+            continue
+        found.append((m.name, _MATCH_OPS[str(m.op)], m.value))
+    return metric, found
+
+
 def vector_selectors(expr: str) -> list:
     """Every vector selector of an expression, in order of appearance."""
     found = []
@@ -223,3 +239,13 @@ def vector_selectors(expr: str) -> list:
 def number(value: float) -> str:
     """A float literal without representation noise (0.9333333333 rather than 0.93333333333334)."""
     return f"{value:.10g}"
+
+
+def le_matcher(bound: float) -> tuple[str, str, str]:
+    """The `le` matcher for a histogram bucket bound, written as Prometheus writes bounds (0.3 for
+    300ms). Whole numbers are written `1` by Prometheus 2 and `1.0` by Prometheus 3 (which
+    normalizes classic histogram bounds), so those match either form."""
+    if bound == math.floor(bound):
+        whole = str(int(bound))
+        return ("le", "=~", f"{whole}|{whole}\\.0")
+    return ("le", "=", repr(bound))

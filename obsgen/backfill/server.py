@@ -9,9 +9,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import yaml
-
-from obsgen import durations
+from obsgen import durations, yamlio
 from obsgen.errors import ToolError
 
 # Generous: a day of a period rule on a busy server is slow, and a slow answer is not a failure.
@@ -75,7 +73,7 @@ class Server:
 
     def global_interval_ms(self) -> int:
         """The global evaluation_interval: live, a group without its own interval runs at it."""
-        config = yaml.safe_load(self.api("/api/v1/status/config", post=False)["yaml"]) or {}
+        config = yamlio.load(self.api("/api/v1/status/config", post=False)["yaml"]) or {}
         return round(durations.seconds((config.get("global") or {}).get("evaluation_interval", "1m")) * 1000)
 
     def loaded_groups(self) -> set[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import requests
 
+from obsgen import names
 from obsgen.errors import ToolError
 
 DEFAULT_TIMEOUT = 60.0  # seconds for all the requests of one command against one server
@@ -97,8 +98,8 @@ class Client:
     def alerts(self) -> list[dict]:
         """Alerts pending or firing in the rules the server evaluates (Prometheus, Thanos Rule, Mimir's
         ruler answer /api/v1/alerts; a query frontend that does not is read through ALERTS instead)."""
-        return [{"labels": s["metric"], "state": s["metric"].get("alertstate", "")}
-                for s in self.query('ALERTS{alertstate=~"firing|pending"}')]
+        return [{"labels": s["metric"], "state": s["metric"].get(names.ALERT_STATE, "")}
+                for s in self.query(f'{names.ALERTS}{{{names.ALERT_STATE}=~"firing|pending"}}')]
 
     # --- transport -------------------------------------------------------------------------------
 

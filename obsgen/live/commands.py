@@ -14,14 +14,10 @@ from obsgen.live import selectors
 from obsgen.live.client import Client
 
 
-def _plan_and_specs(spec_dir: Path):
-    specs = pipeline.load(spec_dir)
-    return pipeline.compile_specs(specs), specs
-
-
 def lint(spec_dir: Path, client: Client, lookback: int, max_series: int, fmt: str,
          say: Callable[..., None]) -> int:
-    plan, specs = _plan_and_specs(spec_dir)
+    done = pipeline.run(spec_dir, render=False)
+    plan, specs = done.plan, done.specs
     env_label = plan.metrics.environment_label if plan.metrics.shared else None
     report = lint_module.lint(selectors.targets(plan, specs), client, time.time(), lookback, env_label, max_series)
     if fmt == "json":
@@ -45,7 +41,7 @@ def status(spec_dir: Path, client: Client, teams, services, states, environments
            say: Callable[..., None]) -> int:
     from obsgen.live import status as status_module
 
-    plan = pipeline.plan(spec_dir)
+    plan = pipeline.run(spec_dir, render=False).plan
     rows = status_module.rows(plan, status_module.fetch(plan, client))
     shown = status_module.select(rows, teams, services, states, environments, sort)
     if fmt == "json":

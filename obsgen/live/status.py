@@ -100,7 +100,7 @@ def _state(row: Row, health: set[str]) -> str:
     kinds = {a.get(names.SLOTH_SEVERITY) or a.get(names.SEVERITY) for a in row.alerts}
     if kinds & {"page", CRITICAL}:
         return "page"
-    if any(a.get("alertname") in health for a in row.alerts):
+    if any(a.get(names.ALERTNAME) in health for a in row.alerts):
         return "sli-health"
     if kinds & {"ticket", WARNING}:
         return "ticket"
@@ -136,7 +136,7 @@ def row(plan: Plan, slo: SLOPlan, env: str, found: dict) -> Row:
     for seconds in burnrate.windows_of(slo.catalog):
         w = durations.format_seconds(seconds)
         out.burn[w] = ratio[w] / slo.budget if w in ratio else None
-    out.alerts = [{k: v for k, v in m.items() if k in ("alertname", names.SEVERITY, names.SLOTH_SEVERITY,
+    out.alerts = [{k: v for k, v in m.items() if k in (names.ALERTNAME, names.SEVERITY, names.SLOTH_SEVERITY,
                                                         names.LONG_WINDOW, names.SHORT_WINDOW)}
                   for m in sorted(found["alerts"].get((slo.service, slo.name, env), []),
                                   key=lambda m: sorted(m.items()))]
@@ -191,7 +191,7 @@ def table(shown: list[Row]) -> str:
              _pct(r.sli_5m), _pct(r.sli_period), _pct(r.budget_remaining, 1),
              *([f"{_pct(r.calendar_budget_remaining, 1)} {r.calendar}" if r.calendar else "-"] if calendars else []),
              *(_burn(r.burn.get(w)) if w in r.burn else "" for w in windows), r.state,
-             ", ".join(sorted({a["alertname"] for a in r.alerts})) or "-", ", ".join(r.pages) or "never",
+             ", ".join(sorted({a[names.ALERTNAME] for a in r.alerts})) or "-", ", ".join(r.pages) or "never",
              durations.human(r.detects_outage_seconds) if r.detects_outage_seconds is not None else "-"]
             for r in shown]
     widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]

@@ -18,10 +18,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-import yaml
-
-from obsgen import names
-from obsgen.render import yamlout
+from obsgen import names, yamlio
 
 _FIELDS = {"apiVersion", "kind", "namespace", "labels", "resources"}
 _BINDINGS = {("rbac.authorization.k8s.io", "RoleBinding"), ("rbac.authorization.k8s.io", "ClusterRoleBinding")}
@@ -62,12 +59,12 @@ class _Object:
 
 def render(files: dict[str, str], environment: str | None = None) -> str:
     """The YAML stream `kubectl kustomize k8s/` (or k8s/overlays/<environment>) would print."""
-    return "---\n".join(yamlout.dump(o.head, header="") + o.body for o in _objects(files, environment))
+    return "---\n".join(yamlio.dump(o.head, header="") + o.body for o in _objects(files, environment))
 
 
 def objects(files: dict[str, str], environment: str | None = None) -> list[dict]:
     """The same objects, parsed."""
-    return list(yaml.load_all(render(files, environment), Loader=yaml.CSafeLoader))
+    return list(yamlio.load_all(render(files, environment)))
 
 
 def _objects(files: dict[str, str], environment: str | None) -> list[_Object]:
@@ -82,7 +79,7 @@ def _objects(files: dict[str, str], environment: str | None) -> list[_Object]:
 
 def _build(files: dict[str, str], directory: str) -> list[_Object]:
     path = f"{directory}/{names.KUSTOMIZATION}"
-    spec = yaml.load(files[path], Loader=yaml.CSafeLoader) or {}
+    spec = yamlio.load(files[path]) or {}
     if set(spec) - _FIELDS:
         raise StreamError(f"{path}: obsgen k8s does not apply {sorted(set(spec) - _FIELDS)}")
     objs: list[_Object] = []
@@ -108,10 +105,7 @@ def _build(files: dict[str, str], directory: str) -> list[_Object]:
 
 def _load(text: str, path: str) -> list[_Object]:
     split = _split(text)
-    if split is not None:
-        objs = [split]
-    else:
-        objs = [_Object(doc) for doc in yaml.load_all(text, Loader=yaml.CSafeLoader) if doc is not None]
+    objs = [split] if split is not None else [_Object(doc) for doc in yamlio.load_all(text) if doc is not None]
     for obj in objs:
         head = obj.head
         if not (isinstance(head, dict) and head.get("apiVersion") and head.get("kind")
@@ -143,7 +137,7 @@ def _split(text: str) -> _Object | None:
         return None
     head_text = "".join("".join(b) for k, b in zip(keys, blocks, strict=True) if k in _HEAD)
     body = "".join("".join(b) for k, b in zip(keys, blocks, strict=True) if k not in _HEAD)
-    head = yaml.load(head_text, Loader=yaml.CSafeLoader)
+    head = yamlio.load(head_text)
     if not isinstance(head, dict):
         return None
     return _Object(head, body if body.endswith("\n") or not body else body + "\n")

@@ -8,14 +8,14 @@ from obsgen import burnrate, calendar, durations, gotemplate, names
 from obsgen.plan import sli as sli_queries
 from obsgen.plan import sloth_alerts
 from obsgen.plan.dashboards import compile_dashboards
-from obsgen.plan.environments import compile_metrics, scope_for
+from obsgen.plan.environments import compile_metrics
 from obsgen.plan.kubernetes import compile_kubernetes
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, Slices, SLOPlan
 from obsgen.plan.routing import compile_routing
 from obsgen.plan.telemetry import compile_telemetry
 from obsgen.spec.load import Specs
 from obsgen.spec.models import SLO, PlatformSpec, Service
-from obsgen.spec.policy import alert_catalog, alert_style, custom_catalogs, pages
+from obsgen.spec.policy import alert_catalog, alert_style, custom_catalogs, pages, scope_for
 
 
 def compile_plan(specs: Specs) -> Plan:
@@ -51,7 +51,7 @@ def _slo(service: Service, index: int, platform: PlatformSpec, catalogs) -> SLOP
     meta = service.metadata
     period = int(durations.seconds(slo.period))
     catalog = alert_catalog(slo, period, catalogs)
-    budget = round(1 - slo.objective / 100, 12)
+    budget = burnrate.budget(slo.objective)
     sid = names.slo_id(meta.name, slo.name)
     source = service._source  # a foreign file: what Sloth writes for it (spec/importers `Source`)
     scope = scope_for(platform, service)

@@ -38,11 +38,11 @@ from re._constants import (  # type: ignore[import-not-found]
 
 from obsgen import promql
 from obsgen.plan.model import FixtureSeries
+from obsgen.promql import matchers_of
 
 _COMMON = ("obsgen", "200", "500", "503", "OK", "Error", "ERROR", "error", "true", "false", "0", "1",
            "GET", "POST", "x", "")
 _NEGATE = {"=": "!=", "!=": "=", "=~": "!~", "!~": "=~"}
-_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 
 Matcher = tuple[str, str, str]
 
@@ -225,17 +225,6 @@ def satisfy(matchers: list[Matcher]) -> dict[str, str] | None:
         if value:
             labels[name] = value
     return labels
-
-
-def matchers_of(vector_selector) -> tuple[str, list[Matcher]]:
-    metric = vector_selector.name
-    found = []
-    for m in vector_selector.matchers.matchers:
-        if m.name == "__name__":
-            metric = metric or m.value
-            continue
-        found.append((m.name, _OPS[str(m.op)], m.value))
-    return metric, found
 
 
 def _one_selector(expr: str):

@@ -8,10 +8,11 @@ from obsgen import durations, names
 from obsgen.burnrate import AlertWindow
 from obsgen.calendar import Calendar
 from obsgen.plan.dashboards import DashboardsPlan
-from obsgen.plan.environments import EnvironmentScope, MetricsPlan
+from obsgen.plan.environments import MetricsPlan
 from obsgen.plan.kubernetes import KubernetesPlan
 from obsgen.plan.routing import RoutingPlan
 from obsgen.plan.telemetry import TelemetryPlan
+from obsgen.spec.policy import EnvironmentScope
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class SLOPlan:
 
     def selector(self) -> dict[str, str]:
         """The matcher that picks this SLO's recorded series and nothing else."""
-        return {"sloth_id": self.id}
+        return {names.SLOTH_ID: self.id}
 
 
 @dataclass(frozen=True)

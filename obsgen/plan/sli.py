@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
-from obsgen import durations, names, promql
+from obsgen import durations, names, promql, promql_env
 from obsgen.plan import environments, fixtures
-from obsgen.plan.environments import EnvironmentScope
 from obsgen.plan.model import FixtureSeries, SLIQueries
+from obsgen.promql import le_matcher
 from obsgen.spec import models
+from obsgen.spec.policy import EnvironmentScope
 
 WINDOW = "{{window}}"
 SPAN_KIND_PREFIX = "SPAN_KIND_"
@@ -16,18 +15,6 @@ SPAN_KIND_PREFIX = "SPAN_KIND_"
 
 def bucket_bound(threshold: str) -> float:
     return durations.seconds(threshold)
-
-
-def le_matcher(bound: float) -> tuple[str, str, str]:
-    """The `le` matcher for a bucket bound, written as Prometheus writes bounds (0.3 for 300ms).
-
-    Whole numbers are written `1` by Prometheus 2 and `1.0` by Prometheus 3 (which normalizes
-    classic histogram bounds), so those match either form.
-    """
-    if bound == math.floor(bound):
-        whole = str(int(bound))
-        return ("le", "=~", f"{whole}|{whole}\\.0")
-    return ("le", "=", repr(bound))
 
 
 def _rate_sum(selector: str, scope: EnvironmentScope | None = None) -> str:
@@ -51,8 +38,8 @@ def _histogram(metric: str, matchers: list[tuple[str, str, str]], threshold: str
 
 
 def _aware(query: str, scope: EnvironmentScope | None) -> str:
-    """Shared mode: the environment label kept through the user's query (plan/environments.py)."""
-    return query if scope is None else environments.aware(query, scope)
+    """Shared mode: the environment label kept through the user's query (obsgen/promql_env.py)."""
+    return query if scope is None else promql_env.aware(query, scope)
 
 
 def _events(sli: models.EventsSLI, scope: EnvironmentScope | None = None) -> SLIQueries:

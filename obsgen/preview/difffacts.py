@@ -12,12 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import yaml
-
-from obsgen import burnrate, durations, names
+from obsgen import burnrate, durations, names, yamlio
 from obsgen.preview import routetree
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # `ratio_rate1h{...} / 0.005) > 14.4` (obsgen style) or `ratio_rate5m{...} > (14.4 * 0.005)` (Sloth style)
 _CONDITION = re.compile(r"ratio_rate(\w+)\{[^}]*\}(?:\s*/\s*[0-9.eE+-]+\))?\s*>\s*\(?\s*([0-9.eE+-]+)")
 # a calendar SLO's: `ratio_rate1h{...} / 0.005) > on () group_left () (max(slo:calendar_period:hours{...}) * 2 / 100`
@@ -58,7 +55,7 @@ class SLO:
 
     @property
     def budget(self) -> float | None:
-        return None if self.objective is None else 1 - self.objective / 100
+        return None if self.objective is None else burnrate.budget(self.objective)
 
     @property
     def budget_minutes(self) -> float | None:
@@ -81,8 +78,8 @@ def load(text: str | None):
     if text is None:
         return None
     try:
-        return yaml.load(text, Loader=Loader)
-    except yaml.YAMLError:
+        return yamlio.load(text)
+    except yamlio.YAMLError:
         return None
 
 

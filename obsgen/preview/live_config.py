@@ -23,13 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from obsgen import yamlio
 from obsgen.preview.live_procs import LiveError
 from obsgen.preview.live_sinks import Sinks
-from obsgen.render import yamlout
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HEADER = "# obsgen preview --live: a temporary copy, removed when the session stops.\n"
 RULES = "rules"
 ALERTMANAGER = "alertmanager"
@@ -56,7 +53,7 @@ PREVIEW = Clock("1s", "1s", {"group_wait": "1s", "group_interval": "5s", "repeat
 def prometheus(alertmanagers: list[str], traffic: str, environment_label: str, environment: str,
                clock: Clock = PREVIEW) -> str:
     """prometheus.yml: scrape the traffic generator, load rules/*.yaml, alert to every Alertmanager."""
-    return yamlout.dump({
+    return yamlio.dump({
         "global": {"scrape_interval": clock.scrape, "scrape_timeout": clock.scrape,
                    "evaluation_interval": clock.evaluation,
                    "external_labels": {environment_label: environment}},
@@ -71,10 +68,10 @@ def rules(text: str, clock: Clock = PREVIEW) -> str:
     """A generated rule file as the session loads it: unchanged unless the clock drops intervals."""
     if clock.group_intervals:
         return text
-    doc = yaml.load(text, Loader=Loader) or {}
+    doc = yamlio.load(text) or {}
     for group in doc.get("groups") or []:
         group.pop("interval", None)
-    return yamlout.dump(doc, HEADER)
+    return yamlio.dump(doc, HEADER)
 
 
 def _secrets(doc: dict, sinks: Sinks) -> dict[str, str]:
@@ -118,7 +115,7 @@ PLATFORM_FIELD = {"pagerduty_url": "alertmanager.pagerduty_url", "opsgenie_api_u
 def connected(text: str, sinks: Sinks, owned: Path) -> dict[str, str]:
     """The secret files to write for the generated config to reach the sinks as it is; a LiveError
     when it names an address elsewhere or a secret file outside the directory the session owns."""
-    doc = yaml.load(text, Loader=Loader) or {}
+    doc = yamlio.load(text) or {}
     settings = doc.get("global") or {}
     for key, value in _needs(doc, sinks).items():
         if settings.get(key) != value:
@@ -134,7 +131,7 @@ def connected(text: str, sinks: Sinks, owned: Path) -> dict[str, str]:
 def redirected(text: str, sinks: Sinks, secrets: Path, clock: Clock = PREVIEW) -> tuple[str, dict[str, str]]:
     """(a copy of the config posting to the sinks, {secret file path: value}): the copy names secret
     files under `secrets` and the sinks' addresses in `global`; routes, receivers and templates stay."""
-    doc = yaml.load(text, Loader=Loader) or {}
+    doc = yamlio.load(text) or {}
     values = _secrets(doc, sinks)
     moved = {path: str(secrets / f"secret-{i}") for i, path in enumerate(sorted(values))}
     for receiver in doc.get("receivers") or []:
@@ -150,11 +147,11 @@ def redirected(text: str, sinks: Sinks, secrets: Path, clock: Clock = PREVIEW) -
     if clock.timers is not None:
         doc["route"] = {**(doc.get("route") or {}), **clock.timers}  # children inherit the root's
         _timers(doc["route"], clock.timers)
-    return yamlout.dump(doc, HEADER), {moved[path]: value for path, value in values.items()}
+    return yamlio.dump(doc, HEADER), {moved[path]: value for path, value in values.items()}
 
 
 def receiver_names(text: str) -> list[str]:
-    doc = yaml.load(text, Loader=Loader) or {}
+    doc = yamlio.load(text) or {}
     return [r["name"] for r in doc.get("receivers") or []]
 
 

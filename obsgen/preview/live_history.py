@@ -17,7 +17,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from obsgen import backfill, names
+from obsgen import backfill, names, yamlio
 from obsgen.backfill import evaluate
 from obsgen.backfill import run as backfill_run
 from obsgen.backfill.server import Server
@@ -25,7 +25,6 @@ from obsgen.plan.model import Plan
 from obsgen.preview.live_procs import LiveError, Process, free_port
 from obsgen.preview.live_traffic import Segment, Traffic
 from obsgen.preview.serve import LOOPBACK
-from obsgen.render import yamlout
 
 PROMTOOL_TIMEOUT = 600
 BASE_RATES = (names.SLI_ERROR_RATE, names.SLI_TOTAL_RATE)
@@ -55,7 +54,7 @@ def write(plan: Plan, traffic: Traffic, data: Path, work: Path, seconds: float, 
     address = f"{LOOPBACK}:{free_port()}"
     config = work / "history-prometheus.yml"
     # The backfill evaluates on the grid of the server's global evaluation interval: the live one.
-    config.write_text(yamlout.dump({"global": {"scrape_interval": "1h", "evaluation_interval": evaluation}}),
+    config.write_text(yamlio.dump({"global": {"scrape_interval": "1h", "evaluation_interval": evaluation}}),
                       encoding="utf-8")
     url = f"http://{address}"
     start_ms, end_ms = round(start * 1000), round(end * 1000)

@@ -20,7 +20,6 @@ from prometheus_client.core import Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from obsgen import promql
-from obsgen.plan import fixtures
 from obsgen.plan.model import Plan, SLOPlan
 from obsgen.preview.serve import LoopbackServer
 
@@ -73,7 +72,7 @@ def _labels(labels: dict[str, str]) -> str:
 
 def _parse(series: str) -> tuple[str, dict[str, str]]:
     (node,) = promql.vector_selectors(series)
-    metric, matchers = fixtures.matchers_of(node)
+    metric, matchers = promql.matchers_of(node)
     return metric, {name: value for name, _, value in matchers}
 
 

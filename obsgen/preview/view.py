@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import json
 
-import yaml
-
-from obsgen import burnrate, calendar, durations, names
+from obsgen import burnrate, calendar, durations, names, yamlio
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import health_rules
 from obsgen.render.grafana import service as grafana_service
 from obsgen.spec.policy import PAGING_ENVIRONMENT
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TEN_X = 10  # the page's second detection column: a burn rate of 10x
 
 
 def build(plan: Plan, files: dict[str, str]) -> dict:
-    routes = yaml.load(files.get(names.ALERTMANAGER_ROUTE_TESTS) or "{}", Loader=Loader) or {}
+    routes = yamlio.load(files.get(names.ALERTMANAGER_ROUTE_TESTS) or "{}") or {}
     cases = routes.get("alerts") if plan.routing is not None else None
     return {
         "services": [_service(s, cases) for s in plan.services],
@@ -168,7 +165,7 @@ def collectors(files: dict[str, str]) -> list[dict]:
         parts = path.split("/")
         if len(parts) != 3 or parts[0] != "otel" or not path.endswith(".yaml"):
             continue
-        config = yaml.load(text, Loader=Loader) or {}
+        config = yamlio.load(text) or {}
         pipelines = (config.get("service") or {}).get("pipelines") or {}
         found.append({"file": path, "environment": parts[1], "role": parts[2].removesuffix(".yaml"),
                       "pipelines": [{"id": pid, **{k: list(p.get(k) or []) for k in

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+from obsgen import yamlio as yamlout  # YAML I/O's one home
 from obsgen.errors import stage
 from obsgen.plan.model import Plan
 from obsgen.render import (
@@ -21,7 +22,6 @@ from obsgen.render import (
     prometheus_rules,
     promtool_tests,
     rulers,
-    yamlout,
 )
 
 Renderer = Callable[[Plan], dict[str, str]]

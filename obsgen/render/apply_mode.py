@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-import yaml
+from obsgen import yamlio
 
 DATA_MAX = 1024 * 1024  # bytes of a ConfigMap's or Secret's data
 ANNOTATIONS_MAX = 256 * 1024  # bytes of all of an object's annotations, keys included
@@ -23,7 +23,6 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MARGIN = 1024
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 SERVER_SIDE = "ServerSideApply=true"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Go's encoding/json escapes these (5 bytes more each for < > &, 3 more for U+2028/9 in UTF-8)
 _GO_ESCAPES = {"<": 5, ">": 5, "&": 5, "\u2028": 3, "\u2029": 3}
 
@@ -61,7 +60,7 @@ def mark(files: dict[str, str], dump) -> dict[str, str]:
     for path, text in files.items():
         if not path.startswith("k8s/") or len(text.encode()) * 4 <= ANNOTATIONS_MAX:
             continue
-        obj = yaml.load(text, Loader=_LOADER)
+        obj = yamlio.load(text)
         if not isinstance(obj, dict) or client_side_fits(obj) or server_side(obj):
             continue
         metadata = obj.setdefault("metadata", {})

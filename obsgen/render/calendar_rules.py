@@ -32,7 +32,7 @@ from obsgen import burnrate, calendar, durations, names, promql
 from obsgen.calendar import Calendar
 from obsgen.plan.environments import join_labels
 from obsgen.plan.model import SLOPlan
-from obsgen.render import prometheus_rules as rules
+from obsgen.render import rollups as rules
 
 CLOCK = "time()"
 _RATE_KINDS = ("error", "total")

@@ -11,11 +11,12 @@ per rule shape (verify/shapes.py). A file of their own, evaluated every 10 minut
 
 from __future__ import annotations
 
-from obsgen import durations, names, promql
+from obsgen import durations, names, promql, yamlio
 from obsgen.plan import reads
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
-from obsgen.render import health_rules, promtool_shared, yamlout
-from obsgen.render.promtool_tests import WIRING, expect
+from obsgen.render import health_rules, promtool_inputs
+from obsgen.render.promtool_inputs import expect
+from obsgen.render.promtool_tests import WIRING
 
 STEP_MINUTES = 10
 DAY_MINUTES = health_rules.NO_ERRORS_FOR // 60
@@ -37,12 +38,12 @@ def _file(service: ServicePlan) -> str:
         tests += scenarios(slo)
     doc = {"rule_files": [f"../rules/{service.name}.rules.yaml"], "evaluation_interval": f"{STEP_MINUTES}m",
            "tests": tests}
-    return yamlout.dump(doc, yamlout.HEADER + "".join(notes))
+    return yamlio.dump(doc, yamlio.HEADER + "".join(notes))
 
 
 def _series(slo: SLOPlan, text: str) -> str:
-    env = promtool_shared.environment(slo)
-    return text if env is None else promtool_shared.with_environment(text, slo.environment.label, env)
+    env = promtool_inputs.environment(slo)
+    return text if env is None else promtool_inputs.with_environment(text, slo.environment.label, env)
 
 
 def _values(per_minute: int, minutes: int) -> str:
@@ -69,7 +70,7 @@ def _fires(slo: SLOPlan, suffix: str, minute: int, fires: bool) -> dict:
     # names may repeat (service pay-api's SLOs x-1b and x1b): the service and slo labels tell them apart
     alert = promql.selector(names.ALERTS, {names.ALERT_STATE: "firing", names.SERVICE: slo.service,
                                            names.SLO: slo.name,
-                                           "alertname": names.camel(slo.service, slo.name) + suffix})
+                                           names.ALERTNAME: names.camel(slo.service, slo.name) + suffix})
     return expect(f"count({alert}) or vector(0)", minute, int(fires))
 
 

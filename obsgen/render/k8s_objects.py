@@ -6,8 +6,8 @@ the kustomize step (render/kustomize.py) sets it.
 
 from __future__ import annotations
 
+from obsgen import yamlio
 from obsgen.plan.model import Plan
-from obsgen.render import yamlout
 
 
 def metadata(plan: Plan, name: str, labels: dict[str, str] | None = None) -> dict:
@@ -15,4 +15,4 @@ def metadata(plan: Plan, name: str, labels: dict[str, str] | None = None) -> dic
 
 
 def dump(api_version: str, kind: str, meta: dict, **body) -> str:
-    return yamlout.dump({"apiVersion": api_version, "kind": kind, "metadata": meta, **body})
+    return yamlio.dump({"apiVersion": api_version, "kind": kind, "metadata": meta, **body})

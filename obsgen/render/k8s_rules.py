@@ -10,8 +10,9 @@ groups only, into `obsgen-<service>`, `obsgen-<service>.2`, ... (a dot: no servi
 from __future__ import annotations
 
 from obsgen import names
+from obsgen import yamlio as yamlout  # YAML I/O's one home
 from obsgen.plan.model import Plan
-from obsgen.render import k8s_objects, yamlout
+from obsgen.render import k8s_objects
 from obsgen.render.prometheus_rules import groups_text, service_groups
 
 API_VERSION = "monitoring.coreos.com/v1"

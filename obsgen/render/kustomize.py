@@ -28,8 +28,8 @@ from __future__ import annotations
 import re
 
 from obsgen import names
+from obsgen import yamlio as yamlout  # YAML I/O's one home
 from obsgen.plan.model import Plan
-from obsgen.render import yamlout
 
 API_VERSION = "kustomize.config.k8s.io/v1beta1"
 KIND = "Kustomization"

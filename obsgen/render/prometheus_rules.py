@@ -12,16 +12,31 @@ from __future__ import annotations
 
 import weakref
 
-from obsgen import burnrate, durations, names, promql
+from obsgen import burnrate, durations, names, promql, yamlio
 from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
-from obsgen.render import calendar_rules, health_rules, sloth_alerts, yamlout
+from obsgen.render import calendar_rules, health_rules, sloth_alerts
+from obsgen.render.rollups import (  # noqa: F401  (read through this module by backfill and the tests)
+    _KINDS,
+    HOURS_INTERVAL,
+    PERIOD_INTERVAL,
+    ZERO_TRAFFIC_FLOOR,
+    _in_hours,
+    _just_under,
+    _ratio,
+    _record,
+    _sel,
+    copy_rules,
+    hour_sum,
+    period_rules,
+    rollup_rules,
+)
 
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
 
 def render(plan: Plan) -> dict[str, str]:
-    return {names.rules_file(service.name): yamlout.HEADER + groups_text(service) for service in plan.services}
+    return {names.rules_file(service.name): yamlio.HEADER + groups_text(service) for service in plan.services}
 
 
 class _Built:
@@ -49,10 +64,10 @@ def service_groups(service: ServicePlan) -> list[dict]:
 
 
 def groups_text(service: ServicePlan) -> str:
-    """`yamlout.dump({"groups": service_groups(service)}, header="")`, dumped once per service."""
+    """`yamlio.dump({"groups": service_groups(service)}, header="")`, dumped once per service."""
     built = _built(service)
     if built.text is None:
-        built.text = yamlout.dump({"groups": built.groups}, header="")
+        built.text = yamlio.dump({"groups": built.groups}, header="")
     return built.text
 
 
@@ -74,28 +89,6 @@ def groups_for(slo: SLOPlan) -> list[dict]:
          "rules": period_rules(slo) + calendar_rules.period_rules(slo) + constant_rules(slo) + health_rules.rules(slo)},
         *calendar_rules.groups(slo),  # timeslices and calendar periods: docs/calendar.md
     ]
-
-
-def _sel(slo: SLOPlan, metric: str) -> str:
-    return promql.selector(metric, slo.selector())
-
-
-def _record(slo: SLOPlan, record: str, expr: str, **extra: str) -> dict:
-    return {"record": record, "expr": promql.check(expr), "labels": {**dict(slo.labels), **extra}}
-
-
-# Any positive floor below the smallest real event rate (one event in 5m is 0.0033/s) turns 0/0
-# into 0 without changing a single real ratio.
-ZERO_TRAFFIC_FLOOR = "1e-12"
-
-
-def _ratio(errors: str, total: str) -> str:
-    """errors / total, 0 where there was no traffic: never NaN or +Inf.
-
-    The total is read once: `x / (t > 0) or t * 0` would scan a 30d range twice, and the period
-    rule's cost is proportional to the samples it reads.
-    """
-    return f"{errors} / clamp_min({total}, {ZERO_TRAFFIC_FLOOR})"
 
 
 def sli_rules(slo: SLOPlan) -> list[dict]:
@@ -182,142 +175,6 @@ def constant_rules(slo: SLOPlan) -> list[dict]:
         _record(slo, names.ERROR_BUDGET, f"vector({promql.number(slo.budget)})"),
         _record(slo, names.TIME_PERIOD_DAYS, f"vector({slo.period // burnrate.DAY})"),
         _record(slo, names.SLO_INFO, "vector(1)", **info),
-    ]
-
-
-# --- the period ------------------------------------------------------------------------------
-#
-# The period sum of the recorded 5m rates is read from hourly roll-ups, so one evaluation reads
-# about 2 x (P / 1h + 3 x 60) samples whatever the history (30d: about 1,800), instead of every 5m
-# sample of the period (30d at 1m: 86,400).
-#
-# What a period evaluation costs is mostly per selector, not per sample (docs/benchmarks.md): so the
-# roll-ups that need the minute (the copies) run in their own group every minute, and the rest runs
-# every 2m. 2m is well inside Prometheus' 5m lookback: after one slow or skipped evaluation the next
-# one still comes before the period series goes stale.
-#
-# The roll-ups, in UTC clock hours of their samples' timestamps:
-#   1. hours group, `<kind>_rate5m_{even,odd}_hours`: the 5m rate, kept only in even (odd) hours;
-#   2. period group, `<kind>_rate5m_sum_{even,odd}_hour`: at the group's first evaluation of the next
-#      hour, the sum of the copies of the hour that just ended: `sum_over_time(rate5m_even_hours[2h])`
-#      sees exactly that hour at any time during the next one (the hours either side are odd: their
-#      copies are dropped by the parity, not by a range boundary). "First" is "none recorded in the
-#      last hour", not "minute 0": a late or skipped evaluation (a restart across the hour) delays
-#      the sum instead of losing it. The hour's last copy was written in that hour, before it (an
-#      hours-group evaluation still running when the next hour's first period evaluation is done
-#      would leave its one copy out of that hour's sum: at most 1/60 of an hour, 0.002% of 30d);
-#   3. period group: the period sum at t in hour H = the hour sums recorded in (t - P, t] (they cover
-#      the hours [H - P, H)) + this hour's copies [H, t] - the copies of [H - P, t - P], the same
-#      "this hour" sum read `offset P` (P is a whole number of days, so an even number of hours:
-#      the parity is the same). That is exactly the copies in (t - P, t]. One correction: the sum
-#      of hour H - P - 1 is recorded during hour H - P, after t - P when it came late, and must not
-#      count. Sums of that parity are recorded only in hours of H's parity, so it is the only one
-#      in (t - P, t - P + 1h]: subtracted as the same parity's sums over 1h - 1ms, `offset P - 1h`.
-#      Between hour H's start and the group's first evaluation in H there are no evaluations, so
-#      no period sum ever misses the hour H - 1. A copy written at t by the hours group after the
-#      period group evaluated at the same t counts from the next evaluation on.
-# No range boundary can hold a sample whose inclusion differs between Prometheus 2 (closed ranges)
-# and 3 (left-open): the boundaries of steps 1-3 fall on the other parity's copies, and the hour
-# sums are read over P - 1ms (and 1h - 1ms), whose start lies 1ms after one of the period group's
-# evaluation timestamps (a grid of 2m, which P - 1h is a multiple of), never on one. Any term that
-# is absent (the first hour, the first period, a gap) counts as 0, so the period series exists
-# whenever the SLI's 5m rates do. Only an hour with no period evaluation at all loses the hour
-# before it too (its sum would have been recorded then).
-
-HOURS_INTERVAL = "1m"
-PERIOD_INTERVAL = "2m"
-HOUR = 3600
-_KINDS = (("error", names.SLI_ERROR_RATE), ("total", names.SLI_TOTAL_RATE))
-
-
-def _in_hours(parity: str) -> str:
-    # hour() is the UTC hour of the day at evaluation time; a day has an even number of hours, so its
-    # parity is that of the hours since the epoch. Short text matters: Prometheus 2 parses every
-    # rule's expression again at each evaluation.
-    return f"hour() % 2 == {names.HOUR_PARITIES.index(parity)}"
-
-
-def _other(parity: str) -> str:
-    return names.HOUR_PARITIES[1 - names.HOUR_PARITIES.index(parity)]
-
-
-def _just_under(seconds: int) -> str:
-    """A range 1ms shorter than `seconds`: (t - P, t] on Prometheus 2 and on Prometheus 3."""
-    return durations.format_seconds(seconds - 1) + "999ms"
-
-
-def _this_hour(slo: SLOPlan, kind: str, zero: str, offset: str = "") -> str:
-    """The samples of the current clock hour (or, with an offset, of that hour `offset` ago)."""
-    parts = [f"(sum_over_time({_sel(slo, names.rate_in_hours(kind, parity))}[1h]{offset})"
-             f" and on () ({_in_hours(parity)}))" for parity in names.HOUR_PARITIES]
-    return "(" + " or ".join([*parts, zero]) + ")"
-
-
-def _hour_sums(slo: SLOPlan, kind: str, parity: str, zero: str) -> str:
-    """The hour sums of this parity recorded in (t - P, t], less the one that was recorded late, after
-    t - P, for an hour that ended before t - P (see step 3 above)."""
-    sums = _sel(slo, names.hour_sum(kind, parity))
-    late = (f"sum_over_time({sums}[{_just_under(HOUR)}] offset {durations.format_seconds(slo.period - HOUR)})"
-            f" and on () ({_in_hours(_other(parity))})")
-    return f"((sum_over_time({sums}[{_just_under(slo.period)}]) or {zero}) - (({late}) or {zero}))"
-
-
-def _period_sum(slo: SLOPlan, kind: str, source: str) -> str:
-    zero = f"{_sel(slo, source)} * 0"
-    period = durations.format_seconds(slo.period)
-    hours = [_hour_sums(slo, kind, parity, zero) for parity in names.HOUR_PARITIES]
-    return (f"{hours[0]}\n+ {hours[1]}\n+ {_this_hour(slo, kind, zero)}\n"
-            f"- {_this_hour(slo, kind, zero, f' offset {period}')}")
-
-
-def hour_sum(slo: SLOPlan, kind: str, parity: str, *, self_read: bool = True) -> str:
-    """At the first evaluation of the hour after an hour of this parity (the first in the whole hour,
-    so a late or skipped evaluation only delays it), the sum of that hour's samples.
-
-    `obsgen backfill` cannot evaluate a rule that reads its own output (promtool queries a server
-    that does not hold it yet); its evaluations are all there, so minute 0 is the first one."""
-    first = (f"present_over_time({_sel(slo, names.hour_sum(kind, parity))}[1h])" if self_read
-             else "on () (floor(vector(time()) / 60) % 60 > 0)")
-    return (f"(sum_over_time({_sel(slo, names.rate_in_hours(kind, parity))}[2h])"
-            f" and on () ({_in_hours(_other(parity))})) unless {first}")
-
-
-def _rolled_up(slo: SLOPlan) -> bool:
-    """A period that is also an alert window (3d) is recorded once, by the SLI group, every minute."""
-    return slo.period not in slo.windows
-
-
-def copy_rules(slo: SLOPlan) -> list[dict]:
-    """The hours group: the 5m rates, copied every minute into the parity of their hour."""
-    if not _rolled_up(slo):
-        return []
-    if slo.period % (2 * HOUR):
-        raise ValueError(f"{slo.id}: the period roll-ups need a whole number of days, got {slo.period}s")
-    return [_record(slo, names.rate_in_hours(kind, parity), f"{_sel(slo, source)} and on () ({_in_hours(parity)})")
-            for kind, source in _KINDS for parity in names.HOUR_PARITIES]
-
-
-def rollup_rules(slo: SLOPlan) -> list[dict]:
-    """The period group's roll-ups: each hour's sum, then the period's sums."""
-    rules = [_record(slo, names.hour_sum(kind, parity), hour_sum(slo, kind, parity))
-             for kind, _ in _KINDS for parity in names.HOUR_PARITIES]
-    return rules + [_record(slo, names.period_sum(kind), _period_sum(slo, kind, source)) for kind, source in _KINDS]
-
-
-def period_rules(slo: SLOPlan) -> list[dict]:
-    w = durations.format_seconds(slo.period)
-    ratio = _sel(slo, names.sli_error_ratio(w))
-    burn = _sel(slo, names.PERIOD_BURN_RATE)
-    errors, total = (_sel(slo, names.period_sum(kind)) for kind, _ in _KINDS)
-    ratios = [
-        *rollup_rules(slo),
-        _record(slo, names.sli_error_ratio(w), _ratio(errors, total), sloth_window=w),
-    ] if _rolled_up(slo) else []
-    return [
-        *ratios,
-        _record(slo, names.PERIOD_BURN_RATE,
-                f"sum without ({names.SLOTH_WINDOW}) ({ratio}) / {promql.number(slo.budget)}"),
-        _record(slo, names.PERIOD_BUDGET_REMAINING, f"1 - {burn}"),
     ]
 
 

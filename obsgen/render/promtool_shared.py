@@ -10,25 +10,11 @@ a shared store's series do.
 from __future__ import annotations
 
 from obsgen import burnrate, durations, names, promql
-from obsgen.plan import fixtures
 from obsgen.plan.model import SLOPlan
+from obsgen.render.promtool_inputs import counter, expect, group, with_environment
+from obsgen.render.promtool_inputs import traffic as events
 
 OTHER = "staging"  # the non-paging environment of the scenarios, when the service lists none
-
-
-def environment(slo: SLOPlan) -> str | None:
-    """The environment the per-SLO scenarios run in: the paging one when listed, else the first."""
-    scope = slo.environment
-    if scope is None:
-        return None
-    return scope.paging if scope.paging in scope.environments else scope.environments[0]
-
-
-def with_environment(series: str, label: str, value: str) -> str:
-    """A fixture series (`metric{labels}`) with the environment label set, rebuilt from its parse."""
-    metric, matchers = fixtures.matchers_of(promql.parse(series))
-    labels = {n: v for n, _, v in matchers if n != label}
-    return promql.selector(metric, dict(sorted({**labels, label: value}.items())))
 
 
 def _other(slo: SLOPlan) -> str:
@@ -40,9 +26,6 @@ def _other(slo: SLOPlan) -> str:
 def _inputs(slo: SLOPlan, env: str, phases, errorless: bool = False) -> list[dict]:
     """Input series in one environment for phases of (error share, success share, minutes);
     errorless: without the series that only count errors (no error ever happened there)."""
-    from obsgen.render.promtool_tests import counter  # the same counters
-    from obsgen.render.promtool_tests import traffic as events
-
     label, traffic = slo.environment.label, events(slo)
     return [{"series": with_environment(s.series, label, env),
              "values": counter([(s.bad * bad * traffic + s.good * good * traffic, minutes)
@@ -55,7 +38,7 @@ def _count(expr: str) -> str:
 
 
 def _alerts(slo: SLOPlan, **labels: str) -> str:
-    return promql.selector("ALERTS", {"alertstate": "firing", names.SLOTH_ID: slo.id, **labels})
+    return promql.selector(names.ALERTS, {names.ALERT_STATE: "firing", names.SLOTH_ID: slo.id, **labels})
 
 
 def scenarios(slo: SLOPlan) -> list[dict]:
@@ -63,9 +46,6 @@ def scenarios(slo: SLOPlan) -> list[dict]:
     scope = slo.environment
     if scope is None or slo.sli.fixture is None:
         return []
-    from obsgen.render.promtool_tests import _group as group
-    from obsgen.render.promtool_tests import expect
-
     label, prod, other = scope.label, scope.paging, _other(slo)
     page = {names.SLOTH_SEVERITY: "page"}
     # Outages run from the first sample, so every window reads only errors at once: pages fire

@@ -16,18 +16,22 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from obsgen import burnrate, calendar, durations, names, promql
+from obsgen import burnrate, calendar, durations, names, promql, yamlio
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
-from obsgen.render import promtool_shared, yamlout
+from obsgen.render import promtool_shared
+from obsgen.render.promtool_inputs import (  # noqa: F401  (EVAL_MINUTES...: read here by the tests)
+    EVAL_MINUTES,
+    MAX_TRAFFIC,
+    MIN_ERRORS,
+    NEAR,
+    TRAFFIC,
+    counter,
+    expect,
+    inputs,
+    traffic,
+)
+from obsgen.render.promtool_inputs import group as _group
 
-EVAL_MINUTES = 1
-TRAFFIC = 100_000  # events a minute, more when the objective needs it (see traffic())
-NEAR = 0.03  # "just below" and "just above" a threshold, relative
-# At the smallest error ratio a test uses, at least this many errors a minute: rounding to whole
-# events then moves a ratio by 1% at most, inside NEAR.
-MIN_ERRORS = 50
-# Counters must stay exact integers in float64 (2^53) over a test's few hundred minutes.
-MAX_TRAFFIC = 10**12
 # A 5m rate reaches a step change in full only after 5m, and alerts are evaluated each minute:
 # the detection bound allows that, plus 2% for a window holding one sample more than its length.
 RAMP_MINUTES = burnrate.BASE_WINDOW // 60 + EVAL_MINUTES
@@ -62,7 +66,7 @@ def _file(service: ServicePlan) -> str:
         "evaluation_interval": f"{EVAL_MINUTES}m",
         "tests": tests,
     }
-    return yamlout.dump(doc, yamlout.HEADER + "".join(notes))
+    return yamlio.dump(doc, yamlio.HEADER + "".join(notes))
 
 
 def at_start(slo: SLOPlan) -> SLOPlan:
@@ -95,63 +99,15 @@ def scenarios(slo: SLOPlan) -> list[dict]:
 # --- input series ---------------------------------------------------------------------------
 
 
-def counter(phases: list[tuple[int, int]]) -> str:
-    """promtool series values for a counter growing by `step` a minute for `minutes`, per phase.
-
-    Integer steps only: `a+bxn` adds b in floating point, so fractional steps drift and the next
-    segment's start would read as a counter reset.
-    """
-    parts, value, first = [], 0, True
-    for step, minutes in phases:
-        if first:
-            parts.append(f"{value}+{step}x{minutes}")
-            value += step * minutes
-            first = False
-        else:
-            parts.append(f"{value + step}+{step}x{minutes - 1}")
-            value += step * minutes
-    return " ".join(parts)
-
-
-def inputs(slo: SLOPlan, phases: list[tuple[int, int, int]]) -> list[dict]:
-    """Input series for phases of (errors a minute, successes a minute, minutes); in shared mode
-    they carry the environment label."""
-    env = promtool_shared.environment(slo)
-    return [
-        {"series": s.series if env is None else promtool_shared.with_environment(s.series, slo.environment.label, env),
-         "values": counter([(s.bad * bad + s.good * good, minutes) for bad, good, minutes in phases])}
-        for s in slo.sli.fixture
-    ]
-
-
 # --- assertions -----------------------------------------------------------------------------
 
 
 def _alerts(slo: SLOPlan, labels: dict[str, str] | None = None) -> str:
-    return promql.selector("ALERTS", {"alertstate": "firing", names.SLOTH_ID: slo.id, **(labels or {})})
-
-
-def expect(expr: str, minute: int, value: float) -> dict:
-    return {"expr": promql.check(expr), "eval_time": f"{minute}m",
-            "exp_samples": [{"labels": "{}", "value": value}]}
+    return promql.selector(names.ALERTS, {names.ALERT_STATE: "firing", names.SLOTH_ID: slo.id, **(labels or {})})
 
 
 def firing(slo: SLOPlan, minute: int, fires: bool, labels: dict[str, str]) -> dict:
     return expect(f"count({_alerts(slo, labels)}) > bool 0 or vector(0)", minute, int(fires))
-
-
-def traffic(slo: SLOPlan) -> int:
-    """Events a minute: TRAFFIC, times ten until the smallest error ratio a test uses (just below
-    the lowest page threshold, or the slow burn) is at least MIN_ERRORS events. 99.9% keeps
-    100,000 a minute; 99.999% needs 10 million."""
-    pages = [a.window.factor for a in slo.alerts if a.window.severity == "page"]
-    tickets = [a.window.factor for a in slo.alerts if a.window.severity == "ticket"]
-    factors = [f * (1 - NEAR) for f in pages] + ([min(tickets) * 1.5] if tickets else [])
-    smallest = min(factors, default=1) * slo.budget
-    events = TRAFFIC
-    while smallest * events < MIN_ERRORS and events <= MAX_TRAFFIC:
-        events *= 10
-    return events
 
 
 def _ratio(slo: SLOPlan, e: float) -> tuple[int, int]:
@@ -189,17 +145,12 @@ def _identity(slo: SLOPlan, severity: str) -> dict[str, str]:
         alert = next(a for a in slo.alerts if a.window.severity == severity)
         # Sloth-style labels are Go templates as the user wrote them: only plain text is its own value.
         plain = {k: v for k, v in alert.labels if "{{" not in v}
-        return {"alertname": alert.name, **plain, names.SLOTH_SERVICE: slo.service,
+        return {names.ALERTNAME: alert.name, **plain, names.SLOTH_SERVICE: slo.service,
                 names.SLOTH_SLO: slo.name}
     if severity == "ticket":
         return {names.SLOTH_SEVERITY: severity, names.SEVERITY: names.SEVERITIES[severity]}
     return {names.SEVERITY: names.SEVERITIES[severity], names.SERVICE: slo.service, names.SLO: slo.name,
             names.TEAM: slo.team}
-
-
-def _group(name: str, series: list[dict], checks: list[dict]) -> dict:
-    return {"name": name, "interval": f"{EVAL_MINUTES}m", "input_series": series,
-            "promql_expr_test": checks}
 
 
 # --- scenarios ------------------------------------------------------------------------------
@@ -209,7 +160,7 @@ def _alert_labels(slo: SLOPlan) -> list[dict[str, str]]:
     """Every alert's name and labels as the rules give them (Sloth-style: per severity, plain values)."""
     if slo.alert_style == "sloth":
         return [_identity(slo, s) for s in dict.fromkeys(a.window.severity for a in slo.alerts)]
-    return [{"alertname": a.name, **{k: v for k, v in a.labels if "{{" not in v}} for a in slo.alerts]
+    return [{names.ALERTNAME: a.name, **{k: v for k, v in a.labels if "{{" not in v}} for a in slo.alerts]
 
 
 def wiring(slo: SLOPlan) -> dict:

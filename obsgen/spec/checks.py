@@ -6,27 +6,78 @@ from __future__ import annotations
 import difflib
 
 from obsgen import burnrate, durations, names, promql
-from obsgen.errors import SpecError
-from obsgen.plan import environments  # shared metrics mode: queries keep the environment label
-from obsgen.spec import cluster, receivers, templates
-from obsgen.spec.importers import is_imported
+from obsgen.errors import SpecError, SpecWarning
+from obsgen.spec import cluster, receivers, shared_metrics, templates
+from obsgen.spec.importers.common import is_imported
 from obsgen.spec.load import Loaded, Specs
 from obsgen.spec.models import Service
-from obsgen.spec.policy import DEFAULT_ENVIRONMENTS, alert_catalog, custom_catalogs, pages
+from obsgen.spec.policy import DEFAULT_ENVIRONMENTS, alert_catalog, custom_catalogs, lacks_runbook, pages
 
 
 def check(specs: Specs) -> list[SpecError]:
+    """Every cross-document error; the warnings (rules that are errors in obsgen/v1 files and
+    warnings in imported ones: `ownership`) are added to specs.warnings."""
     errors = _check_catalogs(specs)
     errors += _check_unique(specs.services, "service") + _check_unique(specs.teams, "team")
     errors += receivers.check(specs) + templates.check(specs) + cluster.check(specs)
-    teams = {t.model.metadata.name for t in specs.teams}
     envs = DEFAULT_ENVIRONMENTS
     if specs.platform is not None:
         envs = tuple(specs.platform.model.spec.environments)
     catalogs = custom_catalogs(specs)
     for svc in specs.services:
-        errors += _check_service(svc, teams, envs, catalogs)
-    return errors + _check_ids(specs) + environments.check(specs)
+        errors += _check_service(svc, envs, catalogs)
+    found = ownership(specs)
+    specs.warnings += [f for f in found if isinstance(f, SpecWarning)]
+    errors += [f for f in found if isinstance(f, SpecError)]
+    return errors + _check_ids(specs) + shared_metrics.check(specs)
+
+
+# --- the ownership rules: an error in an obsgen/v1 file, a warning in an imported one --------------
+
+RUNBOOK_HINTS = {"sloth": "a runbook or runbook_url alerting annotation holding a URL",
+                 "pyrra": "a pyrra.dev/runbook_url annotation", "openslo": "a runbook_url annotation on the SLO"}
+
+
+def ownership(specs: Specs) -> list[SpecError | SpecWarning]:
+    """Who owns a service and what a page gives the person paged: the owner team has a Team document,
+    a paging SLO has a runbook, a paging service's team has a pager. The one home of these rules;
+    each finding is an error in an obsgen/v1 file, a warning in a Sloth, OpenSLO or Pyrra file (read
+    unchanged, those name teams and runbooks their own way: they still generate, and say what is
+    missing)."""
+    teams = {t.model.metadata.name for t in specs.teams}
+    found: list[SpecError | SpecWarning] = []
+    for svc in specs.services:
+        found += _team_rule(svc, teams) + _runbook_rule(svc)
+    for svc, where, message in receivers.downgraded_pages(specs):
+        found.append((SpecWarning if is_imported(svc) else SpecError)(where, message))
+    return found
+
+
+def _team_rule(svc: Loaded, teams: set[str]) -> list[SpecError | SpecWarning]:
+    team = svc.model.metadata.team
+    if team in teams:
+        return []
+    where = svc.at("metadata", "team")
+    if not is_imported(svc):
+        return [SpecError(where, f"unknown team {team!r}{_hint(team, teams)}; define it in a Team document")]
+    if team == names.UNOWNED_TEAM:  # one warning for every such service (importers.translate)
+        return []
+    return [SpecWarning(where, f"team {team!r} has no Team document: its alerts carry team={team} "
+                               "but no receiver of its own (add a Team document to route them)")]
+
+
+def _runbook_rule(svc: Loaded) -> list[SpecError | SpecWarning]:
+    found: list[SpecError | SpecWarning] = []
+    for i, slo in enumerate(svc.model.spec.slos):
+        if not lacks_runbook(svc.model, i):
+            continue
+        if is_imported(svc):
+            found.append(SpecWarning(svc.at("spec", "slos", i), f"SLO {slo.name!r} pages but has no "
+                                     f"runbook ({RUNBOOK_HINTS[svc.doc.fmt]} is read as one)"))
+        else:
+            found.append(SpecError(svc.at("spec", "slos", i, "runbook"),
+                                   "is required: this SLO pages; set it here or metadata.runbook"))
+    return found
 
 
 def _hint(name: str, choices) -> str:
@@ -81,13 +132,9 @@ def _check_ids(specs: Specs) -> list[SpecError]:
     return errors
 
 
-def _check_service(svc: Loaded, teams: set[str], envs: tuple[str, ...], catalogs) -> list[SpecError]:
+def _check_service(svc: Loaded, envs: tuple[str, ...], catalogs) -> list[SpecError]:
     service: Service = svc.model
     errors = []
-    team = service.metadata.team
-    if team not in teams and not is_imported(svc):  # imported: a warning (importers.check_warnings)
-        errors.append(SpecError(svc.at("metadata", "team"),
-                                f"unknown team {team!r}{_hint(team, teams)}; define it in a Team document"))
     for i, env in enumerate(service.spec.environments):
         if env not in envs:
             errors.append(SpecError(svc.at("spec", "environments", i),
@@ -115,9 +162,6 @@ def _check_slo(svc: Loaded, i: int, catalogs) -> list[SpecError]:
         errors.append(SpecError(svc.at("spec", "slos", i, "alerting", "page"),
                                 "tier 3 services never page; remove page: true or raise the tier"))
     paging = pages(service, i)
-    if paging and not (slo.runbook or service.metadata.runbook) and not is_imported(svc):
-        errors.append(SpecError(svc.at("spec", "slos", i, "runbook"),
-                                "is required: this SLO pages; set it here or metadata.runbook"))
     errors += _check_queries(svc, i)
     errors += _check_windows(svc, i, paging, catalogs)
     return errors
@@ -127,7 +171,7 @@ def _check_windows(svc: Loaded, i: int, paging: bool, catalogs) -> list[SpecErro
     """Every alert window must fit in the period and be able to fire at all."""
     slo = svc.model.spec.slos[i]
     period = int(durations.seconds(slo.period))
-    budget = 1 - slo.objective / 100
+    budget = burnrate.budget(slo.objective)
     for window in alert_catalog(slo, period, catalogs):
         if window.severity == "page" and not paging:
             continue

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from obsgen.errors import Location, SpecError, SpecErrors, SpecWarning
 from obsgen.spec import importers, models
+from obsgen.spec.importers import openslo, pyrra, sloth
 from obsgen.spec.yamlsrc import DEFAULT_LIMITS, Document, Limits, load_file, show
 
 # Where a spec holds a secret in the clear, say how to reference it instead.
@@ -23,8 +24,6 @@ _SECRET_HINTS = {"routing_key": "routing_key_file", "api_url": "api_url_file",
 
 
 def _foreign() -> str:
-    from obsgen.spec.importers import openslo, pyrra, sloth
-
     return (f"obsgen also reads Sloth (version: {sloth.VERSION}, or apiVersion: {sloth.K8S_API}), "
             f"OpenSLO ({openslo.V1}, {openslo.V1ALPHA}) and Pyrra ({pyrra.API_VERSION}) files unchanged")
 
@@ -224,4 +223,28 @@ def _model_in(annotation) -> type[BaseModel] | None:
     return None
 
 
-__all__ = ["Loaded", "Specs", "load_dir", "show"]
+def add_documents(specs: Specs, result: importers.Result) -> list[SpecError]:
+    """Add the translated documents to specs as Services; validate the rejected ones too (their
+    errors at the parts that failed to translate would only repeat those)."""
+    errors = list(result.errors)
+    for doc in result.docs:
+        errors += _add(specs, doc)
+        if specs.services and specs.services[-1].doc is doc:
+            specs.services[-1].model._source = doc.info
+    for doc in result.rejected:
+        errors += [e for e in _add(Specs(), doc) if e.location not in doc.covered]
+    return errors
+
+
+def finish(specs: Specs) -> list[SpecError]:
+    """Translate the foreign documents loaded into specs and add them as Services."""
+    if not specs.foreign:
+        return []
+    platform = specs.platform.model.spec if specs.platform else None
+    result = importers.translate(specs.foreign, importers.Context(importers.default_team(platform)))
+    specs.foreign = []
+    specs.warnings += result.warnings
+    return add_documents(specs, result)
+
+
+__all__ = ["Loaded", "Specs", "add_documents", "finish", "load_dir", "show"]

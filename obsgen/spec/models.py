@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from obsgen import burnrate, calendar, durations
+from obsgen import burnrate, calendar, durations, names
 from obsgen.names import (
     ENVIRONMENT_LABEL,
     LABEL_NAME_PATTERN,
@@ -196,7 +196,7 @@ class SLI(Model):
 
 ALERT_STYLES = ("obsgen", "sloth")
 # Labels obsgen sets on Sloth-style alerts itself (the rest of RESERVED_LABELS a Sloth user may set).
-_SLOTH_STYLE_RESERVED = frozenset({"alertname", "team", "tier"})
+_SLOTH_STYLE_RESERVED = frozenset({names.ALERTNAME, "team", "tier"})
 
 
 def _any_label_name(key: str) -> str:

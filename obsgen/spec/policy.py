@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from obsgen import burnrate, durations
 from obsgen.spec.load import Specs
 from obsgen.spec.models import SLO, PlatformSpec, Service
@@ -10,11 +12,38 @@ DEFAULT_ENVIRONMENTS = ("dev", "staging", "production")
 PAGING_ENVIRONMENT = "production"
 
 
+@dataclass(frozen=True)
+class EnvironmentScope:
+    """Shared mode, for one service: the label, the environments recorded, the one that pages."""
+
+    label: str
+    environments: tuple[str, ...]
+    paging: str = PAGING_ENVIRONMENT
+
+    def matcher(self) -> tuple[str, str, str]:
+        """Only the service's environments are recorded."""
+        if len(self.environments) == 1:
+            return (self.label, "=", self.environments[0])
+        return (self.label, "=~", "|".join(self.environments))  # names are [a-z0-9-]: no regex syntax
+
+
+def scope_for(platform, service) -> EnvironmentScope | None:
+    if platform.metrics.mode != "shared":
+        return None
+    return EnvironmentScope(platform.environment_label, tuple(sorted(set(service.spec.environments))))
+
+
 def pages(service: Service, slo_index: int) -> bool:
     """Tier 3 never pages; only production pages; page defaults to true for tiers 1 and 2."""
     slo = service.spec.slos[slo_index]
     wanted = slo.alerting.page if slo.alerting.page is not None else service.metadata.tier <= 2
     return wanted and service.metadata.tier <= 2 and PAGING_ENVIRONMENT in service.spec.environments
+
+
+def lacks_runbook(service: Service, slo_index: int) -> bool:
+    """A paging SLO needs a runbook, its own or the service's (metadata.runbook)."""
+    slo = service.spec.slos[slo_index]
+    return pages(service, slo_index) and not (slo.runbook or service.metadata.runbook)
 
 
 def custom_catalogs(specs: Specs) -> dict[int, tuple[burnrate.WindowSpec, ...]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from obsgen import names
 from obsgen.errors import SpecError
 from obsgen.spec.load import Loaded, Specs
+from obsgen.spec.policy import pages
 
 OLDEST = (0, 22)  # the modern matcher syntax obsgen writes
 # (team spec field, its secret-file field) -> first Alertmanager version that loads it
@@ -71,26 +72,23 @@ def check(specs: Specs) -> list[SpecError]:
     env_label = platform.model.spec.environment_label if platform else names.ENVIRONMENT_LABEL
     for svc in specs.services:
         errors += _environment_label_kept(svc, env_label)
-    return errors + [SpecError(where, message) for where, message in downgraded_pages(specs, imported=False)]
+    return errors  # a page that reaches no pager: spec/checks.ownership (an error, or a warning if imported)
 
 
-def downgraded_pages(specs: Specs, imported: bool) -> list[tuple]:
-    """(where, message) for each paging service (of obsgen/v1 files, or of imported ones) whose team
+def downgraded_pages(specs: Specs) -> list[tuple]:
+    """(service, where, message) for each paging service whose team
     hears of alerts but has no pager, unless the team opted in (`pages_without_pager: true`): its
     pages would reach chat or e-mail alone, which nobody would notice until the outage."""
-    from obsgen.spec.importers import is_imported
-    from obsgen.spec.policy import pages
-
     teams = {t.model.metadata.name: t for t in specs.teams}
     found = []
     for svc in specs.services:
         service, team = svc.model, teams.get(svc.model.metadata.team)
-        if is_imported(svc) != imported or team is None or not _downgrades(team.model.spec):
+        if team is None or not _downgrades(team.model.spec):
             continue
         if any(pages(service, i) for i in range(len(service.spec.slos))):
             spec, where = team.model.spec, team.at("metadata", "name")
             heard = "chat" if spec.slack or spec.webhook else "e-mail"
-            found.append((svc.at("metadata", "team"),
+            found.append((svc, svc.at("metadata", "team"),
                           f"service {service.metadata.name!r} pages (tier {service.metadata.tier}) but team "
                           f"{team.model.metadata.name!r} has no pager, so its pages would reach only its {heard}: "
                           f"add pagerduty or opsgenie to team {team.model.metadata.name!r} ({where.file}:"

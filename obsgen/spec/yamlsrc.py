@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from obsgen.errors import Location, SpecError
+from obsgen.yamlio import LOADER
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+Loader = LOADER  # obsgen/yamlio.py: YAML I/O is set up there once
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _RESOLVER = yaml.resolver.Resolver()

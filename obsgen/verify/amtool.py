@@ -19,9 +19,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import yaml
-
-from obsgen import names
+from obsgen import names, yamlio
 from obsgen.errors import ToolError
 from obsgen.render.alertmanager.matchers import equals
 from obsgen.verify.result import Result
@@ -51,7 +49,7 @@ def tool_version(tool: str) -> tuple[int, int]:
 
 def check_config(config: Path) -> Result:
     tool = amtool()
-    data = yaml.safe_load(config.read_text())
+    data = yamlio.load(config.read_text())
     relative = [t for t in data.get("templates") or () if not t.startswith("/")]  # others: another host's
     missing = [t for t in relative if not list(config.parent.glob(t))]
     command = (tool, "check-config", config.name)
@@ -125,14 +123,14 @@ def route_tests(config: Path, tests: Path, jobs: int, store: ResultCache | None 
 def route_cases(tests: Path) -> list[dict]:
     """Every case of routes.test.yaml: the generated alerts', the synthetic ones (and `tests`, the
     single list older obsgen versions wrote)."""
-    data = yaml.safe_load(tests.read_text()) or {}
+    data = yamlio.load(tests.read_text()) or {}
     return [*(data.get("alerts") or []), *(data.get("synthetic") or []), *(data.get("tests") or [])]
 
 
 def version_check(tests: Path) -> Result | None:
     """The config targets the Platform's Alertmanager: an older amtool cannot judge it."""
     tool = amtool()
-    pinned = str((yaml.safe_load(tests.read_text()) or {}).get("alertmanager_version", "0.25"))
+    pinned = str((yamlio.load(tests.read_text()) or {}).get("alertmanager_version", "0.25"))
     wanted = tuple(int(p) for p in pinned.split(".")[:2])
     have = tool_version(tool)
     if have >= wanted:

@@ -19,15 +19,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import promql_parser
-import yaml
 
-from obsgen import names
+from obsgen import names, yamlio
 from obsgen.errors import ToolError
 from obsgen.verify import published
 from obsgen.verify.result import Result, skipped
 
 TOOL = "obsgen-grafana"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 GRID_WIDTH = 24
 PANEL_SCHEMAS = {"timeseries": "timeseries", "stat": "stat", "text": "text", "logs": "logs", "table": "table",
                  "state-timeline": "statetimeline", "gauge": "gauge", "bargauge": "bargauge",
@@ -69,14 +67,14 @@ def load(out: Path) -> Tree:
     prov = {p.relative_to(out).as_posix(): p.read_text() for p in sorted((root / "provisioning").glob("*.yaml"))}
     tree = Tree(dashboards, {}, prov, dashboard_text=texts)
     for path in sorted((out / "k8s" / "base" / "grafana").glob("*.yaml")):
-        tree.configmaps[path.relative_to(out).as_posix()] = yaml.load(path.read_text(), Loader=_LOADER) or {}
+        tree.configmaps[path.relative_to(out).as_posix()] = yamlio.load(path.read_text()) or {}
     for path, text in prov.items():
-        for ds in (yaml.load(text, Loader=_LOADER) or {}).get("datasources", []) or []:
+        for ds in (yamlio.load(text) or {}).get("datasources", []) or []:
             tree.datasources[ds.get("uid", "")] = ds.get("type", "")
             for key_path, uid in _datasource_uids(ds.get("jsonData") or {}, f"{path}:{ds.get('name')}"):
                 tree.datasource_refs.append((key_path, uid))
     for rules in sorted((out / "alerts" / "rules").glob("*.yaml")):
-        for group in (yaml.load(rules.read_text(), Loader=_LOADER) or {}).get("groups", []):
+        for group in (yamlio.load(rules.read_text()) or {}).get("groups", []):
             for rule in group.get("rules", []):
                 if "record" in rule:
                     tree.records.add(rule["record"])
@@ -248,7 +246,8 @@ def check_series(tree: Tree) -> list[str]:
                 eq = _equalities(sel)
                 key = (eq.get(names.SERVICE), eq.get(names.SLO))
                 if key[0] and key[1] and key not in alert_keys:
-                    problems.append(f"{where}: reads ALERTS for service {key[0]} SLO {key[1]}, which has no alert")
+                    problems.append(f"{where}: reads {names.ALERTS} for service {key[0]} SLO {key[1]}, which has no "
+                                    "alert")
     return problems
 
 

@@ -15,13 +15,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import yaml
-
-from obsgen import k8s_validation, names
+from obsgen import k8s_validation, names, yamlio
 from obsgen.output import k8s_stream
 from obsgen.verify.result import Result
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def kubectl() -> str | None:
@@ -51,7 +47,7 @@ def _in_process(out: Path, directory: str) -> tuple[Result, str]:
         text = k8s_stream.render(files, environment)
     except k8s_stream.StreamError as exc:
         return Result(command, False, str(exc)), ""
-    except (yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:  # not YAML, or not the expected shape
+    except (yamlio.YAMLError, KeyError, TypeError, AttributeError) as exc:  # not YAML, or not the expected shape
         return Result(command, False, f"{type(exc).__name__}: {exc}"), ""
     return Result(command, True, ""), text
 
@@ -59,7 +55,7 @@ def _in_process(out: Path, directory: str) -> tuple[Result, str]:
 def object_names(directory: str, stream: str) -> Result:
     """Every name in the objects kustomize printed, by the API server's rules: kustomize itself
     accepts any name, so without this a tree the cluster refuses would pass."""
-    problems = [problem for obj in yaml.load_all(stream, Loader=_LOADER) if obj is not None
+    problems = [problem for obj in yamlio.load_all(stream) if obj is not None
                 for problem in k8s_validation.object_problems(obj)]
     return Result(("obsgen-k8s", "object-names", directory), not problems, "\n".join(problems))
 

@@ -11,9 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-import yaml
-
-from obsgen import collector
+from obsgen import collector, yamlio
 from obsgen.verify import otelcol_confmap, otelcol_keys, otelcol_ottl, otelcol_schema, published
 from obsgen.verify.result import Result, skipped
 
@@ -114,7 +112,7 @@ class Validation:
                 continue
             keys = otelcol_keys.OPERATORS.get(op["type"])
             if keys is not None:
-                for found in otelcol_schema.check(op, otelcol_keys.node(keys), f"{ident}.operators[{i}]"):
+                for found in otelcol_schema.check(op, otelcol_schema.from_keys(keys), f"{ident}.operators[{i}]"):
                     self.error(f"{label}: {found}")
 
     def ottl(self, label: str, body: dict) -> None:
@@ -288,7 +286,7 @@ def _image_target(image: str) -> tuple[str, str] | None:
 
 def verify_file(out: Path, rel: str) -> Result:
     text = (out / rel).read_text()
-    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    doc = yamlio.load(text)
     if isinstance(doc, dict) and doc.get("kind") == "OpenTelemetryCollector":
         spec = doc.get("spec") or {}
         target, config = _image_target(str(spec.get("image", ""))), spec.get("config")

@@ -111,21 +111,3 @@ KEYS: dict[str, object] = {
               "save_to_file": "str"},
     "forward": {},
 }
-
-
-def node(spec):
-    """The key list as an otelcol_schema.Node."""
-    from obsgen.verify.otelcol_schema import Node
-
-    if spec == "any":
-        return Node(open=True)
-    if isinstance(spec, str):
-        types = {"str": "string", "int": "integer", "num": "number", "bool": "boolean", "duration": "string"}
-        return Node(types={types[spec]}, format="duration" if spec == "duration" else None)
-    if isinstance(spec, list):
-        return Node(types={"array"}, items=node(spec[0]))
-    if isinstance(spec, tuple):
-        return Node(types={"object"}, values=node(spec[1]))
-    if not spec:  # no settings at all: only `{}` is valid
-        return Node(types={"object"}, closed=True)
-    return Node(types={"object"}, props={key: node(sub) for key, sub in spec.items()})

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from obsgen import yamlio
 from obsgen.verify import otelcol_keys, published
 
 # obsgen component key -> schema file (relative to the otelcol folder).
@@ -68,6 +67,22 @@ class Node:
         self.open = self.open or other.open
 
 
+def from_keys(spec) -> Node:
+    """A key list of otelcol_keys.py (for components without a published schema) as a Node."""
+    if spec == "any":
+        return Node(open=True)
+    if isinstance(spec, str):
+        types = {"str": "string", "int": "integer", "num": "number", "bool": "boolean", "duration": "string"}
+        return Node(types={types[spec]}, format="duration" if spec == "duration" else None)
+    if isinstance(spec, list):
+        return Node(types={"array"}, items=from_keys(spec[0]))
+    if isinstance(spec, tuple):
+        return Node(types={"object"}, values=from_keys(spec[1]))
+    if not spec:  # no settings at all: only `{}` is valid
+        return Node(types={"object"}, closed=True)
+    return Node(types={"object"}, props={key: from_keys(sub) for key, sub in spec.items()})
+
+
 def schema_dir() -> Path | None:
     """The otelcol schema folder (packaged, or under $OBSGEN_SCHEMAS); None when it is absent."""
     folder = published.root() / "otelcol"
@@ -77,7 +92,7 @@ def schema_dir() -> Path | None:
 @cache
 def _file(root: Path, rel: str) -> dict | None:
     path = root / rel / "config.schema.yaml"
-    return yaml.safe_load(path.read_text()) if path.is_file() else None
+    return yamlio.load(path.read_text()) if path.is_file() else None
 
 
 def _ref(root: Path, rel: str, ref: str) -> tuple[str, str]:
@@ -139,7 +154,7 @@ def _component_schema(key: str, root: Path | None) -> Node | None:
         data = _file(root, rel)
         return None if data is None else _compile(root, rel, data)
     if key in otelcol_keys.KEYS:
-        return otelcol_keys.node(otelcol_keys.KEYS[key])
+        return from_keys(otelcol_keys.KEYS[key])
     return None
 
 

@@ -16,8 +16,7 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-import yaml
-
+from obsgen import names, yamlio
 from obsgen.errors import ToolError
 from obsgen.verify import promtool_plan, shapes, yaml_items
 from obsgen.verify.result import Result
@@ -111,14 +110,12 @@ def _split(args: tuple[str, str, tuple[str, ...] | None, str]) -> list[str]:
         if sid:
             loads = [f"{target}-{i}.rules.yaml"]
             Path(loads[0]).write_text("groups:\n" + "".join(own[sid]), encoding="utf-8")
-        head = yaml.dump({**test_doc[0], "rule_files": loads}, Dumper=_DUMPER, sort_keys=False)
+        head = yamlio.dump_plain({**test_doc[0], "rule_files": loads})
         Path(f"{target}-{i}.yaml").write_text(head + "tests:\n" + "".join(scenarios), encoding="utf-8")
         written.append(f"{target}-{i}.yaml")
     return written
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def _items(text: str, key: str, label=yaml_items.name) -> tuple[dict, list[tuple[str | None, str]]]:
@@ -126,11 +123,11 @@ def _items(text: str, key: str, label=yaml_items.name) -> tuple[dict, list[tuple
     found = yaml_items.split(text, key)
     if found is not None:
         return found[0], [(label(item), item) for item in found[1]]
-    doc = yaml.load(text, Loader=_LOADER) or {}
+    doc = yamlio.load(text) or {}
     items = doc.pop(key, None) or []
-    dump = [yaml.dump([item], Dumper=_DUMPER, sort_keys=False) for item in items]
+    dump = [yamlio.dump_plain([item]) for item in items]
     if key == "groups":
-        return doc, [(shapes.identity(item).get("sloth_id"), text) for item, text in zip(items, dump, strict=True)]
+        return doc, [(shapes.identity(item).get(names.SLOTH_ID), text) for item, text in zip(items, dump, strict=True)]
     return doc, [(str(item.get("name", "")), text) for item, text in zip(items, dump, strict=True)]
 
 

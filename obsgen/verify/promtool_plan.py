@@ -18,13 +18,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from obsgen import yamlio
 from obsgen.render.promtool_tests import WIRING
 from obsgen.verify import shapes, yaml_items
 from obsgen.verify.result_cache import ResultCache, digest
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,7 @@ def _groups(text: str) -> dict:
     if found is not None:
         return {"rule_files": [str(f) for f in found[0].get("rule_files") or []],
                 "groups": [yaml_items.name(item) or "" for item in found[1]]}
-    doc = yaml.load(text, Loader=_LOADER) or {}
+    doc = yamlio.load(text) or {}
     return {"rule_files": [str(f) for f in doc.get("rule_files") or []],
             "groups": [str(t.get("name", "")) for t in doc.get("tests") or []]}
 

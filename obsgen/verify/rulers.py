@@ -7,10 +7,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import yaml
-
-from obsgen import names
-from obsgen.render import yamlout
+from obsgen import names, yamlio
 from obsgen.verify import promtool
 from obsgen.verify.result import Result
 
@@ -19,7 +16,7 @@ MIMIR_GROUP_KEYS = {"name", "interval", "rules", "source_tenants"}
 
 
 def _load(path: Path):
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yamlio.load(path.read_text(encoding="utf-8"))
 
 
 def reference_groups(out: Path) -> dict[str, dict]:
@@ -90,7 +87,7 @@ def verify(out: Path) -> list[Result]:
             if isinstance(doc, dict) and isinstance(doc.get("groups"), list):
                 seen["mimir"].update(g.get("name") for g in doc["groups"])
                 copy = Path(tmp) / path.name
-                copy.write_text(yamlout.dump({"groups": [strip(g) for g in doc["groups"]]}), encoding="utf-8")
+                copy.write_text(yamlio.dump({"groups": [strip(g) for g in doc["groups"]]}), encoding="utf-8")
                 stripped.append(str(copy))
         for path in amp:
             doc = _load(path)

@@ -30,16 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
-from obsgen import collector, names, promql_labels, signal_path
+from obsgen import collector, names, promql_labels, signal_path, yamlio
 from obsgen.render.alertmanager import secrets as alertmanager_secrets
 from obsgen.render.grafana import secrets as grafana_secrets
 from obsgen.verify import grafana
 from obsgen.verify.result import Result
 
 TOOL = "obsgen-seams"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SPAN_DIMENSIONS = {signal_path.SPAN_NAME, signal_path.SPAN_KIND, signal_path.SPAN_STATUS}
 _SPAN_METRICS_TYPES = set(collector.COMPONENTS["span_metrics"][1:3])  # its legacy and current type
 _HEADER = re.compile(r"^# collector: (\S+) (\S+)$", re.MULTILINE)
@@ -69,7 +66,7 @@ def load(out: Path) -> Files:
 
 
 def _yaml(text: str):
-    return yaml.load(text, Loader=_LOADER)
+    return yamlio.load(text)
 
 
 def k8s_objects(out: Path) -> Iterator[tuple[str, str, dict]]:
@@ -79,7 +76,7 @@ def k8s_objects(out: Path) -> Iterator[tuple[str, str, dict]]:
         if path.name == names.KUSTOMIZATION:
             continue
         namespace = _kustomize_namespace(path.parent, out / "k8s")
-        for obj in yaml.load_all(path.read_text(), Loader=_LOADER):
+        for obj in yamlio.load_all(path.read_text()):
             if isinstance(obj, dict):
                 own = (obj.get("metadata") or {}).get("namespace", "default")
                 yield path.relative_to(out).as_posix(), namespace or own, obj
@@ -425,8 +422,8 @@ def check_dashboard_urls(files: Files) -> list[str]:
 
 def _uid(text: str) -> str:
     try:
-        return (yaml.load(text, Loader=_LOADER) or {}).get("uid", "")
-    except yaml.YAMLError:
+        return (yamlio.load(text) or {}).get("uid", "")
+    except yamlio.YAMLError:
         return ""
 
 

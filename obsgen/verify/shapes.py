@@ -20,15 +20,12 @@ import hashlib
 import json
 from functools import lru_cache
 
-import yaml
+from obsgen import names, promql, promql_ast, yamlio
 
-from obsgen import names, promql, promql_ast
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-IDENTITY = {"sloth_id": "<id>", "sloth_service": "<service>", "sloth_slo": "<slo>"}
+IDENTITY = {names.SLOTH_ID: "<id>", names.SLOTH_SERVICE: "<service>", names.SLOTH_SLO: "<slo>"}
 # Label values that are part of the shape (the suite selects alerts and series by them).
 SHAPE_LABELS = frozenset({names.SLOTH_WINDOW, names.SLOTH_SEVERITY, names.LONG_WINDOW, names.SHORT_WINDOW,
-                          names.SEVERITY, "sloth_mode", "sloth_spec", "sloth_objective"})
+                          names.SEVERITY, names.SLOTH_MODE, names.SLOTH_SPEC, "sloth_objective"})
 _ID = '"<obsgen-sloth-id>"'  # what the SLO's quoted sloth_id becomes in an expression
 
 
@@ -97,7 +94,7 @@ def _rule_shape(rule: dict, identity: dict[str, str], sels: _Selectors) -> list:
     kind = "alert" if "alert" in rule else "record"
     name = "<wired>" if kind == "alert" else rule.get("record")
     rest = sorted((k, str(v)) for k, v in rule.items() if k not in ("alert", "record", "expr", "labels", "annotations"))
-    return [kind, name, sels.shape(str(rule.get("expr", "")), identity.get("sloth_id")),
+    return [kind, name, sels.shape(str(rule.get("expr", "")), identity.get(names.SLOTH_ID)),
             _labels(rule.get("labels"), identity), rest]
 
 
@@ -105,19 +102,19 @@ def identity(group: dict) -> dict[str, str]:
     """The sloth_id, sloth_service and sloth_slo of a rule group's SLO ({} for a group of none)."""
     for rule in group.get("rules") or []:
         labels = rule.get("labels") or {}
-        if "sloth_id" in labels:
+        if names.SLOTH_ID in labels:
             return {k: str(labels[k]) for k in IDENTITY if k in labels}
     return {}
 
 
 def of_rules(text: str) -> dict[str, str]:
     """sloth_id -> shape key (a sha256) for every SLO of a rules file, in file order."""
-    doc = yaml.load(text, Loader=_LOADER) or {}
+    doc = yamlio.load(text) or {}
     parts: dict[str, list] = {}
     numbering: dict[str, _Selectors] = {}
     for group in doc.get("groups") or []:
         own = identity(group)
-        sloth_id = own.get("sloth_id")
+        sloth_id = own.get(names.SLOTH_ID)
         if not sloth_id:
             continue
         rest = sorted((k, str(v)) for k, v in group.items() if k not in ("name", "rules"))

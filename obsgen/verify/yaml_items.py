@@ -2,7 +2,7 @@
 
 `obsgen test` splits every test file per SLO and takes each SLO's rule groups out of its rules
 file: parsing and dumping those files cost more than promtool did. obsgen writes them in one
-layout (render/yamlout.py): the list (`tests:`, `groups:`) is the last top-level key and its items
+layout (render/yamlio.py): the list (`tests:`, `groups:`) is the last top-level key and its items
 start at column 0 with `- `. A file in any other layout gives None, and the caller parses it.
 """
 
@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
-import yaml
+from obsgen import yamlio
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SLOTH_ID = re.compile(r"^ +sloth_id: (.+)$", re.MULTILINE)
 
 
@@ -31,8 +30,8 @@ def split(text: str, key: str) -> tuple[dict, list[str]] | None:
         elif line.strip() and not line.startswith("#"):
             return None  # another top-level key after the list, or a layout obsgen does not write
     try:
-        head = yaml.load("".join(lines[:start]), Loader=_LOADER) or {}
-    except yaml.YAMLError:
+        head = yamlio.load("".join(lines[:start])) or {}
+    except yamlio.YAMLError:
         return None
     return (head, ["".join(item) for item in items]) if isinstance(head, dict) else None
 
@@ -43,8 +42,8 @@ def name(item: str) -> str | None:
     if not first.startswith("- name: "):
         return None
     try:
-        value = yaml.load(first[2:], Loader=_LOADER)
-    except yaml.YAMLError:
+        value = yamlio.load(first[2:])
+    except yamlio.YAMLError:
         return None
     return str(value["name"]) if isinstance(value, dict) and "name" in value else None
 
@@ -55,6 +54,6 @@ def sloth_id(item: str) -> str | None:
     if not found:
         return None
     try:
-        return str(yaml.load(found[1], Loader=_LOADER))
-    except yaml.YAMLError:
+        return str(yamlio.load(found[1]))
+    except yamlio.YAMLError:
         return None

@@ -10,14 +10,13 @@ the rules files are, since it reads their alerts); k8s/base/alertmanager/ the Se
 
 from __future__ import annotations
 
-from obsgen import names
+from obsgen import names, yamlio
 from obsgen.plan.model import Plan
-from obsgen.render import yamlout
 from obsgen.render.alertmanager import cases, secrets, templates
 from obsgen.render.alertmanager.config import config
 
 SECRET_FILE = f"k8s/base/alertmanager/{names.ALERTMANAGER_SECRET}.yaml"
-ROUTE_TESTS_HEADER = (yamlout.HEADER + "# Route tests: `obsgen test` runs `amtool config routes test "
+ROUTE_TESTS_HEADER = (yamlio.HEADER + "# Route tests: `obsgen test` runs `amtool config routes test "
                       "--verify.receivers=...` for every label set below:\n# `alerts`, each generated alert "
                       "with the labels its rules file gives it; `synthetic`, the rest of the tree.\n")
 
@@ -27,12 +26,12 @@ def render(plan: Plan) -> dict[str, str]:
     if routing is None:
         return {}
     tree = config(routing)
-    config_text = yamlout.dump(tree)
+    config_text = yamlio.dump(tree)
     template_text = templates.render(routing.environment_label)
     return {
         names.ALERTMANAGER_CONFIG: config_text,
         f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": template_text,
-        SECRET_FILE: yamlout.dump(_secret(config_text, template_text)),
+        SECRET_FILE: yamlio.dump(_secret(config_text, template_text)),
         **secrets.render(tree, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels),
                          plan.kubernetes.alertmanager_resource),
     }
@@ -44,7 +43,7 @@ def route_tests(plan: Plan, files: dict[str, str]) -> dict[str, str]:
         return {}
     tests = {"config": "alertmanager.yaml", "alertmanager_version": plan.routing.version,
              **cases.route_tests(plan, files)}
-    return {names.ALERTMANAGER_ROUTE_TESTS: yamlout.dump(tests, header=ROUTE_TESTS_HEADER)}
+    return {names.ALERTMANAGER_ROUTE_TESTS: yamlio.dump(tests, header=ROUTE_TESTS_HEADER)}
 
 
 def _secret(config_text: str, template_text: str) -> dict:

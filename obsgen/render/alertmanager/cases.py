@@ -14,9 +14,7 @@ environment label and one the Platform does not list.
 
 from __future__ import annotations
 
-import yaml
-
-from obsgen import gotemplate, names, promql_ast
+from obsgen import gotemplate, names, promql_ast, yamlio
 from obsgen.plan.model import Plan, ServicePlan
 from obsgen.plan.routing import (
     UNKNOWN_TEAM,
@@ -27,8 +25,6 @@ from obsgen.plan.routing import (
     receivers_for,
 )
 from obsgen.render import health_rules
-
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def route_tests(plan: Plan, files: dict[str, str]) -> dict:
@@ -69,7 +65,7 @@ def _rules(service: ServicePlan, text: str):
     A rule is matched to its SLO by its groups' names (the burn-rate alerts are in the SLI group, the
     health alerts in the period group) and to its kind by its place: obsgen-style, one rule per
     planned alert; Sloth-style, one per kind, page first."""
-    groups = {g["name"]: g for g in (yaml.load(alerts_only(text), Loader=Loader) or {}).get("groups") or []}
+    groups = {g["name"]: g for g in (yamlio.load(alerts_only(text)) or {}).get("groups") or []}
     for slo in service.slos:
         own = (groups.get(names.rule_group(service.name, slo.name, suffix)) or {} for suffix in
                ("", names.PERIOD_GROUP))
@@ -88,7 +84,7 @@ def _rules(service: ServicePlan, text: str):
 
 
 def alerts_only(text: str) -> str:
-    """A rules file as obsgen writes it (render/yamlout.py: a group's rules are items at two spaces,
+    """A rules file as obsgen writes it (render/yamlio.py: a group's rules are items at two spaces,
     their keys at four, block scalars deeper) without its recording rules: most of its bytes, and
     none of the routes' business, so a run parses a fifth of the YAML. The alert rules are left
     as written; a file of another layout keeps every line it cannot place."""

@@ -13,13 +13,13 @@ patch a resource it does not own), and never prunes or deletes it.
 
 from __future__ import annotations
 
-from obsgen import names, signal_path
+from obsgen import names, signal_path, yamlio
 from obsgen.plan.kubernetes import ExternalSecretsPlan
-from obsgen.render import apply_mode, yamlout
+from obsgen.render import apply_mode
 from obsgen.render.external_secrets import external_secret
 
 SPEC_FILE = f"{names.ALERTMANAGER_DIR}/alertmanager-spec.yaml"
-SPEC_HEADER = (yamlout.HEADER + "# Merge into the Alertmanager resource's spec (kube-prometheus-stack: "
+SPEC_HEADER = (yamlio.HEADER + "# Merge into the Alertmanager resource's spec (kube-prometheus-stack: "
                "alertmanager.alertmanagerSpec):\n# the config Secret, and every Secret whose files it reads.\n")
 RESOURCE_FILE = f"{names.K8S_PATCHES}/alertmanager-resource.yaml"
 # Server-side: only these fields, owned by ArgoCD's field manager; Validate=false: a partial object
@@ -54,7 +54,7 @@ def _spec(secrets: dict[str, list[str]]) -> dict:
 
 
 def spec_fragment(secrets: dict[str, list[str]]) -> str:
-    return yamlout.dump(_spec(secrets), header=SPEC_HEADER)
+    return yamlio.dump(_spec(secrets), header=SPEC_HEADER)
 
 
 def resource_patch(name: str, secrets: dict[str, list[str]]) -> dict:
@@ -70,9 +70,9 @@ def render(config: dict, external: ExternalSecretsPlan | None, labels: dict,
     secrets = mounted(config)
     files = {SPEC_FILE: spec_fragment(secrets)}
     if resource is not None:
-        files[RESOURCE_FILE] = yamlout.dump(resource_patch(resource, secrets))
+        files[RESOURCE_FILE] = yamlio.dump(resource_patch(resource, secrets))
     if external is not None:
         for secret, keys in secrets.items():
             obj = external_secret(external, labels, secret, keys)
-            files[names.k8s_base_file("secrets", secret)] = yamlout.dump(obj)
+            files[names.k8s_base_file("secrets", secret)] = yamlio.dump(obj)
     return files

@@ -12,10 +12,6 @@ from obsgen.render.grafana.sdk import board, dump, model
 TAG = "obsgen"
 
 
-def dashboard_url(plan: DashboardsPlan, uid: str) -> str:
-    return f"{plan.grafana_url}/d/{uid}"
-
-
 def link(title: str, target: str, tooltip: str = "", new_tab: bool = False):
     return (board.DashboardLink(title).type(model.DashboardLinkType.LINK).url(url(target)).tooltip(tooltip)
             .icon("dashboard" if not new_tab else "doc").keep_time(not new_tab).include_vars(False)

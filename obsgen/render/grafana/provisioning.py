@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from obsgen import names
+from obsgen import names, yamlio
 from obsgen.plan.dashboards import DashboardsPlan, Datasource
-from obsgen.render import yamlout
 
 PROVIDER_FILE = "dashboards/provisioning/dashboards.yaml"
 DATASOURCES_FILE = "dashboards/provisioning/datasources.yaml"
@@ -37,7 +36,7 @@ def file_ref(path: str) -> str:
 
 
 def provider() -> str:
-    return yamlout.dump({"apiVersion": 1, "providers": [{
+    return yamlio.dump({"apiVersion": 1, "providers": [{
         "name": "obsgen", "orgId": 1, "folder": FOLDER, "type": "file", "disableDeletion": False,
         "allowUiUpdates": False, "updateIntervalSeconds": 60,
         "options": {"path": DASHBOARDS_PATH, "foldersFromFilesStructure": False},
@@ -48,7 +47,7 @@ def datasources(dash: DashboardsPlan) -> str:
     # uids are Grafana uids (no `$`); urls come from the spec and may hold one
     prom, loki, tempo = (_literal_url(dash.datasource(k)) for k in ("prometheus", "loki", "tempo"))
     trace_link = literal_dollars("${__value.raw}")
-    return yamlout.dump({"apiVersion": 1, "datasources": [_with_auth(entry, ds) for entry, ds in zip([
+    return yamlio.dump({"apiVersion": 1, "datasources": [_with_auth(entry, ds) for entry, ds in zip([
         {"name": prom.name, "type": prom.kind, "uid": prom.uid, "access": "proxy", "url": prom.url,
          "isDefault": True, "editable": False, "jsonData": {
              "httpMethod": "POST",

@@ -11,14 +11,13 @@ the ExternalSecrets create them.
 
 from __future__ import annotations
 
-from obsgen import names, signal_path
+from obsgen import names, signal_path, yamlio
 from obsgen.plan.dashboards import DashboardsPlan
 from obsgen.plan.kubernetes import ExternalSecretsPlan
-from obsgen.render import yamlout
 from obsgen.render.external_secrets import external_secret
 
 MOUNTS_FILE = "dashboards/grafana-secret-mounts.yaml"
-MOUNTS_HEADER = (yamlout.HEADER + "# Merge into the grafana chart's values (kube-prometheus-stack: "
+MOUNTS_HEADER = (yamlio.HEADER + "# Merge into the grafana chart's values (kube-prometheus-stack: "
                  "grafana.extraSecretMounts):\n"
                  "# every Secret the datasource provisioning reads a credential file from.\n")
 
@@ -35,7 +34,7 @@ def mounted(dash: DashboardsPlan) -> dict[str, list[str]]:
 
 
 def mounts(secrets: dict[str, list[str]]) -> str:
-    return yamlout.dump({"extraSecretMounts": [
+    return yamlio.dump({"extraSecretMounts": [
         {"name": f"secret-{secret}"[:63].rstrip("-"), "secretName": secret,
          "mountPath": f"{signal_path.GRAFANA_SECRETS_DIR}/{secret}", "readOnly": True}
         for secret in secrets]}, header=MOUNTS_HEADER)
@@ -47,5 +46,5 @@ def render(dash: DashboardsPlan, external: ExternalSecretsPlan | None, labels: d
         return {}
     files = {MOUNTS_FILE: mounts(secrets)}
     for secret, keys in (secrets.items() if external is not None else ()):
-        files[names.k8s_base_file("secrets", secret)] = yamlout.dump(external_secret(external, labels, secret, keys))
+        files[names.k8s_base_file("secrets", secret)] = yamlio.dump(external_secret(external, labels, secret, keys))
     return files

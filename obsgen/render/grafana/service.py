@@ -54,8 +54,8 @@ def render(plan: Plan, service: ServicePlan) -> str:
 
 def _links(dash: DashboardsPlan, board: ServiceDashboard):
     links = [
-        common.link("SLO overview", common.dashboard_url(dash, dash.overview_uid), "Every SLO, worst first"),
-        common.link(f"Team {board.team}", common.dashboard_url(dash, dash.team(board.team).uid),
+        common.link("SLO overview", names.dashboard_url(dash.grafana_url, dash.overview_uid), "Every SLO, worst first"),
+        common.link(f"Team {board.team}", names.dashboard_url(dash.grafana_url, dash.team(board.team).uid),
                     f"Every service of team {board.team}"),
     ]
     if board.runbook_url:
@@ -64,11 +64,11 @@ def _links(dash: DashboardsPlan, board: ServiceDashboard):
 
 
 def _header(dash: DashboardsPlan, board: ServiceDashboard, service: ServicePlan) -> str:
-    team_url = url(common.dashboard_url(dash, dash.team(board.team).uid))
+    team_url = url(names.dashboard_url(dash.grafana_url, dash.team(board.team).uid))
     runbook = f"[runbook]({url(board.runbook_url)})" if board.runbook_url else "no runbook"
     lines = [
         f"**Team** [{board.team}]({team_url}) · **Tier** {board.tier} · {runbook} · "
-        f"[SLO overview]({url(common.dashboard_url(dash, dash.overview_uid))})",
+        f"[SLO overview]({url(names.dashboard_url(dash.grafana_url, dash.overview_uid))})",
         "",
         "| SLO | objective | period | description | runbook |",
         "|---|---|---|---|---|",
@@ -150,11 +150,11 @@ def _health_panel(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
     when its series are absent, its threshold is not a bucket bound or its errors never match."""
     health = sorted(r["alert"] for r in health_rules.rules(slo))
     alerts = selector(names.ALERTS, [(names.SERVICE, "=", slo.service), (names.SLO, "=", slo.name),
-                                     ("alertname", "=~", regex_alternatives(health))],
+                                     (names.ALERTNAME, "=~", regex_alternatives(health))],
                       {names.SLO: SLO_VAR, **common.metric_environment(dash)})
     panel = panels.alert_timeline("SLI health alerts (the SLI reads nothing: it cannot burn its budget)",
                                   dash.datasource("prometheus"), [
-        (f"max {by('alertname', names.ALERT_STATE)} ({alerts})", legend("alertname", names.ALERT_STATE)),
+        (f"max {by(names.ALERTNAME, names.ALERT_STATE)} ({alerts})", legend(names.ALERTNAME, names.ALERT_STATE)),
     ]).no_value("none pending or firing: the SLI reads data")
     layout.add(panel, 24, 3)
 

@@ -45,9 +45,10 @@ def _slo_list(dash: DashboardsPlan, services: list[ServicePlan]) -> str:
     lines = ["| service | team | tier | SLO | objective | period |", "|---|---|---|---|---|---|"]
     for service in services:
         board = dash.service(service.name)
-        link = url(f"{common.dashboard_url(dash, board.uid)}?var-slo=")
+        board_url = names.dashboard_url(dash.grafana_url, board.uid)
+        link = url(f"{board_url}?var-{names.DASHBOARD_SLO_VAR}=")
         for slo in service.slos:
-            lines.append(f"| [{service.name}]({url(common.dashboard_url(dash, board.uid))}) | {service.team} | "
+            lines.append(f"| [{service.name}]({url(board_url)}) | {service.team} | "
                          f"{service.tier} | [{slo.name}]({link}{slo.name}) | {number(slo.objective_percent)}% | "
                          f"{slo.period_label} |")
     return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from obsgen import names
 from obsgen.plan.dashboards import TeamDashboard
 from obsgen.plan.model import Plan
 from obsgen.render.grafana import common, summary
@@ -11,8 +12,8 @@ def render(plan: Plan, team: TeamDashboard) -> str:
     dash = plan.dashboards
     members = set(team.services)  # a set: a team's tuple scanned per service is quadratic
     services = [s for s in plan.services if s.name in members]
-    links = [common.link("SLO overview", common.dashboard_url(dash, dash.overview_uid))]
-    links += [common.link(s.name, common.dashboard_url(dash, dash.service(s.name).uid)) for s in services]
+    links = [common.link("SLO overview", names.dashboard_url(dash.grafana_url, dash.overview_uid))]
+    links += [common.link(s.name, names.dashboard_url(dash.grafana_url, dash.service(s.name).uid)) for s in services]
     return common.render(dash, team.uid, f"Team {team.team}", [f"team-{team.team}", "team"],
                          summary.layout(dash, services, team.team),
                          summary.variables(dash, services), links,

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from obsgen import collector, names
 from obsgen.plan.model import Plan
-from obsgen.render import yamlout
+from obsgen import yamlio
 from obsgen.render.otel import config, k8s
 
 
 def header(plan) -> str:
     """The header names the distribution and version; the validator reads it (verify/otelcol.py)."""
     binary = collector.BINARIES[plan.distribution]
-    return yamlout.HEADER + f"# collector: {binary} {plan.version}\n"
+    return yamlio.HEADER + f"# collector: {binary} {plan.version}\n"
 
 
 def render(plan: Plan) -> dict[str, str]:
@@ -25,11 +25,11 @@ def render(plan: Plan) -> dict[str, str]:
         for role, build, name in (("agent", config.agent, names.COLLECTOR_AGENT),
                                   ("gateway", config.gateway, names.COLLECTOR_GATEWAY)):
             cfg = build(telemetry, env)
-            files[names.otel_config_file(env.name, role)] = yamlout.dump(cfg, header(telemetry))
-            files[f"{overlay}/{name}.yaml"] = yamlout.dump(k8s.collector(telemetry, name, cfg))
+            files[names.otel_config_file(env.name, role)] = yamlio.dump(cfg, header(telemetry))
+            files[f"{overlay}/{name}.yaml"] = yamlio.dump(k8s.collector(telemetry, name, cfg))
         for language in env.languages:
             obj = k8s.instrumentation(telemetry, env, language)
-            files[f"{overlay}/{obj['metadata']['name']}.yaml"] = yamlout.dump(obj)
+            files[f"{overlay}/{obj['metadata']['name']}.yaml"] = yamlio.dump(obj)
         for obj in k8s.rbac(telemetry):
-            files[f"{overlay}/{obj['metadata']['name']}-{obj['kind'].lower()}.yaml"] = yamlout.dump(obj)
+            files[f"{overlay}/{obj['metadata']['name']}-{obj['kind'].lower()}.yaml"] = yamlio.dump(obj)
     return files

@@ -2,7 +2,8 @@
 
 The "Collector pipelines" section of docs/outputs/otel-collector.md is `docs_section(plan)`;
 tests/render/otel checks it is current. Regenerate it with
-`python -m obsgen.render.otel.diagram [SPEC_DIR] [PAGE]`.
+`python tools/otel_diagram.py [SPEC_DIR] [PAGE]` (a tool above the pipeline: the renderers
+never run it).
 """
 
 from __future__ import annotations
@@ -65,11 +66,3 @@ def update_page(page: Path, plan: Plan) -> bool:
         page.write_text(new)
     return new != text
 
-
-if __name__ == "__main__":
-    from obsgen import pipeline
-
-    args = sys.argv[1:]
-    page = Path(args[1] if len(args) > 1 else PAGE)
-    changed = update_page(page, pipeline.plan(args[0] if args else "slos"))
-    print(f"{page} updated" if changed else f"{page} already current")

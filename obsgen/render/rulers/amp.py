@@ -5,8 +5,9 @@ a group name to 721 UTF-8 bytes; obsgen's names stay far below it and verify/rul
 from __future__ import annotations
 
 from obsgen import names
+from obsgen import yamlio as yamlout  # YAML I/O's one home
 from obsgen.plan.model import Plan
-from obsgen.render import prometheus_rules, yamlout
+from obsgen.render import prometheus_rules
 
 
 def render(plan: Plan) -> dict[str, str]:

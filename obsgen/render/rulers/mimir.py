@@ -8,8 +8,9 @@ federated rule groups) when the Platform lists tenants.
 from __future__ import annotations
 
 from obsgen import names
+from obsgen import yamlio as yamlout  # YAML I/O's one home
 from obsgen.plan.model import Plan
-from obsgen.render import prometheus_rules, yamlout
+from obsgen.render import prometheus_rules
 
 
 def namespaces(plan: Plan) -> dict[str, list]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from obsgen import yamlio
 from obsgen.errors import Location, SpecError, SpecErrors, SpecWarning
-from obsgen.render import yamlout
 from obsgen.spec import importers
-from obsgen.spec.policy import pages
+from obsgen.spec.load import Specs, add_documents
+from obsgen.spec.policy import lacks_runbook
 from obsgen.spec.yamlsrc import load_file
 
 HEADER = "# Converted by `obsgen import {fmt}` from {files}.\n"
@@ -23,8 +24,6 @@ HEADER = "# Converted by `obsgen import {fmt}` from {files}.\n"
 def convert(fmt: str, files: list[Path], team: str | None = None,
             runbook: str | None = None) -> tuple[str, list[SpecWarning]]:
     """The obsgen/v1 YAML for the files, and the warnings; raise SpecErrors on any error."""
-    from obsgen.spec.load import Specs
-
     docs, errors = [], []
     for path in files:
         found, problems = load_file(path, str(path))
@@ -39,13 +38,13 @@ def convert(fmt: str, files: list[Path], team: str | None = None,
     for doc in result.docs:
         if runbook:
             _fill_runbook(doc.data, runbook)
-    errors += importers.add_documents(specs, result)
+    errors += add_documents(specs, result)
     if errors:
         raise SpecErrors(errors)
     warnings = list(result.warnings)
     for svc in specs.services:
         for i, slo in enumerate(svc.model.spec.slos):
-            if pages(svc.model, i) and not (slo.runbook or svc.model.metadata.runbook):
+            if lacks_runbook(svc.model, i):
                 warnings.append(SpecWarning(svc.at("spec", "slos", i), f"SLO {slo.name!r} pages: obsgen/v1 "
                                             "requires a runbook; pass --runbook URL or add one"))
     if not result.docs:
@@ -53,7 +52,7 @@ def convert(fmt: str, files: list[Path], team: str | None = None,
         what = {"openslo": "OpenSLO SLO", "sloth": "Sloth", "pyrra": "Pyrra"}[fmt]
         raise SpecErrors([SpecError(Location(str(files[0])), f"no {what} documents found{only}")])
     header = HEADER.format(fmt=fmt, files=", ".join(str(f) for f in files))
-    text = "---\n".join(yamlout.dump(doc.data, header if i == 0 else "") for i, doc in enumerate(result.docs))
+    text = "---\n".join(yamlio.dump(doc.data, header if i == 0 else "") for i, doc in enumerate(result.docs))
     return text, sorted(set(warnings))
 
 

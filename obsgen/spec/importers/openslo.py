@@ -39,7 +39,7 @@ import re
 from pydantic import ValidationError
 
 from obsgen import burnrate, calendar, durations, promql
-from obsgen.spec.importers import API, Builder, Context, Result, Source, check_keys, get
+from obsgen.spec.importers.common import API, Builder, Context, Result, Source, check_keys, get
 from obsgen.spec.models import CalendarSpec
 from obsgen.spec.yamlsrc import Document
 
@@ -462,13 +462,11 @@ def _threshold(b: Builder, doc: Document, src: tuple, obj: dict, sli: dict) -> d
     except ValueError as exc:
         b.error((*sli_src, "metricSource", "spec", "query"), str(exc), sli_doc)
         return None
-    from obsgen.plan.fixtures import matchers_of
-
     if type(tree).__name__ != "VectorSelector":
         b.error((*sli_src, "metricSource", "spec", "query"), "a thresholdMetric maps onto a latency SLI only as a "
                 "classic histogram's selector, e.g. http_request_duration_seconds_bucket{job=\"api\"}", sli_doc)
         return None
-    metric, matchers = matchers_of(tree)
+    metric, matchers = promql.matchers_of(tree)
     if any(op != "=" or n == "le" for n, op, _ in matchers):
         b.error((*sli_src, "metricSource", "spec", "query"), "a latency selector may only hold equality matchers "
                 "(and no le)", sli_doc)

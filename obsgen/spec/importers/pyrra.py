@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 import re
 
-from obsgen import durations, promql
-from obsgen.spec.importers import API, Builder, Context, Result, check_keys, each_document, get, string_map
+from obsgen import burnrate, durations, names, promql
+from obsgen.spec.importers.common import API, Builder, Context, Result, check_keys, each_document, get, string_map
 from obsgen.spec.yamlsrc import Document
 
 API_VERSION = "pyrra.dev/v1alpha1"
@@ -143,7 +143,7 @@ def _alerting(b: Builder, raw, window, objective) -> dict:
                                                     "severities"), "Pyrra alerting")
     if raw.get("severities"):
         b.error(("spec", "alerting", "severities"), "custom severities are not supported: obsgen labels pages "
-                "severity=critical and tickets severity=warning (and sloth_severity=page|ticket)")
+                f"severity=critical and tickets severity=warning (and {names.SLOTH_SEVERITY}=page|ticket)")
     alerting: dict = {}
     if raw.get("name"):
         alerting["name"] = raw["name"]
@@ -159,7 +159,7 @@ def _alerting(b: Builder, raw, window, objective) -> dict:
         return alerting  # the period's own error says what is wrong
     alerting["windows"] = []
     for w in windows(period):
-        if objective is not None and w["factor"] * (1 - objective / 100) >= 1:
+        if objective is not None and w["factor"] * burnrate.budget(objective) >= 1:
             b.warn(("spec", "target"), f"the {w['long']}/{w['short']} window's {w['factor']}x burn rate needs an "
                                        f"error ratio above 100% at target {objective:g}: it can never fire, so "
                                        "obsgen does not write it (Pyrra writes it anyway)")
@@ -174,8 +174,6 @@ def _alerting(b: Builder, raw, window, objective) -> dict:
 
 def _selector(b: Builder, src: tuple, raw):
     """A Pyrra metric: a vector selector. Returns (metric, [(name, op, value)])."""
-    from obsgen.plan.fixtures import matchers_of
-
     text = get(raw, "metric")
     if not isinstance(text, str):
         b.error((*src, "metric"), "is required: a metric selector such as http_requests_total{job=\"api\"}")
@@ -188,7 +186,7 @@ def _selector(b: Builder, src: tuple, raw):
     if type(tree).__name__ != "VectorSelector":
         b.error((*src, "metric"), "must be a metric selector, as Pyrra requires")
         return None
-    return matchers_of(tree)
+    return promql.matchers_of(tree)
 
 
 def _rate(metric: str, matchers) -> str:
@@ -291,14 +289,12 @@ def _threshold(le: str) -> str | None:
     """The latency SLI threshold (whole milliseconds) whose bucket selector matches exactly the
     bound written in the Pyrra file, or None (then Pyrra's own selector is kept, in an events SLI):
     a latency SLI selects the bound as Prometheus writes it, and `le` is matched as text."""
-    from obsgen.plan import sli
-
     milliseconds = float(le) * 1000
     if milliseconds != int(milliseconds):
         return None
     threshold = f"{int(milliseconds)}ms"
     try:
-        _, op, value = sli.le_matcher(sli.bucket_bound(threshold))
+        _, op, value = promql.le_matcher(durations.seconds(threshold))
     except ValueError:  # longer than any duration obsgen reads (1e300)
         return None
     return threshold if (re.fullmatch(value, le) if op == "=~" else value == le) else None

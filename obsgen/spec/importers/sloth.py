@@ -23,7 +23,17 @@ documents (their windows go into the Platform's alert_windows), other spec versi
 
 from __future__ import annotations
 
-from obsgen.spec.importers import API, Builder, Context, Result, Source, check_keys, each_document, get, string_map
+from obsgen.spec.importers.common import (
+    API,
+    Builder,
+    Context,
+    Result,
+    Source,
+    check_keys,
+    each_document,
+    get,
+    string_map,
+)
 from obsgen.spec.yamlsrc import Document
 
 VERSION = "prometheus/v1"

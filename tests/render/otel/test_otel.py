@@ -264,7 +264,7 @@ def test_self_telemetry_on_8888(example_files):
 def test_docs_diagrams_are_current(example_plan):
     page = (ROOT / diagram.PAGE).read_text()
     assert diagram.docs_section(example_plan) in page, (
-        f"{diagram.PAGE}'s collector pipelines are out of date: run `.venv/bin/python -m obsgen.render.otel.diagram`")
+        f"{diagram.PAGE}'s collector pipelines are out of date: run `.venv/bin/python tools/otel_diagram.py`")
 
 
 def test_spec_additions_are_in_the_schema_and_default_to_nothing(tmp_path):
