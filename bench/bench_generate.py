@@ -5,7 +5,7 @@ a few teams and one Platform document into a temporary spec directory, then time
 
   load      obsgen.pipeline.load (YAML parse, pydantic validation, cross-document checks)
   compile   obsgen.plan.compile.compile_plan
-  render    obsgen.render.render_all
+  render    obsgen.render.render_all, then output.encode (the artifacts as text)
   write     obsgen.output.writer.write_tree into an empty temporary directory
   rewrite   write_tree again with the same files (nothing changes: compare and skip)
 
@@ -53,6 +53,7 @@ from pathlib import Path
 import yaml
 
 from obsgen import pipeline
+from obsgen.output import encode
 from obsgen.output.writer import write_tree
 from obsgen.plan.compile import compile_plan
 from obsgen.render import render_all
@@ -198,7 +199,7 @@ def run_once(spec_dir: Path, work: Path) -> tuple[dict[str, float], dict[str, st
         with pipeline.collector_paused():  # as `obsgen generate` runs
             times["load"], specs = _timed(pipeline.load, spec_dir)
             times["compile"], plan = _timed(compile_plan, specs)
-            times["render"], files = _timed(render_all, plan)
+            times["render"], files = _timed(lambda p: encode.texts(render_all(p)), plan)
             times["write"], changed = _timed(write_tree, out, files)
         CPU["generation"] = time.process_time() - cpu
         assert len(changed) == len(files), "the first write must write every file"
@@ -429,7 +430,7 @@ def profile(spec_dir: Path, work: Path, top: int) -> str:
     forget()
     profiler = cProfile.Profile()
     profiler.enable()
-    files = render_all(compile_plan(pipeline.load(spec_dir)))
+    files = encode.texts(render_all(compile_plan(pipeline.load(spec_dir))))
     write_tree(out, files)
     write_tree(out, files)
     profiler.disable()

@@ -34,11 +34,13 @@ from functools import cache
 from pathlib import Path
 
 import obsgen
+from obsgen import artifacts
 from obsgen.inputs import Inputs
+from obsgen.output import encode
 from obsgen.plan.model import Plan
 
 ENV_DIR = "OBSGEN_CACHE_DIR"  # where caches live; default $XDG_CACHE_HOME/obsgen or ~/.cache/obsgen
-FORMAT = "2"  # entries hold sha256 digests of files in the tree, not the files
+FORMAT = "3"  # entries hold sha256 digests of files in the tree, not the files, and their artifacts' facts
 # Renderers whose output for a plan is the union of their outputs for each service alone.
 PER_SERVICE = frozenset({"prometheus", "promtool-tests", "promtool-health-tests", "grafana-services",
                          "k8s-prometheus-rules"})
@@ -150,15 +152,24 @@ class Cache:
             blobs[path] = data
         return files, blobs
 
-    def get(self, key: str) -> dict[str, str] | None:
+    def get(self, key: str) -> dict[str, artifacts.Artifact] | None:
+        """A renderer's artifacts for one service: its files read back from the tree, with the facts
+        kept beside them (a Kubernetes object's kind and name: artifacts.facts), never parsed."""
         entry = self._entry(key)
         found = self._read(entry.get("files")) if entry is not None else None
-        if found is not None:
-            self.used.add(key)
-        return found[0] if found is not None else None
+        kept = entry.get("facts", {}) if entry is not None else None
+        if found is None or not isinstance(kept, dict):
+            return None
+        try:
+            replayed = {path: artifacts.replayed(path, text, kept.get(path)) for path, text in found[0].items()}
+        except (KeyError, TypeError, AttributeError):
+            return None
+        self.used.add(key)
+        return replayed
 
-    def put(self, key: str, files: dict[str, str]) -> None:
-        self._put(key, {"files": {path: _sha(text) for path, text in files.items()}})
+    def put(self, key: str, produced: dict[str, artifacts.Artifact]) -> None:
+        facts = {path: found for path, a in produced.items() if (found := artifacts.facts(a)) is not None}
+        self._put(key, {"files": {path: _sha(encode.text(a)) for path, a in produced.items()}, "facts": facts})
 
     def get_run(self, key: str) -> Hit | None:
         """A whole earlier run with these inputs, its files read back from the tree, or None."""
@@ -184,8 +195,10 @@ class Cache:
 
     def renderer_call(self):
         """A `call` for render.render_all that renders only the services this cache does not hold."""
+        from obsgen.render import _call
+
         if self.directory is None:
-            return lambda name, renderer, plan: renderer(plan)
+            return _call
         shared: list[str] = []  # the plan's non-service part, and each service, printed and hashed once
         printed: dict[int, str] = {}
 
@@ -196,15 +209,15 @@ class Cache:
                 printed[id(service)] = _sha(repr(service))
             return shared[0] + printed[id(service)]
 
-        def call(name: str, renderer, plan: Plan) -> dict[str, str]:
+        def call(name: str, renderer, plan: Plan) -> dict[str, artifacts.Artifact]:
             if name not in PER_SERVICE:
-                return renderer(plan)
-            files: dict[str, str] = {}
+                return _call(name, renderer, plan)
+            files: dict[str, artifacts.Artifact] = {}
             for service in plan.services:
                 key = _key("service", name, service_key(plan, service))
                 produced = self.get(key)
                 if produced is None:
-                    produced = renderer(dataclasses.replace(plan, services=(service,)))
+                    produced = _call(name, renderer, dataclasses.replace(plan, services=(service,)))
                     self.put(key, produced)
                 files.update(produced)
             return files

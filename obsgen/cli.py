@@ -488,9 +488,9 @@ def k8s(spec_dir: Path, environment: str | None, strict: bool):
     """
     from obsgen.output import k8s_stream
 
-    files = _warned(lambda w: pipeline.run(spec_dir, warnings=w, without=k8s_stream.WITHOUT_K8S), strict).files
+    built = _warned(lambda w: pipeline.run(spec_dir, warnings=w, without=k8s_stream.WITHOUT_K8S), strict).artifacts
     try:
-        text = k8s_stream.render(files, environment)
+        text = k8s_stream.render(built, environment)
     except k8s_stream.StreamError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from obsgen import cache, pipeline
+from obsgen.output import encode
 from obsgen.output.writer import write_tree
 from obsgen.render import RENDERERS, render_all
 from tests.conftest import EXAMPLES, run_obsgen
@@ -42,7 +43,7 @@ UNCOUNTED: list = []  # non-empty while uncached() renders: those renders are no
 def uncached(specs):
     UNCOUNTED.append(True)
     try:
-        return render_all(pipeline.plan(specs))
+        return encode.texts(render_all(pipeline.plan(specs)))
     finally:
         UNCOUNTED.pop()
 

@@ -1,18 +1,19 @@
-"""Renderers: one module per backend, each turning the plan into files (path -> text).
+"""Renderers: one module per backend, each turning the plan into artifacts (obsgen/artifacts.py).
 
-Adding a backend means adding a module with `render(plan) -> dict[str, str]` and listing it here.
-Kubernetes objects go under k8s/ (see render/kustomize.py), which lists them once every renderer ran.
+A renderer is `render(plan) -> dict[path, Artifact | str]` (text for files whose format is text).
+Kubernetes objects go under k8s/ as K8sObject artifacts (see render/kustomize.py), which lists them
+once every renderer ran. Their text is made by obsgen/output/encode.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+from obsgen.artifacts import Artifact, TextFile, typed
 from obsgen.errors import stage
 from obsgen.plan.model import Plan
 from obsgen.render import (
     alertmanager,
-    apply_mode,
     grafana,
     health_tests,
     k8s_rules,
@@ -21,10 +22,9 @@ from obsgen.render import (
     prometheus_rules,
     promtool_tests,
     rulers,
-    yamlout,
 )
 
-Renderer = Callable[[Plan], dict[str, str]]
+Renderer = Callable[[Plan], dict[str, Artifact | str]]
 
 RENDERERS: dict[str, Renderer] = {
     "prometheus": prometheus_rules.render,
@@ -39,15 +39,15 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def _call(name: str, renderer: Renderer, plan: Plan) -> dict[str, str]:
-    return renderer(plan)
+def _call(name: str, renderer: Renderer, plan: Plan) -> dict[str, Artifact]:
+    return {path: typed(path, value) for path, value in renderer(plan).items()}
 
 
 def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
-               skip: Collection[str] = (), call=_call) -> dict[str, str]:
-    """Every renderer's files (but those named in skip), then the kustomizations. `call` runs one
-    renderer (the rerun cache passes one that renders only what it does not hold)."""
-    files: dict[str, str] = {}
+               skip: Collection[str] = (), call=_call) -> dict[str, Artifact]:
+    """Every renderer's artifacts (but those named in skip), then the kustomizations. `call` runs
+    one renderer (the rerun cache passes one that renders only what it does not hold)."""
+    files: dict[str, Artifact] = {}
     for name, renderer in RENDERERS.items():
         if name in skip:
             continue
@@ -57,16 +57,15 @@ def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
             _add(files, name, call(name, renderer, plan))
     if "alertmanager" not in skip:
         with stage("renderer alertmanager route tests"):  # after the rules files: it reads their alerts
-            _add(files, "alertmanager-route-tests", alertmanager.route_tests(plan, files))
-    with stage("renderer apply-mode"):  # objects too large for client-side apply say so
-        files.update(apply_mode.mark(files, yamlout.dump))
+            rules = {p: a.text for p, a in files.items() if isinstance(a, TextFile)}
+            _add(files, "alertmanager-route-tests", alertmanager.route_tests(plan, rules))
     with stage("renderer kustomize"):
         _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))
 
 
-def _add(files: dict[str, str], name: str, new: dict[str, str]) -> None:
-    for path, text in new.items():
+def _add(files: dict[str, Artifact], name: str, new: dict[str, Artifact | str]) -> None:
+    for path, value in new.items():
         if path in files:
             raise RuntimeError(f"renderer {name} writes {path}, which another renderer wrote")
-        files[path] = text
+        files[path] = typed(path, value)

@@ -10,6 +10,7 @@ groups only, into `obsgen-<service>`, `obsgen-<service>.2`, ... (a dot: no servi
 from __future__ import annotations
 
 from obsgen import names
+from obsgen.artifacts import K8sObject
 from obsgen.plan.model import Plan
 from obsgen.render import k8s_objects, yamlout
 from obsgen.render.prometheus_rules import groups_text, service_groups
@@ -20,18 +21,20 @@ BACKEND = "prometheus"
 MAX_RULES_BYTES = 400 * 1024  # below the operator's 512 KiB, leaving room for its own YAML encoding
 
 
-def render(plan: Plan) -> dict[str, str]:
+def render(plan: Plan) -> dict[str, K8sObject]:
     files = {}
     for service in plan.services:
         name = names.prometheus_rule_name(service.name)
         text = groups_text(service)  # the rules file's own text: dumped once, indented here
-        parts = [None] if len(text.encode()) <= MAX_RULES_BYTES else _parts(service_groups(service))
+        whole = len(text.encode()) <= MAX_RULES_BYTES
+        parts = [service_groups(service)] if whole else _parts(service_groups(service))
         for i, groups in enumerate(parts, start=1):
             suffix = "" if i == 1 else f".{i}"
-            head = yamlout.dump({"apiVersion": API_VERSION, "kind": KIND,
-                                 "metadata": k8s_objects.metadata(plan, name + suffix)})
-            body = text if groups is None else yamlout.dump({"groups": groups}, header="")
-            files[names.k8s_base_file(BACKEND, service.name + suffix)] = head + yamlout.under("spec", body)
+            path = names.k8s_base_file(BACKEND, service.name + suffix)
+            body = {"apiVersion": API_VERSION, "kind": KIND, "metadata": k8s_objects.metadata(plan, name + suffix),
+                    "spec": {"groups": groups}}
+            spec = text if whole else yamlout.dump({"groups": groups}, header="")
+            files[path] = K8sObject(path, body, encoded={"spec": yamlout.under("spec", spec)})
     return files
 
 

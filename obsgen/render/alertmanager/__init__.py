@@ -11,6 +11,7 @@ the rules files are, since it reads their alerts); k8s/base/alertmanager/ the Se
 from __future__ import annotations
 
 from obsgen import names
+from obsgen.artifacts import K8sObject
 from obsgen.plan.model import Plan
 from obsgen.render import yamlout
 from obsgen.render.alertmanager import cases, secrets, templates
@@ -22,7 +23,7 @@ ROUTE_TESTS_HEADER = (yamlout.HEADER + "# Route tests: `obsgen test` runs `amtoo
                       "with the labels its rules file gives it; `synthetic`, the rest of the tree.\n")
 
 
-def render(plan: Plan) -> dict[str, str]:
+def render(plan: Plan) -> dict[str, str | K8sObject]:
     routing = plan.routing
     if routing is None:
         return {}
@@ -32,7 +33,7 @@ def render(plan: Plan) -> dict[str, str]:
     return {
         names.ALERTMANAGER_CONFIG: config_text,
         f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": template_text,
-        SECRET_FILE: yamlout.dump(_secret(config_text, template_text)),
+        SECRET_FILE: K8sObject(SECRET_FILE, _secret(config_text, template_text)),
         **secrets.render(tree, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels),
                          plan.kubernetes.alertmanager_resource),
     }

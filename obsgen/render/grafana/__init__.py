@@ -25,8 +25,8 @@ def render(plan: Plan) -> dict[str, str]:
     files = _boards(plan, boards)
     files[provisioning.PROVIDER_FILE] = provisioning.provider()
     files[provisioning.DATASOURCES_FILE] = provisioning.datasources(plan.dashboards)
-    cm_path, cm_text = configmaps.datasources(files[provisioning.DATASOURCES_FILE])
-    files[cm_path] = cm_text
+    cm_path, cm = configmaps.datasources(files[provisioning.DATASOURCES_FILE])
+    files[cm_path] = cm
     files.update(secrets.render(plan.dashboards, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels)))
     return files
 
@@ -44,8 +44,8 @@ def _boards(plan: Plan, boards: list[tuple[str, str, str, str]]) -> dict[str, st
     _refuse_oversized(plan, boards)
     files = {path: text for _, _, path, text in boards}
     for kind, name, path, text in boards:
-        cm_path, cm_text = configmaps.dashboard(kind, name, path.rsplit("/", 1)[-1], text)
-        files[cm_path] = cm_text
+        cm_path, cm = configmaps.dashboard(kind, name, path.rsplit("/", 1)[-1], text)
+        files[cm_path] = cm
     return files
 
 

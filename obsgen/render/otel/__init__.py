@@ -4,6 +4,7 @@ operator's objects (k8s/overlays/<env>/otel/): one agent DaemonSet and one gatew
 from __future__ import annotations
 
 from obsgen import collector, names
+from obsgen.artifacts import Artifact, CollectorConfig, K8sObject
 from obsgen.plan.model import Plan
 from obsgen.render import yamlout
 from obsgen.render.otel import config, k8s
@@ -15,7 +16,7 @@ def header(plan) -> str:
     return yamlout.HEADER + f"# collector: {binary} {plan.version}\n"
 
 
-def render(plan: Plan) -> dict[str, str]:
+def render(plan: Plan) -> dict[str, Artifact]:
     telemetry = plan.telemetry
     if telemetry is None:
         return {}
@@ -25,11 +26,16 @@ def render(plan: Plan) -> dict[str, str]:
         for role, build, name in (("agent", config.agent, names.COLLECTOR_AGENT),
                                   ("gateway", config.gateway, names.COLLECTOR_GATEWAY)):
             cfg = build(telemetry, env)
-            files[names.otel_config_file(env.name, role)] = yamlout.dump(cfg, header(telemetry))
-            files[f"{overlay}/{name}.yaml"] = yamlout.dump(k8s.collector(telemetry, name, cfg))
+            path = names.otel_config_file(env.name, role)
+            files[path] = CollectorConfig(path, cfg, header(telemetry))
+            _add(files, f"{overlay}/{name}.yaml", k8s.collector(telemetry, name, cfg))
         for language in env.languages:
             obj = k8s.instrumentation(telemetry, env, language)
-            files[f"{overlay}/{obj['metadata']['name']}.yaml"] = yamlout.dump(obj)
+            _add(files, f"{overlay}/{obj['metadata']['name']}.yaml", obj)
         for obj in k8s.rbac(telemetry):
-            files[f"{overlay}/{obj['metadata']['name']}-{obj['kind'].lower()}.yaml"] = yamlout.dump(obj)
+            _add(files, f"{overlay}/{obj['metadata']['name']}-{obj['kind'].lower()}.yaml", obj)
     return files
+
+
+def _add(files: dict, path: str, obj: dict) -> None:
+    files[path] = K8sObject(path, obj)
