@@ -10,11 +10,11 @@ or a local edit of obsgen invalidates everything. Two levels:
 - **inputs**: the bytes of every input file under the spec directory (names included). When they are
   unchanged and the tree still holds what that run wrote, nothing is parsed, checked or rendered.
 - **per service**: when some input changed, specs are loaded, checked and compiled as usual (checks
-  span documents), then each renderer listed in PER_SERVICE renders only the services whose plan
-  changed; every service's key covers its ServicePlan and every Plan field that is not a service
-  (teams, platform settings...), so a changed Team or Platform document re-renders what reads it.
-  The other renderers read the whole plan and run again: their key would be the whole plan, which
-  a change to any service changes anyway.
+  span documents), then each backend that declares itself per_service (obsgen/backends.py)
+  renders only the services whose plan changed; every service's key covers its ServicePlan and
+  every Plan field that is not a service (teams, platform settings...), so a changed Team or
+  Platform document re-renders what reads it. The other renderers read the whole plan and run
+  again: their key would be the whole plan, which a change to any service changes anyway.
 
 The cache of an output tree lives outside it, under `$OBSGEN_CACHE_DIR` (default
 `$XDG_CACHE_HOME/obsgen`, else `~/.cache/obsgen`), one folder per tree: the output tree holds only
@@ -41,9 +41,6 @@ from obsgen.plan.model import Plan
 
 ENV_DIR = "OBSGEN_CACHE_DIR"  # where caches live; default $XDG_CACHE_HOME/obsgen or ~/.cache/obsgen
 FORMAT = "3"  # entries hold sha256 digests of files in the tree, not the files, and their artifacts' facts
-# Renderers whose output for a plan is the union of their outputs for each service alone.
-PER_SERVICE = frozenset({"prometheus", "promtool-tests", "promtool-health-tests", "grafana-services",
-                         "k8s-prometheus-rules"})
 
 
 @cache
@@ -58,8 +55,11 @@ def code_digest() -> str:
 
 def inputs_key(found: Inputs) -> str:
     """Every input file under the spec directory, names and bytes (a superset of what the loader
-    reads); obsgen's output kept there is not input (obsgen/inputs.py)."""
-    digest = hashlib.sha256(code_digest().encode())
+    reads); obsgen's output kept there is not input (obsgen/inputs.py). With the backends registered:
+    one registered from outside obsgen's package (a plugin, a test) is not in code_digest."""
+    from obsgen import backends
+
+    digest = hashlib.sha256("\0".join([code_digest(), *backends.REGISTRY]).encode())
     for path in found.files:
         digest.update(found.relative(path).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -195,10 +195,12 @@ class Cache:
 
     def renderer_call(self):
         """A `call` for render.render_all that renders only the services this cache does not hold."""
+        from obsgen import backends
         from obsgen.render import _call
 
         if self.directory is None:
             return _call
+        per_service = backends.per_service()
         shared: list[str] = []  # the plan's non-service part, and each service, printed and hashed once
         printed: dict[int, str] = {}
 
@@ -210,7 +212,7 @@ class Cache:
             return shared[0] + printed[id(service)]
 
         def call(name: str, renderer, plan: Plan) -> dict[str, artifacts.Artifact]:
-            if name not in PER_SERVICE:
+            if name not in per_service:
                 return _call(name, renderer, plan)
             files: dict[str, artifacts.Artifact] = {}
             for service in plan.services:

@@ -44,9 +44,6 @@ _CLUSTER_SCOPED = {
 _HEAD = committed.HEAD
 
 
-# Renderers that write nothing under k8s/: `obsgen k8s` need not run them (the promtool tests are
-# a third of the rendering time). A test checks that skipping them changes no k8s/ file.
-WITHOUT_K8S = ("prometheus", "promtool-tests", "promtool-health-tests")
 
 
 class StreamError(Exception):

@@ -1,42 +1,53 @@
-"""Renderers: one module per backend, each turning the plan into artifacts (obsgen/artifacts.py).
+"""Renderers: one package per backend, each turning the plan into artifacts (obsgen/artifacts.py).
 
-A renderer is `render(plan) -> dict[path, Artifact | str]` (text for files whose format is text).
-Kubernetes objects go under k8s/ as K8sObject artifacts (see render/kustomize.py), which lists them
-once every renderer ran. Their text is made by obsgen/output/encode.py.
+A backend declares itself in its package (render/backend.Backend) and is listed once in the
+registry (obsgen/backends.py); render_all runs the registered backends in order. A renderer is
+`render(plan) -> dict[path, Artifact | str]` (text for files whose format is text). Kubernetes
+objects go under k8s/ as K8sObject artifacts (see render/kustomize.py), which lists them once every
+renderer ran. Their text is made by obsgen/output/encode.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator, MutableMapping
+from dataclasses import replace
 
 from obsgen.artifacts import Artifact, TextFile, typed
 from obsgen.errors import stage
 from obsgen.plan.model import Plan
-from obsgen.render import (
-    alertmanager,
-    grafana,
-    health_tests,
-    k8s_rules,
-    kustomize,
-    otel,
-    prometheus_rules,
-    promtool_tests,
-    rulers,
-)
+from obsgen.render import alertmanager, kustomize
+from obsgen.render.backend import Backend, Renderer
 
-Renderer = Callable[[Plan], dict[str, Artifact | str]]
 
-RENDERERS: dict[str, Renderer] = {
-    "prometheus": prometheus_rules.render,
-    "promtool-tests": promtool_tests.render,
-    "promtool-health-tests": health_tests.render,  # the SLI health alerts' (render/health_rules.py)
-    "otel": otel.render,
-    "alertmanager": alertmanager.render,
-    "grafana-services": grafana.render_services,  # the service dashboards, cached per service
-    "grafana": grafana.render,  # team and overview dashboards, provisioning
-    "k8s-prometheus-rules": k8s_rules.render,
-    "rulers": rulers.render,  # Mimir and AMP layouts, when the Platform's metrics.rulers lists them
-}
+class _Renderers(MutableMapping):
+    """name -> renderer of every registered backend, a live view of the registry. Setting a name
+    that is not registered registers a backend with nothing but that renderer (tests' fakes)."""
+
+    def __getitem__(self, name: str) -> Renderer:
+        return _registry()[name].render
+
+    def __setitem__(self, name: str, renderer: Renderer) -> None:
+        registry = _registry()
+        found = registry.get(name)
+        registry[name] = replace(found, render=renderer) if found else Backend(name, renderer, output_dirs=())
+
+    def __delitem__(self, name: str) -> None:
+        del _registry()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(_registry()))
+
+    def __len__(self) -> int:
+        return len(_registry())
+
+
+def _registry() -> dict[str, Backend]:
+    from obsgen import backends  # imports every backend's package, this one's modules included
+
+    return backends.REGISTRY
+
+
+RENDERERS = _Renderers()
 
 
 def _call(name: str, renderer: Renderer, plan: Plan) -> dict[str, Artifact]:
@@ -48,7 +59,7 @@ def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
     """Every renderer's artifacts (but those named in skip), then the kustomizations. `call` runs
     one renderer (the rerun cache passes one that renders only what it does not hold)."""
     files: dict[str, Artifact] = {}
-    for name, renderer in RENDERERS.items():
+    for name, renderer in list(RENDERERS.items()):
         if name in skip:
             continue
         if on_render is not None:

@@ -13,11 +13,12 @@ from obsgen import names
 from obsgen.artifacts import K8sObject
 from obsgen.plan.model import Plan
 from obsgen.render import k8s_objects, yamlout
+from obsgen.render.backend import Backend
 from obsgen.render.prometheus_rules import groups_text, service_groups
 
 API_VERSION = "monitoring.coreos.com/v1"
 KIND = "PrometheusRule"
-BACKEND = "prometheus"
+DIRECTORY = "prometheus"  # k8s/base/prometheus/
 MAX_RULES_BYTES = 400 * 1024  # below the operator's 512 KiB, leaving room for its own YAML encoding
 
 
@@ -30,7 +31,7 @@ def render(plan: Plan) -> dict[str, K8sObject]:
         parts = [service_groups(service)] if whole else _parts(service_groups(service))
         for i, groups in enumerate(parts, start=1):
             suffix = "" if i == 1 else f".{i}"
-            path = names.k8s_base_file(BACKEND, service.name + suffix)
+            path = names.k8s_base_file(DIRECTORY, service.name + suffix)
             body = {"apiVersion": API_VERSION, "kind": KIND, "metadata": k8s_objects.metadata(plan, name + suffix),
                     "spec": {"groups": groups}}
             spec = text if whole else yamlout.dump({"groups": groups}, header="")
@@ -56,3 +57,7 @@ def _parts(groups: list[dict], limit: int = MAX_RULES_BYTES) -> list[list[dict]]
         parts[-1].append(group)
         used += size
     return parts
+
+
+BACKEND = Backend("k8s-prometheus-rules", render, output_dirs=("k8s",), per_service=True, k8s_kinds=(KIND,),
+                  settings=("kubernetes",))

@@ -16,6 +16,7 @@ from obsgen import burnrate, durations, names, promql
 from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.render import calendar_rules, health_rules, sloth_alerts, yamlout
+from obsgen.render.backend import Backend
 
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
@@ -344,3 +345,7 @@ def alert_rule(slo: SLOPlan, alert: AlertPlan) -> dict:
     rule["labels"] = dict(alert.labels)
     rule["annotations"] = dict(alert.annotations)
     return rule
+
+
+BACKEND = Backend("prometheus", render, output_dirs=("alerts",), per_service=True, verifier="promtool",
+                  settings=("metrics", "alert_windows", "alert_style"))

@@ -18,6 +18,7 @@ import math
 from obsgen import burnrate, durations, names, promql
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import promtool_shared, yamlout
+from obsgen.render.backend import Backend
 
 EVAL_MINUTES = 1
 TRAFFIC = 100_000  # events a minute, more when the objective needs it (see traffic())
@@ -363,3 +364,6 @@ def traffic_weighted(slo: SLOPlan) -> dict:
     ]
     return _group(f"{slo.id}: the period ratio is traffic-weighted ({expected:.4%}, not ~25%)",
                   inputs(slo, phases), checks)
+
+
+BACKEND = Backend("promtool-tests", render, output_dirs=("alerts",), per_service=True)  # run by the promtool verifier

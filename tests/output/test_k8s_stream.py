@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obsgen import render
+from obsgen import backends, render
 from obsgen.artifacts import K8sObject
 from obsgen.output import committed, encode, k8s_stream
 from obsgen.output.writer import write_tree
@@ -168,7 +168,7 @@ def test_only_plain_top_level_keys_are_split(text, split):
 
 
 def test_skipped_renderers_write_nothing_under_k8s(example_plan, example_files):
-    skipped = encode.texts(render.render_all(example_plan, skip=k8s_stream.WITHOUT_K8S))
+    skipped = encode.texts(render.render_all(example_plan, skip=backends.without_k8s()))
     assert {p: t for p, t in example_files.items() if p.startswith("k8s/")} == {
         p: t for p, t in skipped.items() if p.startswith("k8s/")}
     assert not any(p.startswith(("alerts/rules/", "alerts/tests/")) for p in skipped)

@@ -16,6 +16,7 @@ from obsgen.plan.model import Plan
 from obsgen.render import yamlout
 from obsgen.render.alertmanager import cases, secrets, templates
 from obsgen.render.alertmanager.config import config
+from obsgen.render.backend import Backend
 
 SECRET_FILE = f"k8s/base/alertmanager/{names.ALERTMANAGER_SECRET}.yaml"
 ROUTE_TESTS_HEADER = (yamlout.HEADER + "# Route tests: `obsgen test` runs `amtool config routes test "
@@ -62,3 +63,7 @@ def _secret(config_text: str, template_text: str) -> dict:
         "type": "Opaque",
         "stringData": {"alertmanager.yaml": config_text, names.ALERTMANAGER_TEMPLATE: template_text},
     }
+
+
+BACKEND = Backend("alertmanager", render, output_dirs=("alerts", "k8s"), verifier="amtool",
+                  k8s_kinds=("Secret", "ExternalSecret", "Alertmanager"), settings=("alertmanager", "kubernetes"))

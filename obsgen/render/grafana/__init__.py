@@ -10,6 +10,7 @@ from obsgen import names
 from obsgen.errors import Location, SpecError, SpecErrors
 from obsgen.plan.model import Plan
 from obsgen.render import apply_mode
+from obsgen.render.backend import Backend
 from obsgen.render.grafana import configmaps, overview, provisioning, secrets, service, team
 
 
@@ -85,3 +86,10 @@ def _largest(plan: Plan, kind: str, name: str) -> tuple[Location, str]:
     if team is not None:
         why += f"team {name} is defined at {team.file}:{team.line}; "
     return where, why
+
+
+# The service dashboards, cached per service; then the team and overview dashboards, provisioning.
+SERVICES_BACKEND = Backend("grafana-services", render_services, output_dirs=("dashboards", "k8s"), per_service=True,
+                           k8s_kinds=("ConfigMap",), settings=("grafana", "endpoints"))
+BACKEND = Backend("grafana", render, output_dirs=("dashboards", "k8s"), verifier="grafana",
+                  k8s_kinds=("ConfigMap", "ExternalSecret"), settings=("grafana", "endpoints", "kubernetes"))

@@ -8,6 +8,7 @@ from obsgen.artifacts import Artifact, CollectorConfig, K8sObject
 from obsgen.plan.model import Plan
 from obsgen.render import yamlout
 from obsgen.render.otel import config, k8s
+from obsgen.render.backend import Backend
 
 
 def header(plan) -> str:
@@ -39,3 +40,8 @@ def render(plan: Plan) -> dict[str, Artifact]:
 
 def _add(files: dict, path: str, obj: dict) -> None:
     files[path] = K8sObject(path, obj)
+
+
+BACKEND = Backend("otel", render, output_dirs=("otel", "k8s"), verifier="otelcol", settings=("collector", "endpoints"),
+                  k8s_kinds=("OpenTelemetryCollector", "Instrumentation", "ServiceAccount", "ClusterRole",
+                             "ClusterRoleBinding"))

@@ -8,6 +8,7 @@ rules file per rule groups namespace. Thanos Ruler reads alerts/rules/ as it is.
 from __future__ import annotations
 
 from obsgen.plan.model import Plan
+from obsgen.render.backend import Backend
 from obsgen.render.rulers import amp, mimir
 
 LAYOUTS = {"mimir": mimir.render, "amp": amp.render}
@@ -18,3 +19,7 @@ def render(plan: Plan) -> dict[str, str]:
     for ruler in plan.metrics.rulers:
         files.update(LAYOUTS[ruler](plan))
     return files
+
+
+# Mimir and AMP layouts, when the Platform's metrics.rulers lists them
+BACKEND = Backend("rulers", render, output_dirs=("alerts",), verifier="rulers", settings=("metrics",))
