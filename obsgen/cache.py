@@ -211,15 +211,15 @@ class Cache:
                 printed[id(service)] = _sha(repr(service))
             return shared[0] + printed[id(service)]
 
-        def call(name: str, renderer, plan: Plan) -> dict[str, artifacts.Artifact]:
-            if name not in per_service:
-                return _call(name, renderer, plan)
+        def call(backend, plan: Plan, rendered: dict[str, artifacts.Artifact]) -> dict[str, artifacts.Artifact]:
+            if backend.name not in per_service:
+                return _call(backend, plan, rendered)
             files: dict[str, artifacts.Artifact] = {}
             for service in plan.services:
-                key = _key("service", name, service_key(plan, service))
+                key = _key("service", backend.name, service_key(plan, service))
                 produced = self.get(key)
                 if produced is None:
-                    produced = _call(name, renderer, dataclasses.replace(plan, services=(service,)))
+                    produced = _call(backend, dataclasses.replace(plan, services=(service,)), rendered)
                     self.put(key, produced)
                 files.update(produced)
             return files

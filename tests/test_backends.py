@@ -12,7 +12,7 @@ from obsgen import backends, verify
 from obsgen.artifacts import K8sObject
 from obsgen.cli import main
 from obsgen.output import manifest
-from obsgen.render import render_all
+from obsgen.render import _call, render_all
 from obsgen.spec.models import PlatformSpec
 from tests import example_backend
 from tests.conftest import EXAMPLES
@@ -21,8 +21,11 @@ from tests.conftest import EXAMPLES
 def test_every_declaration_holds_for_what_its_backend_renders(example_plan):
     """Kinds, directories and settings as declared; the registry's lists are the declarations'."""
     seen: dict[str, set] = {}
+    rendered: dict = {}
     for backend in backends.registered():
-        for path, artifact in backend.render(example_plan).items():
+        produced = _call(backend, example_plan, rendered)
+        rendered.update(produced)
+        for path, artifact in produced.items():
             assert path.split("/", 1)[0] in backend.output_dirs, (backend.name, path)
             if isinstance(artifact, K8sObject):
                 seen.setdefault(backend.name, set()).add(artifact.kind)

@@ -27,10 +27,10 @@ def counted(monkeypatch):
     calls = {name: 0 for name in RENDERERS}
 
     def wrap(name, renderer):
-        def counting(plan):
+        def counting(plan, *rendered):
             if not UNCOUNTED:
                 calls[name] += len(plan.services)
-            return renderer(plan)
+            return renderer(plan, *rendered)
         return counting
 
     for n, r in list(RENDERERS.items()):

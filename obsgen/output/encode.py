@@ -6,8 +6,8 @@ the object itself (render/apply_mode.py): whether one needs it depends on its en
 
 from __future__ import annotations
 
-from obsgen.artifacts import Artifact, K8sObject, TextFile, YamlDocument
-from obsgen.render import apply_mode, yamlout
+from obsgen.artifacts import Artifact, K8sObject, RuleFile, TextFile, YamlDocument
+from obsgen.render import apply_mode, rule_groups, yamlout
 
 
 def texts(artifacts: dict[str, Artifact]) -> dict[str, str]:
@@ -30,6 +30,11 @@ def _text(artifact: Artifact) -> str:
         return artifact.text
     if isinstance(artifact, K8sObject):
         return _object(artifact)
+    if isinstance(artifact, RuleFile):
+        if artifact.text is not None:
+            return artifact.text
+        head = yamlout.dump(artifact.head, header="") if artifact.head else ""
+        return yamlout.HEADER + head + rule_groups.text(artifact.rules)
     if isinstance(artifact, YamlDocument):
         return yamlout.dump(artifact.data) if artifact.header is None else yamlout.dump(artifact.data, artifact.header)
     raise TypeError(f"{artifact.path}: no encoding for {type(artifact).__name__}")
@@ -38,18 +43,21 @@ def _text(artifact: Artifact) -> str:
 def _object(obj: K8sObject) -> str:
     if obj.text is not None:
         return obj.text
-    if not obj.encoded:
+    encoded = obj.encoded
+    if obj.spec_rules is not None:
+        encoded = {**encoded, "spec": yamlout.under("spec", rule_groups.text(obj.spec_rules))}
+    if not encoded:
         return yamlout.dump(obj.body)
     # yamlout writes each top-level key of a mapping on its own: the text of the whole is the
     # concatenation of each key's, so a key's text the renderer already holds is used as it is.
     parts = [yamlout.HEADER]
     plain: dict = {}
     for key, value in obj.body.items():
-        if key in obj.encoded:
+        if key in encoded:
             if plain:
                 parts.append(yamlout.dump(plain, header=""))
                 plain = {}
-            parts.append(obj.encoded[key])
+            parts.append(encoded[key])
         else:
             plain[key] = value
     if plain:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, MutableMapping
 from dataclasses import replace
 
-from obsgen.artifacts import Artifact, TextFile, typed
+from obsgen.artifacts import Artifact, typed
 from obsgen.errors import stage
 from obsgen.plan.model import Plan
 from obsgen.render import alertmanager, kustomize
@@ -50,8 +50,9 @@ def _registry() -> dict[str, Backend]:
 RENDERERS = _Renderers()
 
 
-def _call(name: str, renderer: Renderer, plan: Plan) -> dict[str, Artifact]:
-    return {path: typed(path, value) for path, value in renderer(plan).items()}
+def _call(backend: Backend, plan: Plan, files: dict[str, Artifact]) -> dict[str, Artifact]:
+    produced = backend.render(plan, files) if backend.reads else backend.render(plan)
+    return {path: typed(path, value) for path, value in produced.items()}
 
 
 def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
@@ -59,17 +60,16 @@ def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
     """Every renderer's artifacts (but those named in skip), then the kustomizations. `call` runs
     one renderer (the rerun cache passes one that renders only what it does not hold)."""
     files: dict[str, Artifact] = {}
-    for name, renderer in list(RENDERERS.items()):
-        if name in skip:
+    for backend in list(_registry().values()):
+        if backend.name in skip:
             continue
         if on_render is not None:
-            on_render(name)  # progress for people: rendering is most of a long run
-        with stage(f"renderer {name}"):  # a renderer's exception is a bug: name it, write nothing
-            _add(files, name, call(name, renderer, plan))
+            on_render(backend.name)  # progress for people: rendering is most of a long run
+        with stage(f"renderer {backend.name}"):  # a renderer's exception is a bug: name it, write nothing
+            _add(files, backend.name, call(backend, plan, files))
     if "alertmanager" not in skip:
         with stage("renderer alertmanager route tests"):  # after the rules files: it reads their alerts
-            rules = {p: a.text for p, a in files.items() if isinstance(a, TextFile)}
-            _add(files, "alertmanager-route-tests", alertmanager.route_tests(plan, rules))
+            _add(files, "alertmanager-route-tests", alertmanager.route_tests(plan, files))
     with stage("renderer kustomize"):
         _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))

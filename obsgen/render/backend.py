@@ -9,9 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from obsgen.artifacts import Artifact
-from obsgen.plan.model import Plan
 
-Renderer = Callable[[Plan], dict[str, Artifact | str]]
+Renderer = Callable[..., dict[str, Artifact | str]]  # (plan) or, with `reads`, (plan, artifacts)
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,9 @@ class Backend:
     verifier: str | None = None
     # The Platform settings (fields of spec/models.PlatformSpec) it reads; tests check they exist.
     settings: tuple[str, ...] = ()
+    # The backends whose artifacts it reads (registered before it): then it is called
+    # render(plan, artifacts rendered so far), and reads them, never their text.
+    reads: tuple[str, ...] = ()
 
     @property
     def in_k8s_stream(self) -> bool:

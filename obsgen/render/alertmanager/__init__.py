@@ -11,7 +11,7 @@ the rules files are, since it reads their alerts); k8s/base/alertmanager/ the Se
 from __future__ import annotations
 
 from obsgen import names
-from obsgen.artifacts import K8sObject
+from obsgen.artifacts import Artifact, K8sObject
 from obsgen.plan.model import Plan
 from obsgen.render import yamlout
 from obsgen.render.alertmanager import cases, secrets, templates
@@ -40,7 +40,7 @@ def render(plan: Plan) -> dict[str, str | K8sObject]:
     }
 
 
-def route_tests(plan: Plan, files: dict[str, str]) -> dict[str, str]:
+def route_tests(plan: Plan, files: dict[str, Artifact]) -> dict[str, str]:
     """routes.test.yaml, from the alert rules of the rules files in `files` (see cases.py)."""
     if plan.routing is None:
         return {}
