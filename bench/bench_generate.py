@@ -385,10 +385,10 @@ def reruns_inside(sizes: list[int], repeat: int) -> str:
 
 
 def breakdown(spec_dir: Path) -> str:
-    """Render once more with light wrappers (no profiler overhead): time per renderer, and the
-    parts of it spent dumping YAML and parsing PromQL."""
-    from obsgen import promql
-    from obsgen.render import RENDERERS, yamlout
+    """Render once more with light wrappers (no profiler overhead): time per renderer (its artifacts
+    and their encoding), and the parts of it spent dumping YAML and parsing PromQL."""
+    from obsgen import backends, promql
+    from obsgen.render import _call, yamlout
 
     forget()
     plan = compile_plan(pipeline.load(spec_dir))
@@ -409,9 +409,12 @@ def breakdown(spec_dir: Path) -> str:
     yamlout.dump, promql.check, promql.parse = wrap("yaml", dump), wrap("check", check), wrap("parse", parse)
     lines = [f"{'render part':<28}{'seconds':>10}{'calls':>10}"]
     try:
-        for name, renderer in RENDERERS.items():
-            before = dict(spent)
-            took, _ = _timed(renderer, plan)
+        rendered: dict = {}
+        for backend in backends.registered():  # each rendered and encoded, as a run does
+            name, before = backend.name, dict(spent)
+            took, produced = _timed(lambda b: _call(b, plan, rendered), backend)
+            took += _timed(encode.texts, produced)[0]
+            rendered.update(produced)
             yaml_s, check_s = spent["yaml"] - before["yaml"], spent["check"] - before["check"]
             lines.append(f"{name:<28}{took:>10.3f}")
             lines.append(f"{'  yamlout.dump':<28}{yaml_s:>10.3f}")
