@@ -5,7 +5,7 @@ a few teams and one Platform document into a temporary spec directory, then time
 
   load      obsgen.pipeline.load (YAML parse, pydantic validation, cross-document checks)
   compile   obsgen.plan.compile.compile_plan
-  render    obsgen.render.render_all
+  render    obsgen.render.render_all, then output.encode (the artifacts as text)
   write     obsgen.output.writer.write_tree into an empty temporary directory
   rewrite   write_tree again with the same files (nothing changes: compare and skip)
 
@@ -53,6 +53,7 @@ from pathlib import Path
 import yaml
 
 from obsgen import pipeline
+from obsgen.output import encode
 from obsgen.output.writer import write_tree
 from obsgen.plan.compile import compile_plan
 from obsgen.render import render_all
@@ -198,7 +199,7 @@ def run_once(spec_dir: Path, work: Path) -> tuple[dict[str, float], dict[str, st
         with pipeline.collector_paused():  # as `obsgen generate` runs
             times["load"], specs = _timed(pipeline.load, spec_dir)
             times["compile"], plan = _timed(compile_plan, specs)
-            times["render"], files = _timed(render_all, plan)
+            times["render"], files = _timed(lambda p: encode.texts(render_all(p)), plan)
             times["write"], changed = _timed(write_tree, out, files)
         CPU["generation"] = time.process_time() - cpu
         assert len(changed) == len(files), "the first write must write every file"
@@ -384,10 +385,10 @@ def reruns_inside(sizes: list[int], repeat: int) -> str:
 
 
 def breakdown(spec_dir: Path) -> str:
-    """Render once more with light wrappers (no profiler overhead): time per renderer, and the
-    parts of it spent dumping YAML and parsing PromQL."""
-    from obsgen import promql
-    from obsgen.render import RENDERERS, yamlout
+    """Render once more with light wrappers (no profiler overhead): time per renderer (its artifacts
+    and their encoding), and the parts of it spent dumping YAML and parsing PromQL."""
+    from obsgen import backends, promql
+    from obsgen.render import _call, yamlout
 
     forget()
     plan = compile_plan(pipeline.load(spec_dir))
@@ -408,9 +409,12 @@ def breakdown(spec_dir: Path) -> str:
     yamlout.dump, promql.check, promql.parse = wrap("yaml", dump), wrap("check", check), wrap("parse", parse)
     lines = [f"{'render part':<28}{'seconds':>10}{'calls':>10}"]
     try:
-        for name, renderer in RENDERERS.items():
-            before = dict(spent)
-            took, _ = _timed(renderer, plan)
+        rendered: dict = {}
+        for backend in backends.registered():  # each rendered and encoded, as a run does
+            name, before = backend.name, dict(spent)
+            took, produced = _timed(lambda b: _call(b, plan, rendered), backend)
+            took += _timed(encode.texts, produced)[0]
+            rendered.update(produced)
             yaml_s, check_s = spent["yaml"] - before["yaml"], spent["check"] - before["check"]
             lines.append(f"{name:<28}{took:>10.3f}")
             lines.append(f"{'  yamlout.dump':<28}{yaml_s:>10.3f}")
@@ -429,7 +433,7 @@ def profile(spec_dir: Path, work: Path, top: int) -> str:
     forget()
     profiler = cProfile.Profile()
     profiler.enable()
-    files = render_all(compile_plan(pipeline.load(spec_dir)))
+    files = encode.texts(render_all(compile_plan(pipeline.load(spec_dir))))
     write_tree(out, files)
     write_tree(out, files)
     profiler.disable()

@@ -46,6 +46,7 @@ import requests
 import yaml
 
 from obsgen import durations, names, pipeline, promql
+from obsgen.output import encode
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import SLOPlan
 from obsgen.render import prometheus_rules
@@ -152,7 +153,7 @@ def write_rules(work: Path, plan, args) -> tuple[list[Path], dict[str, Group], l
     out, groups = work / "rules", {}
     out.mkdir()
     files = []
-    for path, text in prometheus_rules.render(plan).items():
+    for path, text in encode.texts(prometheus_rules.render(plan)).items():
         doc = yaml.safe_load(text)
         if args.shared_rollups:
             doc["groups"] = [g for g in doc["groups"] if g["name"] not in periods]

@@ -10,11 +10,11 @@ or a local edit of obsgen invalidates everything. Two levels:
 - **inputs**: the bytes of every input file under the spec directory (names included). When they are
   unchanged and the tree still holds what that run wrote, nothing is parsed, checked or rendered.
 - **per service**: when some input changed, specs are loaded, checked and compiled as usual (checks
-  span documents), then each renderer listed in PER_SERVICE renders only the services whose plan
-  changed; every service's key covers its ServicePlan and every Plan field that is not a service
-  (teams, platform settings...), so a changed Team or Platform document re-renders what reads it.
-  The other renderers read the whole plan and run again: their key would be the whole plan, which
-  a change to any service changes anyway.
+  span documents), then each backend that declares itself per_service (obsgen/backends.py)
+  renders only the services whose plan changed; every service's key covers its ServicePlan and
+  every Plan field that is not a service (teams, platform settings...), so a changed Team or
+  Platform document re-renders what reads it. The other renderers read the whole plan and run
+  again: their key would be the whole plan, which a change to any service changes anyway.
 
 The cache of an output tree lives outside it, under `$OBSGEN_CACHE_DIR` (default
 `$XDG_CACHE_HOME/obsgen`, else `~/.cache/obsgen`), one folder per tree: the output tree holds only
@@ -34,14 +34,13 @@ from functools import cache
 from pathlib import Path
 
 import obsgen
+from obsgen import artifacts
 from obsgen.inputs import Inputs
+from obsgen.output import encode
 from obsgen.plan.model import Plan
 
 ENV_DIR = "OBSGEN_CACHE_DIR"  # where caches live; default $XDG_CACHE_HOME/obsgen or ~/.cache/obsgen
-FORMAT = "2"  # entries hold sha256 digests of files in the tree, not the files
-# Renderers whose output for a plan is the union of their outputs for each service alone.
-PER_SERVICE = frozenset({"prometheus", "promtool-tests", "promtool-health-tests", "grafana-services",
-                         "k8s-prometheus-rules"})
+FORMAT = "3"  # entries hold sha256 digests of files in the tree, not the files, and their artifacts' facts
 
 
 @cache
@@ -56,8 +55,11 @@ def code_digest() -> str:
 
 def inputs_key(found: Inputs) -> str:
     """Every input file under the spec directory, names and bytes (a superset of what the loader
-    reads); obsgen's output kept there is not input (obsgen/inputs.py)."""
-    digest = hashlib.sha256(code_digest().encode())
+    reads); obsgen's output kept there is not input (obsgen/inputs.py). With the backends registered:
+    one registered from outside obsgen's package (a plugin, a test) is not in code_digest."""
+    from obsgen import backends
+
+    digest = hashlib.sha256("\0".join([code_digest(), *backends.REGISTRY]).encode())
     for path in found.files:
         digest.update(found.relative(path).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -150,15 +152,24 @@ class Cache:
             blobs[path] = data
         return files, blobs
 
-    def get(self, key: str) -> dict[str, str] | None:
+    def get(self, key: str) -> dict[str, artifacts.Artifact] | None:
+        """A renderer's artifacts for one service: its files read back from the tree, with the facts
+        kept beside them (a Kubernetes object's kind and name: artifacts.facts), never parsed."""
         entry = self._entry(key)
         found = self._read(entry.get("files")) if entry is not None else None
-        if found is not None:
-            self.used.add(key)
-        return found[0] if found is not None else None
+        kept = entry.get("facts", {}) if entry is not None else None
+        if found is None or not isinstance(kept, dict):
+            return None
+        try:
+            replayed = {path: artifacts.replayed(path, text, kept.get(path)) for path, text in found[0].items()}
+        except (KeyError, TypeError, AttributeError):
+            return None
+        self.used.add(key)
+        return replayed
 
-    def put(self, key: str, files: dict[str, str]) -> None:
-        self._put(key, {"files": {path: _sha(text) for path, text in files.items()}})
+    def put(self, key: str, produced: dict[str, artifacts.Artifact]) -> None:
+        facts = {path: found for path, a in produced.items() if (found := artifacts.facts(a)) is not None}
+        self._put(key, {"files": {path: _sha(encode.text(a)) for path, a in produced.items()}, "facts": facts})
 
     def get_run(self, key: str) -> Hit | None:
         """A whole earlier run with these inputs, its files read back from the tree, or None."""
@@ -184,8 +195,12 @@ class Cache:
 
     def renderer_call(self):
         """A `call` for render.render_all that renders only the services this cache does not hold."""
+        from obsgen import backends
+        from obsgen.render import _call
+
         if self.directory is None:
-            return lambda name, renderer, plan: renderer(plan)
+            return _call
+        per_service = backends.per_service()
         shared: list[str] = []  # the plan's non-service part, and each service, printed and hashed once
         printed: dict[int, str] = {}
 
@@ -196,15 +211,15 @@ class Cache:
                 printed[id(service)] = _sha(repr(service))
             return shared[0] + printed[id(service)]
 
-        def call(name: str, renderer, plan: Plan) -> dict[str, str]:
-            if name not in PER_SERVICE:
-                return renderer(plan)
-            files: dict[str, str] = {}
+        def call(backend, plan: Plan, rendered: dict[str, artifacts.Artifact]) -> dict[str, artifacts.Artifact]:
+            if backend.name not in per_service:
+                return _call(backend, plan, rendered)
+            files: dict[str, artifacts.Artifact] = {}
             for service in plan.services:
-                key = _key("service", name, service_key(plan, service))
+                key = _key("service", backend.name, service_key(plan, service))
                 produced = self.get(key)
                 if produced is None:
-                    produced = renderer(dataclasses.replace(plan, services=(service,)))
+                    produced = _call(backend, dataclasses.replace(plan, services=(service,)), rendered)
                     self.put(key, produced)
                 files.update(produced)
             return files

@@ -22,8 +22,6 @@ from pathlib import Path
 from obsgen.output import manifest
 from obsgen.output.manifest import MANIFEST
 
-# The top-level directories of the output tree (docs/output-tree.md), skipped when the spec directory holds it.
-OUTPUT_DIRS = ("alerts", "dashboards", "otel", "k8s")
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
@@ -50,7 +48,9 @@ class _Output:
 
     def add_tree(self, real: Path) -> None:
         """An output tree at this real path: its directories, its manifest and what that lists."""
-        self.dirs.update(real / name for name in OUTPUT_DIRS)
+        from obsgen import backends  # the top-level directories of the output tree (docs/output-tree.md)
+
+        self.dirs.update(real / name for name in backends.output_dirs())
         listing = real / MANIFEST
         self.files.add(listing)
         if listing.is_file() and not listing.is_symlink():

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from obsgen import cache, inputs
+from obsgen.artifacts import Artifact
 from obsgen.errors import SpecErrors, SpecWarning, stage
+from obsgen.output import encode
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import Plan
 from obsgen.render import render_all
@@ -77,6 +79,7 @@ class Run:
     slos: int
     plan: Plan | None = None  # None when nothing had to be compiled
     specs: Specs | None = None  # the loaded specs; None on a cache hit (nothing was loaded)
+    artifacts: dict[str, Artifact] | None = None  # what the renderers built (None on a whole-run cache hit)
     warnings: list = field(default_factory=list)
     # On a cache hit, the files' bytes as read back from the tree and their sha256, for the writer.
     blobs: dict[str, bytes] | None = None
@@ -122,9 +125,10 @@ def run(spec_dir: Path | str, out: Path | None = None, *, step: Callable[[str], 
     slos = sum(len(s.slos) for s in the_plan.services)
     if not render:
         return Run({}, len(the_plan.services), slos, the_plan, specs)
-    files = render_all(the_plan, on_render=lambda name: step(f"rendering {name}"), call=store.renderer_call(),
+    built = render_all(the_plan, on_render=lambda name: step(f"rendering {name}"), call=store.renderer_call(),
                        skip=without)
+    files = encode.texts(built)
     if key:
         store.put_run(key, files, len(the_plan.services), slos, said)
         store.prune()
-    return Run(files, len(the_plan.services), slos, the_plan, specs)
+    return Run(files, len(the_plan.services), slos, the_plan, specs, artifacts=built)

@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from obsgen import cache, pipeline
+from obsgen import backends, cache, pipeline
+from obsgen.output import encode
 from obsgen.output.writer import write_tree
 from obsgen.render import RENDERERS, render_all
 from tests.conftest import EXAMPLES, run_obsgen
@@ -26,13 +27,14 @@ def counted(monkeypatch):
     calls = {name: 0 for name in RENDERERS}
 
     def wrap(name, renderer):
-        def counting(plan):
+        def counting(plan, *rendered):
             if not UNCOUNTED:
                 calls[name] += len(plan.services)
-            return renderer(plan)
+            return renderer(plan, *rendered)
         return counting
 
-    monkeypatch.setattr("obsgen.render.RENDERERS", {n: wrap(n, r) for n, r in RENDERERS.items()})
+    for n, r in list(RENDERERS.items()):
+        monkeypatch.setitem(RENDERERS, n, wrap(n, r))
     return calls
 
 
@@ -42,7 +44,7 @@ UNCOUNTED: list = []  # non-empty while uncached() renders: those renders are no
 def uncached(specs):
     UNCOUNTED.append(True)
     try:
-        return render_all(pipeline.plan(specs))
+        return encode.texts(render_all(pipeline.plan(specs)))
     finally:
         UNCOUNTED.pop()
 
@@ -80,8 +82,8 @@ def test_each_change_invalidates_what_depends_on_it(specs, tmp_path, counted, wh
     before = dict(counted)
     edit(specs / file, old, new)
     assert build(specs, tmp_path) == uncached(specs), what
-    rerendered = {n: counted[n] - before[n] for n in cache.PER_SERVICE}
-    assert rerendered == {n: services for n in cache.PER_SERVICE}, what
+    rerendered = {n: counted[n] - before[n] for n in backends.per_service()}
+    assert rerendered == {n: services for n in backends.per_service()}, what
 
 
 def test_new_and_removed_spec_files_invalidate(specs, tmp_path):
@@ -97,7 +99,7 @@ def test_a_new_obsgen_invalidates_everything(specs, tmp_path, counted, monkeypat
     before = dict(counted)
     monkeypatch.setattr(cache, "code_digest", lambda: "another obsgen")
     assert build(specs, tmp_path) == uncached(specs)
-    assert all(counted[n] - before[n] == 4 for n in cache.PER_SERVICE if n in counted)
+    assert all(counted[n] - before[n] == 4 for n in backends.per_service() if n in counted)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "wrong shape", "unreadable"])
@@ -169,7 +171,7 @@ def test_a_lost_tree_is_a_miss(specs, tmp_path, counted):
     before = dict(counted)
     shutil.rmtree(tmp_path / "out")
     assert build(specs, tmp_path) == expected
-    assert all(counted[n] - before[n] == 4 for n in cache.PER_SERVICE)
+    assert all(counted[n] - before[n] == 4 for n in backends.per_service())
 
 
 def test_the_cache_holds_digests_not_output(specs, tmp_path):

@@ -6,19 +6,21 @@ It applies the kustomizations the kustomize step wrote (render/kustomize.py) the
 tests compare the result with the real kustomize. This is the output an ArgoCD config management
 plugin prints; nothing is read from disk but the specs.
 
-Only the top-level keys a kustomization changes or reads (apiVersion, kind, metadata, subjects) are
-parsed; the rest of each object (a PrometheusRule's groups: most of the bytes) is passed through
-as written. Parsing it all took 6 s of CPU at 3,000 SLOs. A file this cannot split safely into
-top-level keys is parsed whole.
+It reads the artifacts the renderers built (obsgen/artifacts.py): a kustomization's fields and each
+object's apiVersion, kind, metadata and subjects from their data; every other top-level key (a
+PrometheusRule's groups: most of the bytes) is printed as the encoder writes it. A committed tree
+(`obsgen test` without kubectl) comes through output/committed.py, its one reader of text.
 """
 
 from __future__ import annotations
 
+import copy
 import posixpath
-import re
 from dataclasses import dataclass
 
 from obsgen import names, yamlio
+from obsgen.artifacts import Artifact, K8sObject
+from obsgen.output import committed
 
 _FIELDS = {"apiVersion", "kind", "namespace", "labels", "resources"}
 _BINDINGS = {("rbac.authorization.k8s.io", "RoleBinding"), ("rbac.authorization.k8s.io", "ClusterRoleBinding")}
@@ -38,13 +40,9 @@ _CLUSTER_SCOPED = {
     ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
     ("flowcontrol.apiserver.k8s.io", "FlowSchema"), ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
 }
-_HEAD = ("apiVersion", "kind", "metadata", "subjects")  # the keys a kustomization reads or changes
-_KEY_LINE = re.compile(r"[A-Za-z_][\w.-]*:(?: |\n|$)")
+_HEAD = committed.HEAD
 
 
-# Renderers that write nothing under k8s/: `obsgen k8s` need not run them (the promtool tests are
-# a third of the rendering time). A test checks that skipping them changes no k8s/ file.
-WITHOUT_K8S = ("prometheus", "promtool-tests", "promtool-health-tests")
 
 
 class StreamError(Exception):
@@ -53,21 +51,24 @@ class StreamError(Exception):
 
 @dataclass
 class _Object:
-    head: dict  # the parsed _HEAD keys (or the whole object, when it could not be split)
+    head: dict  # the _HEAD keys, copied: the kustomizations change them
     body: str = ""  # every other top-level key, as written
 
 
-def render(files: dict[str, str], environment: str | None = None) -> str:
+Objects = dict[str, Artifact | list[K8sObject]]
+
+
+def render(files: Objects, environment: str | None = None) -> str:
     """The YAML stream `kubectl kustomize k8s/` (or k8s/overlays/<environment>) would print."""
     return "---\n".join(yamlio.dump(o.head, header="") + o.body for o in _objects(files, environment))
 
 
-def objects(files: dict[str, str], environment: str | None = None) -> list[dict]:
-    """The same objects, parsed."""
-    return list(yamlio.load_all(render(files, environment)))
+def render_committed(files: dict[str, str], environment: str | None = None) -> str:
+    """The same for a tree read from disk (path -> text)."""
+    return render(committed.k8s_objects(files), environment)
 
 
-def _objects(files: dict[str, str], environment: str | None) -> list[_Object]:
+def _objects(files: Objects, environment: str | None) -> list[_Object]:
     root = "k8s" if environment is None else f"{names.K8S_OVERLAYS}/{environment}"
     if f"{root}/{names.KUSTOMIZATION}" not in files:
         known = sorted(p.split("/")[2] for p in files
@@ -77,9 +78,16 @@ def _objects(files: dict[str, str], environment: str | None) -> list[_Object]:
     return _build(files, root)
 
 
-def _build(files: dict[str, str], directory: str) -> list[_Object]:
+def _listed(value) -> list[K8sObject]:
+    return value if isinstance(value, list) else [value]
+
+
+def _build(files: Objects, directory: str) -> list[_Object]:
     path = f"{directory}/{names.KUSTOMIZATION}"
-    spec = yamlio.load(files[path]) or {}
+    found = _listed(files[path])
+    spec = found[0].body if len(found) == 1 and isinstance(found[0], K8sObject) else None
+    if not isinstance(spec, dict):
+        raise StreamError(f"{path}: not a kustomization")
     if set(spec) - _FIELDS:
         raise StreamError(f"{path}: obsgen k8s does not apply {sorted(set(spec) - _FIELDS)}")
     objs: list[_Object] = []
@@ -88,7 +96,7 @@ def _build(files: dict[str, str], directory: str) -> list[_Object]:
         if f"{target}/{names.KUSTOMIZATION}" in files:
             objs += _build(files, target)
         elif target in files:
-            objs += _load(files[target], target)
+            objs += _load(_listed(files[target]), target)
         else:
             raise StreamError(f"{path}: resource {resource!r} is not in the tree")
     if "namespace" in spec:
@@ -103,44 +111,23 @@ def _build(files: dict[str, str], directory: str) -> list[_Object]:
     return objs
 
 
-def _load(text: str, path: str) -> list[_Object]:
-    split = _split(text)
-    objs = [split] if split is not None else [_Object(doc) for doc in yamlio.load_all(text) if doc is not None]
-    for obj in objs:
-        head = obj.head
+def _load(found: list, path: str) -> list[_Object]:
+    objs = []
+    for artifact in found:
+        head = artifact.body if isinstance(artifact, K8sObject) else None
         if not (isinstance(head, dict) and head.get("apiVersion") and head.get("kind")
                 and isinstance(head.get("metadata"), dict) and head["metadata"].get("name")):
             raise StreamError(f"{path}: not a Kubernetes object (apiVersion, kind, metadata.name)")
+        objs.append(_object(artifact))
     return objs
 
 
-def _split(text: str) -> _Object | None:
-    """One object whose top-level keys each start a line at column 0, else None (parse it whole).
-
-    Within a key's value every line is indented, blank, or a `- ` item at column 0 (a sequence
-    under the key, as yamlout and kubectl write them); column-0 comments are dropped.
-    """
-    blocks: list[list[str]] = []
-    for line in text.splitlines(keepends=True):
-        if line.startswith("#"):
-            continue
-        if line[:1] in (" ", "\n", "\r") or line.startswith("- ") or line.rstrip("\r\n") == "-":
-            if not blocks:
-                return None
-            blocks[-1].append(line)
-        elif _KEY_LINE.match(line):
-            blocks.append([line])
-        else:  # `---`, a flow mapping, a quoted or complex key...: let the YAML parser decide
-            return None
-    keys = [block[0].split(":", 1)[0] for block in blocks]
-    if not blocks or len(set(keys)) != len(keys):
-        return None
-    head_text = "".join("".join(b) for k, b in zip(keys, blocks, strict=True) if k in _HEAD)
-    body = "".join("".join(b) for k, b in zip(keys, blocks, strict=True) if k not in _HEAD)
-    head = yamlio.load(head_text)
-    if not isinstance(head, dict):
-        return None
-    return _Object(head, body if body.endswith("\n") or not body else body + "\n")
+def _object(obj: K8sObject) -> _Object:
+    """The head keys copied (the kustomizations change them), the rest as the encoder writes it."""
+    head = {k: copy.deepcopy(v) for k, v in obj.body.items() if k in _HEAD}
+    rest = "".join(obj.encoded[k] if k in obj.encoded else yamlio.dump({k: v}, header="")
+                   for k, v in obj.body.items() if k not in _HEAD)
+    return _Object(head, rest)
 
 
 def _gk(obj: _Object) -> tuple[str, str]:

@@ -1,72 +1,82 @@
-"""Renderers: one module per backend, each turning the plan into files (path -> text).
+"""Renderers: one package per backend, each turning the plan into artifacts (obsgen/artifacts.py).
 
-Adding a backend means adding a module with `render(plan) -> dict[str, str]` and listing it here.
-Kubernetes objects go under k8s/ (see render/kustomize.py), which lists them once every renderer ran.
+A backend declares itself in its package (render/backend.Backend) and is listed once in the
+registry (obsgen/backends.py); render_all runs the registered backends in order. A renderer is
+`render(plan) -> dict[path, Artifact | str]` (text for files whose format is text). Kubernetes
+objects go under k8s/ as K8sObject artifacts (see render/kustomize.py), which lists them once every
+renderer ran. Their text is made by obsgen/output/encode.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator, MutableMapping
+from dataclasses import replace
 
-from obsgen import yamlio as yamlout  # YAML I/O's one home
+from obsgen.artifacts import Artifact, typed
 from obsgen.errors import stage
 from obsgen.plan.model import Plan
-from obsgen.render import (
-    alertmanager,
-    apply_mode,
-    grafana,
-    health_tests,
-    k8s_rules,
-    kustomize,
-    otel,
-    prometheus_rules,
-    promtool_tests,
-    rulers,
-)
-
-Renderer = Callable[[Plan], dict[str, str]]
-
-RENDERERS: dict[str, Renderer] = {
-    "prometheus": prometheus_rules.render,
-    "promtool-tests": promtool_tests.render,
-    "promtool-health-tests": health_tests.render,  # the SLI health alerts' (render/health_rules.py)
-    "otel": otel.render,
-    "alertmanager": alertmanager.render,
-    "grafana-services": grafana.render_services,  # the service dashboards, cached per service
-    "grafana": grafana.render,  # team and overview dashboards, provisioning
-    "k8s-prometheus-rules": k8s_rules.render,
-    "rulers": rulers.render,  # Mimir and AMP layouts, when the Platform's metrics.rulers lists them
-}
+from obsgen.render import alertmanager, kustomize
+from obsgen.render.backend import Backend, Renderer
 
 
-def _call(name: str, renderer: Renderer, plan: Plan) -> dict[str, str]:
-    return renderer(plan)
+class _Renderers(MutableMapping):
+    """name -> renderer of every registered backend, a live view of the registry. Setting a name
+    that is not registered registers a backend with nothing but that renderer (tests' fakes)."""
+
+    def __getitem__(self, name: str) -> Renderer:
+        return _registry()[name].render
+
+    def __setitem__(self, name: str, renderer: Renderer) -> None:
+        registry = _registry()
+        found = registry.get(name)
+        registry[name] = replace(found, render=renderer) if found else Backend(name, renderer, output_dirs=())
+
+    def __delitem__(self, name: str) -> None:
+        del _registry()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(_registry()))
+
+    def __len__(self) -> int:
+        return len(_registry())
+
+
+def _registry() -> dict[str, Backend]:
+    from obsgen import backends  # imports every backend's package, this one's modules included
+
+    return backends.REGISTRY
+
+
+RENDERERS = _Renderers()
+
+
+def _call(backend: Backend, plan: Plan, files: dict[str, Artifact]) -> dict[str, Artifact]:
+    produced = backend.render(plan, files) if backend.reads else backend.render(plan)
+    return {path: typed(path, value) for path, value in produced.items()}
 
 
 def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
-               skip: Collection[str] = (), call=_call) -> dict[str, str]:
-    """Every renderer's files (but those named in skip), then the kustomizations. `call` runs one
-    renderer (the rerun cache passes one that renders only what it does not hold)."""
-    files: dict[str, str] = {}
-    for name, renderer in RENDERERS.items():
-        if name in skip:
+               skip: Collection[str] = (), call=_call) -> dict[str, Artifact]:
+    """Every renderer's artifacts (but those named in skip), then the kustomizations. `call` runs
+    one renderer (the rerun cache passes one that renders only what it does not hold)."""
+    files: dict[str, Artifact] = {}
+    for backend in list(_registry().values()):
+        if backend.name in skip:
             continue
         if on_render is not None:
-            on_render(name)  # progress for people: rendering is most of a long run
-        with stage(f"renderer {name}"):  # a renderer's exception is a bug: name it, write nothing
-            _add(files, name, call(name, renderer, plan))
+            on_render(backend.name)  # progress for people: rendering is most of a long run
+        with stage(f"renderer {backend.name}"):  # a renderer's exception is a bug: name it, write nothing
+            _add(files, backend.name, call(backend, plan, files))
     if "alertmanager" not in skip:
         with stage("renderer alertmanager route tests"):  # after the rules files: it reads their alerts
             _add(files, "alertmanager-route-tests", alertmanager.route_tests(plan, files))
-    with stage("renderer apply-mode"):  # objects too large for client-side apply say so
-        files.update(apply_mode.mark(files, yamlout.dump))
     with stage("renderer kustomize"):
         _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))
 
 
-def _add(files: dict[str, str], name: str, new: dict[str, str]) -> None:
-    for path, text in new.items():
+def _add(files: dict[str, Artifact], name: str, new: dict[str, Artifact | str]) -> None:
+    for path, value in new.items():
         if path in files:
             raise RuntimeError(f"renderer {name} writes {path}, which another renderer wrote")
-        files[path] = text
+        files[path] = typed(path, value)

@@ -7,14 +7,13 @@
   most 256 KiB together. An object whose JSON would not fit must be applied server-side: obsgen
   annotates it `argocd.argoproj.io/sync-options: ServerSideApply=true`, which ArgoCD honours per
   object whatever the Application says (with kubectl: `kubectl apply --server-side`).
-verify/k8s_sizes.py checks every object of the k8s/ tree against both limits.
+output/encode.py marks the objects as it encodes them; verify/k8s_sizes.py checks every object of
+the k8s/ tree against both limits.
 """
 
 from __future__ import annotations
 
 import json
-
-from obsgen import yamlio
 
 DATA_MAX = 1024 * 1024  # bytes of a ConfigMap's or Secret's data
 ANNOTATIONS_MAX = 256 * 1024  # bytes of all of an object's annotations, keys included
@@ -51,19 +50,3 @@ def data_bytes(obj: dict) -> int:
     for key in ("data", "binaryData", "stringData"):
         total += sum(len(k.encode()) + len(str(v).encode()) for k, v in (obj.get(key) or {}).items())
     return total
-
-
-def mark(files: dict[str, str], dump) -> dict[str, str]:
-    """Every k8s/ object too large for client-side apply, annotated for server-side apply; the rest
-    unchanged. Only files over a quarter of the limit are parsed (JSON is never 4x its YAML)."""
-    out = dict(files)
-    for path, text in files.items():
-        if not path.startswith("k8s/") or len(text.encode()) * 4 <= ANNOTATIONS_MAX:
-            continue
-        obj = yamlio.load(text)
-        if not isinstance(obj, dict) or client_side_fits(obj) or server_side(obj):
-            continue
-        metadata = obj.setdefault("metadata", {})
-        metadata["annotations"] = {**(metadata.get("annotations") or {}), SYNC_OPTIONS: SERVER_SIDE}
-        out[path] = dump(obj)
-    return out

@@ -15,6 +15,7 @@ from obsgen import durations, names, promql, yamlio
 from obsgen.plan import reads
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import health_rules, promtool_inputs
+from obsgen.render.backend import Backend
 from obsgen.render.promtool_inputs import expect
 from obsgen.render.promtool_tests import WIRING
 
@@ -107,3 +108,7 @@ def scenarios(slo: SLOPlan) -> list[dict]:
                             _fires(slo, "SLINoErrorSeries", LONG_MINUTES, True),
                             _fires(slo, "SLINoData", LONG_MINUTES, False)]))
     return tests
+
+
+# the SLI health alerts' tests (render/health_rules.py), run by the promtool verifier
+BACKEND = Backend("promtool-health-tests", render, output_dirs=("alerts",), per_service=True)

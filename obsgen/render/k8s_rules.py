@@ -1,5 +1,5 @@
 """One PrometheusRule per service (Prometheus Operator), holding exactly the groups of its
-alerts/rules/<service>.rules.yaml: both are built by prometheus_rules.service_groups.
+alerts/rules/<service>.rules.yaml: it reads them from that file's artifact (prometheus_rules.groups_of).
 
 The operator writes each PrometheusRule as one rule file into a ConfigMap and refuses a rule file
 over half a Secret's maximum size (512 KiB); a reconcile that fails on one object stalls every rule
@@ -11,28 +11,30 @@ from __future__ import annotations
 
 from obsgen import names
 from obsgen import yamlio as yamlout  # YAML I/O's one home
+from obsgen.artifacts import Artifact, K8sObject, RuleGroups
 from obsgen.plan.model import Plan
-from obsgen.render import k8s_objects
-from obsgen.render.prometheus_rules import groups_text, service_groups
+from obsgen.render import k8s_objects, rule_groups
+from obsgen.render.backend import Backend
+from obsgen.render.prometheus_rules import groups_of
 
 API_VERSION = "monitoring.coreos.com/v1"
 KIND = "PrometheusRule"
-BACKEND = "prometheus"
+DIRECTORY = "prometheus"  # k8s/base/prometheus/
 MAX_RULES_BYTES = 400 * 1024  # below the operator's 512 KiB, leaving room for its own YAML encoding
 
 
-def render(plan: Plan) -> dict[str, str]:
+def render(plan: Plan, rendered: dict[str, Artifact]) -> dict[str, K8sObject]:
     files = {}
     for service in plan.services:
         name = names.prometheus_rule_name(service.name)
-        text = groups_text(service)  # the rules file's own text: dumped once, indented here
-        parts = [None] if len(text.encode()) <= MAX_RULES_BYTES else _parts(service_groups(service))
-        for i, groups in enumerate(parts, start=1):
+        rules = groups_of(service, rendered)  # the rules file's own groups: dumped once, indented here
+        whole = len(rule_groups.text(rules).encode()) <= MAX_RULES_BYTES
+        for i, part in enumerate([rules] if whole else map(RuleGroups, _parts(rules.groups)), start=1):
             suffix = "" if i == 1 else f".{i}"
-            head = yamlout.dump({"apiVersion": API_VERSION, "kind": KIND,
-                                 "metadata": k8s_objects.metadata(plan, name + suffix)})
-            body = text if groups is None else yamlout.dump({"groups": groups}, header="")
-            files[names.k8s_base_file(BACKEND, service.name + suffix)] = head + yamlout.under("spec", body)
+            path = names.k8s_base_file(DIRECTORY, service.name + suffix)
+            body = {"apiVersion": API_VERSION, "kind": KIND, "metadata": k8s_objects.metadata(plan, name + suffix),
+                    "spec": {"groups": part.groups}}
+            files[path] = K8sObject(path, body, spec_rules=part)
     return files
 
 
@@ -54,3 +56,7 @@ def _parts(groups: list[dict], limit: int = MAX_RULES_BYTES) -> list[list[dict]]
         parts[-1].append(group)
         used += size
     return parts
+
+
+BACKEND = Backend("k8s-prometheus-rules", render, output_dirs=("k8s",), per_service=True, k8s_kinds=(KIND,),
+                  settings=("kubernetes",), reads=("prometheus",))

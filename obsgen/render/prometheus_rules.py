@@ -10,12 +10,12 @@ reads hourly roll-ups of those copies, so its cost does not grow with the histor
 
 from __future__ import annotations
 
-import weakref
-
-from obsgen import burnrate, durations, names, promql, yamlio
+from obsgen import burnrate, durations, names, promql
+from obsgen.artifacts import Artifact, RuleFile, RuleGroups
 from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.render import calendar_rules, health_rules, sloth_alerts
+from obsgen.render.backend import Backend
 from obsgen.render.rollups import (  # noqa: F401  (read through this module by backfill and the tests)
     _KINDS,
     HOURS_INTERVAL,
@@ -35,40 +35,25 @@ from obsgen.render.rollups import (  # noqa: F401  (read through this module by 
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
 
-def render(plan: Plan) -> dict[str, str]:
-    return {names.rules_file(service.name): yamlio.HEADER + groups_text(service) for service in plan.services}
-
-
-class _Built:
-    def __init__(self, groups: list[dict]):
-        self.groups = groups
-        self.text: str | None = None
-
-
-# Groups are built (and every expression parsed) once per service plan, and dumped once, for the
-# rules file, its PrometheusRule (render/k8s_rules.py) and the rulers' layouts; entries go when the
-# plan does. Callers only read them.
-_GROUPS: weakref.WeakKeyDictionary[ServicePlan, _Built] = weakref.WeakKeyDictionary()
-
-
-def _built(service: ServicePlan) -> _Built:
-    built = _GROUPS.get(service)
-    if built is None:
-        built = _GROUPS[service] = _Built([g for slo in service.slos for g in groups_for(slo)])
-    return built
+def render(plan: Plan) -> dict[str, RuleFile]:
+    return {(path := names.rules_file(service.name)): RuleFile(path, RuleGroups(service_groups(service)))
+            for service in plan.services}
 
 
 def service_groups(service: ServicePlan) -> list[dict]:
-    """Every rule group of a service: the rules file's and its PrometheusRule's (render/k8s_rules.py)."""
-    return _built(service).groups
+    """Every rule group of a service, built (every expression parsed) on each call: the backends that
+    hold the same groups (render/k8s_rules.py, render/rulers/) read them from the rules file's
+    artifact (groups_of)."""
+    return [g for slo in service.slos for g in groups_for(slo)]
 
 
-def groups_text(service: ServicePlan) -> str:
-    """`yamlio.dump({"groups": service_groups(service)}, header="")`, dumped once per service."""
-    built = _built(service)
-    if built.text is None:
-        built.text = yamlio.dump({"groups": built.groups}, header="")
-    return built.text
+def groups_of(service: ServicePlan, files: dict[str, Artifact]) -> RuleGroups:
+    """The groups of the service's rules file, as this backend built them in this run (`files`: the
+    artifacts rendered so far); built again from the plan when the rerun cache replayed that file."""
+    found = files.get(names.rules_file(service.name))
+    if isinstance(found, RuleFile) and found.rules.complete:
+        return found.rules
+    return RuleGroups(service_groups(service))
 
 
 def groups_for(slo: SLOPlan) -> list[dict]:
@@ -201,3 +186,7 @@ def alert_rule(slo: SLOPlan, alert: AlertPlan) -> dict:
     rule["labels"] = dict(alert.labels)
     rule["annotations"] = dict(alert.annotations)
     return rule
+
+
+BACKEND = Backend("prometheus", render, output_dirs=("alerts",), per_service=True, verifier="promtool",
+                  settings=("metrics", "alert_windows", "alert_style"))

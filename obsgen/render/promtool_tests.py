@@ -19,6 +19,7 @@ from dataclasses import replace
 from obsgen import burnrate, calendar, durations, names, promql, yamlio
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import promtool_shared
+from obsgen.render.backend import Backend
 from obsgen.render.promtool_inputs import (  # noqa: F401  (EVAL_MINUTES...: read here by the tests)
     EVAL_MINUTES,
     MAX_TRAFFIC,
@@ -325,3 +326,6 @@ def traffic_weighted(slo: SLOPlan) -> dict:
     ]
     return _group(f"{slo.id}: the period ratio is traffic-weighted ({expected:.4%}, not ~25%)",
                   inputs(slo, phases), checks)
+
+
+BACKEND = Backend("promtool-tests", render, output_dirs=("alerts",), per_service=True)  # run by the promtool verifier

@@ -1,84 +1,46 @@
 """Verifiers: one module per real tool, each judging the generated tree as that tool would.
 
 A verifier is `verify(out: Path) -> list[Result]`; `obsgen test` runs every one in VERIFIERS and
-fails when any result is not ok. Adding an output with a real judge means adding its module here.
+fails when any result is not ok. A backend names its own verifier in its declaration
+(render/backend.py); the verifiers of the tree as a whole are listed here.
 `obsgen test` runs them through `cached`: a verifier whose every result passed on a tree with the
 same bytes, with the same tools and obsgen, is not run again (promtool caches per file itself).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
+from obsgen import backends
 from obsgen.verify.result import Result
 
 Verifier = Callable[[Path], list[Result]]
-
-
-def _promtool(out: Path) -> list[Result]:
-    from obsgen.verify import promtool
-
-    return promtool.verify(out)
-
-
-def _otelcol(out: Path) -> list[Result]:
-    from obsgen.verify import otelcol
-
-    return otelcol.verify(out)
-
-
-def _amtool(out: Path) -> list[Result]:
-    from obsgen.verify import amtool
-
-    return amtool.verify(out)
-
-
-def _grafana(out: Path) -> list[Result]:
-    from obsgen.verify import grafana
-
-    return grafana.verify(out)
-
-
-def _kustomize(out: Path) -> list[Result]:
-    from obsgen.verify import kustomize
-
-    return kustomize.verify(out)
-
-
-def _rulers(out: Path) -> list[Result]:
-    from obsgen.verify import rulers
-
-    return rulers.verify(out)
-
-
-def _seams(out: Path) -> list[Result]:
-    from obsgen.verify import seams
-
-    return seams.verify(out)
-
-
-def _k8s_sizes(out: Path) -> list[Result]:
-    from obsgen.verify import k8s_sizes
-
-    return k8s_sizes.verify(out)
-
-
-# name -> verifier; imported lazily so `obsgen generate` never pays for them.
-VERIFIERS: dict[str, Verifier] = {
-    "promtool": _promtool,
-    "otelcol": _otelcol,
-    "amtool": _amtool,
-    "grafana": _grafana,
-    "kustomize": _kustomize,
-    "rulers": _rulers,  # alerts/mimir/, alerts/amp/ when generated
-    "seams": _seams,  # the files against each other (verify/seams.py)
-    "k8s-sizes": _k8s_sizes,  # k8s/ objects against the API server's limits
+# Verifiers of the tree as a whole (name -> module), after the backends' own (render/backend.py).
+WHOLE_TREE = {
+    "kustomize": "kustomize",  # the k8s/ tree, every overlay
+    "seams": "seams",  # the files against each other (verify/seams.py)
+    "k8s-sizes": "k8s_sizes",  # k8s/ objects against the API server's limits
 }
+
+
+def _lazy(module: str) -> Verifier:
+    """The module's verify, imported when it runs, so that `obsgen generate` never pays for it."""
+
+    def run(out: Path) -> list[Result]:
+        return importlib.import_module(f"obsgen.verify.{module}").verify(out)
+
+    run.__name__ = f"verify_{module}"
+    return run
+
+
+# name -> verifier: each registered backend's (obsgen/backends.py), then the whole tree's.
+VERIFIERS: dict[str, Verifier] = {name: _lazy(module) for name, module in
+                                  {**backends.verifiers(), **WHOLE_TREE}.items()}
 
 # The tools a verifier may run: their versions are part of every cached result's key.
 TOOLS = (("promtool", "--version"), ("amtool", "--version"), ("kubectl", "version", "--client"))
-OUTPUT_DIRS = ("alerts", "dashboards", "otel", "k8s")  # everything obsgen writes, with its manifest
 
 
 def tree_digest(out: Path) -> str:
@@ -86,7 +48,8 @@ def tree_digest(out: Path) -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    paths = [p for d in OUTPUT_DIRS for p in sorted((out / d).rglob("*")) if p.is_file()]
+    # everything obsgen writes (every backend's directories), with its manifest
+    paths = [p for d in backends.output_dirs() for p in sorted((out / d).rglob("*")) if p.is_file()]
     for path in [out / ".obsgen-manifest", *paths]:
         if path.is_file():
             digest.update(path.relative_to(out).as_posix().encode() + b"\0")

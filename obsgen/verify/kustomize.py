@@ -44,7 +44,7 @@ def _in_process(out: Path, directory: str) -> tuple[Result, str]:
     environment = directory.rsplit("/", 1)[1] if directory != "k8s" else None
     command = ("obsgen", "kustomize", directory)
     try:
-        text = k8s_stream.render(files, environment)
+        text = k8s_stream.render_committed(files, environment)
     except k8s_stream.StreamError as exc:
         return Result(command, False, str(exc)), ""
     except (yamlio.YAMLError, KeyError, TypeError, AttributeError) as exc:  # not YAML, or not the expected shape

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from collections.abc import MutableMapping
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,7 @@ STAGES = {
 def test_a_bug_in_any_stage_writes_nothing_and_says_where(before, monkeypatch, stage):
     specs, out, old = before
     target, name = STAGES[stage]
-    if isinstance(target, dict):
+    if isinstance(target, MutableMapping):  # the registry's renderers (render.RENDERERS)
         monkeypatch.setitem(target, name, boom)
     else:
         monkeypatch.setattr(target, name, boom)

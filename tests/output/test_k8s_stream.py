@@ -8,8 +8,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obsgen import render
-from obsgen.output import k8s_stream
+from obsgen import backends, render
+from obsgen.artifacts import K8sObject
+from obsgen.output import committed, encode, k8s_stream
 from obsgen.output.writer import write_tree
 from obsgen.render import yamlout
 from tests.conftest import EXAMPLES, kustomize, object_key, run_obsgen
@@ -72,11 +73,16 @@ RBAC = [
 
 
 def fake_renderer(plan):
-    files = {f"k8s/overlays/production/otel/{i}.yaml": yaml.safe_dump(o) for i, o in enumerate(RBAC)}
-    files["k8s/base/grafana/dashboards.yaml"] = yaml.safe_dump(
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dash", "labels": {"grafana_dashboard": "1"}},
-         "data": {"x.json": '{"title": "x: y"}'}})
-    return files
+    files = {f"k8s/overlays/production/otel/{i}.yaml": copy.deepcopy(o) for i, o in enumerate(RBAC)}
+    files["k8s/base/grafana/dashboards.yaml"] = {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dash", "labels": {"grafana_dashboard": "1"}},
+        "data": {"x.json": '{"title": "x: y"}'}}
+    return {path: K8sObject(path, body) for path, body in files.items()}
+
+
+def objects(files: dict[str, str], environment: str | None = None) -> list[dict]:
+    """The stream `obsgen k8s` and `obsgen test` print for a tree, parsed."""
+    return list(yaml.safe_load_all(k8s_stream.render_committed(files, environment)))
 
 
 @pytest.mark.parametrize("env", [None, "dev", "production"])
@@ -85,7 +91,7 @@ def test_same_objects_as_kustomize_for_any_renderers_objects(monkeypatch, tmp_pa
     files = build(write_specs(tmp_path / "slos", ["checkout", "search"], kubernetes="{namespace: obs}"))
     write_tree(tmp_path / "out", files)
     expected = kustomize(kubectl, tmp_path / "out/k8s" / (f"overlays/{env}" if env else ""))
-    assert by_key(k8s_stream.objects(files, env)) == by_key(expected)
+    assert by_key(objects(files, env)) == by_key(expected)
 
 
 def test_the_comparison_catches_a_namespace_kustomize_would_not_set(monkeypatch, tmp_path, kubectl):
@@ -93,7 +99,7 @@ def test_the_comparison_catches_a_namespace_kustomize_would_not_set(monkeypatch,
     monkeypatch.setitem(render.RENDERERS, "fake", fake_renderer)
     files = build(write_specs(tmp_path / "slos", ["checkout"]))
     write_tree(tmp_path / "out", files)
-    printed = k8s_stream.objects(files, "production")
+    printed = objects(files, "production")
     wrong = copy.deepcopy(printed)
     next(o for o in wrong if o["kind"] == "ClusterRole")["metadata"]["namespace"] = "monitoring"
     expected = by_key(kustomize(kubectl, tmp_path / "out/k8s/overlays/production"))
@@ -104,21 +110,21 @@ def test_duplicate_objects_are_refused(example_files):
     files = dict(example_files)
     files["k8s/base/prometheus/checkout.yaml"] = files["k8s/base/prometheus/search.yaml"]
     with pytest.raises(k8s_stream.StreamError, match="two objects are PrometheusRule 'obsgen-search'"):
-        k8s_stream.objects(files)
+        objects(files)
 
 
 def test_kustomization_fields_it_cannot_apply_are_refused(example_files):
     files = dict(example_files)
     files["k8s/kustomization.yaml"] += "namePrefix: x-\n"
     with pytest.raises(k8s_stream.StreamError, match="namePrefix"):
-        k8s_stream.objects(files)
+        objects(files)
 
 
 def test_a_file_that_is_not_an_object_is_refused(example_files):
     files = dict(example_files)
     files["k8s/base/prometheus/checkout.yaml"] = "groups: []\n"
     with pytest.raises(k8s_stream.StreamError, match="not a Kubernetes object"):
-        k8s_stream.objects(files)
+        objects(files)
 
 
 # Object bodies as other renderers may write them: any keys and values, several dumpers.
@@ -146,7 +152,7 @@ def test_objects_pass_through_unchanged_but_namespace_and_labels(body, labels, d
              "k8s/t.yaml": DUMPERS[dumper](obj)}
     expected = copy.deepcopy(obj)
     expected["metadata"] = {"name": "t", "labels": {**labels, "p": "q"}, "namespace": "ns"}
-    assert k8s_stream.objects(files) == [expected]
+    assert objects(files) == [expected]
 
 
 @pytest.mark.parametrize(("text", "split"), [
@@ -158,11 +164,11 @@ def test_objects_pass_through_unchanged_but_namespace_and_labels(body, labels, d
     ("apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n", False),
 ])
 def test_only_plain_top_level_keys_are_split(text, split):
-    assert (k8s_stream._split(text) is not None) == split
+    assert (committed._split("k8s/x.yaml", text) is not None) == split
 
 
 def test_skipped_renderers_write_nothing_under_k8s(example_plan, example_files):
-    skipped = render.render_all(example_plan, skip=k8s_stream.WITHOUT_K8S)
+    skipped = encode.texts(render.render_all(example_plan, skip=backends.without_k8s()))
     assert {p: t for p, t in example_files.items() if p.startswith("k8s/")} == {
         p: t for p, t in skipped.items() if p.startswith("k8s/")}
     assert not any(p.startswith(("alerts/rules/", "alerts/tests/")) for p in skipped)

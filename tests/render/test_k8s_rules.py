@@ -89,7 +89,7 @@ def test_k8s_name_keeps_short_names_and_hashes_long_ones():
 def test_no_services_no_rules(example_plan):
     from dataclasses import replace
 
-    assert k8s_rules.render(replace(example_plan, services=())) == {}
+    assert k8s_rules.render(replace(example_plan, services=()), {}) == {}
 
 
 def test_a_service_too_large_for_one_rule_file_is_split_by_whole_groups(tmp_path, kubectl):

@@ -7,8 +7,10 @@ import pytest
 import yaml
 
 from obsgen import render
+from obsgen.artifacts import K8sObject, TextFile
 from obsgen.output.writer import write_tree
 from obsgen.render import kustomize as kustomize_step
+from obsgen.render import yamlout
 from tests.conftest import kustomize, object_key
 from tests.k8s_specs import build, write_specs
 
@@ -16,8 +18,7 @@ LABELS = {"app.kubernetes.io/managed-by": "obsgen", "app.kubernetes.io/part-of":
 
 
 def obj(api_version, kind, name, **body):
-    return yaml.safe_dump({"apiVersion": api_version, "kind": kind, "metadata": {"name": name, "labels": LABELS},
-                           **body})
+    return {"apiVersion": api_version, "kind": kind, "metadata": {"name": name, "labels": LABELS}, **body}
 
 
 def fake_renderer(plan):
@@ -33,7 +34,7 @@ def fake_renderer(plan):
             "opentelemetry.io/v1beta1", "OpenTelemetryCollector", "fake-gateway", spec={"config": {}})
     files["k8s/overlays/production/otel/rbac.yaml"] = obj(
         "rbac.authorization.k8s.io/v1", "ClusterRole", "obsgen-collector", rules=[])
-    return files
+    return {path: K8sObject(path, body) for path, body in files.items()}
 
 
 @pytest.fixture
@@ -122,10 +123,19 @@ def test_every_environment_has_an_overlay_even_without_services(tmp_path, kubect
 ])
 def test_misplaced_kubernetes_files_are_renderer_bugs(example_plan, path, message):
     with pytest.raises(RuntimeError, match=re.escape(message)):
-        kustomize_step.render(example_plan, {path: "x"})
+        kustomize_step.render(example_plan, {path: _object(path, "x")})
 
 
-OBJECT = "# header\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n    a: b\n  name: {name}\ndata: {{}}\n"
+def test_text_under_k8s_is_a_renderer_bug(example_plan):
+    """The kustomize step reads objects, never YAML: a renderer must hand it K8sObject artifacts."""
+    path = "k8s/base/grafana/a.yaml"
+    with pytest.raises(RuntimeError, match=re.escape("only Kubernetes objects (K8sObject artifacts")):
+        kustomize_step.render(example_plan, {path: TextFile(path, yamlout.dump(_object(path, "x").body))})
+
+
+def _object(path: str, name: str) -> K8sObject:
+    return K8sObject(path, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"labels": {"a": "b"}, "name": name},
+                            "data": {}})
 
 
 @pytest.mark.parametrize(("first", "second"), [
@@ -134,16 +144,16 @@ OBJECT = "# header\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n    a
     ("k8s/overlays/dev/grafana/a.yaml", "k8s/overlays/dev/otel/b.yaml"),
 ])
 def test_two_objects_with_one_name_are_renderer_bugs(example_plan, first, second):
-    files = {first: OBJECT.format(name="obsgen-x"), second: OBJECT.format(name="'obsgen-x'")}
+    files = {first: _object(first, "obsgen-x"), second: _object(second, "obsgen-x")}
     with pytest.raises(RuntimeError, match=re.escape(f"{second} and {first} both define ConfigMap obsgen-x")):
         kustomize_step.render(example_plan, files)
-    files[second] = OBJECT.format(name="obsgen-y")
+    files[second] = _object(second, "obsgen-y")
     kustomize_step.render(example_plan, files)
 
 
 def test_one_name_in_two_environments_is_fine(example_plan):
-    kustomize_step.render(example_plan, {f"k8s/overlays/{env}/otel/a.yaml": OBJECT.format(name="obsgen-x")
-                                         for env in example_plan.kubernetes.environments})
+    paths = [f"k8s/overlays/{env}/otel/a.yaml" for env in example_plan.kubernetes.environments]
+    kustomize_step.render(example_plan, {path: _object(path, "obsgen-x") for path in paths})
 
 
 def test_a_renderer_cannot_overwrite_a_kustomization(example_plan, monkeypatch):
@@ -155,4 +165,4 @@ def test_a_renderer_cannot_overwrite_a_kustomization(example_plan, monkeypatch):
 def test_kustomizations_use_the_platform_namespace(example_plan):
     plan = replace(example_plan, kubernetes=replace(example_plan.kubernetes, namespace="obs"))
     out = kustomize_step.render(plan, {})
-    assert yaml.safe_load(out["k8s/base/kustomization.yaml"])["namespace"] == "obs"
+    assert out["k8s/base/kustomization.yaml"].body["namespace"] == "obs"

@@ -12,6 +12,7 @@ import yaml
 
 from obsgen import pipeline, promql
 from obsgen.errors import SpecErrors
+from obsgen.output import encode
 from obsgen.plan import environments
 from obsgen.render import prometheus_rules, promtool_tests
 from tests.conftest import EXAMPLES, ROOT
@@ -146,9 +147,7 @@ def _shared_store_tests(plan) -> str:
 def _failing_checkout_tests(plan, tmp_path):
     """checkout's rules rendered with the monkeypatched (broken) renderer, run against the real
     shared-store scenarios: promtool must fail; returns the result and its failed expressions."""
-    prometheus_rules._GROUPS.clear()
-    broken = prometheus_rules.render(plan)["alerts/rules/checkout.rules.yaml"]
-    prometheus_rules._GROUPS.clear()
+    broken = encode.text(prometheus_rules.render(plan)["alerts/rules/checkout.rules.yaml"])
     for sub in ("rules", "tests"):
         (tmp_path / sub).mkdir()
     (tmp_path / "rules/checkout.rules.yaml").write_text(broken)

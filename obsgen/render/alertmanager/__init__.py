@@ -11,9 +11,11 @@ the rules files are, since it reads their alerts); k8s/base/alertmanager/ the Se
 from __future__ import annotations
 
 from obsgen import names, yamlio
+from obsgen.artifacts import Artifact, K8sObject
 from obsgen.plan.model import Plan
 from obsgen.render.alertmanager import cases, secrets, templates
 from obsgen.render.alertmanager.config import config
+from obsgen.render.backend import Backend
 
 SECRET_FILE = f"k8s/base/alertmanager/{names.ALERTMANAGER_SECRET}.yaml"
 ROUTE_TESTS_HEADER = (yamlio.HEADER + "# Route tests: `obsgen test` runs `amtool config routes test "
@@ -21,7 +23,7 @@ ROUTE_TESTS_HEADER = (yamlio.HEADER + "# Route tests: `obsgen test` runs `amtool
                       "with the labels its rules file gives it; `synthetic`, the rest of the tree.\n")
 
 
-def render(plan: Plan) -> dict[str, str]:
+def render(plan: Plan) -> dict[str, str | K8sObject]:
     routing = plan.routing
     if routing is None:
         return {}
@@ -31,13 +33,13 @@ def render(plan: Plan) -> dict[str, str]:
     return {
         names.ALERTMANAGER_CONFIG: config_text,
         f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": template_text,
-        SECRET_FILE: yamlio.dump(_secret(config_text, template_text)),
+        SECRET_FILE: K8sObject(SECRET_FILE, _secret(config_text, template_text)),
         **secrets.render(tree, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels),
                          plan.kubernetes.alertmanager_resource),
     }
 
 
-def route_tests(plan: Plan, files: dict[str, str]) -> dict[str, str]:
+def route_tests(plan: Plan, files: dict[str, Artifact]) -> dict[str, str]:
     """routes.test.yaml, from the alert rules of the rules files in `files` (see cases.py)."""
     if plan.routing is None:
         return {}
@@ -60,3 +62,7 @@ def _secret(config_text: str, template_text: str) -> dict:
         "type": "Opaque",
         "stringData": {"alertmanager.yaml": config_text, names.ALERTMANAGER_TEMPLATE: template_text},
     }
+
+
+BACKEND = Backend("alertmanager", render, output_dirs=("alerts", "k8s"), verifier="amtool",
+                  k8s_kinds=("Secret", "ExternalSecret", "Alertmanager"), settings=("alertmanager", "kubernetes"))

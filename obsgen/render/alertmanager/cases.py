@@ -14,7 +14,8 @@ environment label and one the Platform does not list.
 
 from __future__ import annotations
 
-from obsgen import gotemplate, names, promql_ast, yamlio
+from obsgen import gotemplate, names, promql_ast
+from obsgen.artifacts import Artifact, RuleFile
 from obsgen.plan.model import Plan, ServicePlan
 from obsgen.plan.routing import (
     UNKNOWN_TEAM,
@@ -27,7 +28,7 @@ from obsgen.plan.routing import (
 from obsgen.render import health_rules
 
 
-def route_tests(plan: Plan, files: dict[str, str]) -> dict:
+def route_tests(plan: Plan, files: dict[str, Artifact]) -> dict:
     """The contents of routes.test.yaml (but the config's name and version)."""
     alerts = alert_cases(plan, files)
     return {"alerts": alerts, "synthetic": synthetic_cases(plan, {c["labels"].get(names.TEAM) for c in alerts})}
@@ -36,14 +37,16 @@ def route_tests(plan: Plan, files: dict[str, str]) -> dict:
 # --- every generated alert ------------------------------------------------------------------------
 
 
-def alert_cases(plan: Plan, files: dict[str, str]) -> list[dict]:
+def alert_cases(plan: Plan, files: dict[str, Artifact]) -> list[dict]:
+    """Every alert rule of the rules files' artifacts in `files` (their groups, never their text)."""
     routing = plan.routing
     cases = []
     for service in plan.services:
         path = names.rules_file(service.name)
-        if path not in files:  # not rendered in this run (`obsgen k8s` skips the rules files)
+        found = files.get(path)
+        if not isinstance(found, RuleFile):  # not rendered in this run (`obsgen k8s` skips the rules files)
             continue
-        for kind, rule in _rules(service, files[path]):
+        for kind, rule in _rules(service, found.rules.groups):
             labels = {names.ALERTNAME: rule["alert"],
                       **{k: _value(v) for k, v in (rule.get("labels") or {}).items()}}
             admitted = _pinned(rule["expr"], routing.environment_label) if plan.metrics.shared else None
@@ -59,15 +62,15 @@ def alert_cases(plan: Plan, files: dict[str, str]) -> list[dict]:
     return cases
 
 
-def _rules(service: ServicePlan, text: str):
+def _rules(service: ServicePlan, groups: list[dict]):
     """(page or ticket, alert rule) for every alert rule of the file, the kind the plan gave it.
 
     A rule is matched to its SLO by its groups' names (the burn-rate alerts are in the SLI group, the
     health alerts in the period group) and to its kind by its place: obsgen-style, one rule per
     planned alert; Sloth-style, one per kind, page first."""
-    groups = {g["name"]: g for g in (yamlio.load(alerts_only(text)) or {}).get("groups") or []}
+    by_name = {g["name"]: g for g in groups}
     for slo in service.slos:
-        own = (groups.get(names.rule_group(service.name, slo.name, suffix)) or {} for suffix in
+        own = (by_name.get(names.rule_group(service.name, slo.name, suffix)) or {} for suffix in
                ("", names.PERIOD_GROUP))
         rules = [r for group in own for r in group.get("rules") or [] if "alert" in r]
         health = health_rules.alert_names(slo)  # never a page: routed as their severity label says
@@ -81,22 +84,6 @@ def _rules(service: ServicePlan, text: str):
             raise RuntimeError(f"{names.rules_file(service.name)}: {len(rules)} alert rules for "
                                f"{slo.id}, the plan has {len(kinds)}")
         yield from zip(kinds, rules, strict=True)
-
-
-def alerts_only(text: str) -> str:
-    """A rules file as obsgen writes it (render/yamlio.py: a group's rules are items at two spaces,
-    their keys at four, block scalars deeper) without its recording rules: most of its bytes, and
-    none of the routes' business, so a run parses a fifth of the YAML. The alert rules are left
-    as written; a file of another layout keeps every line it cannot place."""
-    kept, keep = [], True
-    for line in text.splitlines(keepends=True):
-        if line.startswith("  - "):  # a rule of a group's list
-            keep = not line.startswith("  - record:")
-        elif not line.startswith("    "):  # a group's own keys, the document's, comments
-            keep = True
-        if keep:
-            kept.append(line)
-    return "".join(kept)
 
 
 def _value(text: str) -> str:

@@ -14,6 +14,7 @@ patch a resource it does not own), and never prunes or deletes it.
 from __future__ import annotations
 
 from obsgen import names, signal_path, yamlio
+from obsgen.artifacts import K8sObject
 from obsgen.plan.kubernetes import ExternalSecretsPlan
 from obsgen.render import apply_mode
 from obsgen.render.external_secrets import external_secret
@@ -66,13 +67,14 @@ def resource_patch(name: str, secrets: dict[str, list[str]]) -> dict:
 
 
 def render(config: dict, external: ExternalSecretsPlan | None, labels: dict,
-           resource: str | None = None) -> dict[str, str]:
+           resource: str | None = None) -> dict[str, str | K8sObject]:
     secrets = mounted(config)
     files = {SPEC_FILE: spec_fragment(secrets)}
     if resource is not None:
-        files[RESOURCE_FILE] = yamlio.dump(resource_patch(resource, secrets))
+        files[RESOURCE_FILE] = K8sObject(RESOURCE_FILE, resource_patch(resource, secrets))
     if external is not None:
         for secret, keys in secrets.items():
             obj = external_secret(external, labels, secret, keys)
-            files[names.k8s_base_file("secrets", secret)] = yamlio.dump(obj)
+            path = names.k8s_base_file("secrets", secret)
+            files[path] = K8sObject(path, obj)
     return files

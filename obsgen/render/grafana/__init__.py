@@ -10,6 +10,7 @@ from obsgen import names
 from obsgen.errors import Location, SpecError, SpecErrors
 from obsgen.plan.model import Plan
 from obsgen.render import apply_mode
+from obsgen.render.backend import Backend
 from obsgen.render.grafana import configmaps, overview, provisioning, secrets, service, team
 
 
@@ -25,8 +26,8 @@ def render(plan: Plan) -> dict[str, str]:
     files = _boards(plan, boards)
     files[provisioning.PROVIDER_FILE] = provisioning.provider()
     files[provisioning.DATASOURCES_FILE] = provisioning.datasources(plan.dashboards)
-    cm_path, cm_text = configmaps.datasources(files[provisioning.DATASOURCES_FILE])
-    files[cm_path] = cm_text
+    cm_path, cm = configmaps.datasources(files[provisioning.DATASOURCES_FILE])
+    files[cm_path] = cm
     files.update(secrets.render(plan.dashboards, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels)))
     return files
 
@@ -44,8 +45,8 @@ def _boards(plan: Plan, boards: list[tuple[str, str, str, str]]) -> dict[str, st
     _refuse_oversized(plan, boards)
     files = {path: text for _, _, path, text in boards}
     for kind, name, path, text in boards:
-        cm_path, cm_text = configmaps.dashboard(kind, name, path.rsplit("/", 1)[-1], text)
-        files[cm_path] = cm_text
+        cm_path, cm = configmaps.dashboard(kind, name, path.rsplit("/", 1)[-1], text)
+        files[cm_path] = cm
     return files
 
 
@@ -85,3 +86,10 @@ def _largest(plan: Plan, kind: str, name: str) -> tuple[Location, str]:
     if team is not None:
         why += f"team {name} is defined at {team.file}:{team.line}; "
     return where, why
+
+
+# The service dashboards, cached per service; then the team and overview dashboards, provisioning.
+SERVICES_BACKEND = Backend("grafana-services", render_services, output_dirs=("dashboards", "k8s"), per_service=True,
+                           k8s_kinds=("ConfigMap",), settings=("grafana", "endpoints"))
+BACKEND = Backend("grafana", render, output_dirs=("dashboards", "k8s"), verifier="grafana",
+                  k8s_kinds=("ConfigMap", "ExternalSecret"), settings=("grafana", "endpoints", "kubernetes"))

@@ -12,6 +12,7 @@ the ExternalSecrets create them.
 from __future__ import annotations
 
 from obsgen import names, signal_path, yamlio
+from obsgen.artifacts import K8sObject
 from obsgen.plan.dashboards import DashboardsPlan
 from obsgen.plan.kubernetes import ExternalSecretsPlan
 from obsgen.render.external_secrets import external_secret
@@ -40,11 +41,12 @@ def mounts(secrets: dict[str, list[str]]) -> str:
         for secret in secrets]}, header=MOUNTS_HEADER)
 
 
-def render(dash: DashboardsPlan, external: ExternalSecretsPlan | None, labels: dict) -> dict[str, str]:
+def render(dash: DashboardsPlan, external: ExternalSecretsPlan | None, labels: dict) -> dict[str, str | K8sObject]:
     secrets = mounted(dash)
     if not secrets:
         return {}
     files = {MOUNTS_FILE: mounts(secrets)}
     for secret, keys in (secrets.items() if external is not None else ()):
-        files[names.k8s_base_file("secrets", secret)] = yamlio.dump(external_secret(external, labels, secret, keys))
+        path = names.k8s_base_file("secrets", secret)
+        files[path] = K8sObject(path, external_secret(external, labels, secret, keys))
     return files

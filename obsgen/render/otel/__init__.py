@@ -4,9 +4,11 @@ operator's objects (k8s/overlays/<env>/otel/): one agent DaemonSet and one gatew
 from __future__ import annotations
 
 from obsgen import collector, names
+from obsgen.artifacts import Artifact, CollectorConfig, K8sObject
 from obsgen.plan.model import Plan
 from obsgen import yamlio
 from obsgen.render.otel import config, k8s
+from obsgen.render.backend import Backend
 
 
 def header(plan) -> str:
@@ -15,7 +17,7 @@ def header(plan) -> str:
     return yamlio.HEADER + f"# collector: {binary} {plan.version}\n"
 
 
-def render(plan: Plan) -> dict[str, str]:
+def render(plan: Plan) -> dict[str, Artifact]:
     telemetry = plan.telemetry
     if telemetry is None:
         return {}
@@ -25,11 +27,21 @@ def render(plan: Plan) -> dict[str, str]:
         for role, build, name in (("agent", config.agent, names.COLLECTOR_AGENT),
                                   ("gateway", config.gateway, names.COLLECTOR_GATEWAY)):
             cfg = build(telemetry, env)
-            files[names.otel_config_file(env.name, role)] = yamlio.dump(cfg, header(telemetry))
-            files[f"{overlay}/{name}.yaml"] = yamlio.dump(k8s.collector(telemetry, name, cfg))
+            path = names.otel_config_file(env.name, role)
+            files[path] = CollectorConfig(path, cfg, header(telemetry))
+            _add(files, f"{overlay}/{name}.yaml", k8s.collector(telemetry, name, cfg))
         for language in env.languages:
             obj = k8s.instrumentation(telemetry, env, language)
-            files[f"{overlay}/{obj['metadata']['name']}.yaml"] = yamlio.dump(obj)
+            _add(files, f"{overlay}/{obj['metadata']['name']}.yaml", obj)
         for obj in k8s.rbac(telemetry):
-            files[f"{overlay}/{obj['metadata']['name']}-{obj['kind'].lower()}.yaml"] = yamlio.dump(obj)
+            _add(files, f"{overlay}/{obj['metadata']['name']}-{obj['kind'].lower()}.yaml", obj)
     return files
+
+
+def _add(files: dict, path: str, obj: dict) -> None:
+    files[path] = K8sObject(path, obj)
+
+
+BACKEND = Backend("otel", render, output_dirs=("otel", "k8s"), verifier="otelcol", settings=("collector", "endpoints"),
+                  k8s_kinds=("OpenTelemetryCollector", "Instrumentation", "ServiceAccount", "ClusterRole",
+                             "ClusterRoleBinding"))

@@ -5,10 +5,11 @@ a group name to 721 UTF-8 bytes; obsgen's names stay far below it and verify/rul
 from __future__ import annotations
 
 from obsgen import names
-from obsgen import yamlio as yamlout  # YAML I/O's one home
+from obsgen.artifacts import Artifact, RuleFile
 from obsgen.plan.model import Plan
 from obsgen.render import prometheus_rules
 
 
-def render(plan: Plan) -> dict[str, str]:
-    return {names.amp_rules_file(s.name): yamlout.HEADER + prometheus_rules.groups_text(s) for s in plan.services}
+def render(plan: Plan, rendered: dict[str, Artifact]) -> dict[str, RuleFile]:
+    return {(path := names.amp_rules_file(s.name)): RuleFile(path, prometheus_rules.groups_of(s, rendered))
+            for s in plan.services}

@@ -8,7 +8,7 @@ federated rule groups) when the Platform lists tenants.
 from __future__ import annotations
 
 from obsgen import names
-from obsgen import yamlio as yamlout  # YAML I/O's one home
+from obsgen.artifacts import Artifact, RuleFile, RuleGroups
 from obsgen.plan.model import Plan
 from obsgen.render import prometheus_rules
 
@@ -29,10 +29,11 @@ def _group(group: dict, tenants: tuple[str, ...]) -> dict:
     return {**head, "source_tenants": list(tenants), "rules": group["rules"]}
 
 
-def render(plan: Plan) -> dict[str, str]:
+def render(plan: Plan, rendered: dict[str, Artifact]) -> dict[str, RuleFile]:
     tenants = plan.metrics.source_tenants
     files = {}
     for namespace, services in namespaces(plan).items():
-        groups = [_group(g, tenants) for s in services for g in prometheus_rules.service_groups(s)]
-        files[names.mimir_rules_file(namespace)] = yamlout.dump({"namespace": namespace, "groups": groups})
+        groups = [_group(g, tenants) for s in services for g in prometheus_rules.groups_of(s, rendered).groups]
+        path = names.mimir_rules_file(namespace)
+        files[path] = RuleFile(path, RuleGroups(groups), head={"namespace": namespace})
     return files

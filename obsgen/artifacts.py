@@ -1,0 +1,130 @@
+"""Typed artifacts: what renderers return, one per output file, each with its path.
+
+Renderers build objects, not text; the text of every file is made in one place,
+obsgen/output/encode.py (with the YAML writer, so bytes are those the renderers wrote before).
+Steps that read other renderers' output (the kustomize step, `obsgen k8s`, the server-side apply
+marks) read these objects: a Kubernetes object's kind, name and fields, never its YAML.
+
+- TextFile: a file whose format is text itself (notification templates, Markdown, dashboard JSON
+  as Grafana's SDK writes it, rules files not yet typed).
+- YamlDocument: a YAML document from data (collector configs).
+- RuleFile: Prometheus rule groups (alerts/rules/, the rulers' layouts), RuleGroups shared by every
+  artifact that holds the same groups (a service's rules file, its PrometheusRule, its AMP file).
+- K8sObject: one Kubernetes object (apiVersion, kind, metadata, then the rest in order).
+
+An object replayed by the rerun cache (obsgen/cache.py) holds its bytes as read back from the tree
+and the facts the cache kept beside them (`facts()`), never a parse of those bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False)
+class Artifact:
+    path: str
+
+
+@dataclass(eq=False)
+class TextFile(Artifact):
+    text: str
+
+
+@dataclass(eq=False)
+class YamlDocument(Artifact):
+    data: dict
+    header: str | None = None  # None: the YAML writer's own header
+
+
+@dataclass(eq=False)
+class CollectorConfig(YamlDocument):
+    """An OpenTelemetry Collector config (otel/<env>/<role>.yaml)."""
+
+
+@dataclass(eq=False)
+class RuleGroups:
+    """Rule groups as Prometheus reads them. `complete` is False for groups replayed by the rerun
+    cache: they then hold only their alerting rules (what the route tests read; the cache keeps
+    them beside the file's digest), and readers that need every rule build them from the plan."""
+
+    groups: list[dict]
+    complete: bool = True
+
+
+_ROUTED = ("alert", "expr", "labels")  # what the route tests read of an alerting rule
+
+
+@dataclass(eq=False)
+class RuleFile(Artifact):
+    rules: RuleGroups
+    head: dict = field(default_factory=dict)  # keys before `groups:` (a Mimir namespace file's)
+    text: str | None = None  # the bytes, when replayed by the rerun cache
+
+    def facts(self) -> dict:
+        """Its alerting rules by group, what the route tests read: name, expression and labels."""
+        alerting = [[g["name"], [{k: r[k] for k in _ROUTED if k in r} for r in g.get("rules", []) if "alert" in r]]
+                    for g in self.rules.groups]
+        return {"rule_groups": [[name, rules] for name, rules in alerting if rules]}
+
+    @classmethod
+    def replayed(cls, path: str, text: str, facts: dict) -> RuleFile:
+        groups = [{"name": str(name), "rules": list(rules)} for name, rules in facts["rule_groups"]]
+        return cls(path, RuleGroups(groups, complete=False), text=text)
+
+
+@dataclass(eq=False)
+class K8sObject(Artifact):
+    body: dict  # the whole object, keys in the order written
+    # Top-level keys whose YAML (`key:` and its value, as the writer prints `{key: value}`) the
+    # renderer already holds: a PrometheusRule's spec is its rules file's groups, dumped once.
+    encoded: dict[str, str] = field(default_factory=dict)
+    # The bytes, for an object replayed by the rerun cache: body then holds only apiVersion, kind
+    # and metadata.name (the facts the cache kept).
+    text: str | None = None
+    # A PrometheusRule's spec: these groups, encoded once with the rules file that holds them too.
+    spec_rules: RuleGroups | None = None
+
+    @property
+    def api_version(self) -> str:
+        return self.body["apiVersion"]
+
+    @property
+    def kind(self) -> str:
+        return self.body["kind"]
+
+    @property
+    def name(self) -> str:
+        return self.body["metadata"]["name"]
+
+    def facts(self) -> dict:
+        """What the rerun cache keeps beside the bytes: what the kustomize step reads."""
+        return {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
+
+    @classmethod
+    def replayed(cls, path: str, text: str, facts: dict) -> K8sObject:
+        body = {"apiVersion": facts["apiVersion"], "kind": facts["kind"], "metadata": {"name": facts["name"]}}
+        return cls(path, body, text=text)
+
+
+def facts(artifact: Artifact) -> dict | None:
+    """The facts the rerun cache keeps for an artifact (None: its bytes alone say enough)."""
+    return artifact.facts() if isinstance(artifact, K8sObject | RuleFile) else None
+
+
+def replayed(path: str, text: str, kept: dict | None) -> Artifact:
+    """An artifact the rerun cache read back from the tree, with the facts it kept."""
+    if kept is None:
+        return TextFile(path, text)
+    if "rule_groups" in kept:
+        return RuleFile.replayed(path, text, kept)
+    return K8sObject.replayed(path, text, kept)
+
+
+def typed(path: str, value: Artifact | str) -> Artifact:
+    """A renderer's value for a path: an artifact, or text (a TextFile)."""
+    if isinstance(value, Artifact):
+        if value.path != path:
+            raise RuntimeError(f"artifact {value.path} returned as {path}")
+        return value
+    return TextFile(path, value)

@@ -1,0 +1,64 @@
+"""The registry of backends: one line per backend, in rendering order. Each backend declares itself
+in its own package (render/backend.Backend: renderer, per-service rendering, Kubernetes kinds,
+output directories, verifier, Platform settings); the rerun cache (obsgen/cache.py), the output
+directories (obsgen/inputs.py, `obsgen test`'s tree digest), `obsgen k8s`, `obsgen test` and the
+diff ask this module rather than keeping lists of their own.
+
+Adding a backend: a package with its renderer and its BACKEND, and a line below (docs/architecture.md
+shows a whole example). Order matters only where a backend reads another's artifacts.
+"""
+
+from __future__ import annotations
+
+from obsgen.render import alertmanager, grafana, health_tests, k8s_rules, otel, prometheus_rules, promtool_tests, rulers
+from obsgen.render.backend import Backend
+
+REGISTRY: dict[str, Backend] = {b.name: b for b in (
+    prometheus_rules.BACKEND,
+    promtool_tests.BACKEND,
+    health_tests.BACKEND,
+    otel.BACKEND,
+    alertmanager.BACKEND,
+    grafana.SERVICES_BACKEND,
+    grafana.BACKEND,
+    k8s_rules.BACKEND,
+    rulers.BACKEND,
+)}
+
+# Written whatever the backends: the kustomize step's kustomizations (render/kustomize.py).
+K8S_DIR = "k8s"
+
+
+def registered() -> list[Backend]:
+    return list(REGISTRY.values())
+
+
+def register(backend: Backend) -> None:
+    if backend.name in REGISTRY:
+        raise ValueError(f"backend {backend.name} is already registered")
+    REGISTRY[backend.name] = backend
+
+
+def unregister(name: str) -> None:
+    del REGISTRY[name]
+
+
+def per_service() -> frozenset[str]:
+    """Backends whose output for a plan is the union of their outputs for each service alone."""
+    return frozenset(b.name for b in REGISTRY.values() if b.per_service)
+
+
+def without_k8s() -> tuple[str, ...]:
+    """Backends that write nothing under k8s/: `obsgen k8s` need not run them."""
+    return tuple(b.name for b in REGISTRY.values() if not b.in_k8s_stream)
+
+
+def output_dirs() -> tuple[str, ...]:
+    """Every top-level directory of the output tree, sorted: the backends' and k8s/."""
+    return tuple(sorted({K8S_DIR, *(d for b in REGISTRY.values() for d in b.output_dirs)}))
+
+
+def verifiers() -> dict[str, str]:
+    """verifier name -> its module under obsgen/verify/, in registry order (each once)."""
+    return {b.verifier: b.verifier for b in REGISTRY.values() if b.verifier}
+

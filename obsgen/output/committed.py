@@ -1,0 +1,66 @@
+"""The one reader of generated text: a committed tree (a directory on disk, as `obsgen test` and
+`obsgen diff` against a directory see it) read back into artifacts (obsgen/artifacts.py).
+
+Every other step reads the artifacts the renderers built. Only a tree obsgen did not build in this
+process (committed, edited, or written by an older obsgen) must be parsed, and it is parsed here.
+
+A Kubernetes object is split into its top-level keys: the keys a kustomization reads or changes
+(HEAD) are parsed, every other key is kept as written (a PrometheusRule's groups are most of the
+bytes: parsing them all took 6 s of CPU at 3,000 SLOs). A file this cannot split safely into
+top-level keys is parsed whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+from obsgen import names, yamlio
+from obsgen.artifacts import K8sObject
+
+HEAD = ("apiVersion", "kind", "metadata", "subjects")  # the keys a kustomization reads or changes
+_KEY_LINE = re.compile(r"[A-Za-z_][\w.-]*:(?: |\n|$)")
+
+
+def k8s_objects(files: dict[str, str]) -> dict[str, list[K8sObject]]:
+    """Every k8s/ file's objects (a kustomization is one too), by path."""
+    return {path: _objects(path, text) for path, text in files.items() if path.startswith("k8s/")}
+
+
+def _objects(path: str, text: str) -> list[K8sObject]:
+    split = None if path.endswith("/" + names.KUSTOMIZATION) else _split(path, text)  # read whole
+    if split is not None:
+        return [split]
+    return [K8sObject(path, doc) for doc in yamlio.load_all(text) if doc is not None]
+
+
+def _split(path: str, text: str) -> K8sObject | None:
+    """One object whose top-level keys each start a line at column 0, else None (parse it whole).
+    Its head keys are parsed; each other key is held as written (`encoded`, None in body).
+
+    Within a key's value every line is indented, blank, or a `- ` item at column 0 (a sequence
+    under the key, as yamlout and kubectl write them); column-0 comments are dropped.
+    """
+    blocks: list[list[str]] = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("#"):
+            continue
+        if line[:1] in (" ", "\n", "\r") or line.startswith("- ") or line.rstrip("\r\n") == "-":
+            if not blocks:
+                return None
+            blocks[-1].append(line)
+        elif _KEY_LINE.match(line):
+            blocks.append([line])
+        else:  # `---`, a flow mapping, a quoted or complex key...: let the YAML parser decide
+            return None
+    keys = [block[0].split(":", 1)[0] for block in blocks]
+    if not blocks or len(set(keys)) != len(keys):
+        return None
+    head_text = "".join("".join(b) for k, b in zip(keys, blocks, strict=True) if k in HEAD)
+    head = yamlio.load(head_text)
+    if not isinstance(head, dict):
+        return None
+    encoded = {k: "".join(b) for k, b in zip(keys, blocks, strict=True) if k not in HEAD}
+    if encoded and not list(encoded.values())[-1].endswith("\n"):
+        last = list(encoded)[-1]
+        encoded[last] += "\n"
+    return K8sObject(path, {k: head[k] if k in HEAD else None for k in keys}, encoded=encoded)

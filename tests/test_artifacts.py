@@ -1,0 +1,71 @@
+"""Typed artifacts (obsgen/artifacts.py): steps read the objects renderers built, never their text.
+
+The guard below lists every module of obsgen that parses YAML or JSON, each with what it parses.
+Generated text is parsed only where it comes from outside this process (a committed tree, a tool's
+or a server's answer) or by the preview modules still listed as remaining; a new parse anywhere
+else fails here, so that it reads the artifacts instead."""
+
+from __future__ import annotations
+
+import ast
+
+from obsgen import pipeline
+from obsgen.artifacts import K8sObject, RuleFile
+from obsgen.output import encode
+from tests.conftest import EXAMPLES, ROOT
+
+PARSERS = {("yaml", "load"), ("yaml", "safe_load"), ("yaml", "load_all"), ("yaml", "safe_load_all"),
+           ("yaml", "full_load"), ("json", "loads"), ("json", "load"),
+           ("yamlio", "load"), ("yamlio", "load_all")}  # YAML I/O's one home (obsgen/yamlio.py)
+
+ALLOWED = {
+    "obsgen/yamlio.py": "YAML I/O's one home: every other reader here calls it",
+    # a committed tree, read back: the one reader of generated text for `obsgen k8s`/`obsgen test`
+    "obsgen/output/committed.py": "committed k8s/ trees",
+    "obsgen/preview/difffacts.py": "the diff's base and head trees as committed (any commit)",
+    "obsgen/preview/semdiff.py": "dashboards of the diff's trees (titles)",
+    # the judges: `obsgen test` reads the tree on disk as the real tools would
+    **{f"obsgen/verify/{m}.py": "the tree on disk, as its tool reads it" for m in (
+        "amtool", "grafana", "kustomize", "otelcol", "otelcol_schema", "promtool", "promtool_plan", "rulers",
+        "seams", "shapes", "yaml_items")},
+    # answers from servers and the cache's own entries: not generated text
+    "obsgen/backfill/server.py": "Prometheus' HTTP API answers",
+    "obsgen/preview/live.py": "the browser's requests",
+    "obsgen/preview/live_sinks.py": "notifications received by the preview's sinks",
+    "obsgen/cache.py": "the cache's own JSON entries",
+    # remaining re-parses of generated text (issue 23): the preview reads the built tree's text
+    "obsgen/preview/view.py": "REMAINING: the built tree's route tests, dashboards, collector configs",
+    "obsgen/preview/live_config.py": "REMAINING: the built tree's rules, Alertmanager config",
+}
+
+
+def _parses(path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                isinstance(node.func.value, ast.Name) and (node.func.value.id, node.func.attr) in PARSERS:
+            return True
+    return False
+
+
+def test_only_the_listed_modules_parse_yaml_or_json():
+    parsing = {p.relative_to(ROOT).as_posix() for p in (ROOT / "obsgen").rglob("*.py") if _parses(p)}
+    assert parsing - set(ALLOWED) == set(), "parses text: read the artifacts (obsgen/artifacts.py) instead"
+    assert set(ALLOWED) - parsing == set(), "listed but parses nothing: drop it from ALLOWED"
+
+
+def test_the_artifacts_are_the_files(tmp_path):
+    """Each k8s/ file is a K8sObject whose kind and name are the file's; each rules file is a
+    RuleFile whose groups are the file's; the text is the encoder's, byte for byte."""
+    import yaml
+
+    run = pipeline.run(EXAMPLES)
+    assert run.files == encode.texts(run.artifacts)
+    for path, artifact in run.artifacts.items():
+        if path.startswith("k8s/") and not path.endswith("/kustomization.yaml"):
+            assert isinstance(artifact, K8sObject), path
+            parsed = yaml.safe_load(run.files[path])
+            assert (parsed["kind"], parsed["metadata"]["name"]) == (artifact.kind, artifact.name), path
+            assert parsed == artifact.body, path
+        if path.startswith("alerts/rules/"):
+            assert isinstance(artifact, RuleFile), path
+            assert yaml.safe_load(run.files[path])["groups"] == artifact.rules.groups, path
