@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from obsgen import calendar, durations, names, pipeline, promql
+from obsgen.output import encode
 from obsgen.render import calendar_rules, prometheus_rules, yamlout
 from tests.render.test_period_rollups import counters, run_all
 from tests.specdir import service, write
@@ -122,7 +123,7 @@ def test_the_preview_diff_reads_a_calendar_slos_alerts_from_the_rules(tmp_path):
     from obsgen.preview import difffacts
 
     plan = pipeline.plan(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}))
-    files = prometheus_rules.render(plan)
+    files = encode.texts(prometheus_rules.render(plan))
     slo = plan.services[0].slos[0]
     facts = difffacts.read(files).slos[("ledger", slo.name)]
     longest = calendar.hours_range(slo.calendar)[1]

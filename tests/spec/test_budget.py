@@ -7,6 +7,7 @@ import pytest
 
 from obsgen import burnrate, pipeline
 from obsgen.errors import SpecErrors
+from obsgen.output import encode
 from obsgen.render import prometheus_rules
 from tests import specdir
 
@@ -34,6 +35,6 @@ def test_the_rules_divide_by_the_budget_the_check_reads(tmp_path):
     """Just inside the boundary the SLO is accepted, and its rules divide by burnrate.budget(90)."""
     spec_dir = specdir.write(tmp_path, {"s.yaml": specdir.service("s", _slo("90", "9.99"))})
     plan = pipeline.run(spec_dir, render=False).plan
-    [rules] = prometheus_rules.render(plan).values()
+    [rules] = encode.texts(prometheus_rules.render(plan)).values()
     assert plan.services[0].slos[0].budget == burnrate.budget(90) == 0.1
     assert 'slo:sli_error:ratio_rate1h{sloth_id="s-avail"} / 0.1) > 9.99' in rules
