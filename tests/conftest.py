@@ -61,6 +61,59 @@ def promtool() -> str:
     return require_tool("promtool")
 
 
+@pytest.fixture(scope="session")
+def _chromium():
+    """One headless Chromium per test process (per xdist worker): starting one costs seconds."""
+    from tests.builders import chromium
+
+    session = chromium()
+    yield session
+    session.quit()
+
+
+@pytest.fixture(scope="module")
+def browser(_chromium):
+    """The shared Chromium, as new for each module (blank page, window size, console log read)."""
+    from tests.builders import fresh
+
+    fresh(_chromium)
+    return _chromium
+
+
+# --- markers: what a test needs beyond Python (registered in pyproject.toml, docs/testing.md) ------
+# By fixture (exact, per test) and by what the test's file uses (per file: a file that starts a
+# server marks each of its tests, the cheap ones too, which errs toward the fast subset being fast).
+FIXTURE_MARKS = {"promtool": "promtool", "kubectl": "kubectl", "browser": "browser",
+                 "status_prometheus": "servers"}
+FILE_MARKS = {  # marker -> what in a test file's text means it is needed
+    "promtool": ("promtool", '"test", "--out"', "verify.run", "test_examples"),
+    "amtool": ("amtool",),
+    "kubectl": ("kustomize(", "kubectl"),
+    "servers": ("LiveSession", "prometheus-alertmanager", "tests.live.prom", "tests.live.traffic",
+                "tests.backfill.prometheus", "tests.backfill import prometheus", '"--live"', "status_prometheus"),
+    "browser": ("browser",),
+    "cli": ("run_obsgen(", '"-m", "obsgen"', "obsgen_cli("),
+}
+
+
+def _file_marks(path: Path, cache: dict[Path, set[str]]) -> set[str]:
+    if path not in cache:
+        text = path.read_text(encoding="utf-8")
+        cache[path] = {mark for mark, needles in FILE_MARKS.items() if any(n in text for n in needles)}
+    return cache[path]
+
+
+def pytest_collection_modifyitems(config, items):
+    cache: dict[Path, set[str]] = {}
+    for item in items:
+        marks = {FIXTURE_MARKS[f] for f in getattr(item, "fixturenames", ()) if f in FIXTURE_MARKS}
+        marks |= _file_marks(Path(item.fspath), cache)
+        if "tests/e2e/" in Path(item.fspath).as_posix():
+            marks |= {"servers", "promtool", "cli"}
+        for mark in sorted(marks):
+            item.add_marker(mark)
+
+
 def run_obsgen(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """The CLI as users run it, in its own process."""
     return subprocess.run([sys.executable, "-m", "obsgen", *args], cwd=cwd, capture_output=True, text=True,
