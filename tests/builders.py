@@ -40,6 +40,9 @@ def platform(body: str = "") -> str:
     return "apiVersion: obsgen/v1\nkind: Platform\n" + (f"spec:\n{body}" if body else "")
 
 
+TEAM = team("t")
+
+
 # --- spec directories ---------------------------------------------------------------------------
 
 def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -55,8 +58,9 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
-def write_specs(root: Path, files: dict[str, str | bytes], *, team_doc: str | None = None) -> Path:
-    """root/slos holding files, plus team.yaml (team_doc, when given); return root/slos."""
+def write_specs(root: Path, files: dict[str, str | bytes], *, team_doc: str | None = TEAM) -> Path:
+    """root/slos holding files, and team.yaml holding team_doc (the Team `t` that service() names
+    by default; None: no team.yaml); return root/slos."""
     extra = {"team.yaml": team_doc} if team_doc is not None else {}
     return write_files(root / "slos", {**extra, **files})
 

@@ -5,7 +5,6 @@ report of `obsgen test` (what passed, failed and was skipped)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -17,7 +16,7 @@ from click.testing import CliRunner
 from obsgen.cli import main
 from obsgen.output.summary import kind as summary_kind
 from obsgen.render import RENDERERS
-from tests.conftest import EXAMPLES
+from tests import builders
 from tests.output.test_writer import tree
 
 MANIFEST = ".obsgen-manifest"
@@ -50,7 +49,7 @@ def refused(result, *needles: str):
 @pytest.fixture
 def specs(tmp_path) -> Path:
     """A copy of the bundled examples that tests may change."""
-    return Path(shutil.copytree(EXAMPLES, tmp_path / "specs"))
+    return builders.copy_examples(tmp_path / "specs")
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from obsgen import pipeline, promql
 from obsgen.errors import SpecErrors
 from obsgen.plan import environments
 from obsgen.render import prometheus_rules, promtool_tests
+from tests.builders import service
+from tests.builders import write_specs as write
 from tests.conftest import EXAMPLES, ROOT
-from tests.specdir import service, write
 
 
 def examples(tmp_path, metrics: str):
