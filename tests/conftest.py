@@ -103,8 +103,32 @@ def _file_marks(path: Path, cache: dict[Path, set[str]]) -> set[str]:
     return cache[path]
 
 
+# --- pytest-xdist: which tests share a worker, and which start first --------------------------------
+# `make test` runs `--dist loadgroup`: a group's tests run on one worker, so a module or session
+# fixture (a server, a browser, a generated tree) starts once for them. Each file is a group, except
+# that the files reading the session's Prometheus on live traffic share one (it takes a minute to settle).
+SHARED_GROUPS = {"status_prometheus": "status-prometheus"}
+# Started first, as they take longest and mostly wait (alerts to fire, servers to settle): the
+# other workers fill the time with the rest.
+FIRST = ("tests/e2e/", "tests/live/", "tests/preview/test_live.py", "tests/preview/test_status_view.py",
+         "tests/backfill/")
+
+
+def _group(item, file_fixtures: dict[str, set[str]]) -> str:
+    path = Path(item.fspath).relative_to(ROOT).as_posix()
+    for fixture, group in SHARED_GROUPS.items():
+        if fixture in file_fixtures[path]:
+            return group
+    return path
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     cache: dict[Path, set[str]] = {}
+    file_fixtures: dict[str, set[str]] = {}
+    for item in items:
+        path = Path(item.fspath).relative_to(ROOT).as_posix()
+        file_fixtures.setdefault(path, set()).update(getattr(item, "fixturenames", ()))
     for item in items:
         marks = {FIXTURE_MARKS[f] for f in getattr(item, "fixturenames", ()) if f in FIXTURE_MARKS}
         marks |= _file_marks(Path(item.fspath), cache)
@@ -112,6 +136,13 @@ def pytest_collection_modifyitems(config, items):
             marks |= {"servers", "promtool", "cli"}
         for mark in sorted(marks):
             item.add_marker(mark)
+        if not any(item.iter_markers("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group(_group(item, file_fixtures)))
+    def rank(item) -> int:
+        path = Path(item.fspath).relative_to(ROOT).as_posix()
+        return next((n for n, prefix in enumerate(FIRST) if path.startswith(prefix)), len(FIRST))
+
+    items.sort(key=rank)  # stable: within a rank, the collection order
 
 
 def run_obsgen(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
