@@ -11,7 +11,6 @@ import os
 import shutil
 import socket
 import subprocess
-import traceback
 from pathlib import Path
 
 from tests.conftest import EXAMPLES, require_tool
@@ -72,25 +71,26 @@ def copy_examples(target: Path) -> Path:
 
 # --- the CLI, in this process -------------------------------------------------------------------
 
-def obsgen_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """`obsgen ARGS` run in this process through click's CliRunner, in cwd: what the CLI prints
-    and its exit code, without the ~0.4 s of starting Python and importing obsgen (tests/conftest.py's
-    run_obsgen is the real process; a few tests keep it for the exit code and stream format).
-    An exception that escaped the CLI's own handling shows as a traceback on stderr, as it would."""
+def obsgen_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`obsgen ARGS` run in this process through click's CliRunner (in cwd, when given): what the
+    CLI prints and its exit code, without the ~0.4 s of starting Python and importing obsgen
+    (tests/conftest.py's run_obsgen is the real process; a few tests keep it for the streams and
+    exit codes). An exception that escaped the CLI's own handling (a traceback for the user) is
+    raised here, failing the test."""
     from click.testing import CliRunner
 
     from obsgen.cli import main
 
     here = os.getcwd()
-    os.chdir(cwd)
+    if cwd is not None:
+        os.chdir(cwd)
     try:
-        result = CliRunner().invoke(main, list(args), catch_exceptions=True)
+        result = CliRunner().invoke(main, list(args))
     finally:
         os.chdir(here)
-    stderr = result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
-        stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(result.exception))
-    return subprocess.CompletedProcess(["obsgen", *args], result.exit_code, result.stdout, stderr)
+        raise result.exception
+    return subprocess.CompletedProcess(["obsgen", *args], result.exit_code, result.stdout, result.stderr)
 
 
 # --- processes ----------------------------------------------------------------------------------
