@@ -108,10 +108,11 @@ def _file_marks(path: Path, cache: dict[Path, set[str]]) -> set[str]:
 # fixture (a server, a browser, a generated tree) starts once for them. Each file is a group, except
 # that the files reading the session's Prometheus on live traffic share one (it takes a minute to settle).
 SHARED_GROUPS = {"status_prometheus": "status-prometheus"}
-# Started first, as they take longest and mostly wait (alerts to fire, servers to settle): the
-# other workers fill the time with the rest.
+# Started first, as they take longest (alerts to fire, servers to settle, promtool over many periods):
+# the other workers fill the time with the rest, and no long file is left to run alone at the end.
 FIRST = ("tests/e2e/", "tests/live/", "tests/preview/test_live.py", "tests/preview/test_status_view.py",
-         "tests/backfill/")
+         "tests/render/test_calendar_rules.py", "tests/backfill/", "tests/render/test_period_rollups.py",
+         "tests/render/test_shared_mode.py", "tests/hardening/test_injection.py")
 
 
 def _group(item, file_fixtures: dict[str, set[str]]) -> str:
