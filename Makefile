@@ -18,8 +18,14 @@ check: setup ## fail when the committed output (or obsgen.schema.json) is not wh
 	$(BIN)/obsgen schema | diff -u obsgen.schema.json - >/dev/null || \
 	  { echo "obsgen.schema.json is out of date: run make generate" >&2; exit 1; }
 
+# pytest-xdist: a worker per core and one more, as the end-to-end test spends its minutes waiting
+# for alerts; a file's tests stay on one worker (tests/conftest.py's groups: its module fixtures, a
+# server or a browser, start once). WORKERS=0 runs in this process. The slowest 15 tests are listed
+# at the end: the suite is to stay under 5 minutes (docs/testing.md).
+WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+
 test: setup tools lint check ## the whole suite, promtool, amtool and kubectl kustomize included
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadgroup --durations=15
 
 lint: setup
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ from pathlib import Path
 from obsgen import inputs, pipeline
 from obsgen.spec.checks import check
 from obsgen.spec.load import load_dir
+from tests import builders
 
 SERVICE = """\
 apiVersion: obsgen/v1
@@ -50,11 +51,7 @@ def service(name: str, team: str, tier: int = 1, envs: str = "staging, productio
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
-    spec = root / "slos"
-    spec.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (spec / name).write_text(text)
-    return spec
+    return builders.write_specs(root, files, team_doc=None)  # the files name their own teams
 
 
 def errors(root: Path, files: dict[str, str]) -> list[str]:

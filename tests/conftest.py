@@ -61,6 +61,91 @@ def promtool() -> str:
     return require_tool("promtool")
 
 
+@pytest.fixture(scope="session")
+def _chromium():
+    """One headless Chromium per test process (per xdist worker): starting one costs seconds."""
+    from tests.builders import chromium
+
+    session = chromium()
+    yield session
+    session.quit()
+
+
+@pytest.fixture(scope="module")
+def browser(_chromium):
+    """The shared Chromium, as new for each module (blank page, window size, console log read)."""
+    from tests.builders import fresh
+
+    fresh(_chromium)
+    return _chromium
+
+
+# --- markers: what a test needs beyond Python (registered in pyproject.toml, docs/testing.md) ------
+# By fixture (exact, per test) and by what the test's file uses (per file: a file that starts a
+# server marks each of its tests, the cheap ones too, which errs toward the fast subset being fast).
+FIXTURE_MARKS = {"promtool": "promtool", "kubectl": "kubectl", "browser": "browser",
+                 "status_prometheus": "servers"}
+FILE_MARKS = {  # marker -> what in a test file's text means it is needed
+    "promtool": ("promtool", '"test", "--out"', "verify.run", "test_examples"),
+    "amtool": ("amtool",),
+    "kubectl": ("kustomize(", "kubectl"),
+    "servers": ("LiveSession", "prometheus-alertmanager", "tests.live.prom", "tests.live.traffic",
+                "tests.backfill.prometheus", "tests.backfill import prometheus", '"--live"', "status_prometheus"),
+    "browser": ("browser",),
+    "cli": ("run_obsgen(", '"-m", "obsgen"', "obsgen_cli("),
+}
+
+
+def _file_marks(path: Path, cache: dict[Path, set[str]]) -> set[str]:
+    if path not in cache:
+        text = path.read_text(encoding="utf-8")
+        cache[path] = {mark for mark, needles in FILE_MARKS.items() if any(n in text for n in needles)}
+    return cache[path]
+
+
+# --- pytest-xdist: which tests share a worker, and which start first --------------------------------
+# `make test` runs `--dist loadgroup`: a group's tests run on one worker, so a module or session
+# fixture (a server, a browser, a generated tree) starts once for them. Each file is a group, except
+# that the files reading the session's Prometheus on live traffic share one (it takes a minute to settle).
+SHARED_GROUPS = {"status_prometheus": "status-prometheus"}
+# Started first, as they take longest (alerts to fire, servers to settle, promtool over many periods):
+# the other workers fill the time with the rest, and no long file is left to run alone at the end.
+FIRST = ("tests/e2e/", "tests/live/", "tests/preview/test_live.py", "tests/preview/test_status_view.py",
+         "tests/render/test_calendar_rules.py", "tests/backfill/", "tests/render/test_period_rollups.py",
+         "tests/render/test_shared_mode.py", "tests/hardening/test_injection.py")
+
+
+def _group(item, file_fixtures: dict[str, set[str]]) -> str:
+    path = Path(item.fspath).relative_to(ROOT).as_posix()
+    for fixture, group in SHARED_GROUPS.items():
+        if fixture in file_fixtures[path]:
+            return group
+    return path
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    cache: dict[Path, set[str]] = {}
+    file_fixtures: dict[str, set[str]] = {}
+    for item in items:
+        path = Path(item.fspath).relative_to(ROOT).as_posix()
+        file_fixtures.setdefault(path, set()).update(getattr(item, "fixturenames", ()))
+    for item in items:
+        marks = {FIXTURE_MARKS[f] for f in getattr(item, "fixturenames", ()) if f in FIXTURE_MARKS}
+        marks |= _file_marks(Path(item.fspath), cache)
+        if "tests/e2e/" in Path(item.fspath).as_posix():
+            marks |= {"servers", "promtool", "cli"}
+        for mark in sorted(marks):
+            item.add_marker(mark)
+        if not any(item.iter_markers("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group(_group(item, file_fixtures)))
+    def rank(item) -> int:
+        path = Path(item.fspath).relative_to(ROOT).as_posix()
+        return next((n for n, prefix in enumerate(FIRST) if path.startswith(prefix)), len(FIRST))
+
+    items.sort(key=rank)  # stable: within a rank, the collection order
+
+
 def run_obsgen(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """The CLI as users run it, in its own process."""
     return subprocess.run([sys.executable, "-m", "obsgen", *args], cwd=cwd, capture_output=True, text=True,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests import builders
+
 SERVICE = """\
 apiVersion: obsgen/v1
 kind: Service
@@ -20,22 +22,17 @@ SLO = """\
           error_query: sum(rate(http_requests_total{{job="x",code=~"5.."}}[{{{{window}}}}]))
           total_query: sum(rate(http_requests_total{{job="x"}}[{{{{window}}}}]))
 """
-TEAM = "apiVersion: obsgen/v1\nkind: Team\nmetadata: {name: payments}\n"
+TEAM = builders.team("payments")
 
 
 def write_specs(spec_dir: Path, services: list[str], kubernetes: str = "",
                 environments: str = "[dev, staging, production]", slos: int = 1) -> Path:
-    spec_dir.mkdir(parents=True)
-    for name in services:
-        text = SERVICE.format(name=name, environments="staging, production")
-        text += "".join(SLO.format(name="availability" if i == 0 else f"slo-{i}") for i in range(slos))
-        (spec_dir / f"{name}.yaml").write_text(text)
-    (spec_dir / "teams.yaml").write_text(TEAM)
-    platform = f"apiVersion: obsgen/v1\nkind: Platform\nspec:\n  environments: {environments}\n"
-    if kubernetes:
-        platform += f"  kubernetes: {kubernetes}\n"
-    (spec_dir / "platform.yaml").write_text(platform)
-    return spec_dir
+    assert not spec_dir.exists(), spec_dir
+    files = {f"{name}.yaml": SERVICE.format(name=name, environments="staging, production")
+             + "".join(SLO.format(name="availability" if i == 0 else f"slo-{i}") for i in range(slos))
+             for name in services}
+    platform = f"  environments: {environments}\n" + (f"  kubernetes: {kubernetes}\n" if kubernetes else "")
+    return builders.write_files(spec_dir, {**files, "teams.yaml": TEAM, "platform.yaml": builders.platform(platform)})
 
 
 def build(spec_dir: Path) -> dict[str, str]:

@@ -10,7 +10,7 @@ import yaml
 
 from obsgen.render import yamlout
 from obsgen.verify import promtool as verify_promtool
-from tests import specdir
+from tests import builders
 from tests.conftest import run_obsgen
 
 LONG_KEY = "k" * 128
@@ -67,11 +67,11 @@ LABELS = '  labels: {owner: "{{ $value }}", note: \'a }} b {{- c -}} {{/* x */}}
 @pytest.fixture(scope="module")
 def adversarial(tmp_path_factory):
     root = tmp_path_factory.mktemp("adversarial")
-    specdir.write(root, {
+    builders.write_specs(root, {
         "platform.yaml": PLATFORM,
-        "pay.yaml": specdir.service("pay", PAY, extra_metadata=LABELS),
-        "pay-api.yaml": specdir.service("pay-api", PAY_API),
-        "pay-api-latency.yaml": specdir.service("pay-api-latency", PAY_API_LATENCY, tier=2),
+        "pay.yaml": builders.service("pay", PAY, extra_metadata=LABELS),
+        "pay-api.yaml": builders.service("pay-api", PAY_API),
+        "pay-api-latency.yaml": builders.service("pay-api-latency", PAY_API_LATENCY, tier=2),
     })
     result = run_obsgen("generate", "slos", "--out", "out", cwd=root)
     assert result.returncode == 0, result.stderr

@@ -11,14 +11,13 @@ from obsgen import backends, cache, pipeline
 from obsgen.output import encode
 from obsgen.output.writer import write_tree
 from obsgen.render import RENDERERS, render_all
+from tests import builders
 from tests.conftest import EXAMPLES, run_obsgen
 
 
 @pytest.fixture
 def specs(tmp_path):
-    target = tmp_path / "slos"
-    shutil.copytree(EXAMPLES, target)
-    return target
+    return builders.copy_examples(tmp_path / "slos")
 
 
 @pytest.fixture

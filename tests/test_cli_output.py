@@ -5,39 +5,27 @@ report of `obsgen test` (what passed, failed and was skipped)."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from obsgen.cli import main
 from obsgen.output.summary import kind as summary_kind
 from obsgen.render import RENDERERS
-from tests.conftest import EXAMPLES
+from tests import builders
+from tests.builders import obsgen_cli
 from tests.output.test_writer import tree
 
 MANIFEST = ".obsgen-manifest"
 
 
-def run_obsgen(*args: str) -> subprocess.CompletedProcess:
-    """The CLI in this process (a subprocess per call would make these tests slow); an exception
-    that escapes the CLI (a traceback for the user) fails the test."""
-    result = CliRunner().invoke(main, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
-
-
 def generate(spec_dir: Path, out: Path, *args: str):
-    return run_obsgen("generate", str(spec_dir), "--out", str(out), *args)
+    return obsgen_cli("generate", str(spec_dir), "--out", str(out), *args)
 
 
 def check(spec_dir: Path, out: Path):
-    return run_obsgen("check", str(spec_dir), "--out", str(out))
+    return obsgen_cli("check", str(spec_dir), "--out", str(out))
 
 
 def refused(result, *needles: str):
@@ -50,7 +38,7 @@ def refused(result, *needles: str):
 @pytest.fixture
 def specs(tmp_path) -> Path:
     """A copy of the bundled examples that tests may change."""
-    return Path(shutil.copytree(EXAMPLES, tmp_path / "specs"))
+    return builders.copy_examples(tmp_path / "specs")
 
 
 @pytest.fixture
@@ -128,12 +116,12 @@ def test_a_spec_directory_without_documents_is_an_error(tmp_path, out, command):
     (empty / "sub/comments.yaml").write_text("# nothing yet\n---\n")
     before = tree(out)
     args = [command, str(empty)] + (["--out", str(out)] if command != "validate" else [])
-    refused(run_obsgen(*args), f"{empty}: no spec documents")
+    refused(obsgen_cli(*args), f"{empty}: no spec documents")
     assert tree(out) == before
 
 
 def test_a_file_given_as_spec_dir_says_so(specs):
-    result = run_obsgen("validate", str(specs / "checkout.yaml"))
+    result = obsgen_cli("validate", str(specs / "checkout.yaml"))
     refused(result, "is a file, not a directory")
     assert "not found" not in result.stderr
 
@@ -148,7 +136,7 @@ def test_out_inside_the_spec_directory_runs_again_and_again(specs, where):
         assert result.returncode == 0, result.stderr
     assert "0 written" in result.stdout
     assert check(specs, out).returncode == 0
-    assert run_obsgen("validate", str(specs)).returncode == 0  # no --out: it skips trees with a manifest
+    assert obsgen_cli("validate", str(specs)).returncode == 0  # no --out: it skips trees with a manifest
 
 
 # --- issue 8: hand-edit safety, check output for CI logs, summary and progress ---
@@ -308,7 +296,7 @@ def _report(result) -> tuple[list[str], str]:
 
 
 def test_test_says_skipped_and_why_and_counts_every_check(generated, fast_verifiers, no_schemas):
-    result = run_obsgen("test", "--out", str(generated))
+    result = obsgen_cli("test", "--out", str(generated))
     checks, last = _report(result)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok: schemas dashboards/" not in checks
@@ -328,7 +316,7 @@ def test_test_counts_a_failure_and_a_missing_schema_fails_in_ci(generated, fast_
     data["panels"][0]["gridPos"]["w"] = 25  # wider than Grafana's 24-column grid
     board.write_text(json.dumps(data))
     monkeypatch.setenv("CI", "1")
-    result = run_obsgen("test", "--out", str(generated))
+    result = obsgen_cli("test", "--out", str(generated))
     checks, last = _report(result)
     assert result.returncode == 1
     # the edited dashboard is too wide and no longer what its ConfigMap holds; the schemas are missing

@@ -8,7 +8,7 @@ import yaml
 
 from obsgen import gotemplate, names, pipeline
 from obsgen.render import yamlout
-from tests import specdir
+from tests import builders
 
 NASTY = [
     "see {{docs}}", "{{ $value }}", "{{- trim -}}", "a {{{ b }}} c", "}}{{", "{{/* comment */}}",
@@ -52,8 +52,8 @@ METADATA = """\
 
 
 def _spec(tmp_path):
-    spec_dir = specdir.write(tmp_path, {"platform.yaml": PLATFORM,
-                                        "svc.yaml": specdir.service("svc", SLOS, extra_metadata=METADATA)})
+    spec_dir = builders.write_specs(tmp_path, {"platform.yaml": PLATFORM,
+                                        "svc.yaml": builders.service("svc", SLOS, extra_metadata=METADATA)})
     text = (spec_dir / "svc.yaml").read_text().replace(
         "runbook: https://runbooks.example.com/svc", "runbook: 'https://runbooks.example.com/{{.Labels.x}}/{{{'")
     (spec_dir / "svc.yaml").write_text(text)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import obsgen_cli
 from tests.conftest import EXAMPLES
-from tests.test_cli_output import run_obsgen
 
 WHERE = [".", "generated"]
 
@@ -22,7 +22,7 @@ def inside(request, tmp_path) -> tuple[Path, Path]:
     specs = tmp_path / "slos"
     shutil.copytree(EXAMPLES, specs)
     out = specs / request.param
-    done = run_obsgen("generate", str(specs), "--out", str(out))
+    done = obsgen_cli("generate", str(specs), "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert (out / "alerts").is_dir() and (out / ".obsgen-manifest").is_file()
     return specs, out
@@ -33,7 +33,7 @@ def clean(tmp_path) -> tuple[Path, Path]:
     """The same specs alone, and their output in a tree of its own."""
     specs, out = tmp_path / "clean", tmp_path / "clean-out"
     shutil.copytree(EXAMPLES, specs)
-    assert run_obsgen("generate", str(specs), "--out", str(out)).returncode == 0
+    assert obsgen_cli("generate", str(specs), "--out", str(out)).returncode == 0
     return specs, out
 
 
@@ -45,46 +45,46 @@ def ok(done) -> str:
 
 def test_generate_again_writes_nothing(inside, example_files):
     specs, out = inside
-    assert f"{len(example_files)} files under" in ok(run_obsgen("generate", str(specs), "--out", str(out)))
-    assert "0 written" in ok(run_obsgen("generate", str(specs), "--out", str(out)))
+    assert f"{len(example_files)} files under" in ok(obsgen_cli("generate", str(specs), "--out", str(out)))
+    assert "0 written" in ok(obsgen_cli("generate", str(specs), "--out", str(out)))
 
 
 def test_check_is_up_to_date(inside):
     specs, out = inside
-    assert "is up to date with" in ok(run_obsgen("check", str(specs), "--out", str(out)))
+    assert "is up to date with" in ok(obsgen_cli("check", str(specs), "--out", str(out)))
 
 
 def test_validate_counts_the_specs_alone(inside, clean):
-    said = ok(run_obsgen("validate", str(inside[0])))
-    assert said.replace(str(inside[0]), "X") == ok(run_obsgen("validate", str(clean[0]))).replace(str(clean[0]), "X")
+    said = ok(obsgen_cli("validate", str(inside[0])))
+    assert said.replace(str(inside[0]), "X") == ok(obsgen_cli("validate", str(clean[0]))).replace(str(clean[0]), "X")
 
 
 def test_diff_against_the_tree_in_the_spec_directory_finds_no_change(inside):
     specs, out = inside
-    assert ok(run_obsgen("diff", str(specs), "--against", str(out))) == (
+    assert ok(obsgen_cli("diff", str(specs), "--against", str(out))) == (
         "### obsgen: no change\n\nThe generated output is identical.\n")
 
 
 def test_preview_is_the_page_of_the_specs_alone(inside, clean, tmp_path):
     pages = []
     for (specs, out), page in ((inside, tmp_path / "page-inside"), (clean, tmp_path / "page-clean")):
-        said = ok(run_obsgen("preview", str(specs), "--against", str(out), "--static", str(page)))
+        said = ok(obsgen_cli("preview", str(specs), "--against", str(out), "--static", str(page)))
         assert said == f"preview written to {page / 'index.html'}\n"
         pages.append({p.relative_to(page).as_posix(): p.read_bytes() for p in page.rglob("*") if p.is_file()})
     assert pages[0] == pages[1]
 
 
 def test_k8s_prints_the_objects_of_the_specs_alone(inside, clean):
-    assert ok(run_obsgen("k8s", str(inside[0]))) == ok(run_obsgen("k8s", str(clean[0])))
-    assert ok(run_obsgen("k8s", str(inside[0]), "--env", "production")) == ok(
-        run_obsgen("k8s", str(clean[0]), "--env", "production"))
+    assert ok(obsgen_cli("k8s", str(inside[0]))) == ok(obsgen_cli("k8s", str(clean[0])))
+    assert ok(obsgen_cli("k8s", str(inside[0]), "--env", "production")) == ok(
+        obsgen_cli("k8s", str(clean[0]), "--env", "production"))
 
 
 def test_backfill_loads_the_specs_and_goes_on_to_the_server(inside, clean):
     """Past loading, backfill needs a Prometheus: with none at the URL, both fail the same way."""
     said = []
     for specs, _ in (inside, clean):
-        done = run_obsgen("backfill", str(specs), "--url", "http://127.0.0.1:1", "--start", "0", "--end", "3600",
+        done = obsgen_cli("backfill", str(specs), "--url", "http://127.0.0.1:1", "--start", "0", "--end", "3600",
                           "--out", str(specs.parent / "blocks"))
         assert done.returncode == 1
         said.append(done.stderr)

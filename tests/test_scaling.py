@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.bench_generate import synthesize
-from tests.test_cli_output import run_obsgen
+from tests.builders import obsgen_cli
 
 SMALL, LARGE = 20, 80  # services
 LINEAR = 5.0  # calls(LARGE) / calls(SMALL) at most: 4 for purely linear work, less with fixed costs
@@ -30,7 +30,7 @@ def calls(command: list[str]) -> int:
 
     sys.setprofile(hook)
     try:
-        done = run_obsgen(*command)
+        done = obsgen_cli(*command)
     finally:
         sys.setprofile(None)
     assert done.returncode == 0, done.stderr
@@ -43,7 +43,7 @@ def tree(root: Path, services: int) -> Path:
     specs = root / f"specs-{services}"
     synthesize(specs, services)
     for _ in range(2):
-        assert run_obsgen("generate", str(specs), "--out", str(specs)).returncode == 0
+        assert obsgen_cli("generate", str(specs), "--out", str(specs)).returncode == 0
     return specs
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -12,13 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import free_port
 from tests.conftest import PATIENCE, require_tool
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_blocks(openmetrics: str, folder: Path, data: Path) -> None:

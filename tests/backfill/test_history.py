@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from obsgen import backfill, burnrate, names, pipeline
-from tests import specdir
+from tests import builders
 from tests.backfill.prometheus import Prometheus, write_blocks
 from tests.conftest import run_obsgen
 
@@ -113,7 +113,7 @@ def ratio(errors: float, total: float) -> float:
 def history(tmp_path_factory):
     """Two servers over copies of the same raw history, each backfilled pass by pass."""
     root = tmp_path_factory.mktemp("history")
-    spec_dir = specdir.write(root, {"app.yaml": specdir.service("app", SLOS)})
+    spec_dir = builders.write_specs(root, {"app.yaml": builders.service("app", SLOS)})
     start = (int(time.time()) // HOUR - 10) * HOUR + 13 * MIN  # minute 47 of each hour is an hour's start
     end = start + 487 * MIN  # 20 minutes into an hour, that ended more than an hour ago
     raw = root / "raw"

@@ -12,8 +12,9 @@ from obsgen import names, pipeline
 from obsgen.backfill.server import Server
 from obsgen.errors import ToolError
 from obsgen.render import prometheus_rules
-from tests import specdir
-from tests.backfill.prometheus import Prometheus, free_port, write_blocks
+from tests import builders
+from tests.backfill.prometheus import Prometheus, write_blocks
+from tests.builders import free_port
 from tests.conftest import run_obsgen
 
 HOUR = 3600
@@ -30,7 +31,8 @@ SLOS = """\
 
 @pytest.fixture(scope="module")
 def spec_dir(tmp_path_factory) -> Path:
-    return specdir.write(tmp_path_factory.mktemp("spec"), {"app.yaml": specdir.service("app", SLOS.format(suffix=""))})
+    app = builders.service("app", SLOS.format(suffix=""))
+    return builders.write_specs(tmp_path_factory.mktemp("spec"), {"app.yaml": app})
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +106,7 @@ def test_a_rule_failing_mid_pass_leaves_no_pass_folder(tmp_path, server):
     """A total query whose `or` adds a series differing only in a label the rule sets: two results
     with the same labels once the rule's labels are applied (live evaluation fails such a rule too)."""
     prometheus, start, end = server
-    spec = specdir.write(tmp_path, {"app.yaml": specdir.service("app", SLOS.format(suffix=_OTHER))})
+    spec = builders.write_specs(tmp_path, {"app.yaml": builders.service("app", SLOS.format(suffix=_OTHER))})
     _fails("--url", prometheus.url, "--start", str(start), "--end", str(end - 1800), spec=spec, out=tmp_path / "out",
            contains="two results with the same labels at one time")
 

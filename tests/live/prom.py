@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import time
 import urllib.request
@@ -12,15 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import free_port
 from tests.conftest import PATIENCE, require_tool
 
 MINUTE = 60
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def openmetrics(series: dict[str, float], start: int, end: int) -> str:

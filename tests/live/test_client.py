@@ -12,8 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.builders import free_port
 from tests.conftest import EXAMPLES, PATIENCE, run_obsgen
-from tests.live.prom import free_port, openmetrics, prometheus
+from tests.live.prom import openmetrics, prometheus
 
 TOKEN = "s3cret-token"
 TENANT = "team-a"

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tests import builders
 from tests.conftest import run_obsgen
 from tests.live.prom import openmetrics, prometheus
 
@@ -103,10 +104,7 @@ def server(tmp_path_factory):
 
 
 def _specs(tmp_path, name: str, text: str):
-    directory = tmp_path / name
-    directory.mkdir()
-    (directory / "shop.yaml").write_text(TEAM + text)
-    return directory
+    return builders.write_files(tmp_path / name, {"shop.yaml": TEAM + text})
 
 
 def _line(path, text: str) -> int:

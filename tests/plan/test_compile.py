@@ -50,9 +50,9 @@ def test_slo_runbook_overrides_the_service_runbook(example_plan):
 
 def _plan(tmp_path, slos: str, **kwargs):
     from obsgen import pipeline
-    from tests import specdir
+    from tests import builders
 
-    return pipeline.plan(specdir.write(tmp_path, {"svc.yaml": specdir.service("svc", slos, **kwargs)}))
+    return pipeline.plan(builders.write_specs(tmp_path, {"svc.yaml": builders.service("svc", slos, **kwargs)}))
 
 
 def test_the_users_annotations_win_over_the_generated_ones(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from obsgen import pipeline, promql, promql_ast
 from obsgen.errors import SpecErrors
 from obsgen.plan.environments import EnvironmentLost, EnvironmentScope, aware
-from tests import specdir
+from tests import builders
 
 SCOPE = EnvironmentScope("environment", ("production", "staging"))
 ENV = 'environment=~"production|staging"'
@@ -92,7 +92,7 @@ def test_errors_name_file_line_and_field(tmp_path):
     slos = ("    - name: a\n      objective: 99\n      sli:\n        events:\n"
             "          error_query: sum(rate(x{c=\"5\"}[{{window}}]))\n"
             "          total_query: sum without (environment) (rate(x[{{window}}]))\n")
-    spec_dir = specdir.write(tmp_path, {"platform.yaml": SHARED, "svc.yaml": specdir.service("svc", slos)})
+    spec_dir = builders.write_specs(tmp_path, {"platform.yaml": SHARED, "svc.yaml": builders.service("svc", slos)})
     with pytest.raises(SpecErrors) as caught:
         pipeline.load(spec_dir)
     [error] = caught.value.errors

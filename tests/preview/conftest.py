@@ -1,27 +1,8 @@
-"""Fixtures of the preview tests: Debian's headless Chromium driven by selenium."""
+"""Fixtures of the preview tests (the browser is tests/conftest.py's, shared by the session)."""
 
 from __future__ import annotations
 
 import pytest
-
-from tests.conftest import require_tool
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium, driver = require_tool("chromium"), require_tool("chromedriver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,1600"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    session = webdriver.Chrome(service=Service(driver), options=options)
-    yield session
-    session.quit()
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -195,18 +194,14 @@ def test_a_failed_start_stops_what_it_started(example_plan, example_files):
     assert not session.tmp.exists()
 
 
-def _session_dirs() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("obsgen-live-*"))
-
-
-def test_cli_says_when_the_port_is_taken(live):
+def test_cli_says_when_the_port_is_taken(live, tmp_path):
     """The page's port is in use: a clear error, and the session started for it is stopped."""
     port = live[1].rsplit(":", 1)[1].strip("/")
-    before = _session_dirs()
-    result = run_obsgen("preview", str(EXAMPLES), "--live", "--port", port)
+    # its own temporary directory (TMPDIR), where no other test or xdist worker makes sessions
+    result = run_obsgen("preview", str(EXAMPLES), "--live", "--port", port, env={"TMPDIR": str(tmp_path)})
     assert result.returncode == 1 and f"error: cannot serve the page on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
-    assert _session_dirs() <= before  # its own directory is gone again
+    assert list(tmp_path.iterdir()) == []  # its session directory is gone again
 
 
 @contextlib.contextmanager

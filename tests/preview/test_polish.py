@@ -20,9 +20,9 @@ from obsgen import pipeline
 from obsgen.preview import markdown, page, semdiff, view
 from obsgen.preview.serve import PreviewServer
 from obsgen.preview.simulate import simulate
-from tests import specdir
+from tests import builders
+from tests.builders import free_port
 from tests.conftest import EXAMPLES, PATIENCE, docs_picture
-from tests.live.prom import free_port
 
 HOSTILE = "<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\">"
 
@@ -160,9 +160,9 @@ def _many(tmp_path: Path) -> Path:
     files = {"team-u.yaml": "apiVersion: obsgen/v1\nkind: Team\nmetadata: {name: u}\n"}
     for i in range(8):
         name = f"svc-{i}"
-        text = specdir.service(name, slo.format(n=name))
+        text = builders.service(name, slo.format(n=name))
         files[f"{name}.yaml"] = text.replace("team: t", "team: u") if i % 2 else text
-    return specdir.write(tmp_path, files)
+    return builders.write_specs(tmp_path, files)
 
 
 def test_service_filter_when_more_than_a_handful(browser, tmp_path, example_plan, example_files):

@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from obsgen.live.status import STATES
+from tests.builders import free_port
 from tests.conftest import EXAMPLES, PATIENCE, ROOT, docs_picture
-from tests.live.prom import free_port
 from tests.live.test_status import _status
 from tests.live.traffic import OUTAGE, RATIO, expected_state
 

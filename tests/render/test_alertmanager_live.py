@@ -7,7 +7,6 @@ import email
 import email.policy
 import http.server
 import json
-import socket
 import socketserver
 import subprocess
 import threading
@@ -18,6 +17,7 @@ from typing import ClassVar
 
 import pytest
 
+from tests.builders import free_port
 from tests.conftest import PATIENCE, require_tool
 
 PAGE = {"alertname": "CheckoutAvailabilityErrorBudgetBurn", "service": "checkout", "slo": "availability",
@@ -26,11 +26,6 @@ TICKET = {**PAGE, "severity": "warning", "sloth_severity": "ticket"}
 ANNOTATIONS = {"summary": "checkout availability: error budget burning at 15.3x (over 14.4x for 1h and 5m)",
                "runbook_url": "https://runbooks.example.com/checkout", "dashboard_url": "https://grafana.example.com/d/x"}
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(url: str):
@@ -123,7 +118,7 @@ def test_the_config_loaded_with_its_template(alertmanager):
 
 
 def _start(binary: str, config: Path, data: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([binary, f"--config.file={config}", f"--storage.path={data}",
                              f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],

@@ -142,10 +142,10 @@ spec:
 
 def test_sloth_objective_keeps_the_specs_digits(tmp_path):
     from obsgen import pipeline
-    from tests import specdir
+    from tests import builders
 
     slos = "    - name: a\n      objective: 99.99999\n      sli: {spans: {span_name: x}}\n"
-    files = pipeline.build(specdir.write(tmp_path, {"svc.yaml": specdir.service("svc", slos, tier=3)}))
+    files = pipeline.build(builders.write_specs(tmp_path, {"svc.yaml": builders.service("svc", slos, tier=3)}))
     info = [r for g in yaml.safe_load(files[names.rules_file("svc")])["groups"] for r in g["rules"]
             if r.get("record") == "sloth_slo_info"]
     assert info[0]["labels"]["sloth_objective"] == "99.99999"
@@ -168,12 +168,12 @@ def test_a_period_equal_to_an_alert_window_is_recorded_once(tmp_path, promtool):
 
     from obsgen import pipeline
     from obsgen.output.writer import write_tree
-    from tests import specdir
+    from tests import builders
 
     slos = ("    - name: three-days\n      objective: 99.9\n      period: 3d\n      sli: {spans: {span_name: x}}\n"
             "    - name: two-days\n      objective: 99.9\n      period: 2d\n      sli: {spans: {span_name: x}}\n")
-    files = pipeline.build(specdir.write(tmp_path, {"platform.yaml": CATALOG_2D,
-                                                    "svc.yaml": specdir.service("svc", slos)}))
+    files = pipeline.build(builders.write_specs(tmp_path, {"platform.yaml": CATALOG_2D,
+                                                    "svc.yaml": builders.service("svc", slos)}))
     rules = [r for g in yaml.safe_load(files[names.rules_file("svc")])["groups"] for r in g["rules"]]
     records = [(r["record"], r["labels"]["sloth_id"]) for r in rules if "record" in r]
     assert len(records) == len(set(records))

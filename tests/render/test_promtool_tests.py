@@ -140,10 +140,10 @@ def test_generated_tests_pass_for_extreme_objectives_and_re2_classes(tmp_path, p
     from obsgen import pipeline
     from obsgen.output.writer import write_tree
     from obsgen.verify.promtool import test_rules
-    from tests import specdir
+    from tests import builders
 
-    specs = {f"{name}.yaml": specdir.service(name, slos) for name, slos in EXTREME_SLOS.items()}
-    files = pipeline.build(specdir.write(tmp_path, specs))
+    specs = {f"{name}.yaml": builders.service(name, slos) for name, slos in EXTREME_SLOS.items()}
+    files = pipeline.build(builders.write_specs(tmp_path, specs))
     for name in EXTREME_SLOS:
         text = files[names.tests_file(name)]
         assert "no tests" not in text

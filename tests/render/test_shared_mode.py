@@ -15,8 +15,9 @@ from obsgen.errors import SpecErrors
 from obsgen.output import encode
 from obsgen.plan import environments
 from obsgen.render import prometheus_rules, promtool_tests
+from tests.builders import service
+from tests.builders import write_specs as write
 from tests.conftest import EXAMPLES, ROOT
-from tests.specdir import service, write
 
 
 def examples(tmp_path, metrics: str):

@@ -1,22 +1,22 @@
 """Every spec mistake is reported as `file:line: field: message` on stderr, exit code 1, and never
 a Python traceback.
 
-Each case is a valid Team + Service baseline with one mutation, checked by running the real CLI in
-a subprocess. Subprocesses cost ~0.4 s each, so the selected cases are run concurrently once per
-module (see `cli_runs`); each test then checks its own result.
+Each case is a valid Team + Service baseline with one mutation, checked by running the CLI in this
+process (click's CliRunner: a subprocess costs ~0.4 s, and there are ~80 cases); the tests of
+several errors and of nothing written run it in its own process, for the real streams and exit code.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from tests import builders
+from tests.builders import obsgen_cli
 from tests.conftest import PATIENCE
 
 # Line numbers are pinned in the cases below; keep these texts in sync with them.
@@ -107,9 +107,7 @@ class Case:
 
 
 def write_specs(root: Path, files: dict[str, str]) -> None:
-    (root / "slos").mkdir(parents=True)
-    for name, text in files.items():
-        (root / "slos" / name).write_text(text, encoding="utf-8")
+    builders.write_files(root / "slos", files)
 
 
 def obsgen(cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -365,42 +363,20 @@ VALID = [
 ]
 
 
-class CliRuns:
-    """`obsgen validate slos` once per case, each in its own directory, run concurrently."""
-
-    def __init__(self, tmp_path_factory: pytest.TempPathFactory):
-        self.tmp = tmp_path_factory
-        self.results: dict[str, subprocess.CompletedProcess] = {}
-
-    def prefetch(self, cases: list[Case]) -> None:
-        roots = {}
-        for c in cases:  # mktemp and writing serially; only the subprocesses run in parallel
-            roots[c.id] = self.tmp.mktemp(c.id)
-            write_specs(roots[c.id], c.files)
-        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-            for c, result in zip(cases, pool.map(lambda c: obsgen(roots[c.id], "validate", "slos"), cases),
-                                 strict=True):
-                self.results[c.id] = result
-
-    def __getitem__(self, c: Case) -> subprocess.CompletedProcess:
-        if c.id not in self.results:
-            self.prefetch([c])
-        return self.results[c.id]
-
-
-@pytest.fixture(scope="module")
-def cli_runs(request, tmp_path_factory) -> CliRuns:
-    runs = CliRuns(tmp_path_factory)
-    selected = [item.callspec.params["case"] for item in request.session.items
-                if item.module is request.module and "case" in getattr(getattr(item, "callspec", None),
-                                                                       "params", {})]
-    runs.prefetch(selected)
-    return runs
+@pytest.fixture
+def cli_runs(tmp_path):
+    """`obsgen validate slos` on a case's files in its own directory, in this process (click's
+    CliRunner): the messages and exit code the CLI gives. The real process's stream format and exit
+    code are test_every_error_is_printed_sorted_one_per_line's and the writer test's below."""
+    def run(c: Case) -> subprocess.CompletedProcess:
+        write_specs(tmp_path, c.files)
+        return obsgen_cli("validate", "slos", cwd=tmp_path)
+    return run
 
 
 @pytest.mark.parametrize("case", INVALID)
-def test_invalid_spec_is_reported(case: Case, cli_runs: CliRuns):
-    result = cli_runs[case]
+def test_invalid_spec_is_reported(case: Case, cli_runs):
+    result = cli_runs(case)
     output = result.stderr + result.stdout
     assert "Traceback" not in output, output
     assert result.returncode == 1, output
@@ -414,8 +390,8 @@ def test_invalid_spec_is_reported(case: Case, cli_runs: CliRuns):
 
 
 @pytest.mark.parametrize("case", VALID)
-def test_valid_spec_is_accepted(case: Case, cli_runs: CliRuns):
-    result = cli_runs[case]
+def test_valid_spec_is_accepted(case: Case, cli_runs):
+    result = cli_runs(case)
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
     assert result.stdout.endswith("all valid.\n")
 

@@ -9,6 +9,7 @@ import pytest
 
 from obsgen.errors import Location
 from obsgen.spec.yamlsrc import DEFAULT_LIMITS, Limits, load_file, load_text
+from tests import builders
 from tests.conftest import EXAMPLES, run_obsgen
 
 
@@ -88,14 +89,7 @@ def test_byte_order_mark_is_accepted(tmp_path: Path):
 
 
 def _spec_dir(tmp_path: Path, extra: dict[str, bytes | str]) -> Path:
-    spec = tmp_path / "slos"
-    spec.mkdir()
-    for f in EXAMPLES.glob("*.yaml"):
-        (spec / f.name).write_text(f.read_text())
-    for name, content in extra.items():
-        target = spec / name
-        target.write_bytes(content) if isinstance(content, bytes) else target.write_text(content)
-    return spec
+    return builders.write_files(builders.copy_examples(tmp_path / "slos"), extra)
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [

@@ -19,7 +19,7 @@ from obsgen.render.promtool_tests import WIRING
 from obsgen.verify import promtool as verify_promtool
 from obsgen.verify import promtool_plan, shapes
 from obsgen.verify.result_cache import ResultCache
-from tests import specdir
+from tests import builders
 
 SERVICES = ("alpha", "bravo", "charlie", "delta")
 SLOS = """    - name: availability
@@ -35,7 +35,7 @@ SLOS = """    - name: availability
 def tree(tmp_path_factory) -> Path:
     """Four services of one shape (only their names and SLI selectors differ), generated."""
     root = tmp_path_factory.mktemp("scale")
-    spec_dir = specdir.write(root, {f"{n}.yaml": specdir.service(n, SLOS.format(name=n)) for n in SERVICES})
+    spec_dir = builders.write_specs(root, {f"{n}.yaml": builders.service(n, SLOS.format(name=n)) for n in SERVICES})
     out = root / "out"
     writer.write(out, pipeline.build(spec_dir), force=False)
     return out

@@ -16,17 +16,16 @@ from obsgen.errors import SpecErrors
 from obsgen.render import yamlout
 from obsgen.render.otel import config, diagram, ottl
 from obsgen.verify import otelcol
+from tests import builders
 from tests.conftest import ROOT
 
 TEAM = "apiVersion: obsgen/v1\nkind: Team\nmetadata: {name: t}\nspec: {slack: {channel: \"#t\", api_url_file: /etc/s}}\n"
 
 
 def spec_dir(tmp_path, platform: str = "", services: str = "") -> str:
-    (tmp_path / "teams.yaml").write_text(TEAM)
-    (tmp_path / "platform.yaml").write_text(
-        "apiVersion: obsgen/v1\nkind: Platform\nspec:\n" + textwrap.indent(platform or "environments: [dev, production]", "  "))
-    (tmp_path / "services.yaml").write_text(textwrap.dedent(services))
-    return str(tmp_path)
+    body = textwrap.indent(platform or "environments: [dev, production]", "  ")
+    return str(builders.write_files(tmp_path, {"teams.yaml": TEAM, "platform.yaml": builders.platform(body),
+                                                "services.yaml": textwrap.dedent(services)}))
 
 
 SPANS = """\

@@ -6,16 +6,15 @@ import re
 from pathlib import Path
 
 from obsgen import pipeline
+from tests import builders
 
 TEAM = "apiVersion: obsgen/v1\nkind: Team\nmetadata: {name: %s}\n"
 PLATFORM = "apiVersion: obsgen/v1\nkind: Platform\nspec: {default_team: %s}\n"
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (root / name).write_text(text, encoding="utf-8")
-    return root
+    """The files in root itself (an importer's directory is any directory, not only slos/)."""
+    return builders.write_files(root, files)
 
 
 def plan(root: Path, warnings: list | None = None):

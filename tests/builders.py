@@ -1,0 +1,129 @@
+"""The one home of what many test files build: spec documents and spec directories on disk, a free
+loopback port, a headless Chromium. Test modules with a theme (amspec.py for Alertmanager,
+k8s_specs.py for Kubernetes, spec/importers/helpers.py for the importers) build on these.
+
+Everything here writes only under the directory it is given (a test's tmp_path), so tests stay
+safe to run in parallel (pytest-xdist workers, docs/testing.md)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+from tests.conftest import EXAMPLES, require_tool
+
+LOOPBACK = "127.0.0.1"
+
+
+# --- spec documents -----------------------------------------------------------------------------
+
+def team(name: str = "t", body: str = "") -> str:
+    """A Team document; body is the YAML under `spec:` (indented two spaces), none: no `spec`."""
+    text = f"apiVersion: obsgen/v1\nkind: Team\nmetadata: {{name: {name}}}\n"
+    return text + f"spec:\n{body}\n" if body else text
+
+
+def service(name: str, slos: str, *, team: str = "t", tier: int = 1, extra_metadata: str = "",
+            spec: str = "") -> str:
+    """A Service document; slos is the YAML of its slos list (indented four spaces), spec any
+    other `spec:` fields before it (indented two spaces)."""
+    return (f"apiVersion: obsgen/v1\nkind: Service\nmetadata:\n  name: {name}\n  team: {team}\n  tier: {tier}\n"
+            f"  runbook: https://runbooks.example.com/{name}\n{extra_metadata}spec:\n{spec}  slos:\n{slos}")
+
+
+def platform(body: str = "") -> str:
+    """A Platform document; body is the YAML under `spec:` (indented two spaces)."""
+    return "apiVersion: obsgen/v1\nkind: Platform\n" + (f"spec:\n{body}" if body else "")
+
+
+TEAM = team("t")
+
+
+# --- spec directories ---------------------------------------------------------------------------
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write files (relative name -> text or bytes) under root, creating folders; return root."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    return root
+
+
+def write_specs(root: Path, files: dict[str, str | bytes], *, team_doc: str | None = TEAM) -> Path:
+    """root/slos holding files, and team.yaml holding team_doc (the Team `t` that service() names
+    by default; None: no team.yaml); return root/slos."""
+    extra = {"team.yaml": team_doc} if team_doc is not None else {}
+    return write_files(root / "slos", {**extra, **files})
+
+
+def copy_examples(target: Path) -> Path:
+    """A copy of the bundled examples (slos/) at target, for a test that changes them."""
+    return Path(shutil.copytree(EXAMPLES, target))
+
+
+# --- the CLI, in this process -------------------------------------------------------------------
+
+def obsgen_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`obsgen ARGS` run in this process through click's CliRunner (in cwd, when given): what the
+    CLI prints and its exit code, without the ~0.4 s of starting Python and importing obsgen
+    (tests/conftest.py's run_obsgen is the real process; a few tests keep it for the streams and
+    exit codes). An exception that escaped the CLI's own handling (a traceback for the user) is
+    raised here, failing the test."""
+    from click.testing import CliRunner
+
+    from obsgen.cli import main
+
+    here = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main, list(args))
+    finally:
+        os.chdir(here)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(["obsgen", *args], result.exit_code, result.stdout, result.stderr)
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+def free_port() -> int:
+    """A loopback port the OS says is free now (bind to port 0): never a fixed number, so parallel
+    workers and other programs on the machine do not collide."""
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def chromium():
+    """Debian's headless Chromium driven by selenium (skipped without it; a failure in CI)."""
+    binary, driver = require_tool("chromium"), require_tool("chromedriver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                f"--window-size={WINDOW[0]},{WINDOW[1]}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+WINDOW = (1280, 1600)
+
+
+def fresh(browser) -> None:
+    """Make a shared browser as new for the next module: a blank page, the window's size, and the
+    console log read empty (a test reads the console's errors since its own start)."""
+    browser.get("about:blank")
+    browser.set_window_size(*WINDOW)
+    browser.get_log("browser")
