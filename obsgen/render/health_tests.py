@@ -7,6 +7,9 @@ traffic while the series exist. The short scenarios that read the SLI's own sele
 as wiring (render/promtool_tests.WIRING): `obsgen test` runs them for every SLO, the others once
 per rule shape (verify/shapes.py). A file of their own, evaluated every 10 minutes: the day-long
 `for` of the error-series alert costs 150 evaluations there, 1,500 in the burn-rate tests' file.
+For the same reason this file also holds the one scenario that needs more than the longest alert
+window (3d) of evaluations: a step in the error ratio that pins every window's range
+(render/promtool_tests.window_lengths).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import health_rules, promtool_inputs
 from obsgen.render.backend import Backend
 from obsgen.render.promtool_inputs import expect
-from obsgen.render.promtool_tests import WIRING
+from obsgen.render.promtool_tests import WIRING, window_lengths
 
 STEP_MINUTES = 10
 DAY_MINUTES = health_rules.NO_ERRORS_FOR // 60
@@ -107,7 +110,7 @@ def scenarios(slo: SLOPlan) -> list[dict]:
                            [_fires(slo, "SLINoErrorSeries", DAY_MINUTES - STEP_MINUTES, False),
                             _fires(slo, "SLINoErrorSeries", LONG_MINUTES, True),
                             _fires(slo, "SLINoData", LONG_MINUTES, False)]))
-    return tests
+    return tests + [t for t in [window_lengths(slo, STEP_MINUTES)] if t]
 
 
 # the SLI health alerts' tests (render/health_rules.py), run by the promtool verifier

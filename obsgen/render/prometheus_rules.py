@@ -65,15 +65,35 @@ def groups_for(slo: SLOPlan) -> list[dict]:
     sets up a query each time): the constants (still well inside the 5m lookback) and the SLI
     health alerts, whose `for` is 10m or a day."""
     copies = copy_rules(slo)
+    slow = ticket_windows(slo)
+    windows = sli_rules(slo)
+    every_minute = [r for r in windows if r["labels"].get(names.SLOTH_WINDOW) not in slow]
+    tickets = [r for r in windows if r["labels"].get(names.SLOTH_WINDOW) in slow]
+    alerts = alert_rules(slo)
+    severities = ([a.window.severity for a in slo.alerts] if slo.alert_style != "sloth"
+                  else [s for s in ("page", "ticket") if any(a.window.severity == s for a in slo.alerts)])
+    pages = [r for r, s in zip(alerts, severities, strict=True) if s != "ticket" or not slow]
     return [
-        {"name": names.rule_group(slo.service, slo.name), "rules": [*sli_rules(slo), burn_rate_rule(slo),
-                                                                    *alert_rules(slo)]},
+        {"name": names.rule_group(slo.service, slo.name), "rules": [*every_minute, burn_rate_rule(slo), *pages]},
         *([{"name": names.rule_group(slo.service, slo.name, names.HOURS_GROUP), "interval": HOURS_INTERVAL,
             "rules": copies + calendar_rules.start_hour_rules(slo, names.HOURS_GROUP)}] if copies else []),
         {"name": names.rule_group(slo.service, slo.name, names.PERIOD_GROUP), "interval": PERIOD_INTERVAL,
-         "rules": period_rules(slo) + calendar_rules.period_rules(slo) + constant_rules(slo) + health_rules.rules(slo)},
+         "rules": [*tickets, *[r for r in alerts if r not in pages], *period_rules(slo),
+                   *calendar_rules.period_rules(slo), *constant_rules(slo), *health_rules.rules(slo)]},
         *calendar_rules.groups(slo),  # timeslices and calendar periods: docs/calendar.md
     ]
+
+
+def ticket_windows(slo: SLOPlan) -> frozenset[str]:
+    """The windows only tickets read (a catalog's slow pairs: 2h, 1d, 3d by default): recorded, and
+    the ticket alerts evaluated, in the period group every 2m instead of every minute. A window's
+    value is the same whichever group records it; a ticket may fire up to one minute later (its
+    group's next evaluation), against a `for` and windows of hours. Nothing moves when the alerts'
+    severity labels are not obsgen's own (a Sloth-style ticket has `sloth_severity: ticket` too)."""
+    tickets = {w for a in slo.alerts if a.window.severity == "ticket" for w in (a.window.long, a.window.short)}
+    others = {w for a in slo.alerts if a.window.severity != "ticket" for w in (a.window.long, a.window.short)}
+    keep = others | {burnrate.BASE_WINDOW, *burnrate.raw_windows(slo.catalog)}
+    return frozenset(durations.format_seconds(w) for w in tickets - keep)
 
 
 def sli_rules(slo: SLOPlan) -> list[dict]:

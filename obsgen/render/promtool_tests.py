@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from obsgen import burnrate, calendar, durations, names, promql, yamlio
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
-from obsgen.render import promtool_shared
+from obsgen.render import prometheus_rules, promtool_shared
 from obsgen.render.backend import Backend
 from obsgen.render.promtool_inputs import (  # noqa: F401  (EVAL_MINUTES...: read here by the tests)
     EVAL_MINUTES,
@@ -306,6 +306,66 @@ def no_error_series(slo: SLOPlan) -> dict | None:
     windows = [names.sli_error_ratio(durations.format_seconds(w)) for w in slo.windows]
     checks = [expect(f"count({promql.selector(name, sel)} == 0)", end, 1) for name in windows]
     return _group(f"{slo.id}: traffic without any error series records ratios of 0", series, checks)
+
+
+# window_lengths: the step comes this long after every window but the longest is full, so a window
+# lengthened by hand up to this much past the longest is caught too.
+WINDOW_MARGIN_MINUTES = 60
+
+
+def window_lengths(slo: SLOPlan, every: int) -> dict | None:
+    """Clean traffic, then a constant error ratio from minute `step` on; each window W is checked at
+    the first evaluation (every `every` minutes) from `step + W/2` on, when it holds error-free
+    traffic before the step and failing traffic after it. The window's value as a function of its
+    range is then strictly monotonic (a shorter range holds more of the step, a longer one less),
+    so every window's range is pinned: a window rule changed by hand from `[1d]` to `[12h]` records
+    another value. Every other scenario has one error ratio from its first sample, which every
+    window length records alike.
+
+    Each window must equal what the plan says it reads: the sum of every recorded 5m rate in
+    (t - W, t] (prometheus_rules.derived_ratio), or for the window read at its edge its tiles or
+    the SLI queries over W (tiled_ratio, raw_ratio; their equality is tests/render/test_tiled_window.py's).
+    A window only tickets read is recorded by the period group (prometheus_rules.ticket_windows),
+    which Prometheus, and promtool, may evaluate before or after the SLI group at the same time:
+    it may then hold every 5m rate of the window but the newest, (t - W, t - every]. A shorter
+    range never equals either.
+    It needs more than the longest window (3d) of evaluations: it runs in the health tests' file,
+    evaluated every 10 minutes, where it costs a fiftieth of what it would every minute (the
+    derived windows read a sample per evaluation in their range), and once per rule shape."""
+    if slo.sli.fixture is None or traffic(slo) > MAX_TRAFFIC:
+        return None
+    raw = burnrate.raw_windows(slo.catalog)
+    windows = [w for w in slo.windows if w != burnrate.BASE_WINDOW]
+    if not windows:
+        return None
+    slow = prometheus_rules.ticket_windows(slo)
+
+    def on_grid(minutes: int) -> int:
+        return -(-minutes // every) * every
+
+    step = on_grid(max(windows) // 120 + WINDOW_MARGIN_MINUTES)
+    checks, sel = [], slo.selector()
+    for w in windows:
+        text = durations.format_seconds(w)
+        if w not in raw:
+            reference = prometheus_rules.derived_ratio(slo, text)
+        elif burnrate.tiles(w):
+            reference = prometheus_rules.tiled_ratio(slo, w)
+        else:
+            reference = prometheus_rules.raw_ratio(slo, text)
+        recorded = promql.selector(names.sli_error_ratio(text), sel)
+        # every series (one per environment in shared mode) equal; the ratio is 10% at most: 1e-10
+        # is 1e-9 relative
+        equal = f"abs({recorded} - ignoring ({names.SLOTH_WINDOW}) ({reference})) < 1e-10"
+        if text in slow:  # recorded by the period group, which may run before or after the 5m rates'
+            lagged = reference.replace(f"[{text}]", f"[{durations.format_seconds(w - 60 * every)}] offset {every}m")
+            equal += f" or abs({recorded} - ignoring ({names.SLOTH_WINDOW}) ({lagged})) < 1e-10"
+        checks.append(expect(f"count({equal}) == bool count({recorded})", on_grid(step + math.ceil(w / 120)), 1))
+    end = on_grid(step + math.ceil(max(windows) / 120))
+    bad, good = _ratio(slo, 0.1)
+    return _group(f"{slo.id}: a step in the error ratio pins every window's length "
+                  f"({', '.join(durations.format_seconds(w) for w in windows)})",
+                  inputs(slo, [(0, bad + good, step), (bad, good, end - step + 1)]), checks)
 
 
 def traffic_weighted(slo: SLOPlan) -> dict:

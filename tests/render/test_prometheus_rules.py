@@ -57,12 +57,45 @@ def test_period_names_follow_prometheus_durations(example_files):
     hours = next(g for g in groups if g["name"] == "obsgen-slo-payments-api-availability-hours")
     assert hours["interval"] == "1m" and {r["record"] for r in hours["rules"]} == {
         f"slo:sli_{kind}:rate5m_{parity}_hours" for kind in ("error", "total") for parity in ("even", "odd")}
-    ratio = next(r for r in period["rules"] if r["record"] == "slo:sli_error:ratio_rate4w")
+    ratio = next(r for r in period["rules"] if r.get("record") == "slo:sli_error:ratio_rate4w")
     assert ratio["labels"]["sloth_window"] == "4w"
-    errors = next(r for r in period["rules"] if r["record"] == "slo:sli_error:rate5m_sum_period")
+    errors = next(r for r in period["rules"] if r.get("record") == "slo:sli_error:rate5m_sum_period")
     assert "[27d23h59m59s999ms]" in errors["expr"]
     search = rules_of(example_files, "search")["groups"]
     assert any(r.get("record") == "slo:sli_error:ratio_rate1w" for g in search for r in g["rules"])
+
+
+def test_every_burn_rate_alert_reads_windows_its_own_group_recorded_before_it(example_files):
+    """Pages and the windows they read every minute (the SLI group); windows only tickets read, and
+    the tickets, every 2m (the period group): a window's value is the same in either group. Every
+    window an alert reads is recorded earlier in its own group (never older than the alert's own
+    evaluation) or, for a ticket, by the SLI group every minute (a 6h window a page reads too).
+    Read from the rules files as generated."""
+    import re
+
+    moved = 0
+    for path, text in example_files.items():
+        if not path.startswith("alerts/rules/"):
+            continue
+        groups = yaml.safe_load(text)["groups"]
+        every_minute = {g["name"]: {r.get("record") for r in g["rules"]} for g in groups if "interval" not in g}
+        for group in groups:
+            recorded = []
+            for rule in group["rules"]:
+                if "record" in rule:
+                    recorded.append(rule["record"])
+                    continue
+                reads = set(re.findall(r"slo:sli_error:ratio_rate\w+", rule["expr"]))
+                if not reads:
+                    continue  # the SLI health alerts
+                severity = rule["labels"].get("sloth_severity")
+                in_period = group.get("interval") == prometheus_rules.PERIOD_INTERVAL
+                sli = every_minute[group["name"].removesuffix("-period")] if in_period else set()
+                assert reads <= set(recorded) | sli, (path, group["name"], rule["alert"])
+                assert not in_period or reads & set(recorded), (path, group["name"], rule["alert"])
+                assert in_period == (severity == "ticket"), (path, group["name"], rule["alert"])
+                moved += in_period
+    assert moved
 
 
 def test_only_the_5m_rates_read_raw_series(example_plan, example_files):

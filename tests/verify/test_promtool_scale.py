@@ -215,3 +215,27 @@ def test_route_tests_rerun_only_the_cases_that_changed(out):
     tests.write_text(broken)
     again = amtool.route_tests(config, tests, 2, store)
     assert not again.ok and "1 of" in again.output
+
+
+def _shorten_window(out: Path, service: str, window: str, shorter: str) -> None:
+    """A window rule's range changed by hand (both sums of the ratio), nothing else."""
+    path = out / names.rules_file(service)
+    text = path.read_text()
+    rule = re.search(rf"- record: {re.escape(names.sli_error_ratio(window))}\n    expr: .*\n", text).group(0)
+    broken = rule.replace(f"[{window}])", f"[{shorter}])")
+    assert broken.count(f"[{shorter}])") == 2, rule
+    path.write_text(text.replace(rule, broken))
+
+
+def test_a_window_shortened_by_hand_in_one_service_fails(out, promtool):
+    """Every scenario but one has a single error ratio from its first sample, which a window of any
+    length records alike: the step scenario (render/promtool_tests.window_lengths) pins each range.
+    Two services, two windows: the 1d ticket window at 12h, the 3d one at 2d."""
+    assert not _failed(verify_promtool.verify(out))  # the step scenario passes on the rules as generated
+    _shorten_window(out, "delta", "1d", "12h")
+    _shorten_window(out, "bravo", "3d", "2d")
+    results = verify_promtool.verify(out)
+    assert sorted(_failed(results)) == sorted([names.health_tests_file("bravo"), names.health_tests_file("delta")])
+    failed = {r.command[-1]: r.output for r in results if not r.ok}
+    assert names.sli_error_ratio("1d") in failed[names.health_tests_file("delta")]
+    assert names.sli_error_ratio("3d") in failed[names.health_tests_file("bravo")]
