@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 
 from obsgen import backfill, names, pipeline
+from tests.backfill.test_passes import assert_each_rule_reads_earlier_passes
 from tests.conftest import EXAMPLES
 
 
@@ -25,16 +26,6 @@ def test_calendar_and_slice_rules_read_only_earlier_passes(tmp_path):
         text = text.replace(old, old + new)
     (root / "checkout.yaml").write_text(text)
     steps = backfill.passes(pipeline.plan(root))
-    written: set = set()
-    records = set()
-    for step in steps:
-        for group in step.groups:
-            for rule in group["rules"]:
-                own = rule["labels"][names.SLOTH_ID]
-                for name, sloth_id in backfill.reads(rule["expr"]):
-                    if name.startswith("slo:") and sloth_id == own:
-                        assert (name, sloth_id) in written, f"pass {step.number}: {rule['record']} reads {name}"
-        written |= {(r["record"], r["labels"][names.SLOTH_ID]) for g in step.groups for r in g["rules"]}
-        records |= {r["record"] for g in step.groups for r in g["rules"]}
+    records = assert_each_rule_reads_earlier_passes(steps)
     assert {names.CALENDAR_BEFORE_START, names.calendar_before_start("error", "even"),
             names.calendar_before_start("good_slices", "odd"), names.CALENDAR_BUDGET_REMAINING} <= records

@@ -5,9 +5,9 @@ from __future__ import annotations
 from obsgen import backfill, names
 
 
-def test_passes_follow_the_dependencies(example_plan):
-    steps = backfill.passes(example_plan)
-    written: set[str] = set()
+def assert_each_rule_reads_earlier_passes(steps) -> set[str]:
+    """Every series a pass's rule reads of its own SLO was written by an earlier pass; the names recorded."""
+    written: set[tuple[str, str]] = set()
     for step in steps:
         for group in step.groups:
             for rule in group["rules"]:
@@ -16,6 +16,12 @@ def test_passes_follow_the_dependencies(example_plan):
                     if name.startswith("slo:") and sloth_id == own:
                         assert (name, sloth_id) in written, f"pass {step.number}: {rule['record']} reads {name}"
         written |= {(r["record"], r["labels"][names.SLOTH_ID]) for g in step.groups for r in g["rules"]}
+    return {record for record, _ in written}
+
+
+def test_passes_follow_the_dependencies(example_plan):
+    steps = backfill.passes(example_plan)
+    assert_each_rule_reads_earlier_passes(steps)
     assert not any("alert" in r for s in steps for g in s.groups for r in g["rules"])
     first = {r["record"] for g in steps[0].groups for r in g["rules"]}
     assert names.SLI_TOTAL_RATE in first and names.PERIOD_BUDGET_REMAINING not in first

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from obsgen import calendar, durations, names, promql
+from obsgen import calendar, names, promql
 from obsgen.plan.model import Slices
 from obsgen.render import calendar_rules, prometheus_rules, yamlout
+from tests.render.test_calendar_rules import _check
 from tests.render.test_period_rollups import counters, left_open, run_all
 
 H = 3600
@@ -49,11 +50,6 @@ def _groups(slo, cal, origin: int) -> list[dict]:
         else:
             group["rules"] = group["rules"] + calendar_rules.start_hour_rules(slo, kind, cal, clock)
     return groups
-
-
-def _check(expr: str, seconds: int, value: float) -> dict:
-    return {"expr": promql.check(expr), "eval_time": durations.format_seconds(seconds) if seconds else "0s",
-            "exp_samples": [{"labels": "{}", "value": value}]}
 
 
 def _close(got: str, want: float) -> dict:
