@@ -277,8 +277,9 @@ def fast_verifiers(monkeypatch):
     schemas); promtool, amtool and kubectl are proven elsewhere and slow here."""
     from obsgen import verify
 
-    for name in set(verify.VERIFIERS) - {"grafana", "otelcol"}:
-        monkeypatch.delitem(verify.VERIFIERS, name)
+    # A copy, not deletions: keys deleted and put back on undo would come back at the end, in a set's
+    # (hash-seeded) order, and change the order `obsgen test` runs its verifiers in for later tests.
+    monkeypatch.setattr(verify, "VERIFIERS", {k: v for k, v in verify.VERIFIERS.items() if k in {"grafana", "otelcol"}})
 
 
 @pytest.fixture
