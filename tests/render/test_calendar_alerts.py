@@ -119,7 +119,8 @@ def test_the_fast_page_fires_at_2_percent_of_the_months_own_budget(promtool, tmp
 def test_the_alert_text_and_the_preview_state_the_periods_own_factors(tmp_path):
     """What the promtool run above proves, as the alerts and the preview say it: 2% of the month's
     budget in 1h, a factor from 2% x 672 hours (a 28-day February) to 2% x 745 (October's DST hour),
-    the months zoneinfo gives in Berlin; a timeslice SLO says its alerts count events."""
+    the months zoneinfo gives in Berlin; a timeslice SLO says its alerts count slices, and the preview
+    states its thresholds and detection times in slices."""
     from obsgen.preview import view
 
     plan = pipeline.plan(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}))
@@ -135,8 +136,15 @@ def test_the_alert_text_and_the_preview_state_the_periods_own_factors(tmp_path):
             f"{high:g}x (745 hours)") in text["description"]
     shown = next(a for a in view.slo_view(slos["february"])["alerts"] if a["long"] == "1h")
     assert (shown["factors"], shown["consumed"], shown["factor"]) == (f"{low:g}-{high:g}", 0.02, high)
-    assert "counts events (bad/all), not time slices" in dict(slos["slices"].alerts[0].annotations)["description"]
-    assert "counts events" not in text["description"]
+    sliced = dict(slos["slices"].alerts[0].annotations)
+    assert sliced["summary"].startswith("ledger slices: time-slice budget burning at")
+    assert ("The burn rate counts time slices: its bad 1m slices (good below 95%) over all slices in each "
+            "window, over 1 - objective.") in sliced["description"]
+    assert "time slices" not in text["description"] and "time-slice" not in text["summary"]
+    rolling = next(a for a in view.slo_view(slos["rolling"])["alerts"] if a["long"] == "1h")
+    # 1.44% of 60 slices: one bad slice trips the hour (and the 5m); a full outage shows it after a minute
+    assert (rolling["thresholds"], rolling["detect_outage_seconds"]) == ("1.44% of slices", 60.0)
+    assert rolling["detect_10x_seconds"] is None  # 1% errors: every slice good at a 95% target
 
 
 def test_the_preview_diff_reads_a_calendar_slos_alerts_from_the_rules(tmp_path):
