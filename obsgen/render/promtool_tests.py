@@ -157,11 +157,15 @@ def slice_burst(slo: SLOPlan, window, above: bool) -> dict | None:
     pending = _for_minutes(slo, [window])
     if needed is None or (not above and needed == 1) or (above and (2 + pending) * 60 > window.short):
         return None
+    if not above and slo.alert_style == "sloth":
+        return None  # one Sloth-style page ORs every pair: another pair may count the burst
     count = needed if above else needed - 1
     recorded, phases = _bad_slices(slo, window, count, 3 + pending)
     label = _window_labels(slo, window)
     if above:
-        checks = [firing(slo, recorded - 1 + pending, False, label), firing(slo, recorded + 1 + pending, True, label)]
+        checks = [firing(slo, recorded + 1 + pending, True, label)]
+        if slo.alert_style != "sloth":  # one Sloth-style page: another pair may fire first
+            checks.insert(0, firing(slo, recorded - 1 + pending, False, label))
     else:
         checks = [firing(slo, m, False, label) for m in (recorded, recorded + 1 + pending, recorded + 2 + pending)]
     long = durations.format_seconds(window.long)
