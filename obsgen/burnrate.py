@@ -302,3 +302,46 @@ def calendar_factor_terms(window: AlertWindow) -> tuple[float, float]:
     """(a, b): the factor during a period of h hours is h x a / b (the PromQL form of calendar_factor,
     without rounding: a is the budget percent, b is 100 x the long window in hours)."""
     return window.budget_percent, 100 * window.long / HOUR
+
+
+# --- timeslice SLOs --------------------------------------------------------------------------
+#
+# A timeslice SLO burns slices: over a window, its bad-slice ratio is the bad slices / the slices
+# recorded in it (with ratio_timeslices, the mean of the slices' error ratios), and its burn rate is
+# that ratio / (1 - objective), compared with the same catalog's factors as an events SLO's. Each
+# window is the mean of the slices it holds, read at its edge: a new bad slice counts whole the
+# moment it is recorded, so a burn rate over 5m of 1m slices moves in steps of 20%.
+
+
+def slice_share(error_ratio: float, target: float | None) -> float:
+    """The share of bad slices a sustained error ratio makes: every slice is bad when its good ratio
+    misses the target, none when it meets it; with ratio_timeslices (`target` None) each slice
+    spends its error ratio."""
+    if target is None:
+        return error_ratio
+    return 0.0 if 1 - error_ratio >= target else 1.0
+
+
+def slices_needed(window: AlertWindow, budget: float, seconds: int, slice_seconds: int,
+                  share: float = 1.0) -> int | None:
+    """The fewest slices, each spending `share`, that a window of `seconds` must hold for its burn
+    rate to exceed the factor; None if even a window of such slices does not."""
+    held = seconds // slice_seconds
+    limit = threshold(window, budget) * held
+    if share <= 0 or share * held <= limit:
+        return None
+    count = math.floor(limit / share) + 1
+    while count > 1 and share * (count - 1) > limit:  # float safety: the smallest count that exceeds
+        count -= 1
+    return count
+
+
+def slice_detection_seconds(window: AlertWindow, budget: float, error_ratio: float, slice_seconds: int,
+                            target: float | None) -> float | None:
+    """When a sustained error ratio from a clean history has recorded enough slices for both windows
+    of the pair (the slice model of detection_seconds); None if it never does."""
+    share = slice_share(error_ratio, target)
+    counts = [slices_needed(window, budget, seconds, slice_seconds, share) for seconds in (window.long, window.short)]
+    if None in counts:
+        return None
+    return float(max(counts) * slice_seconds)

@@ -42,6 +42,10 @@ _SLICES_HOUR_SUM = "slo:sli_{kind}:count_sum_{parity}_hour"
 _SLICES_PERIOD_SUM = "slo:sli_{kind}:count_sum_period"
 SLICES_PERIOD_ERROR_RATIO = "slo:period_slices_error:ratio"
 SLICES_PERIOD_BUDGET_REMAINING = "slo:period_slices_error_budget_remaining:ratio"
+# What each slice spends (1 - what it adds to the good slices: 0 or 1, its error ratio with
+# ratio_timeslices), and its mean over each alert window: the share of bad slices the alerts burn.
+SLICE_BAD = "slo:sli_bad:count_slice"
+SLICES_ERROR_RATIO = "slo:slices_error:ratio_{window}"
 # Calendar periods (render/calendar_rules.py): the index of the period now and of the hour that just
 # ended, each hour's sum tagged with its period's index modulo 3, the sums since the period's start,
 # and the budget (occurrences or slices, as the SLO's budgeting says) since then.
@@ -160,6 +164,11 @@ def objective_text(percent: float) -> str:
 
 def sli_error_ratio(window: str) -> str:
     return SLI_ERROR_RATIO.format(window=window)
+
+
+def slices_error_ratio(window: str) -> str:
+    """The share of bad slices over an alert window (a timeslice SLO's burn rate x its budget)."""
+    return SLICES_ERROR_RATIO.format(window=window)
 
 
 def rate_in_hours(kind: str, parity: str) -> str:

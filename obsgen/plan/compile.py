@@ -144,17 +144,21 @@ def _period_name(cal: calendar.Calendar) -> str:
     return cal.unit if cal.count == 1 else f"period of {cal.count} {cal.unit}s"
 
 
+def _budget_name(plan: SLOPlan) -> str:
+    return "error budget" if plan.slices is None else "time-slice budget"
+
+
 def _summary(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
     if plan.calendar is not None:  # the factor is the period's own (burnrate.calendar_factor)
         low, high = (burnrate.calendar_factor(window, h) for h in calendar.hours_range(plan.calendar))
         return (
-            f"{plan.service} {plan.name}: error budget burning at "
+            f"{plan.service} {plan.name}: {_budget_name(plan)} burning at "
             '{{ $value | printf "%.1f" }}x '
             f"(over {low:g}x-{high:g}x, {window.budget_percent:g}% of this {_period_name(plan.calendar)}'s budget,"
             f" for {durations.format_seconds(window.long)} and {durations.format_seconds(window.short)})"
         )
     return (
-        f"{plan.service} {plan.name}: error budget burning at "
+        f"{plan.service} {plan.name}: {_budget_name(plan)} burning at "
         '{{ $value | printf "%.1f" }}x '
         f"(over {window.factor:g}x for {durations.format_seconds(window.long)}"
         f" and {durations.format_seconds(window.short)})"
@@ -178,13 +182,20 @@ def _calendar_description(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
     )
 
 
-# A timeslice SLO budgets in slices but alerts on its events (docs/calendar.md, "Alerts"): said so.
-EVENTS_NOTE = " The burn rate counts events (bad/all), not time slices."
+def slices_note(slices) -> str:
+    """What a timeslice SLO's burn rate counts (docs/calendar.md, "Alerts"), said in its alerts."""
+    size = durations.format_seconds(slices.seconds)
+    if slices.ratio:
+        what = f"the mean of its {size} slices' error ratios"
+    else:
+        target = names.objective_text(round(slices.target * 100, 10))
+        what = f"its bad {size} slices (good below {target}%) over all slices"
+    return f" The burn rate counts time slices: {what} in each window, over 1 - objective."
 
 
 def _description(plan: SLOPlan, window: burnrate.AlertWindow) -> str:
     text = _calendar_description(plan, window) if plan.calendar is not None else _rolling_description(plan, window)
-    return text + (EVENTS_NOTE if plan.slices is not None else "")
+    return text + (slices_note(plan.slices) if plan.slices is not None else "")
 
 
 def _rolling_description(plan: SLOPlan, window: burnrate.AlertWindow) -> str:

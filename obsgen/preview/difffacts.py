@@ -16,9 +16,11 @@ from obsgen import burnrate, durations, names, yamlio
 from obsgen.preview import routetree
 
 # `ratio_rate1h{...} / 0.005) > 14.4` (obsgen style) or `ratio_rate5m{...} > (14.4 * 0.005)` (Sloth style)
-_CONDITION = re.compile(r"ratio_rate(\w+)\{[^}]*\}(?:\s*/\s*[0-9.eE+-]+\))?\s*>\s*\(?\s*([0-9.eE+-]+)")
+# (a timeslice SLO's: `slo:slices_error:ratio_1h{...}`, its share of bad slices)
+_WINDOW = r"(?:ratio_rate|slices_error:ratio_)(\w+)"
+_CONDITION = re.compile(_WINDOW + r"\{[^}]*\}(?:\s*/\s*[0-9.eE+-]+\))?\s*>\s*\(?\s*([0-9.eE+-]+)")
 # a calendar SLO's: `ratio_rate1h{...} / 0.005) > on () group_left () (max(slo:calendar_period:hours{...}) * 2 / 100`
-_CALENDAR = re.compile(r"ratio_rate(\w+)\{[^}]*\}(?:\s*/\s*[0-9.eE+-]+\))?\s*>\s*on \(\) group_left \(\) \(max\("
+_CALENDAR = re.compile(_WINDOW + r"\{[^}]*\}(?:\s*/\s*[0-9.eE+-]+\))?\s*>\s*on \(\) group_left \(\) \(max\("
                        + re.escape(names.CALENDAR_HOURS) + r"\{[^}]*\}\) \* ([0-9.eE+-]+) / ([0-9.eE+-]+)")
 _LENGTH_STEP = re.compile(r"([+-]) (\d+) \* \(")  # calendar.hours_expr's terms
 _RATIO = names.SLI_ERROR_RATIO.format(window="")

@@ -104,7 +104,16 @@ def _windows(slo: SLOPlan, window: burnrate.AlertWindow) -> tuple[burnrate.Alert
 
 
 def _detect(slo: SLOPlan, window: burnrate.AlertWindow, error_ratio: float) -> float | None:
+    if slo.slices is not None:  # a timeslice SLO's alerts count slices: a window holds whole slices
+        return burnrate.slice_detection_seconds(window, slo.budget, error_ratio, slo.slices.seconds,
+                                                slo.slices.target)
     return burnrate.detection_seconds(window, slo.budget, error_ratio, burnrate.raw_windows(slo.catalog))
+
+
+def _threshold_text(slo: SLOPlan, windows: tuple[burnrate.AlertWindow, ...]) -> str:
+    """The error ratio each window must exceed; a timeslice SLO's is a share of bad slices."""
+    text = "-".join(dict.fromkeys(f"{burnrate.threshold(x, slo.budget) * 100:.4g}%" for x in windows))
+    return text if slo.slices is None else f"{text} of slices"
 
 
 def _raw(slo: SLOPlan, window: int) -> bool:
@@ -125,7 +134,7 @@ def alert_view(slo: SLOPlan, alert) -> dict:
         "factor": w.factor, "factors": factors, "budget_percent": w.budget_percent,
         "consumed": w.budget_percent / 100 if slo.calendar else burnrate.consumed_fraction(w, slo.period),
         "threshold": burnrate.threshold(w, slo.budget),
-        "thresholds": "-".join(dict.fromkeys(f"{burnrate.threshold(x, slo.budget) * 100:.4g}%" for x in (shortest, w))),
+        "thresholds": _threshold_text(slo, (shortest, w)),
         "detect_outage_seconds": _detect(slo, w, 1.0),
         "detect_10x_seconds": _detect(slo, w, min(1.0, TEN_X * slo.budget)),
         "labels": labels,

@@ -74,11 +74,38 @@ def _slice_values(slo: SLOPlan) -> dict[str, str]:
 
 
 def slice_rules(slo: SLOPlan) -> list[dict]:
+    values = _slice_values(slo)
     found = [_record(slo, names.SLICE_ERROR_RATIO, slice_ratio(slo))]
-    for kind, value in _slice_values(slo).items():
+    for kind, value in values.items():
         found += [_record(slo, names.rate_in_hours(kind, parity), f"({value}) and on () ({rules._in_hours(parity)})")
                   for parity in names.HOUR_PARITIES]
-    return found + start_hour_rules(slo, names.SLICES_GROUP)
+    return found + slice_window_rules(slo, values["good_slices"]) + start_hour_rules(slo, names.SLICES_GROUP)
+
+
+def alert_windows(slo: SLOPlan) -> tuple[int, ...]:
+    """Every window of the SLO's catalog, 5m first (the dashboard's burn rate now reads it)."""
+    return burnrate.windows_of(slo.catalog)
+
+
+def slice_window_rules(slo: SLOPlan, good: str) -> list[dict]:
+    """What each slice spends (1 - what it adds to the good slices), and the share of bad slices over
+    each alert window: the mean of the slices recorded in (t - W, t], W/slice of them, the same on
+    Prometheus 2 and 3 (the range is 1ms shorter than W: no slice lies on its start). One series over
+    at most the longest window (3d: 4,320 slices of 1m), as the events' derived windows read."""
+    bad = _sel(slo, names.SLICE_BAD)
+    found = [_record(slo, names.SLICE_BAD, f"1 - ({good})")]
+    for seconds in alert_windows(slo):
+        w = durations.format_seconds(seconds)
+        record = _record(slo, names.slices_error_ratio(w), f"avg_over_time({bad}[{rules._just_under(seconds)}])")
+        found.append({**record, "labels": {**record["labels"], names.SLOTH_WINDOW: w}})
+    return found
+
+
+def alert_ratio(slo: SLOPlan, seconds: int) -> str:
+    """The series an alert compares over a window: the error ratio, or a timeslice SLO's share of bad
+    slices (its burn rate counts slices, as its budget does)."""
+    window = durations.format_seconds(seconds)
+    return names.slices_error_ratio(window) if slo.slices else names.sli_error_ratio(window)
 
 
 def _off_the_hour(slo: SLOPlan, cal: Calendar | None, years) -> bool:

@@ -187,7 +187,7 @@ def alert_expr(slo: SLOPlan, window: burnrate.AlertWindow) -> str:
     """Both windows burn faster than the factor; the value is the long window's burn rate."""
     parts, only = [], alert_matchers(slo.environment, window.severity)  # shared mode: pages production's
     for seconds in (window.long, window.short):
-        ratio = promql.selector(names.sli_error_ratio(durations.format_seconds(seconds)), {**slo.selector(), **only})
+        ratio = promql.selector(calendar_rules.alert_ratio(slo, seconds), {**slo.selector(), **only})
         parts.append(f"max without ({names.SLOTH_WINDOW}) ({ratio} / {promql.number(slo.budget)})"
                      f" > {calendar_rules.alert_threshold(slo, window)}")
     return f"(\n  {parts[0]}\n)\nand\n(\n  {parts[1]}\n)"

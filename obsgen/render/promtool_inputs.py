@@ -4,7 +4,7 @@ per-SLO scenarios) and promtool_shared.py (the shared-store scenarios), which bo
 
 from __future__ import annotations
 
-from obsgen import promql
+from obsgen import durations, promql
 from obsgen.plan.model import SLOPlan
 
 EVAL_MINUTES = 1
@@ -50,13 +50,25 @@ def counter(phases: list[tuple[int, int]]) -> str:
     return " ".join(parts)
 
 
+def samples_a_minute(slo: SLOPlan) -> int:
+    """A timeslice SLO's series are sampled twice a minute: a 1m slice's rate then holds two samples
+    on Prometheus 3's left-open ranges too (docs/calendar.md, "Limits")."""
+    return 2 if slo.slices is not None else 1
+
+
+def series_interval(slo: SLOPlan) -> str:
+    return durations.format_seconds(60 // samples_a_minute(slo))
+
+
 def inputs(slo: SLOPlan, phases: list[tuple[int, int, int]]) -> list[dict]:
     """Input series for phases of (errors a minute, successes a minute, minutes); in shared mode
-    they carry the environment label."""
+    they carry the environment label. Sampled more often (samples_a_minute), each sample adds a
+    minute's step: the rates are higher, every ratio is the same."""
     env = environment(slo)
+    per = samples_a_minute(slo)
     return [
         {"series": s.series if env is None else with_environment(s.series, slo.environment.label, env),
-         "values": counter([(s.bad * bad + s.good * good, minutes) for bad, good, minutes in phases])}
+         "values": counter([(s.bad * bad + s.good * good, minutes * per) for bad, good, minutes in phases])}
         for s in slo.sli.fixture
     ]
 
@@ -80,6 +92,5 @@ def expect(expr: str, minute: int, value: float) -> dict:
             "exp_samples": [{"labels": "{}", "value": value}]}
 
 
-def group(name: str, series: list[dict], checks: list[dict]) -> dict:
-    return {"name": name, "interval": f"{EVAL_MINUTES}m", "input_series": series,
-            "promql_expr_test": checks}
+def group(name: str, series: list[dict], checks: list[dict], interval: str = f"{EVAL_MINUTES}m") -> dict:
+    return {"name": name, "interval": interval, "input_series": series, "promql_expr_test": checks}

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from obsgen import burnrate, calendar, durations, names, promql, yamlio
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
-from obsgen.render import prometheus_rules, promtool_shared
+from obsgen.render import calendar_rules, prometheus_rules, promtool_shared
 from obsgen.render.backend import Backend
 from obsgen.render.promtool_inputs import (  # noqa: F401  (EVAL_MINUTES...: read here by the tests)
     EVAL_MINUTES,
@@ -29,6 +29,8 @@ from obsgen.render.promtool_inputs import (  # noqa: F401  (EVAL_MINUTES...: rea
     counter,
     expect,
     inputs,
+    samples_a_minute,
+    series_interval,
     traffic,
 )
 from obsgen.render.promtool_inputs import group as _group
@@ -83,18 +85,125 @@ def scenarios(slo: SLOPlan) -> list[dict]:
     pages = [a.window for a in slo.alerts if a.window.severity == "page"]
     tickets = [a.window for a in slo.alerts if a.window.severity == "ticket"]
     tests = [wiring(slo)]
-    if pages:
+    if slo.slices is not None:  # its alerts count slices: scenarios in bad slices
+        tests += slice_scenarios(slo, pages, tickets)
+    elif pages:
         tests.append(outage(slo, pages))
         tests += [near_threshold(slo, w, below=True, lowest=w.factor == min(p.factor for p in pages))
                   for w in pages]
         tests += [near_threshold(slo, w, below=False) for w in pages]
-    if tickets:
+    if tickets and slo.slices is None:
         tests.append(slow_burn(slo, tickets, pages))
     tests.append(zero_traffic(slo))
     if slo.sli.total is not None:
         tests.append(no_error_series(slo))
         tests.append(traffic_weighted(slo))
     return [t for t in tests if t]
+
+
+def slice_scenarios(slo: SLOPlan, pages, tickets) -> list[dict | None]:
+    """A timeslice SLO's alert scenarios: a full outage, one bad slice fewer and not fewer than each
+    page's long window needs, and errors just either side of the slice target; with
+    ratio_timeslices (every slice spends its error ratio) the events' constant-ratio scenarios hold
+    as they are. Exact timings for 1m slices, each evaluation of promtool's one slice. No ticket
+    without a page for counted slices: at 99.9% one bad 1m slice in an hour already trips the fast
+    page (1/60 > 2% x 720 h / 1 h x 0.1%), and a burn a ticket alone sees needs a day of history;
+    the wiring scenario fires the tickets."""
+    if slo.slices.seconds != 60:
+        return []
+    tests = [slice_outage(slo, pages)] if pages else []
+    if slo.slices.target is None:
+        tests += [near_threshold(slo, w, below=True, lowest=w.factor == min(p.factor for p in pages)) for w in pages]
+        tests += [near_threshold(slo, w, below=False) for w in pages]
+        return tests + ([slow_burn(slo, tickets, pages)] if tickets else [])
+    tests += [slice_burst(slo, w, above) for w in pages for above in (False, True)]
+    return tests + slice_target(slo, pages)
+
+
+def _slices_needed(slo: SLOPlan, window) -> int | None:
+    """The fewest bad slices in a row that trip the window pair (its long window's count, at least
+    its short window's), from a clean history as long as the long window."""
+    counts = [burnrate.slices_needed(window, slo.budget, s, slo.slices.seconds) for s in (window.long, window.short)]
+    return None if None in counts else max(counts)
+
+
+def _bad_slices(slo: SLOPlan, window, count: int, after: int) -> tuple[int, list[tuple[int, int, int]]]:
+    """A clean history as long as the long window, then `count` bad 1m slices, then clean slices for
+    `after` minutes: the minute the last bad slice would be recorded had there been enough of them
+    (the n-th of _slices_needed), and the phases. Errors start just after the history's last sample:
+    every slice from the next minute on holds only errors."""
+    events = traffic(slo)
+    history = window.long // 60 + RAMP_MINUTES
+    needed = _slices_needed(slo, window)
+    return history + needed, [(0, events, history), (events, 0, count), (0, events, needed - count + after)]
+
+
+def slice_outage(slo: SLOPlan, pages) -> dict | None:
+    """Every slice bad after a clean history: the fastest page fires once its windows hold the bad
+    slices it needs (burnrate.slices_needed), and not a minute before that many are recorded. The
+    alert reads the slices' shares an evaluation later at most (another group), then waits its `for`."""
+    found = [(w, n) for w in pages if (n := _slices_needed(slo, w)) is not None]
+    if not found:
+        return None
+    window, needed = min(found, key=lambda f: f[1])
+    pending = _for_minutes(slo, [window])
+    recorded, phases = _bad_slices(slo, window, needed, 0)
+    phases[1] = (phases[1][0], 0, needed + pending + 3)  # the outage goes on
+    page = {names.SLOTH_SEVERITY: "page", **_window_labels(slo, window)}
+    checks = [firing(slo, recorded - 1 + pending, False, page),
+              firing(slo, recorded + 1 + pending, True, {**page, **_identity(slo, "page")})]
+    return _slo_group(slo, f"{slo.id}: a total outage pages once {needed} bad slice(s) are recorded (not at "
+                      f"{needed - 1 + pending} min, by {needed + 1 + pending} min)", inputs(slo, phases[:2]), checks)
+
+
+def slice_burst(slo: SLOPlan, window, above: bool) -> dict | None:
+    """A burst of bad slices in a clean long window: as many as the page needs trip it, one fewer
+    does not (the long window decides: the short one holds the burst too). A trip is checked while
+    the short window still holds the burst (after the alert's `for`)."""
+    needed = _slices_needed(slo, window)
+    pending = _for_minutes(slo, [window])
+    if needed is None or (not above and needed == 1) or (above and (2 + pending) * 60 > window.short):
+        return None
+    if not above and slo.alert_style == "sloth":
+        return None  # one Sloth-style page ORs every pair: another pair may count the burst
+    count = needed if above else needed - 1
+    recorded, phases = _bad_slices(slo, window, count, 3 + pending)
+    label = _window_labels(slo, window)
+    if above:
+        checks = [firing(slo, recorded + 1 + pending, True, label)]
+        if slo.alert_style != "sloth":  # one Sloth-style page: another pair may fire first
+            checks.insert(0, firing(slo, recorded - 1 + pending, False, label))
+    else:
+        checks = [firing(slo, m, False, label) for m in (recorded, recorded + 1 + pending, recorded + 2 + pending)]
+    long = durations.format_seconds(window.long)
+    return _slo_group(slo, f"{slo.id}: {count} bad slice(s) in a clean {long} "
+                      f"{'trip' if above else 'do not trip'} the {long} page window", inputs(slo, phases), checks)
+
+
+def slice_target(slo: SLOPlan, pages) -> list[dict]:
+    """Errors just under 1 - slice target in every slice: no slice is bad, nothing fires and the
+    slices' budget stays whole (the events burn at (1 - target) / (1 - objective)); just over it:
+    every slice is bad and the fastest page fires."""
+    miss = 1 - slo.slices.target
+    end = RAMP_MINUTES + SETTLE_MINUTES
+    remaining = promql.selector(names.SLICES_PERIOD_BUDGET_REMAINING, slo.selector())
+    tests = []
+    bad, good = _ratio(slo, miss * (1 - NEAR))
+    checks = [expect(f"count({_alerts(slo)}) or vector(0)", m, 0) for m in (RAMP_MINUTES, end // 2, end)]
+    tests.append(_slo_group(slo, f"{slo.id}: error ratio {_percent(bad / (bad + good))} (under {_percent(miss)}, the "
+                            "slice target's) leaves every slice good: nothing fires, the slice budget is whole",
+                            inputs(slo, [(bad, good, end + 1)]),
+                            [*checks, expect(f"count({remaining} == 1)", end, 1)]))
+    found = [(w, n) for w in pages if (n := _slices_needed(slo, w)) is not None]
+    if found and miss * (1 + NEAR) <= 1:
+        window, needed = min(found, key=lambda f: f[1])
+        bad, good = _ratio(slo, miss * (1 + NEAR))
+        at = needed + 1 + _for_minutes(slo, [window])  # from a clean start, the first slices count whole
+        tests.append(_slo_group(slo, f"{slo.id}: error ratio {_percent(bad / (bad + good))} (over {_percent(miss)}) "
+                                f"makes every slice bad: the {durations.format_seconds(window.long)} page fires",
+                                inputs(slo, [(bad, good, at + 1)]),
+                                [firing(slo, at, True, _window_labels(slo, window))]))
+    return tests
 
 
 # --- input series ---------------------------------------------------------------------------
@@ -154,6 +263,11 @@ def _identity(slo: SLOPlan, severity: str) -> dict[str, str]:
             names.TEAM: slo.team}
 
 
+def _slo_group(slo: SLOPlan, name: str, series: list[dict], checks: list[dict]) -> dict:
+    """A scenario of the SLO, its input series at their interval (series_interval)."""
+    return _group(name, series, checks, series_interval(slo))
+
+
 # --- scenarios ------------------------------------------------------------------------------
 
 
@@ -168,19 +282,26 @@ def wiring(slo: SLOPlan) -> dict:
     """What is this SLO's own in its rule shape: its SLI queries read its series (every window
     records the error ratio the traffic has, exactly) and every alert fires with its name and
     labels. Short (a constant ratio from the first sample trips every window at once), so that it
-    can run for every SLO while the full suite runs once per shape."""
+    can run for every SLO while the full suite runs once per shape. A timeslice SLO's alerts read
+    its share of bad slices: with a slice target, the ratio misses it, so every slice is bad."""
     thresholds = [burnrate.threshold(a.window, slo.budget) for a in slo.alerts]
     ratio = min(1.0, max(thresholds, default=0.5) * (1 + 10 * NEAR))
+    if slo.slices is not None and slo.slices.target is not None:
+        ratio = min(1.0, max(ratio, (1 - slo.slices.target) * (1 + 10 * NEAR)))
     bad, good = _ratio(slo, ratio)
     exact = bad / (bad + good)
-    tripped = [labels for labels, t in zip(_alert_labels(slo), _thresholds(slo), strict=True) if t < exact]
+    spent = exact if slo.slices is None else burnrate.slice_share(exact, slo.slices.target)
+    tripped = [labels for labels, t in zip(_alert_labels(slo), _thresholds(slo), strict=True) if t < spent]
     end = WIRING_MINUTES + _for_minutes(slo)
     sel = slo.selector()
     checks = [expect(f"count(abs({promql.selector(names.sli_error_ratio(durations.format_seconds(w)), sel)}"
                      f" - {exact!r}) < 1e-9)", end, 1) for w in slo.windows if w != slo.period]
+    if slo.slices is not None:  # every window's share of bad slices is what each slice spends
+        checks += [expect(f"count(abs({promql.selector(names.slices_error_ratio(durations.format_seconds(w)), sel)}"
+                          f" - {spent!r}) < 1e-9)", end, 1) for w in calendar_rules.alert_windows(slo)]
     checks += [firing(slo, end, True, labels) for labels in tripped]
-    return _group(f"{slo.id}: {WIRING}an error ratio of {_percent(exact)} is recorded in every window and fires "
-                  f"{len(tripped)} alert(s) with their labels", inputs(slo, [(bad, good, end + 1)]), checks)
+    return _slo_group(slo, f"{slo.id}: {WIRING}an error ratio of {_percent(exact)} is recorded in every window and "
+                      f"fires {len(tripped)} alert(s) with their labels", inputs(slo, [(bad, good, end + 1)]), checks)
 
 
 def _thresholds(slo: SLOPlan) -> list[float]:
@@ -220,7 +341,8 @@ def outage(slo: SLOPlan, pages) -> dict | None:
     checks = [firing(slo, history, False, page)]
     if before > history:
         checks.append(firing(slo, before, False, page))
-    return _group(
+    return _slo_group(
+        slo,
         f"{slo.id}: a total outage pages after about {durations.human(fresh.ideal - pending)}"
         f" (not at {before - history} min, by {fires - history} min)",
         series,
@@ -248,7 +370,8 @@ def near_threshold(slo: SLOPlan, window, below: bool, lowest: bool = False) -> d
         end = RAMP_MINUTES + _for_minutes(slo, [window]) + 1
         checks = [firing(slo, end, True, label)]
         what = "trips"
-    return _group(
+    return _slo_group(
+        slo,
         f"{slo.id}: error ratio {_percent(bad / (bad + good))} ({'below' if below else 'above'} "
         f"{_percent(threshold)}) {what} the {long} page window",
         inputs(slo, [(bad, good, end + 1)]),
@@ -266,7 +389,7 @@ def slow_burn(slo: SLOPlan, tickets, pages) -> dict | None:
     end = max(60, ticket_at)
     checks = [firing(slo, ticket_at, True, _identity(slo, "ticket"))]
     checks += [firing(slo, m, False, {names.SLOTH_SEVERITY: "page"}) for m in (20, 40, end)]
-    return _group(f"{slo.id}: a sustained {factor:g}x burn opens a ticket and never pages",
+    return _slo_group(slo, f"{slo.id}: a sustained {factor:g}x burn opens a ticket and never pages",
                   inputs(slo, [(bad, good, end + 1)]), checks)
 
 
@@ -290,7 +413,7 @@ def zero_traffic(slo: SLOPlan) -> dict:
             checks.append(expect(f"count({promql.selector(name, sel)} == 0)", end, 1))
     if slo.sli.total is not None:
         checks.append(expect(f"count({promql.selector(names.PERIOD_BUDGET_REMAINING, sel)} == 1)", end, 1))
-    return _group(f"{slo.id}: zero traffic fires nothing and records no NaN",
+    return _slo_group(slo, f"{slo.id}: zero traffic fires nothing and records no NaN",
                   inputs(slo, [(0, 0, end + 1)]), checks)
 
 
@@ -305,7 +428,7 @@ def no_error_series(slo: SLOPlan) -> dict | None:
     sel = slo.selector()
     windows = [names.sli_error_ratio(durations.format_seconds(w)) for w in slo.windows]
     checks = [expect(f"count({promql.selector(name, sel)} == 0)", end, 1) for name in windows]
-    return _group(f"{slo.id}: traffic without any error series records ratios of 0", series, checks)
+    return _slo_group(slo, f"{slo.id}: traffic without any error series records ratios of 0", series, checks)
 
 
 # window_lengths: the step comes this long after every window but the longest is full, so a window
@@ -384,7 +507,7 @@ def traffic_weighted(slo: SLOPlan) -> dict:
         expect(f"count(abs({ratio} - {expected!r}) < 1e-9)", end, 1),
         expect(f"count(abs({burn} - {expected / slo.budget!r}) < 1e-6)", end, 1),
     ]
-    return _group(f"{slo.id}: the period ratio is traffic-weighted ({expected:.4%}, not ~25%)",
+    return _slo_group(slo, f"{slo.id}: the period ratio is traffic-weighted ({expected:.4%}, not ~25%)",
                   inputs(slo, phases), checks)
 
 

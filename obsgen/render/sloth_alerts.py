@@ -21,7 +21,7 @@ def _filter(slo: SLOPlan, severity: str) -> dict[str, str]:
 
 
 def _condition(slo: SLOPlan, seconds: int, window: burnrate.AlertWindow) -> str:
-    ratio = promql.selector(names.sli_error_ratio(durations.format_seconds(seconds)),
+    ratio = promql.selector(calendar_rules.alert_ratio(slo, seconds),
                             _filter(slo, window.severity))
     threshold = calendar_rules.alert_threshold(slo, window, promql.number(slo.budget))
     return f"max({ratio} > {threshold}) without ({names.SLOTH_WINDOW})"

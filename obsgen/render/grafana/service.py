@@ -88,6 +88,19 @@ def _slo_sel(dash: DashboardsPlan, slo: SLOPlan, metric: str, per_environment: b
                     {names.SLOTH_SLO: SLO_VAR, **environment})
 
 
+def _burn_rate(dash: DashboardsPlan, slo: SLOPlan) -> tuple[str, object, list[tuple[str, str]]]:
+    """The burn-rate stat's title, data source and targets: a timeslice SLO's counts slices, as its
+    alerts do (the share of bad slices over 5m and over the period, over 1 - objective)."""
+    prom, period = dash.datasource("prometheus"), slo.period_label
+    if slo.slices is None:
+        return "Burn rate", prom, [(_slo_sel(dash, slo, names.CURRENT_BURN_RATE), "now (5m)"),
+                                   (_slo_sel(dash, slo, names.PERIOD_BURN_RATE), f"over {period}")]
+    budget = number(slo.budget)
+    return "Burn rate in time slices", prom, [
+        (f"{_slo_sel(dash, slo, names.slices_error_ratio('5m'))} / {budget}", "now (5m of slices)"),
+        (f"{_slo_sel(dash, slo, names.SLICES_PERIOD_ERROR_RATIO)} / {budget}", f"over {period}")]
+
+
 def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
     prom = dash.datasource("prometheus")
     period = slo.period_label  # as the spec writes it (28d); Grafana's relative time takes it too
@@ -102,10 +115,8 @@ def _slo_row(layout: Layout, dash: DashboardsPlan, slo: SLOPlan) -> None:
     layout.add(panels.stat_panel(f"Error budget remaining ({period})", prom, [
         (_slo_sel(dash, slo, names.PERIOD_BUDGET_REMAINING), "remaining"),
     ], "percentunit", [(None, "red"), (0, "orange"), (0.25, "green")], decimals=1), 5, 5)
-    layout.add(panels.stat_panel("Burn rate", prom, [
-        (_slo_sel(dash, slo, names.CURRENT_BURN_RATE), "now (5m)"),
-        (_slo_sel(dash, slo, names.PERIOD_BURN_RATE), f"over {period}"),
-    ], "suffix:x", [(None, "green"), (1, "orange"), (top, "red")]), 5, 5)
+    layout.add(panels.stat_panel(*_burn_rate(dash, slo), "suffix:x", [(None, "green"), (1, "orange"), (top, "red")]),
+               5, 5)
     if slo.alerts:  # an SLO without alerts (alerting off, or read from a file that has none) has no state
         alerts = selector(names.ALERTS, {names.SERVICE: slo.service, names.SLO: slo.name},
                           {names.SLO: SLO_VAR, **common.metric_environment(dash)})

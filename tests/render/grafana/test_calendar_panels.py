@@ -90,3 +90,25 @@ def test_the_preview_says_budget_left_this_month(out):
     assert monthly["series"] == names.CALENDAR_BUDGET_REMAINING
     assert monthly["budget_minutes"] == [40.3, 44.6]  # 0.1% of 28 and of 31 days
     assert view.slo_view(next(s for svc in plan.services for s in svc.slos))["calendar"] is None
+
+
+def test_a_timeslice_slos_burn_rate_stat_counts_the_slices_its_alerts_count(out):
+    """The stat reads the series the alerts compare (the slices' 5m share) and the slice period's,
+    over the budget; an occurrences SLO's stays the events' burn rate."""
+    dashboard = json.loads((out / "out" / names.dashboard_file("ledger")).read_text())
+    recorded = _recorded(out, "ledger")
+    slices = [names.slices_error_ratio("5m"), names.SLICES_PERIOD_ERROR_RATIO]
+    wanted = {"minutes": ("Burn rate in time slices", slices),
+              "monthly": ("Burn rate", [names.CURRENT_BURN_RATE, names.PERIOD_BURN_RATE])}
+    for slo, (title, series) in wanted.items():
+        sloth_id = names.slo_id("ledger", slo)
+        read = []
+        for panel in (p for p in grafana.panels(dashboard) if p.get("title") == title):
+            for _, target in grafana.targets(panel):
+                (sel,) = promql.vector_selectors(target["expr"])
+                if any(m.name == names.SLOTH_ID and m.value == sloth_id for m in sel.matchers.matchers):
+                    read.append(sel.name)
+        assert read == series, (slo, read)
+        assert all((name, sloth_id) in recorded for name in series)
+    rules = (out / "out" / names.rules_file("ledger")).read_text()
+    assert f'slo:slices_error:ratio_1h{{sloth_id="{names.slo_id("ledger", "minutes")}"}}' in rules  # what alerts read
