@@ -24,6 +24,7 @@ import pytest
 import requests
 import yaml
 
+from obsgen import names
 from obsgen.plan.model import Plan
 from obsgen.preview.live_traffic import Traffic, TrafficServer, simulated_slos
 from tests.conftest import PATIENCE
@@ -105,11 +106,17 @@ def settled(row: dict) -> bool:
     return abs(row["budget_remaining"] - (1 - burn)) <= 1e-6 * max(1.0, burn)
 
 
-def live(text: str) -> str:
+# The groups that read the SLI group's recordings: loaded once those exist (see `scraping`).
+_READERS = tuple(f"-{suffix}" for suffix in (names.HOURS_GROUP, names.PERIOD_GROUP, names.SLICES_GROUP))
+
+
+def live(text: str, sli_only: bool = False) -> str:
     """A generated rules file evaluated every second (the live preview's change) and with no pending
     time, so that the alerts the traffic implies fire within seconds: what status reads is at stake
-    here, not when alerts fire (the promtool tests prove that)."""
+    here, not when alerts fire (the promtool tests prove that). `sli_only`: the SLI groups alone."""
     doc = yaml.safe_load(text)
+    if sli_only:
+        doc["groups"] = [g for g in doc["groups"] if not g["name"].endswith(_READERS)]
     for group in doc["groups"]:
         group.pop("interval", None)
         for rule in group["rules"]:
@@ -155,15 +162,30 @@ def scraping(directory: Path, files: dict[str, str], traffics: list[tuple[Traffi
         with prometheus(directory, history + "# EOF\n", None, config, ("--web.enable-lifecycle",)) as url:
             metrics = sorted({s.metric for found, _ in traffics for s in found._series()})
             _wait_for(url, f'min(timestamp({{__name__=~"{"|".join(metrics)}"}})) > {end}')
-            (directory / "rules").mkdir(exist_ok=True)
-            for path, text in files.items():
-                if path.startswith("alerts/rules/"):
-                    (directory / "rules" / path.rsplit("/", 1)[1]).write_text(live(text))
-            requests.post(f"{url}/-/reload", timeout=PATIENCE).raise_for_status()
+            rules = {path.rsplit("/", 1)[1]: text for path, text in files.items() if path.startswith("alerts/rules/")}
+            # The SLI groups first, until every SLO's 5m error rate is recorded: an hours group
+            # evaluated between the SLI group's first total and first error would copy the one
+            # without the other, and the period would keep that hour's lower error ratio for good.
+            _load_rules(url, directory, {name: live(text, sli_only=True) for name, text in rules.items()})
+            _wait_for(url, f"count(count by ({names.SLOTH_ID}) ({names.SLI_ERROR_RATE})) >= {_slo_count(rules)}")
+            _load_rules(url, directory, {name: live(text) for name, text in rules.items()})
             yield url
     finally:
         for server in servers:
             server.close()
+
+
+def _load_rules(url: str, directory: Path, rules: dict[str, str]) -> None:
+    (directory / "rules").mkdir(exist_ok=True)
+    for name, text in rules.items():
+        (directory / "rules" / name).write_text(text)
+    requests.post(f"{url}/-/reload", timeout=PATIENCE).raise_for_status()
+
+
+def _slo_count(rules: dict[str, str]) -> int:
+    """How many SLOs the rules files record a 5m error rate for."""
+    return len({rule["labels"][names.SLOTH_ID] for text in rules.values() for group in yaml.safe_load(text)["groups"]
+                for rule in group["rules"] if rule.get("record") == names.SLI_ERROR_RATE})
 
 
 def _wait_for(url: str, query: str) -> None:
