@@ -14,6 +14,7 @@ import subprocess
 
 from obsgen import names, pipeline
 from obsgen.output.writer import write_tree
+from tests.conftest import PATIENCE
 from tests.specdir import service, write
 
 SLI = """      sli:
@@ -57,7 +58,7 @@ def test_timeslice_scenarios_pass_and_catch_alerts_on_events(tmp_path, promtool)
     (out / MUTANT).write_text(tests.replace("../rules/ledger.rules.yaml", "../rules/mutant.rules.yaml"))
     good = [names.tests_file("ledger"), names.tests_file("billing")]
     done = subprocess.run([promtool, "test", "rules", *good, MUTANT], cwd=out,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=PATIENCE)
     results = _outcomes(done.stdout + done.stderr)
     for path in good:
         assert "FAILED" not in results[path], results[path][-4000:]
