@@ -139,6 +139,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def promtool_suites(out: Path, tests: list[str], keep=None) -> list:
+    """Run generated promtool test files (paths relative to `out`) as `obsgen test` runs a rule
+    shape's full suite (obsgen/verify/promtool.py): each file split per SLO, each part loading only
+    its own SLO's rule groups (groups of no SLO keep every rules file), a few files per promtool
+    process. promtool evaluates every loaded rule at every step, so this costs each scenario its
+    SLO's rules instead of its service's, and proves the same scenarios on the same rules. `keep`
+    (a test on a group's name) runs only some groups; None runs every one. No result cache. One
+    Result per test file, in order."""
+    import yaml
+
+    from obsgen.verify import promtool as verify_promtool
+    from obsgen.verify.promtool_plan import Job
+    from obsgen.verify.result_cache import ResultCache
+
+    jobs = []
+    for i, test in enumerate(tests):
+        groups = [str(g.get("name", "")) for g in yaml.safe_load((out / test).read_text())["tests"]]
+        kept = None if keep is None else tuple(g for g in groups if keep(g))
+        assert kept is None or kept, f"{test}: no group kept"
+        jobs.append(Job(test, (), kept, f"suite-{i}", 0, 0))
+    return verify_promtool.tested(out, jobs, ResultCache(None), verify_promtool._cores(None))
+
+
 def chromium():
     """Debian's headless Chromium driven by selenium (skipped without it; a failure in CI)."""
     binary, driver = require_tool("chromium"), require_tool("chromedriver")

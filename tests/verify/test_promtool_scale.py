@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from obsgen import cache as generate_cache
 from obsgen import names, pipeline
 from obsgen.output import writer
 from obsgen.render.promtool_tests import WIRING
@@ -41,13 +43,33 @@ def tree(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def warm(tree, tmp_path_factory) -> Path:
+    """The result cache of one uncached `verify` of the tree as generated, which passed. Each test
+    with promtool starts from a copy of it: its first `verify` of the unchanged tree reads what this
+    run proved on the same bytes (as a second `obsgen test` does) instead of proving it again. What
+    a test changes misses the cache and runs; the tests of the cache itself still see both."""
+    root = tmp_path_factory.mktemp("warm")
+    copy = root / "out"
+    subprocess.run(["cp", "-r", str(tree), str(copy)], check=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("OBSGEN_NO_CACHE", raising=False)
+        patch.setenv("OBSGEN_CACHE_DIR", str(root / "cache"))
+        results = verify_promtool.verify(copy)
+        assert not _failed(results) and "cached" not in _notes(results).values()
+        return generate_cache.location(copy)
+
+
 @pytest.fixture
-def out(tree, tmp_path, monkeypatch) -> Path:
-    """A fresh copy of the tree, with the result cache on (in tmp_path)."""
+def out(tree, tmp_path, monkeypatch, request) -> Path:
+    """A fresh copy of the tree, with the result cache on (in tmp_path); for a test with promtool,
+    the cache holds the passing run of the tree as generated (warm)."""
     copy = tmp_path / "out"
     subprocess.run(["cp", "-r", str(tree), str(copy)], check=True)
     monkeypatch.delenv("OBSGEN_NO_CACHE", raising=False)
     monkeypatch.setenv("OBSGEN_CACHE_DIR", str(tmp_path / "cache"))
+    if "promtool" in request.fixturenames:
+        shutil.copytree(request.getfixturevalue("warm"), generate_cache.location(copy))
     return copy
 
 
