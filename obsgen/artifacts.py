@@ -13,7 +13,7 @@ marks) read these objects: a Kubernetes object's kind, name and fields, never it
   A service's rules file also carries SLOFacts: what its rules encode about each SLO (objective,
   period, burn alerts...), as the renderer had them from the plan, for readers of the tree (the
   diff). They are not written: obsgen/output/committed.py recovers the same facts from a committed
-  file's PromQL, and tests/output/test_committed_rules.py holds the two equal.
+  file's PromQL, and tests/output/test_rule_facts.py holds the two equal.
 - K8sObject: one Kubernetes object (apiVersion, kind, metadata, then the rest in order).
 
 An object replayed by the rerun cache (obsgen/cache.py) holds its bytes as read back from the tree

@@ -5,7 +5,7 @@ obsgen/output/committed.py from a tree obsgen did not build in this process.
 Numbers come out of the PromQL syntax tree (obsgen/promql_ast.py, promql-parser), never out of
 its text: the period is `vector(N)`'s N, a calendar SLO's longest period the largest value of its
 length table, each alert's pairs the two sides of an `and` that each compare one window's error
-ratio with a threshold. tests/output/test_committed_rules.py holds what this recovers equal to what
+ratio with a threshold. tests/output/test_rule_facts.py holds what this recovers equal to what
 the renderer attached, on the bundled examples, calendar and timeslice SLOs and Sloth imports.
 
 What cannot be read (a query that does not parse, a shape no obsgen version writes) is left out,
