@@ -10,6 +10,10 @@ marks) read these objects: a Kubernetes object's kind, name and fields, never it
 - YamlDocument: a YAML document from data (collector configs).
 - RuleFile: Prometheus rule groups (alerts/rules/, the rulers' layouts), RuleGroups shared by every
   artifact that holds the same groups (a service's rules file, its PrometheusRule, its AMP file).
+  A service's rules file also carries SLOFacts: what its rules encode about each SLO (objective,
+  period, burn alerts...), as the renderer had them from the plan, for readers of the tree (the
+  diff). They are not written: obsgen/output/committed.py recovers the same facts from a committed
+  file's PromQL, and tests/output/test_rule_facts.py holds the two equal.
 - K8sObject: one Kubernetes object (apiVersion, kind, metadata, then the rest in order).
 
 An object replayed by the rerun cache (obsgen/cache.py) holds its bytes as read back from the tree
@@ -18,6 +22,7 @@ and the facts the cache kept beside them (`facts()`), never a parse of those byt
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 
@@ -52,6 +57,42 @@ class RuleGroups:
     complete: bool = True
 
 
+@dataclass(frozen=True)
+class BurnAlert:
+    """One window pair of a burn-rate alert, as its rule compares it: both windows' error ratios
+    above factor x budget, held `for_seconds`. A Sloth-style rule ORs several pairs: one each."""
+
+    name: str
+    severity: str  # page | ticket
+    long: int  # seconds
+    short: int
+    factor: float  # a calendar SLO's: during its longest period (its rules read the period's length)
+    for_seconds: float
+
+
+@dataclass(frozen=True)
+class SLOFacts:
+    """What one SLO's rules encode, as data (None: the rules do not say)."""
+
+    service: str
+    slo: str
+    objective: float | None = None  # percent
+    period_days: int | None = None
+    team: str | None = None
+    raw: tuple[int, ...] = ()  # windows besides the 5m base read at their edge (raw series or 5m tiles)
+    hours: int | None = None  # a calendar SLO's longest period, in hours
+    alerts: tuple[BurnAlert, ...] = ()
+
+    def data(self) -> dict:
+        """As JSON (what the rerun cache keeps)."""
+        return {**dataclasses.asdict(self), "raw": list(self.raw),
+                "alerts": [dataclasses.astuple(a) for a in self.alerts]}
+
+    @classmethod
+    def from_data(cls, data: dict) -> SLOFacts:
+        return cls(**{**data, "raw": tuple(data["raw"]), "alerts": tuple(BurnAlert(*a) for a in data["alerts"])})
+
+
 _ROUTED = ("alert", "expr", "labels")  # what the route tests read of an alerting rule
 
 
@@ -59,18 +100,22 @@ _ROUTED = ("alert", "expr", "labels")  # what the route tests read of an alertin
 class RuleFile(Artifact):
     rules: RuleGroups
     head: dict = field(default_factory=dict)  # keys before `groups:` (a Mimir namespace file's)
-    text: str | None = None  # the bytes, when replayed by the rerun cache
+    text: str | None = None  # the bytes, when replayed by the rerun cache or read from a committed tree
+    slos: tuple[SLOFacts, ...] = ()  # a service's rules file's: what its rules say of each SLO
 
     def facts(self) -> dict:
-        """Its alerting rules by group, what the route tests read: name, expression and labels."""
+        """Its alerting rules by group, what the route tests read: name, expression and labels; and
+        its SLOs' facts, what the diff reads."""
         alerting = [[g["name"], [{k: r[k] for k in _ROUTED if k in r} for r in g.get("rules", []) if "alert" in r]]
                     for g in self.rules.groups]
-        return {"rule_groups": [[name, rules] for name, rules in alerting if rules]}
+        return {"rule_groups": [[name, rules] for name, rules in alerting if rules],
+                "slos": [slo.data() for slo in self.slos]}
 
     @classmethod
     def replayed(cls, path: str, text: str, facts: dict) -> RuleFile:
         groups = [{"name": str(name), "rules": list(rules)} for name, rules in facts["rule_groups"]]
-        return cls(path, RuleGroups(groups, complete=False), text=text)
+        slos = tuple(SLOFacts.from_data(slo) for slo in facts["slos"])
+        return cls(path, RuleGroups(groups, complete=False), text=text, slos=slos)
 
 
 @dataclass(eq=False)

@@ -333,18 +333,25 @@ AGAINST = click.option("--against", "against", default=".", show_default=True,
                        help="The committed output tree to compare with.")
 
 
-def _base(spec_dir: Path, against: str, files: dict[str, str]) -> dict[str, str]:
-    """The files to compare with: a committed output tree (a directory), else what SPEC_DIR as it is
-    at the git commit `against` names generates."""
+def _committed_artifacts(out: Path, files: dict[str, str]) -> dict:
+    """A committed output tree read back into artifacts, in the one place that reads committed text."""
+    from obsgen.output import committed
+
+    return committed.artifacts(_committed(out, files))
+
+
+def _base(spec_dir: Path, against: str, files: dict[str, str]) -> dict:
+    """The artifacts to compare with: a committed output tree's (a directory), else what SPEC_DIR as
+    it is at the git commit `against` names generates."""
     from obsgen.preview import gitbase
 
     if Path(against).is_dir():
-        return _committed(Path(against), files)
+        return _committed_artifacts(Path(against), files)
     commit = gitbase.commit_of(spec_dir, against)
     if commit is None:
         raise ToolError(f"--against: {against!r} is neither a directory nor a commit of the git repository "
                         f"holding {spec_dir}")
-    return gitbase.base_files(spec_dir, against, commit)
+    return gitbase.base_artifacts(spec_dir, against, commit)
 
 
 @main.command()
@@ -362,8 +369,8 @@ def diff(spec_dir: Path, against: str):
     from obsgen.preview import semdiff
 
     is_dir = Path(against).is_dir()
-    files = pipeline.run(spec_dir, Path(against) if is_dir else None).files
-    summary = semdiff.summarize(_base(spec_dir, against, files), files)
+    done = pipeline.run(spec_dir, Path(against) if is_dir else None)
+    summary = semdiff.summarize(_base(spec_dir, against, done.files), done.artifacts)
     click.echo(summary.markdown(), nl=False)
     sys.exit(1 if summary.changed else 0)
 
@@ -393,13 +400,13 @@ def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live:
                                "with --live or --static")
     done = pipeline.run(spec_dir, against)
     plan, files = done.plan, done.files
-    summary = semdiff.summarize(_committed(against, files), files)
+    summary = semdiff.summarize(_committed_artifacts(against, files), done.artifacts)
     diff_text = summary.markdown() if summary.changed else ""
     if live:
         from obsgen.preview import live as live_session
 
         try:
-            live_session.serve(plan, files, view.build(plan, files), diff_text, port, click.echo)
+            live_session.serve(plan, files, view.build(plan, files), diff_text, port, click.echo, done.artifacts)
         except live_session.LiveError as failed:
             click.echo(f"error: {failed}", err=True)
             sys.exit(1)
@@ -430,7 +437,7 @@ def _serve_preview(spec_dir: Path, against: Path, port: int, plan, files, diff_t
         if plan is None:
             done = pipeline.run(spec_dir, against)
             plan, files = done.plan, done.files
-            summary = semdiff.summarize(_committed(against, files), files)
+            summary = semdiff.summarize(_committed_artifacts(against, files), done.artifacts)
             diff_text = summary.markdown() if summary.changed else ""
         current["plan"] = plan
         return page.render(view.build(plan, files), diff_text,

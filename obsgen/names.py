@@ -69,6 +69,7 @@ SLOTH_ID = "sloth_id"
 SLOTH_SERVICE = "sloth_service"
 SLOTH_SLO = "sloth_slo"
 SLOTH_WINDOW = "sloth_window"
+SLOTH_OBJECTIVE = "sloth_objective"  # sloth_slo_info's objective, in percent
 SLO_LABELS = (SLOTH_ID, SLOTH_SERVICE, SLOTH_SLO)
 
 # Labels on alerts.

@@ -21,9 +21,11 @@ PARSERS = {("yaml", "load"), ("yaml", "safe_load"), ("yaml", "load_all"), ("yaml
 ALLOWED = {
     "obsgen/yamlio.py": "YAML I/O's one home: every other reader here calls it",
     # a committed tree, read back: the one reader of generated text for `obsgen k8s`/`obsgen test`
-    "obsgen/output/committed.py": "committed k8s/ trees",
-    "obsgen/preview/difffacts.py": "the diff's base and head trees as committed (any commit)",
-    "obsgen/preview/semdiff.py": "dashboards of the diff's trees (titles)",
+    # and for `obsgen diff --against DIR` (its rules files, their facts recovered by output/rule_facts.py)
+    "obsgen/output/committed.py": "committed k8s/ trees and rules files",
+    # remaining re-parses of the diff's trees (issue 23): its rules are read from their artifacts
+    "obsgen/preview/difffacts.py": "REMAINING: the Alertmanager config and route tests of the diff's trees",
+    "obsgen/preview/semdiff.py": "REMAINING: the dashboards (titles) and collector configs of the diff's trees",
     # the judges: `obsgen test` reads the tree on disk as the real tools would
     **{f"obsgen/verify/{m}.py": "the tree on disk, as its tool reads it" for m in (
         "amtool", "grafana", "kustomize", "otelcol", "otelcol_schema", "promtool", "promtool_plan", "rulers",
@@ -35,7 +37,7 @@ ALLOWED = {
     "obsgen/cache.py": "the cache's own JSON entries",
     # remaining re-parses of generated text (issue 23): the preview reads the built tree's text
     "obsgen/preview/view.py": "REMAINING: the built tree's route tests, dashboards, collector configs",
-    "obsgen/preview/live_config.py": "REMAINING: the built tree's rules, Alertmanager config",
+    "obsgen/preview/live_config.py": "REMAINING: the built tree's Alertmanager config (rules: from artifacts)",
 }
 
 

@@ -4,6 +4,9 @@
 Every other step reads the artifacts the renderers built. Only a tree obsgen did not build in this
 process (committed, edited, or written by an older obsgen) must be parsed, and it is parsed here.
 
+A service's rules file becomes the RuleFile the renderer returns, its bytes kept, with the facts the
+renderer attached to it (artifacts.SLOFacts) recovered from its PromQL by output/rule_facts.py.
+
 A Kubernetes object is split into its top-level keys: the keys a kustomization reads or changes
 (HEAD) are parsed, every other key is kept as written (a PrometheusRule's groups are most of the
 bytes: parsing them all took 6 s of CPU at 3,000 SLOs). A file this cannot split safely into
@@ -15,10 +18,34 @@ from __future__ import annotations
 import re
 
 from obsgen import names, yamlio
-from obsgen.artifacts import K8sObject
+from obsgen.artifacts import Artifact, K8sObject, RuleFile, RuleGroups, TextFile
+from obsgen.output import rule_facts
 
 HEAD = ("apiVersion", "kind", "metadata", "subjects")  # the keys a kustomization reads or changes
 _KEY_LINE = re.compile(r"[A-Za-z_][\w.-]*:(?: |\n|$)")
+_RULES_PREFIX, _RULES_SUFFIX = names.rules_file("\0").split("\0")
+
+
+def artifacts(files: dict[str, str]) -> dict[str, Artifact]:
+    """A committed tree (path -> text) as artifacts: each service's rules file a RuleFile with its
+    SLOs' facts (what `obsgen diff` compares), every other file a TextFile holding its text."""
+    return {path: rule_file(path, text) if path.startswith(_RULES_PREFIX) and path.endswith(_RULES_SUFFIX)
+            else TextFile(path, text) for path, text in files.items()}
+
+
+def rule_file(path: str, text: str) -> RuleFile:
+    """A committed rules file: its groups, its bytes as they are, and its SLOs' facts. A file that
+    holds no rule groups (not YAML, not a mapping of `groups`) is kept as bytes with no groups
+    (RuleGroups.complete False: nothing can be read from it)."""
+    try:
+        doc = yamlio.load(text)
+    except yamlio.YAMLError:
+        doc = None
+    groups = doc.get("groups") if isinstance(doc, dict) else None
+    if not isinstance(groups, list):
+        return RuleFile(path, RuleGroups([], complete=False), text=text)
+    head = {key: value for key, value in doc.items() if key != "groups"}
+    return RuleFile(path, RuleGroups(groups), head=head, text=text, slos=rule_facts.recover(groups))
 
 
 def k8s_objects(files: dict[str, str]) -> dict[str, list[K8sObject]]:

@@ -32,6 +32,8 @@ from pathlib import Path
 import requests
 
 from obsgen import durations, names
+from obsgen.artifacts import Artifact, RuleFile
+from obsgen.output import committed
 from obsgen.plan.model import Plan
 from obsgen.preview import live_config, live_history
 from obsgen.preview.live_config import PREVIEW, Clock
@@ -88,8 +90,12 @@ class Cluster:
 
 
 class LiveSession:
-    def __init__(self, plan: Plan, files: dict[str, str], options: Options | None = None):
+    def __init__(self, plan: Plan, files: dict[str, str], options: Options | None = None,
+                 artifacts: dict[str, Artifact] | None = None):
+        """files: the generated tree; artifacts: the run's, when it built them (else a rules file
+        is read back from its text by output/committed.py)."""
         self.plan, self.files, self.options = plan, files, options or Options()
+        self.artifacts = artifacts or {}
         self.stack = contextlib.ExitStack()
         self.processes: list[Process] = []
         self.tmp: Path | None = None
@@ -124,7 +130,8 @@ class LiveSession:
     def _start(self) -> None:
         tools = {"prometheus": find_tool("prometheus"), "promtool": find_tool("promtool"),
                  "alertmanager": find_tool("prometheus-alertmanager", "alertmanager")}
-        rules = {p: t for p, t in self.files.items() if p.startswith(RULES_DIR) and p.endswith(".yaml")}
+        rules = {p: self._rule_file(p, t) for p, t in self.files.items()
+                 if p.startswith(RULES_DIR) and p.endswith(".yaml")}
         if AM_CONFIG not in self.files or not rules:
             raise LiveError(f"nothing to run: the specs generate no {RULES_DIR}*.yaml or no {AM_CONFIG}")
         self._signals()
@@ -140,6 +147,12 @@ class LiveSession:
         environments = self.options.environments or (routing.paging_environment if routing else "production",)
         for env in environments:
             self._cluster(env, label, rules, tools)
+
+    def _rule_file(self, path: str, text: str) -> RuleFile:
+        built = self.artifacts.get(path)
+        if isinstance(built, RuleFile) and built.rules.complete:
+            return built
+        return committed.rule_file(path, text)
 
     def _alertmanager(self, name: str, text: str, binary: str) -> None:
         given = self.options.sinks if name == GENERATED else None
@@ -172,7 +185,7 @@ class LiveSession:
         ], f"http://{address}")
         self.alertmanagers[name] = run
 
-    def _cluster(self, env: str, label: str, rules: dict[str, str], tools: dict[str, str]) -> None:
+    def _cluster(self, env: str, label: str, rules: dict[str, RuleFile], tools: dict[str, str]) -> None:
         slos, self.skipped = simulated_slos(self.plan)
         cluster = Cluster(env, Traffic(slos))
         server = TrafficServer(cluster.traffic)
@@ -180,8 +193,8 @@ class LiveSession:
         first = not self.clusters
         home = self.tmp / ("prometheus" if first else f"prometheus-{env}")
         (home / live_config.RULES).mkdir(parents=True)
-        for path, text in rules.items():
-            (home / live_config.RULES / Path(path).name).write_text(live_config.rules(text, self.options.clock),
+        for path, found in rules.items():
+            (home / live_config.RULES / Path(path).name).write_text(live_config.rules(found, self.options.clock),
                                                                    encoding="utf-8")
         clock = self.options.clock
         if self.options.history:
@@ -273,12 +286,13 @@ class LiveSession:
 __all__ = ["LiveError", "LiveSession"]
 
 
-def serve(plan: Plan, files: dict[str, str], view: dict, diff: str, port: int, echo) -> None:
+def serve(plan: Plan, files: dict[str, str], view: dict, diff: str, port: int, echo,
+          artifacts: dict[str, Artifact] | None = None) -> None:
     """Run a live session and its page until Ctrl-C, SIGTERM or SIGHUP; everything stops after."""
     from obsgen.preview import page
     from obsgen.preview.serve import PreviewServer
 
-    with LiveSession(plan, files) as session:
+    with LiveSession(plan, files, artifacts=artifacts) as session:
         site = page.render(view, diff, live=session.page_data())
         try:
             server = PreviewServer(site, port, api=session.api)

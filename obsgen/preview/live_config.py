@@ -24,8 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from obsgen import yamlio
+from obsgen.artifacts import RuleFile, RuleGroups
+from obsgen.output import encode
 from obsgen.preview.live_procs import LiveError
 from obsgen.preview.live_sinks import Sinks
+from obsgen.render import rule_groups
 
 HEADER = "# obsgen preview --live: a temporary copy, removed when the session stops.\n"
 RULES = "rules"
@@ -64,14 +67,15 @@ def prometheus(alertmanagers: list[str], traffic: str, environment_label: str, e
     }, HEADER)
 
 
-def rules(text: str, clock: Clock = PREVIEW) -> str:
-    """A generated rule file as the session loads it: unchanged unless the clock drops intervals."""
-    if clock.group_intervals:
-        return text
-    doc = yamlio.load(text) or {}
-    for group in doc.get("groups") or []:
-        group.pop("interval", None)
-    return yamlio.dump(doc, HEADER)
+def rules(found: RuleFile, clock: Clock = PREVIEW) -> str:
+    """A generated rule file as the session loads it: its bytes, unless the clock drops the groups'
+    own intervals (then its groups without them). Read from the artifact: the run's own, or the one
+    output/committed.py reads back from a file given as text (one it cannot read stays as it is)."""
+    if clock.group_intervals or not found.rules.complete:
+        return encode.text(found)
+    groups = [{key: value for key, value in group.items() if key != "interval"} for group in found.rules.groups]
+    head = yamlio.dump(found.head, header="") if found.head else ""
+    return HEADER + head + rule_groups.text(RuleGroups(groups))
 
 
 def _secrets(doc: dict, sinks: Sinks) -> dict[str, str]:

@@ -3,7 +3,8 @@
 Per SLO and alert, before → after: objective, period, error budget in minutes, each alert's burn
 factor, windows and time to detect a full outage, who is notified in each environment (receiver
 names and kinds), receivers' settings field by field. Risky changes come first, under their own
-heading. Facts are read from the generated files (difffacts.py), so any committed tree compares.
+heading. Facts are read from each tree's artifacts (difffacts.py): the renderers' own, or those
+obsgen/output/committed.py reads back from a committed tree, so any commit's tree compares.
 
 Secrets never appear: of a receiver's settings only `*_file` paths and plain addressing fields
 (channel, to...) are printed; any other changed field is named, its values withheld.
@@ -16,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 
 from obsgen import durations, names
+from obsgen.artifacts import Artifact
+from obsgen.output import encode
 from obsgen.preview import difffacts
 from obsgen.preview.difffacts import SLO, Alert, Tree, load
 from obsgen.preview.routetree import PAGER_KINDS
@@ -298,14 +301,15 @@ def _collectors(old: dict, new: dict, changed: list[str], summary: Summary) -> N
         summary.add("Collector", f"{_code(path)} {state}: {what}")
 
 
-def summarize(old: dict[str, str], new: dict[str, str]) -> Summary:
-    """old: the base tree's files (committed, or generated from a git ref); new: what the specs
-    generate now."""
+def summarize(base: dict[str, Artifact], head: dict[str, Artifact]) -> Summary:
+    """base: the base tree's artifacts (a committed tree's as output/committed.py reads them, or
+    those generated from a git ref); head: what the specs generate now."""
+    old, new = encode.texts(base), encode.texts(head)
     summary = Summary()
     summary.files_changed = sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
     if not summary.changed:
         return summary
-    before, after = difffacts.read(old), difffacts.read(new)
+    before, after = difffacts.read(base), difffacts.read(head)
     _rules(before, after, summary)
     _notified(before, after, summary)
     _receivers(before, after, summary)

@@ -230,6 +230,14 @@ def period_rules(slo: SLOPlan) -> list[dict]:
     return found
 
 
+def alert_factor(slo: SLOPlan, window: burnrate.AlertWindow) -> float:
+    """The factor alert_threshold compares with, as a number: a calendar SLO's during its longest
+    period (the latest its alerts fire, as the diff and the preview show them)."""
+    if slo.calendar is None:
+        return window.factor
+    return burnrate.calendar_factor(window, calendar.hours_range(slo.calendar)[1])
+
+
 def alert_threshold(slo: SLOPlan, window: burnrate.AlertWindow, times: str = "") -> str:
     """The right-hand side of an alert's `>`: its factor (times `times`, the budget for an error
     ratio). A calendar SLO's factor is the window's budget share of the period now

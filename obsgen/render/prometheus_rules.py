@@ -10,8 +10,8 @@ reads hourly roll-ups of those copies, so its cost does not grow with the histor
 
 from __future__ import annotations
 
-from obsgen import burnrate, durations, names, promql
-from obsgen.artifacts import Artifact, RuleFile, RuleGroups
+from obsgen import burnrate, calendar, durations, names, promql
+from obsgen.artifacts import Artifact, BurnAlert, RuleFile, RuleGroups, SLOFacts
 from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.render import calendar_rules, health_rules, sloth_alerts
@@ -36,8 +36,23 @@ BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
 
 def render(plan: Plan) -> dict[str, RuleFile]:
-    return {(path := names.rules_file(service.name)): RuleFile(path, RuleGroups(service_groups(service)))
+    return {(path := names.rules_file(service.name)): RuleFile(path, RuleGroups(service_groups(service)),
+                                                               slos=tuple(slo_facts(slo) for slo in service.slos))
             for service in plan.services}
+
+
+def slo_facts(slo: SLOPlan) -> SLOFacts:
+    """What the SLO's rules below encode (artifacts.SLOFacts), from the plan they are rendered from:
+    the numbers constant_rules and the calendar's hours record write, the windows sli_rules reads at
+    their edge, each pair alert_rules compares."""
+    hours = calendar.hours_range(slo.calendar)[1] if slo.calendar is not None else None
+    if slo.alert_style == "sloth":
+        alerts = sloth_alerts.facts(slo)
+    else:
+        alerts = tuple(BurnAlert(a.name, a.window.severity, a.window.long, a.window.short,
+                                 calendar_rules.alert_factor(slo, a.window), float(a.for_seconds)) for a in slo.alerts)
+    return SLOFacts(slo.service, slo.name, slo.objective_percent, slo.period // burnrate.DAY, slo.team,
+                    tuple(sorted(edge_windows(slo))), hours, alerts)
 
 
 def service_groups(service: ServicePlan) -> list[dict]:
@@ -96,6 +111,13 @@ def ticket_windows(slo: SLOPlan) -> frozenset[str]:
     return frozenset(durations.format_seconds(w) for w in tickets - keep)
 
 
+def edge_windows(slo: SLOPlan) -> tuple[int, ...]:
+    """The SLO's windows besides the 5m base read at their edge, from 5m tiles or the raw series
+    (burnrate.raw_windows); sli_rules derives every other one from the recorded 5m rates."""
+    raw = burnrate.raw_windows(slo.catalog)
+    return tuple(w for w in slo.windows if w != burnrate.BASE_WINDOW and w in raw)
+
+
 def sli_rules(slo: SLOPlan) -> list[dict]:
     err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
     error = promql.with_window(slo.sli.error, BASE)
@@ -109,12 +131,12 @@ def sli_rules(slo: SLOPlan) -> list[dict]:
             _record(slo, names.SLI_TOTAL_RATE, promql.with_window(slo.sli.total, BASE)),
             _record(slo, names.SLI_ERROR_RATE, f"({error}) or on ({join_labels(slo.environment)}) ({tot} * 0)"),
         ]
-    raw = burnrate.raw_windows(slo.catalog)
+    edge = edge_windows(slo)
     for window in slo.windows:
         w = durations.format_seconds(window)
         if window == burnrate.BASE_WINDOW:
             expr = _ratio(err, tot)
-        elif window in raw:
+        elif window in edge:
             expr = tiled_ratio(slo, window) if burnrate.tiles(window) else raw_ratio(slo, w)
         else:
             expr = derived_ratio(slo, w)
@@ -173,7 +195,7 @@ def burn_rate_rule(slo: SLOPlan) -> dict:
 
 
 def constant_rules(slo: SLOPlan) -> list[dict]:
-    info = {names.SLOTH_MODE: slo.sloth_info[1], "sloth_objective": names.objective_text(slo.objective_percent),
+    info = {names.SLOTH_MODE: slo.sloth_info[1], names.SLOTH_OBJECTIVE: names.objective_text(slo.objective_percent),
             names.SLOTH_SPEC: slo.sloth_info[0], names.TEAM: slo.team, names.TIER: str(slo.tier)}
     return [
         _record(slo, names.OBJECTIVE, f"vector({promql.number(slo.objective)})"),

@@ -10,6 +10,7 @@ recorded 5m rates), under Sloth's names and labels.
 from __future__ import annotations
 
 from obsgen import burnrate, durations, names, promql
+from obsgen.artifacts import BurnAlert
 from obsgen.plan.environments import alert_matchers
 from obsgen.plan.model import AlertPlan, SLOPlan
 from obsgen.render import calendar_rules
@@ -32,12 +33,22 @@ def expr(slo: SLOPlan, windows: list[burnrate.AlertWindow]) -> str:
     return "\nor\n".join(pairs) + "\n"
 
 
+def _severities(slo: SLOPlan) -> list[list[AlertPlan]]:
+    """The alerts of each severity that has any: one rule each."""
+    found = [[a for a in slo.alerts if a.window.severity == severity] for severity in ("page", "ticket")]
+    return [alerts for alerts in found if alerts]
+
+
+def facts(slo: SLOPlan) -> tuple[BurnAlert, ...]:
+    """Each window pair of the rules below, named and held as its rule is (artifacts.BurnAlert)."""
+    return tuple(BurnAlert(alerts[0].name, a.window.severity, a.window.long, a.window.short,
+                           calendar_rules.alert_factor(slo, a.window), float(max(b.for_seconds for b in alerts)))
+                 for alerts in _severities(slo) for a in alerts)
+
+
 def rules(slo: SLOPlan) -> list[dict]:
     out = []
-    for severity in ("page", "ticket"):
-        alerts: list[AlertPlan] = [a for a in slo.alerts if a.window.severity == severity]
-        if not alerts:
-            continue
+    for alerts in _severities(slo):
         rule = {"alert": alerts[0].name, "expr": promql.check(expr(slo, [a.window for a in alerts]))}
         pending = max(a.for_seconds for a in alerts)
         if pending:

@@ -25,7 +25,7 @@ from obsgen import names, promql, promql_ast, yamlio
 IDENTITY = {names.SLOTH_ID: "<id>", names.SLOTH_SERVICE: "<service>", names.SLOTH_SLO: "<slo>"}
 # Label values that are part of the shape (the suite selects alerts and series by them).
 SHAPE_LABELS = frozenset({names.SLOTH_WINDOW, names.SLOTH_SEVERITY, names.LONG_WINDOW, names.SHORT_WINDOW,
-                          names.SEVERITY, names.SLOTH_MODE, names.SLOTH_SPEC, "sloth_objective"})
+                          names.SEVERITY, names.SLOTH_MODE, names.SLOTH_SPEC, names.SLOTH_OBJECTIVE})
 _ID = '"<obsgen-sloth-id>"'  # what the SLO's quoted sloth_id becomes in an expression
 
 

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from obsgen import pipeline
+from obsgen.output import committed
 from obsgen.preview import live_config
 from obsgen.preview.live_procs import LiveError
 from obsgen.preview.live_sinks import Sinks
-from tests.conftest import require_tool
+from tests.conftest import EXAMPLES, require_tool
 
 
 @pytest.fixture
@@ -57,13 +59,19 @@ def test_redirected_config_loads_and_changes_only_where_receivers_post(example_f
 
 
 def test_prometheus_config_and_rules_load(example_files, tmp_path):
+    """The rules the session loads are the run's rule groups without their own intervals (read from
+    its artifacts, or from the files read back: the same bytes), and promtool loads them all."""
     promtool = require_tool("promtool")
     rules = tmp_path / live_config.RULES
     rules.mkdir()
-    for path, text in example_files.items():
+    for path, found in pipeline.run(EXAMPLES).artifacts.items():
         if path.startswith("alerts/rules/"):
-            live = live_config.rules(text, live_config.PREVIEW)
-            assert "interval:" not in live  # every group at the live evaluation interval
+            live = live_config.rules(found, live_config.PREVIEW)
+            assert live == live_config.rules(committed.rule_file(path, example_files[path]), live_config.PREVIEW)
+            generated = yaml.safe_load(example_files[path])["groups"]
+            assert any("interval" in group for group in generated)
+            assert yaml.safe_load(live)["groups"] == [{k: v for k, v in group.items() if k != "interval"}
+                                                      for group in generated]  # every group at the live interval
             (rules / path.rsplit("/", 1)[1]).write_text(live)
     (tmp_path / "prometheus.yml").write_text(
         live_config.prometheus(["127.0.0.1:9093"], "127.0.0.1:9100", "environment", "production"))
@@ -77,8 +85,9 @@ def test_promtool_catches_a_broken_live_rule_file(example_files, tmp_path):
     """The check above can fail: a rule file that does not parse is reported."""
     promtool = require_tool("promtool")
     (tmp_path / live_config.RULES).mkdir()
-    (tmp_path / live_config.RULES / "x.yaml").write_text(live_config.rules(
-        "groups:\n- name: x\n  interval: 5m\n  rules:\n  - record: a\n    expr: sum(\n", live_config.PREVIEW))
+    broken = committed.rule_file("alerts/rules/x.yaml",
+                                 "groups:\n- name: x\n  interval: 5m\n  rules:\n  - record: a\n    expr: sum(\n")
+    (tmp_path / live_config.RULES / "x.yaml").write_text(live_config.rules(broken, live_config.PREVIEW))
     (tmp_path / "prometheus.yml").write_text(
         live_config.prometheus(["127.0.0.1:9093"], "127.0.0.1:9100", "environment", "production"))
     check = subprocess.run([promtool, "check", "config", str(tmp_path / "prometheus.yml")],
@@ -87,8 +96,10 @@ def test_promtool_catches_a_broken_live_rule_file(example_files, tmp_path):
 
 
 def test_the_real_clock_loads_the_generated_rules_byte_for_byte(example_files):
-    text = example_files["alerts/rules/checkout.rules.yaml"]
-    assert live_config.rules(text, live_config.REAL) == text
+    path = "alerts/rules/checkout.rules.yaml"
+    built = pipeline.run(EXAMPLES).artifacts[path]
+    assert live_config.rules(built, live_config.REAL) == example_files[path]
+    assert live_config.rules(committed.rule_file(path, example_files[path]), live_config.REAL) == example_files[path]
 
 
 def test_connected_config_is_refused_when_it_posts_elsewhere(example_files, tmp_path, sinks):

@@ -17,6 +17,7 @@ import requests
 import yaml
 
 from obsgen import pipeline
+from obsgen.output import committed
 from obsgen.preview import markdown, page, semdiff, view
 from obsgen.preview.serve import PreviewServer
 from obsgen.preview.simulate import simulate
@@ -40,8 +41,8 @@ def _changed(tmp_path: Path, example_files) -> str:
     text = (specs / "checkout.yaml").read_text()
     assert "objective: 99.9\n" in text
     (specs / "checkout.yaml").write_text(text.replace("objective: 99.9\n", "objective: 99.5\n", 1))
-    after = pipeline.run(specs, tmp_path / "out").files
-    return semdiff.summarize(example_files, after).markdown()
+    after = pipeline.run(specs, tmp_path / "out").artifacts
+    return semdiff.summarize(committed.artifacts(example_files), after).markdown()
 
 
 def test_summary_markdown_is_html(example_files, tmp_path):

@@ -11,7 +11,11 @@ from pathlib import Path
 import pytest
 
 from obsgen import burnrate, durations, pipeline
+from obsgen.artifacts import RuleFile
+from obsgen.output import committed as committed_tree
+from obsgen.output.writer import write_tree
 from obsgen.preview import difffacts, semdiff
+from tests.builders import copy_examples
 from tests.conftest import EXAMPLES, run_obsgen
 from tests.preview import gfm
 from tests.preview.diff_cases import CASES, committed, edit
@@ -62,10 +66,13 @@ def alert_words(slo, severity: str, long: str) -> tuple[str, str]:
 # --- facts read from files agree with the plan they were generated from ----------------------------
 
 
-def test_facts_read_from_the_files_are_the_plans(example_plan, example_files):
+@pytest.mark.parametrize("tree", ["built", "committed"])
+def test_facts_read_from_the_files_are_the_plans(example_plan, example_files, tree):
     """Every SLO's objective, period, budget and every alert's factor, windows, `for` and detection
-    time, as read back from the generated files, are what the plan (and burnrate) say."""
-    tree = difffacts.read(example_files)
+    time, as the diff reads them from the run's artifacts and from the generated files read back as
+    a committed tree, are what the plan (and burnrate) say."""
+    found = pipeline.run(EXAMPLES).artifacts if tree == "built" else committed_tree.artifacts(example_files)
+    tree = difffacts.read(found)
     slos = [s for svc in example_plan.services for s in svc.slos]
     assert len(tree.slos) == len(slos) > 5
     for slo in slos:
@@ -88,7 +95,7 @@ def test_who_is_notified_is_what_the_route_tests_expect(example_files):
     """The tree walk with each alert's real labels gives the receivers `obsgen test` proves with amtool."""
     import yaml
 
-    tree = difffacts.read(example_files)
+    tree = difffacts.read(committed_tree.artifacts(example_files))
     tests = yaml.safe_load(example_files["alerts/alertmanager/routes.test.yaml"])["alerts"]
     burns = [c for c in tests if c["kind"] in ("page", "ticket")]
     assert burns and len(tree.notified) == len({(c["labels"]["service"], c["labels"]["slo"], c["kind"],
@@ -97,6 +104,24 @@ def test_who_is_notified_is_what_the_route_tests_expect(example_files):
         key = (case["labels"]["service"], case["labels"]["slo"], case["kind"], case["environment"])
         assert tree.notified[key] == case["receivers"]
 
+
+
+def test_a_diff_after_a_cached_rerun_reads_the_same_facts(tmp_path):
+    """The rerun cache replays the rules files of unchanged services from their bytes and the facts
+    it kept beside them (RuleFile.facts): the diff of a rerun that replayed them is a fresh run's."""
+    specs, out, cache = copy_examples(tmp_path / "slos"), tmp_path / "out", tmp_path / "cache"
+    first = pipeline.run(specs, out, cache_dir=cache)
+    write_tree(out, first.files)
+    edit(tmp_path, "checkout.yaml", "objective: 99.9\n", "objective: 99.95\n")
+    again, fresh = pipeline.run(specs, out, cache_dir=cache), pipeline.run(specs)
+    replayed = [p for p, a in again.artifacts.items() if isinstance(a, RuleFile) and a.text is not None]
+    assert "alerts/rules/search.rules.yaml" in replayed and "alerts/rules/checkout.rules.yaml" not in replayed
+    assert {p: a.slos for p, a in again.artifacts.items() if isinstance(a, RuleFile)} == {
+        p: a.slos for p, a in fresh.artifacts.items() if isinstance(a, RuleFile)}
+    base = committed_tree.artifacts(first.files)
+    summary = semdiff.summarize(base, again.artifacts).markdown()
+    assert summary == semdiff.summarize(base, fresh.artifacts).markdown()
+    assert "| `checkout/availability` | objective | 99.9% | 99.95% |" in summary and "search/" not in summary
 
 # --- each change kind -------------------------------------------------------------------------
 
@@ -210,7 +235,7 @@ def test_secret_values_and_file_contents_never_appear(tmp_path):
               "    routing_key_file: {path}\n  slack_configs:\n  - api_url: https://hooks.example/{key}\n")
     old = {"alerts/alertmanager/alertmanager.yaml": config.format(key="inline-old-s3cr3t", path="/a/b")}
     new = {"alerts/alertmanager/alertmanager.yaml": config.format(key="inline-new-s3cr3t", path=secret_file)}
-    text = semdiff.summarize(old, new).markdown()
+    text = semdiff.summarize(committed_tree.artifacts(old), committed_tree.artifacts(new)).markdown()
     assert "s3cr3t" not in text
     assert rows(parsed(text), "Receivers") == [
         ("a", "pagerduty routing_key", "(set, not shown)", "(set, not shown)"),
@@ -221,8 +246,8 @@ def test_secret_values_and_file_contents_never_appear(tmp_path):
 def test_odd_text_stays_in_its_cell():
     """A value with `|` and backticks does not split a table cell or end its code span early."""
     config = "route: {{receiver: a}}\nreceivers:\n- name: a\n  email_configs:\n  - to: '{to}'\n"
-    text = semdiff.summarize({"alerts/alertmanager/alertmanager.yaml": config.format(to="x|y@a")},
-                             {"alerts/alertmanager/alertmanager.yaml": config.format(to="`a`|b@c")}).markdown()
+    old, new = ({"alerts/alertmanager/alertmanager.yaml": config.format(to=to)} for to in ("x|y@a", "`a`|b@c"))
+    text = semdiff.summarize(committed_tree.artifacts(old), committed_tree.artifacts(new)).markdown()
     assert rows(parsed(text), "Receivers") == [("a", "email to", "x|y@a", "`a`|b@c")]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from obsgen import calendar, durations, names, pipeline, promql
-from obsgen.output import encode
+from obsgen.output import committed, encode
 from obsgen.render import calendar_rules, prometheus_rules, yamlout
 from tests.render.test_period_rollups import counters, run_all
 from tests.specdir import service, write
@@ -155,8 +155,9 @@ def test_the_preview_diff_reads_a_calendar_slos_alerts_from_the_rules(tmp_path):
     from obsgen.preview import difffacts
 
     plan = pipeline.plan(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}))
-    files = encode.texts(prometheus_rules.render(plan))
-    read = difffacts.read(files).slos
+    built = prometheus_rules.render(plan)
+    read = difffacts.read(built).slos
+    assert difffacts.read(committed.artifacts(encode.texts(built))).slos == read  # the files read back say the same
     for slo in plan.services[0].slos:  # a timeslice SLO's alerts read its slices' shares: read too
         facts = read[("ledger", slo.name)]
         if slo.calendar is None:
