@@ -28,10 +28,12 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from obsgen import collector, names, promql_labels, signal_path, yamlio
+from obsgen.promql_ast import Sel
 from obsgen.render.alertmanager import secrets as alertmanager_secrets
 from obsgen.render.grafana import secrets as grafana_secrets
 from obsgen.verify import grafana
@@ -96,15 +98,37 @@ def _kustomize_namespace(folder: Path, root: Path) -> str:
 # --- metrics --------------------------------------------------------------------------------
 
 
-def _selectors(expr: str) -> list:
+@lru_cache(maxsize=1 << 18)
+def _tree(expr: str):
+    """promql_labels.parse, once per expression: the metrics and the labels checks read every rule
+    and dashboard query, and parsing (then mirroring) them was most of this verifier's time."""
+    return promql_labels.parse(expr)
+
+
+@lru_cache(maxsize=1 << 18)
+def _selectors(expr: str) -> tuple[Sel, ...]:
+    """Every vector selector of the expression, from its mirrored tree (the parser's own where
+    obsgen cannot mirror it)."""
+    tree = _tree(expr)
+    if tree is not None:
+        return tuple(_sels(tree))
     try:
-        return grafana._selectors(expr)
+        found = grafana._selectors(expr)
     except ValueError:
-        return []  # promtool and verify/grafana.py report expressions that do not parse
+        return ()  # promtool and verify/grafana.py report expressions that do not parse
+    return tuple(Sel(s.name, tuple((m.name, str(m.op), m.value) for m in s.matchers.matchers)) for s in found)
 
 
-def _labels(selector) -> set[str]:
-    return {m.name for m in selector.matchers.matchers}
+def _sels(node) -> Iterator[Sel]:
+    if isinstance(node, Sel):
+        yield node
+        return
+    for child in promql_labels.children(node):
+        yield from _sels(child)
+
+
+def _labels(selector: Sel) -> set[str]:
+    return {name for name, _, _ in selector.matchers}
 
 
 def produced_metrics(files: Files) -> set[str]:
@@ -240,7 +264,7 @@ class LabelSets:
         self.rules: dict[str, list[tuple[dict, object]]] = {}
         for _, rule in files.rules:
             if "record" in rule:
-                tree = promql_labels.parse(str(rule.get("expr", "")))
+                tree = _tree(str(rule.get("expr", "")))
                 self.rules.setdefault(rule["record"], []).append((rule.get("labels") or {}, tree))
         self.memo: dict[tuple, frozenset | None] = {}
         self.index: dict[str, dict[str, dict[str | None, list[int]]]] = {}  # metric -> label -> value -> rules
@@ -315,7 +339,7 @@ def check_labels(files: Files) -> list[str]:
     known = LabelSets(files)
     problems = []
     for where, expr in _queries(files):
-        tree = promql_labels.parse(expr)
+        tree = _tree(expr)
         if tree is None:
             continue
         for what, label, labels in promql_labels.selections(tree, known):
