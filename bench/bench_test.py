@@ -15,7 +15,9 @@ rule checks and unit tests), without the other verifiers. Each row prints wall s
 of the process and its children, and the 1-minute load average when it ended (the machine may be
 shared: a load above the core count means the wall time is inflated).
 
-    python bench/bench_test.py [--services 100 1000] [--only promtool] [--full-regenerate]
+--each times every verifier cold instead, one by one, each in a process of its own.
+
+    python bench/bench_test.py [--services 100 1000] [--only promtool] [--full-regenerate] [--each]
 """
 
 from __future__ import annotations
@@ -89,10 +91,26 @@ def run(services: int, only: str | None, work: Path, full_regenerate: bool):
     yield _row("test one changed", services, _timed(test, env, root))
 
 
+def each_verifier(services: int, work: Path):
+    """Every verifier cold, each in a process of its own with an empty cache: where the time goes."""
+    from obsgen.verify import VERIFIERS
+
+    root = work / f"each{services}"
+    bench_generate.synthesize(root / "slos", services)
+    env = {**os.environ, "OBSGEN_CACHE_DIR": str(root / "cache")}
+    env.pop("OBSGEN_NO_CACHE", None)
+    yield _row("generate", services, _timed([*OBSGEN, "generate", "slos", "--out", "out"], env, root))
+    for name in VERIFIERS:
+        shutil.rmtree(root / "cache", ignore_errors=True)
+        yield _row(f"cold: {name}", services, _timed([sys.executable, "-c", ONLY, name, "out"], env, root))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--only", help="time one verifier (e.g. promtool) instead of the whole `obsgen test`")
+    parser.add_argument("--each", action="store_true",
+                        help="time every verifier cold, one by one, instead of the runs of `obsgen test`")
     parser.add_argument("--full-regenerate", action="store_true",
                         help="also time the changed tree's generate with the cache off")
     args = parser.parse_args(argv)
@@ -101,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="obsgen-bench-test-"))
     try:
         for services in args.services:
-            for row in run(services, args.only, work, args.full_regenerate):
+            rows = each_verifier(services, work) if args.each else run(services, args.only, work,
+                                                                        args.full_regenerate)
+            for row in rows:
                 print(row, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

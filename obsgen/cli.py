@@ -153,12 +153,11 @@ def check(spec_dir: Path, out: Path, strict: bool):
 def test(out: Path):
     """Check the generated output with the real tools: promtool check rules (all lints, fatal)
     and promtool test rules (the full scenario suite once per rule shape, every SLO's wiring
-    scenarios), then every other verifier. What passed before on the same bytes with the same tools
+    scenarios), and meanwhile every other verifier. What passed before on the same bytes with the same tools
     is not run again (OBSGEN_NO_CACHE=1: run everything); docs/testing-at-scale.md."""
-    from obsgen.verify import VERIFIERS, cached, tree_digest
+    from obsgen.verify import run_all, tree_digest
 
-    tree = tree_digest(out)
-    results = [r for name in VERIFIERS for r in cached(name, out, tree)]
+    results = run_all(out, tree_digest(out))
     for result in results:
         click.echo(summary.tested_line(result))
         if not result.ok:

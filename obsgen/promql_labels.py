@@ -112,11 +112,12 @@ def selections(node, known: Known) -> Iterator[tuple[str, str, Labels]]:
         inner = labels_of(node.expr, known)
         for name in node.grouping:
             yield f"groups {node.op} by", name, inner
-    for child in _children(node):
+    for child in children(node):
         yield from selections(child, known)
 
 
-def _children(node) -> tuple:
+def children(node) -> tuple:
+    """The node's operands (a range's selector, a call's arguments...)."""
     if isinstance(node, Matrix):
         return (node.sel,)
     if isinstance(node, (Sub, Paren, Neg)):

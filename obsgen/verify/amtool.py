@@ -6,7 +6,9 @@
   fails when run (or is not defined at all) is caught;
 - `amtool config routes test --verify.receivers=...` for every label set of routes.test.yaml (each
   generated alert's, then the synthetic ones), many processes at once; a mismatch names the rule,
-  the labels and both receiver lists.
+  the labels and both receiver lists. Label sets the routing tree cannot tell apart (equal in every
+  label a matcher reads, with the same expected receivers) are proven by one call (route_classes):
+  a thousand services of a few teams need about as many calls as ten.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from obsgen.verify.result_cache import ResultCache, digest
 INSTALL_HINT = ("amtool not found: install it with `apt-get install --no-install-recommends "
                 "prometheus-alertmanager` (Debian/Ubuntu) or put it on PATH")
 _VERSION = re.compile(r"version (\d+)\.(\d+)")
+_WORD = re.compile(r"[A-Za-z0-9_]+")
 _USED = re.compile(r'\{\{-?\s*template\s+"([^"]+)"')
 
 
@@ -91,33 +94,98 @@ def route_test(tool: str, config: Path, labels: dict[str, str], expected: list[s
     return f"alert {{{shown}}}{origin}\n  expected receivers: {', '.join(expected)}\n  amtool routed it to: {got}"
 
 
+def matcher_texts(config: dict) -> list[str] | None:
+    """The text of every matcher of the routing tree (`matchers` lines, `match`/`match_re` keys and
+    values), or None when the tree is not the shape Alertmanager reads (then nothing is merged)."""
+    texts: list[str] = []
+    stack = [config.get("route")] if isinstance(config, dict) else [None]
+    while stack:
+        route = stack.pop()
+        if not isinstance(route, dict):
+            return None
+        lines, legacy = route.get("matchers") or [], [route.get("match") or {}, route.get("match_re") or {}]
+        if not isinstance(lines, list) or not all(isinstance(m, dict) for m in legacy):
+            return None
+        texts += [str(line) for line in lines] + [f"{k}={v}" for m in legacy for k, v in m.items()]
+        children = route.get("routes") or []
+        if not isinstance(children, list):
+            return None
+        stack += children
+    return texts
+
+
+def routed_labels(texts: list[str] | None, labels: dict[str, str]) -> tuple | None:
+    """What of the labels the routing tree can read: those whose name is a whole word of a
+    matcher's text (a label name, quoted or not, is one: its neighbours are quotes, operators,
+    braces, commas or spaces), names of other characters wherever they occur. Alertmanager routes
+    on nothing else (a route matches when its matchers match; a matcher reads only its own label),
+    so two alerts with equal routed labels reach the same receivers. None (merge nothing) when a
+    matcher holds an escape, which could spell a quoted label name neither test would see."""
+    if texts is None or any("\\" in t for t in texts):
+        return None
+    words = {w for t in texts for w in _WORD.findall(t)}
+    return tuple(sorted((k, v) for k, v in labels.items()
+                        if k in words or (not _WORD.fullmatch(k) and any(k in t for t in texts))))
+
+
+def route_classes(config: Path, cases: list[dict]) -> list[list[dict]]:
+    """The cases grouped by their routed labels and expected receivers, in file order: amtool
+    routes every case of a group as it routes the first, so one call proves the group."""
+    texts = matcher_texts(yamlio.load(config.read_text()) or {})
+    classes: dict = {}
+    for i, case in enumerate(cases):
+        routed = routed_labels(texts, case["labels"])
+        key = i if routed is None else (routed, tuple(case["receivers"]))
+        classes.setdefault(key, []).append(case)
+    return list(classes.values())
+
+
+def _class_problem(problem: str, group: list[dict]) -> str:
+    """The first case's failure, and the others of its group it stands for (amtool routes them alike)."""
+    others = group[1:]
+    if not others:
+        return problem
+    shown = [f"  {c.get('rule') or ', '.join(equals(k, v) for k, v in c['labels'].items())}" for c in others[:10]]
+    more = [f"  ... and {len(others) - 10} more"] if len(others) > 10 else []
+    return "\n".join([problem, f"  (so do {len(others)} other alert(s) with the same routed labels:", *shown,
+                      *more]) + ")"
+
+
 def route_tests(config: Path, tests: Path, jobs: int, store: ResultCache | None = None) -> Result:
-    """Every case of routes.test.yaml; with a store, a case that passed on a config of the same
-    bytes with the same amtool is not run again (one changed service reruns its own cases)."""
+    """Every case of routes.test.yaml, one amtool call per group of cases the routing tree cannot
+    tell apart (route_classes); with a store, a group that passed on a config of the same bytes with
+    the same amtool is not run again (one changed service reruns only its new groups)."""
     tool = amtool()
     cases = route_cases(tests)
     store = store or ResultCache(None)
     config_digest = digest(config.read_bytes())
-    keys = [store.key("route", config.name, config_digest, json.dumps(c, sort_keys=True)) for c in cases]
-    todo = [(c, k) for c, k in zip(cases, keys, strict=True) if store.get(k) is None]
+    classes = route_classes(config, cases)
+    keys = [store.key("route", config.name, config_digest, json.dumps(g[0], sort_keys=True)) for g in classes]
+    todo = [(g, k) for g, k in zip(classes, keys, strict=True) if store.get(k) is None]
 
-    def run(case: dict, key: str) -> str | None:
-        problem = route_test(tool, config, case["labels"], case["receivers"], case.get("rule"))
+    def run(group: list[dict], key: str) -> tuple[str | None, int]:
+        first = group[0]
+        problem = route_test(tool, config, first["labels"], first["receivers"], first.get("rule"))
         if problem is None:
             store.put(key, True)
-        return problem
+            return None, 0
+        return _class_problem(problem, group), len(group)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        problems = [p for p in pool.map(lambda pair: run(*pair), todo) if p]
+        ran = list(pool.map(lambda pair: run(*pair), todo))
+    problems = [p for p, _ in ran if p]
+    failed = sum(n for _, n in ran)
     command = (tool, "config", "routes", "test", f"--config.file={config.name}",
                f"(--verify.receivers for {len(cases)} label sets of {tests.name})")
     output = "\n".join(problems)
     if problems:
-        output += f"\n{len(problems)} of {len(cases)} route tests failed"
+        output += f"\n{failed} of {len(cases)} route tests failed"
     elif cases:
         store.prune(("route",))
-    note = f"{len(cases) - len(todo)} of {len(cases)} cached" if len(todo) < len(cases) else ""
-    return Result(command, not problems and bool(cases), output or ("" if cases else f"{tests}: no tests"), note=note)
+    note = f"{len(classes)} amtool calls" + (f", {len(classes) - len(todo)} cached" if len(todo) < len(classes)
+                                             else "")
+    return Result(command, not problems and bool(cases), output or ("" if cases else f"{tests}: no tests"),
+                  note=note if cases else "")
 
 
 def route_cases(tests: Path) -> list[dict]:

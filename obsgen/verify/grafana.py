@@ -199,7 +199,22 @@ def check_schemas(tree: Tree) -> list[str]:
 
 
 def _errors(validator, value, where: str) -> list[str]:
-    return [f"{where}: {_where(e)}: {e.message}" for e in validator.iter_errors(value)]
+    return [f"{where}: {found}" for found in _judged(validator, value)]
+
+
+_JUDGED: dict[int, tuple[object, dict[str, tuple[str, ...]]]] = {}  # id -> (the validator, kept: no id reuse)
+
+
+def _judged(validator, value) -> tuple[str, ...]:
+    """The validator's errors for the value, once per distinct value (by its canonical JSON): a
+    thousand service dashboards repeat the same panel options and field configs, and a schema's
+    verdict depends on nothing but the value."""
+    memo = _JUDGED.setdefault(id(validator), (validator, {}))[1]
+    key = json.dumps(value, sort_keys=True)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = tuple(f"{_where(e)}: {e.message}" for e in validator.iter_errors(value))
+    return found
 
 
 def _where(error) -> str:

@@ -9,6 +9,7 @@ kustomize does not check.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,10 @@ from pathlib import Path
 from obsgen import k8s_validation, names, yamlio
 from obsgen.output import k8s_stream
 from obsgen.verify.result import Result
+
+READ = {"kind", "metadata", "data", "binaryData", "stringData"}  # what k8s_validation.object_problems reads
+_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):(?: |$)")
+_DOCUMENT = re.compile(r"^---[ \t]*\n", re.MULTILINE)
 
 
 def kubectl() -> str | None:
@@ -55,9 +60,40 @@ def _in_process(out: Path, directory: str) -> tuple[Result, str]:
 def object_names(directory: str, stream: str) -> Result:
     """Every name in the objects kustomize printed, by the API server's rules: kustomize itself
     accepts any name, so without this a tree the cluster refuses would pass."""
-    problems = [problem for obj in yamlio.load_all(stream) if obj is not None
+    problems = [problem for obj in _objects(stream) if obj is not None
                 for problem in k8s_validation.object_problems(obj)]
     return Result(("obsgen-k8s", "object-names", directory), not problems, "\n".join(problems))
+
+
+def _objects(stream: str) -> list:
+    """Each document of the stream with the top-level keys object_problems reads (READ): rules'
+    specs are most of the bytes and all of the parsing. A document not laid out as kustomize prints
+    (every line of a top-level value indented, `- ` items aside), or whose cut does not parse, is
+    parsed whole."""
+    found = []
+    for document in _DOCUMENT.split(stream):
+        cut = _read_part(document)
+        try:
+            found.append(yamlio.load(cut) if cut is not None else yamlio.load(document))
+        except yamlio.YAMLError:
+            found += yamlio.load_all(document)  # whole, as before
+    return found
+
+
+def _read_part(document: str) -> str | None:
+    kept, keep = [], False
+    for line in document.splitlines(keepends=True):
+        if line[:1] in (" ", "\n", "#") or line.startswith("- ") or line.rstrip("\n") == "-":
+            if keep:
+                kept.append(line)
+            continue
+        key = _TOP_KEY.match(line)
+        if key is None:
+            return None
+        keep = key[1] in READ
+        if keep:
+            kept.append(line)
+    return "".join(kept) if any(line.startswith("kind:") for line in kept) else None
 
 
 def verify(out: Path) -> list[Result]:

@@ -196,3 +196,52 @@ def test_a_receiver_naming_an_undefined_template_is_caught(generated):
     failed = amtool.render_templates(generated / CONFIG, jobs=4)
     assert not failed.ok and 'obsgen.slack.colour: amtool: error: template: :1:12: executing "" at <{{template ' \
         '"obsgen.slack.colour" .}}>: template "obsgen.slack.colour" not defined' in failed.output
+
+
+def _cases(out: Path) -> list[dict]:
+    return amtool.route_cases(out / "alerts/alertmanager/routes.test.yaml")
+
+
+def test_one_amtool_call_proves_the_cases_the_routing_tree_cannot_tell_apart(generated):
+    """Cases merge only when equal in every label a matcher reads and expecting the same receivers:
+    each case run alone routes as its group's first (every one of them through amtool here)."""
+    config = generated / CONFIG
+    cases = _cases(generated)
+    groups = amtool.route_classes(config, cases)
+    assert sum(map(len, groups)) == len(cases) and len(groups) < len(cases)
+    for group in groups:
+        assert all(c["receivers"] == group[0]["receivers"] for c in group)
+    problems = [amtool.route_test("amtool", config, c["labels"], c["receivers"]) for c in cases]
+    assert problems == [None] * len(cases)  # what the merged run claims, case by case
+    result = amtool.route_tests(config, generated / "alerts/alertmanager/routes.test.yaml", jobs=4)
+    assert result.ok and result.note == f"{len(groups)} amtool calls", result.note
+
+
+def test_a_case_differing_in_a_label_a_matcher_reads_is_not_merged(generated):
+    config = generated / CONFIG
+    page = next(c for c in _cases(generated) if c["labels"].get("team") == "payments" and c["pages"])
+    same = {**page, "labels": {**page["labels"], "alertname": "Other", "service": "other", "tier": "9"}}
+    for label, value in (("team", "discovery"), ("environment", "staging"), ("sloth_severity", "ticket"),
+                         ("severity", "warning")):
+        other = {**page, "labels": {**page["labels"], label: value}}
+        assert len(amtool.route_classes(config, [page, same, other])) == 2, label
+    dropped = {**page, "labels": {k: v for k, v in page["labels"].items() if k != "environment"}}
+    assert len(amtool.route_classes(config, [page, dropped])) == 2
+    expecting = {**page, "receivers": ["payments-chat"]}
+    assert len(amtool.route_classes(config, [page, expecting])) == 2
+    edit(generated, '- team="payments"', '- team="pay\\\\ments"')  # an escape: nothing is merged
+    assert len(amtool.route_classes(config, [page, same])) == 2
+
+
+def test_a_routing_tree_broken_for_one_service_is_caught(generated):
+    """A route by hand for checkout alone (its pages to chat only): `service` is now a routed
+    label, so checkout's cases are a group of their own and fail; payments-api's still pass."""
+    edit(generated, '    - team="payments"\n    routes:\n',
+         '    - team="payments"\n    routes:\n    - receiver: payments-chat\n      matchers:\n'
+         '      - service="checkout"\n      - sloth_severity="page"\n')
+    failed = route_failure(generated)
+    assert 'service="checkout"' in failed.output and 'service="payments-api"' not in failed.output
+    assert "expected receivers: payments-pager, payments-chat\n  amtool routed it to: payments-chat\n" \
+        in failed.output
+    pages = [c for c in _cases(generated) if c["labels"].get("service") == "checkout" and c["pages"]]
+    assert f"\n{len(pages)} of " in failed.output  # every checkout page counted, not its group's first alone

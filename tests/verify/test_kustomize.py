@@ -80,3 +80,27 @@ def test_a_broken_tree_fails(generated, mode, breakage, where):
 
 def test_a_tree_without_k8s_has_nothing_to_render(tmp_path):
     assert verifier.verify(tmp_path) == []
+
+
+def test_the_names_check_reads_what_a_whole_parse_reads(generated, kubectl):
+    """object-names parses only the top-level keys it checks (kind, metadata, the data keys): on
+    every rendering, each object's are those of the whole document, and a document laid out
+    otherwise (a flow mapping, a top-level value not indented) is parsed whole."""
+    import subprocess
+
+    from obsgen import k8s_validation, yamlio
+
+    def read(obj):
+        return {k: (sorted(v) if k.endswith("ata") else v) for k, v in obj.items() if k in verifier.READ}
+
+    for directory in DIRECTORIES:
+        stream = subprocess.run([kubectl, "kustomize", directory], cwd=generated, capture_output=True,
+                                text=True, check=True).stdout
+        whole = [o for o in yamlio.load_all(stream) if o is not None]
+        cut = [o for o in verifier._objects(stream) if o is not None]
+        assert [read(o) for o in cut] == [read(o) for o in whole] and len(whole) > 5
+        assert any(set(o) - verifier.READ - {"apiVersion"} for o in whole)  # something was left out
+    odd = ("kind: ConfigMap\nmetadata: {name: Bad_Name,\n  labels: {a: b}}\ndata: {k: v}\n---\n"
+           "spec:\nkind: x}\nmetadata:\n  name: ok\n---\n- not an object\n")
+    assert [k8s_validation.object_problems(o) for o in verifier._objects(odd)] == \
+        [k8s_validation.object_problems(o) for o in yamlio.load_all(odd)]
