@@ -392,14 +392,14 @@ def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live:
         raise click.UsageError("--url shows a live server's status in the served page; it cannot be combined "
                                "with --live or --static")
     done = pipeline.run(spec_dir, against)
-    plan, files = done.plan, done.files
+    plan, files, built = done.plan, done.files, done.artifacts
     summary = semdiff.summarize(_committed(against, files), files)
     diff_text = summary.markdown() if summary.changed else ""
     if live:
         from obsgen.preview import live as live_session
 
         try:
-            live_session.serve(plan, files, view.build(plan, files), diff_text, port, click.echo)
+            live_session.serve(plan, files, view.build(plan, built), diff_text, port, click.echo)
         except live_session.LiveError as failed:
             click.echo(f"error: {failed}", err=True)
             sys.exit(1)
@@ -407,36 +407,35 @@ def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live:
             click.echo("stopped: every process ended, temporary directory removed.")
         return
     if static is not None:
-        for rel, text in page.render(view.build(plan, files), diff_text).items():
+        for rel, text in page.render(view.build(plan, built), diff_text).items():
             (static / rel).parent.mkdir(parents=True, exist_ok=True)
             (static / rel).write_text(text, encoding="utf-8")
         click.echo(f"preview written to {static / 'index.html'}")
         return
-    _serve_preview(spec_dir, against, port, plan, files, diff_text, server)
+    _serve_preview(spec_dir, against, port, done, diff_text, server)
 
 
-def _serve_preview(spec_dir: Path, against: Path, port: int, plan, files, diff_text: str, server: dict) -> None:
+def _serve_preview(spec_dir: Path, against: Path, port: int, done: pipeline.Run, diff_text: str, server: dict) -> None:
     """Serve the page, rebuilt whenever a spec changes (reload.Reloader); with --url, its status view."""
     from obsgen.live import options
     from obsgen.preview import page, reload, semdiff, status_view, view
     from obsgen.preview.serve import PreviewServer
 
-    current = {"plan": plan}
+    current = {"plan": done.plan}
     status = None
     if server["url"] is not None:
         status = status_view.StatusView(lambda: options.client(**server), lambda: current["plan"])
 
-    def build(plan=None, files=None, diff_text=None) -> dict[str, str]:
-        if plan is None:
+    def build(done: pipeline.Run | None = None, diff_text=None) -> dict[str, str]:
+        if done is None:
             done = pipeline.run(spec_dir, against)
-            plan, files = done.plan, done.files
-            summary = semdiff.summarize(_committed(against, files), files)
+            summary = semdiff.summarize(_committed(against, done.files), done.files)
             diff_text = summary.markdown() if summary.changed else ""
-        current["plan"] = plan
-        return page.render(view.build(plan, files), diff_text,
+        plan = current["plan"] = done.plan
+        return page.render(view.build(plan, done.artifacts), diff_text,
                            status=status.page_data(plan) if status is not None else None)
 
-    site = reload.Reloader(build, spec_dir, against, first=build(plan, files, diff_text))
+    site = reload.Reloader(build, spec_dir, against, first=build(done, diff_text))
     api = None
     if status is not None:
         def api(method, path, query, body):

@@ -66,11 +66,11 @@ def _processes_under(path: Path) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def live(example_plan, example_files):
+def live(example_plan, example_files, example_artifacts):
     _tools()
     session = LiveSession(example_plan, example_files)
     with session:
-        site = page.render(view.build(example_plan, example_files), live=session.page_data())
+        site = page.render(view.build(example_plan, example_artifacts), live=session.page_data())
         with PreviewServer(site, 0, api=session.api) as server:
             yield session, server.url
     pids, tmp = [p.pid for p in session.processes], session.tmp
