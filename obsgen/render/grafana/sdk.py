@@ -33,8 +33,25 @@ with warnings.catch_warnings():
     from grafana_foundation_sdk.models import prometheus as prometheus_model
     from grafana_foundation_sdk.models import tempo as tempo_model
 
-__all__ = ["board", "json_text", "common", "common_builders", "dump", "logs", "loki", "model", "prometheus",
-           "prometheus_model", "stat", "statetimeline", "table", "tempo", "tempo_model", "text", "timeseries"]
+__all__ = [
+    "board",
+    "common",
+    "common_builders",
+    "dump",
+    "json_text",
+    "logs",
+    "loki",
+    "model",
+    "prometheus",
+    "prometheus_model",
+    "stat",
+    "statetimeline",
+    "table",
+    "tempo",
+    "tempo_model",
+    "text",
+    "timeseries",
+]
 
 
 def _to_json(obj):
