@@ -333,13 +333,13 @@ AGAINST = click.option("--against", "against", default=".", show_default=True,
                        help="The committed output tree to compare with.")
 
 
-def _base(spec_dir: Path, against: str, files: dict[str, str]) -> dict[str, str]:
+def _base(spec_dir: Path, against: str, files: dict[str, str]) -> tuple[dict[str, str], dict | None]:
     """The files to compare with: a committed output tree (a directory), else what SPEC_DIR as it is
-    at the git commit `against` names generates."""
+    at the git commit `against` names generates; with the artifacts of the latter (None: committed)."""
     from obsgen.preview import gitbase
 
     if Path(against).is_dir():
-        return _committed(Path(against), files)
+        return _committed(Path(against), files), None
     commit = gitbase.commit_of(spec_dir, against)
     if commit is None:
         raise ToolError(f"--against: {against!r} is neither a directory nor a commit of the git repository "
@@ -362,8 +362,9 @@ def diff(spec_dir: Path, against: str):
     from obsgen.preview import semdiff
 
     is_dir = Path(against).is_dir()
-    files = pipeline.run(spec_dir, Path(against) if is_dir else None).files
-    summary = semdiff.summarize(_base(spec_dir, against, files), files)
+    done = pipeline.run(spec_dir, Path(against) if is_dir else None)
+    base, base_built = _base(spec_dir, against, done.files)
+    summary = semdiff.summarize(base, done.files, base_built, done.artifacts)
     click.echo(summary.markdown(), nl=False)
     sys.exit(1 if summary.changed else 0)
 
@@ -393,7 +394,7 @@ def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live:
                                "with --live or --static")
     done = pipeline.run(spec_dir, against)
     plan, files, built = done.plan, done.files, done.artifacts
-    summary = semdiff.summarize(_committed(against, files), files)
+    summary = semdiff.summarize(_committed(against, files), files, new_built=built)
     diff_text = summary.markdown() if summary.changed else ""
     if live:
         from obsgen.preview import live as live_session
@@ -429,7 +430,7 @@ def _serve_preview(spec_dir: Path, against: Path, port: int, done: pipeline.Run,
     def build(done: pipeline.Run | None = None, diff_text=None) -> dict[str, str]:
         if done is None:
             done = pipeline.run(spec_dir, against)
-            summary = semdiff.summarize(_committed(against, done.files), done.files)
+            summary = semdiff.summarize(_committed(against, done.files), done.files, new_built=done.artifacts)
             diff_text = summary.markdown() if summary.changed else ""
         plan = current["plan"] = done.plan
         return page.render(view.build(plan, done.artifacts), diff_text,

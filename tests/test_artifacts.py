@@ -21,9 +21,9 @@ PARSERS = {("yaml", "load"), ("yaml", "safe_load"), ("yaml", "load_all"), ("yaml
 ALLOWED = {
     "obsgen/yamlio.py": "YAML I/O's one home: every other reader here calls it",
     # a committed tree, read back: the one reader of generated text for `obsgen k8s`/`obsgen test`
-    "obsgen/output/committed.py": "committed k8s/ trees",
-    "obsgen/preview/difffacts.py": "the diff's base and head trees as committed (any commit)",
-    "obsgen/preview/semdiff.py": "dashboards of the diff's trees (titles)",
+    "obsgen/output/committed.py": "committed k8s/ trees; the dashboards, collector and Alertmanager configs and "
+                                  "route tests of a committed tree the diff compares",
+    "obsgen/preview/difffacts.py": "the rules of the diff's base and head trees as committed (any commit)",
     # the judges: `obsgen test` reads the tree on disk as the real tools would
     **{f"obsgen/verify/{m}.py": "the tree on disk, as its tool reads it" for m in (
         "amtool", "grafana", "kustomize", "otelcol", "otelcol_schema", "promtool", "promtool_plan", "rulers",

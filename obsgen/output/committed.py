@@ -2,7 +2,8 @@
 `obsgen diff` against a directory see it) read back into artifacts (obsgen/artifacts.py).
 
 Every other step reads the artifacts the renderers built. Only a tree obsgen did not build in this
-process (committed, edited, or written by an older obsgen) must be parsed, and it is parsed here.
+process (committed, edited, or written by an older obsgen) must be parsed, and it is parsed here:
+its Kubernetes objects (`obsgen k8s`, `obsgen test`) and what the diff reads of it (`documents`).
 
 A Kubernetes object is split into its top-level keys: the keys a kustomization reads or changes
 (HEAD) are parsed, every other key is kept as written (a PrometheusRule's groups are most of the
@@ -12,10 +13,11 @@ top-level keys is parsed whole.
 
 from __future__ import annotations
 
+import json
 import re
 
 from obsgen import names, yamlio
-from obsgen.artifacts import K8sObject
+from obsgen.artifacts import AlertmanagerConfig, Artifact, CollectorConfig, Dashboard, K8sObject, RouteTests
 
 HEAD = ("apiVersion", "kind", "metadata", "subjects")  # the keys a kustomization reads or changes
 _KEY_LINE = re.compile(r"[A-Za-z_][\w.-]*:(?: |\n|$)")
@@ -64,3 +66,31 @@ def _split(path: str, text: str) -> K8sObject | None:
         last = list(encoded)[-1]
         encoded[last] += "\n"
     return K8sObject(path, {k: head[k] if k in HEAD else None for k in keys}, encoded=encoded)
+
+
+def documents(files: dict[str, str]) -> dict[str, Artifact]:
+    """The dashboards, collector configs, Alertmanager config and route tests of a committed tree, as
+    the artifacts a build makes (what `obsgen diff` and `preview` read of either tree). A file that
+    does not parse as what its path says is left out: the diff then reads nothing from it."""
+    found: dict[str, Artifact] = {}
+    for path, text in files.items():
+        parts = path.split("/")
+        if parts[0] == "dashboards" and path.endswith(".json"):
+            board = _parsed(json.loads, text)
+            if isinstance(board, dict):
+                found[path] = Dashboard(path, board)  # its JSON object, as the SDK's to_json() gives it
+        elif (parts[0] == "otel" and len(parts) == 3 and path.endswith(".yaml")) \
+                or path in (names.ALERTMANAGER_CONFIG, names.ALERTMANAGER_ROUTE_TESTS):
+            data = _parsed(yamlio.load, text)
+            kind = CollectorConfig if parts[0] == "otel" else AlertmanagerConfig \
+                if path == names.ALERTMANAGER_CONFIG else RouteTests
+            if isinstance(data, dict):
+                found[path] = kind(path, data)
+    return found
+
+
+def _parsed(parse, text: str):
+    try:
+        return parse(text)
+    except (ValueError, yamlio.YAMLError):
+        return None

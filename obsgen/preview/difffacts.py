@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from obsgen import burnrate, durations, names, yamlio
+from obsgen.artifacts import AlertmanagerConfig, Artifact, RouteTests
+from obsgen.output import committed
 from obsgen.preview import routetree
 
 # `ratio_rate1h{...} / 0.005) > 14.4` (obsgen style) or `ratio_rate5m{...} > (14.4 * 0.005)` (Sloth style)
@@ -155,8 +157,9 @@ def _alerts(rule: dict, slo: SLO) -> None:
                                                    for_seconds, found.ideal if found else None)
 
 
-def _notified(files: dict[str, str], config: dict) -> dict | None:
-    tests = load(files.get(names.ALERTMANAGER_ROUTE_TESTS)) or {}
+def _notified(built: dict[str, Artifact], config: dict) -> dict | None:
+    found_tests = built.get(names.ALERTMANAGER_ROUTE_TESTS)
+    tests = found_tests.data if isinstance(found_tests, RouteTests) else {}
     if "alerts" not in tests or not config:
         return None
     found = {}
@@ -168,8 +171,12 @@ def _notified(files: dict[str, str], config: dict) -> dict | None:
     return found
 
 
-def read(files: dict[str, str]) -> Tree:
-    """The facts of one generated tree (path -> text)."""
+def read(files: dict[str, str], built: dict[str, Artifact] | None = None) -> Tree:
+    """The facts of one generated tree: its rules from `files` (path -> text), its Alertmanager config
+    and route tests from `built`, the artifacts of a tree built in this process (or, for a committed
+    tree, the ones obsgen/output/committed.py reads back; None: read from `files` there)."""
+    if built is None:
+        built = committed.documents(files)
     slos: dict = {}
     pending: list = []
     for path in sorted(files):
@@ -182,6 +189,7 @@ def read(files: dict[str, str]) -> Tree:
         slo = slos.setdefault((labels.get(names.SERVICE), labels.get(names.SLO)),
                               SLO(labels.get(names.SERVICE), labels.get(names.SLO)))
         _alerts(rule, slo)
-    config = load(files.get(names.ALERTMANAGER_CONFIG)) or {}
+    found_config = built.get(names.ALERTMANAGER_CONFIG)
+    config = found_config.data if isinstance(found_config, AlertmanagerConfig) else {}
     receivers = {str(r.get("name")): r for r in config.get("receivers") or []}
-    return Tree(slos, _notified(files, config), routetree.kinds(config), receivers, config)
+    return Tree(slos, _notified(built, config), routetree.kinds(config), receivers, config)

@@ -13,6 +13,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from obsgen.artifacts import Artifact
 from obsgen.errors import SpecErrors, ToolError
 
 
@@ -43,14 +44,15 @@ def commit_of(spec_dir: Path, ref: str) -> str | None:
     return found.stdout.strip() if found.returncode == 0 else None
 
 
-def base_files(spec_dir: Path, ref: str, commit: str) -> dict[str, str]:
-    """What this obsgen generates from spec_dir as it is at `commit` ({} where it did not exist)."""
+def base_files(spec_dir: Path, ref: str, commit: str) -> tuple[dict[str, str], dict[str, Artifact]]:
+    """What this obsgen generates from spec_dir as it is at `commit` ({} where it did not exist): the
+    files, and the artifacts the diff reads instead of their text."""
     from obsgen import pipeline
 
     top, prefix = _repository(spec_dir)
     listed = _git(top, "ls-tree", "--name-only", commit, "--", prefix or ".")
     if listed.returncode != 0 or not listed.stdout.strip():
-        return {}  # the spec directory is new in this change: everything is added
+        return {}, {}  # the spec directory is new in this change: everything is added
     archive = _git(top, "archive", "--format=tar", commit, "--", prefix or ".", text=False)
     if archive.returncode != 0:
         raise ToolError(f"git archive {ref}: {archive.stderr.decode(errors='replace').strip()}")
@@ -59,7 +61,8 @@ def base_files(spec_dir: Path, ref: str, commit: str) -> dict[str, str]:
             tar.extractall(scratch, filter="data")  # no links out, no absolute paths
         base = Path(scratch) / prefix
         try:
-            return pipeline.run(base).files
+            done = pipeline.run(base)
+            return done.files, done.artifacts
         except SpecErrors as exc:  # say where, as the user knows the file: REF:path
             raise ToolError(f"the specs at {ref} do not build, so there is no base to compare with: "
                             + "; ".join(str(e).replace(f"{scratch}/", f"{ref}:") for e in exc.errors[:5])) from None

@@ -98,6 +98,27 @@ def test_who_is_notified_is_what_the_route_tests_expect(example_files):
         assert tree.notified[key] == case["receivers"]
 
 
+def test_a_built_tree_reads_as_its_committed_files(tmp_path):
+    """`diff` and `preview` read the trees they build from the artifacts (dashboards, collector configs,
+    the Alertmanager config, route tests), a committed tree from its files (output/committed.py): on
+    a change to dashboards, pipelines and routes, both say the same, word for word."""
+    shutil.copytree(EXAMPLES, tmp_path / "slos")
+    old = pipeline.run(tmp_path / "slos")
+    for name in ("objective", "page-to-chat"):
+        for file, before, after in CASES[name][1]:
+            edit(tmp_path, file, before, after)
+    for file in ("platform.yaml", "search.yaml"):  # no dev environment: its collectors go
+        edit(tmp_path, file, "environments: [dev, staging, production]", "environments: [staging, production]")
+    new = pipeline.run(tmp_path / "slos")
+    built = semdiff.summarize(old.files, new.files, old.artifacts, new.artifacts).markdown()
+    assert built == semdiff.summarize(old.files, new.files).markdown()
+    found = parsed(built)
+    assert "`dashboards/checkout.json`: panels added: SLO availability: 99.95% over 30d" in built
+    assert "`otel/dev/agent.yaml` removed: pipelines logs, metrics, traces" in built
+    assert ("search/availability pages", "production", "discovery-pager (pagerduty), discovery-chat (slack)",
+            "discovery-chat (slack)") in rows(found, "Who is notified")
+
+
 # --- each change kind -------------------------------------------------------------------------
 
 
