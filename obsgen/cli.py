@@ -400,7 +400,7 @@ def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live:
         from obsgen.preview import live as live_session
 
         try:
-            live_session.serve(plan, files, view.build(plan, built), diff_text, port, click.echo)
+            live_session.serve(plan, built, view.build(plan, built), diff_text, port, click.echo)
         except live_session.LiveError as failed:
             click.echo(f"error: {failed}", err=True)
             sys.exit(1)
