@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import ast
 
-from obsgen import pipeline
-from obsgen.artifacts import K8sObject, RuleFile
-from obsgen.output import encode
+from obsgen import names, pipeline
+from obsgen.artifacts import (
+    AlertmanagerConfig,
+    CollectorConfig,
+    Dashboard,
+    K8sObject,
+    PromtoolTests,
+    RouteTests,
+    RuleFile,
+    Template,
+)
+from obsgen.output import committed, encode
 from tests.conftest import EXAMPLES, ROOT
 
 PARSERS = {("yaml", "load"), ("yaml", "safe_load"), ("yaml", "load_all"), ("yaml", "safe_load_all"),
@@ -68,3 +77,39 @@ def test_the_artifacts_are_the_files(tmp_path):
         if path.startswith("alerts/rules/"):
             assert isinstance(artifact, RuleFile), path
             assert yaml.safe_load(run.files[path])["groups"] == artifact.rules.groups, path
+
+
+def test_the_typed_files_hold_their_data(tmp_path):
+    """Each promtool and health test file is a PromtoolTests whose data is the file's (its notes in
+    the header); the Alertmanager config, its route tests and templates, every dashboard (the JSON
+    object Grafana's SDK built) and collector config are typed artifacts whose data is the file's.
+    A committed tree's, read back by output/committed.py, are the same."""
+    import json
+
+    import yaml
+
+    run = pipeline.run(EXAMPLES)
+    kinds = {"alerts/tests/": PromtoolTests, "dashboards/": Dashboard, "otel/": CollectorConfig,
+             names.ALERTMANAGER_CONFIG: AlertmanagerConfig, names.ALERTMANAGER_ROUTE_TESTS: RouteTests,
+             f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": Template}
+    seen = dict.fromkeys(kinds, 0)
+    read_back = committed.documents(run.files)
+    for path, artifact in run.artifacts.items():
+        kind = next((k for k in kinds if path.startswith(k) and (k != "dashboards/" or path.endswith(".json"))), None)
+        if kind is None:
+            continue
+        seen[kind] += 1
+        assert isinstance(artifact, kinds[kind]), path
+        text = run.files[path]
+        if isinstance(artifact, Template):
+            assert artifact.text == text, path
+            continue
+        data = artifact.json() if isinstance(artifact, Dashboard) else artifact.data
+        assert data == (json.loads(text) if path.endswith(".json") else yaml.safe_load(text)), path
+        if isinstance(artifact, PromtoolTests):
+            assert text.startswith(artifact.header) and "no tests" not in text[len(artifact.header):], path
+        else:
+            assert type(read_back[path]) is type(artifact), path
+            assert (read_back[path].json() if isinstance(artifact, Dashboard) else read_back[path].data) == data
+    assert all(seen.values()), seen
+    assert seen["alerts/tests/"] == 2 * len(run.plan.services)
