@@ -13,7 +13,6 @@ from obsgen.errors import InternalError, SpecErrors, ToolError
 from obsgen.live.options import optional_server_options, server_options
 from obsgen.output import summary, writer
 from obsgen.output.progress import Progress
-from obsgen.render import RENDERERS
 
 SPEC_DIR = click.argument("spec_dir", default="slos", type=click.Path(path_type=Path))
 OUT = click.option("--out", "out", default=".", show_default=True, type=click.Path(path_type=Path),
@@ -101,7 +100,9 @@ def generate(spec_dir: Path, out: Path, force: bool, strict: bool):
     .obsgen-manifest lists them, with the sha256 of what it wrote); a file edited by hand is never
     overwritten or removed without --force. Progress goes to stderr, the summary to stdout.
     """
-    with Progress(len(RENDERERS) + 3) as progress, pipeline.collector_paused():
+    from obsgen import backends  # every backend's package: imported only by the commands that render
+
+    with Progress(len(backends.REGISTRY) + 3) as progress, pipeline.collector_paused():
         done = _warned(lambda w: pipeline.run(spec_dir, out, step=progress.step, warnings=w,
                                               cache_dir=_cache_dir(out)), strict)
         progress.step(f"writing {len(done.files)} files under {out}")
@@ -129,7 +130,9 @@ def validate(spec_dir: Path, strict: bool):
 def check(spec_dir: Path, out: Path, strict: bool):
     """Exit 1 when the tree under --out is not what SPEC_DIR generates: print a unified diff, then
     the stale, missing, extra (no longer generated) and hand-edited files. Writes nothing."""
-    with Progress(len(RENDERERS) + 3) as progress, pipeline.collector_paused():
+    from obsgen import backends  # every backend's package: imported only by the commands that render
+
+    with Progress(len(backends.REGISTRY) + 3) as progress, pipeline.collector_paused():
         done = _warned(lambda w: pipeline.run(spec_dir, out, step=progress.step, warnings=w,
                                               cache_dir=_cache_dir(out)), strict)
         files = done.files
