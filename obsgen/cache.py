@@ -37,6 +37,7 @@ import obsgen
 from obsgen import artifacts
 from obsgen.inputs import Inputs
 from obsgen.output import encode
+from obsgen.output.survey import read_regular
 from obsgen.plan.model import Plan
 
 ENV_DIR = "OBSGEN_CACHE_DIR"  # where caches live; default $XDG_CACHE_HOME/obsgen or ~/.cache/obsgen
@@ -136,12 +137,8 @@ class Cache:
             parts = Path(path).parts if isinstance(path, str) else ("..",)
             if not parts or Path(path).is_absolute() or ".." in parts or not isinstance(digest, str):
                 return None
-            target = self.tree / path
-            try:
-                if target.is_symlink():
-                    return None
-                data = target.read_bytes()
-            except OSError:
+            data = read_regular(self.tree / path)  # never a link, a FIFO (it would block) or a device
+            if data is None:
                 return None
             if hashlib.sha256(data).hexdigest() != digest:
                 return None

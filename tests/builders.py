@@ -94,6 +94,42 @@ def obsgen_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProce
     return subprocess.CompletedProcess(["obsgen", *args], result.exit_code, result.stdout, result.stderr)
 
 
+# --- odd files ---------------------------------------------------------------------------------
+
+class Tripwire:
+    """A FIFO at path that records whether anything opened it for reading: a thread keeps trying to
+    open its write end without blocking, which succeeds only once a reader has opened it; then it
+    closes at once, so the reader sees an empty file instead of blocking forever. A test asserts
+    `not opened`: no deadline, so a busy machine cannot fail it."""
+
+    def __init__(self, path: Path):
+        import threading
+
+        self.path, self.opened = path, False
+        os.mkfifo(path)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.05):
+            try:
+                os.close(os.open(self.path, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:  # ENXIO: no reader yet; ENOENT: the test removed it
+                continue
+            self.opened = True
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def __enter__(self) -> Tripwire:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+
 # --- processes ----------------------------------------------------------------------------------
 
 def free_port() -> int:

@@ -234,3 +234,44 @@ def _read(path: Path, problems: list[str]) -> bytes | None:
 
 def _no_follow(path, flags):
     return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
+
+
+def read_regular(path: Path) -> bytes | None:
+    """path's bytes when it is a regular file reached as named, else None: never opens a symbolic
+    link, a FIFO (opening one blocks until a writer comes) or a device."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        with open(path, "rb", opener=_no_follow) as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def tree_files(out: Path, dirs) -> tuple[list[str], list[str]]:
+    """The regular files under out/<dir> for each dir (sorted relative paths), and a problem for each
+    entry that is neither a directory nor a regular file (a symbolic link, a FIFO, a socket, a
+    device): what reads a whole tree (`obsgen test`) refuses those rather than follow or open them."""
+    files, problems = [], []
+    pending = [d for d in dirs]
+    while pending:
+        rel = pending.pop()
+        try:
+            info = os.lstat(out / rel)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.append(f"{out / rel}: cannot read: {exc.strerror}")
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            problems.append(f"{out / rel}: {_LINK}")
+        elif stat.S_ISDIR(info.st_mode):
+            try:
+                pending.extend(f"{rel}/{name}" for name in os.listdir(out / rel))
+            except OSError as exc:
+                problems.append(f"{out / rel}: cannot read: {exc.strerror}")
+        elif stat.S_ISREG(info.st_mode):
+            files.append(rel)
+        else:
+            problems.append(f"{out / rel}: is not a regular file")
+    return sorted(files), sorted(problems)

@@ -44,16 +44,21 @@ TOOLS = (("promtool", "--version"), ("amtool", "--version"), ("kubectl", "versio
 
 
 def tree_digest(out: Path) -> str:
-    """Every file of the output tree obsgen writes, names and bytes (nothing else under --out)."""
+    """Every file of the output tree obsgen writes, names and bytes (nothing else under --out). A tree
+    holding a symbolic link, a FIFO or a device where obsgen writes is refused (OutputError): its
+    verifiers would follow it, or block opening it."""
     import hashlib
 
-    digest = hashlib.sha256()
+    from obsgen.output.survey import OutputError, read_regular, tree_files
+
     # everything obsgen writes (every backend's directories), with its manifest
-    paths = [p for d in backends.output_dirs() for p in sorted((out / d).rglob("*")) if p.is_file()]
-    for path in [out / ".obsgen-manifest", *paths]:
-        if path.is_file():
-            digest.update(path.relative_to(out).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    paths, problems = tree_files(out, [".obsgen-manifest", *backends.output_dirs()])
+    if problems:
+        raise OutputError(problems, restored=True)
+    digest = hashlib.sha256()
+    for rel in sorted(paths, key=lambda p: (p != ".obsgen-manifest", p)):
+        digest.update(rel.encode() + b"\0")
+        digest.update(hashlib.sha256(read_regular(out / rel) or b"").digest())
     return digest.hexdigest()
 
 

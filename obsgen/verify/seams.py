@@ -349,10 +349,28 @@ _STAGE_LABEL = re.compile(r"^\s*([a-zA-Z_]\w*)\s*(=~|!~|!=|==|=|>=|<=|>|<)")
 _STREAM_LABEL = re.compile(r"([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)\s*\"")
 
 
+# A LogQL string literal ("..." with escapes, or `...`), or a run of text holding none.
+_LITERAL = r'"(?:\\.|[^"\\])*"|`[^`]*`'
+
+
+def _selector(expr: str) -> tuple[str, str]:
+    """(the stream selector with every string literal emptied, the pipeline after it): the selector
+    ends at the first `}` outside a string, as a matcher's value may hold `}` (or `name="`)."""
+    done = 0
+    kept = []
+    for token in re.finditer(_LITERAL + r'|[^"`}]+|}|["`]', expr):
+        text = token.group()
+        done = token.end()
+        if text == "}":
+            break
+        kept.append('""' if text[0] in "\"`" and len(text) > 1 else text)
+    return "".join(kept), expr[done:]
+
+
 def logql_labels(expr: str) -> set[str]:
     """Labels a LogQL log query filters on: its stream selector's and its label filter stages'
     (`| name=~"..."`); line filters, parsers and formatting stages filter on none."""
-    stream, _, rest = expr.partition("}")
+    stream, rest = _selector(expr)
     labels = set(_STREAM_LABEL.findall(stream))
     for stage in _stages(rest):
         match = _STAGE_LABEL.match(stage)
@@ -363,7 +381,7 @@ def logql_labels(expr: str) -> set[str]:
 
 def _stages(pipeline: str) -> Iterator[str]:
     """The text of each `|` stage, string literals kept whole (a `|` inside one is not a stage)."""
-    parts = re.findall(r'"(?:\\.|[^"\\])*"|`[^`]*`|[^|"`]+|\|', pipeline)
+    parts = re.findall(_LITERAL + r'|[^|"`]+|\|', pipeline)
     stage = ""
     for part in parts:
         if part == "|":
@@ -398,7 +416,7 @@ def check_log_labels(files: Files) -> list[str]:
 
 
 def stream_labels(expr: str) -> set[str]:
-    return set(_STREAM_LABEL.findall(expr.partition("}")[0]))
+    return set(_STREAM_LABEL.findall(_selector(expr)[0]))
 
 
 # --- dashboard urls -------------------------------------------------------------------------

@@ -103,6 +103,29 @@ spec:
       description: {q(TEXT)}
       sli:
         spans: {{span_name: {q(TEXT)}, service_name: {q(TEXT)}, threshold: 500ms}}
+    - name: calendar
+      objective: 99.5
+      description: {q(TEXT)}
+      runbook: {q(URL)}
+      calendar: {{unit: month, time_zone: Asia/Kathmandu, start: "2024-01-31 00:30:00"}}
+      sli:
+        events:
+          error_query: {q('sum(rate(http_requests_total{job="hostile",path=' + MATCHER + ',code=~"5.."}[{{window}}]))')}
+          total_query: {q('sum(rate(http_requests_total{job="hostile",path=' + MATCHER + '}[{{window}}]))')}
+      alerting:
+        annotations: {{note: {q(TEXT)}}}
+    - name: slices
+      objective: 99
+      description: {q(TEXT)}
+      budgeting: {{method: timeslices, slice: 5m, slice_target: 0.95}}
+      calendar: {{unit: week, time_zone: America/St_Johns}}
+      sli:
+        latency:
+          histogram: http_server_request_duration_seconds
+          selector: {{job: hostile, route: {q(TEXT)}}}
+          threshold: 300ms
+      alerting:
+        labels: {{alert_note: {q(TEXT)}}}
 """
 
 SLOTH = f"""\

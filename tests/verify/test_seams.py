@@ -127,6 +127,15 @@ def test_logql_labels_reads_stream_and_label_filter_stages_only():
     assert seams.logql_labels(expr) == {"service_name", "k8s_pod_name", "lvl"}
 
 
+def test_logql_labels_reads_a_selector_whose_values_hold_braces_and_matchers():
+    """The stream selector ends at the first `}` outside a string: user text in a value (the hostile
+    set's service name holds `}`, `|Runbook>` and `x="`) is not read as labels."""
+    expr = ('{service_name="a}b |Runbook> x=\\"y\\" `t`", job=~"j"} |= "p | q=\\"1\\"" '
+            '| deployment_environment_name=~"$environment" | line_format "{{ .x }}"')
+    assert seams.logql_labels(expr) == {"service_name", "job", "deployment_environment_name"}
+    assert seams.stream_labels(expr) == {"service_name", "job"}
+
+
 # --- dashboard urls ---------------------------------------------------------------------------
 
 
