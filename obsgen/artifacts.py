@@ -20,6 +20,7 @@ and the facts the cache kept beside them (`facts()`), never a parse of those byt
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -68,10 +69,19 @@ class Template(TextFile):
 
 @dataclass(eq=False)
 class Dashboard(Artifact):
-    """A Grafana dashboard: `board` is the dashboard as Grafana's SDK built it (its model object,
-    whose to_json() is the dashboard's JSON object); the file is that JSON (obsgen/output/encode.py)."""
+    """A Grafana dashboard: `board` is the dashboard as Grafana's SDK builds it (its model object,
+    whose to_json() is the dashboard's JSON object); the file is that JSON (obsgen/output/encode.py).
 
-    board: object
+    It holds how to build the board, not the board: a run encodes each dashboard once, while it
+    renders (its ConfigMap holds the text), and keeping every board's SDK objects until the run
+    ends would add a seventh to its peak memory. A reader (the preview, the diff) builds it again,
+    from the same plan, the same board."""
+
+    build: Callable[[], object]
+
+    @property
+    def board(self):
+        return self.build()
 
     def json(self) -> dict:
         """The dashboard's JSON object: keys and values as the file holds them."""

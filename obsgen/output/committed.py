@@ -78,7 +78,7 @@ def documents(files: dict[str, str]) -> dict[str, Artifact]:
         if parts[0] == "dashboards" and path.endswith(".json"):
             board = _parsed(json.loads, text)
             if isinstance(board, dict):
-                found[path] = Dashboard(path, board)  # its JSON object, as the SDK's to_json() gives it
+                found[path] = Dashboard(path, lambda board=board: board)  # its JSON object, as to_json() gives it
         elif (parts[0] == "otel" and len(parts) == 3 and path.endswith(".yaml")) \
                 or path in (names.ALERTMANAGER_CONFIG, names.ALERTMANAGER_ROUTE_TESTS):
             data = _parsed(yamlio.load, text)

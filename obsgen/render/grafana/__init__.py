@@ -26,8 +26,8 @@ def render(plan: Plan) -> dict[str, Artifact | str]:
     boards: list[Board] = []
     for board in plan.dashboards.teams:
         path = names.team_dashboard_file(board.team)
-        boards.append(("team", board.team, Dashboard(path, team.render(plan, board))))
-    boards.append(("overview", "", Dashboard(names.OVERVIEW_DASHBOARD_FILE, overview.render(plan))))
+        boards.append(("team", board.team, Dashboard(path, lambda board=board: team.render(plan, board))))
+    boards.append(("overview", "", Dashboard(names.OVERVIEW_DASHBOARD_FILE, lambda: overview.render(plan))))
     files = _boards(plan, boards)
     files[provisioning.PROVIDER_FILE] = provisioning.provider()
     files[provisioning.DATASOURCES_FILE] = provisioning.datasources(plan.dashboards)
@@ -41,7 +41,8 @@ def render_services(plan: Plan) -> dict[str, Artifact]:
     """A dashboard per service, and its ConfigMap: each reads its service only."""
     if not plan.dashboards.services:
         return {}
-    return _boards(plan, [("service", svc.name, Dashboard(names.dashboard_file(svc.name), service.render(plan, svc)))
+    return _boards(plan, [("service", svc.name, Dashboard(names.dashboard_file(svc.name),
+                                                          lambda svc=svc: service.render(plan, svc)))
                           for svc in plan.services])
 
 
