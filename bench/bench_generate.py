@@ -179,7 +179,7 @@ def forget() -> None:
     """Empty every memo of obsgen (parse checks, YAML scalars, templates...): each timed run starts
     as a new `obsgen generate` process would, not helped by the runs before it."""
     from obsgen import promql
-    from obsgen.render import yamlout
+    from obsgen import yamlio as yamlout
 
     for name, module in list(sys.modules.items()):
         if name == "obsgen" or name.startswith("obsgen."):
@@ -388,7 +388,8 @@ def breakdown(spec_dir: Path) -> str:
     """Render once more with light wrappers (no profiler overhead): time per renderer (its artifacts
     and their encoding), and the parts of it spent dumping YAML and parsing PromQL."""
     from obsgen import backends, promql
-    from obsgen.render import _call, yamlout
+    from obsgen import yamlio as yamlout
+    from obsgen.render import _call
 
     forget()
     plan = compile_plan(pipeline.load(spec_dir))

@@ -5,9 +5,11 @@ obsgen/output/encode.py (with the YAML writer, so bytes are those the renderers 
 Steps that read other renderers' output (the kustomize step, `obsgen k8s`, the server-side apply
 marks) read these objects: a Kubernetes object's kind, name and fields, never its YAML.
 
-- TextFile: a file whose format is text itself (notification templates, Markdown, dashboard JSON
-  as Grafana's SDK writes it, rules files not yet typed).
-- YamlDocument: a YAML document from data (collector configs).
+- TextFile: a file whose format is text itself (Markdown, Mermaid); Template, Alertmanager's
+  notification templates (Go templates).
+- YamlDocument: a YAML document from data. Its kinds: CollectorConfig (otel/), PromtoolTests
+  (alerts/tests/: the promtool and SLI health tests), AlertmanagerConfig, RouteTests.
+- Dashboard: a Grafana dashboard as Grafana's SDK built it (its JSON object, `board`).
 - RuleFile: Prometheus rule groups (alerts/rules/, the rulers' layouts), RuleGroups shared by every
   artifact that holds the same groups (a service's rules file, its PrometheusRule, its AMP file).
   A service's rules file also carries SLOFacts: what its rules encode about each SLO (objective,
@@ -23,6 +25,7 @@ and the facts the cache kept beside them (`facts()`), never a parse of those byt
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -45,6 +48,60 @@ class YamlDocument(Artifact):
 @dataclass(eq=False)
 class CollectorConfig(YamlDocument):
     """An OpenTelemetry Collector config (otel/<env>/<role>.yaml)."""
+
+
+@dataclass(eq=False)
+class PromtoolTests(YamlDocument):
+    """A promtool test file (alerts/tests/): rule_files, evaluation_interval, tests; the header
+    holds the notes on SLOs left untested."""
+
+
+@dataclass(eq=False)
+class AlertmanagerConfig(YamlDocument):
+    """Alertmanager's config (alerts/alertmanager/alertmanager.yaml): global, route, receivers..."""
+
+
+@dataclass(eq=False)
+class RouteTests(YamlDocument):
+    """The route tests (alerts/alertmanager/routes.test.yaml): `alerts`, a case per generated alert
+    (rule, kind, environment, labels, receivers...), and `synthetic`, the rest of the tree."""
+
+
+@dataclass(eq=False)
+class Template(TextFile):
+    """Alertmanager's notification templates (Go templates: text is their format)."""
+
+
+@dataclass(eq=False)
+class Dashboard(Artifact):
+    """A Grafana dashboard: `board` is the dashboard as Grafana's SDK builds it (its model object,
+    whose to_json() is the dashboard's JSON object); the file is that JSON (obsgen/output/encode.py).
+
+    It holds how to build the board, not the board: a run encodes each dashboard once, while it
+    renders (its ConfigMap holds the text), and keeping every board's SDK objects until the run
+    ends would add a seventh to its peak memory. A reader (the preview, the diff) builds it again,
+    from the same plan, the same board."""
+
+    build: Callable[[], object]
+
+    @property
+    def board(self):
+        return self.build()
+
+    def json(self) -> dict:
+        """The dashboard's JSON object: keys and values as the file holds them."""
+        return _plain(self.board)
+
+
+def _plain(value):
+    """An SDK object (to_json) or a container of them, as plain JSON values."""
+    if hasattr(value, "to_json"):
+        value = value.to_json()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 @dataclass(eq=False)
@@ -150,6 +207,18 @@ class K8sObject(Artifact):
     def replayed(cls, path: str, text: str, facts: dict) -> K8sObject:
         body = {"apiVersion": facts["apiVersion"], "kind": facts["kind"], "metadata": {"name": facts["name"]}}
         return cls(path, body, text=text)
+
+
+def kept_text(artifact: Artifact, make) -> str:
+    """The artifact's text, made by `make(artifact)` once and kept on it. The encoder
+    (obsgen/output/encode.py) asks for every file's text this way; a renderer that embeds a file's
+    text in another object (a dashboard in its ConfigMap, the Alertmanager config in its Secret) or
+    measures it asks the same, so the text is made once."""
+    made = getattr(artifact, "_text", None)
+    if made is None:
+        made = make(artifact)
+        object.__setattr__(artifact, "_text", made)
+    return made
 
 
 def facts(artifact: Artifact) -> dict | None:

@@ -13,7 +13,6 @@ from obsgen.errors import InternalError, SpecErrors, ToolError
 from obsgen.live.options import optional_server_options, server_options
 from obsgen.output import summary, writer
 from obsgen.output.progress import Progress
-from obsgen.render import RENDERERS
 
 SPEC_DIR = click.argument("spec_dir", default="slos", type=click.Path(path_type=Path))
 OUT = click.option("--out", "out", default=".", show_default=True, type=click.Path(path_type=Path),
@@ -101,7 +100,9 @@ def generate(spec_dir: Path, out: Path, force: bool, strict: bool):
     .obsgen-manifest lists them, with the sha256 of what it wrote); a file edited by hand is never
     overwritten or removed without --force. Progress goes to stderr, the summary to stdout.
     """
-    with Progress(len(RENDERERS) + 3) as progress, pipeline.collector_paused():
+    from obsgen import backends  # every backend's package: imported only by the commands that render
+
+    with Progress(len(backends.REGISTRY) + 3) as progress, pipeline.collector_paused():
         done = _warned(lambda w: pipeline.run(spec_dir, out, step=progress.step, warnings=w,
                                               cache_dir=_cache_dir(out)), strict)
         progress.step(f"writing {len(done.files)} files under {out}")
@@ -129,7 +130,9 @@ def validate(spec_dir: Path, strict: bool):
 def check(spec_dir: Path, out: Path, strict: bool):
     """Exit 1 when the tree under --out is not what SPEC_DIR generates: print a unified diff, then
     the stale, missing, extra (no longer generated) and hand-edited files. Writes nothing."""
-    with Progress(len(RENDERERS) + 3) as progress, pipeline.collector_paused():
+    from obsgen import backends  # every backend's package: imported only by the commands that render
+
+    with Progress(len(backends.REGISTRY) + 3) as progress, pipeline.collector_paused():
         done = _warned(lambda w: pipeline.run(spec_dir, out, step=progress.step, warnings=w,
                                               cache_dir=_cache_dir(out)), strict)
         files = done.files
@@ -398,14 +401,14 @@ def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live:
         raise click.UsageError("--url shows a live server's status in the served page; it cannot be combined "
                                "with --live or --static")
     done = pipeline.run(spec_dir, against)
-    plan, files = done.plan, done.files
-    summary = semdiff.summarize(_committed_artifacts(against, files), done.artifacts)
+    plan, files, built = done.plan, done.files, done.artifacts
+    summary = semdiff.summarize(_committed_artifacts(against, files), built)
     diff_text = summary.markdown() if summary.changed else ""
     if live:
         from obsgen.preview import live as live_session
 
         try:
-            live_session.serve(plan, files, view.build(plan, files), diff_text, port, click.echo, done.artifacts)
+            live_session.serve(plan, built, view.build(plan, built), diff_text, port, click.echo)
         except live_session.LiveError as failed:
             click.echo(f"error: {failed}", err=True)
             sys.exit(1)
@@ -413,36 +416,35 @@ def preview(spec_dir: Path, against: Path, port: int, static: Path | None, live:
             click.echo("stopped: every process ended, temporary directory removed.")
         return
     if static is not None:
-        for rel, text in page.render(view.build(plan, files), diff_text).items():
+        for rel, text in page.render(view.build(plan, built), diff_text).items():
             (static / rel).parent.mkdir(parents=True, exist_ok=True)
             (static / rel).write_text(text, encoding="utf-8")
         click.echo(f"preview written to {static / 'index.html'}")
         return
-    _serve_preview(spec_dir, against, port, plan, files, diff_text, server)
+    _serve_preview(spec_dir, against, port, done, diff_text, server)
 
 
-def _serve_preview(spec_dir: Path, against: Path, port: int, plan, files, diff_text: str, server: dict) -> None:
+def _serve_preview(spec_dir: Path, against: Path, port: int, done: pipeline.Run, diff_text: str, server: dict) -> None:
     """Serve the page, rebuilt whenever a spec changes (reload.Reloader); with --url, its status view."""
     from obsgen.live import options
     from obsgen.preview import page, reload, semdiff, status_view, view
     from obsgen.preview.serve import PreviewServer
 
-    current = {"plan": plan}
+    current = {"plan": done.plan}
     status = None
     if server["url"] is not None:
         status = status_view.StatusView(lambda: options.client(**server), lambda: current["plan"])
 
-    def build(plan=None, files=None, diff_text=None) -> dict[str, str]:
-        if plan is None:
+    def build(done: pipeline.Run | None = None, diff_text=None) -> dict[str, str]:
+        if done is None:
             done = pipeline.run(spec_dir, against)
-            plan, files = done.plan, done.files
-            summary = semdiff.summarize(_committed_artifacts(against, files), done.artifacts)
+            summary = semdiff.summarize(_committed_artifacts(against, done.files), done.artifacts)
             diff_text = summary.markdown() if summary.changed else ""
-        current["plan"] = plan
-        return page.render(view.build(plan, files), diff_text,
+        plan = current["plan"] = done.plan
+        return page.render(view.build(plan, done.artifacts), diff_text,
                            status=status.page_data(plan) if status is not None else None)
 
-    site = reload.Reloader(build, spec_dir, against, first=build(plan, files, diff_text))
+    site = reload.Reloader(build, spec_dir, against, first=build(done, diff_text))
     api = None
     if status is not None:
         def api(method, path, query, body):

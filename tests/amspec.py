@@ -67,5 +67,10 @@ def build(root: Path, files: dict[str, str]) -> dict[str, str]:
     return pipeline.build(write(root, files))
 
 
+def run(root: Path, files: dict[str, str]) -> pipeline.Run:
+    """The whole run: plan, files and the artifacts the renderers built."""
+    return pipeline.run(write(root, files))
+
+
 def plan(root: Path, files: dict[str, str]):
     return pipeline.plan(write(root, files))

@@ -7,6 +7,7 @@ safe to run in parallel (pytest-xdist workers, docs/testing.md)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import socket
@@ -186,3 +187,20 @@ def fresh(browser) -> None:
     browser.get("about:blank")
     browser.set_window_size(*WINDOW)
     browser.get_log("browser")
+
+
+def fake_backend(monkeypatch, name: str, renderer, **traits) -> None:
+    """Register a test's renderer as a backend (backends.register) for the test: the registry is a
+    copy while it runs, so every backend keeps its place after it."""
+    from obsgen import backends
+    from obsgen.render.backend import Backend
+
+    monkeypatch.setattr(backends, "REGISTRY", dict(backends.REGISTRY))
+    backends.register(Backend(name, renderer, output_dirs=(), **traits))
+
+
+def replace_renderer(monkeypatch, name: str, renderer) -> None:
+    """A registered backend's renderer replaced for the test (the backend keeps its place)."""
+    from obsgen import backends
+
+    monkeypatch.setitem(backends.REGISTRY, name, dataclasses.replace(backends.REGISTRY[name], render=renderer))

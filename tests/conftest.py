@@ -167,6 +167,14 @@ def example_files() -> dict[str, str]:
     return pipeline.build(EXAMPLES)
 
 
+@pytest.fixture(scope="session")
+def example_artifacts() -> dict:
+    """The artifacts the renderers built for the bundled examples (obsgen/artifacts.py)."""
+    from obsgen import pipeline
+
+    return pipeline.run(EXAMPLES).artifacts
+
+
 @pytest.fixture
 def generated(tmp_path, example_files) -> Path:
     """The bundled examples generated into a fresh directory."""

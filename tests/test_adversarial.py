@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from obsgen.render import yamlout
+from obsgen import yamlio as yamlout
 from obsgen.verify import promtool as verify_promtool
 from tests import builders
 from tests.conftest import run_obsgen

@@ -10,7 +10,7 @@ import pytest
 from obsgen import backends, cache, pipeline
 from obsgen.output import encode
 from obsgen.output.writer import write_tree
-from obsgen.render import RENDERERS, render_all
+from obsgen.render import render_all
 from tests import builders
 from tests.conftest import EXAMPLES, run_obsgen
 
@@ -23,7 +23,7 @@ def specs(tmp_path):
 @pytest.fixture
 def counted(monkeypatch):
     """Count how many services each renderer really renders."""
-    calls = {name: 0 for name in RENDERERS}
+    calls = {name: 0 for name in backends.REGISTRY}
 
     def wrap(name, renderer):
         def counting(plan, *rendered):
@@ -32,8 +32,8 @@ def counted(monkeypatch):
             return renderer(plan, *rendered)
         return counting
 
-    for n, r in list(RENDERERS.items()):
-        monkeypatch.setitem(RENDERERS, n, wrap(n, r))
+    for n, b in list(backends.REGISTRY.items()):
+        builders.replace_renderer(monkeypatch, n, wrap(n, b.render))
     return calls
 
 

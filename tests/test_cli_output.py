@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from obsgen import backends
 from obsgen.output.summary import kind as summary_kind
-from obsgen.render import RENDERERS
 from tests import builders
 from tests.builders import obsgen_cli
 from tests.output.test_writer import tree
@@ -248,7 +248,7 @@ def test_progress_is_plain_lines_on_stderr_when_not_a_terminal(specs, out):
     result = generate(specs, out)
     stages = [line.split("] ", 1)[1] for line in result.stderr.splitlines()]
     files = sum(not line.startswith("#") for line in (out / MANIFEST).read_text().splitlines())
-    assert stages == [f"loading {specs}", "compiling", *[f"rendering {name}" for name in RENDERERS],
+    assert stages == [f"loading {specs}", "compiling", *[f"rendering {name}" for name in backends.REGISTRY],
                       f"writing {files} files under {out}"]
 
 

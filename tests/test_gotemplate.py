@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from obsgen import gotemplate, names, pipeline
-from obsgen.render import yamlout
+from obsgen import yamlio as yamlout
 from tests import builders
 
 NASTY = [

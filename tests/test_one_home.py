@@ -33,15 +33,6 @@ def test_yaml_is_set_up_in_one_module():
     assert not found, f"import obsgen.yamlio instead of PyYAML: {found}"
 
 
-def test_the_yaml_writer_has_one_name_in_obsgen():
-    """render/yamlout.py is the writer's former name, kept for tests; obsgen's modules use yamlio."""
-    found = [_rel(p) for p in MODULES if "obsgen.render.yamlout" in _imports(p)
-             or any(isinstance(n, ast.ImportFrom) and n.module == "obsgen.render"
-                    and any(a.name == "yamlout" for a in n.names)
-                    for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))))]
-    assert not found, f"import obsgen.yamlio instead of render.yamlout: {found}"
-
-
 def _docstrings(tree: ast.AST) -> set[int]:
     return {id(node.body[0].value) for node in ast.walk(tree)
             if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)

@@ -2,7 +2,8 @@
 `obsgen diff` against a directory see it) read back into artifacts (obsgen/artifacts.py).
 
 Every other step reads the artifacts the renderers built. Only a tree obsgen did not build in this
-process (committed, edited, or written by an older obsgen) must be parsed, and it is parsed here.
+process (committed, edited, or written by an older obsgen) must be parsed, and it is parsed here:
+its Kubernetes objects (`obsgen k8s`, `obsgen test`) and what the diff reads of it (`documents`).
 
 A service's rules file becomes the RuleFile the renderer returns, its bytes kept, with the facts the
 renderer attached to it (artifacts.SLOFacts) recovered from its PromQL by output/rule_facts.py.
@@ -15,10 +16,21 @@ top-level keys is parsed whole.
 
 from __future__ import annotations
 
+import json
 import re
 
 from obsgen import names, yamlio
-from obsgen.artifacts import Artifact, K8sObject, RuleFile, RuleGroups, TextFile
+from obsgen.artifacts import (
+    AlertmanagerConfig,
+    Artifact,
+    CollectorConfig,
+    Dashboard,
+    K8sObject,
+    RouteTests,
+    RuleFile,
+    RuleGroups,
+    TextFile,
+)
 from obsgen.output import rule_facts
 
 HEAD = ("apiVersion", "kind", "metadata", "subjects")  # the keys a kustomization reads or changes
@@ -28,9 +40,11 @@ _RULES_PREFIX, _RULES_SUFFIX = names.rules_file("\0").split("\0")
 
 def artifacts(files: dict[str, str]) -> dict[str, Artifact]:
     """A committed tree (path -> text) as artifacts: each service's rules file a RuleFile with its
-    SLOs' facts (what `obsgen diff` compares), every other file a TextFile holding its text."""
+    SLOs' facts (what `obsgen diff` compares), its dashboards, collector configs, Alertmanager config
+    and route tests as a build makes them (`documents`), every other file a TextFile holding its text."""
+    typed = documents(files)
     return {path: rule_file(path, text) if path.startswith(_RULES_PREFIX) and path.endswith(_RULES_SUFFIX)
-            else TextFile(path, text) for path, text in files.items()}
+            else typed.get(path) or TextFile(path, text) for path, text in files.items()}
 
 
 def rule_file(path: str, text: str) -> RuleFile:
@@ -91,3 +105,31 @@ def _split(path: str, text: str) -> K8sObject | None:
         last = list(encoded)[-1]
         encoded[last] += "\n"
     return K8sObject(path, {k: head[k] if k in HEAD else None for k in keys}, encoded=encoded)
+
+
+def documents(files: dict[str, str]) -> dict[str, Artifact]:
+    """The dashboards, collector configs, Alertmanager config and route tests of a committed tree, as
+    the artifacts a build makes (what `obsgen diff` and `preview` read of either tree). A file that
+    does not parse as what its path says is left out: the diff then reads nothing from it."""
+    found: dict[str, Artifact] = {}
+    for path, text in files.items():
+        parts = path.split("/")
+        if parts[0] == "dashboards" and path.endswith(".json"):
+            board = _parsed(json.loads, text)
+            if isinstance(board, dict):
+                found[path] = Dashboard(path, lambda board=board: board)  # its JSON object, as to_json() gives it
+        elif (parts[0] == "otel" and len(parts) == 3 and path.endswith(".yaml")) \
+                or path in (names.ALERTMANAGER_CONFIG, names.ALERTMANAGER_ROUTE_TESTS):
+            data = _parsed(yamlio.load, text)
+            kind = CollectorConfig if parts[0] == "otel" else AlertmanagerConfig \
+                if path == names.ALERTMANAGER_CONFIG else RouteTests
+            if isinstance(data, dict):
+                found[path] = kind(path, data)
+    return found
+
+
+def _parsed(parse, text: str):
+    try:
+        return parse(text)
+    except (ValueError, yamlio.YAMLError):
+        return None

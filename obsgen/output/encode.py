@@ -7,7 +7,7 @@ the object itself (render/apply_mode.py): whether one needs it depends on its en
 from __future__ import annotations
 
 from obsgen import yamlio as yamlout  # YAML I/O's one home
-from obsgen.artifacts import Artifact, K8sObject, RuleFile, TextFile, YamlDocument
+from obsgen.artifacts import Artifact, Dashboard, K8sObject, RuleFile, TextFile, YamlDocument, kept_text
 from obsgen.render import apply_mode, rule_groups
 
 
@@ -19,11 +19,7 @@ def texts(artifacts: dict[str, Artifact]) -> dict[str, str]:
 
 def text(artifact: Artifact) -> str:
     """The artifact's text, made once (the rerun cache hashes it before the writer writes it)."""
-    made = getattr(artifact, "_text", None)
-    if made is None:
-        made = _text(artifact)
-        object.__setattr__(artifact, "_text", made)
-    return made
+    return kept_text(artifact, _text)
 
 
 def _text(artifact: Artifact) -> str:
@@ -37,8 +33,16 @@ def _text(artifact: Artifact) -> str:
         head = yamlout.dump(artifact.head, header="") if artifact.head else ""
         return yamlout.HEADER + head + rule_groups.text(artifact.rules)
     if isinstance(artifact, YamlDocument):
-        return yamlout.dump(artifact.data) if artifact.header is None else yamlout.dump(artifact.data, artifact.header)
+        return yaml_document(artifact)
+    if isinstance(artifact, Dashboard):
+        from obsgen.render.grafana import sdk  # Grafana's SDK, imported only where dashboards are made
+
+        return sdk.json_text(artifact)
     raise TypeError(f"{artifact.path}: no encoding for {type(artifact).__name__}")
+
+
+def yaml_document(doc: YamlDocument) -> str:
+    return yamlout.dump(doc.data) if doc.header is None else yamlout.dump(doc.data, doc.header)
 
 
 def _object(obj: K8sObject) -> str:

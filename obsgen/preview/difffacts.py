@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from obsgen import burnrate, durations, names, yamlio
-from obsgen.artifacts import Artifact, RuleFile, SLOFacts
-from obsgen.output import encode
+from obsgen import burnrate, durations, names
+from obsgen.artifacts import AlertmanagerConfig, Artifact, RouteTests, RuleFile, SLOFacts
 from obsgen.preview import routetree
 
 _RULES_PREFIX, _RULES_SUFFIX = names.rules_file("\0").split("\0")
@@ -69,15 +68,6 @@ class Tree:
     alertmanager: dict
 
 
-def load(text: str | None):
-    if text is None:
-        return None
-    try:
-        return yamlio.load(text)
-    except yamlio.YAMLError:
-        return None
-
-
 def _slo(facts: SLOFacts, slos: dict) -> None:
     slo = slos.setdefault((facts.service, facts.slo), SLO(facts.service, facts.slo))
     for name in ("objective", "period_days", "team", "hours"):  # None: that file does not say
@@ -99,8 +89,9 @@ def _alerts(facts: SLOFacts, slo: SLO) -> None:
                                                    alert.for_seconds, found.ideal if found else None)
 
 
-def _notified(files: dict[str, str], config: dict) -> dict | None:
-    tests = load(files.get(names.ALERTMANAGER_ROUTE_TESTS)) or {}
+def _notified(built: dict[str, Artifact], config: dict) -> dict | None:
+    found_tests = built.get(names.ALERTMANAGER_ROUTE_TESTS)
+    tests = found_tests.data if isinstance(found_tests, RouteTests) else {}
     if "alerts" not in tests or not config:
         return None
     found = {}
@@ -113,7 +104,8 @@ def _notified(files: dict[str, str], config: dict) -> dict | None:
 
 
 def read(artifacts: dict[str, Artifact]) -> Tree:
-    """The facts of one generated tree (path -> artifact)."""
+    """The facts of one generated tree (path -> artifact: built in this process, or a committed tree
+    as obsgen/output/committed.py reads it back)."""
     every = [facts for path, found in sorted(artifacts.items()) if isinstance(found, RuleFile)
              and path.startswith(_RULES_PREFIX) and path.endswith(_RULES_SUFFIX) for facts in found.slos]
     slos: dict = {}
@@ -121,8 +113,7 @@ def read(artifacts: dict[str, Artifact]) -> Tree:
         _slo(facts, slos)
     for facts in every:  # once every SLO's budget and windows are known
         _alerts(facts, slos[(facts.service, facts.slo)])
-    files = {path: encode.text(artifacts[path]) for path in (names.ALERTMANAGER_CONFIG, names.ALERTMANAGER_ROUTE_TESTS)
-             if path in artifacts}
-    config = load(files.get(names.ALERTMANAGER_CONFIG)) or {}
+    found_config = artifacts.get(names.ALERTMANAGER_CONFIG)
+    config = found_config.data if isinstance(found_config, AlertmanagerConfig) else {}
     receivers = {str(r.get("name")): r for r in config.get("receivers") or []}
-    return Tree(slos, _notified(files, config), routetree.kinds(config), receivers, config)
+    return Tree(slos, _notified(artifacts, config), routetree.kinds(config), receivers, config)

@@ -32,8 +32,8 @@ from pathlib import Path
 import requests
 
 from obsgen import durations, names
-from obsgen.artifacts import Artifact, RuleFile
-from obsgen.output import committed
+from obsgen.artifacts import AlertmanagerConfig, Artifact, RuleFile
+from obsgen.output import committed, encode
 from obsgen.plan.model import Plan
 from obsgen.preview import live_config, live_history
 from obsgen.preview.live_config import PREVIEW, Clock
@@ -67,7 +67,7 @@ class Options:
     history: float = 0.0  # seconds of backfilled history (0: Prometheus starts empty)
     profile: dict[tuple[str, str], list[Segment]] = field(default_factory=dict)  # (env, SLO id) -> its past
     secrets: Path | None = None  # the specs' secret files are under it: load the config unchanged
-    mutants: dict[str, str] = field(default_factory=dict)  # more Alertmanagers: name -> config text
+    mutants: dict[str, dict] = field(default_factory=dict)  # more Alertmanagers: name -> config (its data)
     sinks: Sinks | None = None  # the generated Alertmanager's, started before the specs named them
 
 
@@ -90,12 +90,14 @@ class Cluster:
 
 
 class LiveSession:
-    def __init__(self, plan: Plan, files: dict[str, str], options: Options | None = None,
-                 artifacts: dict[str, Artifact] | None = None):
-        """files: the generated tree; artifacts: the run's, when it built them (else a rules file
-        is read back from its text by output/committed.py)."""
-        self.plan, self.files, self.options = plan, files, options or Options()
-        self.artifacts = artifacts or {}
+    def __init__(self, plan: Plan, artifacts: dict[str, Artifact], options: Options | None = None):
+        """`artifacts`: what the renderers built; the session writes the rules and templates as
+        generated and reads the rules (RuleFile) and the Alertmanager config's data
+        (AlertmanagerConfig), never their text."""
+        self.plan, self.options = plan, options or Options()
+        self.artifacts = artifacts
+        self.config = artifacts.get(AM_CONFIG)
+        self.files = {path: encode.text(a) for path, a in artifacts.items() if path.startswith("alerts/")}
         self.stack = contextlib.ExitStack()
         self.processes: list[Process] = []
         self.tmp: Path | None = None
@@ -132,16 +134,16 @@ class LiveSession:
                  "alertmanager": find_tool("prometheus-alertmanager", "alertmanager")}
         rules = {p: self._rule_file(p, t) for p, t in self.files.items()
                  if p.startswith(RULES_DIR) and p.endswith(".yaml")}
-        if AM_CONFIG not in self.files or not rules:
+        if not isinstance(self.config, AlertmanagerConfig) or not rules:
             raise LiveError(f"nothing to run: the specs generate no {RULES_DIR}*.yaml or no {AM_CONFIG}")
         self._signals()
         self.tmp = Path(tempfile.mkdtemp(prefix="obsgen-live-"))
         self.stack.callback(shutil.rmtree, self.tmp, ignore_errors=True)  # registered first: runs last
-        self.receivers = live_config.receiver_names(self.files[AM_CONFIG])
+        self.receivers = live_config.receiver_names(self.config.data)
 
-        configs = {GENERATED: self.files[AM_CONFIG], **self.options.mutants}
-        for name, text in configs.items():
-            self._alertmanager(name, text, tools["alertmanager"])
+        configs = {GENERATED: self.config.data, **self.options.mutants}
+        for name, config in configs.items():
+            self._alertmanager(name, config, tools["alertmanager"])
         routing = self.plan.routing
         label = routing.environment_label if routing else names.ENVIRONMENT_LABEL
         environments = self.options.environments or (routing.paging_environment if routing else "production",)
@@ -152,9 +154,9 @@ class LiveSession:
         built = self.artifacts.get(path)
         if isinstance(built, RuleFile) and built.rules.complete:
             return built
-        return committed.rule_file(path, text)
+        return committed.rule_file(path, text)  # replayed by the rerun cache: its groups from its bytes
 
-    def _alertmanager(self, name: str, text: str, binary: str) -> None:
+    def _alertmanager(self, name: str, doc: dict, binary: str) -> None:
         given = self.options.sinks if name == GENERATED else None
         run = AlertmanagerRun(name, given or Sinks())
         if given is None:  # the caller closes its own
@@ -165,10 +167,11 @@ class LiveSession:
             if path.startswith(AM_DIR) and path.endswith(".tmpl"):  # beside the config, as generated
                 (home / Path(path).name).write_text(template, encoding="utf-8")
         if name == GENERATED and self.options.secrets is not None:
-            config, secrets = text, live_config.connected(text, run.sinks, self.options.secrets)
+            # the generated file, byte for byte
+            config, secrets = self.files[AM_CONFIG], live_config.connected(doc, run.sinks, self.options.secrets)
         else:
             (home / "secrets").mkdir()
-            config, secrets = live_config.redirected(text, run.sinks, home / "secrets", self.options.clock)
+            config, secrets = live_config.redirected(doc, run.sinks, home / "secrets", self.options.clock)
         for path, value in secrets.items():
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             # no trailing newline: Alertmanager 0.25 sends an Opsgenie key file's content as is, and
@@ -286,13 +289,12 @@ class LiveSession:
 __all__ = ["LiveError", "LiveSession"]
 
 
-def serve(plan: Plan, files: dict[str, str], view: dict, diff: str, port: int, echo,
-          artifacts: dict[str, Artifact] | None = None) -> None:
+def serve(plan: Plan, artifacts: dict[str, Artifact], view: dict, diff: str, port: int, echo) -> None:
     """Run a live session and its page until Ctrl-C, SIGTERM or SIGHUP; everything stops after."""
     from obsgen.preview import page
     from obsgen.preview.serve import PreviewServer
 
-    with LiveSession(plan, files, artifacts=artifacts) as session:
+    with LiveSession(plan, artifacts) as session:
         site = page.render(view, diff, live=session.page_data())
         try:
             server = PreviewServer(site, port, api=session.api)

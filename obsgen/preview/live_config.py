@@ -20,6 +20,7 @@ of 1s / 5s / 1h.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,10 +117,10 @@ PLATFORM_FIELD = {"pagerduty_url": "alertmanager.pagerduty_url", "opsgenie_api_u
                   "smtp_smarthost": "alertmanager.smtp.smarthost", "smtp_require_tls": "alertmanager.smtp.require_tls"}
 
 
-def connected(text: str, sinks: Sinks, owned: Path) -> dict[str, str]:
-    """The secret files to write for the generated config to reach the sinks as it is; a LiveError
-    when it names an address elsewhere or a secret file outside the directory the session owns."""
-    doc = yamlio.load(text) or {}
+def connected(doc: dict, sinks: Sinks, owned: Path) -> dict[str, str]:
+    """The secret files to write for the generated config (its data: an AlertmanagerConfig's) to
+    reach the sinks as it is; a LiveError when it names an address elsewhere or a secret file
+    outside the directory the session owns."""
     settings = doc.get("global") or {}
     for key, value in _needs(doc, sinks).items():
         if settings.get(key) != value:
@@ -132,10 +133,11 @@ def connected(text: str, sinks: Sinks, owned: Path) -> dict[str, str]:
     return values
 
 
-def redirected(text: str, sinks: Sinks, secrets: Path, clock: Clock = PREVIEW) -> tuple[str, dict[str, str]]:
-    """(a copy of the config posting to the sinks, {secret file path: value}): the copy names secret
-    files under `secrets` and the sinks' addresses in `global`; routes, receivers and templates stay."""
-    doc = yamlio.load(text) or {}
+def redirected(config: dict, sinks: Sinks, secrets: Path, clock: Clock = PREVIEW) -> tuple[str, dict[str, str]]:
+    """(a copy of the config (its data: an AlertmanagerConfig's) posting to the sinks, as text;
+    {secret file path: value}): the copy names secret files under `secrets` and the sinks' addresses
+    in `global`; routes, receivers and templates stay."""
+    doc = copy.deepcopy(config)  # the artifact's data stays as generated
     values = _secrets(doc, sinks)
     moved = {path: str(secrets / f"secret-{i}") for i, path in enumerate(sorted(values))}
     for receiver in doc.get("receivers") or []:
@@ -154,8 +156,7 @@ def redirected(text: str, sinks: Sinks, secrets: Path, clock: Clock = PREVIEW) -
     return yamlio.dump(doc, HEADER), {moved[path]: value for path, value in values.items()}
 
 
-def receiver_names(text: str) -> list[str]:
-    doc = yamlio.load(text) or {}
+def receiver_names(doc: dict) -> list[str]:
     return [r["name"] for r in doc.get("receivers") or []]
 
 

@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass, field
 
 from obsgen import durations, names
-from obsgen.artifacts import Artifact
+from obsgen.artifacts import Artifact, CollectorConfig, Dashboard
 from obsgen.output import encode
 from obsgen.preview import difffacts
-from obsgen.preview.difffacts import SLO, Alert, Tree, load
+from obsgen.preview.difffacts import SLO, Alert, Tree
 from obsgen.preview.routetree import PAGER_KINDS
 from obsgen.spec.policy import PAGING_ENVIRONMENT
 
@@ -259,18 +259,15 @@ def _receivers(old: Tree, new: Tree, summary: Summary) -> None:
 # --- dashboards, collectors ---------------------------------------------------------------------
 
 
-def _titles(text: str | None) -> set[str]:
-    try:
-        board = json.loads(text) if text else {}
-    except ValueError:
-        return set()
+def _titles(dashboard: Artifact | None) -> set[str]:
+    board = dashboard.json() if isinstance(dashboard, Dashboard) else {}
     panels = list(board.get("panels") or [])
     for panel in list(panels):
         panels += panel.get("panels") or []
     return {str(p.get("title", "")) for p in panels}
 
 
-def _dashboards(old: dict, new: dict, changed: list[str], summary: Summary) -> None:
+def _dashboards(old: dict, new: dict, built: tuple[dict, dict], changed: list[str], summary: Summary) -> None:
     for path in changed:
         if not (path.startswith("dashboards/") and path.endswith(".json")):
             continue
@@ -279,22 +276,23 @@ def _dashboards(old: dict, new: dict, changed: list[str], summary: Summary) -> N
         elif path not in new:
             summary.add("Dashboards", f"removed {_code(path)}")
         else:
-            a, b = _titles(old[path]), _titles(new[path])
+            a, b = _titles(built[0].get(path)), _titles(built[1].get(path))
             detail = "; ".join(filter(None, [
                 f"panels added: {', '.join(sorted(b - a))}" if b - a else "",
                 f"panels removed: {', '.join(sorted(a - b))}" if a - b else ""])) or "queries or layout changed"
             summary.add("Dashboards", f"{_code(path)}: {detail}")
 
 
-def _pipelines(text: str | None) -> dict:
-    return (((load(text) or {}).get("service") or {}).get("pipelines")) or {}
+def _pipelines(config: Artifact | None) -> dict:
+    data = config.data if isinstance(config, CollectorConfig) else {}
+    return ((data.get("service") or {}).get("pipelines")) or {}
 
 
-def _collectors(old: dict, new: dict, changed: list[str], summary: Summary) -> None:
+def _collectors(old: dict, new: dict, built: tuple[dict, dict], changed: list[str], summary: Summary) -> None:
     for path in changed:
         if not (path.startswith("otel/") and path.endswith(".yaml")):
             continue
-        a, b = _pipelines(old.get(path)), _pipelines(new.get(path))
+        a, b = _pipelines(built[0].get(path)), _pipelines(built[1].get(path))
         touched = sorted(p for p in set(a) | set(b) if a.get(p) != b.get(p))
         what = f"pipelines {', '.join(touched)}" if touched else "component settings"
         state = "added" if path not in old else "removed" if path not in new else "changed"
@@ -309,10 +307,11 @@ def summarize(base: dict[str, Artifact], head: dict[str, Artifact]) -> Summary:
     summary.files_changed = sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
     if not summary.changed:
         return summary
+    built = (base, head)
     before, after = difffacts.read(base), difffacts.read(head)
     _rules(before, after, summary)
     _notified(before, after, summary)
     _receivers(before, after, summary)
-    _dashboards(old, new, summary.files_changed, summary)
-    _collectors(old, new, summary.files_changed, summary)
+    _dashboards(old, new, built, summary.files_changed, summary)
+    _collectors(old, new, built, summary.files_changed, summary)
     return summary

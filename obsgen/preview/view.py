@@ -1,14 +1,14 @@
 """One JSON-able view of what obsgen generates, for the preview page and its tests.
 
-It reads the plan (services, SLOs, alerts, burn-rate math) and the rendered files (dashboard
-grids, collector pipelines, routes), never the specs.
+It reads the plan (services, SLOs, alerts, burn-rate math) and the artifacts the renderers built
+(obsgen/artifacts.py: dashboard grids, collector pipelines, route tests), never the specs and never
+the files' text.
 """
 
 from __future__ import annotations
 
-import json
-
-from obsgen import burnrate, calendar, durations, names, yamlio
+from obsgen import burnrate, calendar, durations, names
+from obsgen.artifacts import Artifact, CollectorConfig, Dashboard, RouteTests
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import health_rules
 from obsgen.render.grafana import service as grafana_service
@@ -17,14 +17,14 @@ from obsgen.spec.policy import PAGING_ENVIRONMENT
 TEN_X = 10  # the page's second detection column: a burn rate of 10x
 
 
-def build(plan: Plan, files: dict[str, str]) -> dict:
-    routes = yamlio.load(files.get(names.ALERTMANAGER_ROUTE_TESTS) or "{}") or {}
-    cases = routes.get("alerts") if plan.routing is not None else None
+def build(plan: Plan, artifacts: dict[str, Artifact]) -> dict:
+    routes = artifacts.get(names.ALERTMANAGER_ROUTE_TESTS)
+    cases = routes.data.get("alerts") if isinstance(routes, RouteTests) and plan.routing is not None else None
     return {
         "services": [_service(s, cases) for s in plan.services],
         "ramp_seconds": burnrate.BASE_WINDOW,  # the simulator's ramp of derived windows (burnrate.held)
-        "dashboards": dashboards(files),
-        "collectors": collectors(files),
+        "dashboards": dashboards(artifacts),
+        "collectors": collectors(artifacts),
     }
 
 
@@ -141,14 +141,14 @@ def alert_view(slo: SLOPlan, alert) -> dict:
     }
 
 
-def dashboards(files: dict[str, str]) -> list[dict]:
+def dashboards(artifacts: dict[str, Artifact]) -> list[dict]:
     """Every generated dashboard's grid: panel titles, types and positions."""
     found = []
-    for path, text in files.items():
-        if not (path.startswith("dashboards/") and path.endswith(".json")):
+    for path, artifact in artifacts.items():
+        if not isinstance(artifact, Dashboard):
             continue
-        board = json.loads(text)
-        if not isinstance(board, dict) or "panels" not in board:
+        board = artifact.json()
+        if "panels" not in board:
             continue
         found.append({"file": path, "uid": board.get("uid", ""), "title": board.get("title", path),
                       "panels": [_panel(p) for p in _panels(board["panels"])]})
@@ -167,14 +167,14 @@ def _panel(panel: dict) -> dict:
             "x": grid.get("x", 0), "y": grid.get("y", 0), "w": grid.get("w", 24), "h": grid.get("h", 1)}
 
 
-def collectors(files: dict[str, str]) -> list[dict]:
+def collectors(artifacts: dict[str, Artifact]) -> list[dict]:
     """Every collector config's pipelines: receivers -> processors -> exporters."""
     found = []
-    for path, text in files.items():
+    for path, artifact in artifacts.items():
         parts = path.split("/")
-        if len(parts) != 3 or parts[0] != "otel" or not path.endswith(".yaml"):
+        if not isinstance(artifact, CollectorConfig) or len(parts) != 3:
             continue
-        config = yamlio.load(text) or {}
+        config = artifact.data
         pipelines = (config.get("service") or {}).get("pipelines") or {}
         found.append({"file": path, "environment": parts[1], "role": parts[2].removesuffix(".yaml"),
                       "pipelines": [{"id": pid, **{k: list(p.get(k) or []) for k in

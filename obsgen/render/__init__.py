@@ -9,45 +9,19 @@ renderer ran. Their text is made by obsgen/output/encode.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, MutableMapping
-from dataclasses import replace
+from collections.abc import Callable, Collection
 
 from obsgen.artifacts import Artifact, typed
 from obsgen.errors import stage
 from obsgen.plan.model import Plan
 from obsgen.render import alertmanager, kustomize
-from obsgen.render.backend import Backend, Renderer
-
-
-class _Renderers(MutableMapping):
-    """name -> renderer of every registered backend, a live view of the registry. Setting a name
-    that is not registered registers a backend with nothing but that renderer (tests' fakes)."""
-
-    def __getitem__(self, name: str) -> Renderer:
-        return _registry()[name].render
-
-    def __setitem__(self, name: str, renderer: Renderer) -> None:
-        registry = _registry()
-        found = registry.get(name)
-        registry[name] = replace(found, render=renderer) if found else Backend(name, renderer, output_dirs=())
-
-    def __delitem__(self, name: str) -> None:
-        del _registry()[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(_registry()))
-
-    def __len__(self) -> int:
-        return len(_registry())
+from obsgen.render.backend import Backend
 
 
 def _registry() -> dict[str, Backend]:
     from obsgen import backends  # imports every backend's package, this one's modules included
 
     return backends.REGISTRY
-
-
-RENDERERS = _Renderers()
 
 
 def _call(backend: Backend, plan: Plan, files: dict[str, Artifact]) -> dict[str, Artifact]:

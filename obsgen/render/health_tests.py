@@ -15,6 +15,7 @@ window (3d) of evaluations: a step in the error ratio that pins every window's r
 from __future__ import annotations
 
 from obsgen import durations, names, promql, yamlio
+from obsgen.artifacts import PromtoolTests
 from obsgen.plan import reads
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import health_rules, promtool_inputs
@@ -29,11 +30,11 @@ LONG_MINUTES = DAY_MINUTES + 2 * STEP_MINUTES
 RATE = 1000  # events a minute
 
 
-def render(plan: Plan) -> dict[str, str]:
-    return {names.health_tests_file(s.name): _file(s) for s in plan.services}
+def render(plan: Plan) -> dict[str, PromtoolTests]:
+    return {names.health_tests_file(s.name): _file(s, names.health_tests_file(s.name)) for s in plan.services}
 
 
-def _file(service: ServicePlan) -> str:
+def _file(service: ServicePlan, path: str) -> PromtoolTests:
     tests, notes = [], []
     for slo in service.slos:
         if slo.sli.fixture is None:
@@ -42,7 +43,7 @@ def _file(service: ServicePlan) -> str:
         tests += scenarios(slo)
     doc = {"rule_files": [f"../rules/{service.name}.rules.yaml"], "evaluation_interval": f"{STEP_MINUTES}m",
            "tests": tests}
-    return yamlio.dump(doc, yamlio.HEADER + "".join(notes))
+    return PromtoolTests(path, doc, yamlio.HEADER + "".join(notes))
 
 
 def _series(slo: SLOPlan, text: str) -> str:

@@ -17,6 +17,7 @@ import math
 from dataclasses import replace
 
 from obsgen import burnrate, calendar, durations, names, promql, yamlio
+from obsgen.artifacts import PromtoolTests
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import calendar_rules, prometheus_rules, promtool_shared
 from obsgen.render.backend import Backend
@@ -48,11 +49,11 @@ WIRING = "wiring: "
 WIRING_MINUTES = 3
 
 
-def render(plan: Plan) -> dict[str, str]:
-    return {names.tests_file(s.name): _file(s) for s in plan.services}
+def render(plan: Plan) -> dict[str, PromtoolTests]:
+    return {names.tests_file(s.name): _file(s, names.tests_file(s.name)) for s in plan.services}
 
 
-def _file(service: ServicePlan) -> str:
+def _file(service: ServicePlan, path: str) -> PromtoolTests:
     tests, notes = [], []
     for slo in service.slos:
         if slo.sli.fixture is None:
@@ -69,7 +70,7 @@ def _file(service: ServicePlan) -> str:
         "evaluation_interval": f"{EVAL_MINUTES}m",
         "tests": tests,
     }
-    return yamlio.dump(doc, yamlio.HEADER + "".join(notes))
+    return PromtoolTests(path, doc, yamlio.HEADER + "".join(notes))
 
 
 def at_start(slo: SLOPlan) -> SLOPlan:

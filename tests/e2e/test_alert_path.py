@@ -41,17 +41,16 @@ LOAD_SLACK = 45  # seconds a busy machine may add to a delivery (Alertmanager di
 PAYLOADS = ROOT / "docs" / "payloads"
 
 
-def _mutants(text: str) -> dict[str, str]:
-    """The generated config broken by hand at each routing seam."""
+def _mutants(text: str) -> dict[str, dict]:
+    """The generated config broken by hand at each routing seam (the session takes a config's data)."""
     doc = yaml.safe_load(text)
     for receiver in doc["receivers"]:
         if receiver["name"] == "payments-pager":
             receiver.pop("pagerduty_configs")
-    dropped = yaml.safe_dump(doc, sort_keys=False)
     return {
-        "severity-renamed": text.replace('severity="', 'level="'),
-        "receiver-dropped": dropped,
-        "environment-renamed": text.replace("- environment!=", "- env!="),
+        "severity-renamed": yaml.safe_load(text.replace('severity="', 'level="')),
+        "receiver-dropped": doc,
+        "environment-renamed": yaml.safe_load(text.replace("- environment!=", "- env!=")),
     }
 
 
@@ -90,14 +89,16 @@ def run(tmp_path_factory) -> Run:
         generated = run_obsgen("generate", str(spec), "--out", str(root / "out"))
         assert generated.returncode == 0, generated.stderr
         files = {str(p.relative_to(root / "out")): p.read_text() for p in (root / "out").rglob("*") if p.is_file()}
-        plan = pipeline.plan(spec)
+        done = pipeline.run(spec)
+        plan = done.plan
+        assert {p: files.get(p) for p in done.files} == done.files  # the session reads the tree written
         options = Options(clock=REAL, environments=("production", "staging"), history=scenario.HISTORY,
                           profile={(scenario.SLOW[0], f"{scenario.SLOW[1]}-availability"):
                                    [scenario.Segment(-scenario.HISTORY - 60, 1, "slow", scenario.SLOW[2])],
                                    (scenario.PAST_OUTAGE[0], f"{scenario.PAST_OUTAGE[1]}-availability"):
                                    scenario.PAST_OUTAGE[2]},
                           secrets=root / "secrets", mutants=_mutants(files[AM_CONFIG]), sinks=sinks)
-        with LiveSession(plan, files, options) as session:
+        with LiveSession(plan, done.artifacts, options) as session:
             assert session.alertmanagers[GENERATED].config.read_text() == files[AM_CONFIG]  # byte for byte
             env, service, burn = scenario.SLOW
             session.clusters[env].traffic.set_mode(f"{service}-availability", "slow", burn)

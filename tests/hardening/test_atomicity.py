@@ -10,16 +10,16 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from collections.abc import MutableMapping
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from obsgen import pipeline
+from obsgen import backends, pipeline
 from obsgen.cli import main
 from obsgen.errors import InternalError
-from obsgen.render import RENDERERS, kustomize
+from obsgen.render import kustomize
+from tests import builders
 from tests.conftest import EXAMPLES
 
 
@@ -61,7 +61,7 @@ STAGES = {
     "loading": (pipeline, "load_dir"),
     "checking": (pipeline, "check"),
     "compiling": (pipeline, "compile_plan"),
-    **{f"renderer {name}": (RENDERERS, name) for name in RENDERERS},
+    **{f"renderer {name}": (backends, name) for name in backends.REGISTRY},
     "renderer kustomize": (kustomize, "render"),
 }
 
@@ -70,8 +70,8 @@ STAGES = {
 def test_a_bug_in_any_stage_writes_nothing_and_says_where(before, monkeypatch, stage):
     specs, out, old = before
     target, name = STAGES[stage]
-    if isinstance(target, MutableMapping):  # the registry's renderers (render.RENDERERS)
-        monkeypatch.setitem(target, name, boom)
+    if target is backends:  # a registered backend's renderer
+        builders.replace_renderer(monkeypatch, name, boom)
     else:
         monkeypatch.setattr(target, name, boom)
     lines = refused(run(specs, out))
@@ -82,7 +82,7 @@ def test_a_bug_in_any_stage_writes_nothing_and_says_where(before, monkeypatch, s
 
 def test_obsgen_debug_shows_the_traceback(before, monkeypatch):
     specs, out, old = before
-    monkeypatch.setitem(RENDERERS, "grafana", boom)
+    builders.replace_renderer(monkeypatch, "grafana", boom)
     monkeypatch.setenv("OBSGEN_DEBUG", "1")
     result = CliRunner().invoke(main, ["generate", str(specs), "--out", str(out)])
     assert isinstance(result.exception, InternalError) and isinstance(result.exception.cause, RuntimeError)

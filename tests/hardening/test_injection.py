@@ -39,11 +39,11 @@ AMTOOL_GLOB = f"--template.glob={names.ALERTMANAGER_TEMPLATE}"
 def generated(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     spec_dir = hostile.write(root / "slos")
-    plan = pipeline.plan(spec_dir)
-    files = pipeline.build(spec_dir)
+    done = pipeline.run(spec_dir)
+    plan, files = done.plan, done.files
     out = root / "out"
     write_tree(out, files)
-    return plan, files, out
+    return plan, files, out, done.artifacts
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def verified(generated):
     """Every verifier of `obsgen test`, run at once (each runs its own processes in parallel)."""
     for tool in ("promtool", "amtool"):
         require_tool(tool)
-    _, _, out = generated
+    _, _, out, _ = generated
     with ThreadPoolExecutor(max_workers=len(VERIFIERS)) as pool:
         futures = {name: pool.submit(verifier, out) for name, verifier in VERIFIERS.items()}
         return {name: future.result() for name, future in futures.items()}
@@ -94,7 +94,7 @@ def parsed(files: dict[str, str], rel: str):
 # --- paths ---
 
 def test_every_output_path_stays_inside_the_output_directory(generated, example_files):
-    _, files, _ = generated
+    _, files, _, _ = generated
     for rel in [*files, *example_files]:
         assert rel == posixpath.normpath(rel) and not rel.startswith("/") and "\\" not in rel, rel
         assert ".." not in rel.split("/") and rel.isascii() and rel.isprintable(), rel
@@ -103,7 +103,7 @@ def test_every_output_path_stays_inside_the_output_directory(generated, example_
 # --- every file parses; the hostile text is a value in each format ---
 
 def test_every_yaml_and_json_file_loads_and_carries_the_text(generated):
-    _, files, _ = generated
+    _, files, _, _ = generated
     carried = set()
     for rel in files:
         if rel.endswith((".yaml", ".json")) and TEXT in set(strings(parsed(files, rel))):
@@ -136,7 +136,7 @@ def _renders(out: Path, templates: dict[str, str], data: Path | None = None) -> 
 
 def test_alert_labels_reach_prometheus_unchanged(generated, promtool):
     """The alerts' label templates, evaluated by promtool: ALERTS carries the user's exact text."""
-    plan, _, out = generated
+    plan, _, out, _ = generated
     slo = next(s for svc in plan.services if svc.name == "hostile" for s in svc.slos if s.name == "overridden")
     test = yaml.safe_load((out / "alerts/tests/hostile.test.yaml").read_text())
     outage = next(t for t in test["tests"] if "overridden" in t["name"] and "total outage" in t["name"])
@@ -157,7 +157,7 @@ def test_alert_labels_reach_prometheus_unchanged(generated, promtool):
 def test_alert_annotations_render_back_to_the_users_text(generated, verified):
     """Go's text/template (amtool's, the engine Prometheus runs annotations through) renders every
     user annotation to exactly the user's text; the default description starts with it."""
-    _, files, out = generated
+    _, files, out, _ = generated
     rules = yaml.safe_load(files["alerts/rules/hostile.rules.yaml"])
     alerts = [r for g in rules["groups"] for r in g["rules"] if "alert" in r]
     overridden = next(a for a in alerts
@@ -174,7 +174,7 @@ def test_alert_annotations_render_back_to_the_users_text(generated, verified):
 
 
 def test_sloth_style_templates_are_kept_as_written(generated):
-    _, files, _ = generated
+    _, files, _, _ = generated
     rules = yaml.safe_load(files["alerts/rules/imported.rules.yaml"])
     alert = next(r for g in rules["groups"] for r in g["rules"] if r.get("alert") and "routing" in r["labels"])
     assert alert["labels"]["category"] == alert["labels"]["routing"] == TEMPLATE
@@ -189,7 +189,7 @@ def test_amtool_accepts_the_config_templates_and_routes(verified):
 
 def test_templated_config_fields_render_to_the_users_text(generated, verified):
     """Alertmanager expands an e-mail's to and from, and a Slack channel, as templates when it sends."""
-    _, files, out = generated
+    _, files, out, _ = generated
     config = yaml.safe_load(files[names.ALERTMANAGER_CONFIG])
     receivers = {r["name"]: r for r in config["receivers"]}
     email = next(r["email_configs"][0] for r in receivers.values() if "email_configs" in r)
@@ -205,7 +205,7 @@ def go_html_escape(text: str) -> str:
 
 
 def test_notification_templates_keep_hostile_alerts_as_data(generated, verified, tmp_path):
-    _, _, out = generated
+    _, _, out, _ = generated
     alert = {"status": "firing", "labels": {"alertname": "X", "service": "hostile", "slo": "overridden",
                                             "severity": "critical", "environment": "production", "note": TEXT},
              "annotations": {"summary": TEXT, "description": TEXT, "runbook_url": URL, "dashboard_url": URL},
@@ -239,7 +239,7 @@ def test_grafana_checks_pass(verified):
 def test_no_grafana_variable_comes_from_user_text(generated):
     """Every `$var`, `${var}` and `[[var]]` anywhere in a dashboard is one of its variables or a
     Grafana built-in: the user's `$var`, `${env:HOME}` and `[[x]]` are inert."""
-    _, files, _ = generated
+    _, files, _, _ = generated
     for rel in files:
         if not (rel.startswith("dashboards/") and rel.endswith(".json")):
             continue
@@ -252,7 +252,7 @@ def test_no_grafana_variable_comes_from_user_text(generated):
 
 
 def test_grafana_shows_and_queries_the_exact_text(generated):
-    _, files, _ = generated
+    _, files, _, _ = generated
     board = files["dashboards/hostile.json"]
     found = set(strings(json.loads(board)))
     # the description in the Markdown panel: HTML character references, newlines as spaces
@@ -263,7 +263,7 @@ def test_grafana_shows_and_queries_the_exact_text(generated):
 
 
 def test_provisioning_writes_every_dollar_twice(generated):
-    _, files, _ = generated
+    _, files, _, _ = generated
     text = files["dashboards/provisioning/datasources.yaml"]
     urls = [d["url"] for d in yaml.safe_load(text)["datasources"]]
     assert urls[0].replace("$$", "$") == hostile.ENDPOINT
@@ -276,7 +276,7 @@ def test_collector_validator_accepts_every_config(verified):
 
 
 def test_collector_sees_the_users_text_after_expansion(generated):
-    _, files, _ = generated
+    _, files, _, _ = generated
     config = otelcol_confmap.expand(yaml.safe_load(files["otel/production/gateway.yaml"]))
     assert otelcol_confmap.problems(yaml.safe_load(files["otel/production/gateway.yaml"])) == []
     ottl = 'delete_key(span.attributes, "' + ATTRIBUTE.replace("\\", "\\\\").replace('"', '\\"') + '")'
@@ -286,7 +286,7 @@ def test_collector_sees_the_users_text_after_expansion(generated):
 
 
 def test_collector_validator_catches_an_unescaped_dollar(generated):
-    _, files, _ = generated
+    _, files, _, _ = generated
     text = files["otel/production/gateway.yaml"].replace("$$", "$")
     doc = yaml.safe_load(text)
     problems = otelcol.validate(doc, *otelcol._target(text))
@@ -302,7 +302,7 @@ def test_kustomize_renders_every_directory(verified):
 def test_kustomized_objects_carry_the_text(generated, kubectl):
     from tests.conftest import kustomize
 
-    _, _, out = generated
+    _, _, out, _ = generated
     objects = kustomize(kubectl, out / "k8s")
     assert TEXT in set(strings(objects))
 
@@ -312,8 +312,8 @@ def test_kustomized_objects_carry_the_text(generated, kubectl):
 def test_preview_page_keeps_script_out(generated):
     from obsgen.preview import page, view
 
-    plan, files, _ = generated
-    site = page.render(view.build(plan, files))
+    plan, _, _, built = generated
+    site = page.render(view.build(plan, built))
     index = site["index.html"]
     assert "<script>alert(1)" not in index and "</script><script>" not in index
 
@@ -352,7 +352,7 @@ def test_what_a_field_cannot_hold_is_rejected_at_its_line(tmp_path, case, file, 
 
 def test_literal_round_trips_through_go_templates(generated, verified):
     """gotemplate.literal, which every templated field goes through, against amtool's Go engine."""
-    _, _, out = generated
+    _, _, out, _ = generated
     cases = [TEXT, URL, "{", "}}{{", "{{{{", "a{", "{{-", "-}}", "{{/*", "$"]
     rendered = _renders(out, {str(i): gotemplate.literal(c) for i, c in enumerate(cases)})
     assert [rendered[str(i)] for i in range(len(cases))] == cases

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from obsgen import gotemplate, pipeline
+from obsgen import yamlio as yamlout
 from obsgen.errors import SpecErrors
-from obsgen.render import yamlout
 from tests.hardening import hostile
 
 GOOD = [

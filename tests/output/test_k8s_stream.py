@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from obsgen import backends, render
+from obsgen import yamlio as yamlout
 from obsgen.artifacts import K8sObject
 from obsgen.output import committed, encode, k8s_stream
 from obsgen.output.writer import write_tree
-from obsgen.render import yamlout
+from tests import builders
 from tests.conftest import EXAMPLES, kustomize, object_key, run_obsgen
 from tests.k8s_specs import build, write_specs
 
@@ -87,7 +88,7 @@ def objects(files: dict[str, str], environment: str | None = None) -> list[dict]
 
 @pytest.mark.parametrize("env", [None, "dev", "production"])
 def test_same_objects_as_kustomize_for_any_renderers_objects(monkeypatch, tmp_path, kubectl, env):
-    monkeypatch.setitem(render.RENDERERS, "fake", fake_renderer)
+    builders.fake_backend(monkeypatch, "fake", fake_renderer)
     files = build(write_specs(tmp_path / "slos", ["checkout", "search"], kubernetes="{namespace: obs}"))
     write_tree(tmp_path / "out", files)
     expected = kustomize(kubectl, tmp_path / "out/k8s" / (f"overlays/{env}" if env else ""))
@@ -96,7 +97,7 @@ def test_same_objects_as_kustomize_for_any_renderers_objects(monkeypatch, tmp_pa
 
 def test_the_comparison_catches_a_namespace_kustomize_would_not_set(monkeypatch, tmp_path, kubectl):
     """If the stream got a case wrong (here: a ClusterRole given a namespace), the test above fails."""
-    monkeypatch.setitem(render.RENDERERS, "fake", fake_renderer)
+    builders.fake_backend(monkeypatch, "fake", fake_renderer)
     files = build(write_specs(tmp_path / "slos", ["checkout"]))
     write_tree(tmp_path / "out", files)
     printed = objects(files, "production")

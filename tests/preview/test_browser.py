@@ -18,8 +18,8 @@ from obsgen.preview.simulate import simulate
 
 
 @pytest.fixture(scope="module")
-def served(example_plan, example_files):
-    the_view = view.build(example_plan, example_files)
+def served(example_plan, example_artifacts):
+    the_view = view.build(example_plan, example_artifacts)
     with PreviewServer(page.render(the_view), 0) as server:
         yield server.url, the_view
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from obsgen.artifacts import TextFile
 from obsgen.preview import page, view
 from obsgen.preview.live import LiveError, LiveSession
 from obsgen.preview.serve import PreviewServer
@@ -66,11 +67,11 @@ def _processes_under(path: Path) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def live(example_plan, example_files):
+def live(example_plan, example_artifacts):
     _tools()
-    session = LiveSession(example_plan, example_files)
+    session = LiveSession(example_plan, example_artifacts)
     with session:
-        site = page.render(view.build(example_plan, example_files), live=session.page_data())
+        site = page.render(view.build(example_plan, example_artifacts), live=session.page_data())
         with PreviewServer(site, 0, api=session.api) as server:
             yield session, server.url
     pids, tmp = [p.pid for p in session.processes], session.tmp
@@ -180,12 +181,13 @@ def test_api_refuses_other_sites_and_other_paths(live):
     assert bad.status_code == 400
 
 
-def test_a_failed_start_stops_what_it_started(example_plan, example_files):
+def test_a_failed_start_stops_what_it_started(example_plan, example_artifacts):
     """Prometheus refuses a broken rule file: the error quotes its log, Alertmanager (already
     running) is stopped, and the temporary directory is gone."""
     _tools()
     broken = "groups:\n- name: x\n  rules:\n  - record: a\n    expr: sum(\n"
-    session = LiveSession(example_plan, {**example_files, "alerts/rules/broken.yaml": broken})
+    path = "alerts/rules/broken.yaml"
+    session = LiveSession(example_plan, {**example_artifacts, path: TextFile(path, broken)})
     with pytest.raises(LiveError, match="prometheus exited") as failed, session:
         pass
     assert "broken.yaml" in str(failed.value)

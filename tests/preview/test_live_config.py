@@ -24,11 +24,12 @@ def sinks():
         yield running
 
 
-def test_redirected_config_loads_and_changes_only_where_receivers_post(example_files, tmp_path, sinks):
+def test_redirected_config_loads_and_changes_only_where_receivers_post(example_files, example_artifacts, tmp_path,
+                                                                      sinks):
     amtool = require_tool("amtool")
     (tmp_path / "obsgen.tmpl").write_text(example_files["alerts/alertmanager/obsgen.tmpl"])
-    text, secrets = live_config.redirected(example_files["alerts/alertmanager/alertmanager.yaml"], sinks,
-                                           tmp_path / "secrets")
+    config = example_artifacts["alerts/alertmanager/alertmanager.yaml"]
+    text, secrets = live_config.redirected(config.data, sinks, tmp_path / "secrets")
     (tmp_path / "alertmanager.yaml").write_text(text)
     for path, value in secrets.items():
         Path(path).parent.mkdir(exist_ok=True)
@@ -38,6 +39,7 @@ def test_redirected_config_loads_and_changes_only_where_receivers_post(example_f
     assert check.returncode == 0, check.stdout + check.stderr
     doc = yaml.safe_load(text)
     generated = yaml.safe_load(example_files["alerts/alertmanager/alertmanager.yaml"])
+    assert config.data == generated  # the session's copy left the artifact as generated
     assert doc["global"] == {**generated["global"], "smtp_smarthost": sinks.smarthost, "smtp_require_tls": False,
                              "smtp_auth_password_file": doc["global"]["smtp_auth_password_file"],
                              "pagerduty_url": sinks.pagerduty_url, "opsgenie_api_url": sinks.opsgenie_api_url}
@@ -102,7 +104,7 @@ def test_the_real_clock_loads_the_generated_rules_byte_for_byte(example_files):
     assert live_config.rules(committed.rule_file(path, example_files[path]), live_config.REAL) == example_files[path]
 
 
-def test_connected_config_is_refused_when_it_posts_elsewhere(example_files, tmp_path, sinks):
+def test_connected_config_is_refused_when_it_posts_elsewhere(example_artifacts, tmp_path, sinks):
     """The unchanged config of the examples posts to the real PagerDuty: the error names the setting."""
     with pytest.raises(LiveError, match=r"pagerduty_url.*set the Platform's alertmanager\.pagerduty_url"):
-        live_config.connected(example_files["alerts/alertmanager/alertmanager.yaml"], sinks, tmp_path)
+        live_config.connected(example_artifacts["alerts/alertmanager/alertmanager.yaml"].data, sinks, tmp_path)

@@ -15,8 +15,8 @@ from obsgen.preview.serve import PreviewServer
 
 
 @pytest.fixture(scope="module")
-def site(example_plan, example_files):
-    return page.render(view.build(example_plan, example_files))
+def site(example_plan, example_artifacts):
+    return page.render(view.build(example_plan, example_artifacts))
 
 
 def test_page_lists_every_service_and_slo(site, example_plan):
@@ -27,8 +27,8 @@ def test_page_lists_every_service_and_slo(site, example_plan):
             assert f'<option value="{slo.id}">' in html
 
 
-def test_alert_table_comes_from_the_burn_rate_module(example_plan, example_files):
-    checkout = next(s for s in view.build(example_plan, example_files)["services"] if s["name"] == "checkout")
+def test_alert_table_comes_from_the_burn_rate_module(example_plan, example_artifacts):
+    checkout = next(s for s in view.build(example_plan, example_artifacts)["services"] if s["name"] == "checkout")
     availability = checkout["slos"][0]
     page_1h = availability["alerts"][0]
     assert (page_1h["severity"], page_1h["long"], page_1h["short"], page_1h["factor"]) == ("page", "1h", "5m", 14.4)
@@ -45,12 +45,13 @@ def test_alert_table_comes_from_the_burn_rate_module(example_plan, example_files
 
 
 def test_reaches_is_the_route_tests_and_a_page_without_pager_is_a_warning(tmp_path):
-    from tests.amspec import SMTP, build, plan, platform, service, team
+    from tests.amspec import SMTP, platform, run, service, team
 
     files = {"teams.yaml": team("mail", "  email: {to: mail@example.com}\n  pages_without_pager: true"),
              "platform.yaml": platform(SMTP), "svc.yaml": service("svc", "mail", tier=1)}
-    the_plan, generated = plan(tmp_path, files), build(tmp_path, files)
-    [svc] = view.build(the_plan, generated)["services"]
+    done = run(tmp_path, files)
+    the_plan, generated = done.plan, done.files
+    [svc] = view.build(the_plan, done.artifacts)["services"]
     page = svc["slos"][0]["alerts"][0]
     cases = yaml.safe_load(generated["alerts/alertmanager/routes.test.yaml"])["alerts"]
     assert page["receivers"] == {c["environment"]: c["receivers"] for c in cases
@@ -78,8 +79,8 @@ def test_spec_text_cannot_break_out_of_the_page():
     assert "&lt;/script&gt;&lt;script&gt;alert(1)" in html["index.html"]
 
 
-def test_page_is_deterministic(example_plan, example_files, site):
-    assert page.render(view.build(example_plan, example_files)) == site
+def test_page_is_deterministic(example_plan, site, example_artifacts):
+    assert page.render(view.build(example_plan, example_artifacts)) == site
 
 
 def test_server_listens_on_loopback_only(site):

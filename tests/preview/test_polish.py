@@ -81,9 +81,9 @@ def test_a_rejected_details_keeps_its_closer_as_text():
     assert "&lt;details open ontoggle=alert(1)&gt;" in rendered and "&lt;/details&gt;" in rendered
 
 
-def test_summary_in_the_browser(browser, example_plan, example_files, tmp_path):
+def test_summary_in_the_browser(browser, example_plan, example_files, tmp_path, example_artifacts):
     summary = _changed(tmp_path, example_files) + f"\n- hostile text from a spec: {HOSTILE}\n"
-    with PreviewServer(page.render(view.build(example_plan, example_files), summary), 0) as server:
+    with PreviewServer(page.render(view.build(example_plan, example_artifacts), summary), 0) as server:
         browser.get(server.url)
         diff = browser.find_element("id", "diff")
         assert diff.find_element("css selector", "h3").text.startswith("obsgen:")
@@ -107,10 +107,10 @@ def _spec_periods() -> dict[str, str]:
     return found
 
 
-def test_periods_as_the_specs_write_them(browser, example_plan, example_files):
+def test_periods_as_the_specs_write_them(browser, example_plan, example_artifacts):
     written = _spec_periods()
     assert "28d" in written.values()  # Prometheus prints 28d as 4w
-    the_view = view.build(example_plan, example_files)
+    the_view = view.build(example_plan, example_artifacts)
     with PreviewServer(page.render(the_view), 0) as server:
         browser.get(server.url)
         for service in the_view["services"]:
@@ -130,8 +130,8 @@ def _axis(browser) -> dict:
 
 
 @pytest.mark.parametrize(("minutes", "ratio"), [(180, 100), (30, 100), (1440, 5)])
-def test_simulator_axis_fits_the_event(browser, example_plan, example_files, minutes, ratio):
-    the_view = view.build(example_plan, example_files)
+def test_simulator_axis_fits_the_event(browser, example_plan, minutes, ratio, example_artifacts):
+    the_view = view.build(example_plan, example_artifacts)
     slo = next(s for svc in the_view["services"] for s in svc["slos"] if s["id"] == "checkout-availability")
     longest = max(a["long_seconds"] for a in slo["alerts"])
     with PreviewServer(page.render(the_view), 0) as server:
@@ -166,12 +166,12 @@ def _many(tmp_path: Path) -> Path:
     return builders.write_specs(tmp_path, files)
 
 
-def test_service_filter_when_more_than_a_handful(browser, tmp_path, example_plan, example_files):
-    with PreviewServer(page.render(view.build(example_plan, example_files)), 0) as server:
+def test_service_filter_when_more_than_a_handful(browser, tmp_path, example_plan, example_artifacts):
+    with PreviewServer(page.render(view.build(example_plan, example_artifacts)), 0) as server:
         browser.get(server.url)
         assert browser.find_elements("id", "svc-filter") == []  # 4 services: no filter
     done = pipeline.run(_many(tmp_path), tmp_path / "out")
-    with PreviewServer(page.render(view.build(done.plan, done.files)), 0) as server:
+    with PreviewServer(page.render(view.build(done.plan, done.artifacts)), 0) as server:
         browser.get(server.url)
 
         def visible() -> list[str]:

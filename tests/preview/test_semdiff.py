@@ -123,6 +123,29 @@ def test_a_diff_after_a_cached_rerun_reads_the_same_facts(tmp_path):
     assert summary == semdiff.summarize(base, fresh.artifacts).markdown()
     assert "| `checkout/availability` | objective | 99.9% | 99.95% |" in summary and "search/" not in summary
 
+
+def test_a_built_tree_reads_as_its_committed_files(tmp_path):
+    """`diff` and `preview` read the trees they build from the artifacts (dashboards, collector configs,
+    the Alertmanager config, route tests), a committed tree from its files (output/committed.py): on
+    a change to dashboards, pipelines and routes, both say the same, word for word."""
+    shutil.copytree(EXAMPLES, tmp_path / "slos")
+    old = pipeline.run(tmp_path / "slos")
+    for name in ("objective", "page-to-chat"):
+        for file, before, after in CASES[name][1]:
+            edit(tmp_path, file, before, after)
+    for file in ("platform.yaml", "search.yaml"):  # no dev environment: its collectors go
+        edit(tmp_path, file, "environments: [dev, staging, production]", "environments: [staging, production]")
+    new = pipeline.run(tmp_path / "slos")
+    built = semdiff.summarize(old.artifacts, new.artifacts).markdown()
+    assert built == semdiff.summarize(committed_tree.artifacts(old.files),
+                                      committed_tree.artifacts(new.files)).markdown()
+    found = parsed(built)
+    assert "`dashboards/checkout.json`: panels added: SLO availability: 99.95% over 30d" in built
+    assert "`otel/dev/agent.yaml` removed: pipelines logs, metrics, traces" in built
+    assert ("search/availability pages", "production", "discovery-pager (pagerduty), discovery-chat (slack)",
+            "discovery-chat (slack)") in rows(found, "Who is notified")
+
+
 # --- each change kind -------------------------------------------------------------------------
 
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from obsgen import calendar, durations, names, pipeline, promql
+from obsgen import yamlio as yamlout
 from obsgen.output import committed, encode
-from obsgen.render import calendar_rules, prometheus_rules, yamlout
+from obsgen.render import calendar_rules, prometheus_rules
 from tests.render.test_period_rollups import counters, run_all
 from tests.specdir import service, write
 

@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 import pytest
 
 from obsgen import calendar, names, promql
+from obsgen import yamlio as yamlout
 from obsgen.plan.model import Slices
-from obsgen.render import calendar_rules, prometheus_rules, yamlout
+from obsgen.render import calendar_rules, prometheus_rules
 from tests.render.test_calendar_rules import _check
 from tests.render.test_period_rollups import counters, left_open, run_all
 

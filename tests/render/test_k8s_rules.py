@@ -5,7 +5,8 @@ import re
 import yaml
 
 from obsgen import names
-from obsgen.render import k8s_rules, yamlout
+from obsgen import yamlio as yamlout
+from obsgen.render import k8s_rules
 from tests.conftest import kustomize
 
 # The Prometheus Operator CRD's pattern for `interval` and `for` (monitoring.coreos.com/v1).

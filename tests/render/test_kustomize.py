@@ -7,10 +7,11 @@ import pytest
 import yaml
 
 from obsgen import render
+from obsgen import yamlio as yamlout
 from obsgen.artifacts import K8sObject, TextFile
 from obsgen.output.writer import write_tree
 from obsgen.render import kustomize as kustomize_step
-from obsgen.render import yamlout
+from tests import builders
 from tests.conftest import kustomize, object_key
 from tests.k8s_specs import build, write_specs
 
@@ -39,7 +40,7 @@ def fake_renderer(plan):
 
 @pytest.fixture
 def with_fake_renderer(monkeypatch):
-    monkeypatch.setitem(render.RENDERERS, "fake", fake_renderer)
+    builders.fake_backend(monkeypatch, "fake", fake_renderer)
 
 
 def test_examples_render_in_kustomize(generated, kubectl, example_plan):
@@ -157,7 +158,7 @@ def test_one_name_in_two_environments_is_fine(example_plan):
 
 
 def test_a_renderer_cannot_overwrite_a_kustomization(example_plan, monkeypatch):
-    monkeypatch.setitem(render.RENDERERS, "fake", lambda plan: {"k8s/kustomization.yaml": "x"})
+    builders.fake_backend(monkeypatch, "fake", lambda plan: {"k8s/kustomization.yaml": "x"})
     with pytest.raises(RuntimeError):
         render.render_all(example_plan)
 

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from obsgen import durations, names, promql
-from obsgen.render import prometheus_rules, yamlout
+from obsgen import yamlio as yamlout
+from obsgen.render import prometheus_rules
 from tests.conftest import PATIENCE
 
 PERIOD = 2 * 3600

@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from obsgen import burnrate, names
-from obsgen.render import promtool_tests, yamlout
+from obsgen import yamlio as yamlout
+from obsgen.render import promtool_tests
 
 
 def test_counter_notation_uses_integer_steps_without_resets():

@@ -138,7 +138,7 @@ def test_shared_rules_lint_clean_and_every_scenario_passes(promtool, shared_out)
 
 def _shared_store_tests(plan) -> str:
     """checkout's test file with only the shared-store scenarios (the others run above)."""
-    doc = yaml.safe_load(promtool_tests.render(plan)["alerts/tests/checkout.test.yaml"])
+    doc = dict(promtool_tests.render(plan)["alerts/tests/checkout.test.yaml"].data)
     doc["tests"] = [t for t in doc["tests"] if "shared store" in t["name"]]
     assert len(doc["tests"]) == 9
     return yaml.safe_dump(doc)

@@ -6,8 +6,9 @@ import pytest
 import yaml
 
 from obsgen import names, pipeline
+from obsgen import yamlio as yamlout
 from obsgen.output.writer import write_tree
-from obsgen.render import sloth_alerts, yamlout
+from obsgen.render import sloth_alerts
 from tests.spec.importers import test_sloth
 from tests.spec.importers.helpers import TEAM, write
 

@@ -20,7 +20,8 @@ import subprocess
 import pytest
 
 from obsgen import burnrate, names, promql
-from obsgen.render import prometheus_rules, yamlout
+from obsgen import yamlio as yamlout
+from obsgen.render import prometheus_rules
 from tests.conftest import PATIENCE
 
 HOUR_MIN = 60

@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obsgen.render import yamlout
+from obsgen import yamlio as yamlout
 
 text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=30) | st.text(
     alphabet=st.sampled_from(list(" \n\t:#-'\"{}[]|>!&*%@`?,.0123456789abcxyTtrueFalsNnul~eE+")), max_size=20)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 # Scalars, inline values and keys are written by the same functions: the fast paths changed how
 # documents are walked and joined, not how one value is written (PyYAML round-trips test those on their own).
-from obsgen.render.yamlout import HEADER, _inline, _key
+from obsgen.yamlio import HEADER, _inline, _key
 
 
 def _literal(value: str, indent: str) -> str | None:

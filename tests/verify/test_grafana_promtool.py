@@ -14,7 +14,8 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from obsgen.render import promtool_tests, yamlout
+from obsgen import yamlio as yamlout
+from obsgen.render import promtool_tests
 from obsgen.verify import grafana
 
 MINUTES = 70

@@ -11,7 +11,7 @@ the rules files are, since it reads their alerts); k8s/base/alertmanager/ the Se
 from __future__ import annotations
 
 from obsgen import names, yamlio
-from obsgen.artifacts import Artifact, K8sObject
+from obsgen.artifacts import AlertmanagerConfig, Artifact, K8sObject, RouteTests, Template, kept_text
 from obsgen.plan.model import Plan
 from obsgen.render.alertmanager import cases, secrets, templates
 from obsgen.render.alertmanager.config import config
@@ -23,29 +23,34 @@ ROUTE_TESTS_HEADER = (yamlio.HEADER + "# Route tests: `obsgen test` runs `amtool
                       "with the labels its rules file gives it; `synthetic`, the rest of the tree.\n")
 
 
-def render(plan: Plan) -> dict[str, str | K8sObject]:
+TEMPLATE_FILE = f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}"
+
+
+def render(plan: Plan) -> dict[str, Artifact]:
     routing = plan.routing
     if routing is None:
         return {}
     tree = config(routing)
-    config_text = yamlio.dump(tree)
-    template_text = templates.render(routing.environment_label)
+    routes = AlertmanagerConfig(names.ALERTMANAGER_CONFIG, tree)
+    template = Template(TEMPLATE_FILE, templates.render(routing.environment_label))
+    # The Secret holds the config's text: made once, for the file too (obsgen/output/encode.py)
+    config_text = kept_text(routes, lambda doc: yamlio.dump(doc.data))
     return {
-        names.ALERTMANAGER_CONFIG: config_text,
-        f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": template_text,
-        SECRET_FILE: K8sObject(SECRET_FILE, _secret(config_text, template_text)),
+        names.ALERTMANAGER_CONFIG: routes,
+        TEMPLATE_FILE: template,
+        SECRET_FILE: K8sObject(SECRET_FILE, _secret(config_text, template.text)),
         **secrets.render(tree, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels),
                          plan.kubernetes.alertmanager_resource),
     }
 
 
-def route_tests(plan: Plan, files: dict[str, Artifact]) -> dict[str, str]:
+def route_tests(plan: Plan, files: dict[str, Artifact]) -> dict[str, RouteTests]:
     """routes.test.yaml, from the alert rules of the rules files in `files` (see cases.py)."""
     if plan.routing is None:
         return {}
     tests = {"config": "alertmanager.yaml", "alertmanager_version": plan.routing.version,
              **cases.route_tests(plan, files)}
-    return {names.ALERTMANAGER_ROUTE_TESTS: yamlio.dump(tests, header=ROUTE_TESTS_HEADER)}
+    return {names.ALERTMANAGER_ROUTE_TESTS: RouteTests(names.ALERTMANAGER_ROUTE_TESTS, tests, ROUTE_TESTS_HEADER)}
 
 
 def _secret(config_text: str, template_text: str) -> dict:

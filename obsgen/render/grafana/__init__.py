@@ -7,22 +7,27 @@ One module per concern: `service`, `team`, `overview` (with `summary`, their sha
 from __future__ import annotations
 
 from obsgen import names
+from obsgen.artifacts import Artifact, Dashboard
 from obsgen.errors import Location, SpecError, SpecErrors
 from obsgen.plan.model import Plan
 from obsgen.render import apply_mode
 from obsgen.render.backend import Backend
 from obsgen.render.grafana import configmaps, overview, provisioning, secrets, service, team
+from obsgen.render.grafana.sdk import json_text
+
+Board = tuple[str, str, Dashboard]  # (kind: service, team or overview; its name; the dashboard)
 
 
-def render(plan: Plan) -> dict[str, str]:
+def render(plan: Plan) -> dict[str, Artifact | str]:
     """The team and overview dashboards, provisioning and their ConfigMaps: what reads the whole
     plan. The service dashboards are render_services' (a renderer of their own, cached per service)."""
     if not plan.dashboards.services:
         return {}
-    boards: list[tuple[str, str, str, str]] = []  # (kind, name, path, json)
+    boards: list[Board] = []
     for board in plan.dashboards.teams:
-        boards.append(("team", board.team, names.team_dashboard_file(board.team), team.render(plan, board)))
-    boards.append(("overview", "", names.OVERVIEW_DASHBOARD_FILE, overview.render(plan)))
+        path = names.team_dashboard_file(board.team)
+        boards.append(("team", board.team, Dashboard(path, lambda board=board: team.render(plan, board))))
+    boards.append(("overview", "", Dashboard(names.OVERVIEW_DASHBOARD_FILE, lambda: overview.render(plan))))
     files = _boards(plan, boards)
     files[provisioning.PROVIDER_FILE] = provisioning.provider()
     files[provisioning.DATASOURCES_FILE] = provisioning.datasources(plan.dashboards)
@@ -32,31 +37,32 @@ def render(plan: Plan) -> dict[str, str]:
     return files
 
 
-def render_services(plan: Plan) -> dict[str, str]:
+def render_services(plan: Plan) -> dict[str, Artifact]:
     """A dashboard per service, and its ConfigMap: each reads its service only."""
     if not plan.dashboards.services:
         return {}
-    return _boards(plan, [("service", svc.name, names.dashboard_file(svc.name), service.render(plan, svc))
+    return _boards(plan, [("service", svc.name, Dashboard(names.dashboard_file(svc.name),
+                                                          lambda svc=svc: service.render(plan, svc)))
                           for svc in plan.services])
 
 
-def _boards(plan: Plan, boards: list[tuple[str, str, str, str]]) -> dict[str, str]:
-    """The dashboards' files and their ConfigMaps, once each fits one."""
+def _boards(plan: Plan, boards: list[Board]) -> dict[str, Artifact | str]:
+    """The dashboards and their ConfigMaps (which hold each dashboard's text), once each fits one."""
     _refuse_oversized(plan, boards)
-    files = {path: text for _, _, path, text in boards}
-    for kind, name, path, text in boards:
-        cm_path, cm = configmaps.dashboard(kind, name, path.rsplit("/", 1)[-1], text)
+    files: dict[str, Artifact | str] = {dashboard.path: dashboard for _, _, dashboard in boards}
+    for kind, name, dashboard in boards:
+        cm_path, cm = configmaps.dashboard(kind, name, dashboard.path.rsplit("/", 1)[-1], json_text(dashboard))
         files[cm_path] = cm
     return files
 
 
-def _refuse_oversized(plan: Plan, boards: list[tuple[str, str, str, str]]) -> None:
+def _refuse_oversized(plan: Plan, boards: list[Board]) -> None:
     """A dashboard the API server would refuse as a ConfigMap (data over 1 MiB) stops the run, at the
     spec that makes it so: a service's own at its SLOs; a team's or the overview at the SLOs of the
     service that adds most to it (the team's document named too)."""
     errors = []
-    for kind, name, path, text in boards:
-        size = len(path.rsplit("/", 1)[-1].encode()) + len(text.encode())
+    for kind, name, dashboard in boards:
+        size = len(dashboard.path.rsplit("/", 1)[-1].encode()) + len(json_text(dashboard).encode())
         if size <= apply_mode.DATA_MAX:
             continue
         shown = {"service": name, "team": f"team {name}"}.get(kind, "the overview")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from obsgen.plan.dashboards import DashboardsPlan
 from obsgen.render.grafana.layout import Layout
 from obsgen.render.grafana.queries import ENV_VAR, url
-from obsgen.render.grafana.sdk import board, dump, model
+from obsgen.render.grafana.sdk import board, model
 
 TAG = "obsgen"
 
@@ -45,11 +45,12 @@ def metric_environment(plan: DashboardsPlan) -> dict[str, str]:
 
 
 def render(plan: DashboardsPlan, uid: str, title: str, tags: Sequence[str], layout: Layout, variables=(), links=(),
-           description: str = "") -> str:
-    """A dashboard with the datasource variables first, then `variables`."""
+           description: str = ""):
+    """A dashboard with the datasource variables first, then `variables`: as the SDK built it (the
+    file is its JSON: render/grafana/sdk.text)."""
     dashboard = (board.Dashboard(title).uid(uid).tags([TAG, *tags]).description(description)
                  .time("now-6h", "now").refresh("1m").timezone("browser").readonly()
                  .tooltip(model.DashboardCursorSync.CROSSHAIR).links(list(links)))
     for variable in [*datasource_variables(plan), *variables]:
         dashboard = dashboard.with_variable(variable)
-    return dump(layout.apply(dashboard).build())
+    return layout.apply(dashboard).build()

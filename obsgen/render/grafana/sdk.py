@@ -11,6 +11,8 @@ import warnings
 
 import orjson
 
+from obsgen.artifacts import Dashboard, kept_text
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from grafana_foundation_sdk.builders import common as common_builders
@@ -31,13 +33,36 @@ with warnings.catch_warnings():
     from grafana_foundation_sdk.models import prometheus as prometheus_model
     from grafana_foundation_sdk.models import tempo as tempo_model
 
-__all__ = ["board", "common", "common_builders", "dump", "logs", "loki", "model", "prometheus",
-           "prometheus_model", "stat", "statetimeline", "table", "tempo", "tempo_model", "text", "timeseries"]
+__all__ = [
+    "board",
+    "common",
+    "common_builders",
+    "dump",
+    "json_text",
+    "logs",
+    "loki",
+    "model",
+    "prometheus",
+    "prometheus_model",
+    "stat",
+    "statetimeline",
+    "table",
+    "tempo",
+    "tempo_model",
+    "text",
+    "timeseries",
+]
 
 
 def _to_json(obj):
     """The SDK's objects serialize through their own to_json (as its JSONEncoder does)."""
     return obj.to_json()
+
+
+def json_text(dashboard: Dashboard) -> str:
+    """A dashboard's file, made once (obsgen/output/encode.py asks for it; the ConfigMap that holds
+    the dashboard and the size check read the same text)."""
+    return kept_text(dashboard, lambda d: dump(d.board))
 
 
 def dump(built) -> str:

@@ -31,7 +31,7 @@ from obsgen.render.grafana.queries import (
 QUANTILES = (0.5, 0.95, 0.99)
 
 
-def render(plan: Plan, service: ServicePlan) -> str:
+def render(plan: Plan, service: ServicePlan):
     dash = plan.dashboards
     board = dash.service(service.name)
     layout = Layout()

@@ -8,7 +8,7 @@ from obsgen.plan.model import Plan
 from obsgen.render.grafana import common, summary
 
 
-def render(plan: Plan, team: TeamDashboard) -> str:
+def render(plan: Plan, team: TeamDashboard):
     dash = plan.dashboards
     members = set(team.services)  # a set: a team's tuple scanned per service is quadratic
     services = [s for s in plan.services if s.name in members]

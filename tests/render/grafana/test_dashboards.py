@@ -107,7 +107,7 @@ def test_every_example_dashboard_reads_only_defined_variables(example_files):
 
 
 def test_configmaps_are_what_the_yaml_writer_would_write(hostile_files):
-    from obsgen.render import yamlout
+    from obsgen import yamlio as yamlout
 
     for path, text in hostile_files.items():
         if path.startswith("k8s/base/grafana/"):

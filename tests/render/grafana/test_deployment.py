@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from obsgen import names, pipeline, promql_ast, signal_path
-from obsgen.render import yamlout
+from obsgen import yamlio as yamlout
 from obsgen.verify import grafana, seams
 from tests.conftest import EXAMPLES
 from tests.render.grafana.helpers import board, exprs

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from obsgen import collector, durations, names, pipeline
 from obsgen.errors import SpecErrors
-from obsgen.render import yamlout
+from obsgen import yamlio as yamlout
 from obsgen.render.otel import config, diagram, ottl
 from obsgen.verify import otelcol
 from tests import builders
