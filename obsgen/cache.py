@@ -9,17 +9,20 @@ or a local edit of obsgen invalidates everything. Two levels:
 
 - **inputs**: the bytes of every input file under the spec directory (names included). When they are
   unchanged and the tree still holds what that run wrote, nothing is parsed, checked or rendered.
-- **per service**: when some input changed, specs are loaded, checked and compiled as usual (checks
-  span documents), then each backend that declares itself per_service (obsgen/backends.py)
-  renders only the services whose plan changed; every service's key covers its ServicePlan and
-  every Plan field that is not a service (teams, platform settings...), so a changed Team or
-  Platform document re-renders what reads it. The other renderers read the whole plan and run
-  again: their key would be the whole plan, which a change to any service changes anyway.
+- **per spec file and per service**: when some input changed, a spec file whose bytes did not is
+  neither parsed nor validated again, and a service in it is neither checked alone nor compiled
+  again while the Platform document is unchanged (SpecMemo); the checks across documents (names,
+  teams, ids, receivers) and the plan's non-service parts run on every document as usual. Then
+  each backend that declares itself per_service (obsgen/backends.py) renders only the services
+  whose plan changed, and the route tests dump only their parts; every service's key covers its
+  ServicePlan and every Plan field that is not a service (teams, platform settings...), so a
+  changed Team or Platform document re-renders what reads it. The other renderers read the whole
+  plan and run again: their key would be the whole plan, which a change to any service changes.
 
 The cache of an output tree lives outside it, under `$OBSGEN_CACHE_DIR` (default
 `$XDG_CACHE_HOME/obsgen`, else `~/.cache/obsgen`), one folder per tree: the output tree holds only
-what obsgen writes all or nothing. Entries are small JSON files written atomically; anything
-unreadable is a miss. Each successful build keeps only the entries it used.
+what obsgen writes all or nothing. Entries are small JSON files (and the spec memo's pickles)
+written atomically; anything unreadable is a miss. Each successful build keeps only the entries it used.
 """
 
 from __future__ import annotations
