@@ -178,15 +178,14 @@ def _timed(fn: Callable, *args):
 def forget() -> None:
     """Empty every memo of obsgen (parse checks, YAML scalars, templates...): each timed run starts
     as a new `obsgen generate` process would, not helped by the runs before it."""
-    from obsgen import promql
-    from obsgen import yamlio as yamlout
+    from obsgen import promql, yamlio
 
     for name, module in list(sys.modules.items()):
         if name == "obsgen" or name.startswith("obsgen."):
             for value in list(vars(module).values()):
                 if callable(getattr(value, "cache_clear", None)):
                     value.cache_clear()
-    for memo in (promql._MATCHER_BEFORE, yamlout._HEADS):  # plain dicts, bounded
+    for memo in (promql._MATCHER_BEFORE, yamlio._HEADS):  # plain dicts, bounded
         memo.clear()
 
 

@@ -9,17 +9,20 @@ or a local edit of obsgen invalidates everything. Two levels:
 
 - **inputs**: the bytes of every input file under the spec directory (names included). When they are
   unchanged and the tree still holds what that run wrote, nothing is parsed, checked or rendered.
-- **per service**: when some input changed, specs are loaded, checked and compiled as usual (checks
-  span documents), then each backend that declares itself per_service (obsgen/backends.py)
-  renders only the services whose plan changed; every service's key covers its ServicePlan and
-  every Plan field that is not a service (teams, platform settings...), so a changed Team or
-  Platform document re-renders what reads it. The other renderers read the whole plan and run
-  again: their key would be the whole plan, which a change to any service changes anyway.
+- **per spec file and per service**: when some input changed, a spec file whose bytes did not is
+  neither parsed nor validated again, and a service in it is neither checked alone nor compiled
+  again while the Platform document is unchanged (SpecMemo); the checks across documents (names,
+  teams, ids, receivers) and the plan's non-service parts run on every document as usual. Then
+  each backend that declares itself per_service (obsgen/backends.py) renders only the services
+  whose plan changed, and the route tests dump only their parts; every service's key covers its
+  ServicePlan and every Plan field that is not a service (teams, platform settings...), so a
+  changed Team or Platform document re-renders what reads it. The other renderers read the whole
+  plan and run again: their key would be the whole plan, which a change to any service changes.
 
 The cache of an output tree lives outside it, under `$OBSGEN_CACHE_DIR` (default
 `$XDG_CACHE_HOME/obsgen`, else `~/.cache/obsgen`), one folder per tree: the output tree holds only
-what obsgen writes all or nothing. Entries are small JSON files written atomically; anything
-unreadable is a miss. Each successful build keeps only the entries it used.
+what obsgen writes all or nothing. Entries are small JSON files (and the spec memo's pickles)
+written atomically; anything unreadable is a miss. Each successful build keeps only the entries it used.
 """
 
 from __future__ import annotations
@@ -29,19 +32,43 @@ import dataclasses
 import hashlib
 import json
 import os
+import pickle
+import sys
 import tempfile
 from functools import cache
 from pathlib import Path
 
+import pydantic
+
 import obsgen
-from obsgen import artifacts
+from obsgen import artifacts, names
 from obsgen.inputs import Inputs
 from obsgen.output import encode
 from obsgen.output.survey import read_regular
 from obsgen.plan.model import Plan
 
 ENV_DIR = "OBSGEN_CACHE_DIR"  # where caches live; default $XDG_CACHE_HOME/obsgen or ~/.cache/obsgen
-FORMAT = "3"  # entries hold sha256 digests of files in the tree, not the files, and their artifacts' facts
+FORMAT = "4"  # entries hold sha256 digests of files in the tree, not the files, and their artifacts' facts;
+# the spec memo's pickles; the route tests' per-service parts
+
+
+# What else a pickled entry (SpecMemo) depends on: the interpreter and pydantic, whose objects it holds.
+_RUNTIME = f"{sys.version}\0{pydantic.VERSION}"
+
+
+_ALERTS = "\nalerts:\n"  # where routes.test.yaml's per-service parts begin (render/alertmanager)
+
+
+def _route_block(store: Cache, layout) -> tuple[str, dict]:
+    """The routes.test.yaml the tree holds, if it is the one the layout describes, and the parts."""
+    if not isinstance(layout, dict) or not isinstance(layout.get("parts"), dict):
+        return "", {}
+    found = store._read({names.ALERTMANAGER_ROUTE_TESTS: layout.get("file")})
+    if found is None:
+        return "", {}
+    parts = {k: v for k, v in layout["parts"].items() if isinstance(v, list) and len(v) == 3
+             and isinstance(v[0], int) and isinstance(v[1], int) and isinstance(v[2], list)}
+    return found[0][names.ALERTMANAGER_ROUTE_TESTS], parts
 
 
 @cache
@@ -54,16 +81,20 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def inputs_key(found: Inputs) -> str:
+def inputs_key(found: Inputs, each: dict[Path, str] | None = None) -> str:
     """Every input file under the spec directory, names and bytes (a superset of what the loader
     reads); obsgen's output kept there is not input (obsgen/inputs.py). With the backends registered:
-    one registered from outside obsgen's package (a plugin, a test) is not in code_digest."""
+    one registered from outside obsgen's package (a plugin, a test) is not in code_digest. `each`,
+    when given, receives every file's own sha256 (the spec memo's keys)."""
     from obsgen import backends
 
     digest = hashlib.sha256("\0".join([code_digest(), *backends.REGISTRY]).encode())
     for path in found.files:
+        own = hashlib.sha256(path.read_bytes()).digest()
         digest.update(found.relative(path).encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(own)
+        if each is not None:
+            each[path] = own.hex()
     return digest.hexdigest()
 
 
@@ -116,6 +147,12 @@ class Cache:
         self.directory = Path(directory) if directory is not None and tree is not None else None
         self.tree = Path(tree) if tree is not None else None
         self.used: set[str] = set()
+        self.printed: dict[int, str] = {}  # id(ServicePlan) -> sha256 of its repr (SpecMemo fills some)
+        self.shared: str | None = None  # sha256 of the plan's non-service part (one plan per run)
+        # Files whose bytes this run already holds with their sha256: read back on a hit, or encoded
+        # when put. The writer need not encode and hash them again.
+        self.blobs: dict[str, bytes] = {}
+        self.digests: dict[str, str] = {}
 
     def _entry(self, key: str) -> dict | None:
         entry = read_entry(self.directory, key)
@@ -162,11 +199,68 @@ class Cache:
         except (KeyError, TypeError, AttributeError):
             return None
         self.used.add(key)
+        self.blobs.update(found[1])
+        self.digests.update(entry["files"])
         return replayed
 
     def put(self, key: str, produced: dict[str, artifacts.Artifact]) -> None:
         facts = {path: found for path, a in produced.items() if (found := artifacts.facts(a)) is not None}
-        self._put(key, {"files": {path: _sha(encode.text(a)) for path, a in produced.items()}, "facts": facts})
+        blobs = {path: encode.text(a).encode("utf-8") for path, a in produced.items()}
+        digests = {path: hashlib.sha256(data).hexdigest() for path, data in blobs.items()}
+        self.blobs.update(blobs)
+        self.digests.update(digests)
+        self._put(key, {"files": digests, "facts": facts})
+
+    def known(self, files: dict[str, str]) -> tuple[dict[str, bytes], dict[str, str]]:
+        """Every file's bytes and sha256: those this run already holds, the others encoded and hashed."""
+        blobs = {path: self.blobs.get(path) or text.encode("utf-8") for path, text in files.items()}
+        digests = {path: self.digests.get(path) or hashlib.sha256(blobs[path]).hexdigest() for path in files}
+        return blobs, digests
+
+    def service_key(self, plan: Plan, service) -> str:
+        """What a service's per-service outputs read: its ServicePlan and the plan's non-service part."""
+        if self.shared is None:
+            self.shared = _sha(_shared(plan))
+        if id(service) not in self.printed:
+            self.printed[id(service)] = _sha(repr(service))
+        return self.shared + self.printed[id(service)]
+
+    def route_memo(self, plan: Plan):
+        """A memo for the route tests' per-service parts (render/alertmanager.ServiceMemo), or None.
+
+        A part is a piece of routes.test.yaml, not a file: the entry `route-layout` holds that
+        file's sha256 and, per service key, where its part lies in the file's `alerts` block (and
+        the team labels it carries). A hit slices the part out of the file as the tree holds it,
+        read once and checked against that sha256; record_routes writes the layout of this run's."""
+        if self.directory is None:
+            return None
+        layout = self._entry(_key("route-layout"))
+        text, parts = _route_block(self, layout)
+        seen: list[tuple[str, int, list]] = []  # this run's parts in order: key, length, teams
+
+        def memo(service, compute):
+            key = self.service_key(plan, service)
+            found = parts.get(key)
+            if found is not None:
+                part, teams = text[found[0]:found[1]], found[2]
+            else:
+                part, teams = compute()
+            seen.append((key, len(part), teams))
+            return part, teams
+
+        memo.seen = seen
+        return memo
+
+    def record_routes(self, memo, files: dict[str, str]) -> None:
+        """The layout of this run's routes.test.yaml, for the next run's route_memo."""
+        text = files.get(names.ALERTMANAGER_ROUTE_TESTS)
+        if memo is None or text is None or _ALERTS not in text:
+            return
+        at, parts = text.index(_ALERTS) + len(_ALERTS), {}
+        for key, length, teams in memo.seen:
+            parts[key] = [at, at + length, teams]
+            at += length
+        self._put(_key("route-layout"), {"file": _sha(text), "parts": parts})
 
     def get_run(self, key: str) -> Hit | None:
         """A whole earlier run with these inputs, its files read back from the tree, or None."""
@@ -184,11 +278,34 @@ class Cache:
         self.used.add("run-" + key)
         return Hit(*found, dict(entry["files"]), services, slos, said)
 
-    def put_run(self, key: str, files: dict[str, str], services: int, slos: int, warnings) -> None:
+    def put_run(self, key: str, digests: dict[str, str], services: int, slos: int, warnings) -> None:
         """Recorded before the tree is written: if the write fails or is refused, the tree does not
-        hold these files and the entry is a miss."""
-        self._put("run-" + key, {"files": {path: _sha(text) for path, text in files.items()},
+        hold these files and the entry is a miss. `digests`: every file's sha256."""
+        self._put("run-" + key, {"files": dict(digests),
                                  "services": services, "slos": slos, "warnings": [str(w) for w in warnings]})
+
+    def get_pickle(self, key: str):
+        if self.directory is None:
+            return None
+        try:
+            found = pickle.loads((self.directory / f"{key}.pickle").read_bytes())
+        except Exception:  # missing, truncated, from other code: a miss, whatever it raises
+            return None
+        self.used.add(key)
+        return found
+
+    def put_pickle(self, key: str, value) -> None:
+        if self.directory is None:
+            return
+        self.used.add(key)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as out:
+                pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.directory / f"{key}.pickle")
+        except OSError:
+            return  # a cache that cannot be written is only slower
 
     def renderer_call(self):
         """A `call` for render.render_all that renders only the services this cache does not hold."""
@@ -198,15 +315,7 @@ class Cache:
         if self.directory is None:
             return _call
         per_service = backends.per_service()
-        shared: list[str] = []  # the plan's non-service part, and each service, printed and hashed once
-        printed: dict[int, str] = {}
-
-        def service_key(plan: Plan, service) -> str:
-            if not shared:
-                shared.append(_sha(_shared(plan)))
-            if id(service) not in printed:
-                printed[id(service)] = _sha(repr(service))
-            return shared[0] + printed[id(service)]
+        service_key = self.service_key
 
         def call(backend, plan: Plan, rendered: dict[str, artifacts.Artifact]) -> dict[str, artifacts.Artifact]:
             if backend.name not in per_service:
@@ -228,9 +337,80 @@ class Cache:
         if self.directory is None or not self.directory.is_dir():
             return
         for path in self.directory.iterdir():
-            if (path.suffix == ".json" and path.stem not in self.used) or path.name.startswith(".tmp-"):
+            if (path.suffix in (".json", ".pickle") and path.stem not in self.used) or path.name.startswith(".tmp-"):
                 with contextlib.suppress(OSError):
                     path.unlink()
+
+
+class SpecMemo:
+    """What an earlier run made of spec files whose bytes are unchanged: each file's documents as
+    loaded and validated (spec/load.FileMemo), and each of their services' own checks passed and
+    its ServicePlan (plan/compile). Pickled: they are obsgen's objects, rebuilt without parsing or
+    validating again. Keys hold the file's path as shown and sha256, the document's line, obsgen's
+    code and the interpreter's and pydantic's versions, and for the checks and the plan the Platform
+    document (the environments, catalogs and settings they read); the checks across documents (names,
+    teams, ids, receivers) and the non-service parts of the plan run every time. An entry that cannot
+    be read or unpickled is a miss. The cache directory is the user's own, as for every entry."""
+
+    def __init__(self, store: Cache, spec_dir: Path, digests: dict[Path, str]):
+        self.store = store
+        self.spec_dir = Path(spec_dir)
+        self.digests = digests
+        self.native: dict[str, str] = {}  # shown path -> sha256, for files whose documents were all kept
+        self.context = ""  # the Platform document, printed and hashed: set once the specs are loaded
+        self.plans: dict[int, tuple] = {}  # id(Loaded) -> (ServicePlan, its printed digest), found by the checks
+
+    def _shown(self, path: Path) -> str:
+        return (self.spec_dir / path.relative_to(self.spec_dir)).as_posix()
+
+    def _file_key(self, path: Path) -> str | None:
+        digest = self.digests.get(path)
+        return _key("spec-file", _RUNTIME, self._shown(path), digest) if digest else None
+
+    def get(self, path: Path):
+        key = self._file_key(path)
+        found = self.store.get_pickle(key) if key else None
+        if not isinstance(found, list) or not found:
+            return None
+        self.native[self._shown(path)] = self.digests[path]
+        return found
+
+    def keep(self, path: Path, loaded: list) -> None:
+        key = self._file_key(path)
+        if key:
+            self.native[self._shown(path)] = self.digests[path]
+            self.store.put_pickle(key, loaded)
+
+    def set_context(self, specs) -> None:
+        platform = specs.platform
+        self.context = _sha(platform.model.model_dump_json() + platform.doc.file if platform else "")
+
+    def _service_key(self, loaded) -> str | None:
+        digest = self.native.get(loaded.doc.file)
+        if digest is None:
+            return None
+        return _key("spec-service", _RUNTIME, loaded.doc.file, digest, str(loaded.doc.line), self.context)
+
+    def checked(self, loaded, check):
+        """A service's own checks: passed before (its plan kept) or run now."""
+        key = self._service_key(loaded)
+        found = self.store.get_pickle(key) if key else None
+        if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], str):
+            self.plans[id(loaded)] = found
+            return []
+        return check()
+
+    def compiled(self, loaded, compile):
+        """A service's ServicePlan: kept (the checks found it) or compiled now and kept."""
+        found = self.plans.get(id(loaded))
+        if found is None:
+            plan = compile()
+            found = (plan, _sha(repr(plan)))
+            key = self._service_key(loaded)
+            if key:
+                self.store.put_pickle(key, found)
+        self.store.printed[id(found[0])] = found[1]
+        return found[0]
 
 
 @dataclasses.dataclass(frozen=True)

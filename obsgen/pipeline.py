@@ -34,13 +34,15 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(found: inputs.Inputs, warnings: list[SpecWarning] | None) -> Specs:
+def _load(found: inputs.Inputs, warnings: list[SpecWarning] | None, memo: cache.SpecMemo | None = None) -> Specs:
     with stage("loading"):
-        specs, errors = load_dir(found.spec_dir, found.specs)
+        specs, errors = load_dir(found.spec_dir, found.specs, memo)
         errors += finish(specs)  # Sloth, OpenSLO and Pyrra documents, once all are loaded
     if not errors:
         with stage("checking"):
-            errors = check(specs)  # its warnings go to specs.warnings
+            if memo is not None:
+                memo.set_context(specs)
+            errors = check(specs, memo.checked if memo else None)  # its warnings go to specs.warnings
     if errors:
         raise SpecErrors(errors)
     if warnings is not None:
@@ -48,9 +50,9 @@ def _load(found: inputs.Inputs, warnings: list[SpecWarning] | None) -> Specs:
     return specs
 
 
-def _compile(specs: Specs) -> Plan:
+def _compile(specs: Specs, memo: cache.SpecMemo | None = None) -> Plan:
     with stage("compiling"):
-        return compile_plan(specs)
+        return compile_plan(specs, memo.compiled if memo else None)
 
 
 # Views of `run` for tests, tools and benchmarks; every command calls `run` itself.
@@ -106,7 +108,8 @@ def run(spec_dir: Path | str, out: Path | None = None, *, step: Callable[[str], 
     found = inputs.find(spec_dir, out)
     render = render and compile
     store = cache.Cache(cache_dir if render and not without else None, out)
-    key = cache.inputs_key(found) if store.directory is not None else ""
+    each: dict[Path, str] = {}  # every input file's sha256: the spec memo's keys
+    key = cache.inputs_key(found, each) if store.directory is not None else ""
     hit = store.get_run(key) if key else None
     if hit is not None:
         step(f"unchanged since the last run: {spec_dir} (cache)")
@@ -115,20 +118,25 @@ def run(spec_dir: Path | str, out: Path | None = None, *, step: Callable[[str], 
         return Run(hit.files, hit.services, hit.slos, blobs=hit.blobs, digests=hit.digests)
     step(f"loading {spec_dir}")
     said: list[SpecWarning] = []
-    specs = _load(found, said)
+    memo = cache.SpecMemo(store, found.spec_dir, each) if key else None
+    specs = _load(found, said, memo)
     if warnings is not None:
         warnings += said
     if not compile:
         return Run({}, len(specs.services), sum(len(s.model.spec.slos) for s in specs.services), specs=specs)
     step("compiling")
-    the_plan = _compile(specs)
+    the_plan = _compile(specs, memo)
     slos = sum(len(s.slos) for s in the_plan.services)
     if not render:
         return Run({}, len(the_plan.services), slos, the_plan, specs)
+    routes = store.route_memo(the_plan)
     built = render_all(the_plan, on_render=lambda name: step(f"rendering {name}"), call=store.renderer_call(),
-                       skip=without)
+                       skip=without, route_memo=routes)
     files = encode.texts(built)
+    done = Run(files, len(the_plan.services), slos, the_plan, specs, artifacts=built)
     if key:
-        store.put_run(key, files, len(the_plan.services), slos, said)
+        store.record_routes(routes, files)
+        done.blobs, done.digests = store.known(files)
+        store.put_run(key, done.digests, len(the_plan.services), slos, said)
         store.prune()
-    return Run(files, len(the_plan.services), slos, the_plan, specs, artifacts=built)
+    return done

@@ -221,3 +221,89 @@ def write_survey(out, done):
     from obsgen.output.writer import survey
 
     return survey(out, done.files, **done.known())
+
+
+# --- the spec memo: unchanged spec files are not parsed, validated, checked or compiled again ------
+
+
+@pytest.fixture
+def loads(monkeypatch):
+    """The spec files really read and parsed, and the services really checked and compiled, per run."""
+    from obsgen.plan import compile as compile_module
+    from obsgen.spec import checks
+    from obsgen.spec import load as load_module
+
+    seen = {"files": [], "checked": [], "compiled": []}
+
+    def spy(key, module, name, arg):
+        real = getattr(module, name)
+
+        def counting(*args, **kwargs):
+            seen[key].append(arg(args))
+            return real(*args, **kwargs)
+        monkeypatch.setattr(module, name, counting)
+
+    spy("files", load_module, "load_file", lambda a: a[0].name)
+    spy("checked", checks, "_check_service", lambda a: a[0].model.metadata.name)
+    spy("compiled", compile_module, "_service", lambda a: a[0].metadata.name)
+
+    def clear():
+        for key in ("files", "checked", "compiled"):
+            seen[key].clear()
+    seen["clear"] = clear
+    return seen
+
+
+def test_a_one_service_change_parses_checks_and_compiles_that_service_alone(specs, tmp_path, loads):
+    build(specs, tmp_path)
+    assert len(loads["files"]) == 6 and len(loads["compiled"]) == 4  # the first run does everything
+    loads["clear"]()
+    edit(specs / "checkout.yaml", "objective: 99.9", "objective: 99.95")
+    cached = build(specs, tmp_path)
+    assert (loads["files"], loads["checked"], loads["compiled"]) == (["checkout.yaml"], ["checkout"], ["checkout"])
+    loads["clear"]()
+    assert cached == uncached(specs)
+    assert len(loads["files"]) == 6 and len(loads["compiled"]) == 4  # without the cache: everything
+
+
+def test_a_service_moving_team_a_team_renamed_and_a_service_removed_match_an_uncached_run(specs, tmp_path):
+    """The team and overview dashboards, the routing tree and the route tests read other services
+    and documents than the one changed: each such change must reach them."""
+    build(specs, tmp_path)
+    edit(specs / "search.yaml", "team: discovery", "team: payments")
+    assert build(specs, tmp_path) == uncached(specs)
+    edit(specs / "teams.yaml", "name: fulfillment}", "name: logistics}")
+    edit(specs / "batch-worker.yaml", "team: fulfillment", "team: logistics")
+    assert build(specs, tmp_path) == uncached(specs)
+    (specs / "payments-api.yaml").unlink()
+    assert build(specs, tmp_path) == uncached(specs)
+
+
+def test_a_platform_change_checks_every_unchanged_service_again(specs, tmp_path):
+    """A service's own checks read the Platform's environments: a kept pass must not hide that an
+    unchanged service now names an environment the Platform dropped."""
+    build(specs, tmp_path)
+    edit(specs / "platform.yaml", "environments: [dev, staging, production]", "environments: [dev, production]")
+    with pytest.raises(pipeline.SpecErrors, match="unknown environment 'staging'"):
+        build(specs, tmp_path)
+
+
+def test_the_checks_across_documents_still_see_kept_files(specs, tmp_path):
+    build(specs, tmp_path)
+    shutil.copy(specs / "search.yaml", specs / "search-again.yaml")
+    with pytest.raises(pipeline.SpecErrors, match="duplicate service 'search'"):
+        build(specs, tmp_path)
+
+
+def test_kept_route_test_parts_are_read_from_the_tree_and_a_changed_file_is_a_miss(specs, tmp_path):
+    """routes.test.yaml's unchanged services' parts are sliced out of the file the tree holds, never
+    kept in the cache; if that file is not what the last run wrote, every part is made again."""
+    from obsgen import names
+
+    build(specs, tmp_path)
+    routes = tmp_path / "out" / names.ALERTMANAGER_ROUTE_TESTS
+    assert not any(routes.read_text().split("alerts:\n")[1][:200] in e.read_text(errors="replace")
+                   for e in (tmp_path / "cache").iterdir())
+    edit(specs / "checkout.yaml", "objective: 99.9", "objective: 99.95")
+    routes.write_text(routes.read_text().replace("receivers:", "receivers: # edited\n", 1))
+    assert pipeline.build(specs, cache_dir=tmp_path / "cache", out=tmp_path / "out") == uncached(specs)

@@ -18,12 +18,16 @@ from obsgen.spec.models import SLO, PlatformSpec, Service
 from obsgen.spec.policy import alert_catalog, alert_style, custom_catalogs, pages, scope_for
 
 
-def compile_plan(specs: Specs) -> Plan:
+def compile_plan(specs: Specs, memo=None) -> Plan:
+    """The plan. `memo(loaded, compile)` may answer a service's ServicePlan from an earlier run
+    (obsgen/cache.py): _service reads the service, the Platform and the catalogs (the Platform's)."""
     platform = specs.platform.model.spec if specs.platform else PlatformSpec()
     catalogs = custom_catalogs(specs)
-    services = sorted((s.model for s in specs.services), key=lambda s: s.metadata.name)
+    loaded = sorted(specs.services, key=lambda s: s.model.metadata.name)
+    services = [s.model for s in loaded]
     return Plan(
-        services=tuple(_service(s, platform, catalogs) for s in services),
+        services=tuple(memo(s, lambda m=s.model: _service(m, platform, catalogs)) if memo
+                       else _service(s.model, platform, catalogs) for s in loaded),
         grafana_url=platform.grafana.url.rstrip("/"),
         telemetry=compile_telemetry(specs),
         routing=compile_routing(specs),

@@ -30,9 +30,10 @@ def _call(backend: Backend, plan: Plan, files: dict[str, Artifact]) -> dict[str,
 
 
 def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
-               skip: Collection[str] = (), call=_call) -> dict[str, Artifact]:
+               skip: Collection[str] = (), call=_call, route_memo=None) -> dict[str, Artifact]:
     """Every renderer's artifacts (but those named in skip), then the kustomizations. `call` runs
-    one renderer (the rerun cache passes one that renders only what it does not hold)."""
+    one renderer (the rerun cache passes one that renders only what it does not hold), route_memo
+    each service's part of the route tests (alertmanager.ServiceMemo)."""
     files: dict[str, Artifact] = {}
     for backend in list(_registry().values()):
         if backend.name in skip:
@@ -43,7 +44,7 @@ def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
             _add(files, backend.name, call(backend, plan, files))
     if "alertmanager" not in skip:
         with stage("renderer alertmanager route tests"):  # after the rules files: it reads their alerts
-            _add(files, "alertmanager-route-tests", alertmanager.route_tests(plan, files))
+            _add(files, "alertmanager-route-tests", alertmanager.route_tests(plan, files, route_memo))
     with stage("renderer kustomize"):
         _add(files, "kustomize", kustomize.render(plan, files))  # last: it lists what the others wrote
     return dict(sorted(files.items()))

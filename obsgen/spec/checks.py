@@ -14,9 +14,11 @@ from obsgen.spec.models import Service
 from obsgen.spec.policy import DEFAULT_ENVIRONMENTS, alert_catalog, custom_catalogs, lacks_runbook, pages
 
 
-def check(specs: Specs) -> list[SpecError]:
+def check(specs: Specs, memo=None) -> list[SpecError]:
     """Every cross-document error; the warnings (rules that are errors in obsgen/v1 files and
-    warnings in imported ones: `ownership`) are added to specs.warnings."""
+    warnings in imported ones: `ownership`) are added to specs.warnings. `memo(service, check)`
+    may answer a service's own checks from an earlier run (obsgen/cache.py: they read the service,
+    the environments and the catalogs, all from the Platform document, and nothing else)."""
     errors = _check_catalogs(specs)
     errors += _check_unique(specs.services, "service") + _check_unique(specs.teams, "team")
     errors += receivers.check(specs) + templates.check(specs) + cluster.check(specs)
@@ -25,7 +27,8 @@ def check(specs: Specs) -> list[SpecError]:
         envs = tuple(specs.platform.model.spec.environments)
     catalogs = custom_catalogs(specs)
     for svc in specs.services:
-        errors += _check_service(svc, envs, catalogs)
+        errors += (memo(svc, lambda s=svc: _check_service(s, envs, catalogs)) if memo
+                   else _check_service(svc, envs, catalogs))
     found = ownership(specs)
     specs.warnings += [f for f in found if isinstance(f, SpecWarning)]
     errors += [f for f in found if isinstance(f, SpecError)]

@@ -51,20 +51,32 @@ class Specs:
     warnings: list[SpecWarning] = field(default_factory=list)
 
 
-def load_dir(spec_dir: Path | str, files: Iterable[Path]) -> tuple[Specs, list[SpecError]]:
-    """Load `files`, the spec files found under spec_dir (obsgen/inputs.py says which they are)."""
+class FileMemo(typing.Protocol):
+    """Files loaded by an earlier run (obsgen/cache.py): what a file whose bytes are unchanged held."""
+
+    def get(self, path: Path) -> list[Loaded] | None: ...
+
+    def keep(self, path: Path, loaded: list[Loaded]) -> None: ...
+
+
+def load_dir(spec_dir: Path | str, files: Iterable[Path],
+             memo: FileMemo | None = None) -> tuple[Specs, list[SpecError]]:
+    """Load `files`, the spec files found under spec_dir (obsgen/inputs.py says which they are).
+
+    With a memo, a file it holds is neither read nor parsed nor validated again: its documents come
+    back as they were loaded (only files whose every document is an obsgen/v1 one that validated
+    are kept). The checks across documents run on them as on any other."""
     spec_dir = Path(spec_dir)
     if not spec_dir.is_dir():
         problem = "is a file, not a directory" if spec_dir.exists() else "spec directory not found" + _near(spec_dir)
         raise SpecErrors([SpecError(Location(str(spec_dir)), problem)])
-    loaded = {path: _load(spec_dir, path, DEFAULT_LIMITS) for path in files}
-    specs, errors = _collect(loaded)
+    loaded = {path: _kept(memo, path) or _load(spec_dir, path, DEFAULT_LIMITS) for path in files}
+    specs, errors = _collect(loaded, memo)
     limits = _platform_limits(specs)
     if errors and limits != DEFAULT_LIMITS:  # files over the defaults, read again with the Platform's
-        loaded = {path: _load(spec_dir, path, limits) if problems else (docs, problems)
-                  for path, (docs, problems) in loaded.items()}
-        specs, errors = _collect(loaded)
-    if not sum(len(docs) + len(problems) for docs, problems in loaded.values()):
+        loaded = {path: _load(spec_dir, path, limits) if found[1] else found for path, found in loaded.items()}
+        specs, errors = _collect(loaded, None)
+    if not sum(len(found[0]) + len(found[1]) for found in loaded.values()):
         # generating from nothing would remove every file obsgen wrote
         raise SpecErrors([SpecError(Location(str(spec_dir)), "no spec documents (YAML with apiVersion: "
                                     f"{models.API_VERSION}) under this directory; nothing to generate")])
@@ -81,16 +93,29 @@ def _near(missing: Path) -> str:
     return f" (did you mean {(missing.parent / close[0]).as_posix()!r}?)" if close else ""
 
 
-def _load(spec_dir: Path, path: Path, limits: Limits) -> tuple[list[Document], list[SpecError]]:
-    return load_file(path, (spec_dir / path.relative_to(spec_dir)).as_posix(), limits)
+def _load(spec_dir: Path, path: Path, limits: Limits) -> tuple[list[Document], list[SpecError], None]:
+    return (*load_file(path, (spec_dir / path.relative_to(spec_dir)).as_posix(), limits), None)
 
 
-def _collect(loaded: dict) -> tuple[Specs, list[SpecError]]:
+def _kept(memo: FileMemo | None, path: Path) -> tuple[list[Document], list[SpecError], list[Loaded]] | None:
+    found = memo.get(path) if memo is not None else None
+    return ([one.doc for one in found], [], found) if found is not None else None
+
+
+def _collect(loaded: dict, memo: FileMemo | None) -> tuple[Specs, list[SpecError]]:
+    """The documents loaded (docs, problems, and the Loaded a memo gave back, or None) as Specs."""
     specs, errors = Specs(), []
-    for docs, problems in loaded.values():
+    for path, (docs, problems, kept) in loaded.items():
         errors += problems
-        for doc in docs:
-            errors += _add(specs, doc)
+        if kept is not None:
+            for one in kept:
+                errors += _place(specs, one)
+            continue
+        made: list[Loaded] = []
+        found = [error for doc in docs for error in _add(specs, doc, made)]
+        errors += found
+        if memo is not None and not problems and not found and docs and len(made) == len(docs):
+            memo.keep(path, made)  # every document an obsgen/v1 one, valid alone
     return specs, errors
 
 
@@ -100,7 +125,8 @@ def _platform_limits(specs: Specs) -> Limits:
     return Limits(**specs.platform.model.spec.limits.model_dump())
 
 
-def _add(specs: Specs, doc: Document) -> list[SpecError]:
+def _add(specs: Specs, doc: Document, made: list[Loaded] | None = None) -> list[SpecError]:
+    """Validate one document and add it to specs (and to `made`, when it is an obsgen/v1 one)."""
     data = doc.data
     objects = importers.expand(doc)  # a top-level list of OpenSLO objects
     if objects is not None:
@@ -131,12 +157,20 @@ def _add(specs: Specs, doc: Document) -> list[SpecError]:
         loaded = Loaded(cls.model_validate(data), doc)
     except ValidationError as exc:
         return _errors(doc, cls, exc.errors())
+    if made is not None:
+        made.append(loaded)
+    return _place(specs, loaded)
+
+
+def _place(specs: Specs, loaded: Loaded) -> list[SpecError]:
+    """A validated obsgen/v1 document into specs, as its kind says (one Platform at most)."""
+    kind = loaded.doc.data["kind"]
     if kind == "Service":
         specs.services.append(loaded)
     elif kind == "Team":
         specs.teams.append(loaded)
     elif specs.platform is not None:
-        return [SpecError(doc.location(("kind",), "kind"), "there can be only one Platform document; another is at "
+        return [SpecError(loaded.at("kind", shown="kind"), "there can be only one Platform document; another is at "
                           f"{specs.platform.doc.file}:{specs.platform.doc.line}")]
     else:
         specs.platform = loaded

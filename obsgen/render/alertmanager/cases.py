@@ -39,13 +39,17 @@ def route_tests(plan: Plan, files: dict[str, Artifact]) -> dict:
 
 def alert_cases(plan: Plan, files: dict[str, Artifact]) -> list[dict]:
     """Every alert rule of the rules files' artifacts in `files` (their groups, never their text)."""
+    return [case for service in plan.services for case in service_cases(plan, service, files)]
+
+
+def service_cases(plan: Plan, service: ServicePlan, files: dict[str, Artifact]) -> list[dict]:
+    """One service's alert cases: what its ServicePlan, its rules file and plan.routing and
+    plan.metrics say, nothing of another service (the rerun cache keeps them per service)."""
     routing = plan.routing
-    cases = []
-    for service in plan.services:
-        path = names.rules_file(service.name)
-        found = files.get(path)
-        if not isinstance(found, RuleFile):  # not rendered in this run (`obsgen k8s` skips the rules files)
-            continue
+    cases: list[dict] = []
+    path = names.rules_file(service.name)
+    found = files.get(path)
+    if isinstance(found, RuleFile):  # else not rendered in this run (`obsgen k8s` skips the rules files)
         for kind, rule in _rules(service, found.rules.groups):
             labels = {names.ALERTNAME: rule["alert"],
                       **{k: _value(v) for k, v in (rule.get("labels") or {}).items()}}
