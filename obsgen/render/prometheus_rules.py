@@ -31,6 +31,7 @@ from obsgen.render.rollups import (  # noqa: F401  (read through this module by 
     period_rules,
     rollup_rules,
 )
+from obsgen.spec.settings import prometheus as prometheus_settings
 
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
@@ -209,4 +210,4 @@ def alert_rule(slo: SLOPlan, alert: AlertPlan) -> dict:
 
 
 BACKEND = Backend("prometheus", render, output_dirs=("alerts",), per_service=True, verifier="promtool",
-                  settings=("metrics", "alert_windows", "alert_style"))
+                  settings=prometheus_settings.SETTINGS, uses=("alert_windows", "alert_style"))

@@ -16,6 +16,7 @@ from obsgen.plan.model import Plan
 from obsgen.render.alertmanager import cases, secrets, templates
 from obsgen.render.alertmanager.config import config
 from obsgen.render.backend import Backend
+from obsgen.spec.settings import alertmanager as alertmanager_settings
 
 SECRET_FILE = f"k8s/base/alertmanager/{names.ALERTMANAGER_SECRET}.yaml"
 ROUTE_TESTS_HEADER = (yamlio.HEADER + "# Route tests: `obsgen test` runs `amtool config routes test "
@@ -65,4 +66,5 @@ def _secret(config_text: str, template_text: str) -> dict:
 
 
 BACKEND = Backend("alertmanager", render, output_dirs=("alerts", "k8s"), verifier="amtool",
-                  k8s_kinds=("Secret", "ExternalSecret", "Alertmanager"), settings=("alertmanager", "kubernetes"))
+                  k8s_kinds=("Secret", "ExternalSecret", "Alertmanager"), settings=alertmanager_settings.SETTINGS,
+                  uses=("kubernetes",))
