@@ -64,8 +64,8 @@ def errors(root: Path, files: dict[str, str]) -> list[str]:
 
 
 def build(root: Path, files: dict[str, str]) -> dict[str, str]:
-    return pipeline.build(write(root, files))
+    return pipeline.run(write(root, files)).files
 
 
 def plan(root: Path, files: dict[str, str]):
-    return pipeline.plan(write(root, files))
+    return pipeline.run(write(root, files), render=False).plan

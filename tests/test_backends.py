@@ -73,7 +73,7 @@ def test_a_backend_is_one_package_and_one_registry_line(tmp_path, monkeypatch, e
         # its directory is output (never read as specs, part of the tree `obsgen test` digests);
         # it writes no Kubernetes object, so `obsgen k8s` does not run it
         assert "example" in backends.output_dirs() and "example" in backends.without_k8s()
-        assert any(p.startswith("example/") for p in render_all(pipeline.plan(EXAMPLES)))
+        assert any(p.startswith("example/") for p in render_all(pipeline.run(EXAMPLES, render=False).plan))
     finally:
         backends.unregister("example")
     # unregistered: its files are removed, and the manifest no longer lists them
@@ -120,18 +120,18 @@ def test_a_backend_brings_its_platform_settings(tmp_path, monkeypatch):
     backends.register(example_backend.BACKEND)
     try:
         with pytest.raises(SpecErrors) as raised:
-            pipeline.plan(spec_dir)
+            pipeline.run(spec_dir, render=False)
         assert [str(e) for e in raised.value.errors] == [
             f"{spec_dir.as_posix()}/platform.yaml:{spec_line + 2}: example.heading: String should match "
             "pattern '^[A-Za-z0-9 ]*$', got 'bad heading!'",
         ]
         _edit(spec_dir / "platform.yaml", "bad heading!", "SLOs")
         with pytest.raises(SpecErrors) as raised:
-            pipeline.plan(spec_dir)
+            pipeline.run(spec_dir, render=False)
         assert [str(e) for e in raised.value.errors] == [
             f"{spec_dir.as_posix()}/platform.yaml:{spec_line + 3}: example.skip[1]: unknown service 'nowhere'"]
         _edit(spec_dir / "platform.yaml", ", nowhere", "")
-        plan = pipeline.plan(spec_dir)
+        plan = pipeline.run(spec_dir, render=False).plan
         files = example_backend.render(plan)
         assert "example/checkout.txt" not in files and files, files
         assert all(f.text.startswith("SLOs\n") for f in files.values())
@@ -139,7 +139,7 @@ def test_a_backend_brings_its_platform_settings(tmp_path, monkeypatch):
     finally:
         backends.unregister("example")
     with pytest.raises(SpecErrors) as raised:
-        pipeline.plan(spec_dir)
+        pipeline.run(spec_dir, render=False)
     assert [str(e) for e in raised.value.errors] == [
         f"{spec_dir.as_posix()}/platform.yaml:{spec_line + 1}: example: unknown field"]
     assert schema.text() == (EXAMPLES.parent / "obsgen.schema.json").read_text()

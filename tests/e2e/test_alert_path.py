@@ -90,7 +90,7 @@ def run(tmp_path_factory) -> Run:
         generated = run_obsgen("generate", str(spec), "--out", str(root / "out"))
         assert generated.returncode == 0, generated.stderr
         files = {str(p.relative_to(root / "out")): p.read_text() for p in (root / "out").rglob("*") if p.is_file()}
-        plan = pipeline.plan(spec)
+        plan = pipeline.run(spec, render=False).plan
         options = Options(clock=REAL, environments=("production", "staging"), history=scenario.HISTORY,
                           profile={(scenario.SLOW[0], f"{scenario.SLOW[1]}-availability"):
                                    [scenario.Segment(-scenario.HISTORY - 60, 1, "slow", scenario.SLOW[2])],

@@ -39,8 +39,8 @@ AMTOOL_GLOB = f"--template.glob={names.ALERTMANAGER_TEMPLATE}"
 def generated(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     spec_dir = hostile.write(root / "slos")
-    plan = pipeline.plan(spec_dir)
-    files = pipeline.build(spec_dir)
+    plan = pipeline.run(spec_dir, render=False).plan
+    files = pipeline.run(spec_dir).files
     out = root / "out"
     write_tree(out, files)
     return plan, files, out
@@ -336,7 +336,7 @@ def test_what_a_field_cannot_hold_is_rejected_at_its_line(tmp_path, case, file, 
     assert old in text
     (spec_dir / file).write_text(text.replace(old, new, 1))
     with pytest.raises(SpecErrors) as raised:
-        pipeline.load(spec_dir)
+        pipeline.run(spec_dir, compile=False)
     shown = [str(e) for e in raised.value.errors]
     assert any(re.search(re.escape(str(spec_dir / where)), s) for s in shown), shown
 

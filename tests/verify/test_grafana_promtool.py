@@ -14,7 +14,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from obsgen.render import promtool_tests, yamlout
+from obsgen.render import promtool_inputs, yamlout
 from obsgen.verify import grafana
 
 MINUTES = 70
@@ -56,7 +56,7 @@ def _red_checks(dashboard: dict, series: list[dict]) -> list[dict]:
 
 def _test_file(out: Path, service, dashboard: dict) -> Path:
     fed = [slo for slo in service.slos if slo.sli.fixture]
-    series = [s for slo in fed for s in promtool_tests.inputs(slo, [(1, 99, MINUTES)])]
+    series = [s for slo in fed for s in promtool_inputs.inputs(slo, [(1, 99, MINUTES)])]
     checks = _checks(dashboard, [slo.name for slo in fed])
     if any(slo.sli.kind == "spans" for slo in fed):
         checks += _red_checks(dashboard, series)
