@@ -348,7 +348,7 @@ class Email(Model):
 
 
 class Webhook(Model):
-    url_file: FilePath  # Alertmanager 0.26+ (spec/receivers.py)
+    url_file: FilePath  # Alertmanager 0.26+ (spec/settings/alertmanager.py)
 
 
 class Opsgenie(Model):
@@ -479,10 +479,18 @@ def register_settings(settings: Settings) -> None:
     registry.register(settings, tuple(_platform_spec(BUILTIN_SETTINGS).model_fields))
 
 
+# The order of the Platform's fields in the schema and the spec reference (docs/reference/spec.md),
+# as they were written before the settings moved; a field not named here comes after these.
+FIELD_ORDER = ("default_team", "alert_style", "environments", "collector", "endpoints", "grafana", "alert_windows",
+               "limits", "environment_label", "alertmanager", "kubernetes", "metrics")
+
+
 def _compose(name: str, base_fields: dict, settings: Iterable[Settings]) -> type[Model]:
     fields = {key: (info.annotation, info) for key, info in base_fields.items()}
     fields |= {s.field: (s.model, s.default()) for s in settings}
-    return create_model(name, __base__=Model, __module__=__name__, **fields)
+    rank = {key: i for i, key in enumerate(FIELD_ORDER)}
+    ordered = dict(sorted(fields.items(), key=lambda item: rank.get(item[0], len(rank))))
+    return create_model(name, __base__=Model, __module__=__name__, **ordered)
 
 
 _COMPOSED: dict[tuple[Settings, ...], tuple[type[Model], type[Model]]] = {}
