@@ -3,6 +3,7 @@ and adding one is one package and one registry line, with nothing else to change
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import pytest
@@ -16,8 +17,10 @@ from obsgen.output import manifest
 from obsgen.render import _call, render_all
 from obsgen.spec import schema
 from obsgen.spec.models import PlatformSpec
+from obsgen.spec.settings import Settings
 from tests import example_backend
 from tests.conftest import EXAMPLES
+from tests.example_backend import settings as example_settings
 
 
 def test_every_declaration_holds_for_what_its_backend_renders(example_plan):
@@ -86,6 +89,16 @@ def test_a_backend_is_one_package_and_one_registry_line(tmp_path, monkeypatch, e
 def test_a_backend_cannot_be_registered_twice():
     with pytest.raises(ValueError, match="already registered"):
         backends.register(backends.REGISTRY["prometheus"])
+
+
+def test_a_backend_cannot_take_a_platform_field_that_is_taken():
+    """Settings named like a field of the Platform (the core's, a built-in backend's) are refused,
+    and the backend is not registered."""
+    for field in ("grafana", "environments"):
+        clash = dataclasses.replace(example_backend.BACKEND, settings=Settings(field, example_settings.ExampleSettings))
+        with pytest.raises(ValueError, match=f"Platform field '{field}' is already taken"):
+            backends.register(clash)
+        assert "example" not in backends.REGISTRY
 
 
 PLATFORM_WITH_EXAMPLE = """\
