@@ -476,7 +476,7 @@ def registered_settings() -> tuple[Settings, ...]:
 
 def register_settings(settings: Settings) -> None:
     """A backend from outside obsgen brings its settings (obsgen/backends.register calls this)."""
-    registry.register(settings, tuple(_platform_spec(BUILTIN_SETTINGS).model_fields))
+    registry.register(settings, tuple(_platform_models(BUILTIN_SETTINGS)[0].model_fields))
 
 
 # The order of the Platform's fields in the schema and the spec reference (docs/reference/spec.md),
@@ -505,15 +505,6 @@ def _platform_models(settings: tuple[Settings, ...]) -> tuple[type[Model], type[
                                 metadata=(PlatformMetadata, PlatformMetadata()), spec=(spec, spec()))
         _COMPOSED[settings] = spec, platform
     return _COMPOSED[settings]
-
-
-def _platform_spec(settings: tuple[Settings, ...]) -> type[Model]:
-    return _platform_models(settings)[0]
-
-
-def platform_spec() -> type[Model]:
-    """The PlatformSpec model of the backends registered now (PlatformSpec: the built-in ones)."""
-    return _platform_spec(registered_settings())
 
 
 def kinds() -> dict[str, type[Model]]:
