@@ -3,7 +3,7 @@
 Synthesizes N services (3 SLOs each, the SLI kinds of slos/ mixed: events, latency, spans, raw),
 a few teams and one Platform document into a temporary spec directory, then times:
 
-  load      obsgen.pipeline.load (YAML parse, pydantic validation, cross-document checks)
+  load      obsgen.pipeline.run(..., compile=False) (YAML parse, pydantic validation, cross-document checks)
   compile   obsgen.plan.compile.compile_plan
   render    obsgen.render.render_all, then output.encode (the artifacts as text)
   write     obsgen.output.writer.write_tree into an empty temporary directory
@@ -196,7 +196,7 @@ def run_once(spec_dir: Path, work: Path) -> tuple[dict[str, float], dict[str, st
         times: dict[str, float] = {}
         cpu = time.process_time()
         with pipeline.collector_paused():  # as `obsgen generate` runs
-            times["load"], specs = _timed(pipeline.load, spec_dir)
+            times["load"], specs = _timed(lambda d: pipeline.run(d, compile=False).specs, spec_dir)
             times["compile"], plan = _timed(compile_plan, specs)
             times["render"], files = _timed(lambda p: encode.texts(render_all(p)), plan)
             times["write"], changed = _timed(write_tree, out, files)
@@ -310,7 +310,7 @@ def _generate(spec_dir: Path, out: Path) -> list[str]:
     from obsgen import cache
 
     with pipeline.collector_paused():
-        return write_tree(out, pipeline.build(spec_dir, cache_dir=cache.location(out), out=out))
+        return write_tree(out, pipeline.run(spec_dir, out, cache_dir=cache.location(out)).files)
 
 
 def reruns(spec_dir: Path, work: Path, repeat: int) -> str:
@@ -391,7 +391,7 @@ def breakdown(spec_dir: Path) -> str:
     from obsgen.render import _call
 
     forget()
-    plan = compile_plan(pipeline.load(spec_dir))
+    plan = compile_plan(pipeline.run(spec_dir, compile=False).specs)
     spent = {"yaml": 0.0, "check": 0.0, "parse": 0.0}
     counts = {"yaml": 0, "check": 0, "parse": 0}
 
@@ -433,7 +433,7 @@ def profile(spec_dir: Path, work: Path, top: int) -> str:
     forget()
     profiler = cProfile.Profile()
     profiler.enable()
-    files = encode.texts(render_all(compile_plan(pipeline.load(spec_dir))))
+    files = encode.texts(render_all(compile_plan(pipeline.run(spec_dir, compile=False).specs)))
     write_tree(out, files)
     write_tree(out, files)
     profiler.disable()

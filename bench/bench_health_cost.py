@@ -56,7 +56,7 @@ SCRAPE = 15  # seconds: the scrape interval, and the history's step
 def make_plan(work: Path, count: int) -> tuple[Plan, list[SLOPlan]]:
     spec_dir = work / "slos"
     synthesize(spec_dir, math.ceil(count / SLOS_PER_SERVICE))
-    plan = compile_plan(pipeline.load(spec_dir))
+    plan = compile_plan(pipeline.run(spec_dir, compile=False).specs)
     return plan, [slo for service in plan.services for slo in service.slos][:count]
 
 

@@ -49,7 +49,7 @@ import yaml
 from obsgen import durations, names, pipeline, promql
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import SLOPlan
-from obsgen.render import prometheus_rules
+from obsgen.render import prometheus_rules, rollups
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_generate import SLOS_PER_SERVICE, synthesize
@@ -92,7 +92,7 @@ def make_slos(work: Path, count: int, period: str) -> list[SLOPlan]:
         for slo in doc["spec"]["slos"]:
             slo["period"] = period
         path.write_text(yaml.safe_dump(doc, sort_keys=False, width=1 << 16), encoding="utf-8")
-    plan = compile_plan(pipeline.load(spec_dir))
+    plan = compile_plan(pipeline.run(spec_dir, compile=False).specs)
     return [slo for service in plan.services for slo in service.slos][:count]
 
 
@@ -108,7 +108,7 @@ def period_exprs(slo: SLOPlan) -> dict[str, list[str]]:
     ratio5m = promql.selector(RATIO5M, sloth_sel)
     err, tot = promql.selector(names.SLI_ERROR_RATE, sel), promql.selector(names.SLI_TOTAL_RATE, sel)
     return {
-        "obsgen": [r["expr"] for r in prometheus_rules.period_rules(slo)],
+        "obsgen": [r["expr"] for r in rollups.period_rules(slo)],
         "before": [_ratio(f"sum_over_time({err}[{w}])", f"sum_over_time({tot}[{w}])")],
         "sloth": [f"sum_over_time({ratio5m}[{w}]) / ignoring ({names.SLOTH_WINDOW}) count_over_time({ratio5m}[{w}])"],
     }

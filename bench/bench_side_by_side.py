@@ -49,7 +49,7 @@ from obsgen import durations, names, pipeline, promql
 from obsgen.output import encode
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import SLOPlan
-from obsgen.render import prometheus_rules
+from obsgen.render import prometheus_rules, rollups
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_generate
@@ -94,7 +94,7 @@ def make_plan(spec_dir: Path, count: int):
     for i in range(count):
         doc = service_doc(i)
         (spec_dir / f"{doc['metadata']['name']}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
-    return compile_plan(pipeline.load(spec_dir))
+    return compile_plan(pipeline.run(spec_dir, compile=False).specs)
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,11 @@ def shared_rollups(slos: list[SLOPlan]) -> list[dict]:
                         **({"labels": labels} if labels else {})})
         return out
 
-    hours = generic(prometheus_rules.copy_rules(slos[0]), slos[0])
-    period = generic(prometheus_rules.rollup_rules(slos[0])[:4], slos[0])  # the hour sums
+    hours = generic(rollups.copy_rules(slos[0]), slos[0])
+    period = generic(rollups.rollup_rules(slos[0])[:4], slos[0])  # the hour sums
     for days in sorted({slo.period // 86400 for slo in slos}):
         slo = next(s for s in slos if s.period // 86400 == days)
-        sums_and_ratio = [*prometheus_rules.rollup_rules(slo)[4:], prometheus_rules.period_rules(slo)[-3]]
+        sums_and_ratio = [*rollups.rollup_rules(slo)[4:], rollups.period_rules(slo)[-3]]
         of_period = f"and on ({names.SLOTH_ID}) ({names.TIME_PERIOD_DAYS} == {days})"
         period += [{**r, "expr": f"({r['expr']}) {of_period}"} for r in generic(sums_and_ratio, slo)]
     ratios = "(" + " or ".join(sorted({f"sum without ({names.SLOTH_WINDOW}) ("
@@ -137,8 +137,8 @@ def shared_rollups(slos: list[SLOPlan]) -> list[dict]:
          "expr": f"{ratios} / on ({names.SLOTH_ID}) group_left () max by ({names.SLOTH_ID}) ({names.ERROR_BUDGET})"},
         {"record": names.PERIOD_BUDGET_REMAINING, "expr": f"1 - {names.PERIOD_BURN_RATE}"},
     ]
-    return [{"name": f"{SHARED}-hours", "interval": prometheus_rules.HOURS_INTERVAL, "rules": hours},
-            {"name": f"{SHARED}-period", "interval": prometheus_rules.PERIOD_INTERVAL, "rules": period}]
+    return [{"name": f"{SHARED}-hours", "interval": rollups.HOURS_INTERVAL, "rules": hours},
+            {"name": f"{SHARED}-period", "interval": rollups.PERIOD_INTERVAL, "rules": period}]
 
 
 def write_rules(work: Path, plan, args) -> tuple[list[Path], dict[str, Group], list[SLOPlan]]:

@@ -1,17 +1,19 @@
 """The registry of backends: one line per backend, in rendering order. Each backend declares itself
 in its own package (render/backend.Backend: renderer, per-service rendering, Kubernetes kinds,
-output directories, verifier, Platform settings); the rerun cache (obsgen/cache.py), the output
+output directories, verifier, Platform settings model); the rerun cache (obsgen/cache.py), the output
 directories (obsgen/inputs.py, `obsgen test`'s tree digest), `obsgen k8s`, `obsgen test` and the
 diff ask this module rather than keeping lists of their own.
 
 Adding a backend: a package with its renderer and its BACKEND, and a line below (docs/architecture.md
-shows a whole example). Order matters only where a backend reads another's artifacts.
+shows a whole example); a backend from outside obsgen calls register() instead, which also adds its
+settings to the Platform model. Order matters only where a backend reads another's artifacts.
 """
 
 from __future__ import annotations
 
 from obsgen.render import alertmanager, grafana, health_tests, k8s_rules, otel, prometheus_rules, promtool_tests, rulers
 from obsgen.render.backend import Backend
+from obsgen.spec import models, settings
 
 REGISTRY: dict[str, Backend] = {b.name: b for b in (
     prometheus_rules.BACKEND,
@@ -34,13 +36,18 @@ def registered() -> list[Backend]:
 
 
 def register(backend: Backend) -> None:
+    """Add a backend from outside obsgen; its settings, if any, become a field of the Platform."""
     if backend.name in REGISTRY:
         raise ValueError(f"backend {backend.name} is already registered")
+    if backend.settings is not None and backend.settings not in models.BUILTIN_SETTINGS:
+        models.register_settings(backend.settings)
     REGISTRY[backend.name] = backend
 
 
 def unregister(name: str) -> None:
-    del REGISTRY[name]
+    backend = REGISTRY.pop(name)
+    if backend.settings is not None and backend.settings not in models.BUILTIN_SETTINGS:
+        settings.unregister(backend.settings.field)
 
 
 def per_service() -> frozenset[str]:

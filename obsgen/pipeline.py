@@ -55,25 +55,6 @@ def _compile(specs: Specs, memo: cache.SpecMemo | None = None) -> Plan:
         return compile_plan(specs, memo.compiled if memo else None)
 
 
-# Views of `run` for tests, tools and benchmarks; every command calls `run` itself.
-
-
-def load(spec_dir: Path | str, warnings: list[SpecWarning] | None = None, out: Path | None = None) -> Specs:
-    """`run` up to the checks: the loaded, checked specs (raises SpecErrors listing every problem)."""
-    return run(spec_dir, out, warnings=warnings, compile=False).specs
-
-
-def plan(spec_dir: Path | str, warnings: list[SpecWarning] | None = None) -> Plan:
-    """`run` up to the plan."""
-    return run(spec_dir, warnings=warnings, render=False).plan
-
-
-def build(spec_dir: Path | str, warnings: list[SpecWarning] | None = None,
-          cache_dir: Path | None = None, out: Path | None = None) -> dict[str, str]:
-    """`run`'s files: every output file (relative path -> text) for a spec directory."""
-    return run(spec_dir, out, warnings=warnings, cache_dir=cache_dir).files
-
-
 @dataclass
 class Run:
     files: dict[str, str]

@@ -64,7 +64,7 @@ def errors(root: Path, files: dict[str, str]) -> list[str]:
 
 
 def build(root: Path, files: dict[str, str]) -> dict[str, str]:
-    return pipeline.build(write(root, files))
+    return pipeline.run(write(root, files)).files
 
 
 def run(root: Path, files: dict[str, str]) -> pipeline.Run:
@@ -73,4 +73,4 @@ def run(root: Path, files: dict[str, str]) -> pipeline.Run:
 
 
 def plan(root: Path, files: dict[str, str]):
-    return pipeline.plan(write(root, files))
+    return pipeline.run(write(root, files), render=False).plan

@@ -157,14 +157,14 @@ def run_obsgen(*args: str, cwd: Path | None = None, env: dict | None = None) -> 
 def example_plan():
     from obsgen import pipeline
 
-    return pipeline.plan(EXAMPLES)
+    return pipeline.run(EXAMPLES, render=False).plan
 
 
 @pytest.fixture(scope="session")
 def example_files() -> dict[str, str]:
     from obsgen import pipeline
 
-    return pipeline.build(EXAMPLES)
+    return pipeline.run(EXAMPLES).files
 
 
 @pytest.fixture(scope="session")

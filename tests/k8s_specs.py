@@ -38,4 +38,4 @@ def write_specs(spec_dir: Path, services: list[str], kubernetes: str = "",
 def build(spec_dir: Path) -> dict[str, str]:
     from obsgen import pipeline
 
-    return pipeline.build(spec_dir)
+    return pipeline.run(spec_dir).files

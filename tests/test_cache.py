@@ -43,7 +43,7 @@ UNCOUNTED: list = []  # non-empty while uncached() renders: those renders are no
 def uncached(specs):
     UNCOUNTED.append(True)
     try:
-        return encode.texts(render_all(pipeline.plan(specs)))
+        return encode.texts(render_all(pipeline.run(specs, render=False).plan))
     finally:
         UNCOUNTED.pop()
 
@@ -51,7 +51,7 @@ def uncached(specs):
 def build(specs, tmp_path):
     """A cached run over the tree tmp_path/out, then that tree written as `generate` writes it."""
     out = tmp_path / "out"
-    files = pipeline.build(specs, cache_dir=tmp_path / "cache", out=out)
+    files = pipeline.run(specs, out, cache_dir=tmp_path / "cache").files
     write_tree(out, files)
     return files
 
@@ -159,7 +159,7 @@ def test_a_hand_edited_file_is_a_miss_for_its_service_only(specs, tmp_path, coun
     before = dict(counted)
     rules = tmp_path / "out/alerts/rules/checkout.rules.yaml"
     rules.write_text(rules.read_text() + "# edited\n")
-    again = pipeline.build(specs, cache_dir=tmp_path / "cache", out=tmp_path / "out")
+    again = pipeline.run(specs, tmp_path / "out", cache_dir=tmp_path / "cache").files
     assert again == expected  # what obsgen generates, never the edited file
     assert counted["prometheus"] - before["prometheus"] == 1  # only checkout's rules rendered again
     assert counted["promtool-tests"] - before["promtool-tests"] == 0
@@ -306,4 +306,4 @@ def test_kept_route_test_parts_are_read_from_the_tree_and_a_changed_file_is_a_mi
                    for e in (tmp_path / "cache").iterdir())
     edit(specs / "checkout.yaml", "objective: 99.9", "objective: 99.95")
     routes.write_text(routes.read_text().replace("receivers:", "receivers: # edited\n", 1))
-    assert pipeline.build(specs, cache_dir=tmp_path / "cache", out=tmp_path / "out") == uncached(specs)
+    assert pipeline.run(specs, tmp_path / "out", cache_dir=tmp_path / "cache").files == uncached(specs)

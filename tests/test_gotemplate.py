@@ -61,7 +61,7 @@ def _spec(tmp_path):
 
 
 def test_user_text_is_escaped_in_alert_labels_and_annotations(tmp_path):
-    alert = pipeline.plan(_spec(tmp_path)).services[0].slos[0].alerts[0]
+    alert = pipeline.run(_spec(tmp_path), render=False).plan.services[0].slos[0].alerts[0]
     labels, annotations = dict(alert.labels), dict(alert.annotations)
     assert labels["owner"] == '{{ "{{" }} $value }}'
     assert labels["docs"] == 'see {{ "{{" }}docs}}'
@@ -72,7 +72,7 @@ def test_user_text_is_escaped_in_alert_labels_and_annotations(tmp_path):
 
 def test_recorded_series_labels_are_not_escaped(tmp_path):
     """Prometheus does not template recording rule labels: they keep the spec's text as is."""
-    text = pipeline.build(_spec(tmp_path))[names.rules_file("svc")]
+    text = pipeline.run(_spec(tmp_path)).files[names.rules_file("svc")]
     records = [r for g in yaml.safe_load(text)["groups"] for r in g["rules"] if "record" in r]
     assert {r["labels"]["owner"] for r in records} == {"{{ $value }}"}
 
@@ -81,7 +81,7 @@ def test_promtool_renders_the_escaped_text_back_to_the_spec(tmp_path, promtool, 
     """The generated alerts with `vector(1)` as their expression, so that `$value` is 1: promtool
     expands every label and annotation and must find the spec's literal text."""
     spec_dir = _spec(tmp_path)
-    rules = yaml.safe_load(pipeline.build(spec_dir)[names.rules_file("svc")])
+    rules = yaml.safe_load(pipeline.run(spec_dir).files[names.rules_file("svc")])
     alerts = [r for g in rules["groups"] for r in g["rules"] if "alert" in r]
     assert alerts
     for rule in alerts:
@@ -89,7 +89,7 @@ def test_promtool_renders_the_escaped_text_back_to_the_spec(tmp_path, promtool, 
     (tmp_path / "rules.yaml").write_text(yamlout.dump({"groups": [{"name": "g", "rules": alerts}]}))
 
     monkeypatch.setattr(gotemplate, "literal", lambda text: text)  # what the spec says, unescaped
-    intended = pipeline.plan(spec_dir).services[0].slos[0].alerts
+    intended = pipeline.run(spec_dir, render=False).plan.services[0].slos[0].alerts
     expected = []
     for alert in intended:
         annotations = {k: v.replace('{{ $value | printf "%.1f" }}', "1.0")

@@ -29,7 +29,7 @@ def test_a_collector_turned_off_by_the_caller_stays_off():
 
 def test_every_command_goes_through_run():
     """One flow: obsgen's modules (the CLI, live, preview, scaffold...) reach the specs only through
-    pipeline.run, never through its views (load, plan, build) or a stage of their own."""
+    pipeline.run, never through a stage of their own."""
     import ast
     from pathlib import Path
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from obsgen import names, promql
 from obsgen.plan.model import Plan
-from obsgen.render import prometheus_rules
+from obsgen.render import prometheus_rules, rollups
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def _without_self_reads(slo, group: dict) -> dict:
     sample to find the hour's first evaluation, which a backfill cannot read (the server does not
     hold them yet). The backfill evaluates on a grid of whole multiples of the interval, so the
     hour's first evaluation is at minute 0."""
-    rules = [{**rule, "expr": prometheus_rules.hour_sum(slo, *HOUR_SUMS[rule["record"]], self_read=False)}
+    rules = [{**rule, "expr": rollups.hour_sum(slo, *HOUR_SUMS[rule["record"]], self_read=False)}
              if rule.get("record") in HOUR_SUMS else rule for rule in group["rules"]]
     return {**group, "rules": rules}
 

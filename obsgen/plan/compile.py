@@ -16,6 +16,7 @@ from obsgen.plan.telemetry import compile_telemetry
 from obsgen.spec.load import Specs
 from obsgen.spec.models import SLO, PlatformSpec, Service
 from obsgen.spec.policy import alert_catalog, alert_style, custom_catalogs, pages, scope_for
+from obsgen.spec.settings import Settings, registered
 
 
 def compile_plan(specs: Specs, memo=None) -> Plan:
@@ -36,7 +37,14 @@ def compile_plan(specs: Specs, memo=None) -> Plan:
                                       {t.model.metadata.name: t.at("metadata", "name") for t in specs.teams}),
         kubernetes=compile_kubernetes(platform),
         metrics=compile_metrics(platform),
+        settings=tuple((s.field, _settings(platform, s)) for s in registered()),
     )
+
+
+def _settings(platform: PlatformSpec, settings: Settings):
+    """The Platform's value of a registered backend's settings; their defaults when the Platform
+    model was made before the backend registered (no Platform document: PlatformSpec())."""
+    return getattr(platform, settings.field) if settings.field in type(platform).model_fields else settings.default()
 
 
 def _service(service: Service, platform: PlatformSpec, catalogs) -> ServicePlan:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from obsgen import durations, names
 from obsgen.burnrate import AlertWindow
@@ -110,3 +111,10 @@ class Plan:
     dashboards: DashboardsPlan = field(default_factory=DashboardsPlan)
     kubernetes: KubernetesPlan = field(default_factory=KubernetesPlan)
     metrics: MetricsPlan = field(default_factory=MetricsPlan)  # per-cluster or shared; ruler layouts
+    # (field, value) of the settings of each backend registered from outside obsgen (built-in
+    # backends read plans of their own above): what the Platform document gave, else the defaults.
+    settings: tuple[tuple[str, Any], ...] = ()
+
+    def setting(self, name: str) -> Any:
+        """A registered backend's settings, by its Platform field."""
+        return dict(self.settings)[name]

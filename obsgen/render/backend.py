@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from obsgen.artifacts import Artifact
+from obsgen.spec.settings import Settings
 
 Renderer = Callable[..., dict[str, Artifact | str]]  # (plan) or, with `reads`, (plan, artifacts)
 
@@ -27,8 +28,14 @@ class Backend:
     # The module under obsgen/verify/ whose verify(out) judges its files with the real tool
     # (`obsgen test`), imported only when it runs.
     verifier: str | None = None
-    # The Platform settings (fields of spec/models.PlatformSpec) it reads; tests check they exist.
-    settings: tuple[str, ...] = ()
+    # Its own Platform settings (`spec.<field>` of the Platform document): their model and check.
+    # Built-in backends' live in obsgen/spec/settings/ (the spec layer validates the Platform
+    # without importing renderers); another backend's in its own package, added to the Platform
+    # model when the backend is registered (obsgen/backends.register).
+    settings: Settings | None = None
+    # The other Platform fields it reads (of spec/models.PlatformSpec: shared ones such as
+    # endpoints, or another backend's settings); tests check they exist.
+    uses: tuple[str, ...] = ()
     # The backends whose artifacts it reads (registered before it): then it is called
     # render(plan, artifacts rendered so far), and reads them, never their text.
     reads: tuple[str, ...] = ()

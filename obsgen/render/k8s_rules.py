@@ -59,4 +59,4 @@ def _parts(groups: list[dict], limit: int = MAX_RULES_BYTES) -> list[list[dict]]
 
 
 BACKEND = Backend("k8s-prometheus-rules", render, output_dirs=("k8s",), per_service=True, k8s_kinds=(KIND,),
-                  settings=("kubernetes",), reads=("prometheus",))
+                  uses=("kubernetes",), reads=("prometheus",))

@@ -16,21 +16,16 @@ from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.render import calendar_rules, health_rules, sloth_alerts
 from obsgen.render.backend import Backend
-from obsgen.render.rollups import (  # noqa: F401  (read through this module by backfill and the tests)
-    _KINDS,
+from obsgen.render.rollups import (
     HOURS_INTERVAL,
     PERIOD_INTERVAL,
-    ZERO_TRAFFIC_FLOOR,
-    _in_hours,
-    _just_under,
     _ratio,
     _record,
     _sel,
     copy_rules,
-    hour_sum,
     period_rules,
-    rollup_rules,
 )
+from obsgen.spec.settings import prometheus as prometheus_settings
 
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
@@ -231,4 +226,4 @@ def alert_rule(slo: SLOPlan, alert: AlertPlan) -> dict:
 
 
 BACKEND = Backend("prometheus", render, output_dirs=("alerts",), per_service=True, verifier="promtool",
-                  settings=("metrics", "alert_windows", "alert_style"))
+                  settings=prometheus_settings.SETTINGS, uses=("alert_windows", "alert_style"))

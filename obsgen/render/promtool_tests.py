@@ -21,16 +21,12 @@ from obsgen.artifacts import PromtoolTests
 from obsgen.plan.model import Plan, ServicePlan, SLOPlan
 from obsgen.render import calendar_rules, prometheus_rules, promtool_shared
 from obsgen.render.backend import Backend
-from obsgen.render.promtool_inputs import (  # noqa: F401  (EVAL_MINUTES...: read here by the tests)
+from obsgen.render.promtool_inputs import (
     EVAL_MINUTES,
     MAX_TRAFFIC,
-    MIN_ERRORS,
     NEAR,
-    TRAFFIC,
-    counter,
     expect,
     inputs,
-    samples_a_minute,
     series_interval,
     traffic,
 )

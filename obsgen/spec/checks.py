@@ -1,5 +1,6 @@
 """Checks that span documents or need more than one field: names, teams, runbooks, queries,
-environments and alert windows. Each returns errors pointing at the file, line and field."""
+environments and alert windows, and each backend's settings' own check (spec/settings/). Each
+returns errors pointing at the file, line and field."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from obsgen.errors import SpecError, SpecWarning
 from obsgen.spec import cluster, receivers, shared_metrics, templates
 from obsgen.spec.importers.common import is_imported
 from obsgen.spec.load import Loaded, Specs
-from obsgen.spec.models import Service
+from obsgen.spec.models import Service, registered_settings
 from obsgen.spec.policy import DEFAULT_ENVIRONMENTS, alert_catalog, custom_catalogs, lacks_runbook, pages
 
 
@@ -22,6 +23,7 @@ def check(specs: Specs, memo=None) -> list[SpecError]:
     errors = _check_catalogs(specs)
     errors += _check_unique(specs.services, "service") + _check_unique(specs.teams, "team")
     errors += receivers.check(specs) + templates.check(specs) + cluster.check(specs)
+    errors += [e for settings in registered_settings() if settings.check for e in settings.check(specs)]
     envs = DEFAULT_ENVIRONMENTS
     if specs.platform is not None:
         envs = tuple(specs.platform.model.spec.environments)

@@ -1,14 +1,15 @@
-"""Checks that the specs fit the cluster they deploy to: the collector distribution ships every
-component the generated configs use, every secret file under the Prometheus Operator's secrets
-directory is one the operator mounts (`/etc/alertmanager/secrets/<secret>/<key>`), and every
-Grafana datasource credential file is one the generated mounts provide
-(`/etc/grafana/secrets/<secret>/<key>`). Each error points at the file, line and field."""
+"""Checks that the specs fit the cluster they deploy to: every secret file under the Prometheus
+Operator's secrets directory is one the operator mounts (`/etc/alertmanager/secrets/<secret>/<key>`),
+and every Grafana datasource credential file is one the generated mounts provide
+(`/etc/grafana/secrets/<secret>/<key>`). Each error points at the file, line and field. (That the
+collector distribution ships what the configs use is the collector settings' check:
+spec/settings/otel.py.)"""
 
 from __future__ import annotations
 
 import re
 
-from obsgen import collector, signal_path
+from obsgen import signal_path
 from obsgen.errors import SpecError
 from obsgen.k8s_validation import is_dns1123_label
 from obsgen.spec.load import Specs
@@ -19,22 +20,7 @@ RECEIVER_FILES = {"pagerduty": "routing_key_file", "slack": "api_url_file", "web
 
 
 def check(specs: Specs) -> list[SpecError]:
-    return _distribution(specs) + _secret_files(specs) + _grafana_files(specs) + _remote_keys(specs)
-
-
-def _distribution(specs: Specs) -> list[SpecError]:
-    platform = specs.platform
-    if platform is None:
-        return []
-    dist = platform.model.spec.collector.distribution
-    missing = collector.lacking(dist)
-    if not missing:
-        return []
-    fits = ", ".join(collector.has_distribution_with(collector.PLATFORM_NEEDS | collector.SPAN_METRICS_NEEDS))
-    return [SpecError(platform.at("spec", "collector", "distribution"),
-                      f"the {dist} distribution lacks {', '.join(missing)}, which the agent and gateway need "
-                      f"(pod logs, Kubernetes metadata, whole-trace routing, sampling, redaction): "
-                      f"use distribution {fits}")]
+    return _secret_files(specs) + _grafana_files(specs) + _remote_keys(specs)
 
 
 def secret_files(specs: Specs):

@@ -146,13 +146,14 @@ def _add(specs: Specs, doc: Document, made: list[Loaded] | None = None) -> list[
     if api != models.API_VERSION:
         return [SpecError(doc.location(("apiVersion",), "apiVersion"),
                           f"must be {models.API_VERSION}, got {api!r} ({_FOREIGN})")]
+    kinds = models.kinds()  # the Platform's with the settings of every registered backend
     if kind is None:
-        return [SpecError(doc.location(("kind",), "kind"), f"is missing: one of {', '.join(models.KINDS)}")]
-    if kind not in models.KINDS:
-        hint = _did_you_mean(str(kind), models.KINDS)
+        return [SpecError(doc.location(("kind",), "kind"), f"is missing: one of {', '.join(kinds)}")]
+    if kind not in kinds:
+        hint = _did_you_mean(str(kind), kinds)
         return [SpecError(doc.location(("kind",), "kind"),
-                          f"must be one of {', '.join(models.KINDS)}, got {kind!r}{hint}")]
-    cls = models.KINDS[kind]
+                          f"must be one of {', '.join(kinds)}, got {kind!r}{hint}")]
+    cls = kinds[kind]
     try:
         loaded = Loaded(cls.model_validate(data), doc)
     except ValidationError as exc:

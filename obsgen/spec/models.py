@@ -3,128 +3,39 @@
 from __future__ import annotations
 
 import math
-import re
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, create_model, field_validator, model_validator
 
 from obsgen import burnrate, calendar, durations, names
-from obsgen.names import (
-    ENVIRONMENT_LABEL,
-    LABEL_NAME_PATTERN,
-    NAME_PATTERN,
-    RESERVED_LABELS,
-    is_dns1123_label,
-    is_name,
-    objective_text,
+from obsgen.names import ENVIRONMENT_LABEL, RESERVED_LABELS, objective_text
+from obsgen.spec import settings as registry
+from obsgen.spec.fields import (
+    LABEL_NAME,
+    METRIC_NAME,
+    Annotations,
+    Dns1123,
+    Duration,
+    FilePath,
+    Labels,
+    Model,
+    Name,
+    PendingFor,
+    Period,
+    Url,
+    Window,
+    label_name,
+    selector_label,
 )
 from obsgen.spec.k8s_fields import K8sLabels, Namespace
+from obsgen.spec.settings import Settings, alertmanager, grafana, otel, prometheus
 from obsgen.spec.yamlsrc import DEFAULT_LIMITS
 
 API_VERSION = "obsgen/v1"
 SPAN_KINDS = ("server", "client", "producer", "consumer", "internal")
 INSTRUMENTATION_LANGUAGES = ("java", "python", "nodejs", "go", "dotnet")
-_LABEL_NAME = re.compile(LABEL_NAME_PATTERN)
-_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-_URL = re.compile(r"^https?://[^\s]+$")
-MAX_KEY_LENGTH = 128  # label and annotation names
 MIN_BUDGET = 1e-10  # 1 - objective as a ratio: written with 10 significant digits, never 0
-
-
-def _name(value: str) -> str:
-    if is_name(value.rstrip("-")) and value.endswith("-"):
-        raise ValueError(f"must end with a letter or digit, got {value!r}: Kubernetes refuses object names and "
-                         f"label values made from it (such as obsgen-{value}); use {value.rstrip('-')!r}")
-    if not is_name(value):
-        raise ValueError(f"must be a label-safe name ({NAME_PATTERN}: lower case, digits, dashes; a letter "
-                         f"first, a letter or digit last), got {value!r}")
-    return value
-
-
-def _duration(value: str) -> str:
-    durations.parse(value)
-    return value
-
-
-def _days(value: str) -> str:
-    seconds = durations.seconds(value)
-    if seconds < 86400 or seconds % 86400:
-        raise ValueError(f"must be a whole number of days, at least 1d, got {value!r}")
-    return value
-
-
-def _whole_seconds(value: str) -> str:
-    # Alert plans keep pending times in whole seconds; a silent truncation of 500ms to 0 would make the
-    # alert fire on its first evaluation instead of its second.
-    if durations.seconds(value) % 1:
-        raise ValueError(f"must be a whole number of seconds, got {value!r}")
-    return value
-
-
-def _url(value: str) -> str:
-    if not _URL.match(value):
-        raise ValueError(f"must be an http(s) URL, got {value!r}")
-    if "@" in urlsplit(value).netloc:  # never echo the value: it holds a credential
-        raise ValueError("credentials in a URL are copied in clear text into every config, ConfigMap and "
-                         "object that uses it: remove the user and password, and give credentials by file "
-                         "(a *_file field, mounted from a Secret) to the component that needs them")
-    return value
-
-
-def _key_length(key: str) -> str:
-    """Label and annotation names are short in practice; a bound keeps every output key a YAML
-    simple key and readable in Alertmanager and Grafana."""
-    if len(key) > MAX_KEY_LENGTH:
-        raise ValueError(f"is {len(key)} characters long; at most {MAX_KEY_LENGTH}")
-    return key
-
-
-def _label_name(key: str) -> str:
-    _key_length(key)
-    if not _LABEL_NAME.match(key) or key.startswith("__"):
-        raise ValueError(f"label name {key!r} is not a valid Prometheus label name")
-    if key in RESERVED_LABELS or key.startswith("sloth_"):
-        raise ValueError(f"label {key!r} is set by obsgen and cannot be overridden")
-    return key
-
-
-def _annotation_name(key: str) -> str:
-    """Prometheus requires annotation names to be valid label names."""
-    _key_length(key)
-    if not _LABEL_NAME.match(key) or key.startswith("__"):
-        raise ValueError(f"annotation name {key!r} is not a valid Prometheus label name")
-    return key
-
-
-def _selector_label(key: str) -> str:
-    _key_length(key)
-    if not _LABEL_NAME.match(key) or key == "le" or key.startswith("__"):
-        raise ValueError(f"{key!r} cannot be a selector label")
-    return key
-
-
-def _window(value: str) -> str:
-    """Alert windows are ranges evaluated every minute: whole seconds, at least one evaluation."""
-    seconds = durations.seconds(value)
-    if seconds < 60 or seconds != int(seconds):
-        raise ValueError(f"must be whole seconds, at least 1m, got {value!r}")
-    return value
-
-
-Name = Annotated[str, AfterValidator(_name)]
-Duration = Annotated[str, AfterValidator(_duration)]
-PendingFor = Annotated[str, AfterValidator(_duration), AfterValidator(_whole_seconds)]
-Period = Annotated[str, AfterValidator(_duration), AfterValidator(_days)]
-Url = Annotated[str, AfterValidator(_url)]
-Labels = dict[Annotated[str, AfterValidator(_label_name)], str]  # key errors point at the key
-Annotations = dict[Annotated[str, AfterValidator(_annotation_name)], str]
-Window = Annotated[str, AfterValidator(_duration), AfterValidator(_window)]
-FilePath = Annotated[str, Field(pattern=r"^/[^\s]*$", description="absolute path of a secret file")]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # --- SLIs -----------------------------------------------------------------------------------
@@ -147,13 +58,13 @@ class LatencySLI(Model):
     """Classic histogram: good = <histogram>_bucket{le=threshold}, total = <histogram>_count."""
 
     histogram: str
-    selector: dict[Annotated[str, AfterValidator(_selector_label)], str] = {}  # key errors point at the key
+    selector: dict[Annotated[str, AfterValidator(selector_label)], str] = {}  # key errors point at the key
     threshold: Duration
 
     @field_validator("histogram")
     @classmethod
     def _metric(cls, value: str) -> str:
-        if not _METRIC_NAME.match(value):
+        if not METRIC_NAME.match(value):
             raise ValueError(f"must be a metric name, got {value!r}")
         for suffix in ("_bucket", "_count", "_sum"):
             if value.endswith(suffix):
@@ -200,7 +111,7 @@ _SLOTH_STYLE_RESERVED = frozenset({names.ALERTNAME, "team", "tier"})
 
 
 def _any_label_name(key: str) -> str:
-    if not _LABEL_NAME.match(key) or key.startswith("__"):
+    if not LABEL_NAME.match(key) or key.startswith("__"):
         raise ValueError(f"label name {key!r} is not a valid Prometheus label name")
     return key
 
@@ -437,7 +348,7 @@ class Email(Model):
 
 
 class Webhook(Model):
-    url_file: FilePath  # Alertmanager 0.26+ (spec/receivers.py)
+    url_file: FilePath  # Alertmanager 0.26+ (spec/settings/alertmanager.py)
 
 
 class Opsgenie(Model):
@@ -471,12 +382,6 @@ class Team(Model):
 # --- Platform -------------------------------------------------------------------------------
 
 
-def _dns1123(value: str) -> str:
-    if not is_dns1123_label(value):
-        raise ValueError(f"must be a Kubernetes object name (DNS-1123 label), got {value!r}")
-    return value
-
-
 class AlertWindowSpec(Model):
     budget_percent: float = Field(gt=0, le=100)
     long: Window
@@ -496,29 +401,6 @@ class AlertWindowCatalog(Model):
     ticket: AlertWindowPair
 
 
-def _collector_version(value: str) -> str:
-    from obsgen import collector
-
-    version = collector.parse_version(value)
-    if version < collector.MIN_VERSION:
-        raise ValueError(f"obsgen writes configs for collector {'.'.join(map(str, collector.MIN_VERSION))} "
-                         f"or later, got {value!r}")
-    return value
-
-
-def _attribute_key(value: str) -> str:
-    if not value or not value.isprintable() or value != value.strip():
-        raise ValueError(f"must be a printable attribute key without surrounding spaces, got {value!r}")
-    return value
-
-
-class Collector(Model):
-    version: Annotated[str, AfterValidator(_collector_version)] = "0.159.0"
-    distribution: Literal["contrib", "core", "k8s"] = "contrib"
-    # span and log attributes the gateway deletes, on top of URL query strings and auth/cookie headers
-    redact_attributes: list[Annotated[str, AfterValidator(_attribute_key)]] = []
-
-
 class Endpoints(Model):
     prometheus: Url = "http://prometheus:9090"
     loki: Url = "http://loki:3100"
@@ -526,55 +408,6 @@ class Endpoints(Model):
     alertmanager: Url = "http://alertmanager:9093"
     # Tempo's query API for Grafana; default: the tempo endpoint's host on port 3200.
     tempo_query: Url | None = None
-
-
-# Grafana's own rule for uids; anything else fails provisioning (and `$` would be a variable).
-DatasourceUid = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", description="a Grafana uid")]
-
-
-class Datasources(Model):
-    prometheus: DatasourceUid = "prometheus"
-    loki: DatasourceUid = "loki"
-    tempo: DatasourceUid = "tempo"
-
-
-def _base_url(value: str) -> str:
-    """Dashboard links are this URL + `/d/<uid>`: a query or fragment would swallow them."""
-    if "?" in value or "#" in value:
-        raise ValueError(f"must be Grafana's base URL, without a query or fragment, got {value!r}")
-    return value
-
-
-class BasicAuth(Model):
-    username: str = Field(min_length=1, max_length=253, pattern=r"^[^\s]+$")
-    password_file: FilePath
-
-
-class DatasourceCredentials(Model):
-    """How Grafana authenticates to one datasource: basic auth or a bearer token, each secret read
-    from a file Grafana mounts (`/etc/grafana/secrets/<secret>/<key>`) by `$__file{}`, never copied."""
-
-    basic_auth: BasicAuth | None = None
-    bearer_token_file: FilePath | None = None
-
-    @model_validator(mode="after")
-    def _one(self):
-        if (self.basic_auth is None) == (self.bearer_token_file is None):
-            raise ValueError("give exactly one of basic_auth and bearer_token_file")
-        return self
-
-
-class DatasourcesCredentials(Model):
-    prometheus: DatasourceCredentials | None = None
-    loki: DatasourceCredentials | None = None
-    tempo: DatasourceCredentials | None = None
-
-
-class Grafana(Model):
-    url: Annotated[Url, AfterValidator(_base_url)] = "https://grafana.example.com"
-    datasources: Datasources = Datasources()
-    credentials: DatasourcesCredentials = Field(
-        DatasourcesCredentials(), description="credentials Grafana sends to each datasource, read from mounted files")
 
 
 class InputLimits(Model):
@@ -587,48 +420,8 @@ class InputLimits(Model):
     depth: int = Field(DEFAULT_LIMITS.depth, ge=DEFAULT_LIMITS.depth, le=500)
 
 
-class Smtp(Model):
-    smarthost: str = Field(pattern=r"^[^\s:]+:[0-9]+$", description="host:port")
-    from_: str = Field(alias="from", pattern=r"^[^@\s]+@[^@\s]+$")
-    auth_username: str | None = None
-    auth_password_file: FilePath | None = None
-    require_tls: bool = True
-
-
-class Timing(Model):
-    """Alertmanager's notification timing for one severity; unset fields keep obsgen's defaults."""
-
-    group_wait: Duration | None = None
-    group_interval: Duration | None = None
-    repeat_interval: Duration | None = None
-
-
-class Timings(Model):
-    critical: Timing = Timing()
-    warning: Timing = Timing()
-
-
-class AlertmanagerSettings(Model):
-    version: str = Field("0.25", pattern=r"^0\.[0-9]+(\.[0-9]+)?$",
-                         description="the Alertmanager the config must load in (0.22 or later)")
-    default_team: Name | None = None  # receives alerts of unknown teams; else nobody is notified
-    smtp: Smtp | None = None
-    timing: Timings = Timings()
-    platform_alert: str | None = Field(None, pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$",
-                                       description="a platform-wide alert that silences per-service alerts")
-    # EU accounts, proxies and gateways send elsewhere than Alertmanager's defaults
-    # (https://events.pagerduty.com/v2/enqueue, https://api.opsgenie.com/); unset keeps those.
-    pagerduty_url: Url | None = Field(None, description="PagerDuty Events API v2 URL (global.pagerduty_url)")
-    opsgenie_api_url: Url | None = Field(None, description="Opsgenie API base URL (global.opsgenie_api_url)")
-    # The Prometheus Operator's Alertmanager resource (kube-prometheus-stack: <release>-alertmanager):
-    # named, the k8s/ tree sets its configSecret and secrets by server-side apply; unset, merge
-    # alerts/alertmanager/alertmanager-spec.yaml into it by hand.
-    resource: Annotated[str, AfterValidator(_dns1123)] | None = Field(
-        None, description="the Alertmanager resource whose spec.configSecret and spec.secrets the k8s tree sets")
-
-
 class SecretStoreRef(Model):
-    name: Annotated[str, AfterValidator(_dns1123)]
+    name: Dns1123
     kind: Literal["SecretStore", "ClusterSecretStore"] = "ClusterSecretStore"
 
 
@@ -640,7 +433,7 @@ class ExternalSecrets(Model):
 
     store: SecretStoreRef
     refresh_interval: Duration = "1h"
-    remote_keys: dict[Annotated[str, AfterValidator(_dns1123)], Annotated[str, Field(min_length=1)]] = {}
+    remote_keys: dict[Dns1123, Annotated[str, Field(min_length=1)]] = {}
 
 
 class PlatformKubernetes(Model):
@@ -652,45 +445,72 @@ class PlatformKubernetes(Model):
     external_secrets: ExternalSecrets | None = None
 
 
-METRICS_MODES = ("per-cluster", "shared")
-RULERS = ("mimir", "amp")
-
-
-class Metrics(Model):
-    """Where the SLO rules run. per-cluster: each cluster's Prometheus evaluates them on its own
-    series. shared: one store holds several environments (Mimir, Amazon Managed Prometheus,
-    Thanos); every recorded series and alert keeps the environment label."""
-
-    mode: Literal[METRICS_MODES] = "per-cluster"  # type: ignore[valid-type]
-    rulers: list[Literal[RULERS]] = []  # type: ignore[valid-type]  # extra layouts under alerts/
-    namespace: Literal["service", "team"] = "service"  # the Mimir ruler namespace of a service's groups
-    source_tenants: list[Annotated[str, Field(min_length=1, max_length=150, pattern=r"^[a-zA-Z0-9!._*'()-]+$")]] = []
-
-
-class PlatformSpec(Model):
-    default_team: Name | None = None  # owner of imported specs that name none (else alertmanager's)
-    alert_style: Literal[ALERT_STYLES] = "obsgen"  # type: ignore[valid-type]
-    environments: list[Name] = ["dev", "staging", "production"]
-    collector: Collector = Collector()
-    endpoints: Endpoints = Endpoints()
-    grafana: Grafana = Grafana()
-    alert_windows: list[AlertWindowCatalog] = []
-    limits: InputLimits = InputLimits()
-    environment_label: Annotated[str, AfterValidator(_label_name)] = ENVIRONMENT_LABEL
-    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
-    kubernetes: PlatformKubernetes = PlatformKubernetes()
-    metrics: Metrics = Metrics()
-
-
 class PlatformMetadata(Model):
     name: Name = "platform"
 
 
-class Platform(Model):
-    apiVersion: Literal["obsgen/v1"]
-    kind: Literal["Platform"]
-    metadata: PlatformMetadata = PlatformMetadata()
-    spec: PlatformSpec = PlatformSpec()
+class PlatformCore(Model):
+    """The Platform's own fields, the ones no single backend owns: environments, the alert window
+    catalogs and style every rule reads, the endpoints and the k8s tree several backends share.
+    PlatformSpec is these and every backend's settings (BUILTIN_SETTINGS, then those registered)."""
+
+    default_team: Name | None = None  # owner of imported specs that name none (else alertmanager's)
+    alert_style: Literal[ALERT_STYLES] = "obsgen"  # type: ignore[valid-type]
+    environments: list[Name] = ["dev", "staging", "production"]
+    endpoints: Endpoints = Endpoints()
+    alert_windows: list[AlertWindowCatalog] = []
+    limits: InputLimits = InputLimits()
+    environment_label: Annotated[str, AfterValidator(label_name)] = ENVIRONMENT_LABEL
+    kubernetes: PlatformKubernetes = PlatformKubernetes()
 
 
-KINDS: dict[str, type[Model]] = {"Service": Service, "Team": Team, "Platform": Platform}
+# Each built-in backend's settings (spec/settings/): `spec.<field>` of the Platform document.
+BUILTIN_SETTINGS: tuple[Settings, ...] = (otel.SETTINGS, grafana.SETTINGS, alertmanager.SETTINGS,
+                                          prometheus.SETTINGS)
+
+
+def registered_settings() -> tuple[Settings, ...]:
+    """The settings of every backend: the built-in ones, then those registered from outside."""
+    return BUILTIN_SETTINGS + registry.registered()
+
+
+def register_settings(settings: Settings) -> None:
+    """A backend from outside obsgen brings its settings (obsgen/backends.register calls this)."""
+    registry.register(settings, tuple(_platform_models(BUILTIN_SETTINGS)[0].model_fields))
+
+
+# The order of the Platform's fields in the schema and the spec reference (docs/reference/spec.md),
+# as they were written before the settings moved; a field not named here comes after these.
+FIELD_ORDER = ("default_team", "alert_style", "environments", "collector", "endpoints", "grafana", "alert_windows",
+               "limits", "environment_label", "alertmanager", "kubernetes", "metrics")
+
+
+def _compose(name: str, base_fields: dict, settings: Iterable[Settings]) -> type[Model]:
+    fields = {key: (info.annotation, info) for key, info in base_fields.items()}
+    fields |= {s.field: (s.model, s.default()) for s in settings}
+    rank = {key: i for i, key in enumerate(FIELD_ORDER)}
+    ordered = dict(sorted(fields.items(), key=lambda item: rank.get(item[0], len(rank))))
+    return create_model(name, __base__=Model, __module__=__name__, **ordered)
+
+
+_COMPOSED: dict[tuple[Settings, ...], tuple[type[Model], type[Model]]] = {}
+
+
+def _platform_models(settings: tuple[Settings, ...]) -> tuple[type[Model], type[Model]]:
+    """(PlatformSpec, Platform) for these settings, made once for each set."""
+    if settings not in _COMPOSED:
+        spec = _compose("PlatformSpec", PlatformCore.model_fields, settings)
+        platform = create_model("Platform", __base__=Model, __module__=__name__,
+                                apiVersion=(Literal["obsgen/v1"], ...), kind=(Literal["Platform"], ...),
+                                metadata=(PlatformMetadata, PlatformMetadata()), spec=(spec, spec()))
+        _COMPOSED[settings] = spec, platform
+    return _COMPOSED[settings]
+
+
+def kinds() -> dict[str, type[Model]]:
+    """kind -> model of every document kind, the Platform's with the registered backends' settings."""
+    return {"Service": Service, "Team": Team, "Platform": _platform_models(registered_settings())[1]}
+
+
+PlatformSpec, Platform = _platform_models(BUILTIN_SETTINGS)
+KINDS = kinds()  # the built-in backends' kinds; spec/load reads kinds(), which sees registered ones

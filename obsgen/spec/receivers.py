@@ -1,17 +1,7 @@
-"""Checks for Alertmanager routing: receivers the pinned Alertmanager can load, the default team,
-SMTP for e-mail receivers. Each error points at the file, line and field.
-
-Which Alertmanager first reads each secret-file field. Sources, checked against Debian's
-Alertmanager 0.25 with `amtool check-config` (0.25 accepts every field below but webhook url_file:
-"field url_file not found in type config.plain"):
-- slack `api_url_file`: 0.22 (alertmanager PR #2534; prometheus-operator PR #4253 "since
-  alertmanager v0.22.0").
-- opsgenie `api_key_file`: 0.24 (prometheus-operator PR #4738 gates it on "lessThanV0_24").
-- pagerduty `routing_key_file`: 0.25 (alertmanager PR #3107, merged 2022-10, released 0.25.0).
-- email / global `auth_password_file`: 0.25 (alertmanager PR #3038, merged 2022-09).
-- webhook `url_file`: 0.26 (alertmanager PR #3223, closing issue #3082; prometheus-operator
-  issue #5857 "Since alertmanager v0.26.x").
-- `matchers` / `source_matchers` / `target_matchers`, which every generated route uses: 0.22.
+"""Checks for Alertmanager routing that are the services' and teams' own rules: the environment
+label no service may set, and the pages that would reach no pager. Each error points at the
+file, line and field. What the pinned Alertmanager can load (receivers, SMTP, the default team) is
+the Alertmanager settings' check (spec/settings/alertmanager.py).
 """
 
 from __future__ import annotations
@@ -21,55 +11,11 @@ from obsgen.errors import SpecError
 from obsgen.spec.load import Loaded, Specs
 from obsgen.spec.policy import pages
 
-OLDEST = (0, 22)  # the modern matcher syntax obsgen writes
-# (team spec field, its secret-file field) -> first Alertmanager version that loads it
-FIRST_VERSION: dict[tuple[str, str], tuple[int, int]] = {
-    ("slack", "api_url_file"): (0, 22),
-    ("opsgenie", "api_key_file"): (0, 24),
-    ("pagerduty", "routing_key_file"): (0, 25),
-    ("webhook", "url_file"): (0, 26),
-}
-SMTP_PASSWORD_FILE = (0, 25)
-
-
-def version(text: str) -> tuple[int, int]:
-    major, minor = text.split(".")[:2]
-    return int(major), int(minor)
-
-
-def shown(ver: tuple[int, int]) -> str:
-    return f"{ver[0]}.{ver[1]}"
-
 
 def check(specs: Specs) -> list[SpecError]:
     platform = specs.platform
-    settings = platform.model.spec.alertmanager if platform else None
-    pinned = version(settings.version) if settings else version("0.25")
-    errors = []
-    if platform and pinned < OLDEST:
-        errors.append(SpecError(platform.at("spec", "alertmanager", "version"),
-                                f"Alertmanager {settings.version} is too old: obsgen writes `matchers`, "
-                                f"which Alertmanager reads from {shown(OLDEST)} on"))
-    teams = {t.model.metadata.name for t in specs.teams}
-    if settings and settings.default_team and settings.default_team not in teams:
-        errors.append(SpecError(platform.at("spec", "alertmanager", "default_team"),
-                                f"unknown team {settings.default_team!r}; define it in a Team document"))
-    smtp = settings.smtp if settings else None
-    if smtp and smtp.auth_password_file and pinned < SMTP_PASSWORD_FILE:
-        errors.append(_too_old(platform.at("spec", "alertmanager", "smtp", "auth_password_file"),
-                               "auth_password_file", SMTP_PASSWORD_FILE, pinned))
-    for team in specs.teams:
-        spec = team.model.spec
-        for (kind, field), first in FIRST_VERSION.items():
-            if getattr(spec, kind) is not None and pinned < first:
-                errors.append(_too_old(team.at("spec", kind, field), f"{kind} {field}", first, pinned))
-        if spec.email is not None and smtp is None:
-            where = platform.at("spec") if platform else None
-            hint = f" (the Platform document is at {where.file}:{where.line})" if where else ""
-            errors.append(SpecError(team.at("spec", "email"),
-                                    "e-mail needs an SMTP server: set spec.alertmanager.smtp "
-                                    f"(smarthost, from) in the Platform document{hint}"))
     env_label = platform.model.spec.environment_label if platform else names.ENVIRONMENT_LABEL
+    errors = []
     for svc in specs.services:
         errors += _environment_label_kept(svc, env_label)
     return errors  # a page that reaches no pager: spec/checks.ownership (an error, or a warning if imported)
@@ -118,8 +64,3 @@ def _environment_label_kept(svc: Loaded, label: str) -> list[SpecError]:
                                      "Prometheus sets it in external_labels; set here it would label every "
                                      "environment's alerts alike, and non-production could page")
             for path, labels in places if label in labels]
-
-
-def _too_old(where, what: str, first: tuple[int, int], pinned: tuple[int, int]) -> SpecError:
-    return SpecError(where, f"{what} needs Alertmanager {shown(first)} or later; the Platform pins "
-                            f"{shown(pinned)} (spec.alertmanager.version): raise it or use another receiver")

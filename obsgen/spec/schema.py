@@ -10,15 +10,16 @@ import json
 
 from pydantic.json_schema import models_json_schema
 
-from obsgen.spec.models import KINDS
+from obsgen.spec.models import kinds
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def json_schema() -> dict:
-    refs, top = models_json_schema([(cls, "validation") for cls in KINDS.values()], by_alias=True)
+    models = kinds().values()  # the Platform's with the settings of every registered backend
+    refs, top = models_json_schema([(cls, "validation") for cls in models], by_alias=True)
     return {"$schema": DIALECT, "title": "obsgen/v1",
-            "oneOf": [refs[(cls, "validation")] for cls in KINDS.values()], "$defs": top["$defs"]}
+            "oneOf": [refs[(cls, "validation")] for cls in models], "$defs": top["$defs"]}
 
 
 def text() -> str:

@@ -25,7 +25,7 @@ def test_calendar_and_slice_rules_read_only_earlier_passes(tmp_path):
         assert old in text
         text = text.replace(old, old + new)
     (root / "checkout.yaml").write_text(text)
-    steps = backfill.passes(pipeline.plan(root))
+    steps = backfill.passes(pipeline.run(root, render=False).plan)
     records = assert_each_rule_reads_earlier_passes(steps)
     assert {names.CALENDAR_BEFORE_START, names.calendar_before_start("error", "even"),
             names.calendar_before_start("good_slices", "odd"), names.CALENDAR_BUDGET_REMAINING} <= records

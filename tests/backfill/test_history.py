@@ -132,7 +132,7 @@ def history(tmp_path_factory):
             runs.append((server, outputs, _samples(server, start, end)))
         finally:
             server.stop()
-    return pipeline.plan(spec_dir), start, end, runs
+    return pipeline.run(spec_dir, render=False).plan, start, end, runs
 
 
 def _backfill(spec_dir: Path, server: Prometheus, folder: Path, start: int, end: int) -> list[str]:

@@ -115,11 +115,12 @@ def test_live_rules_are_refused_until_the_hand_over_hours_are_summed(spec_dir, t
     """The server evaluates the SLO's rules: backfilled copies of --end's hour must not arrive while
     the live rules may still sum that hour."""
     rules = tmp_path / "app.rules.yaml"
-    rules.write_text(pipeline.build(spec_dir)["alerts/rules/app.rules.yaml"], encoding="utf-8")
+    rules.write_text(pipeline.run(spec_dir).files["alerts/rules/app.rules.yaml"], encoding="utf-8")
     prometheus = Prometheus(tmp_path, tmp_path / "data", f"rule_files: [{rules}]\n")
     prometheus.start()
     try:
-        assert {g["name"] for g in prometheus_rules.service_groups(pipeline.plan(spec_dir).services[0])} <= \
+        service = pipeline.run(spec_dir, render=False).plan.services[0]
+        assert {g["name"] for g in prometheus_rules.service_groups(service)} <= \
             Server(prometheus.url).loaded_groups()
         now = int(time.time())
         _fails("--url", prometheus.url, "--start", str(now - 7200), "--end", str(now - 600), spec=spec_dir,

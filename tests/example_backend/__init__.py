@@ -1,7 +1,9 @@
-"""A whole backend, as small as one can be: one text file per service, example/<service>.txt.
+"""A whole backend, as small as one can be: one text file per service, example/<service>.txt,
+with Platform settings of its own (settings.py: `spec.example`, validated with file, line and field).
 
 Adding it to obsgen is this package and one line in obsgen/backends.py's REGISTRY (the test
-registers it the same way, for its own duration: tests/test_backends.py). Shown in docs/architecture.md.
+registers it with backends.register, for its own duration: tests/test_backends.py). Shown in
+docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -9,17 +11,22 @@ from __future__ import annotations
 from obsgen.artifacts import TextFile
 from obsgen.plan.model import Plan
 from obsgen.render.backend import Backend
+from tests.example_backend import settings
 
 RENDERED: list[str] = []  # the services rendered, in order: what the test counts
 
 
 def render(plan: Plan) -> dict[str, TextFile]:
+    own = plan.setting(settings.SETTINGS.field)  # what the Platform's spec.example says, else defaults
+    heading = f"{own.heading}\n" if own.heading else ""
     files = {}
     for service in plan.services:
+        if service.name in own.skip:
+            continue
         RENDERED.append(service.name)
         path = f"example/{service.name}.txt"
-        files[path] = TextFile(path, f"{service.name}: {', '.join(slo.name for slo in service.slos)}\n")
+        files[path] = TextFile(path, f"{heading}{service.name}: {', '.join(slo.name for slo in service.slos)}\n")
     return files
 
 
-BACKEND = Backend("example", render, output_dirs=("example",), per_service=True)
+BACKEND = Backend("example", render, output_dirs=("example",), per_service=True, settings=settings.SETTINGS)

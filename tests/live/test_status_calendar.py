@@ -34,9 +34,9 @@ def spec(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(spec, tmp_path_factory):
-    plan = pipeline.plan(spec)
+    plan = pipeline.run(spec, render=False).plan
     ratios = {slo.id: RATIO for s in plan.services for slo in s.slos}
-    with scraping(tmp_path_factory.mktemp("prom"), pipeline.build(spec), [(traffic(plan, ratios), {})]) as url:
+    with scraping(tmp_path_factory.mktemp("prom"), pipeline.run(spec).files, [(traffic(plan, ratios), {})]) as url:
         yield url, plan
 
 

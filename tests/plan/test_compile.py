@@ -52,7 +52,8 @@ def _plan(tmp_path, slos: str, **kwargs):
     from obsgen import pipeline
     from tests import builders
 
-    return pipeline.plan(builders.write_specs(tmp_path, {"svc.yaml": builders.service("svc", slos, **kwargs)}))
+    spec_dir = builders.write_specs(tmp_path, {"svc.yaml": builders.service("svc", slos, **kwargs)})
+    return pipeline.run(spec_dir, render=False).plan
 
 
 def test_the_users_annotations_win_over_the_generated_ones(tmp_path):

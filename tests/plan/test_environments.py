@@ -94,13 +94,13 @@ def test_errors_name_file_line_and_field(tmp_path):
             "          total_query: sum without (environment) (rate(x[{{window}}]))\n")
     spec_dir = builders.write_specs(tmp_path, {"platform.yaml": SHARED, "svc.yaml": builders.service("svc", slos)})
     with pytest.raises(SpecErrors) as caught:
-        pipeline.load(spec_dir)
+        pipeline.run(spec_dir, compile=False)
     [error] = caught.value.errors
     assert str(error).startswith(f"{spec_dir / 'svc.yaml'}:15: slos[0].sli.events.total_query: shared")
     assert "without (environment)" in str(error)
     # the same spec is fine per cluster
     (spec_dir / "platform.yaml").write_text(SHARED.replace("shared", "per-cluster"))
-    pipeline.load(spec_dir)
+    pipeline.run(spec_dir, compile=False)
 
 
 from hypothesis import given  # noqa: E402

@@ -57,7 +57,7 @@ CASES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
 def committed(root: Path) -> Path:
     """A copy of the examples with their output committed beside them."""
     shutil.copytree(EXAMPLES, root / "slos")
-    write_tree(root, pipeline.build(root / "slos"))
+    write_tree(root, pipeline.run(root / "slos").files)
     return root
 
 

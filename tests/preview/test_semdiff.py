@@ -162,7 +162,7 @@ def test_objective_change_says_budget_thresholds_and_detection_before_and_after(
     assert ("checkout/availability", "objective", "99.9%", "99.95%") in slo_rows
     assert ("checkout/availability", "error budget", "43.2 min of full outage per 30d",
             "21.6 min of full outage per 30d") in slo_rows
-    after = pipeline.plan(_edited(tmp_path, "objective"))
+    after = pipeline.run(_edited(tmp_path, "objective"), render=False).plan
     before_slo, after_slo = (example_slo(p, "checkout", "availability") for p in (example_plan, after))
     name = "checkout/availability page 1h/5m (CheckoutAvailabilityErrorBudgetBurn)"
     (t0, d0), (t1, d1) = alert_words(before_slo, "page", "1h"), alert_words(after_slo, "page", "1h")
@@ -184,7 +184,7 @@ def test_period_change(outputs, example_plan, tmp_path):
     assert ("search/latency", "period", "7d", "28d") in rows(found, "SLOs")
     assert ("search/latency", "error budget", "504.0 min of full outage per 7d",
             "2016.0 min of full outage per 28d") in rows(found, "SLOs")
-    after = example_slo(pipeline.plan(_edited(tmp_path, "period")), "search", "latency")
+    after = example_slo(pipeline.run(_edited(tmp_path, "period"), render=False).plan, "search", "latency")
     before = example_slo(example_plan, "search", "latency")
     name = "search/latency ticket 1d/2h (SearchLatencyErrorBudgetBurn)"
     assert (name, "threshold", alert_words(before, "ticket", "1d")[0],

@@ -117,7 +117,7 @@ def test_a_team_or_overview_dashboard_over_the_limit_is_refused_at_its_largest_s
         f"    - name: extra-{i}\n      objective: 99\n      sli:\n        events:\n"
         f"          error_query: sum(rate(e{{job=\"x\"}}[{{{{window}}}}]))\n"
         f"          total_query: sum(rate(t{{job=\"x\"}}[{{{{window}}}}]))\n" for i in range(3)))
-    plan = pipeline.plan(spec_dir)
+    plan = pipeline.run(spec_dir, render=False).plan
     with pytest.raises(SpecErrors) as caught:
         grafana._refuse_oversized(plan, [(kind, name, f"dashboards/{kind}.json", "x" * apply_mode.DATA_MAX)])
     message = str(caught.value)

@@ -86,7 +86,7 @@ def _slice_cases(slo, done: int, hours_now: list[dict]) -> list[dict]:
 
 
 def test_the_fast_page_fires_at_2_percent_of_the_months_own_budget(promtool, tmp_path):
-    plan = pipeline.plan(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}))
+    plan = pipeline.run(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}), render=False).plan
     slos = {s.name: s for s in plan.services[0].slos}
     groups, tests = [], []
     for name, slo in slos.items():
@@ -125,7 +125,7 @@ def test_the_alert_text_and_the_preview_state_the_periods_own_factors(tmp_path):
     states its thresholds and detection times in slices."""
     from obsgen.preview import view
 
-    plan = pipeline.plan(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}))
+    plan = pipeline.run(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}), render=False).plan
     slos = {s.name: s for s in plan.services[0].slos}
     feb = calendar.period_bounds(slos["february"].calendar, datetime(2025, 2, 10, tzinfo=UTC))
     oct_ = calendar.period_bounds(slos["february"].calendar, datetime(2025, 10, 10, tzinfo=UTC))
@@ -155,7 +155,7 @@ def test_the_preview_diff_reads_a_calendar_slos_alerts_from_the_rules(tmp_path):
     from obsgen import burnrate
     from obsgen.preview import difffacts
 
-    plan = pipeline.plan(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}))
+    plan = pipeline.run(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}), render=False).plan
     built = prometheus_rules.render(plan)
     read = difffacts.read(built).slos
     assert difffacts.read(committed.artifacts(encode.texts(built))).slos == read  # the files read back say the same

@@ -43,7 +43,7 @@ spec:
 def test_custom_and_scaled_catalogs(tmp_path, promtool):
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "all.yaml").write_text(SPECS)
-    files = pipeline.build(tmp_path / "specs")
+    files = pipeline.run(tmp_path / "specs").files
     rules = yaml.safe_load(files["alerts/rules/svc.rules.yaml"])
     records = {r["record"] for g in rules["groups"] for r in g["rules"] if "record" in r}
     # the custom catalog's windows are recorded, the period is named as Prometheus names it

@@ -35,7 +35,7 @@ def _generated(tmp_path_factory, slos: str):
     specs = tmp_path_factory.mktemp("specs")
     (specs / "shop.yaml").write_text(TEAM + service(slos))
     out = tmp_path_factory.mktemp("out")
-    write_tree(out, pipeline.build(specs))
+    write_tree(out, pipeline.run(specs).files)
     return out
 
 

@@ -27,7 +27,7 @@ import pytest
 
 from obsgen import durations, names, promql
 from obsgen import yamlio as yamlout
-from obsgen.render import prometheus_rules
+from obsgen.render import prometheus_rules, rollups
 from tests.conftest import PATIENCE
 
 PERIOD = 2 * 3600
@@ -109,7 +109,7 @@ def exactness_checks(slo, minutes, semantics: str, order: str) -> list[dict]:
     (and that before the SLI group), so it sees the copies up to the previous evaluation: the period
     sums equal every copy in (t - P, t - 1m], and exist where the 5m rate did at t - 1m."""
     sel = slo.selector()
-    just_under = prometheus_rules._just_under(PERIOD)
+    just_under = rollups._just_under(PERIOD)
     shift = 0 if order == "sli-first" else 1
     checks = []
     for kind, source in (("error", names.SLI_ERROR_RATE), ("total", names.SLI_TOTAL_RATE)):
@@ -117,7 +117,7 @@ def exactness_checks(slo, minutes, semantics: str, order: str) -> list[dict]:
         if order == "sli-first":
             exact = f"sum_over_time({promql.selector(source, sel)}[{just_under}])"
         else:
-            exact = _copies_in(slo, kind, prometheus_rules._just_under(PERIOD - 60), " offset 1m")
+            exact = _copies_in(slo, kind, rollups._just_under(PERIOD - 60), " offset 1m")
             recorded = f"sum({recorded})"
         same = f"count(abs({recorded} - {exact}) <= 1e-9 * {exact}) or vector(0)"
         checks += [_expect(same, m, int(has_rate(minutes, m - shift, semantics))) for m in CHECK_TIMES if m > shift]
@@ -245,7 +245,7 @@ def _copies_in(slo, kind: str, window: str, offset: str = "") -> str:
 
 
 def _copies_in_period(slo, kind: str) -> str:
-    return _copies_in(slo, kind, prometheus_rules._just_under(PERIOD))
+    return _copies_in(slo, kind, rollups._just_under(PERIOD))
 
 
 def cadence_file(slo, order: str) -> tuple[list[dict], dict]:
@@ -256,7 +256,7 @@ def cadence_file(slo, order: str) -> tuple[list[dict], dict]:
     for kind in ("error", "total"):
         recorded = f"sum({promql.selector(names.period_sum(kind), slo.selector())})"
         exact = (_copies_in_period(slo, kind) if order == "sli-first" else
-                 _copies_in(slo, kind, prometheus_rules._just_under(PERIOD - CADENCE), f" offset {CADENCE}s"))
+                 _copies_in(slo, kind, rollups._just_under(PERIOD - CADENCE), f" offset {CADENCE}s"))
         same = f"count(abs({recorded} - {exact}) <= 1e-9 * {exact}) or vector(0)"
         checks += [{"expr": promql.check(same), "eval_time": durations.format_seconds(t),
                     "exp_samples": [{"labels": "{}", "value": 1}]}
@@ -328,7 +328,7 @@ MIXED = [(every, semantics) for every in (120, 130) for semantics in ("closed", 
 
 
 def _input(name: str, slo, values: list[float | None]) -> dict:
-    labels = prometheus_rules.copy_rules(slo)[0]["labels"]  # what every recorded series of the SLO carries
+    labels = rollups.copy_rules(slo)[0]["labels"]  # what every recorded series of the SLO carries
     return {"series": promql.selector(name, labels),
             "values": " ".join("_" if v is None else repr(v) for v in values)}
 
@@ -336,14 +336,14 @@ def _input(name: str, slo, values: list[float | None]) -> dict:
 def mixed_file(slo, kind: str, every: int) -> tuple[list[dict], dict]:
     rates = rate5m(traffic(kind))
     series = []
-    for i, (name, source) in enumerate(prometheus_rules._KINDS):
+    for i, (name, source) in enumerate(rollups._KINDS):
         values = [None if r is None else r[i] for r in rates]
         series.append(_input(source, slo, values))
         series += [_input(names.rate_in_hours(name, parity), slo,
                           [v if (m // 60) % 2 == p else None for m, v in enumerate(values)])
                    for p, parity in enumerate(names.HOUR_PARITIES)]
     checks = []
-    for name, _ in prometheus_rules._KINDS:
+    for name, _ in rollups._KINDS:
         recorded = f"sum({promql.selector(names.period_sum(name), slo.selector())})"
         exact = _copies_in_period(slo, name)
         same = f"count(abs({recorded} - {exact}) <= 1e-9 * {exact}) or vector(0)"

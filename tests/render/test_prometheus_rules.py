@@ -3,7 +3,7 @@ import pytest
 import yaml
 
 from obsgen import burnrate, durations, names
-from obsgen.render import prometheus_rules
+from obsgen.render import rollups
 
 
 def rules_of(example_files, service):
@@ -53,7 +53,7 @@ def test_period_names_follow_prometheus_durations(example_files):
     groups = rules_of(example_files, "payments-api")["groups"]
     period = next(g for g in groups if g["name"] == "obsgen-slo-payments-api-availability-period")
     # well inside the 5m lookback: after one skipped evaluation the period series is still fresh
-    assert period["interval"] == prometheus_rules.PERIOD_INTERVAL == "2m"
+    assert period["interval"] == rollups.PERIOD_INTERVAL == "2m"
     hours = next(g for g in groups if g["name"] == "obsgen-slo-payments-api-availability-hours")
     assert hours["interval"] == "1m" and {r["record"] for r in hours["rules"]} == {
         f"slo:sli_{kind}:rate5m_{parity}_hours" for kind in ("error", "total") for parity in ("even", "odd")}
@@ -89,7 +89,7 @@ def test_every_burn_rate_alert_reads_windows_its_own_group_recorded_before_it(ex
                 if not reads:
                     continue  # the SLI health alerts
                 severity = rule["labels"].get("sloth_severity")
-                in_period = group.get("interval") == prometheus_rules.PERIOD_INTERVAL
+                in_period = group.get("interval") == rollups.PERIOD_INTERVAL
                 sli = every_minute[group["name"].removesuffix("-period")] if in_period else set()
                 assert reads <= set(recorded) | sli, (path, group["name"], rule["alert"])
                 assert not in_period or reads & set(recorded), (path, group["name"], rule["alert"])
@@ -168,7 +168,7 @@ spec:
       sli: {spans: {span_name: x}}
       alerting: {annotations: {note: "{{ $value }}"}}
 """)
-    text = pipeline.build(tmp_path)["alerts/rules/svc.rules.yaml"]
+    text = pipeline.run(tmp_path).files["alerts/rules/svc.rules.yaml"]
     assert 'evil {{ "{{" }} .Labels }}' in text
     assert 'note: \'{{ "{{" }} $value }}\'' in text
 
@@ -178,7 +178,7 @@ def test_sloth_objective_keeps_the_specs_digits(tmp_path):
     from tests import builders
 
     slos = "    - name: a\n      objective: 99.99999\n      sli: {spans: {span_name: x}}\n"
-    files = pipeline.build(builders.write_specs(tmp_path, {"svc.yaml": builders.service("svc", slos, tier=3)}))
+    files = pipeline.run(builders.write_specs(tmp_path, {"svc.yaml": builders.service("svc", slos, tier=3)})).files
     info = [r for g in yaml.safe_load(files[names.rules_file("svc")])["groups"] for r in g["rules"]
             if r.get("record") == "sloth_slo_info"]
     assert info[0]["labels"]["sloth_objective"] == "99.99999"
@@ -205,8 +205,8 @@ def test_a_period_equal_to_an_alert_window_is_recorded_once(tmp_path, promtool):
 
     slos = ("    - name: three-days\n      objective: 99.9\n      period: 3d\n      sli: {spans: {span_name: x}}\n"
             "    - name: two-days\n      objective: 99.9\n      period: 2d\n      sli: {spans: {span_name: x}}\n")
-    files = pipeline.build(builders.write_specs(tmp_path, {"platform.yaml": CATALOG_2D,
-                                                    "svc.yaml": builders.service("svc", slos)}))
+    files = pipeline.run(builders.write_specs(tmp_path, {"platform.yaml": CATALOG_2D,
+                                                    "svc.yaml": builders.service("svc", slos)})).files
     rules = [r for g in yaml.safe_load(files[names.rules_file("svc")])["groups"] for r in g["rules"]]
     records = [(r["record"], r["labels"]["sloth_id"]) for r in rules if "record" in r]
     assert len(records) == len(set(records))

@@ -8,11 +8,11 @@ import yaml
 
 from obsgen import burnrate, names
 from obsgen import yamlio as yamlout
-from obsgen.render import promtool_tests
+from obsgen.render import promtool_inputs, promtool_tests
 
 
 def test_counter_notation_uses_integer_steps_without_resets():
-    assert promtool_tests.counter([(10, 3), (5, 2), (0, 2)]) == "0+10x3 35+5x1 40+0x1"
+    assert promtool_inputs.counter([(10, 3), (5, 2), (0, 2)]) == "0+10x3 35+5x1 40+0x1"
 
 
 def test_each_test_file_loads_only_its_services_rules(example_plan, example_files):
@@ -144,7 +144,7 @@ def test_generated_tests_pass_for_extreme_objectives_and_re2_classes(tmp_path, p
     from tests import builders
 
     specs = {f"{name}.yaml": builders.service(name, slos) for name, slos in EXTREME_SLOS.items()}
-    files = pipeline.build(builders.write_specs(tmp_path, specs))
+    files = pipeline.run(builders.write_specs(tmp_path, specs)).files
     for name in EXTREME_SLOS:
         text = files[names.tests_file(name)]
         assert "no tests" not in text
@@ -170,10 +170,10 @@ def test_a_window_summed_from_5m_rates_pages_when_the_ramp_says(promtool, one_sl
     history = slow.window.long // 60 + 6
     before, fires = history + math.ceil(spaced.earliest / 60) - 1, history + math.floor(fresh.latest / 60)
     assert (before - history, fires - history) == (5, 7)
-    events = promtool_tests.traffic(slo)
+    events = promtool_inputs.traffic(slo)
     label = {names.SLOTH_SEVERITY: "page", names.LONG_WINDOW: "6h"}
-    test = promtool_tests._group(
-        "the 6h page after a full outage", promtool_tests.inputs(slo, [(0, events, history), (events, 0, 12)]),
+    test = promtool_inputs.group(
+        "the 6h page after a full outage", promtool_inputs.inputs(slo, [(0, events, history), (events, 0, 12)]),
         [promtool_tests.firing(slo, m, False, label) for m in (history, before)]
         + [promtool_tests.firing(slo, fires, True, label)])
     path = one_slo / "alerts" / "tests" / "ramp.test.yaml"

@@ -37,7 +37,7 @@ def _outcomes(output: str) -> dict[str, str]:
 
 
 def test_timeslice_scenarios_pass_and_catch_alerts_on_events(tmp_path, promtool):
-    files = pipeline.build(write(tmp_path, SPECS))
+    files = pipeline.run(write(tmp_path, SPECS)).files
     tests, rules = files[names.tests_file("ledger")], files[names.rules_file("ledger")]
     ratios = files[names.tests_file("billing")]
     for scenario in ("ledger-slices: a total outage pages once 1 bad slice(s) are recorded",

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from obsgen import pipeline
-from obsgen.render.prometheus_rules import HOURS_INTERVAL, PERIOD_INTERVAL
+from obsgen.render.rollups import HOURS_INTERVAL, PERIOD_INTERVAL
 from obsgen.verify import rulers
 from tests.conftest import EXAMPLES
 
@@ -19,7 +19,7 @@ def _build(tmp_path, metrics: str) -> dict[str, str]:
     shutil.copytree(EXAMPLES, spec_dir)
     platform = spec_dir / "platform.yaml"
     platform.write_text(platform.read_text() + f"  metrics: {metrics}\n")
-    return pipeline.build(spec_dir)
+    return pipeline.run(spec_dir).files
 
 
 def _groups(files: dict[str, str], prefix: str) -> list[dict]:

@@ -32,11 +32,11 @@ def examples(tmp_path, metrics: str):
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
     spec_dir = examples(tmp_path_factory.mktemp("shared"), "{mode: shared}")
-    return pipeline.plan(spec_dir), pipeline.build(spec_dir)
+    return pipeline.run(spec_dir, render=False).plan, pipeline.run(spec_dir).files
 
 
 def test_per_cluster_output_is_byte_identical_to_the_committed_examples(tmp_path, example_files):
-    explicit = pipeline.build(examples(tmp_path, "{mode: per-cluster, rulers: []}"))
+    explicit = pipeline.run(examples(tmp_path, "{mode: per-cluster, rulers: []}")).files
     assert explicit == example_files
     for path, text in example_files.items():
         assert (ROOT / path).read_text(encoding="utf-8") == text, path
@@ -46,7 +46,7 @@ def _clock_filters() -> list[str]:
     """The period roll-ups' clock filters, as the renderer writes them: `x and on () (<time() only>)`
     keeps x's series (environment included) whole or drops them all, so it joins nothing."""
     from obsgen import names
-    from obsgen.render import prometheus_rules as rules
+    from obsgen.render import rollups as rules
 
     return [f" and on () ({cond(parity)})" for parity in names.HOUR_PARITIES
             for cond in (rules._in_hours,)]
@@ -193,7 +193,7 @@ def test_a_service_listed_only_in_staging_never_pages(promtool, tmp_path):
             '          error_query: sum(rate(x{code="500"}[{{window}}]))\n'
             "          total_query: sum(rate(x[{{window}}]))\n")
     spec = service("stg", slos).replace("spec:\n  slos:", "spec:\n  environments: [staging]\n  slos:")
-    files = pipeline.build(write(tmp_path, {"platform.yaml": STAGING_ONLY, "stg.yaml": spec}))
+    files = pipeline.run(write(tmp_path, {"platform.yaml": STAGING_ONLY, "stg.yaml": spec})).files
     for path in ("alerts/rules/stg.rules.yaml", "alerts/tests/stg.test.yaml"):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(files[path])
@@ -235,7 +235,7 @@ HOSTILE_SLOS = r"""    - name: availability
 
 def test_custom_label_sloth_style_and_hostile_text_pass_promtool(promtool, tmp_path):
     spec = service("odd", HOSTILE_SLOS).replace("spec:\n  slos:", "spec:\n  environments: [qa-1, production]\n  slos:")
-    files = pipeline.build(write(tmp_path, {"platform.yaml": HOSTILE_PLATFORM, "odd.yaml": spec}))
+    files = pipeline.run(write(tmp_path, {"platform.yaml": HOSTILE_PLATFORM, "odd.yaml": spec})).files
     rules, tests = files["alerts/rules/odd.rules.yaml"], files["alerts/tests/odd.test.yaml"]
     assert ('sum by (job, env) (rate(x{job="a\\"b\\\\c",path="/r/{{window}}",code=~"5..",'
             'env=~"production|qa-1"}[5m]))') in rules
@@ -258,7 +258,7 @@ def test_the_environment_label_cannot_be_set_by_slo_labels(tmp_path):
             "        latency: {histogram: h, threshold: 1s}\n")
     spec_dir = write(tmp_path, {"platform.yaml": STAGING_ONLY, "svc.yaml": service("svc", slos)})
     with pytest.raises(SpecErrors, match=r"svc.yaml:\d+: slos\[0\].labels.environment: 'environment' is the "):
-        pipeline.load(spec_dir)
+        pipeline.run(spec_dir, compile=False)
 
 
 def test_the_zero_traffic_scenario_catches_nan(promtool, shared, monkeypatch, tmp_path):

@@ -17,12 +17,12 @@ from tests.spec.importers.helpers import TEAM, write
 def sloth_tree(tmp_path_factory):
     root = tmp_path_factory.mktemp("sloth")
     spec = write(root / "slos", {"s.yml": test_sloth.GETTING_STARTED, "t.yaml": TEAM % "myteam"})
-    files = pipeline.build(spec)
+    files = pipeline.run(spec).files
     return root, files
 
 
 def _slo(root):
-    return pipeline.plan(root / "slos").services[0].slos[0]
+    return pipeline.run(root / "slos", render=False).plan.services[0].slos[0]
 
 
 def test_short_window_first_in_every_pair(sloth_tree):

@@ -29,7 +29,7 @@ def build(tmp_path, alerting: str, platform: str = ""):
     files = {"api.yaml": SERVICE.replace("ALERTING\n", alerting), "teams.yaml": TEAM % "web"}
     if platform:
         files["platform.yaml"] = "apiVersion: obsgen/v1\nkind: Platform\nspec: " + platform + "\n"
-    return pipeline.plan(write(tmp_path / "slos", files)).services[0].slos[0]
+    return pipeline.run(write(tmp_path / "slos", files), render=False).plan.services[0].slos[0]
 
 
 def test_sloth_style_keeps_the_users_severity(tmp_path):

@@ -48,7 +48,7 @@ def test_mutated_specs_give_located_errors_or_a_plan(case):
             (spec / other).write_text(source if other != name else "", encoding="utf-8")
         (spec / name).write_bytes(text.encode("utf-8", "surrogatepass"))
         try:
-            pipeline.build(spec)
+            pipeline.run(spec)
         except SpecErrors as exc:
             for error in exc.errors:
                 assert error.location.file.endswith(".yaml") or error.location.file == str(spec)

@@ -10,7 +10,7 @@ from tests.k8s_specs import write_specs
 def errors_for(tmp_path, kubernetes: str) -> list[str]:
     spec_dir = write_specs(tmp_path / "slos", ["checkout"], kubernetes=kubernetes)
     with pytest.raises(SpecErrors) as exc:
-        pipeline.load(spec_dir)
+        pipeline.run(spec_dir, compile=False)
     return [str(e) for e in exc.value.errors]
 
 
@@ -37,6 +37,6 @@ def test_invalid_kubernetes_fields_are_located_errors(tmp_path, kubernetes, wher
     "{labels: {release: kube-prometheus-stack, example.com/team: a_b.c, k: ''}}",
 ])
 def test_valid_kubernetes_fields(tmp_path, kubernetes):
-    plan = pipeline.plan(write_specs(tmp_path / "slos", ["checkout"], kubernetes=kubernetes))
+    plan = pipeline.run(write_specs(tmp_path / "slos", ["checkout"], kubernetes=kubernetes), render=False).plan
     assert plan.kubernetes.labels[:2] == (("app.kubernetes.io/managed-by", "obsgen"),
                                           ("app.kubernetes.io/part-of", "obsgen"))

@@ -175,7 +175,8 @@ def test_an_imported_paging_file_of_a_chat_only_team_loads_with_a_warning(tmp_pa
              ' / sum(rate(requests_total[{{.window}}]))\n'
              '    alerting: {name: MyServiceDown, annotations: {runbook: "https://runbooks.example.com/x"}}\n')
     warnings: list = []
-    plan = pipeline.plan(write(tmp_path, {"teams.yaml": team("payments", CHAT), "myservice.yaml": sloth}), warnings)
+    spec_dir = write(tmp_path, {"teams.yaml": team("payments", CHAT), "myservice.yaml": sloth})
+    plan = pipeline.run(spec_dir, warnings=warnings, render=False).plan
     assert [s.name for s in plan.services] == ["myservice"]
     assert [str(w) for w in warnings] == [
         f"{tmp_path}/slos/myservice.yaml:3: labels.team: service 'myservice' pages (tier 1) but team 'payments' has "

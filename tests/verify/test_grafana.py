@@ -47,7 +47,7 @@ def test_hostile_specs_pass_every_check(tmp_path):
     from obsgen.output.writer import write_tree
 
     _require_schemas()
-    write_tree(tmp_path / "out", pipeline.build(hostile_specs(tmp_path)))
+    write_tree(tmp_path / "out", pipeline.run(hostile_specs(tmp_path)).files)
     tmp_path = tmp_path / "out"
     results = _results(tmp_path)
     assert all(r.ok for r in results.values()), "\n".join(r.output for r in results.values())

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from obsgen import yamlio as yamlout
-from obsgen.render import promtool_tests
+from obsgen.render import promtool_inputs
 from obsgen.verify import grafana
 
 MINUTES = 70
@@ -57,7 +57,7 @@ def _red_checks(dashboard: dict, series: list[dict]) -> list[dict]:
 
 def _test_file(out: Path, service, dashboard: dict) -> Path:
     fed = [slo for slo in service.slos if slo.sli.fixture]
-    series = [s for slo in fed for s in promtool_tests.inputs(slo, [(1, 99, MINUTES)])]
+    series = [s for slo in fed for s in promtool_inputs.inputs(slo, [(1, 99, MINUTES)])]
     checks = _checks(dashboard, [slo.name for slo in fed])
     if any(slo.sli.kind == "spans" for slo in fed):
         checks += _red_checks(dashboard, series)

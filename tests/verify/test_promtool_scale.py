@@ -39,7 +39,7 @@ def tree(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("scale")
     spec_dir = builders.write_specs(root, {f"{n}.yaml": builders.service(n, SLOS.format(name=n)) for n in SERVICES})
     out = root / "out"
-    writer.write(out, pipeline.build(spec_dir), force=False)
+    writer.write(out, pipeline.run(spec_dir).files, force=False)
     return out
 
 

@@ -206,7 +206,7 @@ def shared_files(tmp_path_factory) -> dict[str, str]:
     from obsgen import pipeline
     from tests.render.test_shared_mode import examples
 
-    return pipeline.build(examples(tmp_path_factory.mktemp("shared"), "{mode: shared}"))
+    return pipeline.run(examples(tmp_path_factory.mktemp("shared"), "{mode: shared}")).files
 
 
 @pytest.fixture
@@ -312,7 +312,7 @@ def with_secrets(tmp_path) -> Path:
                                         "    datasources: {prometheus: prometheus, loki: loki, tempo: tempo}\n"
                                         + GRAFANA_CREDENTIALS)
     platform.write_text(text + "  kubernetes: {external_secrets: {store: {name: vault}}}\n")
-    write_tree(tmp_path / "out", pipeline.build(spec_dir))
+    write_tree(tmp_path / "out", pipeline.run(spec_dir).files)
     return tmp_path / "out"
 
 

@@ -18,6 +18,7 @@ from obsgen.plan.model import Plan, ServicePlan
 from obsgen.render.alertmanager import cases, secrets, templates
 from obsgen.render.alertmanager.config import config
 from obsgen.render.backend import Backend
+from obsgen.spec.settings import alertmanager as alertmanager_settings
 
 # (service, its part computed) -> its part, maybe kept from an earlier run (obsgen/cache.py)
 ServiceMemo = Callable[[ServicePlan, Callable[[], tuple[str, list]]], tuple[str, list]]
@@ -93,4 +94,5 @@ def _secret(config_text: str, template_text: str) -> dict:
 
 
 BACKEND = Backend("alertmanager", render, output_dirs=("alerts", "k8s"), verifier="amtool",
-                  k8s_kinds=("Secret", "ExternalSecret", "Alertmanager"), settings=("alertmanager", "kubernetes"))
+                  k8s_kinds=("Secret", "ExternalSecret", "Alertmanager"), settings=alertmanager_settings.SETTINGS,
+                  uses=("kubernetes",))

@@ -14,6 +14,7 @@ from obsgen.render import apply_mode
 from obsgen.render.backend import Backend
 from obsgen.render.grafana import configmaps, overview, provisioning, secrets, service, team
 from obsgen.render.grafana.sdk import json_text
+from obsgen.spec.settings import grafana as grafana_settings
 
 Board = tuple[str, str, Dashboard]  # (kind: service, team or overview; its name; the dashboard)
 
@@ -96,6 +97,7 @@ def _largest(plan: Plan, kind: str, name: str) -> tuple[Location, str]:
 
 # The service dashboards, cached per service; then the team and overview dashboards, provisioning.
 SERVICES_BACKEND = Backend("grafana-services", render_services, output_dirs=("dashboards", "k8s"), per_service=True,
-                           k8s_kinds=("ConfigMap",), settings=("grafana", "endpoints"))
+                           k8s_kinds=("ConfigMap",), uses=("grafana", "endpoints"))
 BACKEND = Backend("grafana", render, output_dirs=("dashboards", "k8s"), verifier="grafana",
-                  k8s_kinds=("ConfigMap", "ExternalSecret"), settings=("grafana", "endpoints", "kubernetes"))
+                  k8s_kinds=("ConfigMap", "ExternalSecret"), settings=grafana_settings.SETTINGS,
+                  uses=("endpoints", "kubernetes"))

@@ -9,6 +9,7 @@ from obsgen.plan.model import Plan
 from obsgen import yamlio
 from obsgen.render.otel import config, k8s
 from obsgen.render.backend import Backend
+from obsgen.spec.settings import otel as otel_settings
 
 
 def header(plan) -> str:
@@ -42,6 +43,7 @@ def _add(files: dict, path: str, obj: dict) -> None:
     files[path] = K8sObject(path, obj)
 
 
-BACKEND = Backend("otel", render, output_dirs=("otel", "k8s"), verifier="otelcol", settings=("collector", "endpoints"),
+BACKEND = Backend("otel", render, output_dirs=("otel", "k8s"), verifier="otelcol", settings=otel_settings.SETTINGS,
+                  uses=("endpoints",),
                   k8s_kinds=("OpenTelemetryCollector", "Instrumentation", "ServiceAccount", "ClusterRole",
                              "ClusterRoleBinding"))

@@ -23,5 +23,5 @@ def render(plan: Plan, rendered: dict[str, Artifact]) -> dict[str, RuleFile]:
 
 
 # Mimir and AMP layouts, when the Platform's metrics.rulers lists them
-BACKEND = Backend("rulers", render, output_dirs=("alerts",), verifier="rulers", settings=("metrics",),
+BACKEND = Backend("rulers", render, output_dirs=("alerts",), verifier="rulers", uses=("metrics",),
                   reads=("prometheus",))

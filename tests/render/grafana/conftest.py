@@ -74,4 +74,4 @@ def hostile_specs(root: Path) -> Path:
 def hostile_files(tmp_path_factory) -> dict[str, str]:
     from obsgen import pipeline
 
-    return pipeline.build(hostile_specs(tmp_path_factory.mktemp("hostile")))
+    return pipeline.run(hostile_specs(tmp_path_factory.mktemp("hostile"))).files

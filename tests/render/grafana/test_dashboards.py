@@ -90,7 +90,7 @@ def test_changing_one_slo_changes_only_its_service_team_and_overview(tmp_path, e
     shutil.copytree(EXAMPLES, specs)
     search = specs / "search.yaml"
     search.write_text(search.read_text().replace("objective: 95\n", "objective: 97.5\n"))
-    changed = {p for p, t in pipeline.build(specs).items() if example_files.get(p) != t}
+    changed = {p for p, t in pipeline.run(specs).files.items() if example_files.get(p) != t}
     grafana_changed = {p for p in changed if p.startswith(("dashboards/", "k8s/base/grafana/"))}
     assert grafana_changed == {
         "dashboards/search.json", names.team_dashboard_file("discovery"), names.OVERVIEW_DASHBOARD_FILE,

@@ -76,7 +76,7 @@ def _shared(tmp_path) -> dict[str, str]:
     shutil.copytree(EXAMPLES, spec_dir)
     platform = spec_dir / "platform.yaml"
     platform.write_text(platform.read_text() + "  metrics: {mode: shared}\n")
-    return pipeline.build(spec_dir)
+    return pipeline.run(spec_dir).files
 
 
 def _environment_matchers(expr: str, dashboard: dict) -> list[str]:

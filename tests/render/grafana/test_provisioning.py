@@ -54,7 +54,7 @@ def test_custom_uids_and_tempo_query_url(tmp_path):
                         .replace("    alertmanager: http://alertmanager.monitoring:9093\n",
                                  "    alertmanager: http://alertmanager.monitoring:9093\n"
                                  "    tempo_query: https://tempo-query.example.com\n"))
-    files = pipeline.build(specs)
+    files = pipeline.run(specs).files
     ds = _datasources(files)
     assert ds["tempo"]["url"] == "https://tempo-query.example.com" and ds["tempo"]["uid"] == "traces"
     assert ds["loki"]["jsonData"]["derivedFields"][0]["datasourceUid"] == "traces"

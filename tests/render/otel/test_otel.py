@@ -78,8 +78,8 @@ def test_every_spans_threshold_is_a_bucket_boundary(tmp_path, which, example_fil
     if which == "examples":
         files, plan = example_files, example_plan
     else:
-        plan = pipeline.plan(spec_dir(tmp_path, services=SPANS))
-        files = pipeline.build(str(tmp_path))
+        plan = pipeline.run(spec_dir(tmp_path, services=SPANS), render=False).plan
+        files = pipeline.run(str(tmp_path)).files
     latency = [slo for svc in plan.services for slo in svc.slos if slo.sli.kind == "spans" and "le=" in slo.sli.error]
     assert latency, "no spans latency SLI to check"
     for env in plan.telemetry.environments:
@@ -118,7 +118,7 @@ def test_span_metric_names_come_from_the_connector_settings(example_files):
 
 
 def test_older_pinned_version_gets_legacy_names(tmp_path):
-    files = pipeline.build(spec_dir(tmp_path, platform="collector: {version: 0.143.0}", services=SPANS))
+    files = pipeline.run(spec_dir(tmp_path, platform="collector: {version: 0.143.0}", services=SPANS)).files
     gateway, agent = (yaml.safe_load(files[f"otel/production/{r}.yaml"]) for r in ("gateway", "agent"))
     assert set(gateway["exporters"]) == {"otlp/tempo", "otlphttp/loki", "prometheusremotewrite"}
     assert "spanmetrics" in gateway["connectors"]
@@ -138,7 +138,7 @@ def test_names_switch_at_each_rename():
 def test_collector_version_is_validated(tmp_path):
     for version, message in [("0.100.0", "0.120.0 or later"), ("latest", "such as 0.159.0")]:
         with pytest.raises(SpecErrors) as err:
-            pipeline.plan(spec_dir(tmp_path, platform=f"collector: {{version: {version}}}"))
+            pipeline.run(spec_dir(tmp_path, platform=f"collector: {{version: {version}}}"), render=False)
         assert message in str(err.value) and "collector.version" in str(err.value)
 
 
@@ -147,7 +147,7 @@ def _policies(files, env):
 
 
 def test_each_service_policy_applies_only_to_its_traces(tmp_path):
-    files = pipeline.build(spec_dir(tmp_path, services=SPANS))
+    files = pipeline.run(spec_dir(tmp_path, services=SPANS)).files
     prod = {p["name"]: p for p in _policies(files, "production")}
     assert set(prod) == {"shop:errors", "shop:slow", "shop:percent", "cart:slow",
                          "(other services):errors", "(other services):percent"}
@@ -183,7 +183,7 @@ def _unquote(literal: str) -> str:
 @pytest.mark.parametrize("key", ['a"b', "back\\slash", 'x"), delete_key(span.attributes, "y', "ünïcode key", "a\\\""])
 def test_user_text_reaches_ottl_only_as_an_escaped_literal(tmp_path, key):
     platform = "collector:\n  redact_attributes: [" + yaml.safe_dump(key, default_style='"').strip() + "]"
-    files = pipeline.build(spec_dir(tmp_path, platform=platform, services=SPANS))
+    files = pipeline.run(spec_dir(tmp_path, platform=platform, services=SPANS)).files
     gateway = yaml.safe_load(files["otel/production/gateway.yaml"])
     statements = gateway["processors"]["transform/redact"]["trace_statements"]
     mine = [s for s in statements if s.startswith("delete_key") and "url.query" not in s]
@@ -197,7 +197,7 @@ def test_control_characters_never_reach_ottl(tmp_path):
     with pytest.raises(ValueError):
         ottl.string("a\nb")
     with pytest.raises(SpecErrors) as err:
-        pipeline.plan(spec_dir(tmp_path, platform='collector: {redact_attributes: ["a\\tb"]}'))
+        pipeline.run(spec_dir(tmp_path, platform='collector: {redact_attributes: ["a\\tb"]}'), render=False)
     assert "redact_attributes" in str(err.value)
 
 
@@ -234,7 +234,7 @@ def test_operator_objects(example_files):
 
 
 def test_instrumentation_objects_per_language(tmp_path):
-    files = pipeline.build(spec_dir(tmp_path, services=SPANS))
+    files = pipeline.run(spec_dir(tmp_path, services=SPANS)).files
     obj = yaml.safe_load(files["k8s/overlays/dev/otel/obsgen-python.yaml"])
     assert obj["kind"] == "Instrumentation" and obj["apiVersion"] == "opentelemetry.io/v1alpha1"
     assert obj["spec"]["exporter"]["endpoint"] == "http://obsgen-agent-collector.monitoring.svc.cluster.local:4318"
@@ -274,7 +274,7 @@ def test_spec_additions_are_in_the_schema_and_default_to_nothing(tmp_path):
     platform = KINDS["Platform"].model_json_schema()
     assert "redact_attributes" in platform["$defs"]["Collector"]["properties"]
     with pytest.raises(SpecErrors) as err:
-        pipeline.plan(spec_dir(tmp_path, services=SPANS.replace("language: python", "language: cobol")))
+        pipeline.run(spec_dir(tmp_path, services=SPANS.replace("language: python", "language: cobol")), render=False)
     assert "instrumentation.language" in str(err.value)
 
 

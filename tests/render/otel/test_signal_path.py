@@ -31,7 +31,7 @@ def _objects(files: dict[str, str], kind: str) -> list[dict]:
 
 def _ns_files(tmp_path, extra: str = "") -> dict[str, str]:
     platform = f"environments: [dev, production]\nkubernetes: {{namespace: {NAMESPACE}}}\n{extra}"
-    return pipeline.build(spec_dir(tmp_path, platform, SPANS))
+    return pipeline.run(spec_dir(tmp_path, platform, SPANS)).files
 
 
 # --- 1. distributions -----------------------------------------------------------------------
@@ -39,7 +39,7 @@ def _ns_files(tmp_path, extra: str = "") -> dict[str, str]:
 
 def test_core_is_refused_at_the_platform_line_with_what_to_change(tmp_path):
     with pytest.raises(SpecErrors) as caught:
-        pipeline.build(spec_dir(tmp_path, "environments: [dev, production]\ncollector: {distribution: core}\n", SPANS))
+        pipeline.run(spec_dir(tmp_path, "environments: [dev, production]\ncollector: {distribution: core}\n", SPANS))
     text = str(caught.value)
     assert "platform.yaml:5" in text and "collector.distribution" in text.replace("spec.", "")
     for key in ("filelog", "k8s_attributes", "load_balancing", "tail_sampling", "transform"):
@@ -48,7 +48,7 @@ def test_core_is_refused_at_the_platform_line_with_what_to_change(tmp_path):
 
 
 def test_k8s_distribution_gets_configs_it_runs(tmp_path):
-    files = pipeline.build(spec_dir(tmp_path, "environments: [dev, production]\ncollector: {distribution: k8s}\n", SPANS))
+    files = pipeline.run(spec_dir(tmp_path, "environments: [dev, production]\ncollector: {distribution: k8s}\n", SPANS)).files
     configs = {**_configs(files, "agent"), **_configs(files, "gateway")}
     assert configs
     for path, cfg in configs.items():

@@ -18,7 +18,7 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 
 def plan(root: Path, warnings: list | None = None):
-    return pipeline.plan(root, warnings)
+    return pipeline.run(root, warnings=warnings, render=False).plan
 
 
 def slo_plan(root: Path, service: str, slo: str, warnings: list | None = None):

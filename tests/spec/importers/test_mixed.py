@@ -54,7 +54,7 @@ def test_imported_specs_in_shared_mode_keep_the_environment(tmp_path, promtool):
     """Sloth, OpenSLO and Pyrra queries for one store shared by every environment: each rule keeps the
     environment label, and each service's promtool scenarios (the shared-store ones included) pass."""
     spec_dir = _mixed(tmp_path, PLATFORM.replace("{default_team: sre}", "{default_team: sre, metrics: {mode: shared}}"))
-    files = pipeline.build(spec_dir)
+    files = pipeline.run(spec_dir).files
     assert keeps_the_environment(files) > 50
     write_tree(tmp_path / "out", files)
     result = run_obsgen("test", "--out", str(tmp_path / "out"))
@@ -66,20 +66,20 @@ def test_imported_specs_in_shared_mode_keep_the_environment(tmp_path, promtool):
 
 
 def test_mixed_directory_generates_and_passes_promtool(mixed, tmp_path, promtool):
-    plan = pipeline.plan(mixed)
+    plan = pipeline.run(mixed, render=False).plan
     assert sorted(s.name for s in plan.services) == [
         "checkout-openslo", "monitoring-http-errors", "monitoring-http-latency", "my-service", "myservice",
         "myservice-k8s", "search"]
     styles = {slo.id: slo.alert_style for s in plan.services for slo in s.slos}
     assert styles["myservice-requests-availability"] == "sloth" and styles["search-availability"] == "obsgen"
-    write_tree(tmp_path, pipeline.build(mixed))
+    write_tree(tmp_path, pipeline.run(mixed).files)
     result = run_obsgen("test", "--out", str(tmp_path))  # every verifier obsgen has, promtool among them
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("ok: test rules") == 2 * len(plan.services)  # burn-rate and SLI health tests
 
 
 def test_sloth_style_tests_check_sloths_alert_names_and_labels(mixed):
-    files = pipeline.build(mixed)
+    files = pipeline.run(mixed).files
     tests = yaml.safe_load(files[names.tests_file("myservice")])["tests"]
     outage = next(t for t in tests if "total outage" in t["name"])
     fires = outage["promql_expr_test"][-1]["expr"]
@@ -96,9 +96,9 @@ def test_import_round_trips_to_identical_rules(mixed, tmp_path, fmt):
     assert result.returncode == 0, result.stderr
     converted = write(tmp_path / "slos", {"converted.yaml": result.stdout, "platform.yaml": PLATFORM,
                                           "teams.yaml": TEAMS})
-    again = pipeline.plan(converted)
-    original = pipeline.build(mixed)
-    rebuilt = pipeline.build(converted)
+    again = pipeline.run(converted, render=False).plan
+    original = pipeline.run(mixed).files
+    rebuilt = pipeline.run(converted).files
     assert again.services
     for service in again.services:
         for path in (names.rules_file(service.name), names.tests_file(service.name)):

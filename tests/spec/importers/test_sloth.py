@@ -185,9 +185,9 @@ def test_the_kubernetes_form_generates_the_same_rules(tmp_path, sloth_dir):
     # the same but for sloth_slo_info's spec and mode, which are Sloth's for each form
     cli = {path: text.replace("sloth_mode: cli-gen-prom", "sloth_mode: cli-gen-k8s")
            .replace("sloth_spec: prometheus/v1", "sloth_spec: sloth.slok.dev/v1")
-           for path, text in pipeline.build(sloth_dir).items()}
+           for path, text in pipeline.run(sloth_dir).files.items()}
     assert any("sloth_spec: sloth.slok.dev/v1" in text for text in cli.values())
-    assert pipeline.build(k8s) == cli
+    assert pipeline.run(k8s).files == cli
 
 
 def test_imported_warnings_not_errors(tmp_path):

@@ -68,7 +68,7 @@ def outcome(file: str, tmp_path: Path) -> tuple[str, list[str], list[str]]:
     spec.mkdir(parents=True)
     shutil.copyfile(UPSTREAM / file, spec / _spec_name(file))
     try:
-        plan = pipeline.plan(spec, [])
+        plan = pipeline.run(spec, warnings=[], render=False).plan
     except SpecErrors as exc:
         errors = [str(e).replace(f"{spec}/", "") for e in exc.errors]
         if errors == [f"{spec}: no spec documents (YAML with apiVersion: obsgen/v1) under this directory; "

@@ -30,7 +30,7 @@ def spec_dir(tmp_path: Path, *files: str, extra: dict | None = None) -> Path:
 
 def errors_of(root: Path) -> list[str]:
     with pytest.raises(SpecErrors) as exc:
-        pipeline.plan(root, [])
+        pipeline.run(root, warnings=[], render=False)
     return [str(e).replace(f"{root}/", "") for e in exc.value.errors]
 
 
@@ -59,7 +59,7 @@ def test_a_top_level_list_of_openslo_objects_is_read(tmp_path):
 def test_openslo_v1alpha_service_documents_are_read(tmp_path):
     root = spec_dir(tmp_path, "openslo-oslo/internal/files/testdata/format/valid-service.yaml",
                     "sloth/examples/openslo-getting-started.yml")
-    assert [s.name for s in pipeline.plan(root, []).services] == ["my-service"]
+    assert [s.name for s in pipeline.run(root, warnings=[], render=False).plan.services] == ["my-service"]
 
 
 def test_a_list_valued_team_label_names_the_first_team(tmp_path):
@@ -70,7 +70,7 @@ def test_a_list_valued_team_label_names_the_first_team(tmp_path):
         "slo.yaml": (UPSTREAM / "sloth/examples/openslo-getting-started.yml").read_text(encoding="utf-8")
         .replace("service: my-service", "service: web")})
     warnings: list = []
-    svc = pipeline.plan(root, warnings).services[0]
+    svc = pipeline.run(root, warnings=warnings, render=False).plan.services[0]
     assert svc.team == "team-a"
     assert any("obsgen routes a service to one team: 'team-a', the first of 'team-a', 'team-b'" in str(w)
                for w in warnings), warnings
@@ -96,7 +96,7 @@ def test_import_of_services_only_says_no_slo_was_found(tmp_path):
 def test_the_other_spelling_of_page_alert_is_ignored_with_a_warning(tmp_path):
     root = spec_dir(tmp_path, "sloth/test/integration/prometheus/testdata/validate/good/good-aa.yaml")
     warnings: list = []
-    slo = pipeline.plan(root, warnings).services[0].slos[0]
+    slo = pipeline.run(root, warnings=warnings, render=False).plan.services[0].slos[0]
     ignored = [str(w).replace(f"{root}/", "") for w in warnings if "ignored, as Sloth ignores it" in str(w)]
     assert ignored == [
         "good-aa.yaml:21: slos[0].alerting.pageAlert: ignored, as Sloth ignores it: this form of the spec spells "
@@ -111,7 +111,7 @@ def test_a_boolean_label_is_written_as_sloth_writes_it(tmp_path):
     text = (SLOTH / "examples/victoria-metrics.yml").read_text(encoding="utf-8")
     head = text[:text.index("slo_plugins:")]
     root = write(tmp_path / "slos", {"vm.yaml": head + GETTING_STARTED[GETTING_STARTED.index("slos:"):]})
-    slo = pipeline.plan(root, []).services[0].slos[0]
+    slo = pipeline.run(root, warnings=[], render=False).plan.services[0].slos[0]
     assert dict(slo.labels)["generated"] == "true"
 
 
@@ -145,7 +145,7 @@ def test_an_unowned_import_generates_warns_once_and_reaches_the_root_receiver(tm
     amtool = require_tool("amtool")
     root = spec_dir(tmp_path, *UNOWNED)
     warnings: list = []
-    plan = pipeline.plan(root, warnings)
+    plan = pipeline.run(root, warnings=warnings, render=False).plan
     assert {s.team for s in plan.services} == {names.UNOWNED_TEAM}
     owner = [str(w) for w in warnings if "no owner" in str(w) or "Team document" in str(w)]
     assert len(owner) == 1 and "(and 3 more: " in owner[0], owner
@@ -164,7 +164,7 @@ def test_an_unowned_import_generates_warns_once_and_reaches_the_root_receiver(tm
 def test_an_unowned_import_belongs_to_the_platforms_default_team(tmp_path):
     root = spec_dir(tmp_path, *UNOWNED, extra={"platform.yaml": PLATFORM % "sre"})
     warnings: list = []
-    assert {s.team for s in pipeline.plan(root, warnings).services} == {"sre"}
+    assert {s.team for s in pipeline.run(root, warnings=warnings, render=False).plan.services} == {"sre"}
     assert not [w for w in warnings if "no owner" in str(w)]
 
 
@@ -179,6 +179,6 @@ def test_sloth_slo_info_says_the_inputs_spec_and_mode(tmp_path, file, spec, mode
     out = tmp_path / "out"
     root = spec_dir(tmp_path, file)
     generate(root, out)
-    service = pipeline.plan(root, []).services[0].name
+    service = pipeline.run(root, warnings=[], render=False).plan.services[0].name
     info = next(r for r in rules(out, service) if r.get("record") == names.SLO_INFO)
     assert (info["labels"]["sloth_spec"], info["labels"]["sloth_mode"]) == (spec, mode)
