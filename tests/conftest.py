@@ -116,8 +116,8 @@ SHARED_GROUPS = {"status_prometheus": "status-prometheus", "examples_tested": "e
 # The groups, longest first (seconds a group took on a loaded 2-core machine, docs/testing.md): the
 # first ones start at once, the others fill the workers behind them, so the suite's wall time is its
 # longest group, not a long group started last. Unlisted files follow, in collection order.
-FIRST = ("tests/e2e/", "tests/live/", "tests/preview/test_status_view.py", "tests/verify/test_promtool_scale.py",
-         "tests/render/test_health_rules.py", "tests/render/test_shared_mode.py",
+FIRST = ("tests/e2e/", "tests/live/test_status", "tests/preview/test_status_view.py",
+         "tests/verify/test_promtool_scale.py", "tests/render/test_health_rules.py", "tests/render/test_shared_mode.py",
          "tests/render/test_calendar_zones.py", "tests/render/test_calendar_rules.py", "tests/test_examples.py",
          "tests/verify/test_seams.py", "tests/test_adversarial.py", "tests/spec/importers/test_mixed.py",
          "tests/spec/importers/test_upstream.py", "tests/render/test_calendar_alerts.py",
