@@ -6,7 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import settings
@@ -87,8 +89,8 @@ def browser(_chromium):
 FIXTURE_MARKS = {"promtool": "promtool", "kubectl": "kubectl", "browser": "browser",
                  "status_prometheus": "servers"}
 FILE_MARKS = {  # marker -> what in a test file's text means it is needed
-    "promtool": ("promtool", '"test", "--out"', "verify.run", "test_examples"),
-    "amtool": ("amtool",),
+    "promtool": ("promtool", '"test", "--out"', "verify.run", "test_examples", "examples_tested"),
+    "amtool": ("amtool", "examples_tested"),
     "kubectl": ("kustomize(", "kubectl"),
     "servers": ("LiveSession", "prometheus-alertmanager", "tests.live.prom", "tests.live.traffic",
                 "tests.backfill.prometheus", "tests.backfill import prometheus", '"--live"', "status_prometheus"),
@@ -107,13 +109,29 @@ def _file_marks(path: Path, cache: dict[Path, set[str]]) -> set[str]:
 # --- pytest-xdist: which tests share a worker, and which start first --------------------------------
 # `make test` runs `--dist loadgroup`: a group's tests run on one worker, so a module or session
 # fixture (a server, a browser, a generated tree) starts once for them. Each file is a group, except
-# that the files reading the session's Prometheus on live traffic share one (it takes a minute to settle).
-SHARED_GROUPS = {"status_prometheus": "status-prometheus"}
-# Started first, as they take longest (alerts to fire, servers to settle, promtool over many periods):
-# the other workers fill the time with the rest, and no long file is left to run alone at the end.
-FIRST = ("tests/e2e/", "tests/live/", "tests/preview/test_live.py", "tests/preview/test_status_view.py",
-         "tests/render/test_calendar_rules.py", "tests/backfill/", "tests/render/test_period_rollups.py",
-         "tests/render/test_shared_mode.py", "tests/hardening/test_injection.py")
+# that the files using one of these session fixtures share one: the session's Prometheus on live
+# traffic (it takes a minute to settle), and one `obsgen test` run of the bundled examples whose
+# verify cache the seams' CLI test reuses (promtool's 40 CPU-seconds on the same bytes, run once).
+SHARED_GROUPS = {"status_prometheus": "status-prometheus", "examples_tested": "examples-tested"}
+# The groups, longest first (seconds a group took on a loaded 2-core machine, docs/testing.md): the
+# first ones start at once, the others fill the workers behind them, so the suite's wall time is its
+# longest group, not a long group started last. Unlisted files follow, in collection order.
+FIRST = ("tests/e2e/", "tests/live/test_status", "tests/preview/test_status_view.py",
+         "tests/verify/test_promtool_scale.py", "tests/render/test_health_rules.py", "tests/render/test_shared_mode.py",
+         "tests/render/test_calendar_zones.py", "tests/render/test_calendar_rules.py", "tests/test_examples.py",
+         "tests/verify/test_seams.py", "tests/test_adversarial.py", "tests/spec/importers/test_mixed.py",
+         "tests/spec/importers/test_upstream.py", "tests/render/test_calendar_alerts.py",
+         "tests/render/test_yamlout.py", "tests/preview/test_live.py", "tests/render/test_promtool_tests.py",
+         "tests/hardening/test_injection.py", "tests/preview/test_semdiff.py", "tests/test_scaffold.py",
+         "tests/render/test_promtool_tests_slices.py", "tests/render/test_period_rollups.py", "tests/backfill/",
+         "tests/test_cache.py", "tests/test_cli.py")
+
+
+def pytest_configure(config):
+    # pytest-xdist reorders the groups by their number of tests unless told not to, which started the
+    # end-to-end test (15 tests, 4 minutes) after files of many quick tests: keep FIRST's order.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def _group(item, file_fixtures: dict[str, set[str]]) -> str:
@@ -151,6 +169,38 @@ def run_obsgen(*args: str, cwd: Path | None = None, env: dict | None = None) -> 
     """The CLI as users run it, in its own process."""
     return subprocess.run([sys.executable, "-m", "obsgen", *args], cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, **(env or {})})
+
+
+@dataclass
+class Tested:
+    """`obsgen test --out .` on the committed output, as a user runs it, with its verify cache."""
+
+    result: subprocess.CompletedProcess
+    cache_dir: Path  # OBSGEN_CACHE_DIR of that run: what it proved, by the bytes it read
+
+    def cache_for(self, out: Path) -> dict[str, str]:
+        """The environment under which `obsgen test --out OUT` replays what passed on the same bytes:
+        the committed tree's cache folder copied to OUT's (the cache holds one folder per tree)."""
+        from obsgen import cache
+
+        env = {cache.ENV_DIR: str(self.cache_dir), "OBSGEN_NO_CACHE": ""}  # empty: the cache on
+        with mock.patch.dict(os.environ, env):
+            source, target = cache.location(ROOT), cache.location(out)
+        shutil.copytree(source, target, dirs_exist_ok=True)
+        return env
+
+
+@pytest.fixture(scope="session")
+def examples_tested(tmp_path_factory) -> Tested:
+    """One `obsgen test` run of the committed output (the bundled examples, generated: test_examples
+    proves they are the same), its rerun cache on: test_examples judges the run, and the seams' CLI
+    test replays its promtool results on a tree that differs only in a dashboard."""
+    from obsgen import cache
+
+    require_tool("promtool")
+    cache_dir = tmp_path_factory.mktemp("examples-tested-cache")
+    result = run_obsgen("test", "--out", ".", cwd=ROOT, env={cache.ENV_DIR: str(cache_dir), "OBSGEN_NO_CACHE": ""})
+    return Tested(result, cache_dir)
 
 
 @pytest.fixture(scope="session")

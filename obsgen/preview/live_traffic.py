@@ -31,7 +31,8 @@ MODES = ("ok", "outage", "slow")
 
 @dataclass(frozen=True)
 class Segment:
-    """A stretch of a simulated SLO's history, in seconds before the history's end (start < end <= 0)."""
+    """A stretch of a simulated SLO's history, in seconds before the history's end (start < end). One
+    that reaches past the end (end > 0) goes on live: the SLO's traffic starts in its mode."""
 
     start: float
     end: float
@@ -116,7 +117,9 @@ class Traffic:
     def history(self, start: float, end: float, step: float, profile: dict[str, list[Segment]] | None = None) -> str:
         """The traffic from Unix time `start` to `end`, one sample per series every `step` seconds,
         as OpenMetrics text for `promtool tsdb create-blocks-from openmetrics`: healthy unless the
-        profile gives an SLO other stretches. The live series then continue from its last values."""
+        profile gives an SLO other stretches. The live series then continue from its last values, in
+        the mode of a stretch that reaches past the end (set here, under the lock: no live second
+        between the history and the first scrape runs in another mode)."""
         profile = profile or {}
         samples: dict[int, list[str]] = {}
         with self.lock:
@@ -133,6 +136,10 @@ class Traffic:
                     samples.setdefault(id(series), []).append(f"{series.metric}{_labels(series.labels)} "
                                                               f"{series.value:.6f} {t:.3f}")
                 t += step
+            for slo_id, segments in profile.items():
+                for seg in segments:
+                    if seg.end > 0 and slo_id in self.slos:
+                        self.slos[slo_id].mode, self.slos[slo_id].burn = seg.mode, float(seg.burn)
         return "\n".join(line for lines in samples.values() for line in lines) + "\n# EOF\n"
 
     def _series(self) -> list[Series]:

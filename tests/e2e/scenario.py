@@ -10,7 +10,7 @@ generated config loads in Alertmanager unchanged.
 |----------|-----------|------------------------|--------------------------------------------------|
 | checkout | payments  | obsgen                 | full outage, from now; also in staging            |
 | ledger   | payments  | obsgen                 | 2x burn for the whole history and on              |
-| refunds  | payments  | obsgen                 | a 2-minute outage that ended 2 minutes before      |
+| refunds  | payments  | obsgen                 | 16x for the last hour; healthy once it has paged   |
 | search   | discovery | `alerting.style: sloth`| full outage, from now                             |
 | catalog  | platform  | an imported Sloth file | full outage, from now (Opsgenie pager)            |
 | ghost    | ghost     | an imported Sloth file, a team nobody defined | full outage, from now      |
@@ -33,11 +33,13 @@ OUTAGES = {"production": ("checkout", "search", "catalog", "ghost"), "staging": 
 # 2x: over the 1x of the 3d/6h ticket, under the 3x of the 1d/2h one, so exactly one alert fires and
 # every e-mail carries that one (at 5x both fired, and whether the first e-mail held one or two was a race)
 SLOW = ("production", "ledger", 2.0)
-# A 2-minute outage ending 2 minutes before the history ends: when Prometheus starts (up to a minute
-# later, with the passes) the 1h and 5m windows burn over 14.4x, and the 5m window clears 3 minutes
-# after the end (the 6h window reads 5.6x, under its 6x: no page that would take 30 minutes to clear):
-# the page fires, then resolves, within minutes.
-PAST_OUTAGE = ("production", "refunds", [Segment(-240, -120, "outage")])
+# refunds burns at 16x for the last hour of its history and on (its page fires at the first evaluation:
+# 1h and 5m over 14.4x; the 6h window reads 2.7x, under its 6x: no page that would take 30 minutes to
+# clear), until the test sees the page delivered and sets its traffic healthy: the 5m window then
+# falls under 14.4x after 30 s of healthy traffic (16 (300 - t) + 0.1 t < 14.4 x 300), and the page
+# resolves within about a minute of that, however late the busy machine started Prometheus. (A past
+# outage that was to leave the 5m window by itself raced Prometheus' start, and took 3 minutes.)
+PAST_BURN = ("production", "refunds", [Segment(-3600 - 60, 1, "slow", 16.0)])
 
 SERVICE = """\
 apiVersion: obsgen/v1

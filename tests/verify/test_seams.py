@@ -189,9 +189,11 @@ def test_an_endpoint_apps_cannot_reach_fails(generated, endpoint, problem):
 # --- through the CLI ----------------------------------------------------------------------------
 
 
-def test_obsgen_test_fails_on_a_broken_seam(generated):
+def test_obsgen_test_fails_on_a_broken_seam(generated, examples_tested):
+    """The run replays promtool's results from the committed output's `obsgen test` (the same rule
+    and test bytes: generated is the bundled examples); what differs, a dashboard, is checked again."""
     _replace(generated, f"| {signal_path.LOKI_ENVIRONMENT}=~", "| environment=~", [CHECKOUT])
-    result = run_obsgen("test", "--out", str(generated))
+    result = run_obsgen("test", "--out", str(generated), env=examples_tested.cache_for(generated))
     assert result.returncode == 1
     assert "FAILED: log-labels ." in result.stdout and "ok: metrics ." in result.stdout
     assert "filters logs on 'environment'" in result.stderr

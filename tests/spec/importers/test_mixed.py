@@ -50,6 +50,12 @@ def mixed(tmp_path_factory):
     return _mixed(tmp_path_factory.mktemp("mixed"))
 
 
+@pytest.fixture(scope="module")
+def mixed_files(mixed) -> dict[str, str]:
+    """The mixed directory's output, built once for the tests that read it (pipeline.build is pure)."""
+    return pipeline.run(mixed).files
+
+
 def test_imported_specs_in_shared_mode_keep_the_environment(tmp_path, promtool):
     """Sloth, OpenSLO and Pyrra queries for one store shared by every environment: each rule keeps the
     environment label, and each service's promtool scenarios (the shared-store ones included) pass."""
@@ -65,21 +71,21 @@ def test_imported_specs_in_shared_mode_keep_the_environment(tmp_path, promtool):
         assert "a staging outage beside a healthy production opens no production alert" in tests, service
 
 
-def test_mixed_directory_generates_and_passes_promtool(mixed, tmp_path, promtool):
+def test_mixed_directory_generates_and_passes_promtool(mixed, mixed_files, tmp_path, promtool):
     plan = pipeline.run(mixed, render=False).plan
     assert sorted(s.name for s in plan.services) == [
         "checkout-openslo", "monitoring-http-errors", "monitoring-http-latency", "my-service", "myservice",
         "myservice-k8s", "search"]
     styles = {slo.id: slo.alert_style for s in plan.services for slo in s.slos}
     assert styles["myservice-requests-availability"] == "sloth" and styles["search-availability"] == "obsgen"
-    write_tree(tmp_path, pipeline.run(mixed).files)
+    write_tree(tmp_path, mixed_files)
     result = run_obsgen("test", "--out", str(tmp_path))  # every verifier obsgen has, promtool among them
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("ok: test rules") == 2 * len(plan.services)  # burn-rate and SLI health tests
 
 
-def test_sloth_style_tests_check_sloths_alert_names_and_labels(mixed):
-    files = pipeline.run(mixed).files
+def test_sloth_style_tests_check_sloths_alert_names_and_labels(mixed_files):
+    files = mixed_files
     tests = yaml.safe_load(files[names.tests_file("myservice")])["tests"]
     outage = next(t for t in tests if "total outage" in t["name"])
     fires = outage["promql_expr_test"][-1]["expr"]
@@ -90,14 +96,14 @@ def test_sloth_style_tests_check_sloths_alert_names_and_labels(mixed):
 
 
 @pytest.mark.parametrize("fmt", sorted(SOURCES))
-def test_import_round_trips_to_identical_rules(mixed, tmp_path, fmt):
+def test_import_round_trips_to_identical_rules(mixed, mixed_files, tmp_path, fmt):
     paths = [str(mixed / name) for name in SOURCES[fmt]]
     result = run_obsgen("import", fmt, *paths, "--runbook", "https://runbooks.example.com/imported", "--team", "sre")
     assert result.returncode == 0, result.stderr
     converted = write(tmp_path / "slos", {"converted.yaml": result.stdout, "platform.yaml": PLATFORM,
                                           "teams.yaml": TEAMS})
     again = pipeline.run(converted, render=False).plan
-    original = pipeline.run(mixed).files
+    original = mixed_files
     rebuilt = pipeline.run(converted).files
     assert again.services
     for service in again.services:
