@@ -5,6 +5,7 @@ calendar_rules.py, which both build on them."""
 from __future__ import annotations
 
 from obsgen import durations, names, promql
+from obsgen.plan.environments import join_labels
 from obsgen.plan.model import SLOPlan
 
 
@@ -139,8 +140,21 @@ def copy_rules(slo: SLOPlan) -> list[dict]:
         return []
     if slo.period % (2 * HOUR):
         raise ValueError(f"{slo.id}: the period roll-ups need a whole number of days, got {slo.period}s")
-    return [_record(slo, names.rate_in_hours(kind, parity), f"{_sel(slo, source)} and on () ({_in_hours(parity)})")
+    return [_record(slo, names.rate_in_hours(kind, parity), f"{_sel(slo, source)} and {_paired(slo, kind)}"
+                    f" and on () ({_in_hours(parity)})")
             for kind, source in _KINDS for parity in names.HOUR_PARITIES]
+
+
+def _paired(slo: SLOPlan, kind: str) -> str:
+    """The other 5m rate, which a copy must see too. The SLI group appends each rule's result as it
+    goes and the hours group evaluates on its own, so an hours evaluation between the two appends
+    sees one rate without the other: the total before its first error (the first evaluation, or
+    after a scrape outage), or the error after the total's stale marker when traffic goes. A copy
+    of one without the other would stay in the period's sums, and skew its ratio, for a whole
+    period. Zero errors are a series of value 0 (the error rule falls back to `total * 0`), so the
+    guard keeps them; without traffic neither rate exists and nothing is copied."""
+    other = dict(_KINDS)["total" if kind == "error" else "error"]
+    return f"on ({join_labels(slo.environment)}) {_sel(slo, other)}"
 
 
 def rollup_rules(slo: SLOPlan) -> list[dict]:
