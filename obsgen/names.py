@@ -70,6 +70,8 @@ SLOTH_SERVICE = "sloth_service"
 SLOTH_SLO = "sloth_slo"
 SLOTH_WINDOW = "sloth_window"
 SLO_LABELS = (SLOTH_ID, SLOTH_SERVICE, SLOTH_SLO)
+# Inside the period sums only (render/rollups.py): tells apart the terms summed, never recorded.
+ROLLUP_TERM = "obsgen_term"
 
 # Labels on alerts.
 SERVICE = "service"

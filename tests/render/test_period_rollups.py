@@ -279,14 +279,16 @@ def test_a_late_first_evaluation_of_the_hour_loses_nothing(promtool, tmp_path, s
 
 MUTATIONS = [
     ("hour sums read over the whole period, boundary included", "[1h59m59s999ms]", "[2h]"),
-    ("the tail is not subtracted", "  - ((sum_over_time", "  + 0 * ((sum_over_time"),
-    ("this hour's samples left out", "  + ((sum_over_time", "  + 0 * ((sum_over_time"),
-    ("hour sums recorded at every evaluation of the next hour", ") unless present_over_time(", ") unless 0 * ("),
+    # a term tagged like one before it is dropped by `or`
+    ("the tail is not subtracted", f'"{names.ROLLUP_TERM}", "then"', f'"{names.ROLLUP_TERM}", "now"'),
+    ("this hour's samples left out", f'"{names.ROLLUP_TERM}", "now"', f'"{names.ROLLUP_TERM}", "even"'),
+    ("hour sums recorded at every evaluation of the next hour", '_hour{sloth_id="checkout-availability"}[1h])',
+     '_hour{sloth_id="checkout-availability"}[1ms])'),
 ]
 CADENCE_MUTATIONS = [
     ("a late hour sum still counted after it left the period", "[59m59s999ms] offset 1h)", "[1ms] offset 1h)"),
-    ("hour sum only at the next hour's first minute", " unless present_over_time(",
-     " and on () (floor(vector(time()) / 60) % 60 == 0) unless present_over_time("),
+    ("hour sum only at the next hour's first minute", f" unless on ({names.SLOTH_ID}) present_over_time(",
+     f" and on () (floor(vector(time()) / 60) % 60 == 0) unless on ({names.SLOTH_ID}) present_over_time("),
 ]
 
 
@@ -432,5 +434,25 @@ def test_a_rate_is_never_copied_without_the_other(promtool, tmp_path, slo):
     """Each hour copy holds a total exactly where it holds the error, so the period ratio is exact
     whichever 5m rate the hours group saw first; zero errors (hour 4) are copied, not dropped."""
     groups, tests = race_file(slo)
+    done = run_all(promtool, [_write_rules(tmp_path, groups, "closed", tests)])[0]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def _relabelled(series: dict, minute: int, label: str) -> list[dict]:
+    """The series under another value of `label` before `minute` (a spec's label changed then)."""
+    values = series["values"].split()
+    old = re.sub(rf'{label}="[^"]*"', f'{label}="before"', series["series"])
+    assert old != series["series"], f"no {label} on {series['series']}"
+    return [{"series": old, "values": " ".join([*values[:minute], "stale", *["_"] * (len(values) - minute - 1)])},
+            {**series, "values": " ".join([*["_"] * minute, *values[minute:]])}]
+
+
+def test_the_period_sums_count_what_was_recorded_before_a_label_change(promtool, tmp_path, slo):
+    """An SLO's labels changed at an hour's start (minute 180): its hour sums and copies from before
+    carry the old labels and still count, once, in the one period series."""
+    label = next(k for k in dict(slo.labels) if k not in names.SLO_LABELS)
+    groups, tests = mixed_file(slo, "uneven", 120)
+    test = tests["tests"][0]
+    test["input_series"] = [s for found in test["input_series"] for s in _relabelled(found, 180, label)]
     done = run_all(promtool, [_write_rules(tmp_path, groups, "closed", tests)])[0]
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
