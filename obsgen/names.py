@@ -71,6 +71,8 @@ SLOTH_SLO = "sloth_slo"
 SLOTH_WINDOW = "sloth_window"
 SLOTH_OBJECTIVE = "sloth_objective"  # sloth_slo_info's objective, in percent
 SLO_LABELS = (SLOTH_ID, SLOTH_SERVICE, SLOTH_SLO)
+# Inside the period sums only (render/rollups.py): tells apart the terms summed, never recorded.
+ROLLUP_TERM = "obsgen_term"
 
 # Labels on alerts.
 SERVICE = "service"

@@ -5,6 +5,7 @@ calendar_rules.py, which both build on them."""
 from __future__ import annotations
 
 from obsgen import durations, names, promql
+from obsgen.plan.environments import join_labels
 from obsgen.plan.model import SLOPlan
 
 
@@ -99,21 +100,38 @@ def _this_hour(slo: SLOPlan, kind: str, zero: str, offset: str = "") -> str:
     return "(" + " or ".join([*parts, zero]) + ")"
 
 
-def _hour_sums(slo: SLOPlan, kind: str, parity: str, zero: str) -> str:
-    """The hour sums of this parity recorded in (t - P, t], less the one that was recorded late, after
-    t - P, for an hour that ended before t - P (see step 3 above)."""
-    sums = _sel(slo, names.hour_sum(kind, parity))
-    late = (f"sum_over_time({sums}[{_just_under(HOUR)}] offset {durations.format_seconds(slo.period - HOUR)})"
-            f" and on () ({_in_hours(_other(parity))})")
-    return f"((sum_over_time({sums}[{_just_under(slo.period)}]) or {zero}) - (({late}) or {zero}))"
+def _term(expr: str, tag: str) -> str:
+    return f'label_replace({expr}, "{names.ROLLUP_TERM}", "{tag}", "", "")'
+
+
+def _in_parity_hours(parts: dict[str, str], tag: str) -> str:
+    """The part for the parity of the current hour (`parts[parity]`), tagged: the others are dropped."""
+    return _term(" or ".join(f"({part} and on () ({_in_hours(parity)}))" for parity, part in parts.items()), tag)
 
 
 def _period_sum(slo: SLOPlan, kind: str, source: str) -> str:
-    zero = f"{_sel(slo, source)} * 0"
-    period = durations.format_seconds(slo.period)
-    hours = [_hour_sums(slo, kind, parity, zero) for parity in names.HOUR_PARITIES]
-    return (f"{hours[0]}\n+ {hours[1]}\n+ {_this_hour(slo, kind, zero)}\n"
-            f"- {_this_hour(slo, kind, zero, f' offset {period}')}")
+    """The copies in (t - P, t] (step 3 above) as one sum over tagged terms: a term that is absent
+    (the first hour, the first period, a gap; the other parity's) adds nothing, and the 5m rate
+    times 0 makes the sum exist whenever the SLI does. Each selector costs about the same whatever it
+    reads (Prometheus looks its series up in every block the query spans), so the 5m rate is read
+    twice (the zero, and absent where the SLI has no 5m rate, as the period series), not once per
+    term: 10 selectors instead of 14."""
+    period = slo.period
+    sums = {parity: _sel(slo, names.hour_sum(kind, parity)) for parity in names.HOUR_PARITIES}
+    copies = {parity: _sel(slo, names.rate_in_hours(kind, parity)) for parity in names.HOUR_PARITIES}
+    late = f"[{_just_under(HOUR)}] offset {durations.format_seconds(period - HOUR)}"
+    terms = [
+        *(_term(f"sum_over_time({sums[parity]}[{_just_under(period)}])", parity) for parity in names.HOUR_PARITIES),
+        # the sum of the hour before t - P, when it was recorded after t - P: the other parity's
+        _in_parity_hours({parity: f"-sum_over_time({sums[_other(parity)]}{late})" for parity in names.HOUR_PARITIES},
+                         "late"),
+        _in_parity_hours({parity: f"sum_over_time({copies[parity]}[1h])" for parity in names.HOUR_PARITIES}, "now"),
+        _in_parity_hours({parity: f"-sum_over_time({copies[parity]}[1h] offset {durations.format_seconds(period)})"
+                          for parity in names.HOUR_PARITIES}, "then"),
+        _term(f"{_sel(slo, source)} * 0", "zero"),
+    ]
+    return (f"sum by ({_slo_labels(slo)}) (\n  " + "\nor\n  ".join(terms)
+            + f"\n)\nand on ({join_labels(slo.environment)}) {_sel(slo, source)}")
 
 
 def hour_sum(slo: SLOPlan, kind: str, parity: str, *, self_read: bool = True) -> str:
@@ -122,10 +140,18 @@ def hour_sum(slo: SLOPlan, kind: str, parity: str, *, self_read: bool = True) ->
 
     `obsgen backfill` cannot evaluate a rule that reads its own output (promtool queries a server
     that does not hold it yet); its evaluations are all there, so minute 0 is the first one."""
-    first = (f"present_over_time({_sel(slo, names.hour_sum(kind, parity))}[1h])" if self_read
+    by = _slo_labels(slo)
+    first = (f"on ({by}) present_over_time({_sel(slo, names.hour_sum(kind, parity))}[1h])" if self_read
              else "on () (floor(vector(time()) / 60) % 60 > 0)")
-    return (f"(sum_over_time({_sel(slo, names.rate_in_hours(kind, parity))}[2h])"
+    return (f"(sum by ({by}) (sum_over_time({_sel(slo, names.rate_in_hours(kind, parity))}[2h]))"
             f" and on () ({_in_hours(_other(parity))})) unless {first}")
+
+
+def _slo_labels(slo: SLOPlan) -> str:
+    """What tells one SLO's roll-ups apart (and, in shared metrics mode, one environment's). Sums and
+    joins go by these, not by every label: after a change of the SLO's labels (its spec's `labels`)
+    the series recorded before carry the old ones, and must still count, once."""
+    return ", ".join(label for label in (names.SLOTH_ID, join_labels(slo.environment)) if label)
 
 
 def _rolled_up(slo: SLOPlan) -> bool:
@@ -139,8 +165,21 @@ def copy_rules(slo: SLOPlan) -> list[dict]:
         return []
     if slo.period % (2 * HOUR):
         raise ValueError(f"{slo.id}: the period roll-ups need a whole number of days, got {slo.period}s")
-    return [_record(slo, names.rate_in_hours(kind, parity), f"{_sel(slo, source)} and on () ({_in_hours(parity)})")
+    return [_record(slo, names.rate_in_hours(kind, parity), f"{_sel(slo, source)} and {_paired(slo, kind)}"
+                    f" and on () ({_in_hours(parity)})")
             for kind, source in _KINDS for parity in names.HOUR_PARITIES]
+
+
+def _paired(slo: SLOPlan, kind: str) -> str:
+    """The other 5m rate, which a copy must see too. The SLI group appends each rule's result as it
+    goes and the hours group evaluates on its own, so an hours evaluation between the two appends
+    sees one rate without the other: the total before its first error (the first evaluation, or
+    after a scrape outage), or the error after the total's stale marker when traffic goes. A copy
+    of one without the other would stay in the period's sums, and skew its ratio, for a whole
+    period. Zero errors are a series of value 0 (the error rule falls back to `total * 0`), so the
+    guard keeps them; without traffic neither rate exists and nothing is copied."""
+    other = dict(_KINDS)["total" if kind == "error" else "error"]
+    return f"on ({join_labels(slo.environment)}) {_sel(slo, other)}"
 
 
 def rollup_rules(slo: SLOPlan) -> list[dict]:

@@ -280,14 +280,16 @@ def test_a_late_first_evaluation_of_the_hour_loses_nothing(promtool, tmp_path, s
 
 MUTATIONS = [
     ("hour sums read over the whole period, boundary included", "[1h59m59s999ms]", "[2h]"),
-    ("the tail is not subtracted", "  - ((sum_over_time", "  + 0 * ((sum_over_time"),
-    ("this hour's samples left out", "  + ((sum_over_time", "  + 0 * ((sum_over_time"),
-    ("hour sums recorded at every evaluation of the next hour", ") unless present_over_time(", ") unless 0 * ("),
+    # a term tagged like one before it is dropped by `or`
+    ("the tail is not subtracted", f'"{names.ROLLUP_TERM}", "then"', f'"{names.ROLLUP_TERM}", "now"'),
+    ("this hour's samples left out", f'"{names.ROLLUP_TERM}", "now"', f'"{names.ROLLUP_TERM}", "even"'),
+    ("hour sums recorded at every evaluation of the next hour", '_hour{sloth_id="checkout-availability"}[1h])',
+     '_hour{sloth_id="checkout-availability"}[1ms])'),
 ]
 CADENCE_MUTATIONS = [
     ("a late hour sum still counted after it left the period", "[59m59s999ms] offset 1h)", "[1ms] offset 1h)"),
-    ("hour sum only at the next hour's first minute", " unless present_over_time(",
-     " and on () (floor(vector(time()) / 60) % 60 == 0) unless present_over_time("),
+    ("hour sum only at the next hour's first minute", f" unless on ({names.SLOTH_ID}) present_over_time(",
+     f" and on () (floor(vector(time()) / 60) % 60 == 0) unless on ({names.SLOTH_ID}) present_over_time("),
 ]
 
 
@@ -378,3 +380,80 @@ def test_the_mixed_cadence_catches_broken_rollups(promtool, tmp_path, slo):
         (tmp_path / str(every)).mkdir()
         assert_mutants_fail(promtool, tmp_path / str(every), mutations,
                             lambda where, g=groups, t=tests: _write_rules(where, g, "closed", t))
+
+
+# --- a 5m total copied without its error ----------------------------------------------------------
+#
+# The SLI group appends each rule's result as it goes, and the hours group evaluates on its own: an
+# hours evaluation that falls between the SLI group's two appends sees one 5m rate without the
+# other. At the first evaluation (and after a scrape outage) that is the total without its error;
+# when the traffic goes away, the error without its total (the total's stale marker comes first).
+# A copy of one without the other would stay in the period's sums for a whole period. Here the 5m
+# rates are input series with exactly those offsets, and only the hours and period groups load.
+
+def _race_rates() -> tuple[list[float | None], list[float | None]]:
+    """(errors, totals) per minute: the total one minute before the error at the start and after a
+    ten-minute outage; the error one minute longer than the total into the outage (minute 150)."""
+    rates = rate5m(traffic("uneven"))
+    errors = [None if r is None or m == 1 or 151 <= m <= 161 else r[0] for m, r in enumerate(rates)]
+    totals = [None if r is None or 150 <= m < 160 else r[1] for m, r in enumerate(rates)]
+    return errors, totals
+
+
+def _ending(series: dict) -> dict:
+    """A recorded series ends with a stale marker, as Prometheus writes when a rule's result loses it."""
+    values = series["values"].split()
+    ended = ["stale" if v == "_" and i and values[i - 1] != "_" else v for i, v in enumerate(values)]
+    return {**series, "values": " ".join(ended)}
+
+
+def race_file(slo) -> tuple[list[dict], dict]:
+    errors, totals = _race_rates()
+    paired = [(e, t) if e is not None and t is not None else None for e, t in zip(errors, totals, strict=True)]
+    period = durations.format_seconds(PERIOD)
+    ratio = promql.selector(names.sli_error_ratio(period), slo.selector())
+    copies = {kind: " + ".join(f"(sum(count_over_time({promql.selector(names.rate_in_hours(kind, p), slo.selector())}"
+                               f"[{MINUTES}m])) or vector(0))" for p in names.HOUR_PARITIES)
+              for kind, _ in prometheus_rules._KINDS}
+    checks = [_expect(f"({copies['error']}) - ({copies['total']})", MINUTES, 0),
+              _expect(f"{copies['total']}", MINUTES, sum(1 for p in paired if p))]
+    for m in (30, 119, 121, 165, 175, 200, 245, 270, MINUTES):  # the start, the outage, zero errors (hour 4)
+        both = [p for p in paired[max(0, m - PERIOD // 60 + 1):m + 1] if p]
+        expected = sum(e for e, _ in both) / sum(t for _, t in both)
+        checks.append(_expect(f"count(abs({ratio} - {expected!r}) <= 1e-9 * {expected!r})", m, 1))
+    readers = (f"-{names.HOURS_GROUP}", f"-{names.PERIOD_GROUP}")
+    groups = [g for g in prometheus_rules.groups_for(slo) if g["name"].endswith(readers)]
+    test = {"name": "a 5m rate recorded one evaluation before the other", "interval": "1m",
+            "input_series": [_ending(_input(names.SLI_ERROR_RATE, slo, errors)),
+                             _ending(_input(names.SLI_TOTAL_RATE, slo, totals))],
+            "promql_expr_test": checks}
+    return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": "1m",
+                    "group_eval_order": [g["name"] for g in groups], "tests": [test]}
+
+
+def test_a_rate_is_never_copied_without_the_other(promtool, tmp_path, slo):
+    """Each hour copy holds a total exactly where it holds the error, so the period ratio is exact
+    whichever 5m rate the hours group saw first; zero errors (hour 4) are copied, not dropped."""
+    groups, tests = race_file(slo)
+    done = run_all(promtool, [_write_rules(tmp_path, groups, "closed", tests)])[0]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def _relabelled(series: dict, minute: int, label: str) -> list[dict]:
+    """The series under another value of `label` before `minute` (a spec's label changed then)."""
+    values = series["values"].split()
+    old = re.sub(rf'{label}="[^"]*"', f'{label}="before"', series["series"])
+    assert old != series["series"], f"no {label} on {series['series']}"
+    return [{"series": old, "values": " ".join([*values[:minute], "stale", *["_"] * (len(values) - minute - 1)])},
+            {**series, "values": " ".join([*["_"] * minute, *values[minute:]])}]
+
+
+def test_the_period_sums_count_what_was_recorded_before_a_label_change(promtool, tmp_path, slo):
+    """An SLO's labels changed at an hour's start (minute 180): its hour sums and copies from before
+    carry the old labels and still count, once, in the one period series."""
+    label = next(k for k in dict(slo.labels) if k not in names.SLO_LABELS)
+    groups, tests = mixed_file(slo, "uneven", 120)
+    test = tests["tests"][0]
+    test["input_series"] = [s for found in test["input_series"] for s in _relabelled(found, 180, label)]
+    done = run_all(promtool, [_write_rules(tmp_path, groups, "closed", tests)])[0]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
