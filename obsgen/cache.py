@@ -21,8 +21,8 @@ or a local edit of obsgen invalidates everything. Two levels:
 
 The cache of an output tree lives outside it, under `$OBSGEN_CACHE_DIR` (default
 `$XDG_CACHE_HOME/obsgen`, else `~/.cache/obsgen`), one folder per tree: the output tree holds only
-what obsgen writes all or nothing. Entries are small JSON files (and the spec memo's pickles)
-written atomically; anything unreadable is a miss. Each successful build keeps only the entries it used.
+what obsgen writes all or nothing. Entries are small JSON files (and the spec memo's pickles, each
+signed with a key of the user's kept outside the cache: `_signing_key`) written atomically; anything unreadable is a miss. Each successful build keeps only the entries it used.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import hmac
 import json
 import os
 import pickle
@@ -54,6 +55,36 @@ FORMAT = "4"  # entries hold sha256 digests of files in the tree, not the files,
 
 # What else a pickled entry (SpecMemo) depends on: the interpreter and pydantic, whose objects it holds.
 _RUNTIME = f"{sys.version}\0{pydantic.VERSION}"
+
+
+_SIGNATURE = 32  # bytes of HMAC-SHA256 before each pickle
+KEY_ENV = "OBSGEN_CACHE_KEY_FILE"  # where the signing key lives; default $XDG_STATE_HOME/obsgen/cache.key
+
+
+@cache
+def _signing_key() -> bytes | None:
+    """This user's key for the spec memo's pickles, kept apart from the cache directories (which CI
+    may share or restore), created once with mode 0600; None (no pickles) where it cannot be kept."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    path = Path(os.environ.get(KEY_ENV) or os.path.join(state, "obsgen", "cache.key"))
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-key-")  # mode 0600
+            with os.fdopen(fd, "wb") as out:
+                out.write(os.urandom(32))
+            try:
+                os.link(tmp, path)  # whole or not at all; a concurrent run's key wins
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(tmp)
+        if path.is_symlink() or path.stat().st_mode & 0o077:
+            return None  # readable by others, or not ours to trust
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == 32 else None
 
 
 _ALERTS = "\nalerts:\n"  # where routes.test.yaml's per-service parts begin (render/alertmanager)
@@ -285,24 +316,34 @@ class Cache:
                                  "services": services, "slos": slos, "warnings": [str(w) for w in warnings]})
 
     def get_pickle(self, key: str):
-        if self.directory is None:
+        """A pickled entry, only when it carries this user's signature (`_signing_key`): loading a
+        pickle runs code, so one planted in the cache directory (a shared or restored CI cache) is a
+        miss, never loaded."""
+        secret = _signing_key()
+        if self.directory is None or secret is None:
             return None
         try:
-            found = pickle.loads((self.directory / f"{key}.pickle").read_bytes())
+            blob = (self.directory / f"{key}.pickle").read_bytes()
+            signature, payload = blob[:_SIGNATURE], blob[_SIGNATURE:]
+            if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
+                return None
+            found = pickle.loads(payload)
         except Exception:  # missing, truncated, from other code: a miss, whatever it raises
             return None
         self.used.add(key)
         return found
 
     def put_pickle(self, key: str, value) -> None:
-        if self.directory is None:
+        secret = _signing_key()
+        if self.directory is None or secret is None:
             return
         self.used.add(key)
         try:
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             with os.fdopen(fd, "wb") as out:
-                pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(hmac.new(secret, payload, hashlib.sha256).digest() + payload)
             os.replace(tmp, self.directory / f"{key}.pickle")
         except OSError:
             return  # a cache that cannot be written is only slower

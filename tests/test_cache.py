@@ -4,6 +4,7 @@ invalidates what it must, a broken cache or a changed tree is a miss, and the ca
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -307,3 +308,38 @@ def test_kept_route_test_parts_are_read_from_the_tree_and_a_changed_file_is_a_mi
     edit(specs / "checkout.yaml", "objective: 99.9", "objective: 99.95")
     routes.write_text(routes.read_text().replace("receivers:", "receivers: # edited\n", 1))
     assert pipeline.run(specs, tmp_path / "out", cache_dir=tmp_path / "cache").files == uncached(specs)
+
+
+class _Planted:
+    """A pickle that, once loaded, leaves a file: what a poisoned cache directory could hold."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.marker),))
+
+
+def test_a_pickle_planted_in_the_cache_is_never_loaded(specs, tmp_path, monkeypatch):
+    """The spec memo's pickles carry an HMAC of this user's key, kept outside the cache directory: a
+    pickle written there by anyone else (a shared or restored CI cache) is a miss, never loaded."""
+    import pickle
+
+    monkeypatch.setenv(cache.KEY_ENV, str(tmp_path / "state" / "cache.key"))
+    cache._signing_key.cache_clear()
+    try:
+        build(specs, tmp_path)
+        pickles = sorted((tmp_path / "cache").rglob("*.pickle"))
+        assert pickles, "the spec memo wrote no pickle: nothing to attack"
+        assert (tmp_path / "state" / "cache.key").stat().st_mode & 0o777 == 0o600
+        marker = tmp_path / "loaded"
+        for found in pickles:  # unsigned, then signed with another key
+            found.write_bytes(pickle.dumps(_Planted(marker)))
+        edit(specs / "checkout.yaml", "objective: 99.9", "objective: 99.95")
+        assert pipeline.run(specs, tmp_path / "out", cache_dir=tmp_path / "cache").files == uncached(specs)
+        for found in pickles:
+            found.write_bytes(b"\0" * 32 + pickle.dumps(_Planted(marker)))
+        assert pipeline.run(specs, tmp_path / "out", cache_dir=tmp_path / "cache").files == uncached(specs)
+        assert not marker.exists()
+    finally:
+        cache._signing_key.cache_clear()
