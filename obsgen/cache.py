@@ -22,7 +22,8 @@ or a local edit of obsgen invalidates everything. Two levels:
 The cache of an output tree lives outside it, under `$OBSGEN_CACHE_DIR` (default
 `$XDG_CACHE_HOME/obsgen`, else `~/.cache/obsgen`), one folder per tree: the output tree holds only
 what obsgen writes all or nothing. Entries are small JSON files (and the spec memo's pickles, each
-signed with a key of the user's kept outside the cache: `_signing_key`) written atomically; anything unreadable is a miss. Each successful build keeps only the entries it used.
+signed with a key of the user's kept outside the cache: `_signing_key`) written atomically; anything
+unreadable is a miss. Each successful build keeps only the entries it used.
 """
 
 from __future__ import annotations
