@@ -115,6 +115,13 @@ def _choose(browser, select: str, value: str) -> None:
                            "el.dispatchEvent(new Event('change'));", select, value)
 
 
+def _sort(browser, column: str) -> None:
+    """Click a column's header inside the page, in one step: the page redraws its table whenever it
+    polls, so a header found first and clicked after may be gone by then (a stale element)."""
+    browser.execute_script("document.querySelector(arguments[0]).click();",
+                           f"#status-table th[data-sort='{column}']")
+
+
 def _budgets(shown: list[dict]) -> list[float]:
     """The budget-left cells of one reading of the page, as numbers (every example SLO has traffic)."""
     return [float(r["cells"]["budget left"].rstrip("%")) for r in shown]
@@ -131,13 +138,13 @@ def test_filters_and_sorting(browser, settled):
     _choose(browser, "status-service", "search")
     assert {r["service"] for r in _page_rows(browser)} == {"search"}
     _choose(browser, "status-service", "")
-    browser.find_element("css selector", "#status-table th[data-sort='budget left']").click()
+    _sort(browser, "budget left")
     ascending = _budgets(_page_rows(browser))  # as shown: the page may have polled anew since `settled`
     assert ascending == sorted(ascending) and len(ascending) == len(rows)
-    browser.find_element("css selector", "#status-table th[data-sort='budget left']").click()  # descending
+    _sort(browser, "budget left")  # descending
     descending = _budgets(_page_rows(browser))
     assert descending == sorted(descending, reverse=True) and len(descending) == len(rows)
-    browser.find_element("css selector", "#status-table th[data-sort='state']").click()
+    _sort(browser, "state")
     browser.execute_script("document.getElementById('status').scrollIntoView()")
     browser.set_window_size(2100, 800)
     assert browser.find_element("id", "status").screenshot(docs_picture("status.png"))
