@@ -58,6 +58,13 @@ FORMAT = "4"  # entries hold sha256 digests of files in the tree, not the files,
 _RUNTIME = f"{sys.version}\0{pydantic.VERSION}"
 
 
+def _runtime() -> str:
+    """_RUNTIME and the registered backends, whose settings make the Platform model a pickle holds."""
+    from obsgen import backends
+
+    return "\0".join([_RUNTIME, *backends.REGISTRY])
+
+
 _SIGNATURE = 32  # bytes of HMAC-SHA256 before each pickle
 KEY_ENV = "OBSGEN_CACHE_KEY_FILE"  # where the signing key lives; default $XDG_STATE_HOME/obsgen/cache.key
 
@@ -346,8 +353,8 @@ class Cache:
             with os.fdopen(fd, "wb") as out:
                 out.write(hmac.new(secret, payload, hashlib.sha256).digest() + payload)
             os.replace(tmp, self.directory / f"{key}.pickle")
-        except OSError:
-            return  # a cache that cannot be written is only slower
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            return  # a cache that cannot be written (or a value that cannot be pickled) is only slower
 
     def renderer_call(self):
         """A `call` for render.render_all that renders only the services this cache does not hold."""
@@ -407,7 +414,7 @@ class SpecMemo:
 
     def _file_key(self, path: Path) -> str | None:
         digest = self.digests.get(path)
-        return _key("spec-file", _RUNTIME, self._shown(path), digest) if digest else None
+        return _key("spec-file", _runtime(), self._shown(path), digest) if digest else None
 
     def get(self, path: Path):
         key = self._file_key(path)
@@ -431,7 +438,7 @@ class SpecMemo:
         digest = self.native.get(loaded.doc.file)
         if digest is None:
             return None
-        return _key("spec-service", _RUNTIME, loaded.doc.file, digest, str(loaded.doc.line), self.context)
+        return _key("spec-service", _runtime(), loaded.doc.file, digest, str(loaded.doc.line), self.context)
 
     def checked(self, loaded, check):
         """A service's own checks: passed before (its plan kept) or run now."""

@@ -30,6 +30,7 @@ from obsgen.artifacts import (
     RuleFile,
     RuleGroups,
     TextFile,
+    kept_text,
 )
 from obsgen.output import rule_facts
 
@@ -125,6 +126,8 @@ def documents(files: dict[str, str]) -> dict[str, Artifact]:
                 if path == names.ALERTMANAGER_CONFIG else RouteTests
             if isinstance(data, dict):
                 found[path] = kind(path, data)
+    for path, artifact in found.items():  # its text is the file's bytes, not what encoding the data gives
+        kept_text(artifact, lambda _, text=files[path]: text)
     return found
 
 

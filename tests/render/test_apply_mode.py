@@ -101,6 +101,15 @@ def _slos_line(spec: Path) -> int:
     return next(i for i, text in enumerate(spec.read_text().splitlines(), 1) if text.startswith("  slos:"))
 
 
+def _oversized(path: str):
+    """A dashboard whose file is one byte over what a ConfigMap may hold with its name."""
+    from obsgen.artifacts import Dashboard, kept_text
+
+    board = Dashboard(path, dict)
+    kept_text(board, lambda _: "x" * apply_mode.DATA_MAX)
+    return board
+
+
 @pytest.mark.parametrize(("kind", "name", "shown"), [("team", "payments", "team payments"),
                                                       ("overview", "", "the overview")])
 def test_a_team_or_overview_dashboard_over_the_limit_is_refused_at_its_largest_service(tmp_path, kind, name, shown):
@@ -119,7 +128,7 @@ def test_a_team_or_overview_dashboard_over_the_limit_is_refused_at_its_largest_s
         f"          total_query: sum(rate(t{{job=\"x\"}}[{{{{window}}}}]))\n" for i in range(3)))
     plan = pipeline.run(spec_dir, render=False).plan
     with pytest.raises(SpecErrors) as caught:
-        grafana._refuse_oversized(plan, [(kind, name, f"dashboards/{kind}.json", "x" * apply_mode.DATA_MAX)])
+        grafana._refuse_oversized(plan, [(kind, name, _oversized(f"dashboards/{kind}.json"))])
     message = str(caught.value)
     assert message.startswith(f"{search}:{_slos_line(search)}: slos: the dashboard of {shown} is "), message
     assert "search adds the most (4 SLOs)" in message

@@ -414,7 +414,7 @@ def race_file(slo) -> tuple[list[dict], dict]:
     ratio = promql.selector(names.sli_error_ratio(period), slo.selector())
     copies = {kind: " + ".join(f"(sum(count_over_time({promql.selector(names.rate_in_hours(kind, p), slo.selector())}"
                                f"[{MINUTES}m])) or vector(0))" for p in names.HOUR_PARITIES)
-              for kind, _ in prometheus_rules._KINDS}
+              for kind, _ in rollups._KINDS}
     checks = [_expect(f"({copies['error']}) - ({copies['total']})", MINUTES, 0),
               _expect(f"{copies['total']}", MINUTES, sum(1 for p in paired if p))]
     for m in (30, 119, 121, 165, 175, 200, 245, 270, MINUTES):  # the start, the outage, zero errors (hour 4)
