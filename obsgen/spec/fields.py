@@ -68,10 +68,15 @@ def _key_length(key: str) -> str:
     return key
 
 
-def label_name(key: str) -> str:
+def _prometheus_name(key: str, what: str) -> str:
     _key_length(key)
     if not LABEL_NAME.match(key) or key.startswith("__"):
-        raise ValueError(f"label name {key!r} is not a valid Prometheus label name")
+        raise ValueError(f"{what} {key!r} is not a valid Prometheus label name")
+    return key
+
+
+def label_name(key: str) -> str:
+    _prometheus_name(key, "label name")
     if key in RESERVED_LABELS or key.startswith("sloth_"):
         raise ValueError(f"label {key!r} is set by obsgen and cannot be overridden")
     return key
@@ -79,10 +84,7 @@ def label_name(key: str) -> str:
 
 def _annotation_name(key: str) -> str:
     """Prometheus requires annotation names to be valid label names."""
-    _key_length(key)
-    if not LABEL_NAME.match(key) or key.startswith("__"):
-        raise ValueError(f"annotation name {key!r} is not a valid Prometheus label name")
-    return key
+    return _prometheus_name(key, "annotation name")
 
 
 def selector_label(key: str) -> str:
