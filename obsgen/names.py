@@ -307,6 +307,14 @@ def rules_file(service: str) -> str:
     return f"alerts/rules/{service}.rules.yaml"
 
 
+_RULES_PREFIX, _RULES_SUFFIX = rules_file("\0").split("\0")
+
+
+def is_rules_file(path: str) -> bool:
+    """Whether path is a service's rules file (rules_file's shape), as a tree read back names it."""
+    return path.startswith(_RULES_PREFIX) and path.endswith(_RULES_SUFFIX)
+
+
 def tests_file(service: str) -> str:
     return f"alerts/tests/{service}.test.yaml"
 

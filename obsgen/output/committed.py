@@ -36,7 +36,6 @@ from obsgen.output import rule_facts
 
 HEAD = ("apiVersion", "kind", "metadata", "subjects")  # the keys a kustomization reads or changes
 _KEY_LINE = re.compile(r"[A-Za-z_][\w.-]*:(?: |\n|$)")
-_RULES_PREFIX, _RULES_SUFFIX = names.rules_file("\0").split("\0")
 
 
 def artifacts(files: dict[str, str]) -> dict[str, Artifact]:
@@ -44,7 +43,7 @@ def artifacts(files: dict[str, str]) -> dict[str, Artifact]:
     SLOs' facts (what `obsgen diff` compares), its dashboards, collector configs, Alertmanager config
     and route tests as a build makes them (`documents`), every other file a TextFile holding its text."""
     typed = documents(files)
-    return {path: rule_file(path, text) if path.startswith(_RULES_PREFIX) and path.endswith(_RULES_SUFFIX)
+    return {path: rule_file(path, text) if names.is_rules_file(path)
             else typed.get(path) or TextFile(path, text) for path, text in files.items()}
 
 

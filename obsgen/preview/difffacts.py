@@ -18,8 +18,6 @@ from obsgen import burnrate, durations, names
 from obsgen.artifacts import AlertmanagerConfig, Artifact, RouteTests, RuleFile, SLOFacts
 from obsgen.preview import routetree
 
-_RULES_PREFIX, _RULES_SUFFIX = names.rules_file("\0").split("\0")
-
 
 @dataclass(frozen=True)
 class Alert:
@@ -107,7 +105,7 @@ def read(artifacts: dict[str, Artifact]) -> Tree:
     """The facts of one generated tree (path -> artifact: built in this process, or a committed tree
     as obsgen/output/committed.py reads it back)."""
     every = [facts for path, found in sorted(artifacts.items()) if isinstance(found, RuleFile)
-             and path.startswith(_RULES_PREFIX) and path.endswith(_RULES_SUFFIX) for facts in found.slos]
+             and names.is_rules_file(path) for facts in found.slos]
     slos: dict = {}
     for facts in every:
         _slo(facts, slos)
