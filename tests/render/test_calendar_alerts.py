@@ -2,13 +2,13 @@
 
 The SLOs are compiled from a spec (their alert rules, labels and `for` as generated), and each one's
 calendar clock is moved to the month under test (tests/render/test_calendar_rules.py explains the
-move; only the calendar's own rules read it). One promtool run: a 28-day and a 31-day month, at an
-error ratio 0.01% above and 0.01% below the fast page's threshold = 2% x the month's hours / 1h x
-(1 - objective), the month's hours from zoneinfo's bounds (the 30d catalog's fixed 14.4 lies
-between 13.44 and 14.88: it fails both). And timeslice SLOs, a calendar and a rolling one, alert
-on the slices they budget (docs/calendar.md): at 4% errors with a 95% slice target every slice is
-good, nothing pages and the budget stays whole (the events would burn at 40x); at 6% every slice is
-bad and the fast page fires.
+move; only the calendar's own rules read it). A promtool file per SLO with its own rules: a 28-day
+and a 31-day month, at an error ratio 0.01% above and 0.01% below the fast page's threshold = 2% x
+the month's hours / 1h x (1 - objective), the month's hours from zoneinfo's bounds (the 30d
+catalog's fixed 14.4 lies between 13.44 and 14.88: it fails both). And timeslice SLOs, a calendar
+and a rolling one, alert on the slices they budget (docs/calendar.md): at 4% errors with a 95% slice
+target every slice is good, nothing pages and the budget stays whole (the events would burn at 40x);
+at 6% every slice is bad and the fast page fires.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from obsgen import calendar, durations, names, pipeline, promql
 from obsgen import yamlio as yamlout
 from obsgen.output import committed, encode
 from obsgen.render import calendar_rules, prometheus_rules
+from tests.render.test_calendar_rules import years
 from tests.render.test_period_rollups import counters, run_all
 from tests.specdir import service, write
 
@@ -42,12 +43,15 @@ EVENTS = 10**8  # a minute: the error ratios below are exact to 1e-8, well insid
 NEAR = 1e-4
 
 
-def moved(slo, origin: int | None) -> list[dict]:
-    """The SLO's groups as generated, with its calendar rules' clock at `origin` at promtool's 0."""
+def moved(slo, origin: int | None, run: int = 0) -> list[dict]:
+    """The SLO's groups as generated, with its calendar rules' clock at `origin` at promtool's 0, and
+    the offset and length tables of the years a run of `run` seconds reads (test_calendar_rules.years:
+    the same values there as the whole table's, at a fraction of the text promtool parses each step)."""
     groups = prometheus_rules.groups_for(slo)
     if slo.calendar is None:
         return groups
-    new = iter(calendar_rules.calendar_period_rules(slo, slo.calendar, f"(time() + {origin})"))
+    table = years(slo.calendar, origin, run)
+    new = iter(calendar_rules.calendar_period_rules(slo, slo.calendar, f"(time() + {origin})", table))
     records = {r["record"] for r in calendar_rules.calendar_period_rules(slo, slo.calendar)}
     for group in groups:
         group["rules"] = [next(new) if r.get("record") in records else r for r in group["rules"]]
@@ -88,34 +92,42 @@ def _slice_cases(slo, done: int, hours_now: list[dict]) -> list[dict]:
 def test_the_fast_page_fires_at_2_percent_of_the_months_own_budget(promtool, tmp_path):
     plan = pipeline.run(write(tmp_path, {"ledger.yaml": service("ledger", SLOS)}), render=False).plan
     slos = {s.name: s for s in plan.services[0].slos}
-    groups, tests = [], []
+    paths = []
     for name, slo in slos.items():
         page = next(a for a in slo.alerts if a.window.long == H)
         done = 5 + page.for_seconds // 60 + 2  # the 5m rates are exact from minute 1; then its `for`
+        # each SLO's scenarios with its own groups only (as `obsgen test` runs a suite): every check
+        # reads one SLO's series and alerts, and promtool evaluates every loaded rule at every step
         if name == "rolling":
-            groups += moved(slo, None)
-            tests += _slice_cases(slo, done, [])
+            paths.append(_file(tmp_path / name, moved(slo, None), _slice_cases(slo, done, [])))
             continue
         inside, hours = MONTHS[name]
         start, end = calendar.period_bounds(slo.calendar, inside)
         assert (end - start).total_seconds() == hours * H  # zoneinfo's month is the one the case says
-        groups += moved(slo, int(inside.timestamp()))
+        groups = moved(slo, int(inside.timestamp()), 2 * done * 60)
         hours_now = _check(f"max({promql.selector(names.CALENDAR_HOURS, slo.selector())})", done, hours)
         threshold = page.window.budget_percent / 100 * hours * slo.budget  # an error ratio over 1h
         if name == "slices":
-            tests += _slice_cases(slo, done, [hours_now])
+            paths.append(_file(tmp_path / name, groups, _slice_cases(slo, done, [hours_now])))
             continue
+        tests = []
         for above in (True, False):
             ratio = threshold * (1 + NEAR if above else 1 - NEAR)
             checks = [hours_now] + [_pages(slo, m, above) for m in (done, 2 * done)]
             tests.append(_group(f"{name} ({hours} hours): {ratio:.6%} {'pages' if above else 'does not page'}",
                                 slo, ratio, 2 * done, checks))
-    (tmp_path / "rules.yaml").write_text(yamlout.dump({"groups": groups}))
-    (tmp_path / "tests.yaml").write_text(yamlout.dump({
-        "rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": tests}))
-    done = run_all(promtool, [tmp_path / "tests.yaml"])[0]
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+        paths.append(_file(tmp_path / name, groups, tests))
+    assert len(paths) == 4
+    for path, done in zip(paths, run_all(promtool, paths), strict=True):
+        assert done.returncode == 0, f"{path}:\n" + done.stdout[-4000:] + done.stderr[-2000:]
 
+
+def _file(where, groups: list[dict], tests: list[dict]):
+    where.mkdir()
+    (where / "rules.yaml").write_text(yamlout.dump({"groups": groups}))
+    (where / "tests.yaml").write_text(yamlout.dump({
+        "rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": tests}))
+    return where / "tests.yaml"
 
 
 def test_the_alert_text_and_the_preview_state_the_periods_own_factors(tmp_path):

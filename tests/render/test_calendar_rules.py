@@ -52,10 +52,20 @@ CASES = [
      datetime(2025, 2, 15, tzinfo=UTC), 2159),
 ]
 WEEK = CASES[6][1]
-# The offset and length tables of the years the cases fall in: the rules as generated hold 2024-2040
+# The offset and length tables of the years each run falls in: the rules as generated hold 2024-2040
 # (test_the_offset_table_is_zoneinfo and test_period_indices_step_exactly_at_each_start check those);
-# a shorter table makes each of the many hourly evaluations here several times cheaper.
-YEARS = (2024, 2026)
+# a shorter table makes each of the many hourly evaluations here several times cheaper. Each table is a
+# sum of steps `delta * (clock >= bool at)`: over a run inside its years the steps left out are all 0
+# (later) or all 1 (earlier, folded into the table's first value), so the rules record the same values.
+
+
+def years(cal, origin: int, run: int) -> tuple[int, int]:
+    """The years of the clocks a run's rules read (from the last second of the hour before the run to
+    the end of its last hour); whether the rules split the start hour is the same as for the whole
+    table."""
+    found = tuple(datetime.fromtimestamp(origin + at, UTC).year for at in (-2 * H, run + 2 * H))
+    assert calendar.starts_off_the_hour(cal, *found) == calendar.starts_off_the_hour(cal)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -83,17 +93,24 @@ UNREAD = (names.SLO_INFO, names.TIME_PERIOD_DAYS, names.OBJECTIVE, names.ERROR_B
           names.PERIOD_BURN_RATE, names.PERIOD_BUDGET_REMAINING, names.SLI_ERROR_RATIO.format(window=""))
 
 
-def _read(rule: dict) -> bool:
-    return "record" in rule and not rule["record"].startswith(UNREAD)
+# The rolling period's sums of the 5m rates: no calendar rule reads them, and the month proofs check
+# only the calendar's sums (the timeslice proofs check the slices' rolling sums: kept there).
+ROLLING_RATES = tuple(names.period_sum(kind) for kind in ("error", "total"))
 
 
-def _groups(slo, cal, origin: int) -> list[dict]:
-    """The SLO's groups with the calendar's clock moved to `origin` at promtool's time 0."""
+def _read(rule: dict, unread: tuple[str, ...] = UNREAD) -> bool:
+    return "record" in rule and not rule["record"].startswith(unread)
+
+
+def _groups(slo, cal, origin: int, run: int, unread: tuple[str, ...] = UNREAD) -> list[dict]:
+    """The SLO's groups with the calendar's clock moved to `origin` at promtool's time 0, for a run of
+    `run` seconds."""
     groups = prometheus_rules.groups_for(dataclasses.replace(slo, calendar=None))
     for group in groups:
-        group["rules"] = [r for r in group["rules"] if _read(r)]
+        group["rules"] = [r for r in group["rules"] if _read(r, unread)]
     period = next(g for g in groups if g["name"].endswith("-" + names.PERIOD_GROUP))
-    period["rules"] = period["rules"] + calendar_rules.calendar_period_rules(slo, cal, f"(time() + {origin})", YEARS)
+    period["rules"] = period["rules"] + calendar_rules.calendar_period_rules(slo, cal, f"(time() + {origin})",
+                                                                        years(cal, origin, run))
     return groups
 
 
@@ -142,7 +159,7 @@ def month_file(slo, cal, origin: int, run: int, every: int, analytic: bool = Tru
              for m in range(0, len(minutes), scrape)]
     test = {"name": f"calendar period from {datetime.fromtimestamp(start, UTC)}", "interval": f"{scrape}m",
             "input_series": counters(slo, steps, None), "promql_expr_test": checks}
-    groups = _groups(slo, cal, origin)
+    groups = _groups(slo, cal, origin, run, UNREAD + ROLLING_RATES)
     return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": f"{every}s",
                     "group_eval_order": [g["name"] for g in groups], "tests": [test]}
 
@@ -237,7 +254,7 @@ def slices_file(slo, cal, origin: int, run: int) -> tuple[list[dict], dict]:
             for kind, want in (("good_slices", sum(counted)), ("slices", len(counted))):
                 name = names.calendar_sum(kind) if label == "calendar" else names.period_sum(kind)
                 checks.append(_check(f"sum({promql.selector(name, sel)})", t, want))
-    groups = _groups(slo, cal, origin)
+    groups = _groups(slo, cal, origin, run)
     order = [g["name"] for g in groups if not g["name"].endswith("-" + names.PERIOD_GROUP)]
     order += [g["name"] for g in groups if g["name"].endswith("-" + names.PERIOD_GROUP)]
     series = counters(slo, [(0, 0), *halves], None)
@@ -267,17 +284,23 @@ MUTATIONS = [
 
 
 def test_the_proofs_catch_broken_calendar_rules(promtool, tmp_path, base):
+    """The hourly proofs (test_whole_periods_are_exact's checks) a day either side of a DST month's
+    end: they pass on the rules as generated and fail on each mutant. Hourly, as the whole periods run:
+    48 evaluations a file instead of 360 at 1m, and each mutant shows at every hour or in the hours
+    around the end, which are all checked."""
     _, cal, inside, _ = CASES[4]
     end = _bounds(cal, int(inside.timestamp()))[1]
-    groups, tests = month_file(base, cal, end - 3 * H, 6 * H, 60)
-    paths = []
+    groups, tests = month_file(base, cal, end - 86400, 2 * 86400, H)
+    paths = [_write(tmp_path / "as-generated", groups, tests)]
     for i, (what, old, new) in enumerate(MUTATIONS):
         path = _write(tmp_path / str(i), groups, tests)
         rules = path.with_name("rules.yaml").read_text()
         assert old in rules, f"mutation {what!r} no longer applies"
         path.with_name("rules.yaml").write_text(rules.replace(old, new))
         paths.append(path)
-    for (what, _, _), done in zip(MUTATIONS, run_all(promtool, paths), strict=True):
+    control, *mutants = run_all(promtool, paths)
+    assert control.returncode == 0, control.stdout[-3000:] + control.stderr[-2000:]
+    for (what, _, _), done in zip(MUTATIONS, mutants, strict=True):
         assert done.returncode != 0, f"{what}: the proofs still pass"
 
 
@@ -296,8 +319,9 @@ def test_period_indices_step_exactly_at_each_start(tmp_path):
     origin = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
     checks = []
     for cal in INDEXED:
-        def index(back: int, cal=cal) -> str:
-            return f"({calendar.index_expr(cal, calendar.local_expr(cal.time_zone, f'(time() + {origin - back})'))})"
+        def index(back: int, cal=cal) -> str:  # the offset table of the clocks read: years(), as above
+            local = calendar.local_expr(cal.time_zone, f"(time() + {origin - back})", *years(cal, origin, 300 * 86400))
+            return f"({calendar.index_expr(cal, local)})"
 
         starts, at = set(), origin
         while at < origin + 300 * 86400:

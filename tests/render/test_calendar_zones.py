@@ -18,7 +18,7 @@ from obsgen import calendar, names, promql
 from obsgen import yamlio as yamlout
 from obsgen.plan.model import Slices
 from obsgen.render import calendar_rules, prometheus_rules
-from tests.render.test_calendar_rules import _check
+from tests.render.test_calendar_rules import ROLLING_RATES, UNREAD, _check, _read, years
 from tests.render.test_period_rollups import counters, left_open, run_all
 
 H = 3600
@@ -40,16 +40,18 @@ def _bounds(cal, at: int) -> tuple[int, int]:
     return int(start.timestamp()), int(end.timestamp())
 
 
-def _groups(slo, cal, origin: int) -> list[dict]:
-    """The SLO's groups, with the calendar's rules on the clock moved to `origin` at promtool's 0."""
-    clock = f"(time() + {origin})"
+def _groups(slo, cal, origin: int, run: int, unread: tuple[str, ...] = UNREAD) -> list[dict]:
+    """The SLO's groups, with the calendar's rules on the clock moved to `origin` at promtool's 0; the
+    rules no calendar or slice series and no check reads left out (test_calendar_rules.UNREAD)."""
+    clock, table = f"(time() + {origin})", years(cal, origin, run)  # the tables of the run's years only
     groups = prometheus_rules.groups_for(dataclasses.replace(slo, calendar=None))
     for group in groups:
+        group["rules"] = [r for r in group["rules"] if _read(r, unread)]
         kind = group["name"].rsplit("-", 1)[-1]
         if kind == names.PERIOD_GROUP:
-            group["rules"] = group["rules"] + calendar_rules.calendar_period_rules(slo, cal, clock)
+            group["rules"] = group["rules"] + calendar_rules.calendar_period_rules(slo, cal, clock, table)
         else:
-            group["rules"] = group["rules"] + calendar_rules.start_hour_rules(slo, kind, cal, clock)
+            group["rules"] = group["rules"] + calendar_rules.start_hour_rules(slo, kind, cal, clock, table)
     return groups
 
 
@@ -103,7 +105,7 @@ def ratio_slices_file(slo, cal, origin: int, run: int) -> tuple[list[dict], dict
         if counted:
             remaining = 1 - (1 - sum(counted) / len(counted)) / slo.budget
             checks.append(_check(_close(promql.selector(names.CALENDAR_BUDGET_REMAINING, sel), remaining), t, 1))
-    groups = _groups(slo, cal, origin)
+    groups = _groups(slo, cal, origin, run)
     test = {"name": "ratio timeslices", "interval": "30s", "input_series": counters(slo, [(0, 0), *halves], None),
             "promql_expr_test": checks}
     return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "group_eval_order": _order(groups),
@@ -176,7 +178,7 @@ def sums_file(slo, cal, origin: int, run: int, every: int) -> tuple[list[dict], 
              for m in range(0, len(minutes), scrape)]
     test = {"name": f"from {datetime.fromtimestamp(origin, UTC)}", "interval": f"{scrape}m",
             "input_series": counters(slo, steps, None), "promql_expr_test": checks}
-    groups = _groups(slo, cal, origin)
+    groups = _groups(slo, cal, origin, run, UNREAD + ROLLING_RATES)
     return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": f"{every}s",
                     "group_eval_order": _order(groups), "tests": [test]}
 
