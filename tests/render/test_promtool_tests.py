@@ -93,14 +93,31 @@ def test_the_cut_down_tests_pass(promtool, one_slo):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def first_failing_group(promtool, root, service) -> str | None:
+    """The service's generated test groups run one at a time, in file order, until one fails: its
+    name (None when every one passes). promtool gives each group its own storage and fails a file
+    exactly when one of its groups fails, so the file fails exactly when this finds a group; it
+    stops there, where the whole file would also run every group after it."""
+    path = root / names.tests_file(service)
+    doc = yaml.safe_load(path.read_text())
+    for i, group in enumerate(doc["tests"]):
+        alone = path.with_name(f"group-{i}.test.yaml")
+        alone.write_text(yamlout.dump({**doc, "tests": [group]}))
+        done = subprocess.run([promtool, "test", "rules", alone.name], cwd=alone.parent, capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            assert "FAILED" in done.stdout + done.stderr, done.stdout + done.stderr  # a failed check, not a broken file
+            return group["name"]
+    return None
+
+
 @pytest.mark.parametrize(("what", "old", "new"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
 def test_generated_tests_catch_broken_rules(promtool, one_slo, what, old, new):
     path = one_slo / names.rules_file("checkout")
     text = path.read_text()
     assert old in text, f"mutation {what!r} no longer applies"
     path.write_text(text.replace(old, new))
-    result = run_tests(promtool, one_slo, "checkout")
-    assert result.returncode != 0, f"{what}: tests still pass\n{result.stdout}"
+    assert first_failing_group(promtool, one_slo, "checkout") is not None, f"{what}: tests still pass"
 
 
 EXTREME_SLOS = {
