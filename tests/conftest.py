@@ -80,7 +80,10 @@ def browser(_chromium):
     from tests.builders import fresh
 
     fresh(_chromium)
-    return _chromium
+    yield _chromium
+    # left on a blank page: a page that polls (the live preview's, the status view's) would go on
+    # running its scripts, and the worker's session may last minutes more
+    _chromium.get("about:blank")
 
 
 # --- markers: what a test needs beyond Python (registered in pyproject.toml, docs/testing.md) ------
@@ -121,7 +124,8 @@ FIRST = ("tests/e2e/", "tests/live/test_status", "tests/preview/test_status_view
          "tests/render/test_calendar_zones.py", "tests/render/test_calendar_rules.py", "tests/test_examples.py",
          "tests/verify/test_seams.py", "tests/test_adversarial.py", "tests/spec/importers/test_mixed.py",
          "tests/spec/importers/test_upstream.py", "tests/render/test_calendar_alerts.py",
-         "tests/render/test_yamlout.py", "tests/preview/test_live.py", "tests/render/test_promtool_tests.py",
+         "tests/render/test_yamlout.py", "tests/preview/test_live.py", "tests/preview/test_live_cli.py",
+         "tests/render/test_promtool_tests.py",
          "tests/hardening/test_injection.py", "tests/preview/test_semdiff.py", "tests/test_scaffold.py",
          "tests/render/test_promtool_tests_slices.py", "tests/render/test_period_rollups.py", "tests/backfill/",
          "tests/test_cache.py", "tests/test_cli.py")

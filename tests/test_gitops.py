@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.builders import obsgen_cli
 from tests.conftest import EXAMPLES, ROOT, kustomize, object_key, run_obsgen
 
 DOCS = ROOT / "docs"
@@ -135,7 +136,7 @@ def test_pre_commit_hooks_manifest_is_valid_and_its_hooks_pass_here():
         assert hook["language"] == "python" and hook["pass_filenames"] is False
         entry = hook["entry"].split()
         assert entry[0] == "obsgen"
-        result = run_obsgen(*entry[1:], *hook["args"], cwd=ROOT)
+        result = obsgen_cli(*entry[1:], *hook["args"], cwd=ROOT)  # the hook's command, in this process
         assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -164,7 +165,7 @@ def test_ci_example_runs_validate_check_and_test():
     assert [c[0] for c in obsgen] == ["validate", "check", "test"]
     for args in obsgen:
         if args[0] != "test":  # test needs promtool; tests/test_examples.py runs it
-            result = run_obsgen(*args, cwd=ROOT)
+            result = obsgen_cli(*args, cwd=ROOT)  # the workflow's command, in this process
             assert result.returncode == 0, result.stdout + result.stderr
 
 

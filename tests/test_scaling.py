@@ -7,6 +7,7 @@ when its output tree, listed in the manifest, lived in the spec directory) is ab
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -47,10 +48,28 @@ def tree(root: Path, services: int) -> Path:
     return specs
 
 
+def _snapshot(specs: Path) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(specs.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def trees(tmp_path_factory) -> tuple[dict[int, Path], Path]:
+    """({services: its tree}, the cache those generations filled), built once for the module: the
+    commands below only read the trees (an unchanged rerun writes nothing), and each test starts
+    from its own copy of the cache, as each once built its own."""
+    root = tmp_path_factory.mktemp("scaling")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("OBSGEN_CACHE_DIR", str(root / "cache"))
+        env.delenv("OBSGEN_NO_CACHE", raising=False)
+        return {services: tree(root, services) for services in (SMALL, LARGE)}, root / "cache"
+
+
 @pytest.fixture
-def cache_on(monkeypatch, tmp_path):
+def cache_on(monkeypatch, tmp_path, trees):
+    shutil.copytree(trees[1], tmp_path / "cache")
     monkeypatch.setenv("OBSGEN_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("OBSGEN_NO_CACHE", raising=False)
+    return trees[0]
 
 
 @pytest.mark.parametrize("command", [
@@ -61,10 +80,11 @@ def cache_on(monkeypatch, tmp_path):
 def test_an_unchanged_rerun_grows_linearly_with_the_output_tree_in_the_spec_directory(
         tmp_path, cache_on, command):
     counted = {}
-    for services in (SMALL, LARGE):
-        specs = tree(tmp_path, services)
+    for services, specs in cache_on.items():
+        before = _snapshot(specs)
         assert len(list(specs.rglob("*.yaml"))) > 4 * services  # the output files are there to skip
         counted[services] = calls([part.format(specs=specs) for part in command])
+        assert _snapshot(specs) == before  # the tree the next test reads is the one built
     ratio = counted[LARGE] / counted[SMALL]
     assert ratio < LINEAR, f"{LARGE / SMALL:.0f}x the services made {ratio:.1f}x the calls: {counted}"
     assert os.environ["OBSGEN_CACHE_DIR"]  # the reruns used the cache, as the CLI does

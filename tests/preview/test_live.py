@@ -4,79 +4,39 @@ The bundled examples run in a live session; a total outage injected into a pagin
 (payments-api availability, page 1h/5m at 13.44x, no `for`) from the page's own button reaches the
 local PagerDuty stand-in as a page from payments-pager (the generated receiver and templates, posting
 PagerDuty Events v2) and shows on the page; then the session stops and no
-process or temporary file is left. A session that fails to start stops what it had started; the
-CLI says clearly when the tools are missing and stops everything on SIGTERM.
+process or temporary file is left. The CLI's own sessions (failed starts, signals, killed
+processes) are in test_live_cli.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from obsgen.artifacts import TextFile
 from obsgen.preview import page, view
-from obsgen.preview.live import LiveError, LiveSession
+from obsgen.preview.live import LiveSession
 from obsgen.preview.serve import PreviewServer
-from tests.conftest import EXAMPLES, PATIENCE, require_tool, run_obsgen
+from tests.conftest import EXAMPLES, PATIENCE, run_obsgen
+from tests.preview.procs import gone, processes_under, tools
 
 SLO = "payments-api-availability"
 HEADLINE = "payments-api availability (critical) in production"
 
 
-def _tools() -> None:
-    require_tool("prometheus")
-    require_tool("prometheus-alertmanager")
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def _dead(pid: int) -> bool:
-    """Gone, or a zombie nobody has reaped yet (orphans go to PID 1, which in a container may never reap)."""
-    try:
-        return _gone(pid) or Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
-    except OSError:
-        return True
-
-
-def _processes_under(path: Path) -> list[int]:
-    """PIDs whose command line names path: what a session started there and left running."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and str(path) in (entry / "cmdline").read_bytes().decode(errors="replace"):
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
 @pytest.fixture(scope="module")
 def live(example_plan, example_artifacts):
-    _tools()
+    tools()
     session = LiveSession(example_plan, example_artifacts)
     with session:
         site = page.render(view.build(example_plan, example_artifacts), live=session.page_data())
         with PreviewServer(site, 0, api=session.api) as server:
             yield session, server.url
     pids, tmp = [p.pid for p in session.processes], session.tmp
-    assert len(pids) == 2 and all(_gone(pid) for pid in pids)
-    assert not tmp.exists() and _processes_under(tmp) == []
+    assert len(pids) == 2 and all(gone(pid) for pid in pids)
+    assert not tmp.exists() and processes_under(tmp) == []
 
 
 def _notifications(browser) -> list[dict]:
@@ -181,21 +141,6 @@ def test_api_refuses_other_sites_and_other_paths(live):
     assert bad.status_code == 400
 
 
-def test_a_failed_start_stops_what_it_started(example_plan, example_artifacts):
-    """Prometheus refuses a broken rule file: the error quotes its log, Alertmanager (already
-    running) is stopped, and the temporary directory is gone."""
-    _tools()
-    broken = "groups:\n- name: x\n  rules:\n  - record: a\n    expr: sum(\n"
-    path = "alerts/rules/broken.yaml"
-    session = LiveSession(example_plan, {**example_artifacts, path: TextFile(path, broken)})
-    with pytest.raises(LiveError, match="prometheus exited") as failed, session:
-        pass
-    assert "broken.yaml" in str(failed.value)
-    assert [p.name for p in session.processes] == ["alertmanager", "prometheus"]
-    assert all(_gone(p.pid) for p in session.processes)
-    assert not session.tmp.exists()
-
-
 def test_cli_says_when_the_port_is_taken(live, tmp_path):
     """The page's port is in use: a clear error, and the session started for it is stopped."""
     port = live[1].rsplit(":", 1)[1].strip("/")
@@ -206,65 +151,3 @@ def test_cli_says_when_the_port_is_taken(live, tmp_path):
     assert list(tmp_path.iterdir()) == []  # its session directory is gone again
 
 
-@contextlib.contextmanager
-def _cli():
-    """`obsgen preview --live` in a subprocess, ready: (process, its session directory); killed at
-    the end if the test left it running."""
-    _tools()
-    cli = subprocess.Popen([sys.executable, "-m", "obsgen", "preview", str(EXAMPLES), "--live", "--port", "0"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        lines = [cli.stdout.readline(), cli.stdout.readline()]
-        assert "(Ctrl-C to stop)" in lines[1], (lines, cli.stderr.read() if cli.poll() is not None else "")
-        tmp = Path(lines[0].rsplit(" in ", 1)[1].strip())
-        assert tmp.is_dir() and len(_processes_under(tmp)) == 2
-        yield cli, tmp
-    finally:
-        if cli.poll() is None:
-            cli.kill()
-            cli.wait()
-
-
-def test_the_processes_die_with_a_killed_cli():
-    """SIGKILL leaves obsgen no chance to stop anything: the kernel's parent-death signal does it."""
-    with _cli() as (cli, tmp):
-        children = _processes_under(tmp)
-        cli.kill()
-        cli.communicate(timeout=PATIENCE)
-    deadline = time.monotonic() + PATIENCE
-    while not all(_dead(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    try:
-        assert all(_dead(pid) for pid in children), children
-    finally:
-        for pid in children:
-            if not _gone(pid):
-                os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(tmp, ignore_errors=True)  # nobody was left to remove it
-
-
-def test_cli_stops_everything_when_a_process_dies():
-    """Prometheus killed from outside: obsgen says so, stops Alertmanager and cleans up."""
-    with _cli() as (cli, tmp):
-        prometheus = next(pid for pid in _processes_under(tmp)
-                          if b"prometheus.yml" in Path(f"/proc/{pid}/cmdline").read_bytes())
-        os.kill(prometheus, signal.SIGKILL)
-        _, err = cli.communicate(timeout=PATIENCE)
-    assert cli.returncode == 1 and "error: prometheus exited with code -9" in err
-    assert not tmp.exists() and _processes_under(tmp) == []
-
-
-def test_cli_says_when_the_tools_are_missing(tmp_path):
-    result = run_obsgen("preview", str(EXAMPLES), "--live", "--port", "0", env={"PATH": str(tmp_path)})
-    assert result.returncode == 1
-    assert "error: prometheus not found on PATH" in result.stderr and "apt-get install" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])  # SIGINT: Ctrl-C
-def test_cli_stops_everything_on_a_signal(signum):
-    with _cli() as (cli, tmp):
-        cli.send_signal(signum)
-        out, _ = cli.communicate(timeout=PATIENCE)
-    assert cli.returncode == 0 and "stopped" in out
-    assert not tmp.exists() and _processes_under(tmp) == []
