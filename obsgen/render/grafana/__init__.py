@@ -6,8 +6,8 @@ One module per concern: `service`, `team`, `overview` (with `summary`, their sha
 
 from __future__ import annotations
 
-from obsgen import names
-from obsgen.artifacts import Artifact, Dashboard
+from obsgen import names, yamlio
+from obsgen.artifacts import Artifact, Dashboard, kept_text
 from obsgen.errors import Location, SpecError, SpecErrors
 from obsgen.plan.model import Plan
 from obsgen.render import apply_mode
@@ -31,8 +31,9 @@ def render(plan: Plan) -> dict[str, Artifact | str]:
     boards.append(("overview", "", Dashboard(names.OVERVIEW_DASHBOARD_FILE, lambda: overview.render(plan))))
     files = _boards(plan, boards)
     files[provisioning.PROVIDER_FILE] = provisioning.provider()
-    files[provisioning.DATASOURCES_FILE] = provisioning.datasources(plan.dashboards)
-    cm_path, cm = configmaps.datasources(files[provisioning.DATASOURCES_FILE])
+    files[provisioning.DATASOURCES_FILE] = sources = provisioning.datasources(plan.dashboards)
+    # The ConfigMap holds the file's text: made once, for the file too (obsgen/output/encode.py)
+    cm_path, cm = configmaps.datasources(kept_text(sources, lambda doc: yamlio.dump(doc.data)))
     files[cm_path] = cm
     files.update(secrets.render(plan.dashboards, plan.kubernetes.external_secrets, dict(plan.kubernetes.labels)))
     return files
