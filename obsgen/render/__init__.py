@@ -1,9 +1,9 @@
-"""Renderers: one package per backend, each turning the plan into artifacts (obsgen/artifacts.py).
+"""Renderers: one folder per backend, each turning the plan into artifacts (obsgen/artifacts.py).
 
 A backend is a folder here (descriptor.py declares it: render/backend.Backend; settings.py holds
 its Platform settings) and one line of obsgen/backends_builtin.py; render_all runs the registered
-backends in order. A renderer is
-`render(plan) -> dict[path, Artifact | str]` (text for files whose format is text). Kubernetes
+backends in order. A renderer is `render(plan) -> dict[path, Artifact | str]` (text for files
+whose format is text). Kubernetes
 objects go under k8s/ as K8sObject artifacts (see render/kustomize.py), which lists them once every
 renderer ran. Their text is made by obsgen/output/encode.py.
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def _registry() -> dict[str, Backend]:
-    from obsgen import backends  # imports every backend's package, this one's modules included
+    from obsgen import backends  # imports every backend's descriptor, this package's modules included
 
     return backends.REGISTRY
 
