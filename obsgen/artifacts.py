@@ -7,8 +7,10 @@ marks) read these objects: a Kubernetes object's kind, name and fields, never it
 
 - TextFile: a file whose format is text itself (Markdown, Mermaid); Template, Alertmanager's
   notification templates (Go templates).
-- YamlDocument: a YAML document from data. Its kinds: CollectorConfig (otel/), PromtoolTests
-  (alerts/tests/: the promtool and SLI health tests), AlertmanagerConfig, RouteTests.
+- YamlDocument: a YAML document from data. Its kinds: CollectorConfig (otel/), AlertmanagerConfig,
+  RouteTests, GrafanaProvisioning (dashboards/provisioning/).
+- PromtoolTests: a promtool test file (alerts/tests/: the promtool and SLI health tests), built
+  from the plan when its data is read.
 - Dashboard: a Grafana dashboard as Grafana's SDK built it (its JSON object, `board`).
 - RuleFile: Prometheus rule groups (alerts/rules/, the rulers' layouts), RuleGroups shared by every
   artifact that holds the same groups (a service's rules file, its PrometheusRule, its AMP file).
@@ -51,9 +53,23 @@ class CollectorConfig(YamlDocument):
 
 
 @dataclass(eq=False)
-class PromtoolTests(YamlDocument):
+class PromtoolTests(Artifact):
     """A promtool test file (alerts/tests/): rule_files, evaluation_interval, tests; the header
-    holds the notes on SLOs left untested."""
+    holds the notes on SLOs left untested.
+
+    Like a Dashboard, it holds how to build its data, not the data: a run encodes each file once,
+    and keeping every file's tests (many small dicts and strings) until the run ends beside their
+    text added a tenth to its peak memory. A reader builds them again, from the same plan."""
+
+    build: Callable[[], tuple[dict, str]]  # -> (data, header)
+
+    @property
+    def data(self) -> dict:
+        return self.build()[0]
+
+    @property
+    def header(self) -> str:
+        return self.build()[1]
 
 
 @dataclass(eq=False)
@@ -65,6 +81,12 @@ class AlertmanagerConfig(YamlDocument):
 class RouteTests(YamlDocument):
     """The route tests (alerts/alertmanager/routes.test.yaml): `alerts`, a case per generated alert
     (rule, kind, environment, labels, receivers...), and `synthetic`, the rest of the tree."""
+
+
+@dataclass(eq=False)
+class GrafanaProvisioning(YamlDocument):
+    """A Grafana provisioning file (dashboards/provisioning/): the dashboard provider, or the
+    datasources (whose ConfigMap holds its text)."""
 
 
 @dataclass(eq=False)

@@ -1,31 +1,36 @@
-"""The registry of backends: one line per backend, in rendering order. Each backend declares itself
-in its own package (render/backend.Backend: renderer, per-service rendering, Kubernetes kinds,
-output directories, verifier, Platform settings model); the rerun cache (obsgen/cache.py), the output
+"""The registry of backends, in rendering order. Each backend declares itself in its own folder
+(descriptor.py: render/backend.Backend: renderer, per-service rendering, Kubernetes kinds, output
+directories, verifier, Platform settings model); the rerun cache (obsgen/cache.py), the output
 directories (obsgen/inputs.py, `obsgen test`'s tree digest), `obsgen k8s`, `obsgen test` and the
 diff ask this module rather than keeping lists of their own.
 
-Adding a backend: a package with its renderer and its BACKEND, and a line below (docs/architecture.md
-shows a whole example); a backend from outside obsgen calls register() instead, which also adds its
-settings to the Platform model. Order matters only where a backend reads another's artifacts.
+Adding a backend: a folder and a line naming it in obsgen/backends_builtin.py (the spec layer reads
+its settings from the same line; docs/architecture.md shows a whole example); a backend from
+outside obsgen calls register(its folder) instead, which also adds its settings to the Platform
+model. Order matters only where a backend reads another's artifacts.
 """
 
 from __future__ import annotations
 
-from obsgen.render import alertmanager, grafana, health_tests, k8s_rules, otel, prometheus_rules, promtool_tests, rulers
+import importlib
+
+from obsgen import backends_builtin
 from obsgen.render.backend import Backend
 from obsgen.spec import models, settings
 
-REGISTRY: dict[str, Backend] = {b.name: b for b in (
-    prometheus_rules.BACKEND,
-    promtool_tests.BACKEND,
-    health_tests.BACKEND,
-    otel.BACKEND,
-    alertmanager.BACKEND,
-    grafana.SERVICES_BACKEND,
-    grafana.BACKEND,
-    k8s_rules.BACKEND,
-    rulers.BACKEND,
-)}
+
+def declared(folder: str) -> tuple[Backend, ...]:
+    """The backends a folder declares (its descriptor's BACKEND, or BACKENDS in order)."""
+    descriptor = importlib.import_module(backends_builtin.descriptor_module(folder))
+    found = getattr(descriptor, "BACKENDS", None) or (descriptor.BACKEND,)
+    own = settings.of_folder(folder)
+    stray = [b.name for b in found if b.settings is not None and b.settings is not own]
+    if stray:  # the spec layer finds a backend's settings in its folder's settings.py only
+        raise ValueError(f"{folder}: backends {stray} declare settings that are not {folder}.settings.SETTINGS")
+    return tuple(found)
+
+
+REGISTRY: dict[str, Backend] = {b.name: b for folder in backends_builtin.FOLDERS for b in declared(folder)}
 
 # Written whatever the backends: the kustomize step's kustomizations (render/kustomize.py).
 K8S_DIR = "k8s"
@@ -35,8 +40,13 @@ def registered() -> list[Backend]:
     return list(REGISTRY.values())
 
 
-def register(backend: Backend) -> None:
-    """Add a backend from outside obsgen; its settings, if any, become a field of the Platform."""
+def register(backend: Backend | str) -> None:
+    """Add a backend from outside obsgen, or every backend its folder declares (named as a registry
+    line names one); its settings, if any, become a field of the Platform."""
+    if isinstance(backend, str):
+        for each in declared(backend):
+            register(each)
+        return
     if backend.name in REGISTRY:
         raise ValueError(f"backend {backend.name} is already registered")
     if backend.settings is not None and backend.settings not in models.BUILTIN_SETTINGS:

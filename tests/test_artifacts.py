@@ -14,6 +14,7 @@ from obsgen.artifacts import (
     AlertmanagerConfig,
     CollectorConfig,
     Dashboard,
+    GrafanaProvisioning,
     K8sObject,
     PromtoolTests,
     RouteTests,
@@ -81,7 +82,8 @@ def test_the_typed_files_hold_their_data(tmp_path):
     """Each promtool and health test file is a PromtoolTests whose data is the file's (its notes in
     the header); the Alertmanager config, its route tests and templates, every dashboard (the JSON
     object Grafana's SDK built) and collector config are typed artifacts whose data is the file's.
-    A committed tree's, read back by output/committed.py, are the same."""
+    So are the Grafana provisioning files, the datasources' the text its ConfigMap holds. A
+    committed tree's, read back by output/committed.py, are the same."""
     import json
 
     import yaml
@@ -89,11 +91,13 @@ def test_the_typed_files_hold_their_data(tmp_path):
     run = pipeline.run(EXAMPLES)
     kinds = {"alerts/tests/": PromtoolTests, "dashboards/": Dashboard, "otel/": CollectorConfig,
              names.ALERTMANAGER_CONFIG: AlertmanagerConfig, names.ALERTMANAGER_ROUTE_TESTS: RouteTests,
-             f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": Template}
+             f"{names.ALERTMANAGER_DIR}/{names.ALERTMANAGER_TEMPLATE}": Template,
+             "dashboards/provisioning/": GrafanaProvisioning}
     seen = dict.fromkeys(kinds, 0)
     read_back = committed.documents(run.files)
     for path, artifact in run.artifacts.items():
-        kind = next((k for k in kinds if path.startswith(k) and (k != "dashboards/" or path.endswith(".json"))), None)
+        kind = max((k for k in kinds if path.startswith(k) and (k != "dashboards/" or path.endswith(".json"))),
+                   key=len, default=None)
         if kind is None:
             continue
         seen[kind] += 1
@@ -106,6 +110,10 @@ def test_the_typed_files_hold_their_data(tmp_path):
         assert data == (json.loads(text) if path.endswith(".json") else yaml.safe_load(text)), path
         if isinstance(artifact, PromtoolTests):
             assert text.startswith(artifact.header) and "no tests" not in text[len(artifact.header):], path
+        elif isinstance(artifact, GrafanaProvisioning):
+            embedded = [cm.body["data"] for cm in run.artifacts.values() if isinstance(cm, K8sObject)
+                        and cm.kind == "ConfigMap" and text in cm.body["data"].values()]
+            assert embedded or path.endswith("/dashboards.yaml"), path
         else:
             assert type(read_back[path]) is type(artifact), path
             assert (read_back[path].json() if isinstance(artifact, Dashboard) else read_back[path].data) == data

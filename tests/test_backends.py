@@ -1,5 +1,5 @@
 """The backend registry (obsgen/backends.py): every backend's declaration holds for what it renders,
-and adding one is one package and one registry line, with nothing else to change."""
+and adding one is one folder and one registry line, with nothing else to change."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from obsgen.render import _call, render_all
 from obsgen.spec import schema
 from obsgen.spec.models import PlatformSpec
 from obsgen.spec.settings import Settings
-from tests import example_backend
 from tests.conftest import EXAMPLES
+from tests.example_backend import descriptor as example_backend
 from tests.example_backend import settings as example_settings
 
 
@@ -51,11 +51,11 @@ def _generate(spec_dir, out, cache_dir):
     return manifest.parse((out / manifest.MANIFEST).read_text())
 
 
-def test_a_backend_is_one_package_and_one_registry_line(tmp_path, monkeypatch, example_plan):
+def test_a_backend_is_one_folder_and_one_registry_line(tmp_path, monkeypatch, example_plan):
     spec_dir, out, cache_dir = tmp_path / "slos", tmp_path / "out", tmp_path / "cache"
     shutil.copytree(EXAMPLES, spec_dir)
     monkeypatch.setattr(example_backend, "RENDERED", [])
-    backends.register(example_backend.BACKEND)  # the registry line
+    backends.register("tests.example_backend")  # the registry line: its folder
     try:
         # rendered, written, listed in the manifest
         owned = _generate(spec_dir, out, cache_dir)
@@ -101,6 +101,16 @@ def test_a_backend_cannot_take_a_platform_field_that_is_taken():
         assert "example" not in backends.REGISTRY
 
 
+def test_a_folders_settings_are_its_settings_module(monkeypatch):
+    """The spec layer finds a backend's settings in its folder's settings.py only: a descriptor
+    pointing elsewhere is refused, and nothing is registered."""
+    elsewhere = Settings("example", example_settings.ExampleSettings, example_settings.check)
+    monkeypatch.setattr(example_backend, "BACKEND", dataclasses.replace(example_backend.BACKEND, settings=elsewhere))
+    with pytest.raises(ValueError, match=r"declare settings that are not tests\.example_backend\.settings\.SETTINGS"):
+        backends.register("tests.example_backend")
+    assert "example" not in backends.REGISTRY
+
+
 PLATFORM_WITH_EXAMPLE = """\
   example:
     heading: "bad heading!"
@@ -130,7 +140,7 @@ def test_a_backend_brings_its_platform_settings(tmp_path, monkeypatch):
     shutil.copytree(EXAMPLES, spec_dir)
     spec_line = _with_platform_settings(spec_dir, PLATFORM_WITH_EXAMPLE)
     monkeypatch.setattr(example_backend, "RENDERED", [])
-    backends.register(example_backend.BACKEND)
+    backends.register("tests.example_backend")
     try:
         with pytest.raises(SpecErrors) as raised:
             pipeline.run(spec_dir, render=False)

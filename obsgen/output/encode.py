@@ -7,7 +7,7 @@ the object itself (render/apply_mode.py): whether one needs it depends on its en
 from __future__ import annotations
 
 from obsgen import yamlio as yamlout  # YAML I/O's one home
-from obsgen.artifacts import Artifact, Dashboard, K8sObject, RuleFile, TextFile, YamlDocument, kept_text
+from obsgen.artifacts import Artifact, Dashboard, K8sObject, PromtoolTests, RuleFile, TextFile, YamlDocument, kept_text
 from obsgen.render import apply_mode, rule_groups
 
 
@@ -34,6 +34,9 @@ def _text(artifact: Artifact) -> str:
         return yamlout.HEADER + head + rule_groups.text(artifact.rules)
     if isinstance(artifact, YamlDocument):
         return yaml_document(artifact)
+    if isinstance(artifact, PromtoolTests):
+        data, header = artifact.build()  # built here, once, and freed once written
+        return yamlout.dump(data, header)
     if isinstance(artifact, Dashboard):
         from obsgen.render.grafana import sdk  # Grafana's SDK, imported only where dashboards are made
 

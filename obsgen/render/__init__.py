@@ -1,25 +1,31 @@
-"""Renderers: one package per backend, each turning the plan into artifacts (obsgen/artifacts.py).
+"""Renderers: one folder per backend, each turning the plan into artifacts (obsgen/artifacts.py).
 
-A backend declares itself in its package (render/backend.Backend) and is listed once in the
-registry (obsgen/backends.py); render_all runs the registered backends in order. A renderer is
-`render(plan) -> dict[path, Artifact | str]` (text for files whose format is text). Kubernetes
+A backend is a folder here (descriptor.py declares it: render/backend.Backend; settings.py holds
+its Platform settings) and one line of obsgen/backends_builtin.py; render_all runs the registered
+backends in order. A renderer is `render(plan) -> dict[path, Artifact | str]` (text for files
+whose format is text). Kubernetes
 objects go under k8s/ as K8sObject artifacts (see render/kustomize.py), which lists them once every
 renderer ran. Their text is made by obsgen/output/encode.py.
+
+Importing a backend's settings (the spec layer does, before any plan exists) runs this file first:
+it imports only shared modules, the rest when render_all runs (tests/test_layers.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
 
 from obsgen.artifacts import Artifact, typed
 from obsgen.errors import stage
-from obsgen.plan.model import Plan
-from obsgen.render import alertmanager, kustomize
-from obsgen.render.backend import Backend
+
+if TYPE_CHECKING:
+    from obsgen.plan.model import Plan
+    from obsgen.render.backend import Backend
 
 
 def _registry() -> dict[str, Backend]:
-    from obsgen import backends  # imports every backend's package, this one's modules included
+    from obsgen import backends  # imports every backend's descriptor, this package's modules included
 
     return backends.REGISTRY
 
@@ -33,7 +39,10 @@ def render_all(plan: Plan, on_render: Callable[[str], None] | None = None,
                skip: Collection[str] = (), call=_call, route_memo=None) -> dict[str, Artifact]:
     """Every renderer's artifacts (but those named in skip), then the kustomizations. `call` runs
     one renderer (the rerun cache passes one that renders only what it does not hold), route_memo
-    each service's part of the route tests (alertmanager.ServiceMemo)."""
+    each service's part of the route tests (alertmanager/descriptor.ServiceMemo)."""
+    from obsgen.render import kustomize
+    from obsgen.render.alertmanager import descriptor as alertmanager
+
     files: dict[str, Artifact] = {}
     for backend in list(_registry().values()):
         if backend.name in skip:

@@ -1,5 +1,5 @@
-"""What a backend is, declared once in its own package (in the spirit of the OpenTelemetry
-Collector's component factories): the registry (obsgen/backends.py) lists the declarations, and the
+"""What a backend is, declared once in its own folder's descriptor.py (in the spirit of the
+OpenTelemetry Collector's component factories): the registry (obsgen/backends.py) reads them, and the
 rerun cache, the writer's output directories, `obsgen k8s`, `obsgen test` and the diff ask it.
 """
 
@@ -29,9 +29,9 @@ class Backend:
     # (`obsgen test`), imported only when it runs.
     verifier: str | None = None
     # Its own Platform settings (`spec.<field>` of the Platform document): their model and check.
-    # Built-in backends' live in obsgen/spec/settings/ (the spec layer validates the Platform
-    # without importing renderers); another backend's in its own package, added to the Platform
-    # model when the backend is registered (obsgen/backends.register).
+    # They are its folder's settings.py (the spec layer imports it, not this declaration, to
+    # validate a Platform: docs/architecture.md#adding-a-backend); another backend's are added to
+    # the Platform model when it is registered (obsgen/backends.register).
     settings: Settings | None = None
     # The other Platform fields it reads (of spec/models.PlatformSpec: shared ones such as
     # endpoints, or another backend's settings); tests check they exist.

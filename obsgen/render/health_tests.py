@@ -31,10 +31,11 @@ RATE = 1000  # events a minute
 
 
 def render(plan: Plan) -> dict[str, PromtoolTests]:
-    return {names.health_tests_file(s.name): _file(s, names.health_tests_file(s.name)) for s in plan.services}
+    return {(path := names.health_tests_file(s.name)): PromtoolTests(path, lambda s=s: _file(s)) for s in plan.services}
 
 
-def _file(service: ServicePlan, path: str) -> PromtoolTests:
+def _file(service: ServicePlan) -> tuple[dict, str]:
+    """The file's data and header (built when the file is written: artifacts.PromtoolTests)."""
     tests, notes = [], []
     for slo in service.slos:
         if slo.sli.fixture is None:
@@ -43,7 +44,7 @@ def _file(service: ServicePlan, path: str) -> PromtoolTests:
         tests += scenarios(slo)
     doc = {"rule_files": [f"../rules/{service.name}.rules.yaml"], "evaluation_interval": f"{STEP_MINUTES}m",
            "tests": tests}
-    return PromtoolTests(path, doc, yamlio.HEADER + "".join(notes))
+    return doc, yamlio.HEADER + "".join(notes)
 
 
 def _series(slo: SLOPlan, text: str) -> str:

@@ -15,7 +15,6 @@ from obsgen.artifacts import Artifact, BurnAlert, RuleFile, RuleGroups, SLOFacts
 from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.render import calendar_rules, health_rules, sloth_alerts
-from obsgen.render.backend import Backend
 from obsgen.render.rollups import (
     HOURS_INTERVAL,
     PERIOD_INTERVAL,
@@ -25,7 +24,6 @@ from obsgen.render.rollups import (
     copy_rules,
     period_rules,
 )
-from obsgen.spec.settings import prometheus as prometheus_settings
 
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
 
@@ -223,7 +221,3 @@ def alert_rule(slo: SLOPlan, alert: AlertPlan) -> dict:
     rule["labels"] = dict(alert.labels)
     rule["annotations"] = dict(alert.annotations)
     return rule
-
-
-BACKEND = Backend("prometheus", render, output_dirs=("alerts",), per_service=True, verifier="promtool",
-                  settings=prometheus_settings.SETTINGS, uses=("alert_windows", "alert_style"))

@@ -46,10 +46,11 @@ WIRING_MINUTES = 3
 
 
 def render(plan: Plan) -> dict[str, PromtoolTests]:
-    return {names.tests_file(s.name): _file(s, names.tests_file(s.name)) for s in plan.services}
+    return {(path := names.tests_file(s.name)): PromtoolTests(path, lambda s=s: _file(s)) for s in plan.services}
 
 
-def _file(service: ServicePlan, path: str) -> PromtoolTests:
+def _file(service: ServicePlan) -> tuple[dict, str]:
+    """The file's data and header (built when the file is written: artifacts.PromtoolTests)."""
     tests, notes = [], []
     for slo in service.slos:
         if slo.sli.fixture is None:
@@ -66,7 +67,7 @@ def _file(service: ServicePlan, path: str) -> PromtoolTests:
         "evaluation_interval": f"{EVAL_MINUTES}m",
         "tests": tests,
     }
-    return PromtoolTests(path, doc, yamlio.HEADER + "".join(notes))
+    return doc, yamlio.HEADER + "".join(notes)
 
 
 def at_start(slo: SLOPlan) -> SLOPlan:

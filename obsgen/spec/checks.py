@@ -1,5 +1,5 @@
 """Checks that span documents or need more than one field: names, teams, runbooks, queries,
-environments and alert windows, and each backend's settings' own check (spec/settings/). Each
+environments and alert windows, and each backend's settings' own check (render/<backend>/settings.py). Each
 returns errors pointing at the file, line and field."""
 
 from __future__ import annotations

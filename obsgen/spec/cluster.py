@@ -3,7 +3,7 @@ Operator's secrets directory is one the operator mounts (`/etc/alertmanager/secr
 and every Grafana datasource credential file is one the generated mounts provide
 (`/etc/grafana/secrets/<secret>/<key>`). Each error points at the file, line and field. (That the
 collector distribution ships what the configs use is the collector settings' check:
-spec/settings/otel.py.)"""
+render/otel/settings.py.)"""
 
 from __future__ import annotations
 

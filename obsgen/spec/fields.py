@@ -1,6 +1,6 @@
 """The field types every spec model is made of: names, durations, URLs, label maps, secret file
 paths, and Model, the base that refuses unknown fields. Their own module so that the Platform
-settings of each backend (obsgen/spec/settings/) and the documents (obsgen/spec/models.py) share
+settings of each backend (obsgen/render/<backend>/settings.py) and the documents (obsgen/spec/models.py) share
 them without importing each other."""
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from obsgen.spec.fields import (
     selector_label,
 )
 from obsgen.spec.k8s_fields import K8sLabels, Namespace
-from obsgen.spec.settings import Settings, alertmanager, grafana, otel, prometheus
+from obsgen.spec.settings import Settings
 from obsgen.spec.yamlsrc import DEFAULT_LIMITS
 
 API_VERSION = "obsgen/v1"
@@ -348,7 +348,7 @@ class Email(Model):
 
 
 class Webhook(Model):
-    url_file: FilePath  # Alertmanager 0.26+ (spec/settings/alertmanager.py)
+    url_file: FilePath  # Alertmanager 0.26+ (render/alertmanager/settings.py)
 
 
 class Opsgenie(Model):
@@ -464,11 +464,6 @@ class PlatformCore(Model):
     kubernetes: PlatformKubernetes = PlatformKubernetes()
 
 
-# Each built-in backend's settings (spec/settings/): `spec.<field>` of the Platform document.
-BUILTIN_SETTINGS: tuple[Settings, ...] = (otel.SETTINGS, grafana.SETTINGS, alertmanager.SETTINGS,
-                                          prometheus.SETTINGS)
-
-
 def registered_settings() -> tuple[Settings, ...]:
     """The settings of every backend: the built-in ones, then those registered from outside."""
     return BUILTIN_SETTINGS + registry.registered()
@@ -483,6 +478,16 @@ def register_settings(settings: Settings) -> None:
 # as they were written before the settings moved; a field not named here comes after these.
 FIELD_ORDER = ("default_team", "alert_style", "environments", "collector", "endpoints", "grafana", "alert_windows",
                "limits", "environment_label", "alertmanager", "kubernetes", "metrics")
+
+
+def _ranked(settings: tuple[Settings, ...]) -> tuple[Settings, ...]:
+    """In FIELD_ORDER (their checks run in this order, so errors come in the order they always did)."""
+    rank = {key: i for i, key in enumerate(FIELD_ORDER)}
+    return tuple(sorted(settings, key=lambda s: rank.get(s.field, len(rank))))
+
+
+# Each built-in backend's settings (its folder's settings.py): `spec.<field>` of the Platform document.
+BUILTIN_SETTINGS: tuple[Settings, ...] = _ranked(registry.builtin())
 
 
 def _compose(name: str, base_fields: dict, settings: Iterable[Settings]) -> type[Model]:

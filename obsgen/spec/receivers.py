@@ -1,7 +1,7 @@
 """Checks for Alertmanager routing that are the services' and teams' own rules: the environment
 label no service may set, and the pages that would reach no pager. Each error points at the
 file, line and field. What the pinned Alertmanager can load (receivers, SMTP, the default team) is
-the Alertmanager settings' check (spec/settings/alertmanager.py).
+the Alertmanager settings' check (render/alertmanager/settings.py).
 """
 
 from __future__ import annotations

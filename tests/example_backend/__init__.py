@@ -1,32 +1,11 @@
-"""A whole backend, as small as one can be: one text file per service, example/<service>.txt,
-with Platform settings of its own (settings.py: `spec.example`, validated with file, line and field).
+"""A whole backend, as small as one can be, as one folder: descriptor.py declares it and renders
+one text file per service (example/<service>.txt); settings.py holds its Platform settings
+(`spec.example`, validated with file, line and field).
 
-Adding it to obsgen is this package and one line in obsgen/backends.py's REGISTRY (the test
-registers it with backends.register, for its own duration: tests/test_backends.py). Shown in
-docs/architecture.md.
+Adding it to obsgen is this folder and one line naming it, "tests.example_backend", in
+obsgen/backends_builtin.py's FOLDERS (the test registers the folder the same way, with
+backends.register("tests.example_backend"), for its own duration: tests/test_backends.py). Shown
+in docs/architecture.md.
 """
 
-from __future__ import annotations
-
-from obsgen.artifacts import TextFile
-from obsgen.plan.model import Plan
-from obsgen.render.backend import Backend
-from tests.example_backend import settings
-
-RENDERED: list[str] = []  # the services rendered, in order: what the test counts
-
-
-def render(plan: Plan) -> dict[str, TextFile]:
-    own = plan.setting(settings.SETTINGS.field)  # what the Platform's spec.example says, else defaults
-    heading = f"{own.heading}\n" if own.heading else ""
-    files = {}
-    for service in plan.services:
-        if service.name in own.skip:
-            continue
-        RENDERED.append(service.name)
-        path = f"example/{service.name}.txt"
-        files[path] = TextFile(path, f"{heading}{service.name}: {', '.join(slo.name for slo in service.slos)}\n")
-    return files
-
-
-BACKEND = Backend("example", render, output_dirs=("example",), per_service=True, settings=settings.SETTINGS)
+# Imports nothing: the spec layer imports settings.py, and with it this file, before any plan exists.

@@ -1,6 +1,7 @@
 """The example backend's Platform settings, `spec.example` of the Platform document: a model with
 its own field checks, and a check that needs the other documents. Nothing here is in obsgen:
-registering the backend (obsgen/backends.register) adds the field to the Platform model."""
+registering the backend's folder (obsgen/backends.register) adds the field to the Platform model.
+It imports only the spec layer and below, as a built-in backend's settings must."""
 
 from __future__ import annotations
 

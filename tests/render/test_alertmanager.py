@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from obsgen.render.alertmanager import SECRET_FILE
+from obsgen.render.alertmanager.descriptor import SECRET_FILE
 from obsgen.render.alertmanager.matchers import equals, matcher, quote
 from tests.amspec import SMTP, build, platform, service, team
 

@@ -118,7 +118,7 @@ def test_a_team_or_overview_dashboard_over_the_limit_is_refused_at_its_largest_s
     plan is the specs'; only the rendered dashboard's size is forced over the limit."""
     from obsgen import pipeline
     from obsgen.errors import SpecErrors
-    from obsgen.render import grafana
+    from obsgen.render.grafana import descriptor as grafana
 
     spec_dir = write_specs(tmp_path / "slos", ["checkout", "search"], slos=1)
     search = spec_dir / "search.yaml"

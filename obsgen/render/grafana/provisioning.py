@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from obsgen import names, yamlio
+from obsgen import names
+from obsgen.artifacts import GrafanaProvisioning
 from obsgen.plan.dashboards import DashboardsPlan, Datasource
 
 PROVIDER_FILE = "dashboards/provisioning/dashboards.yaml"
@@ -35,19 +36,19 @@ def file_ref(path: str) -> str:
     return "$__file{" + path + "}"
 
 
-def provider() -> str:
-    return yamlio.dump({"apiVersion": 1, "providers": [{
+def provider() -> GrafanaProvisioning:
+    return GrafanaProvisioning(PROVIDER_FILE, {"apiVersion": 1, "providers": [{
         "name": "obsgen", "orgId": 1, "folder": FOLDER, "type": "file", "disableDeletion": False,
         "allowUiUpdates": False, "updateIntervalSeconds": 60,
         "options": {"path": DASHBOARDS_PATH, "foldersFromFilesStructure": False},
     }]})
 
 
-def datasources(dash: DashboardsPlan) -> str:
+def datasources(dash: DashboardsPlan) -> GrafanaProvisioning:
     # uids are Grafana uids (no `$`); urls come from the spec and may hold one
     prom, loki, tempo = (_literal_url(dash.datasource(k)) for k in ("prometheus", "loki", "tempo"))
     trace_link = literal_dollars("${__value.raw}")
-    return yamlio.dump({"apiVersion": 1, "datasources": [_with_auth(entry, ds) for entry, ds in zip([
+    entries = [
         {"name": prom.name, "type": prom.kind, "uid": prom.uid, "access": "proxy", "url": prom.url,
          "isDefault": True, "editable": False, "jsonData": {
              "httpMethod": "POST",
@@ -61,7 +62,9 @@ def datasources(dash: DashboardsPlan) -> str:
          ]}},
         {"name": tempo.name, "type": tempo.kind, "uid": tempo.uid, "access": "proxy", "url": tempo.url,
          "editable": False, "jsonData": _tempo(dash)},
-    ], (prom, loki, tempo), strict=True)]})
+    ]
+    return GrafanaProvisioning(DATASOURCES_FILE, {"apiVersion": 1, "datasources": [
+        _with_auth(entry, ds) for entry, ds in zip(entries, (prom, loki, tempo), strict=True)]})
 
 
 def _with_auth(entry: dict, ds: Datasource) -> dict:

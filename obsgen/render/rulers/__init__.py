@@ -5,23 +5,6 @@ semantics: Mimir/Cortex get `mimirtool rules` namespace files, Amazon Managed Pr
 rules file per rule groups namespace. Thanos Ruler reads alerts/rules/ as it is.
 """
 
-from __future__ import annotations
-
-from obsgen.artifacts import Artifact, RuleFile
-from obsgen.plan.model import Plan
-from obsgen.render.backend import Backend
-from obsgen.render.rulers import amp, mimir
-
-LAYOUTS = {"mimir": mimir.render, "amp": amp.render}
-
-
-def render(plan: Plan, rendered: dict[str, Artifact]) -> dict[str, RuleFile]:
-    files: dict[str, RuleFile] = {}
-    for ruler in plan.metrics.rulers:
-        files.update(LAYOUTS[ruler](plan, rendered))
-    return files
-
-
-# Mimir and AMP layouts, when the Platform's metrics.rulers lists them
-BACKEND = Backend("rulers", render, output_dirs=("alerts",), verifier="rulers", uses=("metrics",),
-                  reads=("prometheus",))
+# A backend's folder (docs/architecture.md#adding-a-backend): descriptor.py declares it (BACKEND),
+# settings.py holds its Platform settings, which the spec layer imports before any plan exists; so
+# this file imports nothing, and importing the settings imports no renderer (tests/test_layers.py).

@@ -3,19 +3,23 @@
 version), declared as a `Settings` and pointed at by the backend's descriptor
 (obsgen/render/backend.Backend.settings).
 
-The built-in backends' settings are modules of this package, listed in obsgen/spec/models.py's
-BUILTIN_SETTINGS: the spec layer validates a Platform document without importing any renderer
-(render/ sits above spec, and importing it would import the spec back: docs/architecture.md#backends).
-A backend from outside obsgen declares its settings in its own package; registering the backend
-(obsgen/backends.register) registers them here, and the Platform model then takes their field.
+A built-in backend's settings are its folder's settings.py (obsgen/render/<backend>/settings.py),
+found through the folder's registry line (obsgen/backends_builtin.py) by `builtin`. They count as
+this layer: they import only it and the shared modules, and importing one runs no renderer (the
+folder's __init__.py imports nothing), so the spec layer validates a Platform document without
+any plan (tests/test_layers.py). A backend from outside obsgen declares its settings in its own
+folder the same way; registering it (obsgen/backends.register) registers them here, and the
+Platform model then takes their field.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from obsgen import backends_builtin
 from obsgen.errors import SpecError
 
 # (specs: spec/load.Specs) -> located errors; typed loosely, as spec/load imports the models that
@@ -51,3 +55,14 @@ def unregister(field: str) -> None:
 def registered() -> tuple[Settings, ...]:
     """The settings registered from outside obsgen, in registration order."""
     return tuple(_REGISTERED.values())
+
+
+def of_folder(name: str) -> Settings | None:
+    """A backend folder's settings (its settings.py's SETTINGS), if it has any."""
+    module = backends_builtin.settings_module(name)
+    return None if module is None else importlib.import_module(module).SETTINGS
+
+
+def builtin() -> tuple[Settings, ...]:
+    """The built-in backends' settings, in registry order (obsgen/backends_builtin.FOLDERS)."""
+    return tuple(s for name in backends_builtin.FOLDERS if (s := of_folder(name)) is not None)
