@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import ClassVar
 
 from obsgen import cache as generate_cache
 
@@ -142,6 +143,9 @@ class Units:
         self.files = files or Files(out)
         self.ran: list[str] = []  # units run this time (the rest were replayed)
 
+    # verifier -> the units its last run in this process ran (what the tests read)
+    RAN: ClassVar[dict[str, list[str]]] = {}
+
     def _key(self, unit: str) -> str:
         return self.store.key(f"unit.{self.verifier}", unit, *self.tools)
 
@@ -149,11 +153,12 @@ class Units:
         """Whether the unit passed before on these bytes: every file it read then (and `reads`, the
         files it is known to read now) has the same sha256, with the same context digest."""
         entry = self.store.get(self._key(unit))
-        if not isinstance(entry, dict) or entry.get("context") != ctx or not isinstance(entry.get("reads"), dict):
-            return False
-        if any(rel not in entry["reads"] for rel in reads or ()):
-            return False
-        return all(self.files.digest(rel) == sha for rel, sha in entry["reads"].items())
+        hit = (isinstance(entry, dict) and entry.get("context") == ctx and isinstance(entry.get("reads"), dict)
+               and all(rel in entry["reads"] for rel in reads or ())
+               and all(self.files.digest(rel) == sha for rel, sha in entry["reads"].items()))
+        if not hit:
+            self.ran.append(unit)
+        return hit
 
     def passed(self, unit: str, reads: list[str], ctx: str = "") -> None:
         """Record that the unit passed, having read these files (their digests as read this run)."""
@@ -164,7 +169,6 @@ class Units:
         """The unit's problems: none when it is replayed, else check()'s (recorded when none)."""
         if self.replayed(unit, reads, ctx):
             return []
-        self.ran.append(unit)
         problems = check()
         if not problems:
             self.passed(unit, reads, ctx)
@@ -190,4 +194,5 @@ class Units:
 
     def prune(self) -> None:
         """Drop this verifier's entries the run did not use (call after a run that saw every unit)."""
+        Units.RAN[self.verifier] = list(self.ran)
         self.store.prune((f"unit.{self.verifier}", f"fact.{self.verifier}"))
