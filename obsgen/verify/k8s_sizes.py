@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from obsgen import names, yamlio
+from obsgen import names
 from obsgen.render import apply_mode
+from obsgen.verify import seams
 from obsgen.verify.result import Result
 from obsgen.verify.result_cache import Units
 
@@ -32,7 +33,7 @@ def problems(path: str, obj: dict) -> list[str]:
 
 
 def file_problems(path: str, data: bytes) -> list[str]:
-    return [p for obj in yamlio.load_all(data.decode("utf-8")) if isinstance(obj, dict) for p in problems(path, obj)]
+    return [p for obj in seams.objects_of(data) for p in problems(path, obj)]
 
 
 def verify(out: Path) -> list[Result]:

@@ -177,18 +177,12 @@ class Units:
     def fact(self, rel: str, name: str, extract: Callable[[bytes], object]):
         """extract(bytes of rel), recorded under the file's sha256 when its value is plain JSON (one
         that reads back equal: a YAML date or integer key is extracted again every time)."""
-        import json
-
         key = self.store.key(f"fact.{self.verifier}", name, rel, self.files.digest(rel))
         hit = self.store.get(key)
         if isinstance(hit, dict) and "value" in hit:
             return hit["value"]
         value = extract(self.files.read(rel))
-        try:
-            plain = json.loads(json.dumps(value)) == value
-        except (TypeError, ValueError):
-            plain = False
-        if plain:
+        if generate_cache.plain_json(value):
             self.store.put(key, {"value": value})
         return value
 

@@ -85,6 +85,11 @@ def k8s_objects(out: Path) -> Iterator[tuple[str, str, dict]]:
                 yield path.relative_to(out).as_posix(), namespace or own, obj
 
 
+def objects_of(data: bytes) -> list[dict]:
+    """The objects of one k8s/ file's bytes."""
+    return [obj for obj in yamlio.load_all(data.decode("utf-8")) if isinstance(obj, dict)]
+
+
 def _kustomize_namespace(folder: Path, root: Path) -> str:
     while True:
         kustomization = folder / names.KUSTOMIZATION
