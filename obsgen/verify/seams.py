@@ -316,6 +316,9 @@ class LabelSets:
             labels, expr, path = rules[i]
             if any(str(labels[n]) != v for n, v in pinned.items() if n in labels):
                 continue
+            # The files of the rules an answer is made of are what it read (a unit's reads): a rule
+            # elsewhere that joins them can only widen the union (or open it), never fail a selection
+            # that passed, and a metric recorded for the first time changes the metrics known.
             self.read.add(path)
             tree = _tree(expr)
             computed = None if tree is None else promql_labels.labels_of(tree, self)
