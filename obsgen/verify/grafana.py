@@ -550,9 +550,8 @@ def _rules_facts(data: bytes) -> dict:
     return {"records": records, "alerts": alerts}
 
 
-def _dashboard_facts(data: bytes) -> dict:
+def _dashboard_facts(dashboard: dict) -> dict:
     """A dashboard's uid and the uids its links and text panels name, as a stand-in dashboard."""
-    dashboard = json.loads(data)
     texts = [lk.get("url", "") for lk in dashboard.get("links", [])]
     texts += [p.get("options", {}).get("content", "") for p in panels(dashboard) if p.get("type") == "text"]
     return {"uid": dashboard.get("uid", ""), "links": [{"url": f"/d/{uid}"} for t in texts
@@ -569,16 +568,18 @@ def _deployed(data: bytes) -> list[str]:
     return [hashlib.sha256(text.encode()).hexdigest() for text in (obj.get("data") or {}).values()]
 
 
-def _context(out: Path, units) -> tuple[Tree, dict[str, str], list[str]]:
+def _context(out: Path, units, held: dict[str, dict]) -> tuple[Tree, dict[str, str], list[str]]:
     """The tree's context from per-file facts: alerts, records, provisioning (dashboards as stand-ins
-    holding their uid and links), {path: sha256} of each dashboard, the deployed dashboards' sha256."""
+    holding their uid and links), {path: sha256} of each dashboard, the deployed dashboards' sha256.
+    A dashboard parsed for its facts is kept in `held` (its unit will read it)."""
     root = out / "dashboards"
     if not root.is_dir():
         raise ToolError(f"no dashboards under {root}: run obsgen generate first")
     rel = lambda p: p.relative_to(out).as_posix()  # noqa: E731
     prov = {rel(p): p.read_text() for p in sorted((root / "provisioning").glob("*.yaml"))}
     paths = [rel(p) for p in sorted(root.rglob("*.json"))]
-    stubs = {path: units.fact(path, "dashboard", _dashboard_facts) for path in paths}
+    stubs = {path: units.fact(path, "dashboard", lambda data, at=path: _dashboard_facts(
+        held.setdefault(at, json.loads(data)))) for path in paths}
     tree = Tree(stubs, {}, prov)
     for path, text in prov.items():
         for ds in (yamlio.load(text) or {}).get("datasources", []) or []:
@@ -621,7 +622,8 @@ def verify_incremental(out: Path, base: Path) -> list[Result]:
     schemas = sorted(p.relative_to(base).as_posix() + ":" + __import__("hashlib").sha256(p.read_bytes()).hexdigest()
                      for p in base.glob("*.json"))
     units = Units(out, "grafana", context(schemas))
-    tree, dashboards, deployed = _context(out, units)
+    held: dict[str, dict] = {}
+    tree, dashboards, deployed = _context(out, units, held)
     shared = context([sorted(tree.records), sorted({json.dumps(a["labels"], sort_keys=True) for a in tree.alerts}),
                       tree.datasources])
     targeting = _targeting(tree)
@@ -631,7 +633,9 @@ def verify_incremental(out: Path, base: Path) -> list[Result]:
         ctx = context([shared, targeting.get(uid, [])])
         if units.replayed(path, [path], ctx):
             continue
-        problems = _one(path, json.loads(units.files.read(path)), tree, targeting.get(uid, []))
+        dashboard = held.pop(path, None)
+        problems = _one(path, json.loads(units.files.read(path)) if dashboard is None else dashboard, tree,
+                        targeting.get(uid, []))
         units.files.forget(path)
         for name, listed in problems.items():
             found[name] += listed
