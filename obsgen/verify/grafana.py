@@ -243,10 +243,15 @@ def _prometheus_targets(tree: Tree) -> Iterator[tuple[str, dict, dict, dict]]:
                     yield path, dashboard, panel, target
 
 
-def check_series(tree: Tree) -> list[str]:
-    """Recorded series (names with `:`) must be recorded; ALERTS{service,slo} must name an alert."""
-    alert_keys = {(dict(a.get("labels", {})).get(names.SERVICE), dict(a.get("labels", {})).get(names.SLO))
-                  for a in tree.alerts}
+def alert_keys(tree: Tree) -> set[tuple]:
+    return {(dict(a.get("labels", {})).get(names.SERVICE), dict(a.get("labels", {})).get(names.SLO))
+            for a in tree.alerts}
+
+
+def check_series(tree: Tree, keys: set[tuple] | None = None) -> list[str]:
+    """Recorded series (names with `:`) must be recorded; ALERTS{service,slo} must name an alert
+    (`keys`: the tree's alert_keys, when the caller has them)."""
+    alert_keys_ = alert_keys(tree) if keys is None else keys
     problems = []
     for path, dashboard, panel, target in _prometheus_targets(tree):
         where = f"{path}: panel {panel.get('id')} {panel.get('title')!r} target {target.get('refId')}"
@@ -260,7 +265,7 @@ def check_series(tree: Tree) -> list[str]:
             if sel.name == names.ALERTS:
                 eq = _equalities(sel)
                 key = (eq.get(names.SERVICE), eq.get(names.SLO))
-                if key[0] and key[1] and key not in alert_keys:
+                if key[0] and key[1] and key not in alert_keys_:
                     problems.append(f"{where}: reads {names.ALERTS} for service {key[0]} SLO {key[1]}, which has no "
                                     "alert")
     return problems
@@ -604,13 +609,14 @@ def _targeting(tree: Tree) -> dict[str, list[dict]]:
     return found
 
 
-def _one(path: str, dashboard: dict, tree: Tree, targeting: list[dict]) -> dict[str, list[str]]:
-    """The per-dashboard checks of one dashboard against the tree's context."""
-    alone = Tree({path: dashboard}, tree.datasources, {}, records=tree.records, alerts=tree.alerts)
+def _one(path: str, dashboard: dict, tree: Tree, keys: set[tuple], targeting: list[dict]) -> dict[str, list[str]]:
+    """The per-dashboard checks of one dashboard against the tree's context (keys: its alert_keys)."""
+    alone = Tree({path: dashboard}, tree.datasources, {}, records=tree.records)
     linked = Tree({path: dashboard}, tree.datasources, {}, alerts=targeting)
     found = {name: CHECKS[name](linked if name == "slo-variable" else alone) for name in PER_DASHBOARD
-             if name != "datasources"}
-    return {**found, "datasources": dashboard_datasources(path, dashboard, tree.datasources)}
+             if name not in ("datasources", "series")}
+    return {**found, "series": check_series(alone, keys),
+            "datasources": dashboard_datasources(path, dashboard, tree.datasources)}
 
 
 def verify_incremental(out: Path, base: Path) -> list[Result]:
@@ -626,7 +632,7 @@ def verify_incremental(out: Path, base: Path) -> list[Result]:
     tree, dashboards, deployed = _context(out, units, held)
     shared = context([sorted(tree.records), sorted({json.dumps(a["labels"], sort_keys=True) for a in tree.alerts}),
                       tree.datasources])
-    targeting = _targeting(tree)
+    targeting, keys = _targeting(tree), alert_keys(tree)
     found: dict[str, list[str]] = {name: [] for name in CHECKS}
     for path in dashboards:
         uid = tree.dashboards[path]["uid"]
@@ -634,7 +640,7 @@ def verify_incremental(out: Path, base: Path) -> list[Result]:
         if units.replayed(path, [path], ctx):
             continue
         dashboard = held.pop(path, None)
-        problems = _one(path, json.loads(units.files.read(path)) if dashboard is None else dashboard, tree,
+        problems = _one(path, json.loads(units.files.read(path)) if dashboard is None else dashboard, tree, keys,
                         targeting.get(uid, []))
         units.files.forget(path)
         for name, listed in problems.items():
