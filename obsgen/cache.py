@@ -168,6 +168,14 @@ def read_entry(directory: Path | None, key: str):
         return None
 
 
+def plain_json(value) -> bool:
+    """Whether the value reads back equal from its JSON (an entry holds it as it is)."""
+    try:
+        return json.loads(json.dumps(value)) == value
+    except (TypeError, ValueError):
+        return False
+
+
 def write_entry(directory: Path, key: str, value) -> None:
     """Write the entry atomically (a reader sees the old entry or the new one, never half of one)."""
     try:

@@ -243,10 +243,15 @@ def _prometheus_targets(tree: Tree) -> Iterator[tuple[str, dict, dict, dict]]:
                     yield path, dashboard, panel, target
 
 
-def check_series(tree: Tree) -> list[str]:
-    """Recorded series (names with `:`) must be recorded; ALERTS{service,slo} must name an alert."""
-    alert_keys = {(dict(a.get("labels", {})).get(names.SERVICE), dict(a.get("labels", {})).get(names.SLO))
-                  for a in tree.alerts}
+def alert_keys(tree: Tree) -> set[tuple]:
+    return {(dict(a.get("labels", {})).get(names.SERVICE), dict(a.get("labels", {})).get(names.SLO))
+            for a in tree.alerts}
+
+
+def check_series(tree: Tree, keys: set[tuple] | None = None) -> list[str]:
+    """Recorded series (names with `:`) must be recorded; ALERTS{service,slo} must name an alert
+    (`keys`: the tree's alert_keys, when the caller has them)."""
+    alert_keys_ = alert_keys(tree) if keys is None else keys
     problems = []
     for path, dashboard, panel, target in _prometheus_targets(tree):
         where = f"{path}: panel {panel.get('id')} {panel.get('title')!r} target {target.get('refId')}"
@@ -260,7 +265,7 @@ def check_series(tree: Tree) -> list[str]:
             if sel.name == names.ALERTS:
                 eq = _equalities(sel)
                 key = (eq.get(names.SERVICE), eq.get(names.SLO))
-                if key[0] and key[1] and key not in alert_keys:
+                if key[0] and key[1] and key not in alert_keys_:
                     problems.append(f"{where}: reads {names.ALERTS} for service {key[0]} SLO {key[1]}, which has no "
                                     "alert")
     return problems
@@ -425,25 +430,32 @@ def check_datasources(tree: Tree) -> list[str]:
     if not tree.datasources:
         problems.append("no datasource is provisioned under dashboards/provisioning/")
     for path, dashboard in tree.dashboards.items():
-        defined = variables(dashboard)
-        for name, variable in defined.items():
-            if variable.get("type") == "datasource":
-                uid = (variable.get("current") or {}).get("value")
-                if tree.datasources.get(uid) != variable.get("query"):
-                    problems.append(f"{path}: datasource variable {name} defaults to {variable.get('query')}/{uid}, "
-                                    "which is not provisioned")
-        for panel in panels(dashboard):
-            refs = [panel.get("datasource")] + [t.get("datasource") for _, t in targets(panel)]
-            for ds in filter(None, refs):
-                uid, kind = _datasource_uid(ds, defined)
-                if tree.datasources.get(uid) != kind:
-                    problems.append(f"{path}: panel {panel.get('id')} {panel.get('title')!r}: datasource "
-                                    f"{ds.get('type')}/{ds.get('uid')} is not provisioned")
+        problems += dashboard_datasources(path, dashboard, tree.datasources)
     problems += [f"{where}: datasource uid {uid!r} is not provisioned"
                  for where, uid in tree.datasource_refs if uid not in tree.datasources]
     for path, text in tree.provisioning_text.items():
         if "$" in FILE_REF.sub("", text.replace("$$", "")):
             problems.append(f"{path}: a single `$` is expanded from the environment by Grafana; write `$$`")
+    return problems
+
+
+def dashboard_datasources(path: str, dashboard: dict, datasources: dict[str, str]) -> list[str]:
+    """Every datasource a dashboard's variables and panels use is provisioned (uid -> type)."""
+    problems = []
+    defined = variables(dashboard)
+    for name, variable in defined.items():
+        if variable.get("type") == "datasource":
+            uid = (variable.get("current") or {}).get("value")
+            if datasources.get(uid) != variable.get("query"):
+                problems.append(f"{path}: datasource variable {name} defaults to {variable.get('query')}/{uid}, "
+                                "which is not provisioned")
+    for panel in panels(dashboard):
+        refs = [panel.get("datasource")] + [t.get("datasource") for _, t in targets(panel)]
+        for ds in filter(None, refs):
+            uid, kind = _datasource_uid(ds, defined)
+            if datasources.get(uid) != kind:
+                problems.append(f"{path}: panel {panel.get('id')} {panel.get('title')!r}: datasource "
+                                f"{ds.get('type')}/{ds.get('uid')} is not provisioned")
     return problems
 
 
@@ -502,6 +514,9 @@ CHECKS: dict[str, Callable[[Tree], list[str]]] = {
 
 
 def verify(out: Path) -> list[Result]:
+    base = schema_dir()
+    if base is not None:
+        return verify_incremental(out, base)
     tree = load(out)
     results = []
     for name, check in CHECKS.items():
@@ -514,3 +529,130 @@ def verify(out: Path) -> list[Result]:
             continue
         results.append(Result(command, not problems, "\n".join(problems)))
     return results
+
+
+# --- per dashboard: each judged once per bytes (result_cache.Units) ---------------------------
+
+# The checks each dashboard is a unit of: judged from its own JSON and the small context below. The
+# rest (uids, links, configmaps, provisioning) are judged on every run from per-file facts: cheap.
+PER_DASHBOARD = ("schemas", "promql", "series", "slo-variable", "datasources", "grid")
+
+
+def _rules_facts(data: bytes) -> dict:
+    """What this verifier reads of a rules file: the series it records, each alert's name, service,
+    SLO and dashboard_url."""
+    records, alerts = [], []
+    for group in (yamlio.load(data.decode("utf-8")) or {}).get("groups", []) or []:
+        for rule in group.get("rules", []) or []:
+            if "record" in rule:
+                records.append(rule["record"])
+            else:
+                labels = dict(rule.get("labels") or {})
+                alerts.append({"alert": rule.get("alert"),
+                               "labels": {k: labels[k] for k in (names.SERVICE, names.SLO) if k in labels},
+                               "annotations": {"dashboard_url": (rule.get("annotations") or {}).get("dashboard_url",
+                                                                                                    "")}})
+    return {"records": records, "alerts": alerts}
+
+
+def _dashboard_facts(dashboard: dict) -> dict:
+    """A dashboard's uid and the uids its links and text panels name, as a stand-in dashboard."""
+    texts = [lk.get("url", "") for lk in dashboard.get("links", [])]
+    texts += [p.get("options", {}).get("content", "") for p in panels(dashboard) if p.get("type") == "text"]
+    return {"uid": dashboard.get("uid", ""), "links": [{"url": f"/d/{uid}"} for t in texts
+                                                       for uid in DASHBOARD_LINK.findall(t)]}
+
+
+def _deployed(data: bytes) -> list[str]:
+    """The sha256 of each dashboard a grafana_dashboard ConfigMap file holds."""
+    import hashlib
+
+    obj = yamlio.load(data.decode("utf-8")) or {}
+    if (obj.get("metadata", {}).get("labels") or {}).get("grafana_dashboard") != "1":
+        return []
+    return [hashlib.sha256(text.encode()).hexdigest() for text in (obj.get("data") or {}).values()]
+
+
+def _context(out: Path, units, held: dict[str, dict]) -> tuple[Tree, dict[str, str], list[str]]:
+    """The tree's context from per-file facts: alerts, records, provisioning (dashboards as stand-ins
+    holding their uid and links), {path: sha256} of each dashboard, the deployed dashboards' sha256.
+    A dashboard parsed for its facts is kept in `held` (its unit will read it)."""
+    root = out / "dashboards"
+    if not root.is_dir():
+        raise ToolError(f"no dashboards under {root}: run obsgen generate first")
+    rel = lambda p: p.relative_to(out).as_posix()  # noqa: E731
+    prov = {rel(p): p.read_text() for p in sorted((root / "provisioning").glob("*.yaml"))}
+    paths = [rel(p) for p in sorted(root.rglob("*.json"))]
+    stubs = {path: units.fact(path, "dashboard", lambda data, at=path: _dashboard_facts(
+        held.setdefault(at, json.loads(data)))) for path in paths}
+    tree = Tree(stubs, {}, prov)
+    for path, text in prov.items():
+        for ds in (yamlio.load(text) or {}).get("datasources", []) or []:
+            tree.datasources[ds.get("uid", "")] = ds.get("type", "")
+            tree.datasource_refs += _datasource_uids(ds.get("jsonData") or {}, f"{path}:{ds.get('name')}")
+    for rules in sorted((out / "alerts" / "rules").glob("*.yaml")):
+        facts = units.fact(rel(rules), "rules", _rules_facts)
+        tree.records.update(facts["records"])
+        tree.alerts += facts["alerts"]
+    deployed = [sha for p in sorted((out / "k8s" / "base" / "grafana").glob("*.yaml"))
+                for sha in units.fact(rel(p), "deployed", _deployed)]
+    return tree, {path: units.files.digest(path) for path in paths}, deployed
+
+
+def _targeting(tree: Tree) -> dict[str, list[dict]]:
+    """uid -> the alerts whose dashboard_url names it (what check_slo_selection reads of them)."""
+    found: dict[str, list[dict]] = {}
+    for alert in tree.alerts:
+        link = fired_link(alert["annotations"]["dashboard_url"])[0]
+        for uid in DASHBOARD_LINK.findall(urlsplit(link).path)[:1]:
+            found.setdefault(uid, []).append(alert)
+    return found
+
+
+def _one(path: str, dashboard: dict, tree: Tree, keys: set[tuple], targeting: list[dict]) -> dict[str, list[str]]:
+    """The per-dashboard checks of one dashboard against the tree's context (keys: its alert_keys)."""
+    alone = Tree({path: dashboard}, tree.datasources, {}, records=tree.records)
+    linked = Tree({path: dashboard}, tree.datasources, {}, alerts=targeting)
+    found = {name: CHECKS[name](linked if name == "slo-variable" else alone) for name in PER_DASHBOARD
+             if name not in ("datasources", "series")}
+    return {**found, "series": check_series(alone, keys),
+            "datasources": dashboard_datasources(path, dashboard, tree.datasources)}
+
+
+def verify_incremental(out: Path, base: Path) -> list[Result]:
+    """verify, each dashboard a unit: replayed while its bytes, the schemas and what it read of the
+    rest of the tree (the series recorded, the alerts' service and SLO and those linking to it, the
+    datasources provisioned) are unchanged; the other checks run on every run from facts."""
+    from obsgen.verify.result_cache import Units, context
+
+    schemas = sorted(p.relative_to(base).as_posix() + ":" + __import__("hashlib").sha256(p.read_bytes()).hexdigest()
+                     for p in base.glob("*.json"))
+    units = Units(out, "grafana", context(schemas))
+    held: dict[str, dict] = {}
+    tree, dashboards, deployed = _context(out, units, held)
+    shared = context([sorted(tree.records), sorted({json.dumps(a["labels"], sort_keys=True) for a in tree.alerts}),
+                      tree.datasources])
+    targeting, keys = _targeting(tree), alert_keys(tree)
+    found: dict[str, list[str]] = {name: [] for name in CHECKS}
+    for path in dashboards:
+        uid = tree.dashboards[path]["uid"]
+        ctx = context([shared, targeting.get(uid, [])])
+        if units.replayed(path, [path], ctx):
+            continue
+        dashboard = held.pop(path, None)
+        problems = _one(path, json.loads(units.files.read(path)) if dashboard is None else dashboard, tree, keys,
+                        targeting.get(uid, []))
+        units.files.forget(path)
+        for name, listed in problems.items():
+            found[name] += listed
+        if not any(problems.values()):
+            units.passed(path, [path], ctx)
+    found["uids"] = check_uids(tree)
+    found["links"] = check_links(tree)
+    found["datasources"] += check_datasources(Tree({}, tree.datasources, tree.provisioning_text,
+                                                   tree.datasource_refs))
+    shas = set(deployed)
+    found["configmaps"] = [f"{path}: no ConfigMap labelled grafana_dashboard: \"1\" holds this dashboard"
+                           for path, sha in dashboards.items() if sha not in shas]
+    units.prune()
+    return [Result((TOOL, name, "dashboards/"), not problems, "\n".join(problems)) for name, problems in found.items()]

@@ -1,14 +1,19 @@
 """Every object of the k8s/ tree against the API server's limits (render/apply_mode.py says which):
 ConfigMap and Secret data at most 1 MiB; an object too large for client-side apply's last-applied
-annotation (256 KiB of annotations) annotated for server-side apply."""
+annotation (256 KiB of annotations) annotated for server-side apply.
+
+Each file is a unit: what it holds is judged from its own bytes alone, so a file that passed is not
+read again while its sha256 is unchanged (result_cache.Units)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from obsgen import names
 from obsgen.render import apply_mode
 from obsgen.verify import seams
 from obsgen.verify.result import Result
+from obsgen.verify.result_cache import Units
 
 TOOL = "obsgen-k8s-sizes"
 
@@ -27,6 +32,17 @@ def problems(path: str, obj: dict) -> list[str]:
     return found
 
 
+def file_problems(path: str, data: bytes) -> list[str]:
+    return [p for obj in seams.objects_of(data) for p in problems(path, obj)]
+
+
 def verify(out: Path) -> list[Result]:
-    found = [p for path, _, obj in seams.k8s_objects(out) for p in problems(path, obj)]
+    units = Units(out, "k8s-sizes")
+    found = []
+    for path in sorted((out / "k8s").rglob("*.yaml")):
+        if path.name != names.KUSTOMIZATION:
+            rel = path.relative_to(out).as_posix()
+            found += units.run(rel, [rel], lambda rel=rel: file_problems(rel, units.files.read(rel)))
+            units.files.forget(rel)
+    units.prune()
     return [Result((TOOL, "k8s-sizes", "k8s/"), not found, "\n".join(found))]

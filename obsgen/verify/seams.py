@@ -85,6 +85,11 @@ def k8s_objects(out: Path) -> Iterator[tuple[str, str, dict]]:
                 yield path.relative_to(out).as_posix(), namespace or own, obj
 
 
+def objects_of(data: bytes) -> list[dict]:
+    """The objects of one k8s/ file's bytes."""
+    return [obj for obj in yamlio.load_all(data.decode("utf-8")) if isinstance(obj, dict)]
+
+
 def _kustomize_namespace(folder: Path, root: Path) -> str:
     while True:
         kustomization = folder / names.KUSTOMIZATION
@@ -223,14 +228,27 @@ def _is_source(rule: dict) -> bool:
     return str(rule.get("record", "")).startswith(_SLI_RECORDS)
 
 
-def check_metrics(files: Files) -> list[str]:
+def spec_named(rules: list[dict]) -> set[str]:
+    """The raw metrics the SLI rules among these read (not by span dimensions)."""
+    return {s.name for r in rules if _is_source(r) for s in _selectors(str(r["expr"]))
+            if not _SPAN_DIMENSIONS & _labels(s)}
+
+
+def known_metrics(files: Files, named: set[str] | None = None) -> tuple[set[str], set[str]]:
+    """(every metric a query may read, the span metrics pipelines produce)."""
     recorded = {r["record"] for _, r in files.rules if "record" in r}
     produced = produced_metrics(files)
-    spec_named = {s.name for _, r in files.rules if _is_source(r) for s in _selectors(str(r["expr"]))
-                  if not _SPAN_DIMENSIONS & _labels(s)}
-    known = recorded | produced | spec_named | set(names.PLATFORM_SERIES) | {names.ALERTS}
+    named = spec_named([r for _, r in files.rules]) if named is None else named
+    return recorded | produced | named | set(names.PLATFORM_SERIES) | {names.ALERTS}, produced
+
+
+def check_metrics(files: Files) -> list[str]:
+    return metric_problems(_queries(files), *known_metrics(files))
+
+
+def metric_problems(queries, known: set[str], produced: set[str]) -> list[str]:
     problems = []
-    for where, expr in _queries(files):
+    for where, expr in queries:
         for selector in _selectors(expr):
             if _SPAN_DIMENSIONS & _labels(selector) and selector.name not in produced:
                 problems.append(f"{where}: reads {selector.name} by span dimensions, which no collector pipeline "
@@ -261,12 +279,13 @@ class LabelSets:
     def __init__(self, files: Files):
         self.spans = span_metric_labels(files)
         self.store = store_labels(files)
-        self.rules: dict[str, list[tuple[dict, object]]] = {}
-        for _, rule in files.rules:
+        self.rules: dict[str, list[tuple[dict, str, str]]] = {}  # record -> (labels, expr, file)
+        for path, rule in files.rules:
             if "record" in rule:
-                tree = _tree(str(rule.get("expr", "")))
-                self.rules.setdefault(rule["record"], []).append((rule.get("labels") or {}, tree))
-        self.memo: dict[tuple, frozenset | None] = {}
+                self.rules.setdefault(rule["record"], []).append((rule.get("labels") or {},
+                                                                  str(rule.get("expr", "")), path))
+        self.memo: dict[tuple, tuple[frozenset | None, frozenset]] = {}  # -> (labels, the files read)
+        self.read: set[str] = set()  # the files whose rules the answers so far were computed from
         self.index: dict[str, dict[str, dict[str | None, list[int]]]] = {}  # metric -> label -> value -> rules
 
     def __call__(self, selector) -> frozenset | None:
@@ -280,9 +299,13 @@ class LabelSets:
         pinned = tuple(sorted((n, v) for n, op, v in selector.matchers if op == "="))
         key = (metric, pinned)
         if key not in self.memo:
-            self.memo[key] = None  # a rule reading its own output (none does): open, not a loop
-            self.memo[key] = self._recorded(metric, dict(pinned))
-        return self.memo[key]
+            self.memo[key] = (None, frozenset())  # a rule reading its own output (none does): open, not a loop
+            outer, self.read = self.read, set()
+            labels = self._recorded(metric, dict(pinned))
+            self.memo[key] = (labels, frozenset(self.read))
+            self.read = outer
+        self.read |= self.memo[key][1]
+        return self.memo[key][0]
 
     def _recorded(self, metric: str, pinned: dict[str, str]) -> frozenset | None:
         """The union over the rules recording `metric` whose own labels do not contradict the
@@ -290,9 +313,14 @@ class LabelSets:
         found: frozenset = frozenset()
         rules = self.rules[metric]
         for i in self._candidates(metric, pinned):
-            labels, tree = rules[i]
+            labels, expr, path = rules[i]
             if any(str(labels[n]) != v for n, v in pinned.items() if n in labels):
                 continue
+            # The files of the rules an answer is made of are what it read (a unit's reads): a rule
+            # elsewhere that joins them can only widen the union (or open it), never fail a selection
+            # that passed, and a metric recorded for the first time changes the metrics known.
+            self.read.add(path)
+            tree = _tree(expr)
             computed = None if tree is None else promql_labels.labels_of(tree, self)
             if computed is None:
                 return None
@@ -307,9 +335,9 @@ class LabelSets:
         if index is None:
             index = self.index[metric] = {}
             rules = self.rules[metric]
-            for name in {n for labels, _ in rules for n in labels}:
+            for name in {n for labels, _, _ in rules for n in labels}:
                 by_value: dict[str, list[int]] = {}
-                for i, (labels, _) in enumerate(rules):
+                for i, (labels, _, _) in enumerate(rules):
                     by_value.setdefault(str(labels[name]) if name in labels else None, []).append(i)
                 index[name] = by_value
         for name, value in pinned.items():
@@ -336,9 +364,12 @@ def _to_prometheus(exporter: str) -> bool:
 
 
 def check_labels(files: Files) -> list[str]:
-    known = LabelSets(files)
+    return label_problems(_queries(files), LabelSets(files))
+
+
+def label_problems(queries, known: LabelSets) -> list[str]:
     problems = []
-    for where, expr in _queries(files):
+    for where, expr in queries:
         tree = _tree(expr)
         if tree is None:
             continue
@@ -441,11 +472,14 @@ def _stages(pipeline: str) -> Iterator[str]:
 def check_log_labels(files: Files) -> list[str]:
     """Every label a LogQL query filters on is stored; the stream selector's are index labels
     (signal_path.LOKI_INDEX_ATTRIBUTES): structured metadata inside it matches no stream."""
-    attributes = log_attributes(files)
+    return log_label_problems(files.grafana.dashboards, log_attributes(files))
+
+
+def log_label_problems(dashboards: dict[str, dict], attributes: set[str]) -> list[str]:
     stored = {signal_path.loki_name(a) for a in attributes}
     streams = {signal_path.loki_name(a) for a in attributes if signal_path.loki_is_index_label(a)}
     problems = []
-    for path, dashboard in files.grafana.dashboards.items():
+    for path, dashboard in dashboards.items():
         for panel in grafana.panels(dashboard):
             for kind, target in grafana.targets(panel):
                 if kind != "loki":
@@ -698,9 +732,121 @@ CHECKS: dict[str, Callable[[Files], list[str]]] = {
 
 
 def verify(out: Path) -> list[Result]:
-    files = load(out)
-    results = []
-    for name, check in CHECKS.items():
-        problems = check(files)
-        results.append(Result((TOOL, name, "."), not problems, "\n".join(problems)))
-    return results
+    """Every check, each rules file and each dashboard a unit (result_cache.Units) of the checks on
+    queries (metrics, labels, log-labels): replayed while its bytes, the bytes of every rules file
+    whose rules it read (LabelSets), and the context it read (metrics known, span metrics' and the
+    store's labels, the attributes on the log path) are unchanged. The checks across objects
+    (dashboard-urls, secrets, components, endpoints) run every time, on facts taken from each file
+    once per bytes: small where a file is large (a PrometheusRule's alerts, a dashboard's uid)."""
+    from obsgen.verify.result_cache import Units, context
+
+    units = Units(out, "seams")
+    parsed: dict[str, list[dict]] = {}  # rules files parsed for their facts this run: not parsed again
+    files, named = _from_facts(out, units, parsed)
+    known, produced = known_metrics(files, named)
+    labelsets = LabelSets(files)
+    attributes = log_attributes(files)
+    ctx = context([sorted(known), sorted(produced), sorted(labelsets.store), sorted(attributes),
+                   {m: None if v is None else sorted(v) for m, v in sorted(labelsets.spans.items())}])
+    found: dict[str, list[str]] = {name: [] for name in CHECKS}
+    for rel, load_unit in _units(out, units, parsed):
+        if units.replayed(rel, [rel], ctx):
+            continue
+        unit = load_unit()
+        queries = list(_queries(unit))
+        labelsets.read = set()
+        problems = {"metrics": metric_problems(queries, known, produced),
+                    "labels": label_problems(queries, labelsets),
+                    "log-labels": log_label_problems(unit.grafana.dashboards, attributes)}
+        units.files.forget(rel)
+        for name, listed in problems.items():
+            found[name] += listed
+        if not any(problems.values()):
+            units.passed(rel, [rel, *labelsets.read], ctx)
+    for name in ("dashboard-urls", "secrets", "components", "endpoints"):
+        found[name] = CHECKS[name](files)
+    units.prune()
+    return [Result((TOOL, name, "."), not problems, "\n".join(problems)) for name, problems in found.items()]
+
+
+def _units(out: Path, units, parsed: dict[str, list[dict]]) -> Iterator[tuple[str, Callable[[], Files]]]:
+    """(file, its queries as a tree of that file alone) for every rules file and dashboard."""
+    def rules(rel: str) -> Files:
+        found = parsed.pop(rel, None)
+        found = _rules(units.files.read(rel)) if found is None else found
+        return Files(grafana.Tree({}, {}, {}), [(rel, r) for r in found], {}, {})
+
+    for path in sorted((out / "alerts" / "rules").glob("*.yaml")):
+        rel = path.relative_to(out).as_posix()
+        yield rel, lambda rel=rel: rules(rel)
+    for path in sorted((out / "dashboards").rglob("*.json")):
+        rel = path.relative_to(out).as_posix()
+        yield rel, lambda rel=rel: Files(grafana.Tree({rel: json.loads(units.files.read(rel))}, {}, {}), [], {}, {})
+
+
+def _rules(data: bytes) -> list[dict]:
+    return [r for group in (_yaml(data.decode("utf-8")) or {}).get("groups", []) or []
+            for r in group.get("rules", []) or []]
+
+
+def _rules_facts(rules: list[dict]) -> dict:
+    """What the checks across files read of a rules file: its recording rules, its alerts'
+    dashboard_url, the raw metrics its SLI rules name."""
+    return {"records": [{k: r[k] for k in ("record", "labels", "expr") if k in r} for r in rules if "record" in r],
+            "alerts": [{"alert": r.get("alert"), "annotations": {"dashboard_url": (r.get("annotations") or {})
+                                                                 .get("dashboard_url", "")}}
+                       for r in rules if "alert" in r],
+            "named": sorted(spec_named(rules))}
+
+
+def _k8s_facts(data: bytes) -> list[dict]:
+    """A k8s file's objects as the checks across objects read them: a PrometheusRule's alerts'
+    dashboard_url, a dashboard ConfigMap's uids, every other object whole."""
+    found = []
+    for obj in yamlio.load_all(data.decode("utf-8")):
+        if not isinstance(obj, dict):
+            continue
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        if obj.get("kind") == "PrometheusRule":
+            alerts = [{"alert": r["alert"], "annotations": {"dashboard_url": (r.get("annotations") or {})
+                                                            .get("dashboard_url", "")}}
+                      for g in (obj.get("spec") or {}).get("groups", []) or [] for r in g.get("rules", []) or []
+                      if "alert" in r]
+            obj = {"kind": obj["kind"], "metadata": obj.get("metadata"), "spec": {"groups": [{"rules": alerts}]}}
+        elif obj.get("kind") == "ConfigMap" and labels.get("grafana_dashboard") == "1":
+            obj = {**obj, "data": {k: json.dumps({"uid": _uid(v)}) for k, v in (obj.get("data") or {}).items()}}
+        found.append(obj)
+    return found
+
+
+def _from_facts(out: Path, units, parsed: dict[str, list[dict]]) -> tuple[Files, set[str]]:
+    """The tree as the checks across files read it, from per-file facts, and the metrics specs name;
+    a rules file parsed for its facts is kept in `parsed` (its unit will read it)."""
+    rel = lambda p: p.relative_to(out).as_posix()  # noqa: E731
+    rules, named = [], set()
+    for path in sorted((out / "alerts" / "rules").glob("*.yaml")):
+        at = rel(path)
+        facts = units.fact(at, "rules", lambda data, at=at: _rules_facts(parsed.setdefault(at, _rules(data))))
+        rules += [(at, r) for r in facts["records"] + facts["alerts"]]
+        named.update(facts["named"])
+    texts = {rel(p): p.read_text() for p in sorted((out / "otel").glob("*/*.yaml"))}
+    collectors = {p: units.fact(p, "yaml", lambda data: _yaml(data.decode("utf-8")) or {}) for p in texts}
+    files = Files(grafana.Tree({}, {}, {}), rules, collectors, texts)
+    root = out / "k8s"
+    for path in sorted(root.rglob("*.yaml")):
+        if path.name == names.KUSTOMIZATION:
+            continue
+        folder = path.parent
+        while not (folder / names.KUSTOMIZATION).is_file() and folder != root and root in folder.parents:
+            folder = folder.parent
+        kustomization = folder / names.KUSTOMIZATION
+        namespace = ((units.fact(rel(kustomization), "yaml", lambda data: _yaml(data.decode("utf-8")) or {})
+                      or {}).get("namespace", "") if kustomization.is_file() else "")
+        objects = units.fact(rel(path), "k8s", _k8s_facts)
+        files.objects += [(rel(path), namespace or (o.get("metadata") or {}).get("namespace", "default"), o)
+                          for o in objects]
+        if path.parent == root / "base" / "grafana" and objects:
+            files.grafana.configmaps[rel(path)] = objects[0]
+    mounts = out / grafana_secrets.MOUNTS_FILE
+    files.grafana_mounts = (_yaml(mounts.read_text()) or {}) if mounts.is_file() else {}
+    return files, named
