@@ -19,10 +19,14 @@ from pathlib import Path
 from obsgen import k8s_validation, names, yamlio
 from obsgen.output import k8s_stream
 from obsgen.verify.result import Result
+from obsgen.verify.result_cache import ResultCache, digest
 
 READ = {"kind", "metadata", "data", "binaryData", "stringData"}  # what k8s_validation.object_problems reads
 _TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):(?: |$)")
 _DOCUMENT = re.compile(r"^---[ \t]*\n", re.MULTILINE)
+_TOP_LEVEL = re.compile(r"^[^ \n#].*", re.MULTILINE)  # a line at the left margin: a key, or a `- ` item
+_OTHER_BREAK = re.compile("[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+CACHE_KIND = "kustomize.names"  # the result cache's entry: the documents whose names passed
 
 
 def kubectl() -> str | None:
@@ -57,12 +61,55 @@ def _in_process(out: Path, directory: str) -> tuple[Result, str]:
     return Result(command, True, ""), text
 
 
-def object_names(directory: str, stream: str) -> Result:
+def object_names(directory: str, stream: str, checker: Names | None = None) -> Result:
     """Every name in the objects kustomize printed, by the API server's rules: kustomize itself
     accepts any name, so without this a tree the cluster refuses would pass."""
-    problems = [problem for obj in _objects(stream) if obj is not None
-                for problem in k8s_validation.object_problems(obj)]
+    checker = checker or Names(ResultCache(None))
+    problems = [problem for document in _DOCUMENT.split(stream) for problem in checker.problems(document)]
     return Result(("obsgen-k8s", "object-names", directory), not problems, "\n".join(problems))
+
+
+class Names:
+    """The name check of each document kustomize printed, once per distinct document.
+
+    A document's problems are a function of its bytes alone (document_problems), so a document
+    printed again with the same bytes need not be checked again: the overlays print base's objects
+    byte for byte as the k8s/ rendering does (no transformer of theirs touches them), and after a
+    one-service change every other object is the same bytes as in the run before. Within a run the
+    verdict is kept per document text (the same bytes, proven by comparing them); across runs the
+    sha256 of every document that passed is kept in the result cache, under obsgen's code digest
+    (another name rule is another key). A document that failed is never recorded: it is checked
+    again, and reported in every rendering that prints it.
+    """
+
+    def __init__(self, store: ResultCache):
+        self.store, self.key = store, store.key(CACHE_KIND)
+        before = store.get(self.key)
+        self.before = set(before) if isinstance(before, list) else set()
+        self.verdicts: dict[str, list[str]] = {}  # document text -> its problems, this run
+        self.passed: set[str] = set()  # sha256 of every document that passed, this run
+
+    def problems(self, document: str) -> list[str]:
+        found = self.verdicts.get(document)
+        if found is None:
+            sha = digest(document.encode())
+            found = [] if sha in self.before else document_problems(document)
+            if not found:
+                self.passed.add(sha)
+            self.verdicts[document] = found
+        return found
+
+    def save(self) -> None:
+        """Record the documents that passed this run (only those: an older tree's are dropped)."""
+        if self.passed != self.before or self.key not in self.store.used:
+            self.store.put(self.key, sorted(self.passed))
+        self.store.prune((CACHE_KIND,))
+
+
+def document_problems(document: str) -> list[str]:
+    """What the API server would refuse in the names of one document of kustomize's output."""
+    return [problem for obj in _objects(document) if obj is not None
+            for problem in k8s_validation.object_problems(obj)]
 
 
 def _objects(stream: str) -> list:
@@ -81,19 +128,24 @@ def _objects(stream: str) -> list:
 
 
 def _read_part(document: str) -> str | None:
-    kept, keep = [], False
-    for line in document.splitlines(keepends=True):
-        if line[:1] in (" ", "\n", "#") or line.startswith("- ") or line.rstrip("\n") == "-":
-            if keep:
-                kept.append(line)
-            continue
+    """The top-level keys of READ, each with every line of its value, cut from the document; None
+    when a line at the left margin is not a `key:` (then the document is parsed whole). Only the
+    lines at the left margin are looked at (_TOP_LEVEL): a rule's spec is thousands of indented
+    lines."""
+    if _OTHER_BREAK.search(document):
+        return None  # a line break YAML knows besides `\n`: parse it whole
+    kept, starts = [], [(m.start(), m[0]) for m in _TOP_LEVEL.finditer(document)
+                        if not (m[0].startswith("- ") or m[0] == "-")]
+    ends = [start for start, _ in starts[1:]] + [len(document)]
+    for (start, line), end in zip(starts, ends, strict=False):
         key = _TOP_KEY.match(line)
         if key is None:
             return None
-        keep = key[1] in READ
-        if keep:
-            kept.append(line)
-    return "".join(kept) if any(line.startswith("kind:") for line in kept) else None
+        if key[1] in READ:
+            kept.append((key[1], document[start:end]))
+    if not any(key == "kind" for key, _ in kept):
+        return None
+    return "".join(text for _, text in kept)
 
 
 def verify(out: Path) -> list[Result]:
@@ -106,9 +158,10 @@ def verify(out: Path) -> list[Result]:
     else:
         with ThreadPoolExecutor() as pool:
             rendered = list(pool.map(lambda d: _kubectl(tool, out, d), directories))
-    results = []
+    results, checker = [], Names(ResultCache.of(out))
     for directory, (result, stream) in zip(directories, rendered, strict=True):
         results.append(result)
         if result.ok:
-            results.append(object_names(directory, stream))
+            results.append(object_names(directory, stream, checker))
+    checker.save()
     return results
