@@ -102,8 +102,20 @@ def test_the_names_check_reads_what_a_whole_parse_reads(generated, kubectl):
         assert any(set(o) - verifier.READ - {"apiVersion"} for o in whole)  # something was left out
     odd = ("kind: ConfigMap\nmetadata: {name: Bad_Name,\n  labels: {a: b}}\ndata: {k: v}\n---\n"
            "spec:\nkind: x}\nmetadata:\n  name: ok\n---\n- not an object\n")
+    odd += ("---\nkind: ConfigMap\r\nmetadata:\r\n  name: a\rdata: {Bad key: 1}\n---  \n"
+            "kind: Secret\nmetadata:\n  name: b\u2028data:\n  bad key: x\n---\n---\n#\nkind: Service\n"
+            "metadata: {name: c}\n---\nkind: ConfigMap\nspec:\n  x: 1\rmetadata:\n  name: Bad_1\n---\n"
+            "kind: ConfigMap\nspec:\n  x: 1\u2028metadata:\n  name: Bad_2\n")  # YAML's other line breaks
     assert [k8s_validation.object_problems(o) for o in verifier._objects(odd)] == \
         [k8s_validation.object_problems(o) for o in yamlio.load_all(odd)]
+
+
+@pytest.mark.parametrize("stream", ["", "---\n", "a\n---\n---\nb", "a\n--- \t\nb\n", "x---\ny", "a\n----\nb",
+                                    "a\n---", "---x\n---\n", "a\n ---\nb", "a\n---\n"])
+def test_documents_are_cut_where_a_separator_line_is(stream):
+    import re
+
+    assert verifier.documents(stream) == re.split(r"^---[ \t]*\n", stream, flags=re.MULTILINE)
 
 
 @pytest.fixture
@@ -152,7 +164,7 @@ def test_each_distinct_document_is_checked_once(generated, mode, result_cache, m
     real = verifier.document_problems
     monkeypatch.setattr(verifier, "document_problems", lambda doc: checked.append(doc) or real(doc))
     first = verifier.verify(generated)
-    streams = [verifier._DOCUMENT.split(_rendered(generated, mode, d)) for d in DIRECTORIES]
+    streams = [verifier.documents(_rendered(generated, mode, d)) for d in DIRECTORIES]
     assert sorted(checked) == sorted({doc for docs in streams for doc in docs})
     assert sum(map(len, streams)) > 2 * len(checked)  # the overlays repeat the base
     checked.clear()
