@@ -102,5 +102,79 @@ def test_the_names_check_reads_what_a_whole_parse_reads(generated, kubectl):
         assert any(set(o) - verifier.READ - {"apiVersion"} for o in whole)  # something was left out
     odd = ("kind: ConfigMap\nmetadata: {name: Bad_Name,\n  labels: {a: b}}\ndata: {k: v}\n---\n"
            "spec:\nkind: x}\nmetadata:\n  name: ok\n---\n- not an object\n")
+    odd += ("---\nkind: ConfigMap\r\nmetadata:\r\n  name: a\rdata: {Bad key: 1}\n---  \n"
+            "kind: Secret\nmetadata:\n  name: b\u2028data:\n  bad key: x\n---\n---\n#\nkind: Service\n"
+            "metadata: {name: c}\n---\nkind: ConfigMap\nspec:\n  x: 1\rmetadata:\n  name: Bad_1\n---\n"
+            "kind: ConfigMap\nspec:\n  x: 1\u2028metadata:\n  name: Bad_2\n")  # YAML's other line breaks
     assert [k8s_validation.object_problems(o) for o in verifier._objects(odd)] == \
         [k8s_validation.object_problems(o) for o in yamlio.load_all(odd)]
+
+
+@pytest.mark.parametrize("stream", ["", "---\n", "a\n---\n---\nb", "a\n--- \t\nb\n", "x---\ny", "a\n----\nb",
+                                    "a\n---", "---x\n---\n", "a\n ---\nb", "a\n---\n"])
+def test_documents_are_cut_where_a_separator_line_is(stream):
+    import re
+
+    assert verifier.documents(stream) == re.split(r"^---[ \t]*\n", stream, flags=re.MULTILINE)
+
+
+@pytest.fixture
+def result_cache(tmp_path, monkeypatch):
+    """The result cache on, in a folder of this test's own."""
+    from obsgen import cache
+
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    monkeypatch.setenv("OBSGEN_NO_CACHE", "")
+
+
+def _one_service_broken(out, how: str) -> str:
+    """One service's file in k8s/base broken as a hand edit could; where kustomize renders it."""
+    prometheus = out / "k8s/base/prometheus"
+    if how == "missing resource":
+        (prometheus / "search.yaml").unlink()
+    elif how == "two objects with one name":
+        (prometheus / "search.yaml").write_text((prometheus / "checkout.yaml").read_text())
+    else:  # a name the API server refuses (kustomize renders it)
+        _rename(out, "k8s/base/prometheus/search.yaml", "obsgen-search", "obsgen-Search")
+    return "k8s"
+
+
+def test_a_broken_tree_fails_after_a_cached_run(generated, mode, result_cache):
+    """What passed is cached per document, by its bytes: a tree broken in one service's file after
+    a passing run fails, in every rendering that reads it, and nothing of the failure is recorded."""
+    assert all(r.ok for r in verifier.verify(generated))
+    original = {p: p.read_bytes() for p in (generated / "k8s/base/prometheus").iterdir()}
+    for how in ("missing resource", "two objects with one name", "a name the API server refuses"):
+        _one_service_broken(generated, how)
+        for _ in range(2):  # and again, after the failing run
+            failed = {r.command[2]: r for r in verifier.verify(generated) if not r.ok}
+            assert set(failed) == set(DIRECTORIES), (how, failed)
+            if how.startswith("a name"):
+                assert all("PrometheusRule/obsgen-Search: metadata.name" in r.output for r in failed.values())
+                assert all(r.command[1] == "object-names" for r in failed.values())
+        for path, data in original.items():
+            path.write_bytes(data)
+        assert all(r.ok for r in verifier.verify(generated)), how
+
+
+def test_each_distinct_document_is_checked_once(generated, mode, result_cache, monkeypatch):
+    """The overlays print base's objects with the same bytes: each is name-checked once a run, and
+    after one service's file changed only what changed is checked again."""
+    checked = []
+    real = verifier.document_problems
+    monkeypatch.setattr(verifier, "document_problems", lambda doc: checked.append(doc) or real(doc))
+    first = verifier.verify(generated)
+    streams = [verifier.documents(_rendered(generated, mode, d)) for d in DIRECTORIES]
+    assert sorted(checked) == sorted({doc for docs in streams for doc in docs})
+    assert sum(map(len, streams)) > 2 * len(checked)  # the overlays repeat the base
+    checked.clear()
+    assert verifier.verify(generated) == first and checked == []
+    _rename(generated, "k8s/base/prometheus/search.yaml", "obsgen-search", "obsgen-search-2")
+    assert all(r.ok for r in verifier.verify(generated))
+    assert len(checked) == 1 and "name: obsgen-search-2\n" in checked[0]
+
+
+def _rendered(out, mode, directory: str) -> str:
+    if mode == "kubectl":
+        return verifier._kubectl(verifier.kubectl(), out, directory)[1]
+    return verifier._in_process(out, directory)[1]
