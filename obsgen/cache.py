@@ -273,7 +273,7 @@ class Cache:
         return self.shared + self.printed[id(service)]
 
     def route_memo(self, plan: Plan):
-        """A memo for the route tests' per-service parts (render/alertmanager.ServiceMemo), or None.
+        """A memo for the route tests' per-service parts (render/alertmanager/descriptor.ServiceMemo), or None.
 
         A part is a piece of routes.test.yaml, not a file: the entry `route-layout` holds that
         file's sha256 and, per service key, where its part lies in the file's `alerts` block (and
