@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import re
 
+from obsgen import names
 from obsgen.verify import yaml_items
 
 _WORD = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
-_ALERTS = re.compile(r"\b(?:ALERTS|ALERTS_FOR_STATE)\b(\{[^}]*)?")
-_ALERTNAME = re.compile(r"(?:^|[{,\s])alertname\s*=\s*\"([^\"\\]*)\"")
-_RULE_TEST = re.compile(r"^\s*(?:- )?alertname: *(.+?)\s*$", re.MULTILINE)
+# ALERTS and ALERTS_FOR_STATE (the series alerting rules write), with the start of their matchers
+_ALERTS = re.compile(rf"\b{names.ALERTS}(?:_FOR_STATE)?\b(\{{[^}}]*)?")
+_ALERTNAME = re.compile(rf"(?:^|[{{,\s]){names.ALERTNAME}\s*=\s*\"([^\"\\]*)\"")
+_RULE_TEST = re.compile(rf"^\s*(?:- )?{names.ALERTNAME}: *(.+?)\s*$", re.MULTILINE)
 ALL = None  # every alerting rule
 
 
