@@ -18,7 +18,8 @@ from pathlib import Path
 
 from obsgen import names, yamlio
 from obsgen.errors import ToolError
-from obsgen.verify import promtool_plan, shapes, yaml_items
+from obsgen.render.promtool_tests import WIRING
+from obsgen.verify import promtool_plan, shapes, wiring_rules, yaml_items
 from obsgen.verify.result import Result
 from obsgen.verify.result_cache import ResultCache, digest
 
@@ -83,13 +84,14 @@ def checked(out: Path, rules: list[str], store: ResultCache, jobs: int) -> Resul
     return Result(command, not failed, "\n".join(failed) if failed else "", note=note)
 
 
-def _split(args: tuple[str, str, tuple[str, ...] | None, str]) -> list[str]:
+def _split(args: tuple[str, str, tuple[str, ...] | None, str, tuple[str, ...]]) -> list[str]:
     """The kept groups of a test file as test files of their own, one per SLO, each loading only
     that SLO's rule groups (taken from the generated rules files as they are): promtool evaluates
     every loaded rule at every step, so each SLO's scenarios cost its own rules, not its service's.
     Groups of no SLO in the rules keep every rules file. Returns the paths written under `target`.
+    An SLO run with its wiring scenarios only loads only the rules they read (verify/wiring_rules.py).
     Files in obsgen's layout are cut as text (verify/yaml_items.py), others parsed."""
-    out, test, keep, target = args
+    out, test, keep, target, wiring_only = args
     source = Path(out) / test
     test_doc = _items(source.read_text(encoding="utf-8"), "tests")
     rule_files = [(source.parent / f).resolve() for f in test_doc[0].get("rule_files") or []]
@@ -99,17 +101,21 @@ def _split(args: tuple[str, str, tuple[str, ...] | None, str]) -> list[str]:
             if sid:
                 own.setdefault(sid, []).append(group)
     wanted = None if keep is None else set(keep)
-    parts: dict[str, list[str]] = {}
+    parts: dict[str, list[tuple[str, str]]] = {}
     for name, scenario in test_doc[1]:
         if wanted is None or name in wanted:
             sid = (name or "").partition(": ")[0]
-            parts.setdefault(sid if sid in own else "", []).append(scenario)
+            parts.setdefault(sid if sid in own else "", []).append((name or "", scenario))
     written = []
-    for i, (sid, scenarios) in enumerate(parts.items()):
+    for i, (sid, named) in enumerate(parts.items()):
+        scenarios = [text for _, text in named]
         loads = [str(p) for p in rule_files]
         if sid:
+            groups = own[sid]
+            if sid in wiring_only and all(name.startswith(f"{sid}: {WIRING}") for name, _ in named):
+                groups = wiring_rules.needed(groups, "".join(scenarios))  # only what they read
             loads = [f"{target}-{i}.rules.yaml"]
-            Path(loads[0]).write_text("groups:\n" + "".join(own[sid]), encoding="utf-8")
+            Path(loads[0]).write_text("groups:\n" + "".join(groups), encoding="utf-8")
         head = yamlio.dump_plain({**test_doc[0], "rule_files": loads})
         Path(f"{target}-{i}.yaml").write_text(head + "tests:\n" + "".join(scenarios), encoding="utf-8")
         written.append(f"{target}-{i}.yaml")
@@ -151,7 +157,8 @@ def tested(out: Path, planned: list[promtool_plan.Job], store: ResultCache, jobs
         else:
             todo.append(job)
     with tempfile.TemporaryDirectory(prefix="obsgen-test-") as tmp:
-        args = [(str(out.resolve()), j.test, j.keep, os.path.join(tmp, str(i))) for i, j in enumerate(todo)]
+        args = [(str(out.resolve()), j.test, j.keep, os.path.join(tmp, str(i)), j.wiring_only)
+                for i, j in enumerate(todo)]
         if len(args) > 8 and jobs > 1:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 split = list(pool.map(_split, args, chunksize=max(1, len(args) // (4 * jobs))))

@@ -57,3 +57,36 @@ def sloth_id(item: str) -> str | None:
         return str(yamlio.load(found[1]))
     except yamlio.YAMLError:
         return None
+
+
+_RULE = re.compile(r"  - (record|alert): (.+)\n")
+
+
+def rules(group: str) -> tuple[str, list[tuple[str, str, str]]] | None:
+    """A rule group's text as (its lines up to and with `  rules:`, each rule as (record|alert,
+    name, text)), or None when it is not in obsgen's layout (`rules:` the group's last key, each
+    rule starting with `  - record: NAME` or `  - alert: NAME`)."""
+    head, sep, body = group.partition("\n  rules:\n")
+    if not sep:
+        return None
+    items: list[list[str]] = []
+    for line in body.splitlines(keepends=True):
+        if line.startswith("  - "):
+            items.append([line])
+        elif line.startswith("    ") and items:
+            items[-1].append(line)
+        elif line.strip():
+            return None  # another key of the group after its rules, or another layout
+    found = []
+    for lines in items:
+        first = _RULE.fullmatch(lines[0].rstrip("\n") + "\n")
+        if first is None or " #" in first[2]:
+            return None
+        value = first[2].strip()
+        if value[:1] in "'\"":
+            try:
+                value = str(yamlio.load(value))
+            except yamlio.YAMLError:
+                return None
+        found.append((first[1], value, "".join(lines)))
+    return head + sep, found

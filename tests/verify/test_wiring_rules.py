@@ -1,0 +1,77 @@
+"""verify/wiring_rules.py: a wiring-only run loads the rules its assertions read, transitively, and
+never fewer (a rule left out that an assertion reads would make `== 0` checks pass vacuously)."""
+
+from __future__ import annotations
+
+import re
+
+from obsgen import names
+from obsgen.render.promtool_tests import WIRING
+from obsgen.verify import wiring_rules, yaml_items
+from tests.conftest import ROOT
+
+
+def _slo(service: str, sid: str) -> tuple[list[str], dict[str, str]]:
+    """The SLO's rule groups and its wiring scenarios (both kinds of test file), as generated."""
+    groups = [g for g in yaml_items.split((ROOT / names.rules_file(service)).read_text(), "groups")[1]
+              if yaml_items.sloth_id(g) == sid]
+    scenarios = {}
+    for path in (names.tests_file(service), names.health_tests_file(service)):
+        for item in yaml_items.split((ROOT / path).read_text(), "tests")[1]:
+            name = yaml_items.name(item)
+            if name.startswith(f"{sid}: {WIRING}"):
+                scenarios[name] = item
+    return groups, scenarios
+
+
+def _kept(groups: list[str]) -> list[str]:
+    return [name for g in groups for _, name, _ in yaml_items.rules(g)[1]]
+
+
+def _all(groups: list[str]) -> list[tuple[str, str, str]]:
+    return [rule for g in groups for rule in yaml_items.rules(g)[1]]
+
+
+def test_a_health_wiring_scenario_keeps_the_alerts_it_reads_only():
+    groups, scenarios = _slo("checkout", "checkout-latency")
+    health = [t for n, t in scenarios.items() if n.endswith(("SLINoData", "SLIThresholdNotABucket"))]
+    assert len(health) == 2
+    for text in health:
+        alerts = set(re.findall(r'alertname="([^"]+)"', text))
+        assert alerts and set(_kept(wiring_rules.needed(groups, text))) == alerts  # they read raw series
+
+
+def test_the_burn_rate_wiring_keeps_every_window_and_alert_it_reads_and_what_they_read():
+    groups, scenarios = _slo("checkout", "checkout-availability")
+    text = next(t for n, t in scenarios.items() if "is recorded in every window" in n)
+    kept = wiring_rules.needed(groups, text)
+    names_kept = set(_kept(kept))
+    everything = _all(groups)
+    read = set(re.findall(r"slo:sli_error:ratio_rate\w+", text))
+    assert read and read <= names_kept  # every window the scenario checks
+    burn = {name for kind, name, _ in everything if kind == "alert" and "ErrorBudgetBurn" in name}
+    assert burn <= names_kept  # the checks name the burn alerts: all of them
+    assert {names.SLI_ERROR_RATE, names.SLI_TOTAL_RATE} <= names_kept  # read by the windows
+    for _, name, rule in _all(kept):  # closed: every recorded series a kept rule reads is kept
+        words = set(re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", rule))
+        assert not {n for k, n, _ in everything if k == "record"} & words - names_kept, name
+    assert len(names_kept) < len(everything)  # the period sums, info and health rules are left out
+
+
+def test_alerts_without_an_alertname_keep_every_alerting_rule():
+    groups, _ = _slo("checkout", "checkout-availability")
+    alerts = {name for kind, name, _ in _all(groups) if kind == "alert"}
+    for text in ('expr: count(ALERTS{alertstate="firing"}) or vector(0)', "expr: count(ALERTS)",
+                 'expr: count(ALERTS{alertname=~"Checkout.*"})', 'expr: count(ALERTS{alertname!="X"})'):
+        assert alerts <= set(_kept(wiring_rules.needed(groups, text))), text
+    one = next(iter(sorted(alerts)))
+    assert set(_kept(wiring_rules.needed(groups, f"    - alertname: {one}\n"))) >= {one}  # alert_rule_test
+
+
+def test_what_it_cannot_read_keeps_every_rule():
+    groups, scenarios = _slo("checkout", "checkout-availability")
+    text = next(iter(scenarios.values()))
+    assert wiring_rules.needed(groups, text + '\n  - expr: count({__name__=~"slo:.*"})') == groups
+    other = groups[0].replace("  rules:\n", "  rules:\n  - expr: vector(1)\n    record: first\n", 1)
+    assert wiring_rules.needed([other, *groups[1:]], text) == [other, *groups[1:]]
+    assert wiring_rules.needed(groups, "expr: vector(1)") == []  # reads no rule: loads none
