@@ -108,6 +108,10 @@ THIS_PARITY = " or ".join(f'label_replace(vector(1), "{names.HOUR_PARITY}", "{pa
                           f" and on () ({_in_hours(parity)})" for parity in names.HOUR_PARITIES)
 
 
+# appended to an expression: each of its series, labelled with this hour's parity
+IN_THIS_PARITY = f" * on () group_left ({names.HOUR_PARITY}) ({THIS_PARITY})"
+
+
 def in_this_parity(expr: str, keep: bool = True) -> str:
     return f"({expr}) {'and' if keep else 'unless'} on ({names.HOUR_PARITY}) ({THIS_PARITY})"
 
@@ -171,14 +175,16 @@ def _rolled_up(slo: SLOPlan) -> bool:
 
 
 def copy_rules(slo: SLOPlan) -> list[dict]:
-    """The hours group: the 5m rates, copied every minute into the parity of their hour."""
+    """The hours group: the 5m rates, copied every minute into the parity of their hour. One rule per
+    kind: the parity label comes from THIS_PARITY (value 1: the copy's value is the rate's), not from
+    one rule per parity that drops the other hours (a rule costs about the same whatever it reads,
+    and these run every minute)."""
     if not _rolled_up(slo):
         return []
     if slo.period % (2 * HOUR):
         raise ValueError(f"{slo.id}: the period roll-ups need a whole number of days, got {slo.period}s")
-    return [_record(slo, names.rate_in_hours(kind), f"{_sel(slo, source)} and {_paired(slo, kind)}"
-                    f" and on () ({_in_hours(parity)})", **{names.HOUR_PARITY: parity})
-            for kind, source in _KINDS for parity in names.HOUR_PARITIES]
+    return [_record(slo, names.rate_in_hours(kind), f"({_sel(slo, source)} and {_paired(slo, kind)}){IN_THIS_PARITY}")
+            for kind, source in _KINDS]
 
 
 def _paired(slo: SLOPlan, kind: str) -> str:

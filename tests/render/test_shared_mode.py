@@ -50,7 +50,8 @@ def _clock_filters() -> list[str]:
     from obsgen.render import rollups as rules
 
     # the current hour's parity (a selector-free vector) keeps or drops each roll-up series whole too
-    this_parity = [f" {op} on ({names.HOUR_PARITY}) ({rules.THIS_PARITY})" for op in ("and", "unless")]
+    this_parity = [rules.IN_THIS_PARITY,
+                   *(f" {op} on ({names.HOUR_PARITY}) ({rules.THIS_PARITY})" for op in ("and", "unless"))]
     return this_parity + [f" and on () ({cond(parity)})" for parity in names.HOUR_PARITIES
                           for cond in (rules._in_hours,)]
 
