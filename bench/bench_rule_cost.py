@@ -176,7 +176,8 @@ def history_series(slos: list[SLOPlan], start: int, end: int, step: int) -> Seri
             hour_sums: dict[int, float] = {}
             for parity_index, parity in enumerate(names.HOUR_PARITIES):
                 kept = [(t, v) for t, v in zip(stamps, values, strict=True) if t // HOUR % 2 == parity_index]
-                add(names.rate_in_hours(kind, parity), [v for _, v in kept], [t for t, _ in kept])
+                add(names.rate_in_hours(kind), [v for _, v in kept], [t for t, _ in kept],
+                    [*base, (names.HOUR_PARITY, parity)])
                 for t, v in kept:
                     hour_sums[t // HOUR] = hour_sums.get(t // HOUR, 0.0) + v
             # each hour's sum, at the first step of the next hour (when that step is in the history)
@@ -184,7 +185,8 @@ def history_series(slos: list[SLOPlan], start: int, end: int, step: int) -> Seri
                 done = [(next(t for t in range((h + 1) * HOUR, (h + 2) * HOUR) if (t - start) % step == 0), v)
                         for h, v in sorted(hour_sums.items()) if h % 2 == parity_index]
                 done = [(t, v) for t, v in done if t < end]
-                add(names.hour_sum(kind, parity), [v for _, v in done], [t for t, _ in done])
+                add(names.hour_sum(kind), [v for _, v in done], [t for t, _ in done],
+                    [*base, (names.HOUR_PARITY, parity)])
     return series
 
 

@@ -116,9 +116,10 @@ def shared_rollups(slos: list[SLOPlan]) -> list[dict]:
         """The rules without the SLO's matcher and labels (but `sloth_window`)."""
         out = []
         for rule in rules:
-            labels = {k: v for k, v in rule["labels"].items() if k == names.SLOTH_WINDOW}
+            labels = {k: v for k, v in rule["labels"].items() if k in (names.SLOTH_WINDOW, names.HOUR_PARITY)}
             out.append({"record": rule["record"],
-                        "expr": rule["expr"].replace(f'{{{names.SLOTH_ID}="{slo.id}"}}', ""),
+                        "expr": rule["expr"].replace(f'{{{names.SLOTH_ID}="{slo.id}"}}', "")
+                                            .replace(f'{names.SLOTH_ID}="{slo.id}",', ""),
                         **({"labels": labels} if labels else {})})
         return out
 

@@ -27,18 +27,20 @@ SLOTH_INFO_OBSGEN = ("obsgen/v1", "cli-gen-prom")
 # obsgen's own: the 5m error and total event rates every window and the period are derived from.
 SLI_ERROR_RATE = "slo:sli_error:rate5m"
 SLI_TOTAL_RATE = "slo:sli_total:rate5m"
-# obsgen's period roll-ups (render/prometheus_rules.py period_rules): the 5m rates kept only in even
-# or odd UTC hours, each finished hour's sum, and the period's sums of errors and events.
+# obsgen's period roll-ups (render/rollups.py): the 5m rates kept only in even or odd UTC hours, each
+# finished hour's sum, and the period's sums of errors and events. Both parities of a kind are one
+# series name, the parity a label (HOUR_PARITY): one selector reads both (a selector costs about the
+# same whatever it reads), and one that adds the parity's matcher reads one.
 HOUR_PARITIES = ("even", "odd")
-_RATE_IN_HOURS = "slo:sli_{kind}:rate5m_{parity}_hours"
-_HOUR_SUM = "slo:sli_{kind}:rate5m_sum_{parity}_hour"
+_RATE_IN_HOURS = "slo:sli_{kind}:rate5m_hours"
+_HOUR_SUM = "slo:sli_{kind}:rate5m_sum_hour"
 _PERIOD_SUM = "slo:sli_{kind}:rate5m_sum_period"
 # Timeslice budgeting (render/calendar_rules.py): each slice's error ratio, and the good and all
 # slices (1 each) rolled up as the 5m rates are; their names say count, not rate5m.
 SLICE_ERROR_RATIO = "slo:sli_error:ratio_slice"
 SLICE_KINDS = ("good_slices", "slices")
-_SLICES_IN_HOURS = "slo:sli_{kind}:count_{parity}_hours"
-_SLICES_HOUR_SUM = "slo:sli_{kind}:count_sum_{parity}_hour"
+_SLICES_IN_HOURS = "slo:sli_{kind}:count_hours"
+_SLICES_HOUR_SUM = "slo:sli_{kind}:count_sum_hour"
 _SLICES_PERIOD_SUM = "slo:sli_{kind}:count_sum_period"
 SLICES_PERIOD_ERROR_RATIO = "slo:period_slices_error:ratio"
 SLICES_PERIOD_BUDGET_REMAINING = "slo:period_slices_error_budget_remaining:ratio"
@@ -73,6 +75,8 @@ SLOTH_OBJECTIVE = "sloth_objective"  # sloth_slo_info's objective, in percent
 SLO_LABELS = (SLOTH_ID, SLOTH_SERVICE, SLOTH_SLO)
 # Inside the period sums only (render/rollups.py): tells apart the terms summed, never recorded.
 ROLLUP_TERM = "obsgen_term"
+# On the period roll-ups' copies and hour sums: the parity (HOUR_PARITIES) of the UTC hour they hold.
+HOUR_PARITY = "obsgen_hour_parity"
 
 # Labels on alerts.
 SERVICE = "service"
@@ -174,13 +178,14 @@ def slices_error_ratio(window: str) -> str:
     return SLICES_ERROR_RATIO.format(window=window)
 
 
-def rate_in_hours(kind: str, parity: str) -> str:
-    """kind: error | total (or good_slices | slices); parity: even | odd."""
-    return (_SLICES_IN_HOURS if kind in SLICE_KINDS else _RATE_IN_HOURS).format(kind=kind, parity=parity)
+def rate_in_hours(kind: str) -> str:
+    """kind: error | total (or good_slices | slices); the parity is the label HOUR_PARITY."""
+    return (_SLICES_IN_HOURS if kind in SLICE_KINDS else _RATE_IN_HOURS).format(kind=kind)
 
 
-def hour_sum(kind: str, parity: str) -> str:
-    return (_SLICES_HOUR_SUM if kind in SLICE_KINDS else _HOUR_SUM).format(kind=kind, parity=parity)
+def hour_sum(kind: str) -> str:
+    """Each finished hour's sum of rate_in_hours(kind), with the parity of that hour (HOUR_PARITY)."""
+    return (_SLICES_HOUR_SUM if kind in SLICE_KINDS else _HOUR_SUM).format(kind=kind)
 
 
 def period_sum(kind: str) -> str:

@@ -42,8 +42,14 @@ def reads(expr: str) -> set[tuple[str, str | None]]:
     return found
 
 
-HOUR_SUMS = {names.hour_sum(kind, parity): (kind, parity) for kind in ("error", "total", *names.SLICE_KINDS)
-             for parity in names.HOUR_PARITIES}
+HOUR_SUMS = {names.hour_sum(kind): kind for kind in ("error", "total", *names.SLICE_KINDS)}
+
+
+def _hour_sum_of(rule: dict) -> tuple[str, str] | None:
+    """(kind, parity) of an hour sum rule, None for any other rule."""
+    if rule.get("record") not in HOUR_SUMS:
+        return None
+    return HOUR_SUMS[rule["record"]], rule["labels"][names.HOUR_PARITY]
 
 
 def _without_self_reads(slo, group: dict) -> dict:
@@ -51,16 +57,16 @@ def _without_self_reads(slo, group: dict) -> dict:
     sample to find the hour's first evaluation, which a backfill cannot read (the server does not
     hold them yet). The backfill evaluates on a grid of whole multiples of the interval, so the
     hour's first evaluation is at minute 0."""
-    rules = [{**rule, "expr": rollups.hour_sum(slo, *HOUR_SUMS[rule["record"]], self_read=False)}
-             if rule.get("record") in HOUR_SUMS else rule for rule in group["rules"]]
+    rules = [{**rule, "expr": rollups.hour_sum(slo, *of, self_read=False)} if (of := _hour_sum_of(rule)) else rule
+             for rule in group["rules"]]
     return {**group, "rules": rules}
 
 
 def _tail(slo, rule: dict) -> Tail | None:
-    if rule["record"] not in HOUR_SUMS:
+    if not (of := _hour_sum_of(rule)):
         return None
-    kind, parity = HOUR_SUMS[rule["record"]]
-    copies = promql.selector(names.rate_in_hours(kind, parity), slo.selector())
+    kind, parity = of
+    copies = rollups.parity_sel(slo, names.rate_in_hours(kind), parity)
     return Tail(rule["record"], tuple(sorted(rule["labels"].items())), copies, parity)
 
 

@@ -42,8 +42,8 @@ def _sel(slo: SLOPlan, metric: str) -> str:
     return promql.selector(metric, slo.selector())
 
 
-def _record(slo: SLOPlan, record: str, expr: str) -> dict:
-    return {"record": record, "expr": promql.check(expr), "labels": dict(slo.labels)}
+def _record(slo: SLOPlan, record: str, expr: str, **extra: str) -> dict:
+    return {"record": record, "expr": promql.check(expr), "labels": {**dict(slo.labels), **extra}}
 
 
 def groups(slo: SLOPlan) -> list[dict]:
@@ -77,7 +77,8 @@ def slice_rules(slo: SLOPlan) -> list[dict]:
     values = _slice_values(slo)
     found = [_record(slo, names.SLICE_ERROR_RATIO, slice_ratio(slo))]
     for kind, value in values.items():
-        found += [_record(slo, names.rate_in_hours(kind, parity), f"({value}) and on () ({rules._in_hours(parity)})")
+        found += [_record(slo, names.rate_in_hours(kind), f"({value}) and on () ({rules._in_hours(parity)})",
+                          **{names.HOUR_PARITY: parity})
                   for parity in names.HOUR_PARITIES]
     return found + slice_window_rules(slo, values["good_slices"]) + start_hour_rules(slo, names.SLICES_GROUP)
 
@@ -159,7 +160,7 @@ def _remaining(slo: SLOPlan, ratio: str) -> str:
 
 def slice_period_rules(slo: SLOPlan) -> list[dict]:
     """The slices' hour sums and rolling period sums, and the period's budget in slices."""
-    found = [_record(slo, names.hour_sum(kind, parity), rules.hour_sum(slo, kind, parity))
+    found = [_record(slo, names.hour_sum(kind), rules.hour_sum(slo, kind, parity), **{names.HOUR_PARITY: parity})
              for kind in names.SLICE_KINDS for parity in names.HOUR_PARITIES]
     found += [_record(slo, names.period_sum(kind), rules._period_sum(slo, kind, names.SLI_TOTAL_RATE))
               for kind in names.SLICE_KINDS]
@@ -191,10 +192,13 @@ def calendar_period_rules(slo: SLOPlan, cal: Calendar, clock: str = CLOCK,
                   _record(slo, record, calendar.index_expr(cal, _sel(slo, local)))]
     split = _off_the_hour(slo, cal, years)
     for kind in kinds:
-        sums = {p: f"sum_over_time({_sel(slo, names.hour_sum(kind, p))}[1s])" for p in names.HOUR_PARITIES}
+        # the hour sum recorded at this evaluation, if any (of either parity), without the parity label
+        just_recorded = f"sum without ({names.HOUR_PARITY}) (sum_over_time({_sel(slo, names.hour_sum(kind))}[1s]))"
         if split:  # the hour a period started in: only its copies from the start on (module docstring)
+            sums = {p: f"sum without ({names.HOUR_PARITY}) (sum_over_time("
+                       f"{rules.parity_sel(slo, names.hour_sum(kind), p)}[1s]))" for p in names.HOUR_PARITIES}
             sums = {p: f"({v} - ({_before_start(slo, kind, '2h', p)} or {v} * 0))" for p, v in sums.items()}
-        just_recorded = "(" + " or ".join(sums.values()) + ")"
+            just_recorded = "(" + " or ".join(sums.values()) + ")"
         found += [_record(slo, names.calendar_hour_sum(kind, r),
                           f"{just_recorded} and on () ({last_hour} % {calendar.RESIDUES} == {r})")
                   for r in range(calendar.RESIDUES)]

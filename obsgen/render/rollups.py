@@ -44,9 +44,11 @@ def _ratio(errors: str, total: str) -> str:
 # one still comes before the period series goes stale.
 #
 # The roll-ups, in UTC clock hours of their samples' timestamps:
-#   1. hours group, `<kind>_rate5m_{even,odd}_hours`: the 5m rate, kept only in even (odd) hours;
-#   2. period group, `<kind>_rate5m_sum_{even,odd}_hour`: at the group's first evaluation of the next
-#      hour, the sum of the copies of the hour that just ended: `sum_over_time(rate5m_even_hours[2h])`
+#   1. hours group, `<kind>_rate5m_hours{obsgen_hour_parity="even"}` ("odd"): the 5m rate, kept only
+#      in even (odd) hours; one rule per parity, the parity a label (names.HOUR_PARITY);
+#   2. period group, `<kind>_rate5m_sum_hour{obsgen_hour_parity=...}`: at the group's first evaluation
+#      of the next hour, the sum of the copies of the hour that just ended (the parity label is that
+#      hour's): `sum_over_time(rate5m_hours{obsgen_hour_parity="even"}[2h])`
 #      sees exactly that hour at any time during the next one (the hours either side are odd: their
 #      copies are dropped by the parity, not by a range boundary). "First" is "none recorded in the
 #      last hour", not "minute 0": a late or skipped evaluation (a restart across the hour) delays
@@ -93,41 +95,54 @@ def _just_under(seconds: int) -> str:
     return durations.format_seconds(seconds - 1) + "999ms"
 
 
+def parity_sel(slo: SLOPlan, metric: str, parity: str) -> str:
+    """The SLO's series of one parity of a roll-up (copies or hour sums)."""
+    return promql.selector(metric, {**slo.selector(), names.HOUR_PARITY: parity})
+
+
+# The current hour's parity as a one-series vector with no selector: `x and on (parity) THIS` keeps
+# the part of x in this hour's parity, `x unless on (parity) THIS` the other's. Each selector costs
+# about the same whatever it reads, so one selector over both parities filtered by this beats one
+# selector per parity.
+THIS_PARITY = " or ".join(f'label_replace(vector(1), "{names.HOUR_PARITY}", "{parity}", "", "")'
+                          f" and on () ({_in_hours(parity)})" for parity in names.HOUR_PARITIES)
+
+
+# appended to an expression: each of its series, labelled with this hour's parity
+IN_THIS_PARITY = f" * on () group_left ({names.HOUR_PARITY}) ({THIS_PARITY})"
+
+
+def in_this_parity(expr: str, keep: bool = True) -> str:
+    return f"({expr}) {'and' if keep else 'unless'} on ({names.HOUR_PARITY}) ({THIS_PARITY})"
+
+
 def _this_hour(slo: SLOPlan, kind: str, zero: str, offset: str = "") -> str:
-    """The samples of the current clock hour (or, with an offset, of that hour `offset` ago)."""
-    parts = [f"(sum_over_time({_sel(slo, names.rate_in_hours(kind, parity))}[1h]{offset})"
-             f" and on () ({_in_hours(parity)}))" for parity in names.HOUR_PARITIES]
-    return "(" + " or ".join([*parts, zero]) + ")"
+    """The samples of the current clock hour (or, with an offset, of that hour `offset` ago), without
+    the parity label (so that it adds to series that have none)."""
+    copies = in_this_parity(f"sum_over_time({_sel(slo, names.rate_in_hours(kind))}[1h]{offset})")
+    return f"(sum without ({names.HOUR_PARITY}) ({copies}) or {zero})"
 
 
 def _term(expr: str, tag: str) -> str:
     return f'label_replace({expr}, "{names.ROLLUP_TERM}", "{tag}", "", "")'
 
 
-def _in_parity_hours(parts: dict[str, str], tag: str) -> str:
-    """The part for the parity of the current hour (`parts[parity]`), tagged: the others are dropped."""
-    return _term(" or ".join(f"({part} and on () ({_in_hours(parity)}))" for parity, part in parts.items()), tag)
-
-
 def _period_sum(slo: SLOPlan, kind: str, source: str) -> str:
     """The copies in (t - P, t] (step 3 above) as one sum over tagged terms: a term that is absent
-    (the first hour, the first period, a gap; the other parity's) adds nothing, and the 5m rate
-    times 0 makes the sum exist whenever the SLI does. Each selector costs about the same whatever it
-    reads (Prometheus looks its series up in every block the query spans), so the 5m rate is read
-    twice (the zero, and absent where the SLI has no 5m rate, as the period series), not once per
-    term: 10 selectors instead of 14."""
+    (the first hour, the first period, a gap) adds nothing, and the 5m rate times 0 makes the sum
+    exist whenever the SLI does. Each selector costs about the same whatever it reads (Prometheus
+    looks its series up in every block the query spans), so each roll-up is read once for both
+    parities, the parity picked by THIS_PARITY, and the 5m rate twice (the zero, and absent where
+    the SLI has no 5m rate, as the period series): 6 selectors."""
     period = slo.period
-    sums = {parity: _sel(slo, names.hour_sum(kind, parity)) for parity in names.HOUR_PARITIES}
-    copies = {parity: _sel(slo, names.rate_in_hours(kind, parity)) for parity in names.HOUR_PARITIES}
+    sums, copies = _sel(slo, names.hour_sum(kind)), _sel(slo, names.rate_in_hours(kind))
     late = f"[{_just_under(HOUR)}] offset {durations.format_seconds(period - HOUR)}"
     terms = [
-        *(_term(f"sum_over_time({sums[parity]}[{_just_under(period)}])", parity) for parity in names.HOUR_PARITIES),
+        _term(f"sum_over_time({sums}[{_just_under(period)}])", "sums"),
         # the sum of the hour before t - P, when it was recorded after t - P: the other parity's
-        _in_parity_hours({parity: f"-sum_over_time({sums[_other(parity)]}{late})" for parity in names.HOUR_PARITIES},
-                         "late"),
-        _in_parity_hours({parity: f"sum_over_time({copies[parity]}[1h])" for parity in names.HOUR_PARITIES}, "now"),
-        _in_parity_hours({parity: f"-sum_over_time({copies[parity]}[1h] offset {durations.format_seconds(period)})"
-                          for parity in names.HOUR_PARITIES}, "then"),
+        _term(in_this_parity(f"-sum_over_time({sums}{late})", keep=False), "late"),
+        in_this_parity(_term(f"sum_over_time({copies}[1h])", "now") + " or "
+                       + _term(f"-sum_over_time({copies}[1h] offset {durations.format_seconds(period)})", "then")),
         _term(f"{_sel(slo, source)} * 0", "zero"),
     ]
     return (f"sum by ({_slo_labels(slo)}) (\n  " + "\nor\n  ".join(terms)
@@ -141,9 +156,9 @@ def hour_sum(slo: SLOPlan, kind: str, parity: str, *, self_read: bool = True) ->
     `obsgen backfill` cannot evaluate a rule that reads its own output (promtool queries a server
     that does not hold it yet); its evaluations are all there, so minute 0 is the first one."""
     by = _slo_labels(slo)
-    first = (f"on ({by}) present_over_time({_sel(slo, names.hour_sum(kind, parity))}[1h])" if self_read
+    first = (f"on ({by}) present_over_time({parity_sel(slo, names.hour_sum(kind), parity)}[1h])" if self_read
              else "on () (floor(vector(time()) / 60) % 60 > 0)")
-    return (f"(sum by ({by}) (sum_over_time({_sel(slo, names.rate_in_hours(kind, parity))}[2h]))"
+    return (f"(sum by ({by}) (sum_over_time({parity_sel(slo, names.rate_in_hours(kind), parity)}[2h]))"
             f" and on () ({_in_hours(_other(parity))})) unless {first}")
 
 
@@ -160,14 +175,16 @@ def _rolled_up(slo: SLOPlan) -> bool:
 
 
 def copy_rules(slo: SLOPlan) -> list[dict]:
-    """The hours group: the 5m rates, copied every minute into the parity of their hour."""
+    """The hours group: the 5m rates, copied every minute into the parity of their hour. One rule per
+    kind: the parity label comes from THIS_PARITY (value 1: the copy's value is the rate's), not from
+    one rule per parity that drops the other hours (a rule costs about the same whatever it reads,
+    and these run every minute)."""
     if not _rolled_up(slo):
         return []
     if slo.period % (2 * HOUR):
         raise ValueError(f"{slo.id}: the period roll-ups need a whole number of days, got {slo.period}s")
-    return [_record(slo, names.rate_in_hours(kind, parity), f"{_sel(slo, source)} and {_paired(slo, kind)}"
-                    f" and on () ({_in_hours(parity)})")
-            for kind, source in _KINDS for parity in names.HOUR_PARITIES]
+    return [_record(slo, names.rate_in_hours(kind), f"({_sel(slo, source)} and {_paired(slo, kind)}){IN_THIS_PARITY}")
+            for kind, source in _KINDS]
 
 
 def _paired(slo: SLOPlan, kind: str) -> str:
@@ -184,7 +201,7 @@ def _paired(slo: SLOPlan, kind: str) -> str:
 
 def rollup_rules(slo: SLOPlan) -> list[dict]:
     """The period group's roll-ups: each hour's sum, then the period's sums."""
-    rules = [_record(slo, names.hour_sum(kind, parity), hour_sum(slo, kind, parity))
+    rules = [_record(slo, names.hour_sum(kind), hour_sum(slo, kind, parity), **{names.HOUR_PARITY: parity})
              for kind, _ in _KINDS for parity in names.HOUR_PARITIES]
     return rules + [_record(slo, names.period_sum(kind), _period_sum(slo, kind, source)) for kind, source in _KINDS]
 

@@ -162,12 +162,14 @@ def _backfill(spec_dir: Path, server: Prometheus, folder: Path, start: int, end:
 
 
 def _samples(server: Prometheus, start: int, end: int) -> dict[tuple, dict[int, float]]:
-    """Every sample of every recorded series the server holds: (name, sloth_id, window) -> {ms: value}."""
+    """Every sample of every recorded series the server holds: (name, sloth_id, window, or the hour
+    parity of a roll-up) -> {ms: value}."""
     found: dict[tuple, dict[int, float]] = defaultdict(dict)
     result = server.query(f'{{__name__=~"slo:.*|sloth_slo_info"}}[{end + 2 * HOUR - start}s]', end + 2 * HOUR)
     for series in result:
         metric = series["metric"]
-        key = (metric["__name__"], metric.get(names.SLOTH_ID), metric.get(names.SLOTH_WINDOW))
+        key = (metric["__name__"], metric.get(names.SLOTH_ID),
+               metric.get(names.SLOTH_WINDOW, metric.get(names.HOUR_PARITY)))
         assert not found[key], f"two series for {key}"
         found[key] = {round(float(t) * 1000): float(v) for t, v in series["values"]}
     return found
@@ -260,7 +262,7 @@ def test_the_hour_sums_stop_at_end_and_the_hand_over_hour_holds_the_copies_befor
     errors, totals = expected_rates()
     for kind, rates in (("error", errors), ("total", totals)):
         sums = {ms: v for parity in names.HOUR_PARITIES
-                for ms, v in held.get((names.hour_sum(kind, parity), "app-availability", None), {}).items()}
+                for ms, v in held.get((names.hour_sum(kind), "app-availability", parity), {}).items()}
         hours = {(start + m * MIN) // HOUR * HOUR for m in rates if start + m * MIN < end}
         assert sorted(sums) == sorted((h + HOUR) * 1000 for h in hours)
         for ms, value in sums.items():

@@ -35,5 +35,8 @@ def test_the_hand_over_sums_are_in_the_pass_of_the_hour_sums(example_plan):
                 if r["record"] in backfill.passes_module.HOUR_SUMS}
         assert {(t.record, dict(t.labels)[names.SLOTH_ID]) for t in step.tails} == sums
         for tail in step.tails:
-            kind, parity = backfill.passes_module.HOUR_SUMS[tail.record]
-            assert tail.parity == parity and tail.copies.startswith(names.rate_in_hours(kind, parity) + "{")
+            kind = backfill.passes_module.HOUR_SUMS[tail.record]
+            (rule,) = [r for g in step.groups for r in g["rules"]
+                       if r["record"] == tail.record and tuple(sorted(r["labels"].items())) == tail.labels]
+            assert tail.parity == rule["labels"][names.HOUR_PARITY]
+            assert tail.copies.startswith(names.rate_in_hours(kind) + "{") and f"{tail.copies}[2h]" in rule["expr"]

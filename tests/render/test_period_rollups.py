@@ -239,7 +239,7 @@ CADENCE = 270  # seconds: 3600 is no multiple of it, so the hours' first evaluat
 
 def _copies_in(slo, kind: str, window: str, offset: str = "") -> str:
     """The sum of both parities' copies over `window` (0 when there are none)."""
-    sums = [f"(sum(sum_over_time({promql.selector(names.rate_in_hours(kind, p), slo.selector())}"
+    sums = [f"(sum(sum_over_time({rollups.parity_sel(slo, names.rate_in_hours(kind), p)}"
             f"[{window}]{offset})) or vector(0))" for p in names.HOUR_PARITIES]
     return "(" + " + ".join(sums) + ")"
 
@@ -282,9 +282,12 @@ MUTATIONS = [
     ("hour sums read over the whole period, boundary included", "[1h59m59s999ms]", "[2h]"),
     # a term tagged like one before it is dropped by `or`
     ("the tail is not subtracted", f'"{names.ROLLUP_TERM}", "then"', f'"{names.ROLLUP_TERM}", "now"'),
-    ("this hour's samples left out", f'"{names.ROLLUP_TERM}", "now"', f'"{names.ROLLUP_TERM}", "even"'),
-    ("hour sums recorded at every evaluation of the next hour", '_hour{sloth_id="checkout-availability"}[1h])',
-     '_hour{sloth_id="checkout-availability"}[1ms])'),
+    ("this hour's samples left out", f'"{names.ROLLUP_TERM}", "now"', f'"{names.ROLLUP_TERM}", "sums"'),
+    ("even hours' sums recorded at every evaluation of the next hour",
+     f'_hour{{sloth_id="checkout-availability",{names.HOUR_PARITY}="even"}}[1h])',
+     f'_hour{{sloth_id="checkout-availability",{names.HOUR_PARITY}="even"}}[1ms])'),
+    # the parity filter of this hour's copies: both parities' copies over the last hour
+    ("the hour before counted as this one's", f') and on ({names.HOUR_PARITY}) (', ') or on () ('),
 ]
 CADENCE_MUTATIONS = [
     ("a late hour sum still counted after it left the period", "[59m59s999ms] offset 1h)", "[1ms] offset 1h)"),
@@ -329,9 +332,10 @@ def test_the_scenarios_catch_broken_rollups(promtool, tmp_path, slo):
 MIXED = [(every, semantics) for every in (120, 130) for semantics in ("closed", "left-open")]
 
 
-def _input(name: str, slo, values: list[float | None]) -> dict:
-    labels = rollups.copy_rules(slo)[0]["labels"]  # what every recorded series of the SLO carries
-    return {"series": promql.selector(name, labels),
+def _input(name: str, slo, values: list[float | None], parity: str | None = None) -> dict:
+    labels = {k: v for k, v in rollups.copy_rules(slo)[0]["labels"].items()  # what every recorded series
+              if k != names.HOUR_PARITY}                                      # of the SLO carries
+    return {"series": promql.selector(name, {**labels, **({names.HOUR_PARITY: parity} if parity else {})}),
             "values": " ".join("_" if v is None else repr(v) for v in values)}
 
 
@@ -341,8 +345,8 @@ def mixed_file(slo, kind: str, every: int) -> tuple[list[dict], dict]:
     for i, (name, source) in enumerate(rollups._KINDS):
         values = [None if r is None else r[i] for r in rates]
         series.append(_input(source, slo, values))
-        series += [_input(names.rate_in_hours(name, parity), slo,
-                          [v if (m // 60) % 2 == p else None for m, v in enumerate(values)])
+        series += [_input(names.rate_in_hours(name), slo,
+                          [v if (m // 60) % 2 == p else None for m, v in enumerate(values)], parity)
                    for p, parity in enumerate(names.HOUR_PARITIES)]
     checks = []
     for name, _ in rollups._KINDS:
@@ -412,7 +416,7 @@ def race_file(slo) -> tuple[list[dict], dict]:
     paired = [(e, t) if e is not None and t is not None else None for e, t in zip(errors, totals, strict=True)]
     period = durations.format_seconds(PERIOD)
     ratio = promql.selector(names.sli_error_ratio(period), slo.selector())
-    copies = {kind: " + ".join(f"(sum(count_over_time({promql.selector(names.rate_in_hours(kind, p), slo.selector())}"
+    copies = {kind: " + ".join(f"(sum(count_over_time({rollups.parity_sel(slo, names.rate_in_hours(kind), p)}"
                                f"[{MINUTES}m])) or vector(0))" for p in names.HOUR_PARITIES)
               for kind, _ in rollups._KINDS}
     checks = [_expect(f"({copies['error']}) - ({copies['total']})", MINUTES, 0),

@@ -44,12 +44,16 @@ def test_per_cluster_output_is_byte_identical_to_the_committed_examples(tmp_path
 
 def _clock_filters() -> list[str]:
     """The period roll-ups' clock filters, as the renderer writes them: `x and on () (<time() only>)`
-    keeps x's series (environment included) whole or drops them all, so it joins nothing."""
+    keeps x's series (environment included) whole or drops them all, so it joins nothing; so does
+    `x and on (obsgen_hour_parity) (<this hour's parity, from time() only>)` for each of x's series."""
     from obsgen import names
     from obsgen.render import rollups as rules
 
-    return [f" and on () ({cond(parity)})" for parity in names.HOUR_PARITIES
-            for cond in (rules._in_hours,)]
+    # the current hour's parity (a selector-free vector) keeps or drops each roll-up series whole too
+    this_parity = [rules.IN_THIS_PARITY,
+                   *(f" {op} on ({names.HOUR_PARITY}) ({rules.THIS_PARITY})" for op in ("and", "unless"))]
+    return this_parity + [f" and on () ({cond(parity)})" for parity in names.HOUR_PARITIES
+                          for cond in (rules._in_hours,)]
 
 
 def _walk(expr: str):

@@ -71,7 +71,7 @@ def test_ratio_timeslices_import_as_the_mean_of_the_slices_ratios(tmp_path):
     slo = slo_plan(root, "checkout", "availability")
     assert slo.slices == Slices(60, None, ratio=True)
     good = next(r["expr"] for g in prometheus_rules.groups_for(slo) for r in g["rules"]
-                if r.get("record") == names.rate_in_hours("good_slices", "even"))
+                if r.get("record") == names.rate_in_hours("good_slices"))
     assert ">= bool" not in good  # the slice's good ratio itself, not good-or-bad
     without = _dir(tmp_path / "no-target", text.replace("      timeSliceTarget: 0.95\n", ""))
     assert slo_plan(without, "checkout", "availability").slices == Slices(60, None, ratio=True)
