@@ -11,7 +11,6 @@ import yaml
 from obsgen import yamlio as yamlout
 from obsgen.verify import promtool as verify_promtool
 from tests import builders
-from tests.conftest import run_obsgen
 
 LONG_KEY = "k" * 128
 
@@ -73,7 +72,7 @@ def adversarial(tmp_path_factory):
         "pay-api.yaml": builders.service("pay-api", PAY_API),
         "pay-api-latency.yaml": builders.service("pay-api-latency", PAY_API_LATENCY, tier=2),
     })
-    result = run_obsgen("generate", "slos", "--out", "out", cwd=root)
+    result = builders.obsgen_cli("generate", "slos", "--out", "out", cwd=root)
     assert result.returncode == 0, result.stderr
     return root
 
@@ -85,7 +84,7 @@ def _rule_files(out):
 def test_everything_written_reads_back_and_is_up_to_date(adversarial):
     for path in (adversarial / "out" / "alerts").rglob("*.yaml"):
         assert yaml.safe_load(path.read_text())
-    result = run_obsgen("check", "slos", "--out", "out", cwd=adversarial)
+    result = builders.obsgen_cli("check", "slos", "--out", "out", cwd=adversarial)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
 
 

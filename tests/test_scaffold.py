@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from obsgen import scaffold
-from tests.conftest import PATIENCE, ROOT, require_tool, run_obsgen
+from tests.builders import obsgen_cli
+from tests.conftest import PATIENCE, ROOT, require_tool
 
 RECEIVERS = ("--pagerduty-key-file", "/etc/alertmanager/secrets/web-pagerduty/routing-key",
              "--slack-channel", "#web-alerts", "--slack-webhook-file", "/etc/alertmanager/secrets/slack/url")
@@ -23,8 +24,10 @@ def tree(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
 
 
+# The commands run in this process (tests.builders.obsgen_cli: the same CLI, its output and exit code,
+# without starting Python each time); the one test of a real terminal starts the real process.
 def init(root: Path, *args: str):
-    return run_obsgen("init", str(root), "--service", "shop", "--team", "web", *RECEIVERS, *args)
+    return obsgen_cli("init", str(root), "--service", "shop", "--team", "web", *RECEIVERS, *args)
 
 
 def test_init_writes_specs_that_generate_validate_strictly_and_pass_the_real_tools(tmp_path):
@@ -35,9 +38,9 @@ def test_init_writes_specs_that_generate_validate_strictly_and_pass_the_real_too
     assert tree(root) == SCAFFOLD
     for args in (("validate", "--strict", "slos"), ("generate", "--strict", "slos", "--out", "."),
                  ("check", "slos", "--out", "."), ("test", "--out", ".")):
-        ran = run_obsgen(*args, cwd=root)
+        ran = obsgen_cli(*args, cwd=root)
         assert ran.returncode == 0, (args, ran.stdout, ran.stderr)
-    assert "2 SLOs" in run_obsgen("validate", "slos", cwd=root).stdout
+    assert "2 SLOs" in obsgen_cli("validate", "slos", cwd=root).stdout
     rules = yaml.safe_load((root / "alerts/rules/shop.rules.yaml").read_text())
     alerts = [r for g in rules["groups"] for r in g["rules"] if "alert" in r]
     severities = {(r["labels"]["slo"], r["labels"].get("sloth_severity")) for r in alerts}
@@ -49,14 +52,14 @@ def test_init_pre_commit_config_names_the_hooks_this_repository_ships_and_they_p
     from pre_commit.clientlib import load_config, load_manifest
 
     assert init(tmp_path).returncode == 0
-    assert run_obsgen("generate", "slos", "--out", ".", cwd=tmp_path).returncode == 0
+    assert obsgen_cli("generate", "slos", "--out", ".", cwd=tmp_path).returncode == 0
     config = load_config(str(tmp_path / ".pre-commit-config.yaml"))
     shipped = {hook["id"]: hook for hook in load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))}
     ids = [hook["id"] for repo in config["repos"] for hook in repo["hooks"]]
     assert ids == ["obsgen-validate", "obsgen-check"]
     for hook_id in ids:  # each hook as pre-commit runs it: its entry and default args, in the new repo
         hook = shipped[hook_id]
-        ran = run_obsgen(*hook["entry"].split()[1:], *hook["args"], cwd=tmp_path)
+        ran = obsgen_cli(*hook["entry"].split()[1:], *hook["args"], cwd=tmp_path)
         assert ran.returncode == 0, ran.stdout + ran.stderr
 
 
@@ -112,7 +115,7 @@ def test_init_asks_on_a_terminal_for_what_the_flags_left_out(tmp_path):
     assert tree(tmp_path) == SCAFFOLD
     team = yaml.safe_load((tmp_path / "slos/teams.yaml").read_text())
     assert team["spec"] == {"pagerduty": {"routing_key_file": "/etc/alertmanager/secrets/pd/key"}}
-    assert run_obsgen("validate", "--strict", "slos", cwd=tmp_path).returncode == 0
+    assert obsgen_cli("validate", "--strict", "slos", cwd=tmp_path).returncode == 0
 
 
 def test_the_docs_example_works_as_written(tmp_path):
@@ -122,5 +125,5 @@ def test_the_docs_example_works_as_written(tmp_path):
     block = (ROOT / "docs/init.md").read_text().split("```sh\n")[1].split("```")[0].replace("\\\n", " ")
     commands = [shlex.split(line, comments=True) for line in block.splitlines() if line.startswith("obsgen ")]
     assert [c[1] for c in commands] == ["init", "generate", "test"]
-    assert run_obsgen(*commands[0][1:], cwd=tmp_path).returncode == 0
-    assert run_obsgen(*commands[1][1:], cwd=tmp_path / commands[0][2]).returncode == 0
+    assert obsgen_cli(*commands[0][1:], cwd=tmp_path).returncode == 0
+    assert obsgen_cli(*commands[1][1:], cwd=tmp_path / commands[0][2]).returncode == 0

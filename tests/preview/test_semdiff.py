@@ -15,7 +15,7 @@ from obsgen.artifacts import RuleFile
 from obsgen.output import committed as committed_tree
 from obsgen.output.writer import write_tree
 from obsgen.preview import difffacts, semdiff
-from tests.builders import copy_examples
+from tests.builders import copy_examples, obsgen_cli
 from tests.conftest import EXAMPLES, run_obsgen
 from tests.preview import gfm
 from tests.preview.diff_cases import CASES, committed, edit
@@ -284,7 +284,8 @@ def git(cwd: Path, *args: str) -> str:
 
 def test_against_a_git_ref_builds_the_base_from_the_repository(tmp_path):
     """The base is the spec directory as committed at the ref, generated: the same summary as against
-    the committed output tree, with nothing of the work tree touched."""
+    the committed output tree, with nothing of the work tree touched. (The git-ref tests run the CLI in
+    this process, tests.builders.obsgen_cli; test_no_change_exits_0 and the hash-seed test start it.)"""
     repo = committed(tmp_path / "repo")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
@@ -294,17 +295,17 @@ def test_against_a_git_ref_builds_the_base_from_the_repository(tmp_path):
         edit(repo, file, old, new)
     git(repo, "commit", "-qam", "tighten search")
     status = git(repo, "status", "--porcelain")
-    by_ref = run_obsgen("diff", "slos", "--against", "main", cwd=repo)
-    by_dir = run_obsgen("diff", "slos", "--against", ".", cwd=repo)
+    by_ref = obsgen_cli("diff", "slos", "--against", "main", cwd=repo)
+    by_dir = obsgen_cli("diff", "slos", "--against", ".", cwd=repo)
     assert by_ref.returncode == 1 and by_ref.stderr == ""
     assert by_ref.stdout == by_dir.stdout
     assert RISKY in parsed(by_ref.stdout)
     assert git(repo, "status", "--porcelain") == status and git(repo, "branch", "--show-current") == "change\n"
     # from elsewhere, the spec directory given by path; a commit id works as a ref
     base = git(repo, "rev-parse", "main").strip()
-    elsewhere = run_obsgen("diff", str(repo / "slos"), "--against", base, cwd=tmp_path)
+    elsewhere = obsgen_cli("diff", str(repo / "slos"), "--against", base, cwd=tmp_path)
     assert elsewhere.stdout == by_ref.stdout
-    assert run_obsgen("diff", "slos", "--against", "HEAD", cwd=repo).returncode == 0
+    assert obsgen_cli("diff", "slos", "--against", "HEAD", cwd=repo).returncode == 0
 
 
 def test_against_a_ref_without_the_spec_directory_everything_is_added(tmp_path):
@@ -315,7 +316,7 @@ def test_against_a_ref_without_the_spec_directory_everything_is_added(tmp_path):
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "empty")
     shutil.copytree(EXAMPLES, repo / "slos")
-    result = run_obsgen("diff", "slos", "--against", "main", cwd=repo)
+    result = obsgen_cli("diff", "slos", "--against", "main", cwd=repo)
     assert result.returncode == 1, result.stderr
     assert ("checkout/availability", "added", "—", "99.9% over 30d, budget 43.2 min of full outage per 30d") in rows(
         parsed(result.stdout), "SLOs")
@@ -327,7 +328,7 @@ def test_a_bad_ref_is_a_clear_error(tmp_path, ref):
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "base")
-    result = run_obsgen("diff", "slos", "--against", ref, cwd=repo)
+    result = obsgen_cli("diff", "slos", "--against", ref, cwd=repo)
     assert result.returncode == 1 and result.stdout == ""
     assert f"error: --against: {ref!r} is neither a directory nor a commit" in result.stderr
     assert "Traceback" not in result.stderr

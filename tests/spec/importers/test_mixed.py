@@ -7,6 +7,7 @@ import yaml
 from obsgen import names, pipeline
 from obsgen.output.writer import write_tree
 from obsgen.render import health_rules
+from tests.builders import obsgen_cli
 from tests.conftest import run_obsgen
 from tests.render.test_shared_mode import keeps_the_environment
 from tests.spec.importers import test_openslo, test_pyrra, test_sloth
@@ -63,7 +64,7 @@ def test_imported_specs_in_shared_mode_keep_the_environment(tmp_path, promtool):
     files = pipeline.run(spec_dir).files
     assert keeps_the_environment(files) > 50
     write_tree(tmp_path / "out", files)
-    result = run_obsgen("test", "--out", str(tmp_path / "out"))
+    result = obsgen_cli("test", "--out", str(tmp_path / "out"))  # in this process: the CLI, not Python's start
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("ok: test rules") == 2 * 7  # the burn-rate and SLI health tests
     for service in ("myservice", "myservice-k8s", "monitoring-http-errors"):  # Sloth, Sloth on k8s, Pyrra
@@ -79,7 +80,7 @@ def test_mixed_directory_generates_and_passes_promtool(mixed, mixed_files, tmp_p
     styles = {slo.id: slo.alert_style for s in plan.services for slo in s.slos}
     assert styles["myservice-requests-availability"] == "sloth" and styles["search-availability"] == "obsgen"
     write_tree(tmp_path, mixed_files)
-    result = run_obsgen("test", "--out", str(tmp_path))  # every verifier obsgen has, promtool among them
+    result = obsgen_cli("test", "--out", str(tmp_path))  # every verifier obsgen has, promtool among them
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("ok: test rules") == 2 * len(plan.services)  # burn-rate and SLI health tests
 
@@ -98,7 +99,7 @@ def test_sloth_style_tests_check_sloths_alert_names_and_labels(mixed_files):
 @pytest.mark.parametrize("fmt", sorted(SOURCES))
 def test_import_round_trips_to_identical_rules(mixed, mixed_files, tmp_path, fmt):
     paths = [str(mixed / name) for name in SOURCES[fmt]]
-    result = run_obsgen("import", fmt, *paths, "--runbook", "https://runbooks.example.com/imported", "--team", "sre")
+    result = obsgen_cli("import", fmt, *paths, "--runbook", "https://runbooks.example.com/imported", "--team", "sre")
     assert result.returncode == 0, result.stderr
     converted = write(tmp_path / "slos", {"converted.yaml": result.stdout, "platform.yaml": PLATFORM,
                                           "teams.yaml": TEAMS})

@@ -26,7 +26,7 @@ import yaml
 from obsgen import pipeline
 from obsgen.errors import SpecErrors
 from obsgen.output.writer import write_tree
-from tests.conftest import run_obsgen
+from tests.builders import obsgen_cli
 
 UPSTREAM = Path(__file__).parents[1] / "upstream"
 PROJECTS = ("sloth", "pyrra", "openslo-spec", "openslo-go-sdk", "openslo-oslo")
@@ -151,8 +151,8 @@ def test_a_representative_directory_passes_obsgen_test(tmp_path):
     for i, file in enumerate(REPRESENTATIVE):
         assert EXPECTED[file][0] == "generates", file
         shutil.copyfile(UPSTREAM / file, spec / f"{i}-{_spec_name(file)}")
-    generated = run_obsgen("generate", str(spec), "--out", str(tmp_path / "out"))
+    generated = obsgen_cli("generate", str(spec), "--out", str(tmp_path / "out"))
     assert generated.returncode == 0, generated.stderr
-    tested = run_obsgen("test", "--out", str(tmp_path / "out"))
+    tested = obsgen_cli("test", "--out", str(tmp_path / "out"))
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert "ok: check rules" in tested.stdout
