@@ -18,7 +18,6 @@ from pathlib import Path
 
 from obsgen import names, yamlio
 from obsgen.errors import ToolError
-from obsgen.render.promtool_tests import WIRING
 from obsgen.verify import promtool_plan, shapes, wiring_rules, yaml_items
 from obsgen.verify.result import Result
 from obsgen.verify.result_cache import ResultCache, digest
@@ -84,14 +83,15 @@ def checked(out: Path, rules: list[str], store: ResultCache, jobs: int) -> Resul
     return Result(command, not failed, "\n".join(failed) if failed else "", note=note)
 
 
-def _split(args: tuple[str, str, tuple[str, ...] | None, str, tuple[str, ...]]) -> list[str]:
+def _split(args: tuple[str, str, tuple[str, ...] | None, str]) -> list[str]:
     """The kept groups of a test file as test files of their own, one per SLO, each loading only
     that SLO's rule groups (taken from the generated rules files as they are): promtool evaluates
     every loaded rule at every step, so each SLO's scenarios cost its own rules, not its service's.
     Groups of no SLO in the rules keep every rules file. Returns the paths written under `target`.
-    An SLO run with its wiring scenarios only loads only the rules they read (verify/wiring_rules.py).
+    Each scenario of an SLO loads only the rules it reads (verify/wiring_rules.py): the scenarios
+    reading the same rules share a file.
     Files in obsgen's layout are cut as text (verify/yaml_items.py), others parsed."""
-    out, test, keep, target, wiring_only = args
+    out, test, keep, target = args
     source = Path(out) / test
     test_doc = _items(source.read_text(encoding="utf-8"), "tests")
     rule_files = [(source.parent / f).resolve() for f in test_doc[0].get("rule_files") or []]
@@ -106,14 +106,14 @@ def _split(args: tuple[str, str, tuple[str, ...] | None, str, tuple[str, ...]]) 
         if wanted is None or name in wanted:
             sid = (name or "").partition(": ")[0]
             parts.setdefault(sid if sid in own else "", []).append((name or "", scenario))
-    written = []
-    for i, (sid, named) in enumerate(parts.items()):
+    runs = []  # (rules to load, or None: the test file's own; scenarios)
+    for sid, named in parts.items():
         scenarios = [text for _, text in named]
+        runs += wiring_rules.by_reads(own[sid], scenarios) if sid else [(None, scenarios)]
+    written = []
+    for i, (groups, scenarios) in enumerate(runs):
         loads = [str(p) for p in rule_files]
-        if sid:
-            groups = own[sid]
-            if sid in wiring_only and all(name.startswith(f"{sid}: {WIRING}") for name, _ in named):
-                groups = wiring_rules.needed(groups, "".join(scenarios))  # only what they read
+        if groups is not None:
             loads = [f"{target}-{i}.rules.yaml"]
             Path(loads[0]).write_text("groups:\n" + "".join(groups), encoding="utf-8")
         head = yamlio.dump_plain({**test_doc[0], "rule_files": loads})
@@ -157,7 +157,7 @@ def tested(out: Path, planned: list[promtool_plan.Job], store: ResultCache, jobs
         else:
             todo.append(job)
     with tempfile.TemporaryDirectory(prefix="obsgen-test-") as tmp:
-        args = [(str(out.resolve()), j.test, j.keep, os.path.join(tmp, str(i)), j.wiring_only)
+        args = [(str(out.resolve()), j.test, j.keep, os.path.join(tmp, str(i)))
                 for i, j in enumerate(todo)]
         if len(args) > 8 and jobs > 1:
             with ProcessPoolExecutor(max_workers=jobs) as pool:

@@ -32,7 +32,6 @@ class Job:
     key: str  # the result cache key of this run of this file
     proves: int  # shapes whose full suite this run holds
     wired: int  # SLOs run with their wiring groups only
-    wiring_only: tuple[str, ...] = ()  # their ids: their runs load only the rules they read
 
 
 def _groups(text: str) -> dict:
@@ -114,6 +113,5 @@ def plan(out: Path, tests: list[str], store: ResultCache, jobs: int) -> list[Job
         selection = None if len(keep) == len(info["groups"]) else tuple(keep)
         parts = [digest(test_bytes[test])] + [f"{r}\0{digest(rule_bytes.get(r, b''))}" for r in loads]
         key = store.key("passed", test, *parts, repr(selection))
-        planned.append(Job(test, tuple(info["rule_files"]), selection, key, len(reps), len(wired),
-                           tuple(sorted(wired))))
+        planned.append(Job(test, tuple(info["rule_files"]), selection, key, len(reps), len(wired)))
     return planned

@@ -1,19 +1,21 @@
-"""The rules a wiring-only run needs: those its assertions read, directly or through the series
+"""The rules a promtool scenario needs: those its assertions read, directly or through the series
 other rules record.
 
 promtool evaluates every loaded rule at every evaluation step of every scenario (about 0.15 ms a
-rule a step, measured), and an SLO's rule groups hold 30-40 rules. An SLO whose shape another SLO
-already proved runs only its wiring scenarios (verify/promtool_plan.py), whose assertions read a
-few series: the health wiring reads one alert (its SLI's raw selectors), the burn-rate wiring the
-window ratios and the burn alerts. A rule no assertion reads, nor any rule it reads, cannot change
-what they read, so leaving it out changes no verdict. Each left-out rule is still proven for this
-SLO: `promtool check rules` checks every rule, and its shape (verify/shapes.py: the rules as
-written but their identity and selectors) ran the full suite, which evaluates it.
+rule a step, measured), and an SLO's rule groups hold 30-40 rules, while most scenarios read a
+few: the health scenarios one or two alerts (their SLI's raw selectors), the burn-rate wiring the
+window ratios and the burn alerts, the window-length step the windows. So `obsgen test` runs each
+scenario (verify/promtool.py) with only the rules it reads. A rule no assertion reads, nor any rule
+it reads, cannot change what they read (a rule's value depends on the series it selects alone;
+the kept rules keep their groups, order and intervals), so leaving it out changes no verdict; and
+promtool's unit tests never fail on a rule no assertion reads, so no proof rests on evaluating it.
+Every rule is still checked by `promtool check rules`.
 
 What a text reads is taken from its words: every name a rule records that appears as a word of
 the text (more words only keep more rules), and for `ALERTS`/`ALERTS_FOR_STATE` the alerting rules
 named by an `alertname="..."` matcher, every alerting rule when a selector names none. A text
-selecting by `__name__`, or a rules file in another layout, keeps every rule.
+selecting by `__name__` or with a selector that names no metric (`{sloth_id="..."}`), or a rules
+file in another layout, keeps every rule.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ _ALERTS = re.compile(rf"\b{names.ALERTS}(?:_FOR_STATE)?\b(\{{[^}}]*)?")
 _ALERTNAME = re.compile(rf"(?:^|[{{,\s]){names.ALERTNAME}\s*=\s*\"([^\"\\]*)\"")
 _RULE_TEST = re.compile(rf"^\s*(?:- )?{names.ALERTNAME}: *(.+?)\s*$", re.MULTILINE)
 ALL = None  # every alerting rule
+_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # Go templates of annotations: not selectors
+_SAMPLE_LABELS = re.compile(r"^\s*(?:- )?labels: .*$", re.MULTILINE)  # expected samples' labels: results
+_BARE = re.compile(r"(?<![A-Za-z0-9_:])\{")  # a selector with no metric name before it
+
+
+def _reads_anything(text: str) -> bool:
+    """Whether a text may select series by anything but their name: then no rule may be left out."""
+    return "__name__" in text or bool(_BARE.search(_SAMPLE_LABELS.sub("", _TEMPLATE.sub("", text))))
 
 
 def _reads(text: str) -> tuple[set[str], set[str] | None]:
@@ -49,14 +59,14 @@ def needed(groups: list[str], scenarios: str) -> list[str]:
     """The rule groups (text) reduced to the rules the scenarios' text reads, transitively; a group
     left with no rule is left out. Every group whole when anything is not in obsgen's layout."""
     cut = [yaml_items.rules(g) for g in groups]
-    if "__name__" in scenarios or any(c is None for c in cut):
+    if _reads_anything(scenarios) or any(c is None for c in cut):
         return groups
     rules = [(i, kind, name, text) for i, (_, found) in enumerate(cut) for kind, name, text in found]
     keep: set[int] = set()
     todo = [scenarios]
     while todo:
         text = todo.pop()
-        if "__name__" in text:
+        if _reads_anything(text):
             return groups
         words, alerts = _reads(text)
         for n, (_, kind, name, rule) in enumerate(rules):
@@ -70,3 +80,12 @@ def needed(groups: list[str], scenarios: str) -> list[str]:
         if texts:
             kept.append(head + "".join(texts))
     return kept
+
+
+def by_reads(groups: list[str], scenarios: list[str]) -> list[tuple[list[str], list[str]]]:
+    """The scenarios gathered by the rules they need (in order of first use), each gathering with
+    those rules: one test file each, so that no scenario evaluates rules it does not read."""
+    found: dict[tuple[str, ...], list[str]] = {}
+    for text in scenarios:
+        found.setdefault(tuple(needed(groups, text)), []).append(text)
+    return [(list(kept), texts) for kept, texts in found.items()]

@@ -75,3 +75,30 @@ def test_what_it_cannot_read_keeps_every_rule():
     other = groups[0].replace("  rules:\n", "  rules:\n  - expr: vector(1)\n    record: first\n", 1)
     assert wiring_rules.needed([other, *groups[1:]], text) == [other, *groups[1:]]
     assert wiring_rules.needed(groups, "expr: vector(1)") == []  # reads no rule: loads none
+
+
+def test_a_selector_naming_no_metric_keeps_every_rule():
+    groups, scenarios = _slo("checkout", "checkout-availability")
+    text = next(iter(scenarios.values()))
+    assert wiring_rules.needed(groups, text) != groups  # the scenario alone reads a few rules
+    for bare in ('count({sloth_id="checkout-availability"})', 'sum by (x) ( {job="checkout"} )'):
+        assert wiring_rules.needed(groups, f"{text}\n  - expr: {bare}") == groups, bare
+    # expected samples' labels and annotations' templates select nothing
+    assert wiring_rules.needed(groups, f"{text}\n      - labels: '{{}}'\n") == wiring_rules.needed(groups, text)
+
+
+def test_each_scenario_of_a_full_suite_loads_the_rules_it_reads():
+    """`obsgen test` splits an SLO's scenarios by the rules they read (verify/promtool._split): every
+    scenario in exactly one run (promtool gives each scenario its own storage: their order is free),
+    each run with the closure of what its scenarios read."""
+    service, sid = "checkout", "checkout-latency"
+    groups = [g for g in yaml_items.split((ROOT / names.rules_file(service)).read_text(), "groups")[1]
+              if yaml_items.sloth_id(g) == sid]
+    for path in (names.tests_file(service), names.health_tests_file(service)):
+        scenarios = [item for item in yaml_items.split((ROOT / path).read_text(), "tests")[1]
+                     if yaml_items.name(item).startswith(f"{sid}: ")]
+        runs = wiring_rules.by_reads(groups, scenarios)
+        assert sorted(s for _, texts in runs for s in texts) == sorted(scenarios)
+        for kept, texts in runs:
+            assert all(wiring_rules.needed(groups, t) == kept for t in texts)
+        assert len(runs) > 1 and min(len(_kept(k)) for k, _ in runs) < len(_all(groups)), path
