@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from obsgen import names
 from obsgen import yamlio as yamlout
 from obsgen.verify import promtool as verify_promtool
 from tests import builders
@@ -98,7 +99,9 @@ def test_no_two_rules_write_the_same_series_or_alert(adversarial):
             for rule in group["rules"]:
                 labels = rule.get("labels", {})
                 if "record" in rule:
-                    records.append((rule["record"], labels["sloth_id"], labels.get("sloth_window")))
+                    # an hour's sum is recorded by one rule per hour parity, told apart by its label
+                    records.append((rule["record"], labels["sloth_id"], labels.get("sloth_window"),
+                                    labels.get(names.HOUR_PARITY)))
                 else:  # the SLI health alerts have no windows: one of each name per SLO
                     alerts.append((rule["alert"], labels["service"], labels["slo"], labels.get("long_window")))
     assert len(records) == len(set(records))
