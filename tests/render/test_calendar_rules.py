@@ -277,7 +277,8 @@ def test_timeslices_are_counted_exactly(promtool, tmp_path, base, semantics):
 MUTATIONS = [
     ("hour sums tagged with the period of now, not of their hour",
      'index_last_hour{sloth_id="checkout-availability"} % 3', 'index{sloth_id="checkout-availability"} % 3'),
-    ("this hour left out", ")\n      + (sum without (obsgen_hour_parity) (", ")\n      + 0 * (sum without (obsgen_hour_parity) ("),
+    ("this hour left out", ")\n      + (sum without (obsgen_hour_parity) (",
+     ")\n      + 0 * (sum without (obsgen_hour_parity) ("),
     ("the zone's standard offset ignored (UTC+1 read as UTC)", "+ (3600 + 3600 * (", "+ (0 + 3600 * ("),
     ("the clock not moving", "(time() + 1743", "(0 * time() + 1743"),
 ]
