@@ -204,3 +204,66 @@ def replace_renderer(monkeypatch, name: str, renderer) -> None:
     from obsgen import backends
 
     monkeypatch.setitem(backends.REGISTRY, name, dataclasses.replace(backends.REGISTRY[name], render=renderer))
+
+
+def promtool_scenarios(out: Path, tests: list[str], keep=None) -> list:
+    """Run generated promtool test files (paths relative to `out`), one promtool process per file
+    over the cores, each scenario (test group) in a file of its own that loads only the rules its
+    assertions read: its SLO's rule groups, cut to the
+    rules its text names and the rules those read, transitively (obsgen/verify/wiring_rules.py, as
+    `obsgen test` cuts wiring-only runs). promtool evaluates every loaded rule at every step and
+    parses its text each time, so a scenario's cost is its steps times the rule text it loads; a
+    rule nothing read reads cannot change a value read, so every verdict is the same. An alert a
+    scenario asserts silent is read (by its alertname, in ALERTS or an alert_rule_test; ALERTS
+    without an alertname keeps every alert), so it stays loaded. A scenario with a selector
+    without a metric name (`{sloth_id="x"}` reads every recorded series) keeps its SLO's groups
+    whole. `keep` (a test on a group's name) runs only some groups; None runs every one. No result
+    cache. One Result per test file, in order; its output holds every failed scenario's."""
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    import yaml
+
+    from obsgen import promql
+    from obsgen.verify import promtool as verify_promtool
+    from obsgen.verify import wiring_rules, yaml_items
+    from obsgen.verify.result import Result
+
+    def nameless(scenario: str) -> bool:
+        doc = yaml.safe_load(scenario)[0]
+        exprs = [t["expr"] for t in doc.get("promql_expr_test") or []]
+        return any(s.name is None for e in exprs for s in promql.vector_selectors(e))
+
+    with tempfile.TemporaryDirectory(prefix="obsgen-scenarios-") as tmp:
+        parts: list[tuple[int, str]] = []
+        for i, test in enumerate(tests):
+            source = out / test
+            head, scenarios = verify_promtool._items(source.read_text(encoding="utf-8"), "tests")
+            rule_files = [(source.parent / f).resolve() for f in head.get("rule_files") or []]
+            own: dict[str, list[str]] = {}
+            for path in rule_files:
+                for sid, group in verify_promtool._items(path.read_text(encoding="utf-8"), "groups",
+                                                         yaml_items.sloth_id)[1]:
+                    own.setdefault(sid or "", []).append(group)
+            # a file in another layout (yaml.safe_dump's sorted keys) has its names read by parsing
+            scenarios = [(n if n is not None else str(yaml.safe_load(s)[0].get("name", "")), s) for n, s in scenarios]
+            kept = [(n, s) for n, s in scenarios if keep is None or keep(n)]
+            assert kept, f"{test}: no group kept"
+            for j, (name, scenario) in enumerate(kept):
+                sid = name.partition(": ")[0]
+                loads = [str(p) for p in rule_files]
+                if sid and sid in own:
+                    groups = own[sid] if nameless(scenario) else wiring_rules.needed(own[sid], scenario)
+                    loads = [f"{tmp}/{i}-{j}.rules.yaml"]
+                    body = "groups:\n" + "".join(groups) if groups else "groups: []\n"
+                    Path(loads[0]).write_text(body, encoding="utf-8")
+                text = yaml.safe_dump({**head, "rule_files": loads}) + "tests:\n" + scenario
+                Path(f"{tmp}/{i}-{j}.yaml").write_text(text, encoding="utf-8")
+                parts.append((i, f"{i}-{j}.yaml"))
+        # one promtool process per test file, all its scenarios' files: a failed run is that file's
+        tool = verify_promtool.promtool()
+        files = [[p for n, p in parts if n == i] for i in range(len(tests))]
+        with ThreadPoolExecutor(max_workers=verify_promtool._cores(None)) as pool:
+            runs = list(pool.map(lambda batch: verify_promtool._run([tool, "test", "rules", *batch], Path(tmp)),
+                                 files))
+    return [Result(("promtool", "test", "rules", t), run.ok, run.output) for t, run in zip(tests, runs, strict=True)]

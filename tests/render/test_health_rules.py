@@ -13,7 +13,7 @@ import yaml
 from obsgen import names, pipeline
 from obsgen.output.writer import write_tree
 from obsgen.render import health_rules
-from tests.builders import promtool_suites
+from tests.builders import promtool_scenarios
 from tests.live.test_lint import BROKEN, CORRECT, SERIES, TEAM, service
 
 STEP = 30  # minutes: promtool evaluates every group at every step, a day of them is the cost
@@ -103,11 +103,12 @@ def test_the_generated_health_tests_catch_a_broken_alert(correct, promtool, tmp_
     assert old in rules
     files[names.rules_file("shop")] = rules.replace(old, new)
     write_tree(tmp_path, files)
-    [result] = promtool_suites(tmp_path, [names.health_tests_file("shop")], keep=_not_a_step)
+    [result] = promtool_scenarios(tmp_path, [names.health_tests_file("shop")], keep=_not_a_step)
     assert not result.ok, mutation
 
 
 def test_the_generated_health_tests_pass(correct, promtool):
-    """Every scenario, each SLO's with its own rule groups (as `obsgen test` runs them)."""
-    [result] = promtool_suites(correct, [names.health_tests_file("shop")])
+    """Every scenario, each with only the rules it reads (builders.promtool_scenarios: the same
+    verdicts; the step scenarios' 3 days at 1m no longer evaluate the SLO's alerts and roll-ups)."""
+    [result] = promtool_scenarios(correct, [names.health_tests_file("shop")])
     assert result.ok, result.output

@@ -1,20 +1,18 @@
 """The generated promtool tests of timeslice SLOs pass on their rules, and fail on rules that alert
-on events instead of slices: one promtool process, both files.
+on events instead of slices: a promtool process per file.
 
 A timeslices SLO (99.9%, 1m slices good at 95%) and a calendar ratio_timeslices one (99.5%), each in
 a service of its own (a test file loads only its service's rules, as `obsgen test` splits them):
 the scenarios count bad slices (a full outage, a burst one slice short of and at each page's count,
 errors just either side of the slice target); the mutant's alerts read the events' error ratios
-over the same windows, as they did before.
+over the same windows, as they did before. Each scenario runs with only the rules it reads.
 """
 
 from __future__ import annotations
 
-import subprocess
-
 from obsgen import names, pipeline
 from obsgen.output.writer import write_tree
-from tests.conftest import PATIENCE
+from tests.builders import promtool_scenarios
 from tests.specdir import service, write
 
 SLI = """      sli:
@@ -28,12 +26,6 @@ SPECS = {"ledger.yaml": service("ledger", "    - name: slices\n      objective: 
                                  "      calendar: {unit: month, time_zone: Europe/Berlin}\n"
                                  "      budgeting: {method: ratio_timeslices, slice: 1m}\n" + SLI)}
 MUTANT = "alerts/tests/mutant.test.yaml"
-
-
-def _outcomes(output: str) -> dict[str, str]:
-    """promtool's output per test file: 'Unit Testing:  <file>' then its result."""
-    parts = output.split("Unit Testing:")[1:]
-    return {part.split()[0]: part for part in parts}
 
 
 def test_timeslice_scenarios_pass_and_catch_alerts_on_events(tmp_path, promtool):
@@ -57,13 +49,13 @@ def test_timeslice_scenarios_pass_and_catch_alerts_on_events(tmp_path, promtool)
     (out / "alerts/rules/mutant.rules.yaml").write_text(on_events)
     (out / MUTANT).write_text(tests.replace("../rules/ledger.rules.yaml", "../rules/mutant.rules.yaml"))
     good = [names.tests_file("ledger"), names.tests_file("billing")]
-    done = subprocess.run([promtool, "test", "rules", *good, MUTANT], cwd=out,
-                          capture_output=True, text=True, timeout=PATIENCE)
-    results = _outcomes(done.stdout + done.stderr)
-    for path in good:
-        assert "FAILED" not in results[path], results[path][-4000:]
-    mutant = results[MUTANT]
-    assert "FAILED" in mutant
+    # each scenario with only the rules it reads (builders.promtool_scenarios: the same verdicts; the
+    # month-long calendar runs cost their steps times the rule text loaded), a promtool process per file
+    *passed, mutant = promtool_scenarios(out, [*good, MUTANT])
+    for result in passed:
+        assert result.ok and "FAILED" not in result.output, result.output[-4000:]
+    failed = mutant.output
+    assert not mutant.ok and "FAILED" in failed
     # 4.85% errors leave every slice good; the events burn at 48.5x and page
-    assert 'count(ALERTS{alertstate=\\"firing\\",sloth_id=\\"ledger-slices\\"}) or vector(0)", time: 20m' in mutant
-    assert 'sloth_id=\\"ledger-slices\\",long_window=\\"6h\\",sloth_severity=\\"page\\"' in mutant
+    assert 'count(ALERTS{alertstate=\\"firing\\",sloth_id=\\"ledger-slices\\"}) or vector(0)", time: 20m' in failed
+    assert 'sloth_id=\\"ledger-slices\\",long_window=\\"6h\\",sloth_severity=\\"page\\"' in failed

@@ -9,6 +9,7 @@ from obsgen import names, pipeline
 from obsgen import yamlio as yamlout
 from obsgen.output.writer import write_tree
 from obsgen.render import sloth_alerts
+from tests.builders import promtool_scenarios
 from tests.spec.importers import test_sloth
 from tests.spec.importers.helpers import TEAM, write
 
@@ -75,13 +76,11 @@ def test_generated_tests_catch_broken_sloth_alerts(sloth_tree, tmp_path, promtoo
     text = path.read_text()
     assert old in text, f"mutation {what!r} no longer applies"
     path.write_text(text.replace(old, new))
-    result = subprocess.run([promtool, "test", "rules", names.tests_file("myservice")], cwd=tmp_path,
-                            capture_output=True, text=True)
-    assert result.returncode != 0, f"{what}: tests still pass"
+    [result] = promtool_scenarios(tmp_path, [names.tests_file("myservice")])  # each with the rules it reads
+    assert not result.ok, f"{what}: tests still pass"
 
 
 def test_unmutated_tests_pass(sloth_tree, tmp_path, promtool):
     write_tree(tmp_path, sloth_tree[1])
-    result = subprocess.run([promtool, "test", "rules", names.tests_file("myservice")], cwd=tmp_path,
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    [result] = promtool_scenarios(tmp_path, [names.tests_file("myservice")])  # each with the rules it reads
+    assert result.ok, result.output
