@@ -210,29 +210,24 @@ def promtool_scenarios(out: Path, tests: list[str], keep=None) -> list:
     """Run generated promtool test files (paths relative to `out`), one promtool process per file
     over the cores, each scenario (test group) in a file of its own that loads only the rules its
     assertions read: its SLO's rule groups, cut to the
-    rules its text names and the rules those read, transitively (obsgen/verify/wiring_rules.py, as
-    `obsgen test` cuts wiring-only runs). promtool evaluates every loaded rule at every step and
+    rules its text names and the rules those read, transitively (obsgen/verify/scenario_rules.py, as
+    `obsgen test` cuts each scenario's). promtool evaluates every loaded rule at every step and
     parses its text each time, so a scenario's cost is its steps times the rule text it loads; a
     rule nothing read reads cannot change a value read, so every verdict is the same. An alert a
     scenario asserts silent is read (by its alertname, in ALERTS or an alert_rule_test; ALERTS
     without an alertname keeps every alert), so it stays loaded. A scenario with a selector
     without a metric name (`{sloth_id="x"}` reads every recorded series) keeps its SLO's groups
-    whole. `keep` (a test on a group's name) runs only some groups; None runs every one. No result
-    cache. One Result per test file, in order; its output holds every failed scenario's."""
+    whole (scenario_rules.needed). `keep` (a test on a group's name) runs only some groups; None
+    runs every one. No result cache. One Result per test file, in order; its output holds every
+    failed scenario's."""
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
     import yaml
 
-    from obsgen import promql
     from obsgen.verify import promtool as verify_promtool
-    from obsgen.verify import wiring_rules, yaml_items
+    from obsgen.verify import scenario_rules, yaml_items
     from obsgen.verify.result import Result
-
-    def nameless(scenario: str) -> bool:
-        doc = yaml.safe_load(scenario)[0]
-        exprs = [t["expr"] for t in doc.get("promql_expr_test") or []]
-        return any(s.name is None for e in exprs for s in promql.vector_selectors(e))
 
     with tempfile.TemporaryDirectory(prefix="obsgen-scenarios-") as tmp:
         parts: list[tuple[int, str]] = []
@@ -253,7 +248,7 @@ def promtool_scenarios(out: Path, tests: list[str], keep=None) -> list:
                 sid = name.partition(": ")[0]
                 loads = [str(p) for p in rule_files]
                 if sid and sid in own:
-                    groups = own[sid] if nameless(scenario) else wiring_rules.needed(own[sid], scenario)
+                    groups = scenario_rules.needed(own[sid], scenario)  # whole when a selector names no metric
                     loads = [f"{tmp}/{i}-{j}.rules.yaml"]
                     body = "groups:\n" + "".join(groups) if groups else "groups: []\n"
                     Path(loads[0]).write_text(body, encoding="utf-8")

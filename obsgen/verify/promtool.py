@@ -18,7 +18,7 @@ from pathlib import Path
 
 from obsgen import names, yamlio
 from obsgen.errors import ToolError
-from obsgen.verify import promtool_plan, shapes, wiring_rules, yaml_items
+from obsgen.verify import promtool_plan, scenario_rules, shapes, yaml_items
 from obsgen.verify.result import Result
 from obsgen.verify.result_cache import ResultCache, digest
 
@@ -88,7 +88,7 @@ def _split(args: tuple[str, str, tuple[str, ...] | None, str]) -> list[str]:
     that SLO's rule groups (taken from the generated rules files as they are): promtool evaluates
     every loaded rule at every step, so each SLO's scenarios cost its own rules, not its service's.
     Groups of no SLO in the rules keep every rules file. Returns the paths written under `target`.
-    Each scenario of an SLO loads only the rules it reads (verify/wiring_rules.py): the scenarios
+    Each scenario of an SLO loads only the rules it reads (verify/scenario_rules.py): the scenarios
     reading the same rules share a file.
     Files in obsgen's layout are cut as text (verify/yaml_items.py), others parsed."""
     out, test, keep, target = args
@@ -109,7 +109,7 @@ def _split(args: tuple[str, str, tuple[str, ...] | None, str]) -> list[str]:
     runs = []  # (rules to load, or None: the test file's own; scenarios)
     for sid, named in parts.items():
         scenarios = [text for _, text in named]
-        runs += wiring_rules.by_reads(own[sid], scenarios) if sid else [(None, scenarios)]
+        runs += scenario_rules.by_reads(own[sid], scenarios) if sid else [(None, scenarios)]
     written = []
     for i, (groups, scenarios) in enumerate(runs):
         loads = [str(p) for p in rule_files]

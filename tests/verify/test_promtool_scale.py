@@ -112,7 +112,7 @@ def _tests(out: Path) -> list[str]:
     # every SLI selector of the service reads another job: same shape, the wiring scenario fails
     ('job="delta"', 'job="delta-old"', -1, False),
     # one alert's team label (a label that only labels: same shape): the wiring scenario, which
-    # loads only the rules it reads (verify/wiring_rules.py), still loads that alert and fails
+    # loads only the rules it reads (verify/scenario_rules.py), still loads that alert and fails
     ("sloth_severity: page\n      team: t\n", "sloth_severity: page\n      team: u\n", 1, False),
 ])
 def test_a_broken_rule_in_one_service_fails_also_after_a_cached_run(out, promtool, old, new, count, shape_changed):

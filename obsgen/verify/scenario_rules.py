@@ -33,7 +33,8 @@ _RULE_TEST = re.compile(rf"^\s*(?:- )?{names.ALERTNAME}: *(.+?)\s*$", re.MULTILI
 ALL = None  # every alerting rule
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # Go templates of annotations: not selectors
 _SAMPLE_LABELS = re.compile(r"^\s*(?:- )?labels: .*$", re.MULTILINE)  # expected samples' labels: results
-_BARE = re.compile(r"(?<![A-Za-z0-9_:])\{")  # a selector with no metric name before it
+# a selector with no metric name: a brace after no name, or right after a keyword (`and{job="x"}`)
+_BARE = re.compile(r"(?<![A-Za-z0-9_:])\{|\b(?:and|or|unless|by|without|on|ignoring|group_left|group_right|bool)\{")
 
 
 def _reads_anything(text: str) -> bool:

@@ -1,4 +1,4 @@
-"""verify/wiring_rules.py: a wiring-only run loads the rules its assertions read, transitively, and
+"""verify/scenario_rules.py: a scenario loads the rules its assertions read, transitively, and
 never fewer (a rule left out that an assertion reads would make `== 0` checks pass vacuously)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import re
 
 from obsgen import names
 from obsgen.render.promtool_tests import WIRING
-from obsgen.verify import wiring_rules, yaml_items
+from obsgen.verify import scenario_rules, yaml_items
 from tests.conftest import ROOT
 
 
@@ -38,13 +38,13 @@ def test_a_health_wiring_scenario_keeps_the_alerts_it_reads_only():
     assert len(health) == 2
     for text in health:
         alerts = set(re.findall(r'alertname="([^"]+)"', text))
-        assert alerts and set(_kept(wiring_rules.needed(groups, text))) == alerts  # they read raw series
+        assert alerts and set(_kept(scenario_rules.needed(groups, text))) == alerts  # they read raw series
 
 
 def test_the_burn_rate_wiring_keeps_every_window_and_alert_it_reads_and_what_they_read():
     groups, scenarios = _slo("checkout", "checkout-availability")
     text = next(t for n, t in scenarios.items() if "is recorded in every window" in n)
-    kept = wiring_rules.needed(groups, text)
+    kept = scenario_rules.needed(groups, text)
     names_kept = set(_kept(kept))
     everything = _all(groups)
     read = set(re.findall(r"slo:sli_error:ratio_rate\w+", text))
@@ -63,28 +63,29 @@ def test_alerts_without_an_alertname_keep_every_alerting_rule():
     alerts = {name for kind, name, _ in _all(groups) if kind == "alert"}
     for text in ('expr: count(ALERTS{alertstate="firing"}) or vector(0)', "expr: count(ALERTS)",
                  'expr: count(ALERTS{alertname=~"Checkout.*"})', 'expr: count(ALERTS{alertname!="X"})'):
-        assert alerts <= set(_kept(wiring_rules.needed(groups, text))), text
+        assert alerts <= set(_kept(scenario_rules.needed(groups, text))), text
     one = next(iter(sorted(alerts)))
-    assert set(_kept(wiring_rules.needed(groups, f"    - alertname: {one}\n"))) >= {one}  # alert_rule_test
+    assert set(_kept(scenario_rules.needed(groups, f"    - alertname: {one}\n"))) >= {one}  # alert_rule_test
 
 
 def test_what_it_cannot_read_keeps_every_rule():
     groups, scenarios = _slo("checkout", "checkout-availability")
     text = next(iter(scenarios.values()))
-    assert wiring_rules.needed(groups, text + '\n  - expr: count({__name__=~"slo:.*"})') == groups
+    assert scenario_rules.needed(groups, text + '\n  - expr: count({__name__=~"slo:.*"})') == groups
     other = groups[0].replace("  rules:\n", "  rules:\n  - expr: vector(1)\n    record: first\n", 1)
-    assert wiring_rules.needed([other, *groups[1:]], text) == [other, *groups[1:]]
-    assert wiring_rules.needed(groups, "expr: vector(1)") == []  # reads no rule: loads none
+    assert scenario_rules.needed([other, *groups[1:]], text) == [other, *groups[1:]]
+    assert scenario_rules.needed(groups, "expr: vector(1)") == []  # reads no rule: loads none
 
 
 def test_a_selector_naming_no_metric_keeps_every_rule():
     groups, scenarios = _slo("checkout", "checkout-availability")
     text = next(iter(scenarios.values()))
-    assert wiring_rules.needed(groups, text) != groups  # the scenario alone reads a few rules
-    for bare in ('count({sloth_id="checkout-availability"})', 'sum by (x) ( {job="checkout"} )'):
-        assert wiring_rules.needed(groups, f"{text}\n  - expr: {bare}") == groups, bare
+    assert scenario_rules.needed(groups, text) != groups  # the scenario alone reads a few rules
+    for bare in ('count({sloth_id="checkout-availability"})', 'sum by (x) ( {job="checkout"} )',
+                 'vector(1) and{sloth_id="checkout-availability"}', 'vector(1) or{job="checkout"}'):
+        assert scenario_rules.needed(groups, f"{text}\n  - expr: {bare}") == groups, bare
     # expected samples' labels and annotations' templates select nothing
-    assert wiring_rules.needed(groups, f"{text}\n      - labels: '{{}}'\n") == wiring_rules.needed(groups, text)
+    assert scenario_rules.needed(groups, f"{text}\n      - labels: '{{}}'\n") == scenario_rules.needed(groups, text)
 
 
 def test_each_scenario_of_a_full_suite_loads_the_rules_it_reads():
@@ -97,8 +98,8 @@ def test_each_scenario_of_a_full_suite_loads_the_rules_it_reads():
     for path in (names.tests_file(service), names.health_tests_file(service)):
         scenarios = [item for item in yaml_items.split((ROOT / path).read_text(), "tests")[1]
                      if yaml_items.name(item).startswith(f"{sid}: ")]
-        runs = wiring_rules.by_reads(groups, scenarios)
+        runs = scenario_rules.by_reads(groups, scenarios)
         assert sorted(s for _, texts in runs for s in texts) == sorted(scenarios)
         for kept, texts in runs:
-            assert all(wiring_rules.needed(groups, t) == kept for t in texts)
+            assert all(scenario_rules.needed(groups, t) == kept for t in texts)
         assert len(runs) > 1 and min(len(_kept(k)) for k, _ in runs) < len(_all(groups)), path
