@@ -1,12 +1,5 @@
-"""Alertmanager: the routing tree, notification templates, route tests and a Kubernetes Secret.
-
-Files: alerts/alertmanager/alertmanager.yaml and obsgen.tmpl side by side (the config names the
-template by a relative path, which Alertmanager resolves against the config's own directory: the
-same in this tree, under `amtool check-config`, and in a pod that mounts the Secret's two keys into
-one directory); alerts/alertmanager/routes.test.yaml, the label sets `obsgen test` sends through
-`amtool config routes test` with the receivers each must reach (written by `route_tests` once
-the rules files are, since it reads their alerts); k8s/base/alertmanager/ the Secret.
-"""
+"""Alertmanager's descriptor (BACKEND) and renderer: what the folder's docstring lists, rendered
+from the plan; `route_tests` runs once the rules files are rendered, since it reads their alerts."""
 
 from __future__ import annotations
 
