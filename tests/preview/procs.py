@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -46,13 +47,21 @@ def processes_under(path: Path) -> list[int]:
 
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def cli_session():
     """`obsgen preview --live` in a subprocess, ready: (process, its session directory); killed at
     the end if the test left it running."""
     tools()
+    # SIGINT at its default in the child: a shell's background job (`pytest &`) ignores SIGINT, the
+    # child inherits that, Python then installs no KeyboardInterrupt handler, and the Ctrl-C case
+    # would wait PATIENCE for a process that never saw the signal.
     cli = subprocess.Popen([sys.executable, "-m", "obsgen", "preview", str(EXAMPLES), "--live", "--port", "0"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=_default_sigint)
     try:
         lines = [cli.stdout.readline(), cli.stdout.readline()]
         assert "(Ctrl-C to stop)" in lines[1], (lines, cli.stderr.read() if cli.poll() is not None else "")
