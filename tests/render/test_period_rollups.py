@@ -197,7 +197,7 @@ def read_by(groups: list[dict], tests: dict) -> list[dict]:
         if found <= kept:
             break
         kept |= found
-        wanted += "\n".join(r["expr"] for r in rules if r["record"] in found)
+        wanted += "".join("\n" + r["expr"] for r in rules if r["record"] in found)
     return [{**g, "rules": [r for r in g["rules"] if r.get("record") in kept]} for g in groups]
 
 
