@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import math
 import shutil
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -122,28 +124,35 @@ def history(tmp_path_factory):
     raw.mkdir()
     write_blocks(openmetrics(start), root, raw)
     runs = []
-    for run in ("one", "two"):
+    # Run one is the CLI's own process, as users run it; run two the same CLI in this process (nine
+    # Python starts fewer), with its own temporary directory all the same.
+    for run, in_process in (("one", False), ("two", True)):
         folder = root / run
         folder.mkdir()
         shutil.copytree(raw, folder / "data")
         server = Prometheus(folder, folder / "data")
         server.start()
         try:
-            outputs = _backfill(spec_dir, server, folder, start, end)
+            outputs = _backfill(spec_dir, server, folder, start, end, in_process)
             runs.append((server, outputs, _samples(server, start, end)))
         finally:
             server.stop()
     return pipeline.run(spec_dir, render=False).plan, start, end, runs
 
 
-def _backfill(spec_dir: Path, server: Prometheus, folder: Path, start: int, end: int) -> list[str]:
+def _backfill(spec_dir: Path, server: Prometheus, folder: Path, start: int, end: int, in_process: bool) -> list[str]:
     """Run obsgen backfill until it is complete, moving each pass's blocks in (those under last/ at
     the end) and restarting the server in between."""
     outputs, out, tmp = [], folder / "blocks", folder / "tmp"
     tmp.mkdir()
     for _ in range(20):
-        done = run_obsgen("backfill", str(spec_dir), "--url", server.url, "--start", str(start), "--end", str(end),
-                          "--out", str(out), env={"TMPDIR": str(tmp)})
+        args = ("backfill", str(spec_dir), "--url", server.url, "--start", str(start), "--end", str(end),
+                "--out", str(out))
+        if in_process:
+            with mock.patch.object(tempfile, "tempdir", str(tmp)):
+                done = builders.obsgen_cli(*args)
+        else:
+            done = run_obsgen(*args, env={"TMPDIR": str(tmp)})
         assert done.returncode == 0, done.stderr
         outputs.append(done.stdout)
         moved = False

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from obsgen import pipeline
+from tests import builders
 from tests.conftest import EXAMPLES, PATIENCE, run_obsgen
 from tests.live.traffic import RATIO, scraping, traffic
 
@@ -40,8 +41,11 @@ def server(spec, tmp_path_factory):
         yield url, plan
 
 
-def _status(url: str, spec, *args: str):
-    done = run_obsgen("status", "--url", url, *args, str(spec))
+def _status(url: str, spec, *args: str, in_process: bool = False):
+    """`obsgen status`: the real process, or (while polling for the month's budget to settle, once a
+    second) the same CLI in this process, a Python start fewer per poll."""
+    run = builders.obsgen_cli if in_process else run_obsgen
+    done = run("status", "--url", url, *args, str(spec))
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -52,7 +56,7 @@ def test_status_shows_the_budget_left_this_month(server, spec):
     want = 1 - RATIO / slo.budget
     deadline = time.monotonic() + PATIENCE
     while True:
-        rows = {r["id"]: r for r in json.loads(_status(url, spec, "--format", "json"))["rows"]}
+        rows = {r["id"]: r for r in json.loads(_status(url, spec, "--format", "json", in_process=True))["rows"]}
         got = rows[CALENDAR_SLO]["calendar_budget_remaining"]
         if got is not None and abs(got - want) <= 1e-6:
             break
