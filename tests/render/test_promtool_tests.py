@@ -8,7 +8,7 @@ import yaml
 from obsgen import burnrate, names
 from obsgen import yamlio as yamlout
 from obsgen.render import promtool_inputs, promtool_tests
-from tests.builders import promtool_scenarios
+from tests.builders import first_failing_scenario, promtool_scenarios
 
 
 def test_counter_notation_uses_integer_steps_without_resets():
@@ -89,29 +89,14 @@ def test_the_cut_down_tests_pass(promtool, one_slo):
     assert result.ok, result.output[-5000:]
 
 
-def first_failing_group(promtool, root, service) -> str | None:
-    """The service's generated test groups run one at a time, in file order, until one fails: its
-    name (None when every one passes). promtool gives each group its own storage and fails a file
-    exactly when one of its groups fails, so the file fails exactly when this finds a group; it
-    stops there, where the whole file would also run every group after it. Each group runs with
-    only the (mutated) rules it reads (builders.promtool_scenarios): a rule no assertion reads,
-    directly or through other rules, cannot change a verdict, mutated or not."""
-    path = root / names.tests_file(service)
-    for group in yaml.safe_load(path.read_text())["tests"]:
-        [done] = promtool_scenarios(root, [names.tests_file(service)], keep=lambda n, g=group: n == g["name"])
-        if not done.ok:
-            assert "FAILED" in done.output, done.output  # a failed check, not a broken file
-            return group["name"]
-    return None
-
-
 @pytest.mark.parametrize(("what", "old", "new"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
 def test_generated_tests_catch_broken_rules(promtool, one_slo, what, old, new):
     path = one_slo / names.rules_file("checkout")
     text = path.read_text()
     assert old in text, f"mutation {what!r} no longer applies"
     path.write_text(text.replace(old, new))
-    assert first_failing_group(promtool, one_slo, "checkout") is not None, f"{what}: tests still pass"
+    # the scenarios one at a time, each with the rules it reads, until one fails (the file fails)
+    assert first_failing_scenario(one_slo, names.tests_file("checkout")) is not None, f"{what}: tests still pass"
 
 
 EXTREME_SLOS = {
