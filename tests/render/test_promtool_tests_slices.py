@@ -28,8 +28,6 @@ SPECS = {"ledger.yaml": service("ledger", "    - name: slices\n      objective: 
                                  "      calendar: {unit: month, time_zone: Europe/Berlin}\n"
                                  "      budgeting: {method: ratio_timeslices, slice: 1m}\n" + SLI)}
 MUTANT = "alerts/tests/mutant.test.yaml"
-
-
 CATCHERS = ("ledger-slices: 3 bad slice(s) in a clean 6h trip the 6h page window",
             "ledger-slices: error ratio 4.8500% (under 5.0000%, the slice target's) leaves every slice")
 
@@ -38,7 +36,6 @@ CATCHERS = ("ledger-slices: 3 bad slice(s) in a clean 6h trip the 6h page window
 def _go_gc(monkeypatch):
     """promtool's evaluation is this file's cost: its collector runs less often (builders.relaxed_go_gc)."""
     relaxed_go_gc(monkeypatch)
-
 
 
 def test_timeslice_scenarios_pass_and_catch_alerts_on_events(tmp_path, promtool):
