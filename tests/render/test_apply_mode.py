@@ -13,7 +13,8 @@ import yaml
 from obsgen.output.writer import write_tree
 from obsgen.render import apply_mode
 from obsgen.verify import VERIFIERS, k8s_sizes
-from tests.conftest import kustomize, run_obsgen
+from tests.builders import obsgen_cli
+from tests.conftest import kustomize
 from tests.k8s_specs import build, write_specs
 
 CHECKOUT_CM = "k8s/base/grafana/obsgen-dashboard-service-checkout.yaml"
@@ -87,7 +88,8 @@ def test_the_size_verifier_catches_a_configmap_over_one_mebibyte(mid_sized, tmp_
 
 def test_a_dashboard_over_the_configmap_limit_is_refused_at_its_service(tmp_path):
     spec_dir = write_specs(tmp_path / "slos", ["checkout"], slos=100)
-    result = run_obsgen("generate", str(spec_dir), "--out", str(tmp_path / "out"))
+    # in this process (builders.obsgen_cli: the exit code and streams, a traceback raised here)
+    result = obsgen_cli("generate", str(spec_dir), "--out", str(tmp_path / "out"))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     line = next(i for i, text in enumerate((spec_dir / "checkout.yaml").read_text().splitlines(), 1)

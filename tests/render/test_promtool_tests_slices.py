@@ -10,9 +10,11 @@ over the same windows, as they did before. Each scenario runs with only the rule
 
 from __future__ import annotations
 
+import pytest
+
 from obsgen import names, pipeline
 from obsgen.output.writer import write_tree
-from tests.builders import promtool_scenarios
+from tests.builders import promtool_scenarios, relaxed_go_gc
 from tests.specdir import service, write
 
 SLI = """      sli:
@@ -26,6 +28,14 @@ SPECS = {"ledger.yaml": service("ledger", "    - name: slices\n      objective: 
                                  "      calendar: {unit: month, time_zone: Europe/Berlin}\n"
                                  "      budgeting: {method: ratio_timeslices, slice: 1m}\n" + SLI)}
 MUTANT = "alerts/tests/mutant.test.yaml"
+CATCHERS = ("ledger-slices: 3 bad slice(s) in a clean 6h trip the 6h page window",
+            "ledger-slices: error ratio 4.8500% (under 5.0000%, the slice target's) leaves every slice")
+
+
+@pytest.fixture(autouse=True)
+def _go_gc(monkeypatch):
+    """promtool's evaluation is this file's cost: its collector runs less often (builders.relaxed_go_gc)."""
+    relaxed_go_gc(monkeypatch)
 
 
 def test_timeslice_scenarios_pass_and_catch_alerts_on_events(tmp_path, promtool):
@@ -51,9 +61,12 @@ def test_timeslice_scenarios_pass_and_catch_alerts_on_events(tmp_path, promtool)
     good = [names.tests_file("ledger"), names.tests_file("billing")]
     # each scenario with only the rules it reads (builders.promtool_scenarios: the same verdicts; the
     # month-long calendar runs cost their steps times the rule text loaded), a promtool process per file
-    *passed, mutant = promtool_scenarios(out, [*good, MUTANT])
+    passed = promtool_scenarios(out, good)
     for result in passed:
         assert result.ok and "FAILED" not in result.output, result.output[-4000:]
+    # the mutant against the two scenarios whose failures are asserted below (the others pass on it:
+    # they prove nothing about it, and were 2/3 of its run)
+    [mutant] = promtool_scenarios(out, [MUTANT], keep=lambda name: name.startswith(CATCHERS))
     failed = mutant.output
     assert not mutant.ok and "FAILED" in failed
     # 4.85% errors leave every slice good; the events burn at 48.5x and page

@@ -19,7 +19,8 @@ import pytest
 from obsgen import yamlio as yamlout
 from obsgen.output.writer import write_tree
 from obsgen.render import promtool_inputs
-from obsgen.verify import grafana
+from obsgen.verify import grafana, scenario_rules
+from obsgen.verify import promtool as verify_promtool
 from tests.conftest import require_tool
 
 MINUTES = 70
@@ -65,10 +66,23 @@ def _test_file(out: Path, service, dashboard: dict) -> Path:
     checks = _checks(dashboard, [slo.name for slo in fed])
     if any(slo.sli.kind == "spans" for slo in fed):
         checks += _red_checks(dashboard, series)
-    test = {"rule_files": [f"../rules/{service.name}.rules.yaml"], "evaluation_interval": "1m",
-            "tests": [{"interval": "1m", "input_series": series, "promql_expr_test": checks}]}
+    group = {"interval": "1m", "input_series": series, "promql_expr_test": checks}
+    rules = _rules_read(out, service.name, yamlout.dump([group]))
+    test = {"rule_files": [rules.name], "evaluation_interval": "1m", "tests": [group]}
     path = out / "alerts" / "tests" / f"{service.name}.dashboard.test.yaml"
     path.write_text(yamlout.dump(test))
+    return path
+
+
+def _rules_read(out: Path, service: str, scenario: str) -> Path:
+    """The service's rules cut to those the scenario's queries read, directly or through the series
+    other rules record (verify/scenario_rules.py, as `obsgen test` cuts each scenario's): promtool
+    evaluates every loaded rule at each of the 70 steps, and a rule no query reads cannot change
+    what one returns, so every verdict is the same (a query naming no metric keeps every rule)."""
+    text = (out / "alerts" / "rules" / f"{service}.rules.yaml").read_text()
+    groups = scenario_rules.needed([g for _, g in verify_promtool._items(text, "groups")[1]], scenario)
+    path = out / "alerts" / "tests" / f"{service}.dashboard.rules.yaml"
+    path.write_text("groups:\n" + "".join(groups) if groups else "groups: []\n")
     return path
 
 
