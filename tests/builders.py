@@ -293,3 +293,32 @@ def first_failing_scenario(out: Path, test: str) -> str | None:
             assert "FAILED" in done.output, done.output  # a failed check, not a broken file
             return name
     return None
+
+# --- one verify cache for `obsgen test` runs of different trees ---------------------------------
+
+@dataclasses.dataclass
+class SharedVerifyCache:
+    """`obsgen test --out OUT` (in this process) with its result cache on, starting from what the
+    earlier runs through this object proved: their cache folders are copied to OUT's first (the
+    cache holds one folder per tree). An entry is keyed by the bytes a verifier read and the tool's
+    version, so only files byte-identical to an already verified one are replayed (`cached` in the
+    output, as on a user's second run); everything else runs. Used by the tests/conftest.py fixture
+    `importers_tested`, whose files share an xdist group so that they run on one worker."""
+
+    directory: Path
+    trees: list[Path] = dataclasses.field(default_factory=list)
+
+    def test(self, out: Path) -> subprocess.CompletedProcess:
+        from unittest import mock
+
+        from obsgen import cache
+
+        env = {cache.ENV_DIR: str(self.directory), "OBSGEN_NO_CACHE": ""}  # empty: the cache on
+        with mock.patch.dict(os.environ, env):
+            target = cache.location(out)
+            for tree in self.trees:
+                if cache.location(tree).is_dir():
+                    shutil.copytree(cache.location(tree), target, dirs_exist_ok=True)
+            result = obsgen_cli("test", "--out", str(out))
+        self.trees.append(out)
+        return result

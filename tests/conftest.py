@@ -115,7 +115,8 @@ def _file_marks(path: Path, cache: dict[Path, set[str]]) -> set[str]:
 # that the files using one of these session fixtures share one: the session's Prometheus on live
 # traffic (it takes a minute to settle), and one `obsgen test` run of the bundled examples whose
 # verify cache the seams' CLI test reuses (promtool's 40 CPU-seconds on the same bytes, run once).
-SHARED_GROUPS = {"status_prometheus": "status-prometheus", "examples_tested": "examples-tested"}
+SHARED_GROUPS = {"status_prometheus": "status-prometheus", "examples_tested": "examples-tested",
+                 "importers_tested": "importers-tested"}
 # The groups, longest first (seconds a group took on a loaded 2-core machine, docs/testing.md): the
 # first ones start at once, the others fill the workers behind them, so the suite's wall time is its
 # longest group, not a long group started last. Unlisted files follow, in collection order.
@@ -205,6 +206,18 @@ def examples_tested(tmp_path_factory) -> Tested:
     cache_dir = tmp_path_factory.mktemp("examples-tested-cache")
     result = run_obsgen("test", "--out", ".", cwd=ROOT, env={cache.ENV_DIR: str(cache_dir), "OBSGEN_NO_CACHE": ""})
     return Tested(result, cache_dir)
+
+
+@pytest.fixture(scope="session")
+def importers_tested(tmp_path_factory):
+    """`obsgen test` for the importers' trees (the mixed directory's two, the upstream representative
+    one) through one verify cache (tests.builders.SharedVerifyCache): Sloth's getting-started service
+    is byte-identical in the mixed and the upstream trees, so its promtool runs are replayed, not
+    repeated; the files using this fixture share an xdist group (SHARED_GROUPS)."""
+    from tests.builders import SharedVerifyCache
+
+    require_tool("promtool")
+    return SharedVerifyCache(tmp_path_factory.mktemp("importers-verify-cache"))
 
 
 @pytest.fixture(scope="session")

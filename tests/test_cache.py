@@ -123,27 +123,33 @@ def test_errors_are_never_cached(specs, tmp_path):
         build(specs, tmp_path)
 
 
-def test_the_cache_stays_out_of_the_output_tree_and_the_check(specs, tmp_path):
+def test_the_cache_stays_out_of_the_output_tree_and_the_check(specs, tmp_path, monkeypatch):
+    """The commands in this process (builders.obsgen_cli: the cache is on disk, read again by each
+    command; starting Python is not what is tested); the last one in its own process, as a user runs it."""
     out, where = tmp_path / "out", tmp_path / "cache-home"
     env = {"OBSGEN_CACHE_DIR": str(where), "OBSGEN_NO_CACHE": ""}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     for _ in range(2):
-        assert run_obsgen("generate", str(specs), "--out", str(out), env=env).returncode == 0
+        assert builders.obsgen_cli("generate", str(specs), "--out", str(out)).returncode == 0
     assert any(where.rglob("*.json"))  # the cache is used, and lives outside the output tree
     assert not any(p.name.startswith(".obsgen-cache") for p in out.rglob("*"))
-    assert run_obsgen("check", str(specs), "--out", str(out), env=env).returncode == 0
+    assert builders.obsgen_cli("check", str(specs), "--out", str(out)).returncode == 0
     edit(specs / "checkout.yaml", "objective: 99.9", "objective: 99.95")
     assert run_obsgen("check", str(specs), "--out", str(out), env=env).returncode == 1
 
 
-def test_a_cached_run_still_prints_its_warnings_and_fails_with_strict(tmp_path):
+def test_a_cached_run_still_prints_its_warnings_and_fails_with_strict(tmp_path, monkeypatch):
     from tests.spec.importers import test_sloth
 
     spec, out = tmp_path / "slos", tmp_path / "out"
     spec.mkdir()
     (spec / "getting-started.yml").write_text(test_sloth.GETTING_STARTED)
     env = {"OBSGEN_CACHE_DIR": str(tmp_path / "cache-home"), "OBSGEN_NO_CACHE": ""}
-    first = run_obsgen("generate", str(spec), "--out", str(out), env=env)
-    again = run_obsgen("generate", str(spec), "--out", str(out), env=env)
+    for name, value in env.items():  # the two generate runs in this process, the cache on disk between them
+        monkeypatch.setenv(name, value)
+    first = builders.obsgen_cli("generate", str(spec), "--out", str(out))
+    again = builders.obsgen_cli("generate", str(spec), "--out", str(out))
     assert first.returncode == again.returncode == 0
     assert "(cache)" in again.stderr
 

@@ -211,10 +211,13 @@ def test_one_amtool_call_proves_the_cases_the_routing_tree_cannot_tell_apart(gen
     assert sum(map(len, groups)) == len(cases) and len(groups) < len(cases)
     for group in groups:
         assert all(c["receivers"] == group[0]["receivers"] for c in group)
-    problems = [amtool.route_test("amtool", config, c["labels"], c["receivers"]) for c in cases]
-    assert problems == [None] * len(cases)  # what the merged run claims, case by case
     result = amtool.route_tests(config, generated / "alerts/alertmanager/routes.test.yaml", jobs=4)
-    assert result.ok and result.note == f"{len(groups)} amtool calls", result.note
+    assert result.ok and result.note == f"{len(groups)} amtool calls", result.note  # each group's first, alone
+    # What the merged run claims for the others, case by case: each of them alone routes as its
+    # group's first did (the firsts are not run twice: the merged run above ran each of them alone).
+    others = [c for group in groups for c in group[1:]]
+    assert others and [amtool.route_test("amtool", config, c["labels"], c["receivers"]) for c in others] == [
+        None] * len(others)
 
 
 def test_a_case_differing_in_a_label_a_matcher_reads_is_not_merged(generated):

@@ -1,7 +1,10 @@
-"""Warnings on the command line: printed with their location, exit 0 unless --strict."""
+"""Warnings on the command line: printed with their location, exit 0 unless --strict. One command
+runs in its own process (the streams and exit code a user sees); the others in this process
+(tests/builders.obsgen_cli: the same command, its stdout and stderr apart, without starting Python)."""
 
 import pytest
 
+from tests.builders import obsgen_cli
 from tests.conftest import run_obsgen
 from tests.spec.importers import test_pyrra, test_sloth
 from tests.spec.importers.helpers import write
@@ -27,7 +30,7 @@ def messages(stderr: str) -> list[str]:
 
 @pytest.mark.parametrize("command", [["validate", "slos"], ["generate", "slos", "--out", "out"]])
 def test_warnings_are_printed_and_do_not_fail(cwd, command):
-    result = run_obsgen(*command, cwd=cwd)
+    result = obsgen_cli(*command, cwd=cwd)
     assert result.returncode == 0, result.stderr
     assert messages(result.stderr) == WARNINGS
 
@@ -35,27 +38,27 @@ def test_warnings_are_printed_and_do_not_fail(cwd, command):
 @pytest.mark.parametrize("command", [["validate", "slos"], ["generate", "slos", "--out", "out"],
                                      ["check", "slos", "--out", "out"]])
 def test_strict_turns_warnings_into_failure(cwd, command):
-    result = run_obsgen(*command, "--strict", cwd=cwd)
+    result = obsgen_cli(*command, "--strict", cwd=cwd)
     assert result.returncode == 1
     assert messages(result.stderr) == [*WARNINGS, "2 warning(s) with --strict; nothing was written."]
     assert not (cwd / "out").exists()
 
 
 def test_import_prints_obsgen_yaml_and_refuses_other_formats(cwd):
-    assert run_obsgen("import", "--help").returncode == 0
+    assert obsgen_cli("import", "--help").returncode == 0
     result = run_obsgen("import", "sloth", "slos/getting-started.yml", cwd=cwd)
     assert result.returncode == 0 and "apiVersion: obsgen/v1" in result.stdout and "style: sloth" in result.stdout
     assert "requires a runbook; pass --runbook URL or add one" in result.stderr
-    assert run_obsgen("import", "sloth", "slos/getting-started.yml", "--strict", cwd=cwd).returncode == 1
-    wrong = run_obsgen("import", "pyrra", "slos/getting-started.yml", cwd=cwd)
+    assert obsgen_cli("import", "sloth", "slos/getting-started.yml", "--strict", cwd=cwd).returncode == 1
+    wrong = obsgen_cli("import", "pyrra", "slos/getting-started.yml", cwd=cwd)
     assert wrong.returncode == 1 and "slos/getting-started.yml:1: not a pyrra document" in wrong.stderr
-    assert run_obsgen("import", "nagios", "slos/getting-started.yml", cwd=cwd).returncode == 2
+    assert obsgen_cli("import", "nagios", "slos/getting-started.yml", cwd=cwd).returncode == 2
     assert "Traceback" not in wrong.stderr
 
 
 def test_import_errors_name_the_foreign_file(cwd):
     write(cwd / "more", {"p.yaml": test_pyrra.RATIO.replace('target: "99"', 'target: "lots"')})
-    result = run_obsgen("import", "pyrra", "more/p.yaml", cwd=cwd)
+    result = obsgen_cli("import", "pyrra", "more/p.yaml", cwd=cwd)
     assert result.returncode == 1
     assert "error: more/p.yaml:11: target: must be a percentage written as a string such as \"99.5\", got 'lots'" \
         in result.stderr

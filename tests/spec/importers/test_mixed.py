@@ -57,14 +57,14 @@ def mixed_files(mixed) -> dict[str, str]:
     return pipeline.run(mixed).files
 
 
-def test_imported_specs_in_shared_mode_keep_the_environment(tmp_path, promtool):
+def test_imported_specs_in_shared_mode_keep_the_environment(tmp_path, promtool, importers_tested):
     """Sloth, OpenSLO and Pyrra queries for one store shared by every environment: each rule keeps the
     environment label, and each service's promtool scenarios (the shared-store ones included) pass."""
     spec_dir = _mixed(tmp_path, PLATFORM.replace("{default_team: sre}", "{default_team: sre, metrics: {mode: shared}}"))
     files = pipeline.run(spec_dir).files
     assert keeps_the_environment(files) > 50
     write_tree(tmp_path / "out", files)
-    result = obsgen_cli("test", "--out", str(tmp_path / "out"))  # in this process: the CLI, not Python's start
+    result = importers_tested.test(tmp_path / "out")  # in this process, bytes verified before replayed
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("ok: test rules") == 2 * 7  # the burn-rate and SLI health tests
     for service in ("myservice", "myservice-k8s", "monitoring-http-errors"):  # Sloth, Sloth on k8s, Pyrra
@@ -72,7 +72,7 @@ def test_imported_specs_in_shared_mode_keep_the_environment(tmp_path, promtool):
         assert "a staging outage beside a healthy production opens no production alert" in tests, service
 
 
-def test_mixed_directory_generates_and_passes_promtool(mixed, mixed_files, tmp_path, promtool):
+def test_mixed_directory_generates_and_passes_promtool(mixed, mixed_files, tmp_path, promtool, importers_tested):
     plan = pipeline.run(mixed, render=False).plan
     assert sorted(s.name for s in plan.services) == [
         "checkout-openslo", "monitoring-http-errors", "monitoring-http-latency", "my-service", "myservice",
@@ -80,7 +80,7 @@ def test_mixed_directory_generates_and_passes_promtool(mixed, mixed_files, tmp_p
     styles = {slo.id: slo.alert_style for s in plan.services for slo in s.slos}
     assert styles["myservice-requests-availability"] == "sloth" and styles["search-availability"] == "obsgen"
     write_tree(tmp_path, mixed_files)
-    result = obsgen_cli("test", "--out", str(tmp_path))  # every verifier obsgen has, promtool among them
+    result = importers_tested.test(tmp_path)  # every verifier obsgen has, promtool among them
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("ok: test rules") == 2 * len(plan.services)  # burn-rate and SLI health tests
 
