@@ -294,6 +294,7 @@ def first_failing_scenario(out: Path, test: str) -> str | None:
             return name
     return None
 
+
 # --- one verify cache for `obsgen test` runs of different trees ---------------------------------
 
 @dataclasses.dataclass
