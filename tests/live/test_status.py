@@ -11,6 +11,7 @@ import time
 import pytest
 
 from obsgen import burnrate, durations, names
+from tests.builders import obsgen_cli
 from tests.conftest import EXAMPLES, PATIENCE, run_obsgen
 from tests.live.traffic import OUTAGE, RATIO, expected_state, settled
 
@@ -21,7 +22,10 @@ def server(status_prometheus):
 
 
 def _status(url: str, *args: str) -> list[dict]:
-    done = run_obsgen("status", "--url", url, "--format", "json", *args, str(EXAMPLES))
+    """`obsgen status --format json` run in this process (tests.builders.obsgen_cli): the fixture polls
+    it every second until the server settles, and a Python start per poll cost a CPU-second each.
+    test_the_table runs the CLI in its own process, as users do."""
+    done = obsgen_cli("status", "--url", url, "--format", "json", *args, str(EXAMPLES))
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["rows"]
 

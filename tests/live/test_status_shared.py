@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from obsgen import pipeline
+from tests.builders import obsgen_cli
 from tests.conftest import EXAMPLES, PATIENCE, run_obsgen
 from tests.live.traffic import OUTAGE, RATIO, expected_state, scraping, settled, traffic
 
@@ -50,7 +51,9 @@ def server(tmp_path_factory, shared):
 
 
 def _status(url: str, spec_dir, *args: str) -> dict:
-    done = run_obsgen("status", "--url", url, "--format", "json", *args, str(spec_dir))
+    """`obsgen status --format json` in this process (tests.builders.obsgen_cli): polled every second
+    until the rows settle; the table below runs the CLI in its own process, as users do."""
+    done = obsgen_cli("status", "--url", url, "--format", "json", *args, str(spec_dir))
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

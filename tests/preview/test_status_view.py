@@ -22,6 +22,7 @@ from tests.builders import free_port
 from tests.conftest import EXAMPLES, PATIENCE, ROOT, docs_picture
 from tests.live.test_status import _status
 from tests.live.traffic import OUTAGE, RATIO, expected_state
+from tests.live.traffic import settled as caught_up
 
 ROWS_JS = """return [...document.querySelectorAll('#status-table tbody tr')].map(tr => ({
   id: tr.dataset.id, state: tr.dataset.state, team: tr.dataset.team, service: tr.dataset.service,
@@ -72,10 +73,13 @@ def settled(browser, page_url, prom, example_plan):
         if len(shown) == len(slos) and all(r["state"] == expected[r["id"]] for r in shown):
             rows = _status(prom)
             # the page polls every 5 s and the period roll-ups move in steps: compare one reading
-            # of both, taken once the page shows what `obsgen status` reads now
+            # of both, taken once the roll-ups have caught up with the SLI (traffic.settled, what
+            # tests/live/test_status.py waits for: until then a long window's burn may read low)
+            # and the page shows what `obsgen status` reads now
             now = {r["id"]: r for r in rows}
-            if all(r["cells"]["budget left"] == _pct(now[r["id"]]["budget_remaining"], 1)
-                   and r["cells"]["SLI now (5m)"] == _pct(now[r["id"]]["sli_5m"], 3) for r in shown):
+            if all(caught_up(r) for r in rows) and all(
+                    r["cells"]["budget left"] == _pct(now[r["id"]]["budget_remaining"], 1)
+                    and r["cells"]["SLI now (5m)"] == _pct(now[r["id"]]["sli_5m"], 3) for r in shown):
                 return shown, rows
         assert time.monotonic() < deadline, shown
         time.sleep(1)
