@@ -90,6 +90,8 @@ def scenarios(slo: SLOPlan) -> list[dict]:
         tests += [near_threshold(slo, w, below=True, lowest=w.factor == min(p.factor for p in pages))
                   for w in pages]
         tests += [near_threshold(slo, w, below=False) for w in pages]
+        if slo.alert_style == "sloth":
+            tests += [pair_alone(slo, w, pages) for w in pages]
     if tickets and slo.slices is None:
         tests.append(slow_burn(slo, tickets, pages))
     tests.append(zero_traffic(slo))
@@ -374,6 +376,41 @@ def near_threshold(slo: SLOPlan, window, below: bool, lowest: bool = False) -> d
         f"{_percent(threshold)}) {what} the {long} page window",
         inputs(slo, [(bad, good, end + 1)]),
         checks,
+    )
+
+
+def pair_alone(slo: SLOPlan, window, pages) -> dict | None:
+    """Sloth style: one page rule ORs every pair, so near_threshold's constant ratio above a pair's
+    threshold also trips the pairs of lower thresholds, and that page firing proves nothing of this
+    pair's own conditions (its short window's threshold raised tenfold would pass). Here a clean
+    history as long as the longest page window comes first, then a ratio just above this pair's
+    threshold: this pair fires by `latest` (burnrate.detection, with the rule's `for`), and no other
+    pair can before its `earliest`, so a page by then is this pair's doing. None for the pair of
+    the lowest threshold (near_threshold proves it alone) and where another pair could be as quick."""
+    threshold = burnrate.threshold(window, slo.budget)
+    ratio = threshold * (1 + NEAR)
+    if ratio > 1 or threshold <= min(burnrate.threshold(w, slo.budget) for w in pages):
+        return None
+    raw, step, pending = burnrate.raw_windows(slo.catalog), 60 * EVAL_MINUTES, 60 * _for_minutes(slo, pages)
+    mine = burnrate.detection(window, slo.budget, ratio, raw, evaluation=step, for_seconds=pending)
+    if mine is None or not math.isfinite(mine.latest):
+        return None
+    history = max(w.long for w in pages) // 60 + RAMP_MINUTES
+    fires = history + math.floor(mine.latest / step) * EVAL_MINUTES
+    for other in (w for w in pages if w != window):
+        found = burnrate.detection(other, slo.budget, ratio, raw, scrape=step, evaluation=step,
+                                   for_seconds=pending)
+        if found is not None and history + max(0, math.ceil(found.earliest / step) - 1) * EVAL_MINUTES < fires:
+            return None
+    bad, good = _ratio(slo, ratio)
+    page = {names.SLOTH_SEVERITY: "page"}
+    return _slo_group(
+        slo,
+        f"{slo.id}: after a clean history, error ratio {_percent(bad / (bad + good))} (above "
+        f"{_percent(threshold)}) pages through the {durations.format_seconds(window.long)} pair alone"
+        f" by {fires - history} min",
+        inputs(slo, [(0, bad + good, history), (bad, good, fires - history + 2)]),
+        [firing(slo, history, False, page), firing(slo, fires, True, {**page, **_identity(slo, "page")})],
     )
 
 

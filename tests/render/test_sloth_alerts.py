@@ -62,6 +62,17 @@ MUTATIONS = [
     ("page renamed", "- alert: MyServiceHighErrorRate\n    expr: |\n      (\n          max(slo:sli_error:ratio_rate5m",
      "- alert: Renamed\n    expr: |\n      (\n          max(slo:sli_error:ratio_rate5m"),
     ("slow page factor too high", "(6 * 0.001)", "(40 * 0.001)"),
+    # the fast pair's own thresholds: the slow pair's lower threshold trips the same OR'd page, so
+    # only a scenario in which the fast pair alone can fire (promtool_tests.pair_alone) sees these
+    ("fast page short window too high", 'sloth_slo="requests-availability"} > (14.4 * 0.001)) without (sloth_window)\n'
+     "          and\n          max(slo:sli_error:ratio_rate1h",
+     'sloth_slo="requests-availability"} > (144 * 0.001)) without (sloth_window)\n'
+     "          and\n          max(slo:sli_error:ratio_rate1h"),
+    ("fast page long window too high",
+     'ratio_rate1h{sloth_id="myservice-requests-availability",sloth_service="myservice",'
+     'sloth_slo="requests-availability"} > (14.4 * 0.001))',
+     'ratio_rate1h{sloth_id="myservice-requests-availability",sloth_service="myservice",'
+     'sloth_slo="requests-availability"} > (144 * 0.001))'),
     ("slow page factor too low", "(6 * 0.001)", "(5.5 * 0.001)"),
     ("ticket routed elsewhere", "severity: slack", "severity: email"),
     ("ticket raised as a page", "sloth_severity: ticket", "sloth_severity: page"),
