@@ -160,8 +160,7 @@ def _remaining(slo: SLOPlan, ratio: str) -> str:
 
 def slice_period_rules(slo: SLOPlan) -> list[dict]:
     """The slices' hour sums and rolling period sums, and the period's budget in slices."""
-    found = [_record(slo, names.hour_sum(kind), rules.hour_sum(slo, kind, parity), **{names.HOUR_PARITY: parity})
-             for kind in names.SLICE_KINDS for parity in names.HOUR_PARITIES]
+    found = [_record(slo, names.hour_sum(kind), rules.hour_sum(slo, kind)) for kind in names.SLICE_KINDS]
     found += [_record(slo, names.period_sum(kind), rules._period_sum(slo, kind, names.SLI_TOTAL_RATE))
               for kind in names.SLICE_KINDS]
     return [
