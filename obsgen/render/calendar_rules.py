@@ -76,10 +76,9 @@ def _slice_values(slo: SLOPlan) -> dict[str, str]:
 def slice_rules(slo: SLOPlan) -> list[dict]:
     values = _slice_values(slo)
     found = [_record(slo, names.SLICE_ERROR_RATIO, slice_ratio(slo))]
-    for kind, value in values.items():
-        found += [_record(slo, names.rate_in_hours(kind), f"({value}) and on () ({rules._in_hours(parity)})",
-                          **{names.HOUR_PARITY: parity})
-                  for parity in names.HOUR_PARITIES]
+    # one rule per kind, labelled with this hour's parity (as the 5m rates' copies, rollups.copy_rules)
+    found += [_record(slo, names.rate_in_hours(kind), f"({value}){rules.IN_THIS_PARITY}")
+              for kind, value in values.items()]
     return found + slice_window_rules(slo, values["good_slices"]) + start_hour_rules(slo, names.SLICES_GROUP)
 
 
