@@ -117,11 +117,14 @@ def _tail_lines(server: Server, tail: Tail, end_ms: int, now_ms: int) -> Iterato
     first minute like every other hour sum: the live rules add the copies they wrote after --end.
     The range reaches back into the hour before, whose parity holds no copy of this one."""
     hour, at = tail_at(end_ms)
-    if at > now_ms or names.HOUR_PARITIES[hour // HOUR_MS % 2] != tail.parity:
+    if at > now_ms:
         return
+    parity = names.HOUR_PARITIES[hour // HOUR_MS % 2]
     last = end_ms - 1
-    expr = f"sum_over_time({tail.copies}[{last - hour + HOUR_MS // 2}ms] @ {last // 1000}.{last % 1000:03d})"
-    yield from _lines(_merge(tail.record, dict(tail.labels), server.query(expr, at), "value"))
+    copies = dict(tail.copies)[parity]
+    expr = f"sum_over_time({copies}[{last - hour + HOUR_MS // 2}ms] @ {last // 1000}.{last % 1000:03d})"
+    labels = {**dict(tail.labels), names.HOUR_PARITY: parity}
+    yield from _lines(_merge(tail.record, labels, server.query(expr, at), "value"))
 
 
 def marker(step: Pass, total: int, digest: str, end_ms: int) -> str:

@@ -17,12 +17,12 @@ from obsgen.render import prometheus_rules, rollups
 @dataclass(frozen=True)
 class Tail:
     """An hour sum recorded at or after --end for an hour that began before it: the backfill writes
-    the sum of the copies it owns (those before --end), see obsgen/backfill/run.py."""
+    the sum of the copies it owns (those before --end), see obsgen/backfill/run.py. One rule records
+    both parities' sums; the tail's is that of the hour --end falls in."""
 
     record: str
     labels: tuple[tuple[str, str], ...]
-    copies: str  # the selector of the copies this sum adds up
-    parity: str
+    copies: tuple[tuple[str, str], ...]  # (parity, the selector of that parity's copies the sum adds up)
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,9 @@ def reads(expr: str) -> set[tuple[str, str | None]]:
 HOUR_SUMS = {names.hour_sum(kind): kind for kind in ("error", "total", *names.SLICE_KINDS)}
 
 
-def _hour_sum_of(rule: dict) -> tuple[str, str] | None:
-    """(kind, parity) of an hour sum rule, None for any other rule."""
-    if rule.get("record") not in HOUR_SUMS:
-        return None
-    return HOUR_SUMS[rule["record"]], rule["labels"][names.HOUR_PARITY]
+def _hour_sum_of(rule: dict) -> str | None:
+    """The kind of an hour sum rule, None for any other rule."""
+    return HOUR_SUMS.get(rule.get("record"))
 
 
 def _without_self_reads(slo, group: dict) -> dict:
@@ -57,17 +55,17 @@ def _without_self_reads(slo, group: dict) -> dict:
     sample to find the hour's first evaluation, which a backfill cannot read (the server does not
     hold them yet). The backfill evaluates on a grid of whole multiples of the interval, so the
     hour's first evaluation is at minute 0."""
-    rules = [{**rule, "expr": rollups.hour_sum(slo, *of, self_read=False)} if (of := _hour_sum_of(rule)) else rule
+    rules = [{**rule, "expr": rollups.hour_sum(slo, of, self_read=False)} if (of := _hour_sum_of(rule)) else rule
              for rule in group["rules"]]
     return {**group, "rules": rules}
 
 
 def _tail(slo, rule: dict) -> Tail | None:
-    if not (of := _hour_sum_of(rule)):
+    if not (kind := _hour_sum_of(rule)):
         return None
-    kind, parity = of
-    copies = rollups.parity_sel(slo, names.rate_in_hours(kind), parity)
-    return Tail(rule["record"], tuple(sorted(rule["labels"].items())), copies, parity)
+    copies = tuple((parity, rollups.parity_sel(slo, names.rate_in_hours(kind), parity))
+                   for parity in names.HOUR_PARITIES)
+    return Tail(rule["record"], tuple(sorted(rule["labels"].items())), copies)
 
 
 def passes(plan: Plan) -> list[Pass]:

@@ -76,10 +76,9 @@ def _slice_values(slo: SLOPlan) -> dict[str, str]:
 def slice_rules(slo: SLOPlan) -> list[dict]:
     values = _slice_values(slo)
     found = [_record(slo, names.SLICE_ERROR_RATIO, slice_ratio(slo))]
-    for kind, value in values.items():
-        found += [_record(slo, names.rate_in_hours(kind), f"({value}) and on () ({rules._in_hours(parity)})",
-                          **{names.HOUR_PARITY: parity})
-                  for parity in names.HOUR_PARITIES]
+    # one rule per kind, labelled with this hour's parity (as the 5m rates' copies, rollups.copy_rules)
+    found += [_record(slo, names.rate_in_hours(kind), f"({value}){rules.IN_THIS_PARITY}")
+              for kind, value in values.items()]
     return found + slice_window_rules(slo, values["good_slices"]) + start_hour_rules(slo, names.SLICES_GROUP)
 
 
@@ -160,8 +159,7 @@ def _remaining(slo: SLOPlan, ratio: str) -> str:
 
 def slice_period_rules(slo: SLOPlan) -> list[dict]:
     """The slices' hour sums and rolling period sums, and the period's budget in slices."""
-    found = [_record(slo, names.hour_sum(kind), rules.hour_sum(slo, kind, parity), **{names.HOUR_PARITY: parity})
-             for kind in names.SLICE_KINDS for parity in names.HOUR_PARITIES]
+    found = [_record(slo, names.hour_sum(kind), rules.hour_sum(slo, kind)) for kind in names.SLICE_KINDS]
     found += [_record(slo, names.period_sum(kind), rules._period_sum(slo, kind, names.SLI_TOTAL_RATE))
               for kind in names.SLICE_KINDS]
     return [

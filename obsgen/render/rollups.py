@@ -45,12 +45,12 @@ def _ratio(errors: str, total: str) -> str:
 #
 # The roll-ups, in UTC clock hours of their samples' timestamps:
 #   1. hours group, `<kind>_rate5m_hours{obsgen_hour_parity="even"}` ("odd"): the 5m rate, kept only
-#      in even (odd) hours; one rule per parity, the parity a label (names.HOUR_PARITY);
+#      in even (odd) hours; one rule per kind, the parity a label (names.HOUR_PARITY);
 #   2. period group, `<kind>_rate5m_sum_hour{obsgen_hour_parity=...}`: at the group's first evaluation
 #      of the next hour, the sum of the copies of the hour that just ended (the parity label is that
-#      hour's): `sum_over_time(rate5m_hours{obsgen_hour_parity="even"}[2h])`
-#      sees exactly that hour at any time during the next one (the hours either side are odd: their
-#      copies are dropped by the parity, not by a range boundary). "First" is "none recorded in the
+#      hour's), one rule per kind: `sum_over_time(rate5m_hours[2h])` less this hour's parity
+#      sees exactly that hour at any time during the next one (the hours either side have this
+#      hour's parity: their copies are dropped by the parity, not by a range boundary). "First" is "none recorded in the
 #      last hour", not "minute 0": a late or skipped evaluation (a restart across the hour) delays
 #      the sum instead of losing it. The hour's last copy was written in that hour, before it (an
 #      hours-group evaluation still running when the next hour's first period evaluation is done
@@ -84,10 +84,6 @@ def _in_hours(parity: str) -> str:
     # parity is that of the hours since the epoch. Short text matters: Prometheus 2 parses every
     # rule's expression again at each evaluation.
     return f"hour() % 2 == {names.HOUR_PARITIES.index(parity)}"
-
-
-def _other(parity: str) -> str:
-    return names.HOUR_PARITIES[1 - names.HOUR_PARITIES.index(parity)]
 
 
 def _just_under(seconds: int) -> str:
@@ -149,17 +145,22 @@ def _period_sum(slo: SLOPlan, kind: str, source: str) -> str:
             + f"\n)\nand on ({join_labels(slo.environment)}) {_sel(slo, source)}")
 
 
-def hour_sum(slo: SLOPlan, kind: str, parity: str, *, self_read: bool = True) -> str:
-    """At the first evaluation of the hour after an hour of this parity (the first in the whole hour,
-    so a late or skipped evaluation only delays it), the sum of that hour's samples.
+def hour_sum(slo: SLOPlan, kind: str, *, self_read: bool = True) -> str:
+    """At the first evaluation of an hour (the first in the whole hour, so a late or skipped
+    evaluation only delays it), the sum of the hour before's samples, labelled with that hour's
+    parity: over the last 2h the copies of the other parity than this hour's are exactly the hour
+    before's. One rule for both parities (a rule costs about the same per evaluation whatever it
+    reads, and the one that finds nothing to record costs as much as the one that does).
 
     `obsgen backfill` cannot evaluate a rule that reads its own output (promtool queries a server
     that does not hold it yet); its evaluations are all there, so minute 0 is the first one."""
     by = _slo_labels(slo)
-    first = (f"on ({by}) present_over_time({parity_sel(slo, names.hour_sum(kind), parity)}[1h])" if self_read
-             else "on () (floor(vector(time()) / 60) % 60 > 0)")
-    return (f"(sum by ({by}) (sum_over_time({parity_sel(slo, names.rate_in_hours(kind), parity)}[2h]))"
-            f" and on () ({_in_hours(_other(parity))})) unless {first}")
+    copies = in_this_parity(f"sum_over_time({_sel(slo, names.rate_in_hours(kind))}[2h])", keep=False)
+    # "already recorded this hour": a sum of the other parity in the last hour can only be the hour
+    # before's (the one before it was recorded more than an hour ago, the hour before that)
+    first = (f"on ({by}, {names.HOUR_PARITY}) present_over_time({_sel(slo, names.hour_sum(kind))}[1h])"
+             if self_read else "on () (floor(vector(time()) / 60) % 60 > 0)")
+    return f"sum by ({by}, {names.HOUR_PARITY}) ({copies}) unless {first}"
 
 
 def _slo_labels(slo: SLOPlan) -> str:
@@ -201,8 +202,7 @@ def _paired(slo: SLOPlan, kind: str) -> str:
 
 def rollup_rules(slo: SLOPlan) -> list[dict]:
     """The period group's roll-ups: each hour's sum, then the period's sums."""
-    rules = [_record(slo, names.hour_sum(kind), hour_sum(slo, kind, parity), **{names.HOUR_PARITY: parity})
-             for kind, _ in _KINDS for parity in names.HOUR_PARITIES]
+    rules = [_record(slo, names.hour_sum(kind), hour_sum(slo, kind)) for kind, _ in _KINDS]
     return rules + [_record(slo, names.period_sum(kind), _period_sum(slo, kind, source)) for kind, source in _KINDS]
 
 

@@ -308,16 +308,15 @@ MUTATIONS = [
     # a term tagged like one before it is dropped by `or`
     ("the tail is not subtracted", f'"{names.ROLLUP_TERM}", "then"', f'"{names.ROLLUP_TERM}", "now"'),
     ("this hour's samples left out", f'"{names.ROLLUP_TERM}", "now"', f'"{names.ROLLUP_TERM}", "sums"'),
-    ("even hours' sums recorded at every evaluation of the next hour",
-     f'_hour{{sloth_id="checkout-availability",{names.HOUR_PARITY}="even"}}[1h])',
-     f'_hour{{sloth_id="checkout-availability",{names.HOUR_PARITY}="even"}}[1ms])'),
+    ("hour sums recorded at every evaluation of the next hour",
+     '_sum_hour{sloth_id="checkout-availability"}[1h])', '_sum_hour{sloth_id="checkout-availability"}[1ms])'),
     # the parity filter of this hour's copies: both parities' copies over the last hour
     ("the hour before counted as this one's", f') and on ({names.HOUR_PARITY}) (', ') or on () ('),
 ]
 CADENCE_MUTATIONS = [
     ("a late hour sum still counted after it left the period", "[59m59s999ms] offset 1h)", "[1ms] offset 1h)"),
-    ("hour sum only at the next hour's first minute", f" unless on ({names.SLOTH_ID}) present_over_time(",
-     f" and on () (floor(vector(time()) / 60) % 60 == 0) unless on ({names.SLOTH_ID}) present_over_time("),
+    ("hour sum only at the next hour's first minute", f" unless on ({names.SLOTH_ID}, {names.HOUR_PARITY}) present",
+     f" and on () (floor(vector(time()) / 60) % 60 == 0) unless on ({names.SLOTH_ID}, {names.HOUR_PARITY}) present"),
 ]
 
 
