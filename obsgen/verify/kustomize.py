@@ -6,16 +6,13 @@ resource, two objects with one name, a file that is not an object) fails `obsgen
 rendering's objects are then held to the API server's name rules (k8s_validation.py), which
 kustomize does not check: each distinct document once, by its bytes (Names).
 
-Why every rendering runs again after a one-service change (it is replayed only when the whole tree
-is unchanged, verify/__init__.cached): each overlay lists ../../base, so every rendering reads the
-changed service's files. kubectl's output is a function of the bytes it reads, so a rendering can
-be skipped only when none of them changed; skipping an overlay because "its output is base's plus
-its own" would be trusting kustomize's composition rules (an overlay's transformers apply to every
-base object; a new base object may clash with one of the overlay's) without running them, which
-is what this verifier exists not to do, and re-implementing them here is what output/k8s_stream.py
-is held against, not a proof. Which files a rendering reads is kustomize's to say too (a base may
-be any directory, outside k8s/ as well), so no key finer than the whole tree is sound. Measured:
-the renderings are nearly all of this verifier's cost (docs/testing-at-scale.md).
+After a one-service change the renderings are not all run again: a tree of per-object
+kustomizations (what obsgen writes) is rendered by the real kubectl in cached runs of a few files
+each and composed as kustomize composes (verify/kustomize_chunks.py, whose docstring says why that
+is sound and which trees it refuses); only the runs holding the changed files render again. A tree
+it refuses (a user's kustomization with patches, generators, a remote base...) is rendered whole,
+one kubectl process per directory: then no key finer than the whole tree is sound, since which
+files a rendering reads and what its transformers do across objects is kustomize's to say.
 """
 
 from __future__ import annotations

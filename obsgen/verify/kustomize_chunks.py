@@ -1,25 +1,37 @@
-"""`kubectl kustomize` on a tree of per-object kustomizations, in cached chunks, composed as kustomize does.
+"""`kubectl kustomize` on a tree of per-object kustomizations, in cached runs, composed as kustomize does.
 
-When every kustomization a rendering reads uses only keys whose effect is per object (PER_OBJECT),
-each kustomization's files are rendered by the real `kubectl kustomize` in chunks: a scratch
-kustomization holding the leaf's own text byte for byte, its `resources` cut to one chunk of files.
-A chunk's output is a function of the bytes kubectl reads (the scratch kustomization, the chunk's
-files, kubectl itself), so it is cached under the sha256 of exactly those (plus obsgen's code).
-What kustomize then does with the chunks' outputs is fixed and small: a kustomization that lists
-only directories (no transformer, COMPOSITE) concatenates their objects, refusing two with one id,
-and the rendering's objects are printed in kustomize's legacy order (`_before`). That composition
-is all this module does itself; `tests/verify/test_kustomize.py` holds it to kubectl's whole
-rendering byte for byte on the bundled examples, a synthesized tree and the hostile tree.
+When every kustomization a rendering reads uses only keys whose effect is per object (PER_OBJECT:
+namespace, labels, commonLabels, commonAnnotations over `resources`) and lists only files under its
+own directory and directories of the tree, the real `kubectl kustomize` renders the files in runs
+(`chunks`): scratch kustomizations holding each kustomization's own text byte for byte, nested as
+in the tree (an overlay over base stays an overlay over base), with `resources` cut to one chunk
+of files. A run's output is a function of the bytes kubectl reads (those kustomizations, the
+chunk's files, kubectl itself), so it is cached under the sha256 of exactly those, kubectl's
+`version --client` and obsgen's code (result_cache). Runs of the same text over the same files are
+one run: k8s/ and overlays whose kustomizations read alike share base's. After a one-service change
+only the runs holding that service's files render again.
 
-Why a chunk renders as the same objects it would inside the whole: namespace, labels,
-commonLabels and commonAnnotations change each object from its own fields, with one exception,
-kustomize's name references (a RoleBinding's subjects take the namespace of a ServiceAccount of the
-same build; webhook and APIService services likewise). Only files whose objects are all of INERT
-kinds, which no name reference with a namespace reads or points at, are spread over hashed chunks;
-every other file of the kustomization goes into one chunk together, so each reference is resolved
-within the same build as in the whole. Anything else (patches, generators, name prefixes, a
-remote or missing resource, a file outside its kustomization, a symlink, a second kustomization
-file name, a layout this module cannot cut) returns None from `plan`: the caller renders whole.
+Why the objects of a run are the objects the whole rendering prints: every transformer allowed
+changes each object from that object alone, except kustomize's name references (a RoleBinding's
+subjects take the namespace of a ServiceAccount of the same build, webhooks' and APIServices'
+services likewise; a `needs-hash` annotation renames). So only files whose objects are all of INERT
+kinds, with no kustomize annotation or label, are spread over hashed buckets, one run per bucket
+and kustomization; every other file a rendering reads goes into one run of the whole nesting, so
+each reference resolves within one build as in the whole. What kustomize does with the runs'
+outputs is fixed and small, and is all this module does itself (`_compose`): the objects are
+concatenated, two with one id (group, kind, namespace, name) are an error (kustomize refuses them
+where they meet; no allowed transformer makes two equal ids differ, so meeting at the top is
+meeting), and they are printed in kustomize's legacy order (`_before`: the order is total on
+distinct ids, so how the files were cut does not show). `tests/verify/test_kustomize.py` holds the
+composed stream of every directory to kubectl's whole rendering byte for byte (the bundled
+examples cut two files a run, 50 synthesized services, the hostile tree, RBAC and cluster-scoped
+kinds), and breaks one file after a passing run (one id twice across runs, a missing resource, a
+file that is not an object or not YAML, a refused name).
+
+Anything else returns None from `plan` and the caller renders whole, as before: patches,
+generators, name prefixes or suffixes, sortOptions, a remote or missing resource, a file outside
+its kustomization's directory, a symlink, a kustomization read twice, a second kustomization file
+name, a layout whose `resources` block cannot be cut out as a block of top-level lines.
 """
 
 from __future__ import annotations
@@ -49,6 +61,7 @@ PER_OBJECT = frozenset({"apiVersion", "kind", "resources", "namespace", "labels"
 INERT = frozenset({"ConfigMap", "Secret", "PrometheusRule"})
 FILES_PER_CHUNK = 32
 CACHE_KIND = "kustomize.chunk"
+INERT_KIND = "kustomize.inert"
 OTHER_NAMES = ("kustomization.yml", "Kustomization")  # kustomize refuses a directory holding two
 _TOP_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?: |$)")
 _HEAD_KEYS = ("apiVersion", "kind", "metadata")
@@ -155,26 +168,27 @@ def _without_resources(text: str, spec: dict) -> str:
     return head
 
 
-def chunks(out: Path, nodes: dict[str, Node], root: str) -> list[Spec]:
+def chunks(out: Path, nodes: dict[str, Node], root: str, inert=None) -> list[Spec]:
     """The root's files cut into kubectl runs: the files of INERT kinds of each kustomization by a
     hash of their path into buckets (a file added or removed moves no other), each run nesting them
     in the kustomizations above them; every other file of the root in one run of the whole nesting,
     so every name reference between them resolves within one build."""
-    found, inert = [], {}
+    inert = inert or (lambda rel: _inert((out / rel).read_bytes()))
+    found, kinds = [], {}
     for chain in _chains(nodes, root, ()):
         node = chain[-1]
         buckets: dict[int, list[str]] = {}
         count = 1 << (len(node.files) // FILES_PER_CHUNK).bit_length()
         for rel in node.files:
-            inert[rel] = _inert(out / rel)
-            if inert[rel]:
+            kinds[rel] = inert(rel)
+            if kinds[rel]:
                 buckets.setdefault(int(digest(rel.encode())[:8], 16) % count, []).append(rel)
         for _, files in sorted(buckets.items()):
             spec = Spec(node.head, (), tuple(files))
             for above in reversed(chain[:-1]):
                 spec = Spec(above.head, (spec,), ())
             found.append(spec)
-    rest = _restricted(nodes, root, lambda rel: not inert[rel])
+    rest = _restricted(nodes, root, lambda rel: not kinds[rel])
     return found + ([rest] if rest is not None else [])
 
 
@@ -190,12 +204,12 @@ def _restricted(nodes: dict[str, Node], directory: str, keep) -> Spec | None:
     return Spec(node.head, children, files) if children or files else None
 
 
-def _inert(path: Path) -> bool:
+def _inert(data: bytes) -> bool:
     """Whether every object of the file is of an INERT kind and carries no kustomize annotation or
     label (a `needs-hash` annotation renames an object, and its references with it)."""
     try:
-        objects = committed.k8s_objects({"k8s/x.yaml": path.read_text(encoding="utf-8")})["k8s/x.yaml"]
-    except (OSError, UnicodeDecodeError, yamlio.YAMLError):
+        objects = committed.k8s_objects({"k8s/x.yaml": data.decode("utf-8")})["k8s/x.yaml"]
+    except (UnicodeDecodeError, yamlio.YAMLError):
         return False
     return bool(objects) and all(_inert_object(o.body) for o in objects)
 
@@ -213,7 +227,9 @@ def render(tool: str, out: Path, nodes: dict[str, Node], roots: list[str]) -> li
     several roots (the same kustomizations' text over the same files) is rendered once."""
     store, files = ResultCache.of(out), Files(out)
     version = tool_version(tool, "version", "--client")
-    per_root = {root: chunks(out, nodes, root) for root in roots}
+    inert = _Inert(store, files)
+    per_root = {root: chunks(out, nodes, root, inert) for root in roots}
+    inert.save()
     keys = {spec: store.key(CACHE_KIND, version, _canonical(spec, files))
             for specs in per_root.values() for spec in specs}
     done = {spec: store.get(key) for spec, key in keys.items()}
@@ -223,8 +239,30 @@ def render(tool: str, out: Path, nodes: dict[str, Node], roots: list[str]) -> li
             done[spec] = result
             if result["ok"]:
                 store.put(keys[spec], result)
-    store.prune((CACHE_KIND,))
+    store.prune((CACHE_KIND, INERT_KIND))
     return [_compose(root, [done[spec] for spec in specs]) for root, specs in per_root.items()]
+
+
+class _Inert:
+    """_inert of each file, once a run, and across runs by the file's sha256 (one cache entry)."""
+
+    def __init__(self, store: ResultCache, files: Files):
+        self.store, self.files, self.key = store, files, store.key(INERT_KIND)
+        before = store.get(self.key)
+        self.before = before if isinstance(before, dict) else {}
+        self.now: dict[str, bool] = {}
+
+    def __call__(self, rel: str) -> bool:
+        sha = self.files.digest(rel)
+        if sha not in self.now:
+            known = self.before.get(sha)
+            self.now[sha] = known if isinstance(known, bool) else _inert(self.files.read(rel))
+            self.files.forget(rel)
+        return self.now[sha]
+
+    def save(self) -> None:
+        if self.now != self.before:
+            self.store.put(self.key, self.now)
 
 
 def _canonical(spec: Spec, files: Files) -> str:
