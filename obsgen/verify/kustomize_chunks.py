@@ -150,13 +150,14 @@ def _without_resources(text: str, spec: dict) -> str:
     """The kustomization's text with its top-level `resources` block cut out, every other byte kept;
     refused unless what is left parses as the same kustomization without resources."""
     lines = text.splitlines(keepends=True)
-    kept, skipping = [], False
+    kept, skipping, keys = [], False, []
     for line in lines:
         top = line[:1] not in (" ", "\t", "\n", "\r", "#", "-")
         if top:
             key = _TOP_LINE.match(line)
-            if key is None:
-                raise NotChunkable("a top-level line that is not a plain key")
+            if key is None or key[1] in keys:  # a key twice: which one YAML readers keep differs
+                raise NotChunkable("a top-level line that is not a plain key, or a key twice")
+            keys.append(key[1])
             skipping = key[1] == "resources"
         if not skipping:
             kept.append(line)

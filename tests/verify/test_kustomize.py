@@ -295,6 +295,7 @@ def test_a_kustomization_with_patches_is_rendered_whole(generated, kubectl, monk
     "resources: [../../base]\nnamePrefix: x-\n", "resources: [https://example.com/base]\n",
     "resources: [../../base/prometheus/search.yaml]\n", "resources: [../../base]\nconfigMapGenerator: []\n",
     "resources: [../../base, ../../base]\n", "resources: [.]\n", "---\nresources: [../../base]\n---\n",
+    "resources: [../../base]\nresources: [../../base]\n", "kind: Component\nresources: [../../base]\n",
 ])
 def test_what_chunks_do_not_compose_is_rendered_whole(generated, text):
     (generated / "k8s/overlays/dev/kustomization.yaml").write_text(text)
