@@ -6,16 +6,13 @@ resource, two objects with one name, a file that is not an object) fails `obsgen
 rendering's objects are then held to the API server's name rules (k8s_validation.py), which
 kustomize does not check: each distinct document once, by its bytes (Names).
 
-Why every rendering runs again after a one-service change (it is replayed only when the whole tree
-is unchanged, verify/__init__.cached): each overlay lists ../../base, so every rendering reads the
-changed service's files. kubectl's output is a function of the bytes it reads, so a rendering can
-be skipped only when none of them changed; skipping an overlay because "its output is base's plus
-its own" would be trusting kustomize's composition rules (an overlay's transformers apply to every
-base object; a new base object may clash with one of the overlay's) without running them, which
-is what this verifier exists not to do, and re-implementing them here is what output/k8s_stream.py
-is held against, not a proof. Which files a rendering reads is kustomize's to say too (a base may
-be any directory, outside k8s/ as well), so no key finer than the whole tree is sound. Measured:
-the renderings are nearly all of this verifier's cost (docs/testing-at-scale.md).
+After a one-service change the renderings are not all run again: a tree of per-object
+kustomizations (what obsgen writes) is rendered by the real kubectl in cached runs of a few files
+each and composed as kustomize composes (verify/kustomize_chunks.py, whose docstring says why that
+is sound and which trees it refuses); only the runs holding the changed files render again. A tree
+it refuses (a user's kustomization with patches, generators, a remote base...) is rendered whole,
+one kubectl process per directory: then no key finer than the whole tree is sound, since which
+files a rendering reads and what its transformers do across objects is kustomize's to say.
 """
 
 from __future__ import annotations
@@ -30,12 +27,13 @@ from pathlib import Path
 
 from obsgen import k8s_validation, names, yamlio
 from obsgen.output import k8s_stream
+from obsgen.verify import kustomize_chunks
+from obsgen.verify.kustomize_chunks import documents
 from obsgen.verify.result import Result
 from obsgen.verify.result_cache import ResultCache, digest
 
 READ = {"kind", "metadata", "data", "binaryData", "stringData"}  # what k8s_validation.object_problems reads
 _TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):(?: |$)")
-_SEPARATOR_END = re.compile(r"[ \t]*\n")  # after `---` at the start of a line: a document separator
 # A line at the left margin (a key, or a `- ` item), at the document's start or after a newline. Searched
 # for as `\n` and what follows, not as `^` in MULTILINE mode: the regex engine then skips to each
 # newline instead of trying every character (ten times faster on a rules file).
@@ -60,6 +58,13 @@ def _directories(out: Path) -> list[str]:
 def _kubectl(tool: str, out: Path, directory: str) -> tuple[Result, str]:
     proc = subprocess.run([tool, "kustomize", directory], cwd=out, capture_output=True, text=True, check=False)
     return Result(("kubectl", "kustomize", directory), proc.returncode == 0, proc.stderr.strip()), proc.stdout
+
+
+def _whole(tool: str, out: Path, directories: list[str]) -> list[tuple[Result, str]]:
+    """Each directory rendered whole: a tree kustomize_chunks cannot compose."""
+    # as many at once as there are cores: each is CPU-bound, and at 1,000 services holds 1.6 GB
+    with ThreadPoolExecutor(max_workers=max(1, min(len(directories), os.cpu_count() or 1))) as pool:
+        return list(pool.map(lambda d: _kubectl(tool, out, d), directories))
 
 
 def _in_process(out: Path, directory: str) -> tuple[Result, str]:
@@ -121,22 +126,6 @@ class Names:
         self.store.prune((CACHE_KIND,))
 
 
-def documents(stream: str) -> list[str]:
-    """The stream cut at each line `---` (trailing blanks allowed), as re.split(r"^---[ \\t]*\\n",
-    stream, flags=re.MULTILINE) cuts it, five times faster: str.find jumps to each `---`."""
-    found, start, at = [], 0, stream.find("---")
-    while at != -1:
-        end = _SEPARATOR_END.match(stream, at + 3) if at == 0 or stream[at - 1] == "\n" else None
-        if end:
-            found.append(stream[start:at])
-            start = end.end()
-            at = stream.find("---", start)
-        else:
-            at = stream.find("---", at + 1)
-    found.append(stream[start:])
-    return found
-
-
 def document_problems(document: str) -> list[str]:
     """What the API server would refuse in the names of one document of kustomize's output."""
     return [problem for obj in _objects(document) if obj is not None
@@ -189,9 +178,9 @@ def verify(out: Path) -> list[Result]:
     if tool is None:
         rendered = [_in_process(out, d) for d in directories]
     else:
-        # as many at once as there are cores: each is CPU-bound, and at 1,000 services holds 1.6 GB
-        with ThreadPoolExecutor(max_workers=max(1, min(len(directories), os.cpu_count() or 1))) as pool:
-            rendered = list(pool.map(lambda d: _kubectl(tool, out, d), directories))
+        nodes = kustomize_chunks.plan(out, directories)
+        rendered = _whole(tool, out, directories) if nodes is None else \
+            kustomize_chunks.render(tool, out, nodes, directories)
     results, checker = [], Names(ResultCache.of(out))
     for directory, (result, stream) in zip(directories, rendered, strict=True):
         results.append(result)

@@ -178,3 +178,125 @@ def _rendered(out, mode, directory: str) -> str:
     if mode == "kubectl":
         return verifier._kubectl(verifier.kubectl(), out, directory)[1]
     return verifier._in_process(out, directory)[1]
+
+
+# --- chunks: each kustomization's files rendered by kubectl in cached runs, composed as kustomize does ---
+
+from obsgen.verify import kustomize_chunks as chunked  # noqa: E402
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Two files a bucket: the bundled examples' 14 base files spread over eight runs, so that what
+    is composed across runs (order, one id twice) is what the tests below hold to kubectl."""
+    monkeypatch.setattr(chunked, "FILES_PER_CHUNK", 2)
+
+
+def _tree(kind: str, tmp_path, monkeypatch, generated_examples) -> object:
+    from obsgen.output.writer import write_tree
+
+    if kind == "examples":
+        return generated_examples
+    if kind == "synthesized":
+        from bench import bench_generate
+        from tests.k8s_specs import build
+
+        bench_generate.synthesize(tmp_path / "slos", 50)
+        files = build(tmp_path / "slos")
+    elif kind == "hostile":
+        from tests.hardening import hostile
+        from tests.k8s_specs import build
+
+        files = build(hostile.write(tmp_path / "slos"))
+    else:  # RBAC, a Namespace, cluster-scoped kinds: kustomize's name references and legacy order
+        from tests import builders
+        from tests.k8s_specs import build, write_specs
+        from tests.output.test_k8s_stream import fake_renderer
+
+        builders.fake_backend(monkeypatch, "fake", fake_renderer)
+        files = build(write_specs(tmp_path / "slos", ["checkout", "search"], kubernetes="{namespace: obs}"))
+    write_tree(tmp_path / "out", files)
+    return tmp_path / "out"
+
+
+@pytest.mark.parametrize("kind", ["examples", "synthesized", "hostile", "rbac"])
+def test_composed_streams_are_kubectls_byte_for_byte(kind, tmp_path, monkeypatch, kubectl, generated, small_chunks):
+    """Every directory's stream composed from the runs equals `kubectl kustomize DIRECTORY`'s whole
+    output, byte for byte; and the runs did split the files (more runs than directories)."""
+    import subprocess
+
+    out = _tree(kind, tmp_path, monkeypatch, generated)
+    directories = verifier._directories(out)
+    nodes = chunked.plan(out, directories)
+    assert nodes is not None
+    runs = {spec for d in directories for spec in chunked.chunks(out, nodes, d)}
+    assert len(runs) > len(directories) + 2, runs
+    composed = chunked.render(kubectl, out, nodes, directories)
+    for directory, (result, stream) in zip(directories, composed, strict=True):
+        whole = subprocess.run([kubectl, "kustomize", directory], cwd=out, capture_output=True, text=True,
+                               check=True).stdout
+        assert result.ok and stream == whole, (kind, directory)
+
+
+def test_only_the_runs_holding_a_changed_file_render_again(generated, kubectl, result_cache, small_chunks,
+                                                          monkeypatch):
+    rendered = []
+    real = chunked._kubectl
+    monkeypatch.setattr(chunked, "_kubectl", lambda tool, out, spec: rendered.append(spec) or real(tool, out, spec))
+    first = verifier.verify(generated)
+    assert all(r.ok for r in first) and len(rendered) > 8
+    rendered.clear()
+    assert verifier.verify(generated) == first and rendered == []
+    _rename(generated, "k8s/base/prometheus/search.yaml", "obsgen-search", "obsgen-search-2")
+    assert all(r.ok for r in verifier.verify(generated))
+
+    def files(spec):
+        return {*spec.files, *(f for child in spec.children for f in files(child))}
+
+    # one run: k8s/ and the overlays nest base in kustomizations of the same text, so they share it
+    assert len(rendered) == 1 and "k8s/base/prometheus/search.yaml" in files(rendered[0])
+    assert len(files(rendered[0])) <= 4
+
+
+@pytest.mark.parametrize("how", ["two objects with one name", "a name the API server refuses", "not an object",
+                                 "not YAML", "missing resource"])
+def test_a_broken_file_fails_cold_and_after_a_warm_run(generated, kubectl, result_cache, small_chunks, how):
+    """One service's file broken after a passing (cached) run fails every rendering that reads it,
+    and again on the next run; two objects with one name in files of different runs included."""
+    nodes = chunked.plan(generated, list(DIRECTORIES))
+    runs = {spec.children[0].files if spec.children else spec.files for spec in chunked.chunks(generated, nodes, "k8s")}
+    assert not any({"k8s/base/prometheus/search.yaml", "k8s/base/prometheus/checkout.yaml"} <= set(r) for r in runs)
+    assert all(r.ok for r in verifier.verify(generated))
+    search = generated / "k8s/base/prometheus/search.yaml"
+    if how == "not an object":
+        search.write_text("groups: []\n")
+    elif how == "not YAML":
+        search.write_text("spec: [unclosed\n")
+    else:
+        _one_service_broken(generated, how)
+    for _ in range(2):
+        failed = {r.command[2]: r for r in verifier.verify(generated) if not r.ok}
+        assert set(failed) == set(DIRECTORIES) and all(r.output for r in failed.values()), (how, failed)
+    if how == "two objects with one name":
+        assert "already registered id: PrometheusRule 'obsgen-checkout'" in failed["k8s"].output
+
+
+def test_a_kustomization_with_patches_is_rendered_whole(generated, kubectl, monkeypatch):
+    overlay = generated / "k8s/overlays/dev/kustomization.yaml"
+    overlay.write_text(overlay.read_text() + "patches:\n- target: {kind: PrometheusRule}\n  patch: |-\n"
+                       "    - op: add\n      path: /metadata/annotations\n      value: {patched: 'yes'}\n")
+    assert chunked.plan(generated, list(DIRECTORIES)) is None
+    monkeypatch.setattr(chunked, "render", lambda *a: pytest.fail("composed a tree with patches"))
+    results = {r.command[1:]: r for r in verifier.verify(generated)}
+    assert all(r.ok for r in results.values()) and results[("kustomize", "k8s/overlays/dev")].command[0] == "kubectl"
+
+
+@pytest.mark.parametrize("text", [
+    "resources: [../../base]\nnamePrefix: x-\n", "resources: [https://example.com/base]\n",
+    "resources: [../../base/prometheus/search.yaml]\n", "resources: [../../base]\nconfigMapGenerator: []\n",
+    "resources: [../../base, ../../base]\n", "resources: [.]\n", "---\nresources: [../../base]\n---\n",
+    "resources: [../../base]\nresources: [../../base]\n", "kind: Component\nresources: [../../base]\n",
+])
+def test_what_chunks_do_not_compose_is_rendered_whole(generated, text):
+    (generated / "k8s/overlays/dev/kustomization.yaml").write_text(text)
+    assert chunked.plan(generated, list(DIRECTORIES)) is None
