@@ -340,10 +340,14 @@ class LabelSets:
                 for i, (labels, _, _) in enumerate(rules):
                     by_value.setdefault(str(labels[name]) if name in labels else None, []).append(i)
                 index[name] = by_value
+        # The fewest candidates any one pinned label allows: the first pinned label by name may
+        # split the rules in two (`obsgen_hour_parity`) where the next (`sloth_id`) picks one SLO's.
+        best: list[int] | None = None
         for name, value in pinned.items():
             if name in index:
-                return sorted(index[name].get(value, []) + index[name].get(None, []))
-        return list(range(len(self.rules[metric])))
+                found = index[name].get(value, []) + index[name].get(None, [])
+                best = found if best is None or len(found) < len(best) else best
+        return list(range(len(self.rules[metric]))) if best is None else sorted(best)
 
 
 def store_labels(files: Files) -> frozenset:

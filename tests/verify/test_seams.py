@@ -359,3 +359,16 @@ def test_a_datasource_credential_read_from_outside_the_mounts_fails(with_secrets
     problems = _problems(with_secrets, "secrets")
     assert f"{DATASOURCES_CM}: reads /var/secrets/mimir/password, outside /etc/grafana/secrets/<secret>/<key>" \
            in problems
+
+
+def test_a_selector_pinning_one_slo_reads_only_that_slos_rules(generated):
+    """The labels check looks up the rules recording a series by the most selective label the
+    selector pins: `{sloth_id=..., obsgen_hour_parity=...}` reads one SLO's rules, not the half of
+    every SLO's that share the parity (at 3,000 SLOs that scan was most of the verifier)."""
+    labelsets = seams.LabelSets(seams.load(generated))
+    metric = names.hour_sum("error")
+    rules = labelsets.rules[metric]
+    ids = sorted({str(labels["sloth_id"]) for labels, _, _ in rules})
+    assert len(ids) > 1
+    found = labelsets._candidates(metric, {names.HOUR_PARITY: names.HOUR_PARITIES[0], "sloth_id": ids[0]})
+    assert found and {str(rules[i][0]["sloth_id"]) for i in found} == {ids[0]}
