@@ -372,3 +372,29 @@ def test_a_selector_pinning_one_slo_reads_only_that_slos_rules(generated):
     assert len(ids) > 1
     found = labelsets._candidates(metric, {names.HOUR_PARITY: names.HOUR_PARITIES[0], "sloth_id": ids[0]})
     assert found and {str(rules[i][0]["sloth_id"]) for i in found} == {ids[0]}
+
+
+def test_a_prometheus_rule_s_facts_read_what_a_whole_parse_reads(generated):
+    """PrometheusRule files are parsed without their recording rules (seams._without_records): the
+    facts equal a whole parse's on every generated k8s file, and on one edited by hand with a rule
+    that is both a record and an alert, and with an alert's annotations taken from a cut rule by a
+    YAML alias (which parses whole)."""
+    from obsgen import yamlio
+
+    cut = 0
+    for path in sorted((generated / "k8s").rglob("*.yaml")):
+        text = path.read_text()
+        cut += seams._without_records(text) is not None
+        assert seams._k8s_facts(text.encode()) == seams._objects_facts(yamlio.load_all(text)), path
+    assert cut, "no PrometheusRule in obsgen's layout: the cut was not exercised"
+    path = next(p for p in sorted((generated / "k8s").rglob("*.yaml")) if seams._without_records(p.read_text()))
+    text = path.read_text()
+    both = text.replace("\n      expr: ", "\n      alert: BothRecordAndAlert\n      expr: ", 1)  # in a record
+    aliased = text.replace("\n      labels:\n", "\n      labels: &cut\n", 1).replace(
+        "      annotations:\n", "      annotations: *cut\n      x-annotations:\n", 1)
+    for edited in (both, aliased):
+        assert edited != text
+        assert seams._k8s_facts(edited.encode()) == seams._objects_facts(yamlio.load_all(edited))
+    assert "BothRecordAndAlert" in json.dumps(seams._k8s_facts(both.encode()))
+    with pytest.raises(yamlio.YAMLError):  # the cut alone cannot parse it: what passed was the whole parse
+        yamlio.load_all(seams._without_records(aliased))
