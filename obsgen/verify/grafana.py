@@ -22,7 +22,7 @@ import promql_parser
 
 from obsgen import names, yamlio
 from obsgen.errors import ToolError
-from obsgen.verify import published
+from obsgen.verify import published, yaml_items
 from obsgen.verify.result import Result, skipped
 
 TOOL = "obsgen-grafana"
@@ -161,13 +161,42 @@ def _validators(base: Path):
     def sub(definitions: dict, name: str):
         return jsonschema.Draft7Validator({"$ref": f"#/definitions/{name}", "definitions": definitions})
 
-    board = jsonschema.Draft7Validator(load_schema("dashboard"))
+    board = _valid_refs_remembered(jsonschema.Draft7Validator)(load_schema("dashboard"))
     queries = {k: jsonschema.Draft7Validator(load_schema(k)) for k in QUERY_SCHEMAS}
     panel_types = {}
     for panel_type, name in PANEL_SCHEMAS.items():
         defs = load_schema(name)["definitions"]
         panel_types[panel_type] = {d: sub(defs, d) for d in ("Options", "FieldConfig") if d in defs}
     return board, queries, panel_types
+
+
+def _valid_refs_remembered(base):
+    """A validator class (for one root schema) that remembers which values were valid under each
+    `#/definitions/...` reference: a thousand service dashboards repeat the same field configs,
+    grid positions and datasource references in panels that differ elsewhere, and a value's
+    verdict under a definition of one document depends on nothing but the value. Values with an
+    error are judged again each time (the errors, with their paths, are the library's own)."""
+    import hashlib
+
+    import jsonschema
+
+    ref = base.VALIDATORS["$ref"]
+    valid: set[tuple[str, bytes]] = set()
+
+    def remembered(validator, target, instance, schema):
+        if not str(target).startswith("#/definitions/"):
+            yield from ref(validator, target, instance, schema)
+            return
+        # A digest, not the text: at 1,000 dashboards every panel's text would be held.
+        key = (target, hashlib.blake2b(json.dumps(instance, sort_keys=True).encode(), digest_size=20).digest())
+        if key in valid:
+            return
+        errors = list(ref(validator, target, instance, schema))
+        if not errors:
+            valid.add(key)
+        yield from errors
+
+    return jsonschema.validators.extend(base, {"$ref": remembered})
 
 
 def check_schemas(tree: Tree) -> list[str]:
@@ -542,17 +571,47 @@ def _rules_facts(data: bytes) -> dict:
     """What this verifier reads of a rules file: the series it records, each alert's name, service,
     SLO and dashboard_url."""
     records, alerts = [], []
-    for group in (yamlio.load(data.decode("utf-8")) or {}).get("groups", []) or []:
-        for rule in group.get("rules", []) or []:
-            if "record" in rule:
-                records.append(rule["record"])
-            else:
-                labels = dict(rule.get("labels") or {})
-                alerts.append({"alert": rule.get("alert"),
-                               "labels": {k: labels[k] for k in (names.SERVICE, names.SLO) if k in labels},
-                               "annotations": {"dashboard_url": (rule.get("annotations") or {}).get("dashboard_url",
-                                                                                                    "")}})
+    for rule in _rules(data.decode("utf-8")):
+        if "record" in rule:
+            records.append(rule["record"])
+        else:
+            labels = dict(rule.get("labels") or {})
+            alerts.append({"alert": rule.get("alert"),
+                           "labels": {k: labels[k] for k in (names.SERVICE, names.SLO) if k in labels},
+                           "annotations": {"dashboard_url": (rule.get("annotations") or {}).get("dashboard_url",
+                                                                                                "")}})
     return {"records": records, "alerts": alerts}
+
+
+def _rules(text: str) -> list[dict]:
+    """Every rule of a rules file, in order; in obsgen's layout (yaml_items) a recording rule is
+    only its name (all that is read of it) and only the alerts are parsed: the recording rules are
+    most of the file. In any other layout, or when the cut is in doubt, the whole file is parsed."""
+    cut = yaml_items.split(text, "groups")
+    groups = None if cut is None else [yaml_items.rules(group) for group in cut[1]]
+    if groups is not None and None not in groups:
+        found: list[dict | None] = []
+        alerts = []
+        for _, rules in groups:
+            for kind, name, rule_text in rules:
+                if kind == "record" and ("\n    record:" in rule_text or "\n    alert:" in rule_text):
+                    return _whole_rules(text)  # a key given twice, or a record that is an alert too
+                found.append({"record": name} if kind == "record" else None)
+                alerts += [rule_text] if kind == "alert" else []
+        try:
+            parsed = yamlio.load("".join(alerts)) if alerts else []
+        except yamlio.YAMLError:
+            parsed = None
+        if (isinstance(parsed, list) and len(parsed) == len(alerts)
+                and all(isinstance(r, dict) for r in parsed)):
+            it = iter(parsed)
+            return [rule if rule is not None else next(it) for rule in found]
+    return _whole_rules(text)
+
+
+def _whole_rules(text: str) -> list[dict]:
+    return [rule for group in (yamlio.load(text) or {}).get("groups", []) or []
+            for rule in group.get("rules", []) or []]
 
 
 def _dashboard_facts(dashboard: dict) -> dict:

@@ -340,10 +340,14 @@ class LabelSets:
                 for i, (labels, _, _) in enumerate(rules):
                     by_value.setdefault(str(labels[name]) if name in labels else None, []).append(i)
                 index[name] = by_value
+        # The fewest candidates any one pinned label allows: the first pinned label by name may
+        # split the rules in two (`obsgen_hour_parity`) where the next (`sloth_id`) picks one SLO's.
+        best: list[int] | None = None
         for name, value in pinned.items():
             if name in index:
-                return sorted(index[name].get(value, []) + index[name].get(None, []))
-        return list(range(len(self.rules[metric])))
+                found = index[name].get(value, []) + index[name].get(None, [])
+                best = found if best is None or len(found) < len(best) else best
+        return list(range(len(self.rules[metric]))) if best is None else sorted(best)
 
 
 def store_labels(files: Files) -> frozenset:
@@ -799,11 +803,58 @@ def _rules_facts(rules: list[dict]) -> dict:
             "named": sorted(spec_named(rules))}
 
 
+_RULE_ITEM = "    - "  # a rule of a PrometheusRule as obsgen writes it (k8s/base/prometheus/)
+
+
+def _without_records(text: str) -> str | None:
+    """A PrometheusRule file as obsgen writes it (one document, `kind: PrometheusRule`, each group's
+    `    rules:` a list of items at four spaces), without its recording rules: the facts read only
+    its alerts, and the recording rules are most of its YAML. None when the file is in another
+    layout (the caller parses it whole). Under `    rules:` a line at four spaces or less is
+    structure, never a string's text (the rules' keys are at six, their block strings deeper)."""
+    if "\nkind: PrometheusRule\n" not in text or "\n---" in text or text.startswith("---"):
+        return None
+    kept: list[str] = []
+    item: list[str] = []  # the recording rule being read: dropped unless it holds an `alert` key too
+    in_rules = False
+    for line in text.splitlines(keepends=True):
+        bare = line.strip()
+        structure = bool(bare) and not bare.startswith("#") and len(line) - len(line.lstrip(" ")) <= 4
+        if item and not structure:
+            item.append(line)
+            continue
+        if item and not any(held.startswith("      alert:") for held in item):
+            item = []
+        kept += item
+        item = []
+        if structure:
+            in_rules = line.rstrip("\r\n") == "    rules:" or (in_rules and line.startswith(_RULE_ITEM))
+        if in_rules and line.startswith(_RULE_ITEM + "record:"):
+            item = [line]
+        else:
+            kept.append(line)
+    if item and any(held.startswith("      alert:") for held in item):
+        kept += item
+    return "".join(kept)
+
+
 def _k8s_facts(data: bytes) -> list[dict]:
     """A k8s file's objects as the checks across objects read them: a PrometheusRule's alerts'
-    dashboard_url, a dashboard ConfigMap's uids, every other object whole."""
+    dashboard_url, a dashboard ConfigMap's uids, every other object whole. A PrometheusRule in
+    obsgen's layout is parsed without its recording rules (`_without_records`)."""
+    text = data.decode("utf-8")
+    cut = _without_records(text)
+    if cut is not None:
+        try:
+            return _objects_facts(yamlio.load_all(cut))
+        except yamlio.YAMLError:
+            pass  # an alias to a cut rule, or a layout the cut misread: the whole file
+    return _objects_facts(yamlio.load_all(text))
+
+
+def _objects_facts(objects: list) -> list[dict]:
     found = []
-    for obj in yamlio.load_all(data.decode("utf-8")):
+    for obj in objects:
         if not isinstance(obj, dict):
             continue
         labels = (obj.get("metadata") or {}).get("labels") or {}

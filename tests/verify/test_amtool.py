@@ -248,3 +248,17 @@ def test_a_routing_tree_broken_for_one_service_is_caught(generated):
         in failed.output
     pages = [c for c in _cases(generated) if c["labels"].get("service") == "checkout" and c["pages"]]
     assert f"\n{len(pages)} of " in failed.output  # every checkout page counted, not its group's first alone
+
+
+def test_the_route_tests_are_parsed_once_per_bytes(generated):
+    """routes.test.yaml is parsed once for the version check and the cases (amtool._tests_data),
+    and again when its bytes change: a case removed after a run is not routed from a stale parse."""
+    tests = generated / "alerts/alertmanager/routes.test.yaml"
+    before = amtool.route_cases(tests)
+    assert amtool.route_cases(tests) == before and amtool._tests_data(tests) is amtool._tests_data(tests)
+    text = tests.read_text()
+    first = "\n- rule: " + before[0]["rule"] + "\n"
+    assert first in text
+    start = text.index(first)
+    tests.write_text(text[:start] + text[text.index("\n- ", start + 1):])
+    assert len(amtool.route_cases(tests)) == len(before) - 1

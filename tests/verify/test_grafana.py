@@ -172,3 +172,68 @@ def test_datasources_catches_a_panel_reading_a_variable_of_another_type(generate
 
     _edit(generated, CHECKOUT, change)
     assert "datasource loki/${prometheus} is not provisioned" in _broken(generated, "datasources")
+
+
+def _whole(text: str) -> list[dict]:
+    from obsgen import yamlio
+
+    return _read([r for g in (yamlio.load(text) or {}).get("groups", []) or [] for r in g.get("rules", []) or []])
+
+
+def _read(rules: list[dict]) -> list[dict]:
+    """The rules as the facts read them: a recording rule's name, an alert whole."""
+    return [{"record": r["record"]} if "record" in r else r for r in rules]
+
+
+def test_a_rules_file_s_facts_read_what_a_whole_parse_reads(generated):
+    """Rules files in obsgen's layout are read with only their alerts parsed (grafana._rules): what
+    the facts are made of equals a whole parse's on every generated rules file, and on one edited
+    by hand (an alert that is also a record, an alias into a cut rule, a comment after a name)."""
+    from obsgen import yamlio
+    from obsgen.verify import yaml_items
+
+    paths = sorted((generated / "alerts" / "rules").glob("*.yaml"))
+    assert paths
+    for path in paths:
+        assert _read(grafana._rules(path.read_text())) == _whole(path.read_text()), path
+    text = paths[0].read_text()
+    first_alert = text.index("\n  - alert: ")
+    end = text.index("\n", first_alert + 1)
+    both = text[:end] + "\n    record: also_a_record" + text[end:]  # an alert that records too
+    twice = text.replace("\n    expr: ", "\n    record: also_a_record\n    expr: ", 1)  # a record named twice
+    aliased = text.replace("\n    labels:\n", "\n    labels: &cut\n", 1).replace(
+        "\n    annotations:\n", "\n    annotations: *cut\n    x-annotations:\n", 1)
+    commented = text.replace("\n  - alert: ", "\n  - alert: # why\n      ", 1)
+    for edited in (both, twice, aliased, commented):
+        assert edited != text
+        assert _read(grafana._rules(edited)) == _whole(edited)
+    assert {"record": "also_a_record"} in _read(grafana._rules(both))
+    assert {"record": "also_a_record"} in _read(grafana._rules(twice))
+    with pytest.raises(yamlio.YAMLError):  # what passed with the alias was the whole parse
+        yamlio.load("".join(r[2] for g in yaml_items.split(aliased, "groups")[1]
+                            for r in yaml_items.rules(g)[1] if r[0] == "alert"))
+
+
+def test_the_dashboard_schema_remembers_only_valid_values(generated):
+    """The dashboard validator remembers values valid under a definition
+    (grafana._valid_refs_remembered): after the same dashboard passed, one with a broken field
+    config and grid position gets the errors of the library's plain validator, path and message."""
+    import copy
+
+    import jsonschema
+
+    board = grafana._validators(grafana.schema_dir())[0]
+    plain = jsonschema.Draft7Validator(board.schema)
+    dashboard = json.loads((generated / "dashboards" / "checkout.json").read_text())
+    assert list(board.iter_errors(dashboard)) == []
+    broken = copy.deepcopy(dashboard)
+    panel = next(p for p in broken["panels"] if p.get("fieldConfig", {}).get("defaults") is not None)
+    panel["fieldConfig"]["defaults"]["unit"] = 5
+    panel["gridPos"]["h"] = "tall"
+
+    def errors(validator):
+        return [("/".join(map(str, e.absolute_path)), e.message, [c.message for c in e.context])
+                for e in validator.iter_errors(broken)]
+
+    assert errors(board) and errors(board) == errors(plain)
+    assert any("5 is not of type 'string'" in m for _, _, ctx in errors(board) for m in ctx)

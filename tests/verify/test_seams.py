@@ -359,3 +359,42 @@ def test_a_datasource_credential_read_from_outside_the_mounts_fails(with_secrets
     problems = _problems(with_secrets, "secrets")
     assert f"{DATASOURCES_CM}: reads /var/secrets/mimir/password, outside /etc/grafana/secrets/<secret>/<key>" \
            in problems
+
+
+def test_a_selector_pinning_one_slo_reads_only_that_slos_rules(generated):
+    """The labels check looks up the rules recording a series by the most selective label the
+    selector pins: `{sloth_id=..., obsgen_hour_parity=...}` reads one SLO's rules, not the half of
+    every SLO's that share the parity (at 3,000 SLOs that scan was most of the verifier)."""
+    labelsets = seams.LabelSets(seams.load(generated))
+    metric = names.hour_sum("error")
+    rules = labelsets.rules[metric]
+    ids = sorted({str(labels["sloth_id"]) for labels, _, _ in rules})
+    assert len(ids) > 1
+    found = labelsets._candidates(metric, {names.HOUR_PARITY: names.HOUR_PARITIES[0], "sloth_id": ids[0]})
+    assert found and {str(rules[i][0]["sloth_id"]) for i in found} == {ids[0]}
+
+
+def test_a_prometheus_rule_s_facts_read_what_a_whole_parse_reads(generated):
+    """PrometheusRule files are parsed without their recording rules (seams._without_records): the
+    facts equal a whole parse's on every generated k8s file, and on one edited by hand with a rule
+    that is both a record and an alert, and with an alert's annotations taken from a cut rule by a
+    YAML alias (which parses whole)."""
+    from obsgen import yamlio
+
+    cut = 0
+    for path in sorted((generated / "k8s").rglob("*.yaml")):
+        text = path.read_text()
+        cut += seams._without_records(text) is not None
+        assert seams._k8s_facts(text.encode()) == seams._objects_facts(yamlio.load_all(text)), path
+    assert cut, "no PrometheusRule in obsgen's layout: the cut was not exercised"
+    path = next(p for p in sorted((generated / "k8s").rglob("*.yaml")) if seams._without_records(p.read_text()))
+    text = path.read_text()
+    both = text.replace("\n      expr: ", "\n      alert: BothRecordAndAlert\n      expr: ", 1)  # in a record
+    aliased = text.replace("\n      labels:\n", "\n      labels: &cut\n", 1).replace(
+        "      annotations:\n", "      annotations: *cut\n      x-annotations:\n", 1)
+    for edited in (both, aliased):
+        assert edited != text
+        assert seams._k8s_facts(edited.encode()) == seams._objects_facts(yamlio.load_all(edited))
+    assert "BothRecordAndAlert" in json.dumps(seams._k8s_facts(both.encode()))
+    with pytest.raises(yamlio.YAMLError):  # the cut alone cannot parse it: what passed was the whole parse
+        yamlio.load_all(seams._without_records(aliased))
