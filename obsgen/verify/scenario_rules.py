@@ -14,15 +14,16 @@ Every rule is still checked by `promtool check rules`.
 What a text reads is taken from its words: every name a rule records that appears as a word of
 the text (more words only keep more rules), and for `ALERTS`/`ALERTS_FOR_STATE` the alerting rules
 named by an `alertname="..."` matcher, every alerting rule when a selector names none. A text
-selecting by `__name__` or with a selector that names no metric (`{sloth_id="..."}`), or a rules
-file in another layout, keeps every rule.
+selecting by `__name__` or with a selector that names no metric (`{sloth_id="..."}`: a brace after
+no name found in the text, then confirmed by the PromQL parser, as a brace may be inside a quoted
+label value), or a rules file in another layout, keeps every rule.
 """
 
 from __future__ import annotations
 
 import re
 
-from obsgen import names
+from obsgen import names, promql, yamlio
 from obsgen.verify import yaml_items
 
 _WORD = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
@@ -39,7 +40,31 @@ _BARE = re.compile(r"(?<![A-Za-z0-9_:])\{|\b(?:and|or|unless|by|without|on|ignor
 
 def _reads_anything(text: str) -> bool:
     """Whether a text may select series by anything but their name: then no rule may be left out."""
-    return "__name__" in text or bool(_BARE.search(_SAMPLE_LABELS.sub("", _TEMPLATE.sub("", text))))
+    if "__name__" in text:
+        return True
+    return bool(_BARE.search(_SAMPLE_LABELS.sub("", _TEMPLATE.sub("", text)))) and _unnamed(text)
+
+
+def _unnamed(text: str) -> bool:
+    """Whether an expression of the text (a rule's or an assertion's `expr`, an input `series`)
+    selects by no metric name, by the PromQL parser. _BARE's brace may be one inside a quoted label
+    value (a team named `a{b` is in every selector of its SLO), which would keep every rule of that
+    SLO's scenarios for nothing; the parser says. A text that does not parse keeps every rule."""
+    try:
+        return any(selector.name is None for expr in _expressions(yamlio.load(text))
+                   for selector in promql.vector_selectors(expr))
+    except (yamlio.YAMLError, ValueError):
+        return True
+
+
+def _expressions(node) -> list[str]:
+    """Every `expr` and `series` string of a loaded rules or test text: where selectors are."""
+    if isinstance(node, dict):
+        return [text for key, value in node.items()
+                for text in ([value] if key in ("expr", "series") and isinstance(value, str) else _expressions(value))]
+    if isinstance(node, list):
+        return [text for item in node for text in _expressions(item)]
+    return []
 
 
 def _reads(text: str) -> tuple[set[str], set[str] | None]:

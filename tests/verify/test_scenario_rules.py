@@ -103,3 +103,20 @@ def test_each_scenario_of_a_full_suite_loads_the_rules_it_reads():
         for kept, texts in runs:
             assert all(scenario_rules.needed(groups, t) == kept for t in texts)
         assert len(runs) > 1 and min(len(_kept(k)) for k, _ in runs) < len(_all(groups)), path
+
+
+def test_a_brace_inside_a_quoted_label_value_is_not_a_selector():
+    """A team named `a{b` is in every selector of its SLO: the text's brace search finds it, and
+    the PromQL parser says it is a label value, so the scenario still loads only what it reads; a
+    real selector naming no metric beside it still keeps every rule, in either YAML quoting."""
+    groups, _ = _slo("checkout", "checkout-availability")
+    ratio = names.sli_error_ratio("1h")
+    quoted = f"- promql_expr_test:\n  - expr: '{ratio}{{team=\"a{{b\", x=\"}}{{\"}}'\n"
+    kept = scenario_rules.needed(groups, quoted)
+    assert kept != groups and ratio in _kept(kept)
+    for bare in ('count({sloth_id="checkout-availability"})', 'vector(1) and{job="checkout"}'):
+        assert scenario_rules.needed(groups, f"{quoted}  - expr: '{bare}'\n") == groups, bare
+    double = f'- promql_expr_test:\n  - expr: "{ratio}{{team=\\"}}{{b\\"}}"\n'
+    assert scenario_rules.needed(groups, double) == kept
+    assert scenario_rules.needed(groups, double.replace('"\n', ' and{job=\\"x\\"}"\n')) == groups
+    assert scenario_rules.needed(groups, f"- expr: '{ratio}{{x=\"}}{{\"}}' ]\n") == groups  # not YAML
