@@ -24,7 +24,10 @@ from obsgen.verify.result_cache import ResultCache, digest
 
 INSTALL_HINT = ("promtool not found: install it with "
                 "`apt-get install --no-install-recommends prometheus` (Debian/Ubuntu) or put it on PATH")
-BATCH = 16  # test files per promtool process: its start-up is paid once per batch
+# test files per promtool process: its start-up (about 26 CPU-ms) is paid once per batch, and a
+# process's later files cost less than its first ones (measured, 256 wiring files: 27.3 CPU-ms a file
+# in batches of 16, 24.6 in one of 128). At least two batches a core keep the cores busy.
+BATCH = 64
 CHECK_BATCH = 200  # rules files per `promtool check rules`
 
 
@@ -35,8 +38,30 @@ def promtool() -> str:
     return found
 
 
+# promtool gives every test group a TSDB of its own in a temporary directory, made and removed
+# again for every group (thousands at 1,000 services); on a memory file system that costs a third
+# of the system time it costs on disk (measured: 2.3 -> 1.3 CPU-ms a file of one group). Used only
+# when it is a writable directory with room to spare.
+_SHM = "/dev/shm"
+_SHM_ROOM = 256 << 20
+
+
+def _tool_env() -> dict[str, str] | None:
+    """The environment promtool runs in: TMPDIR on a memory file system when there is one and the
+    user set no TMPDIR of their own."""
+    if "TMPDIR" in os.environ:
+        return None
+    try:
+        room = os.statvfs(_SHM)
+    except OSError:
+        return None
+    if room.f_bavail * room.f_frsize < _SHM_ROOM or not os.access(_SHM, os.W_OK | os.X_OK):
+        return None
+    return {**os.environ, "TMPDIR": _SHM}
+
+
 def _run(command: list[str], cwd: Path) -> Result:
-    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=_tool_env())
     return Result(tuple(command), proc.returncode == 0, (proc.stdout + proc.stderr).strip())
 
 

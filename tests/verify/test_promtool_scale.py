@@ -265,3 +265,14 @@ def test_a_window_shortened_by_hand_in_one_service_fails(out, promtool):
     failed = {r.command[-1]: r.output for r in results if not r.ok}
     assert names.sli_error_ratio("1d") in failed[names.health_tests_file("delta")]
     assert names.sli_error_ratio("3d") in failed[names.health_tests_file("bravo")]
+
+
+def test_promtool_keeps_a_tmpdir_of_the_users_own(monkeypatch):
+    """promtool's per-group TSDBs go to a memory file system only when the user named no TMPDIR."""
+    monkeypatch.setenv("TMPDIR", "/somewhere/of/mine")
+    assert verify_promtool._tool_env() is None
+    monkeypatch.delenv("TMPDIR")
+    env = verify_promtool._tool_env()
+    assert env is None or (env["TMPDIR"] == verify_promtool._SHM and os.access(env["TMPDIR"], os.W_OK))
+    monkeypatch.setattr(verify_promtool, "_SHM", "/no/such/directory")
+    assert verify_promtool._tool_env() is None
