@@ -34,11 +34,11 @@ OUTAGE = "checkout-availability"  # every request fails
 RATIO = 0.002  # every other SLO: 1 request in 500 fails (below every page threshold of the examples but one)
 HISTORY = 50 * 60  # seconds of backfilled history
 STEP = 10  # seconds between samples, in the history and live (see Steady)
-# How many steps ahead of its time a scrape publishes a sample: a scrape may be late by that much.
+# How many steps ahead of its time a scrape may publish a sample: a scrape may be late by that much.
 # 2 (20 s) was too few at a load average of 20-30 on 2 cores: a 5m rate recorded while its window's
 # last sample was not yet scraped read low, and the 1d window derived from the few recordings since
 # the server started read 3.6 instead of 4.0, for good. A sample ahead of time costs nothing: every
-# query reads only samples up to its own time.
+# query reads only samples up to its own time; the lead builds up a step a scrape (Steady.collect).
 LEAD = 6
 JOB = "obsgen-test-traffic"  # the scrape job: dropped from the series, which keep the fixtures' labels
 SCRAPE = "2s"
@@ -71,7 +71,11 @@ class Steady(Traffic):
 
     def collect(self):
         with self.lock:
-            stamp = (time.time() // STEP + LEAD) * STEP
+            # One grid point a scrape at most, up to LEAD steps ahead: the first scrape publishes the
+            # point due now (so the rules need not wait LEAD steps for a scraped sample, `scraping`),
+            # the lead builds up over the next scrapes (every 2 s, a step is 10 s), and no point is
+            # ever skipped, so the samples stay evenly spaced even after a scrape came late.
+            stamp = min((time.time() // STEP + LEAD) * STEP, self.since + STEP)
             if stamp > self.since:
                 self._advance(seconds=stamp - self.since)
                 self.since = stamp
