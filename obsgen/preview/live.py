@@ -25,6 +25,7 @@ import signal
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -87,6 +88,7 @@ class Cluster:
     traffic: Traffic
     url: str = ""
     history_end: float | None = None
+    server: TrafficServer | None = None  # serves the traffic to the Prometheus
 
 
 class LiveSession:
@@ -106,6 +108,7 @@ class LiveSession:
         self.skipped: list[dict] = []
         self.alertmanagers: dict[str, AlertmanagerRun] = {}
         self.clusters: dict[str, Cluster] = {}
+        self.starting: list[tuple[Process, str]] = []  # started, not yet ready: (process, readiness URL)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -147,8 +150,15 @@ class LiveSession:
         routing = self.plan.routing
         label = routing.environment_label if routing else names.ENVIRONMENT_LABEL
         environments = self.options.environments or (routing.paging_environment if routing else "production",)
-        for env in environments:
-            self._cluster(env, label, rules, tools)
+        homes = {env: self._cluster(env, rules) for env in environments}
+        self._histories(homes, tools)
+        for env, home in homes.items():
+            self._prometheus(env, home, label, tools)
+        # Every server was started without waiting for the one before: their start-ups overlap (each
+        # Prometheus loads its history and rules, each Alertmanager its config); wait for all here.
+        for process, url in self.starting:
+            process.wait_ready(url)
+        self.starting.clear()
 
     def _rule_file(self, path: str, text: str) -> RuleFile:
         built = self.artifacts.get(path)
@@ -188,39 +198,56 @@ class LiveSession:
         ], f"http://{address}")
         self.alertmanagers[name] = run
 
-    def _cluster(self, env: str, label: str, rules: dict[str, RuleFile], tools: dict[str, str]) -> None:
+    def _cluster(self, env: str, rules: dict[str, RuleFile]) -> Path:
+        """The environment's traffic, its server and the Prometheus home with the rules; its home."""
         slos, self.skipped = simulated_slos(self.plan)
         cluster = Cluster(env, Traffic(slos))
-        server = TrafficServer(cluster.traffic)
-        self.stack.callback(server.close)
-        first = not self.clusters
-        home = self.tmp / ("prometheus" if first else f"prometheus-{env}")
+        cluster.server = TrafficServer(cluster.traffic)
+        self.stack.callback(cluster.server.close)
+        home = self.tmp / ("prometheus" if not self.clusters else f"prometheus-{env}")
         (home / live_config.RULES).mkdir(parents=True)
         for path, found in rules.items():
             (home / live_config.RULES / Path(path).name).write_text(live_config.rules(found, self.options.clock),
                                                                    encoding="utf-8")
+        self.clusters[env] = cluster
+        return home
+
+    def _histories(self, homes: dict[str, Path], tools: dict[str, str]) -> None:
+        """Each environment's backfilled history, when asked, built side by side: each waits mostly on
+        its own promtool and its own history Prometheus (started and stopped by its thread, which
+        outlives it: see live_procs._dies_with), and the environments share nothing but the plan."""
+        if not self.options.history:
+            return
         clock = self.options.clock
-        if self.options.history:
+
+        def build(env: str) -> float:
             profile = {slo: segs for (e, slo), segs in self.options.profile.items() if e == env}
-            cluster.history_end = live_history.write(
-                self.plan, cluster.traffic, home / "data", home / "history", self.options.history,
-                durations.seconds(clock.scrape), clock.evaluation, tools, profile)
+            return live_history.write(
+                self.plan, self.clusters[env].traffic, homes[env] / "data", homes[env] / "history",
+                self.options.history, durations.seconds(clock.scrape), clock.evaluation, tools, profile)
+
+        with ThreadPoolExecutor(max_workers=len(homes)) as pool:  # leaving it waits for every thread
+            ends = {env: pool.submit(build, env) for env in homes}
+        for env, end in ends.items():
+            self.clusters[env].history_end = end.result()
+
+    def _prometheus(self, env: str, home: Path, label: str, tools: dict[str, str]) -> None:
+        cluster, clock = self.clusters[env], self.options.clock
         (home / "prometheus.yml").write_text(live_config.prometheus(
-            [run.url.removeprefix("http://") for run in self.alertmanagers.values()], server.address,
+            [run.url.removeprefix("http://") for run in self.alertmanagers.values()], cluster.server.address,
             label, env, clock), encoding="utf-8")
         address = f"{LOOPBACK}:{free_port()}"
-        cluster.url = self._run("prometheus" if first else f"prometheus-{env}", [
+        cluster.url = self._run(home.name, [
             tools["prometheus"], f"--config.file={home / 'prometheus.yml'}",
             f"--storage.tsdb.path={home / 'data'}", f"--web.listen-address={address}",
         ], f"http://{address}")
-        self.clusters[env] = cluster
 
     def _run(self, name: str, argv: list[str], url: str) -> str:
         process = Process(name, argv, self.tmp / f"{name}.log", self.tmp)
         self.processes.append(process)
         self.stack.callback(process.stop)
         self.urls.setdefault(name, url)
-        process.wait_ready(f"{url}/-/ready")
+        self.starting.append((process, f"{url}/-/ready"))  # _start waits for all at once
         return url
 
     def check(self) -> None:

@@ -4,9 +4,9 @@ real Alertmanager, every receiver posting with its own protocol to a loopback st
 One run, every scenario at once (scenario.py has the spec set): a Prometheus for production and one
 for staging (as each cluster has its own, labelled by external_labels), with 6 h of backfilled
 history (healthy, or the stretch a scenario needs), 15 s scrape and 30 s evaluation, alerting to
-the Alertmanager loaded with the generated config byte for byte, and to three more, each loaded
-with a copy broken by hand at one routing seam. The same harness (obsgen/preview/live.py) runs
-`obsgen preview --live`. The checker (scenario.violations) says what the specs imply; the
+the Alertmanager loaded with the generated config byte for byte, and to four more, each loaded
+with a copy broken by hand at one routing seam (or without its inhibition). The same harness
+(obsgen/preview/live.py) runs `obsgen preview --live`. The checker (scenario.violations) says what the specs imply; the
 generated config must satisfy it, and every mutant must be caught by it.
 
 Times are judged against the burn-rate math (obsgen/burnrate.py), never against a stopwatch race:
@@ -31,12 +31,21 @@ from obsgen import burnrate, durations, pipeline
 from obsgen.preview.live import AM_CONFIG, GENERATED, LiveSession, Options
 from obsgen.preview.live_config import REAL
 from obsgen.preview.live_sinks import Sinks
-from tests.conftest import PATIENCE, ROOT, require_tool, run_obsgen
+from tests.builders import obsgen_cli
+from tests.conftest import PATIENCE, ROOT, require_tool
 from tests.e2e import scenario
-from tests.e2e.scenario import Seen, first, seen
+from tests.e2e.scenario import GROUP_WAIT, Seen, first, seen
 
 TIMEOUT = 600  # seconds for every expected delivery; they take about 2 minutes
-SETTLE = 30  # after the last one: what a mutant delivers late (or should never deliver) arrives by then
+POLL = 1  # seconds between looks at the stand-ins and Alertmanager: each wait ends within one
+# After the last expected delivery: what the generated config would deliver late, and must not, arrives
+# by then. The last alert to reach the Alertmanagers is checkout's ticket, and the last expected
+# delivery is that ticket e-mailed by UNINHIBITED, which got it in the same batch from Prometheus and
+# holds it as long (the teams' group_wait, 5 s): were the generated config's inhibition broken, its
+# e-mail would go out at the same moment. Every other alert reached them more than the root route's
+# 30 s group_wait earlier (its timeline is printed): nothing else is in flight.
+SETTLE = 2 * GROUP_WAIT
+UNINHIBITED = "inhibition-dropped"  # the generated config without its inhibit_rules
 LOAD_SLACK = 45  # seconds a busy machine may add to a delivery (Alertmanager dispatch, HTTP, scheduling)
 PAYLOADS = ROOT / "docs" / "payloads"
 
@@ -47,11 +56,19 @@ def _mutants(text: str) -> dict[str, dict]:
     for receiver in doc["receivers"]:
         if receiver["name"] == "payments-pager":
             receiver.pop("pagerduty_configs")
+    uninhibited = yaml.safe_load(text)
+    uninhibited.pop("inhibit_rules")
     return {
         "severity-renamed": yaml.safe_load(text.replace('severity="', 'level="')),
         "receiver-dropped": doc,
         "environment-renamed": yaml.safe_load(text.replace("- environment!=", "- env!=")),
+        UNINHIBITED: uninhibited,
     }
+
+
+def _ticket_emailed(items: list[Seen]) -> Seen | None:
+    """checkout's production ticket e-mailed: what a page of the same SLO must prevent."""
+    return first(items, service="checkout", environment="production", receiver="payments-email")
 
 
 @dataclass
@@ -63,6 +80,7 @@ class Run:
     inhibited: dict | None = None  # checkout's ticket while its page fired, from Alertmanager's API
     history_end: float = 0.0
     duration: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # phase -> seconds since the fixture started
 
 
 def _inhibition(url: str) -> dict | None:
@@ -82,15 +100,22 @@ def run(tmp_path_factory) -> Run:
     for tool in ("prometheus", "prometheus-alertmanager", "promtool"):
         require_tool(tool)
     started = time.monotonic()
+    phases = {}
+
+    def phase(name: str) -> None:
+        phases[name] = time.monotonic() - started
+
     root = tmp_path_factory.mktemp("e2e")
     sinks = Sinks()
     try:
         spec = scenario.specs(root, sinks)
-        generated = run_obsgen("generate", str(spec), "--out", str(root / "out"))
+        # in this process: the CLI's output, not its process start, is what the servers are to load
+        generated = obsgen_cli("generate", str(spec), "--out", str(root / "out"))
         assert generated.returncode == 0, generated.stderr
         files = {str(p.relative_to(root / "out")): p.read_text() for p in (root / "out").rglob("*") if p.is_file()}
         done = pipeline.run(spec)
         plan = done.plan
+        phase("generated")
         assert {p: files.get(p) for p in done.files} == done.files  # the session reads the tree written
         options = Options(clock=REAL, environments=("production", "staging"), history=scenario.HISTORY,
                           profile={(scenario.SLOW[0], f"{scenario.SLOW[1]}-availability"):
@@ -99,28 +124,47 @@ def run(tmp_path_factory) -> Run:
                                    scenario.PAST_BURN[2]},
                           secrets=root / "secrets", mutants=_mutants(files[AM_CONFIG]), sinks=sinks)
         with LiveSession(plan, done.artifacts, options) as session:
+            phase("session up")
             assert session.alertmanagers[GENERATED].config.read_text() == files[AM_CONFIG]  # byte for byte
             # ledger and refunds go on live in their profiles' last mode (Traffic.history)
             onset = time.time()
             for env, services in scenario.OUTAGES.items():
                 for service in services:
                     session.clusters[env].traffic.set_mode(f"{service}-availability", "outage")
-            result = Run(plan, files, onset, history_end=session.clusters["production"].history_end)
+            phase("onset")
+            result = Run(plan, files, onset, history_end=session.clusters["production"].history_end, phases=phases)
             deadline = time.monotonic() + TIMEOUT
             while time.monotonic() < deadline:
                 session.check()
-                result.inhibited = result.inhibited or _inhibition(session.alertmanagers[GENERATED].url)
+                if result.inhibited is None and (found := _inhibition(session.alertmanagers[GENERATED].url)):
+                    result.inhibited = found
+                    phase("ticket seen inhibited")
                 _heal_once_paged(session, sinks)
-                if scenario.complete(seen(sinks.deliveries())) and result.inhibited:
+                if scenario.complete(seen(sinks.deliveries())) and result.inhibited and \
+                        _ticket_emailed(seen(session.alertmanagers[UNINHIBITED].sinks.deliveries())):
                     break
-                time.sleep(2)
+                time.sleep(POLL)
+            phase("everything expected")
             _until_quiet(session)
+            phase("quiet")
             result.deliveries = {name: am.sinks.deliveries() for name, am in session.alertmanagers.items()}
     finally:
         sinks.close()
     result.duration = time.monotonic() - started
-    print(f"\nend-to-end run: {result.duration:.0f} s")
+    print(_timeline(result))
     return result
+
+
+def _timeline(run: Run) -> str:
+    """The fixture's phases and each first delivery (receiver, status), in seconds: where its time goes."""
+    onset = run.phases["onset"]
+    lines = [f"{t:6.1f} s  {name}" for name, t in run.phases.items()]
+    firsts: dict[tuple, float] = {}
+    for s in _seen(run):
+        firsts.setdefault((s.service, s.environment, s.receiver, s.status), s.delivery.at - run.onset + onset)
+    lines += [f"{t:6.1f} s  {' '.join(filter(None, key))} (onset + {t - onset:.0f} s)" for key, t in firsts.items()]
+    lines.sort(key=lambda line: float(line.split()[0]))
+    return f"\nend-to-end run: {run.duration:.0f} s\n" + "\n".join(lines)
 
 
 def _heal_once_paged(session: LiveSession, sinks: Sinks) -> None:
@@ -134,8 +178,8 @@ def _heal_once_paged(session: LiveSession, sinks: Sinks) -> None:
 
 
 def _until_quiet(session: LiveSession) -> None:
-    """Wait until no stand-in has received anything for SETTLE seconds: what a mutant delivers late
-    (or should never deliver) has arrived by then, however slow the machine."""
+    """Wait until no stand-in has received anything for SETTLE seconds (see SETTLE for why that is
+    enough: the last alert's expected delivery has been seen before this starts)."""
     def count() -> int:
         return sum(len(am.sinks.deliveries()) for am in session.alertmanagers.values())
 
@@ -237,6 +281,16 @@ def test_an_alert_of_an_unknown_team_reaches_the_root_receiver(run):
 
 
 # --- the seams, broken by hand -----------------------------------------------------------------
+
+
+def test_without_the_inhibition_the_ticket_is_emailed(run):
+    """The inhibition test's last check is not vacuous, and the run waited long enough to see it fail:
+    without inhibit_rules, checkout's ticket reaches payments-email while its page fires."""
+    emailed = _ticket_emailed(_seen(run, UNINHIBITED))
+    assert emailed is not None and emailed.severity == "warning"
+    paged = first(_seen(run, UNINHIBITED), service="checkout", environment="production", receiver="payments-pager")
+    assert paged is not None and paged.delivery.at < emailed.delivery.at
+    assert not _ticket_emailed(_seen(run))
 
 
 @pytest.mark.parametrize(("mutant", "caught"), [
