@@ -14,6 +14,7 @@ import socket
 import subprocess
 from pathlib import Path
 
+from tests import conftest
 from tests.conftest import EXAMPLES, require_tool
 
 LOOPBACK = "127.0.0.1"
@@ -266,7 +267,7 @@ def promtool_scenarios(out: Path, tests: list[str], keep=None) -> list:
 
 # --- Go tools' garbage collector -----------------------------------------------------------------
 
-GOGC = "400"  # Go's default is 100
+GOGC = conftest.GOGC  # Go's default is 100; the suite sets it for every test (tests/conftest.py)
 
 
 def relaxed_go_gc(monkeypatch) -> None:

@@ -109,16 +109,18 @@ def test_cli_rejects_hostile_files_and_writes_nothing(tmp_path, name, content, e
 
 
 def test_platform_can_raise_the_limits(tmp_path):
+    """The Platform's limits, read by `obsgen validate` (in this process, builders.obsgen_cli: the
+    limits are what is tested; the process' streams and exit code are the test above's)."""
     many = "".join(f"---\napiVersion: obsgen/v1\nkind: Team\nmetadata: {{name: t{i}}}\n" for i in range(1001))
     spec = _spec_dir(tmp_path, {"many-teams.yaml": many})
-    default = run_obsgen("validate", str(spec))
+    default = builders.obsgen_cli("validate", str(spec))
     assert default.returncode == 1
     assert "many-teams.yaml:4001: more than 1000 documents in one file" in default.stderr
     platform = (EXAMPLES / "platform.yaml").read_text()
     (spec / "platform.yaml").write_text(platform + "  limits: {documents: 2000}\n")
-    assert run_obsgen("validate", str(spec)).returncode == 0
+    assert builders.obsgen_cli("validate", str(spec)).returncode == 0
     (spec / "platform.yaml").write_text(platform + "  limits: {documents: 10}\n")
-    lowered = run_obsgen("validate", str(spec))
+    lowered = builders.obsgen_cli("validate", str(spec))
     assert lowered.returncode == 1
     line = platform.count("\n") + 1  # the appended `limits:` line
     assert f"platform.yaml:{line}: limits.documents: Input should be greater than or equal to 1000" in lowered.stderr
