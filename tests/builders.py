@@ -14,7 +14,6 @@ import socket
 import subprocess
 from pathlib import Path
 
-from tests import conftest
 from tests.conftest import EXAMPLES, require_tool
 
 LOOPBACK = "127.0.0.1"
@@ -263,21 +262,6 @@ def promtool_scenarios(out: Path, tests: list[str], keep=None) -> list:
             runs = list(pool.map(lambda batch: verify_promtool._run([tool, "test", "rules", *batch], Path(tmp)),
                                  files))
     return [Result(("promtool", "test", "rules", t), run.ok, run.output) for t, run in zip(tests, runs, strict=True)]
-
-
-# --- Go tools' garbage collector -----------------------------------------------------------------
-
-GOGC = conftest.GOGC  # Go's default is 100; the suite sets it for every test (tests/conftest.py)
-
-
-def relaxed_go_gc(monkeypatch) -> None:
-    """Let the Go tools a test starts (promtool above all) collect garbage a quarter as often: GOGC
-    trades a larger heap (these runs hold a few tens of MB live) for less collector CPU; measured
-    on the shared-mode examples' 131 scenarios in one promtool process, 19.9 -> 16.9 CPU-s (-15%).
-    It changes when memory is freed, never what a tool computes, so every verdict is the same. A
-    GOGC already set (by whoever runs the suite) is kept."""
-    if "GOGC" not in os.environ:
-        monkeypatch.setenv("GOGC", GOGC)
 
 
 def first_failing_scenario(out: Path, test: str) -> str | None:

@@ -18,7 +18,6 @@ every range of the rules shortened by 1ms runs them under Prometheus 3's range s
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -220,18 +219,11 @@ def test_left_open_shortens_every_range_by_a_millisecond():
         "sum_over_time(x[59m59s999ms]) + y[29d23h59m59s998ms] offset 4h + rate(z[4m59s999ms])")
 
 
-# promtool's Go garbage collector at its default (GOGC=100) costs a fifth of the CPU of these runs,
-# which keep a few hundred MB of samples live: collecting at 4x the live heap instead measured 15-25%
-# less CPU on a month at hourly cadence (docs/testing.md). GOMEMLIMIT bounds the heap all the same.
-# Only the collector's pacing changes: every evaluation and check is the same.
-PROMTOOL_ENV = {"GOGC": "400", "GOMEMLIMIT": "1GiB"}
-
-
 def run_all(promtool: str, paths: list[Path]) -> list[subprocess.CompletedProcess]:
     """One promtool process per file, in parallel."""
     def run(path: Path) -> subprocess.CompletedProcess:
         return subprocess.run([promtool, "test", "rules", path.name], cwd=path.parent, capture_output=True,
-                              text=True, timeout=PATIENCE, env={**os.environ, **PROMTOOL_ENV})
+                              text=True, timeout=PATIENCE)  # GOGC: tests/conftest.py
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return list(pool.map(run, paths))

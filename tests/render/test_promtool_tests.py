@@ -8,13 +8,7 @@ import yaml
 from obsgen import burnrate, names
 from obsgen import yamlio as yamlout
 from obsgen.render import promtool_inputs, promtool_tests
-from tests.builders import first_failing_scenario, promtool_scenarios, relaxed_go_gc
-
-
-@pytest.fixture(autouse=True)
-def _go_gc(monkeypatch):
-    """promtool's evaluation is this file's cost: its collector runs less often (builders.relaxed_go_gc)."""
-    relaxed_go_gc(monkeypatch)
+from tests.builders import first_failing_scenario, promtool_scenarios
 
 
 def test_counter_notation_uses_integer_steps_without_resets():

@@ -10,11 +10,9 @@ over the same windows, as they did before. Each scenario runs with only the rule
 
 from __future__ import annotations
 
-import pytest
-
 from obsgen import names, pipeline
 from obsgen.output.writer import write_tree
-from tests.builders import promtool_scenarios, relaxed_go_gc
+from tests.builders import promtool_scenarios
 from tests.specdir import service, write
 
 SLI = """      sli:
@@ -30,12 +28,6 @@ SPECS = {"ledger.yaml": service("ledger", "    - name: slices\n      objective: 
 MUTANT = "alerts/tests/mutant.test.yaml"
 CATCHERS = ("ledger-slices: 3 bad slice(s) in a clean 6h trip the 6h page window",
             "ledger-slices: error ratio 4.8500% (under 5.0000%, the slice target's) leaves every slice")
-
-
-@pytest.fixture(autouse=True)
-def _go_gc(monkeypatch):
-    """promtool's evaluation is this file's cost: its collector runs less often (builders.relaxed_go_gc)."""
-    relaxed_go_gc(monkeypatch)
 
 
 def test_timeslice_scenarios_pass_and_catch_alerts_on_events(tmp_path, promtool):

@@ -15,15 +15,9 @@ from obsgen.errors import SpecErrors
 from obsgen.output import encode
 from obsgen.plan import environments
 from obsgen.render import prometheus_rules, promtool_tests
-from tests.builders import promtool_scenarios, relaxed_go_gc, service
+from tests.builders import promtool_scenarios, service
 from tests.builders import write_specs as write
 from tests.conftest import EXAMPLES, ROOT
-
-
-@pytest.fixture(autouse=True)
-def _go_gc(monkeypatch):
-    """promtool's evaluation is this file's cost: its collector runs less often (builders.relaxed_go_gc)."""
-    relaxed_go_gc(monkeypatch)
 
 
 def examples(tmp_path, metrics: str):
