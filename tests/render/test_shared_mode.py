@@ -32,7 +32,9 @@ def examples(tmp_path, metrics: str):
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
     spec_dir = examples(tmp_path_factory.mktemp("shared"), "{mode: shared}")
-    return pipeline.run(spec_dir, render=False).plan, pipeline.run(spec_dir).files
+    run = pipeline.run(spec_dir)  # the plan and the files of one run (no cache: its plan is compiled)
+    assert run.plan is not None
+    return run.plan, run.files
 
 
 def test_per_cluster_output_is_byte_identical_to_the_committed_examples(tmp_path, example_files):

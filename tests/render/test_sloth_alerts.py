@@ -9,7 +9,7 @@ from obsgen import names, pipeline
 from obsgen import yamlio as yamlout
 from obsgen.output.writer import write_tree
 from obsgen.render import sloth_alerts
-from tests.builders import first_failing_scenario, promtool_scenarios
+from tests.builders import promtool_scenarios
 from tests.spec.importers import test_sloth
 from tests.spec.importers.helpers import TEAM, write
 
@@ -58,37 +58,46 @@ def test_value_is_the_short_windows_error_ratio(sloth_tree, tmp_path, promtool):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# The last item names the scenario that catches the mutant (its title after the SLO's id and ": ").
+WIRING = "wiring: an error ratio of"
 MUTATIONS = [
     ("page renamed", "- alert: MyServiceHighErrorRate\n    expr: |\n      (\n          max(slo:sli_error:ratio_rate5m",
-     "- alert: Renamed\n    expr: |\n      (\n          max(slo:sli_error:ratio_rate5m"),
-    ("slow page factor too high", "(6 * 0.001)", "(40 * 0.001)"),
+     "- alert: Renamed\n    expr: |\n      (\n          max(slo:sli_error:ratio_rate5m", WIRING),
+    ("slow page factor too high", "(6 * 0.001)", "(40 * 0.001)",
+     "error ratio 0.6180% (above 0.6000%) trips the 6h page window"),
     # the fast pair's own thresholds: the slow pair's lower threshold trips the same OR'd page, so
     # only a scenario in which the fast pair alone can fire (promtool_tests.pair_alone) sees these
     ("fast page short window too high", 'sloth_slo="requests-availability"} > (14.4 * 0.001)) without (sloth_window)\n'
      "          and\n          max(slo:sli_error:ratio_rate1h",
      'sloth_slo="requests-availability"} > (144 * 0.001)) without (sloth_window)\n'
-     "          and\n          max(slo:sli_error:ratio_rate1h"),
+     "          and\n          max(slo:sli_error:ratio_rate1h",
+     "after a clean history, error ratio 1.4830% (above 1.4400%) pages through the 1h pair alone"),
     ("fast page long window too high",
      'ratio_rate1h{sloth_id="myservice-requests-availability",sloth_service="myservice",'
      'sloth_slo="requests-availability"} > (14.4 * 0.001))',
      'ratio_rate1h{sloth_id="myservice-requests-availability",sloth_service="myservice",'
-     'sloth_slo="requests-availability"} > (144 * 0.001))'),
-    ("slow page factor too low", "(6 * 0.001)", "(5.5 * 0.001)"),
-    ("ticket routed elsewhere", "severity: slack", "severity: email"),
-    ("ticket raised as a page", "sloth_severity: ticket", "sloth_severity: page"),
+     'sloth_slo="requests-availability"} > (144 * 0.001))', "a total outage pages after about 52 s"),
+    ("slow page factor too low", "(6 * 0.001)", "(5.5 * 0.001)",
+     "error ratio 0.5820% (below 0.6000%) does not trip the 6h page window"),
+    ("ticket routed elsewhere", "severity: slack", "severity: email", WIRING),
+    ("ticket raised as a page", "sloth_severity: ticket", "sloth_severity: page", WIRING),
 ]
 
 
-@pytest.mark.parametrize(("what", "old", "new"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
-def test_generated_tests_catch_broken_sloth_alerts(sloth_tree, tmp_path, promtool, what, old, new):
+@pytest.mark.parametrize(("what", "old", "new", "catcher"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_generated_tests_catch_broken_sloth_alerts(sloth_tree, tmp_path, promtool, what, old, new, catcher):
     _, files = sloth_tree
     write_tree(tmp_path, files)
     path = tmp_path / names.rules_file("myservice")
     text = path.read_text()
     assert old in text, f"mutation {what!r} no longer applies"
     path.write_text(text.replace(old, new))
-    # the scenarios one at a time, each with the rules it reads, until one fails (the file fails)
-    assert first_failing_scenario(tmp_path, names.tests_file("myservice")) is not None, f"{what}: tests still pass"
+    # only the scenario that catches it, with the rules it reads: promtool gives each scenario its own
+    # storage and fails the file when one fails, so its failure is the file's (test_unmutated_tests_pass:
+    # it passes on the rules as generated); one promtool run instead of one per scenario before it
+    title = f"myservice-requests-availability: {catcher}"
+    [result] = promtool_scenarios(tmp_path, [names.tests_file("myservice")], keep=lambda name: name.startswith(title))
+    assert not result.ok and "FAILED" in result.output, f"{what}: {title} still passes\n{result.output[-3000:]}"
 
 
 def test_unmutated_tests_pass(sloth_tree, tmp_path, promtool):
