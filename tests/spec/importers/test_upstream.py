@@ -63,8 +63,19 @@ def _spec_name(file: str) -> str:
     return path.stem + ".yaml" if path.suffix == ".json" else path.name
 
 
+_OUTCOMES: dict[str, tuple[str, list[str], list[str]]] = {}
+
+
 def outcome(file: str, tmp_path: Path) -> tuple[str, list[str], list[str]]:
-    """(generates | empty | refused, the errors, the services) for the file alone in a spec directory."""
+    """(generates | empty | refused, the errors, the services) for the file alone in a spec directory;
+    read once per process (pipeline.run is pure: the same bytes, the same outcome), so that
+    _batches reuses what test_each_file_generates_or_is_refused_at_its_lines found."""
+    if file not in _OUTCOMES:
+        _OUTCOMES[file] = _outcome(file, tmp_path)
+    return _OUTCOMES[file]
+
+
+def _outcome(file: str, tmp_path: Path) -> tuple[str, list[str], list[str]]:
     spec = tmp_path / "slos"
     spec.mkdir(parents=True)
     shutil.copyfile(UPSTREAM / file, spec / _spec_name(file))

@@ -12,7 +12,8 @@ import yaml
 
 from obsgen import names, pipeline
 from obsgen.errors import SpecErrors
-from tests.conftest import require_tool, run_obsgen
+from tests.builders import obsgen_cli
+from tests.conftest import require_tool
 from tests.spec.importers.helpers import PLATFORM, write
 
 UPSTREAM = Path(__file__).parents[1] / "upstream"
@@ -40,7 +41,7 @@ def rules(out: Path, service: str) -> list[dict]:
 
 
 def generate(root: Path, out: Path) -> subprocess.CompletedProcess:
-    result = run_obsgen("generate", str(root), "--out", str(out))
+    result = obsgen_cli("generate", str(root), "--out", str(out))  # in this process: the output is tested
     assert result.returncode == 0, result.stderr
     return result
 
@@ -86,7 +87,7 @@ def test_unknown_fields_and_bad_names_in_unreferenced_objects_are_refused(tmp_pa
 
 def test_import_of_services_only_says_no_slo_was_found(tmp_path):
     file = UPSTREAM / "openslo-oslo/internal/files/testdata/format/list-of-services.yaml"
-    result = run_obsgen("import", "openslo", str(file))
+    result = obsgen_cli("import", "openslo", str(file))  # the message and exit code, in this process
     assert result.returncode == 1
     assert "no OpenSLO SLO documents found (Service documents only name services)" in result.stderr, result.stderr
 
