@@ -242,7 +242,8 @@ def test_only_the_runs_holding_a_changed_file_render_again(generated, kubectl, r
                                                           monkeypatch):
     rendered = []
     real = chunked._kubectl
-    monkeypatch.setattr(chunked, "_kubectl", lambda tool, out, spec: rendered.append(spec) or real(tool, out, spec))
+    monkeypatch.setattr(chunked, "_kubectl",
+                        lambda tool, out, spec, *a: rendered.append(spec) or real(tool, out, spec, *a))
     first = verifier.verify(generated)
     assert all(r.ok for r in first) and len(rendered) > 8
     rendered.clear()
@@ -256,6 +257,50 @@ def test_only_the_runs_holding_a_changed_file_render_again(generated, kubectl, r
     # one run: k8s/ and the overlays nest base in kustomizations of the same text, so they share it
     assert len(rendered) == 1 and "k8s/base/prometheus/search.yaml" in files(rendered[0])
     assert len(files(rendered[0])) <= 4
+
+
+def test_nestings_share_a_bucket_only_when_they_render_it_alike(generated, kubectl, result_cache, small_chunks,
+                                                                 monkeypatch):
+    """dev lists base under base's own namespace (k8s/ under none): their skeleton runs print the same,
+    so base's buckets render once for both; staging's other namespace and production's annotation
+    print otherwise, so theirs render apart. Every stream is still kubectl's whole rendering."""
+    import subprocess
+
+    overlays = generated / "k8s/overlays"
+    for env, extra in (("dev", "namespace: monitoring\n"), ("staging", "namespace: other\n"),
+                       ("production", "commonAnnotations:\n  team: sre\n")):
+        path = overlays / env / "kustomization.yaml"
+        path.write_text(path.read_text().replace("resources:\n", extra + "resources:\n", 1))
+    rendered = []
+    real = chunked._kubectl
+    monkeypatch.setattr(chunked, "_kubectl",
+                        lambda tool, out, spec, *a: rendered.append(spec) or real(tool, out, spec, *a))
+    directories = list(DIRECTORIES)
+    nodes = chunked.plan(generated, directories)
+    composed = chunked.render(kubectl, generated, nodes, directories)
+    for directory, (result, stream) in zip(directories, composed, strict=True):
+        whole = subprocess.run([kubectl, "kustomize", directory], cwd=generated, capture_output=True, text=True,
+                               check=True).stdout
+        assert result.ok and stream == whole, directory
+    full = [chunked._leaf(spec) for spec in rendered if chunked._leaf(spec) and not chunked._leaf(spec).skeleton]
+    base = {leaf for leaf in full if leaf.files[0].startswith("k8s/base/")}
+    assert len(base) > 4 and all(sum(leaf == other for other in full) == 3 for leaf in base)  # 4 nestings, 3 runs
+    assert any(chunked._leaf(spec).skeleton for spec in rendered if chunked._leaf(spec))
+
+
+def test_a_skeleton_is_the_first_lines_of_each_object_or_none():
+    """apiVersion, kind and metadata as written, cut before the first other key; None when the cut
+    could read otherwise than the whole (metadata after another key, a quote or a brace left open)."""
+    from obsgen import yamlio
+
+    head = "# made by hand\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    x: 'y'\n"
+    assert chunked._facts((head + "data:\n  k: v\n---\n" + head + "data: {}\n").encode()) == \
+        (True, head + "---\n" + head)
+    for text in ("kind: ConfigMap\ndata: {}\nmetadata:\n  name: a\n",
+                 'kind: ConfigMap\nmetadata:\n  name: "a\ndata: b"\n',
+                 "kind: ConfigMap\nmetadata: {name: a,\nlabels: {}}\n"):
+        assert chunked._skeleton(text, [o for o in yamlio.load_all(text) if o]) is None, text
+    assert chunked._facts(b"kind: Service\nmetadata:\n  name: a\n") == (False, None)
 
 
 @pytest.mark.parametrize("how", ["two objects with one name", "a name the API server refuses", "not an object",
