@@ -64,6 +64,10 @@ FILES_PER_CHUNK = 32
 # objects (2,008 skeletons: 20 CPU-s, 128 of them: 0.14), and a skeleton run renders again when any
 # of its files changed.
 PROBE_BUCKETS = 4
+# Go's collector for a run of a few dozen files, unless the environment sets its own: 18% less CPU
+# for a run (measured at 1,000 services) at about 100 MB resident instead of 77. A whole rendering
+# (kustomize.py) keeps Go's default: it holds 1.6 GB at 1,000 services.
+GOGC = "400"
 CACHE_KIND = "kustomize.chunk"
 INERT_KIND = "kustomize.inert"
 SKELETON_KIND = "kustomize.skeleton"
@@ -416,7 +420,7 @@ def _kubectl(tool: str, out: Path, spec: Spec, inert=None) -> dict:
     with tempfile.TemporaryDirectory(prefix="obsgen-kustomize-") as scratch:
         _write(out, spec, Path(scratch, "k"), inert)
         proc = subprocess.run([tool, "kustomize", "--load-restrictor=LoadRestrictionsNone", str(Path(scratch, "k"))],
-                              capture_output=True, text=True, check=False)
+                              capture_output=True, text=True, check=False, env={"GOGC": GOGC, **os.environ})
     if proc.returncode != 0:
         return {"ok": False, "error": proc.stderr.strip()}
     return {"ok": True, "docs": [[_id(doc), doc] for doc in documents(proc.stdout) if doc]}
