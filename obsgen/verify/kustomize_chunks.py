@@ -8,8 +8,9 @@ in the tree (an overlay over base stays an overlay over base), with `resources` 
 of files. A run's output is a function of the bytes kubectl reads (those kustomizations, the
 chunk's files, kubectl itself), so it is cached under the sha256 of exactly those, kubectl's
 `version --client` and obsgen's code (result_cache). Runs of the same text over the same files are
-one run: k8s/ and overlays whose kustomizations read alike share base's. After a one-service change
-only the runs holding that service's files render again.
+one run: k8s/ and overlays whose kustomizations read alike share base's; so do nestings that differ
+in text but print the files' skeletons alike (_shared: obsgen's k8s/ and overlays). After a
+one-service change only the runs holding that service's files render again.
 
 Why the objects of a run are the objects the whole rendering prints: every transformer allowed
 changes each object from that object alone, except kustomize's name references (a RoleBinding's
