@@ -182,7 +182,7 @@ def write_entry(directory: Path, key: str, value) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(value, out, sort_keys=True)
+            out.write(json.dumps(value, sort_keys=True))  # json.dump encodes in Python, dumps in C
         os.replace(tmp, directory / f"{key}.json")
     except OSError:
         return  # a cache that cannot be written is only slower

@@ -30,25 +30,31 @@ def _rename(out, path: str, old: str, new: str) -> None:
     file.write_text(text.replace(f"name: {old}\n", f"name: {new}\n"))
 
 
-@pytest.mark.parametrize(("path", "old", "new", "problem"), [
+REFUSED = [  # (file, name, a name the API server refuses, the problem reported)
     ("k8s/base/grafana/obsgen-dashboard-service-checkout.yaml", "obsgen-dashboard-service-checkout",
      "obsgen-dashboard-service-checkout-", "ConfigMap/obsgen-dashboard-service-checkout-: metadata.name: "
                                            "must be a DNS-1123 subdomain"),
     ("k8s/base/prometheus/checkout.yaml", "obsgen-checkout", "obsgen-Checkout",
      "PrometheusRule/obsgen-Checkout: metadata.name: must be a DNS-1123 subdomain"),
-    ("k8s/base/prometheus/checkout.yaml", "obsgen-checkout", "x" * 254,
+    ("k8s/base/prometheus/search.yaml", "obsgen-search", "x" * 254,
      f"PrometheusRule/{'x' * 254}: metadata.name: must be a DNS-1123 subdomain"),
     ("k8s/overlays/production/otel/obsgen-agent.yaml", "obsgen-agent", "obsgen_agent",
      "OpenTelemetryCollector/obsgen_agent: metadata.name: must be a DNS-1123 subdomain"),
-])
-def test_a_name_the_api_server_refuses_fails(generated, mode, path, old, new, problem):
-    """kustomize renders the object anyway (its own result stays ok): the name check catches it."""
-    _rename(generated, path, old, new)
+]
+
+
+def test_a_name_the_api_server_refuses_fails(generated, mode):
+    """kustomize renders the objects anyway (its own result stays ok): the name check catches each,
+    in every rendering that prints it (one tree with all four: one rendering of each directory)."""
+    for path, old, new, _ in REFUSED:
+        _rename(generated, path, old, new)
     results = {r.command[1:]: r for r in verifier.verify(generated)}
-    where = "k8s/overlays/production" if "overlays" in path else "k8s"
-    assert results[("kustomize", where)].ok
-    names = results[("object-names", where)]
-    assert not names.ok and problem in names.output, names.output
+    for path, _, _, problem in REFUSED:
+        for where in (d for d in DIRECTORIES if "overlays" not in path or d == "k8s/overlays/production"):
+            assert results[("kustomize", where)].ok
+            names = results[("object-names", where)]
+            assert not names.ok and problem in names.output, (where, names.output)
+    assert "obsgen_agent" not in results[("object-names", "k8s")].output
 
 
 def test_labels_and_configmap_keys_are_checked(generated, mode):
@@ -139,22 +145,38 @@ def _one_service_broken(out, how: str) -> str:
     return "k8s"
 
 
-def test_a_broken_tree_fails_after_a_cached_run(generated, mode, result_cache):
+def test_a_broken_tree_fails_after_a_cached_run(generated, monkeypatch, result_cache):
     """What passed is cached per document, by its bytes: a tree broken in one service's file after
-    a passing run fails, in every rendering that reads it, and nothing of the failure is recorded."""
-    assert all(r.ok for r in verifier.verify(generated))
-    original = {p: p.read_bytes() for p in (generated / "k8s/base/prometheus").iterdir()}
-    for how in ("missing resource", "two objects with one name", "a name the API server refuses"):
-        _one_service_broken(generated, how)
+    a passing run fails, in every rendering that reads it, and nothing of the failure is recorded.
+    In process here; kubectl's runs in test_a_broken_file_fails_cold_and_after_a_warm_run."""
+    monkeypatch.setattr(verifier, "kubectl", lambda: None)
+    _broken_after_a_passing_run(generated, ("missing resource", "two objects with one name",
+                                            "a name the API server refuses"))
+
+
+def _broken_after_a_passing_run(out, hows) -> dict:
+    assert all(r.ok for r in verifier.verify(out))
+    original = {p: p.read_bytes() for p in (out / "k8s/base/prometheus").iterdir()}
+    outputs = {}
+    for how in hows:
+        search = out / "k8s/base/prometheus/search.yaml"
+        if how == "not an object":
+            search.write_text("groups: []\n")
+        elif how == "not YAML":
+            search.write_text("spec: [unclosed\n")
+        else:
+            _one_service_broken(out, how)
         for _ in range(2):  # and again, after the failing run
-            failed = {r.command[2]: r for r in verifier.verify(generated) if not r.ok}
-            assert set(failed) == set(DIRECTORIES), (how, failed)
+            failed = {r.command[2]: r for r in verifier.verify(out) if not r.ok}
+            assert set(failed) == set(DIRECTORIES) and all(r.output for r in failed.values()), (how, failed)
             if how.startswith("a name"):
                 assert all("PrometheusRule/obsgen-Search: metadata.name" in r.output for r in failed.values())
                 assert all(r.command[1] == "object-names" for r in failed.values())
+        outputs[how] = failed["k8s"].output
         for path, data in original.items():
             path.write_bytes(data)
-        assert all(r.ok for r in verifier.verify(generated)), how
+        assert all(r.ok for r in verifier.verify(out)), how
+    return outputs
 
 
 def test_each_distinct_document_is_checked_once(generated, mode, result_cache, monkeypatch):
@@ -219,30 +241,57 @@ def _tree(kind: str, tmp_path, monkeypatch, generated_examples) -> object:
     return tmp_path / "out"
 
 
+def _nest_apart(out) -> None:
+    """dev lists base under base's own namespace (k8s/ under none): the skeletons print alike, so
+    base's buckets render once for both; staging's other namespace and production's annotation
+    print otherwise, so theirs render apart."""
+    for env, extra in (("dev", "namespace: monitoring\n"), ("staging", "namespace: other\n"),
+                       ("production", "commonAnnotations:\n  team: sre\n")):
+        path = out / "k8s/overlays" / env / "kustomization.yaml"
+        path.write_text(path.read_text().replace("resources:\n", extra + "resources:\n", 1))
+
+
 @pytest.mark.parametrize("kind", ["examples", "synthesized", "hostile", "rbac"])
 def test_composed_streams_are_kubectls_byte_for_byte(kind, tmp_path, monkeypatch, kubectl, generated, small_chunks):
     """Every directory's stream composed from the runs equals `kubectl kustomize DIRECTORY`'s whole
-    output, byte for byte; and the runs did split the files (more runs than directories)."""
+    output, byte for byte; the runs did split the files (more runs than directories); and a bucket
+    is rendered once for the nestings that print its skeletons alike (the examples' overlays made
+    to nest base in three ways, _nest_apart: 4 nestings, 3 runs; the synthesized tree's k8s/ and
+    overlays as generated: 2 nestings, 1 run)."""
     import subprocess
 
     out = _tree(kind, tmp_path, monkeypatch, generated)
+    if kind == "examples":
+        _nest_apart(out)
+    elif kind == "synthesized":
+        monkeypatch.setattr(chunked, "FILES_PER_CHUNK", 8)  # 100 files of base: 16 runs a nesting
     directories = verifier._directories(out)
     nodes = chunked.plan(out, directories)
     assert nodes is not None
     runs = {spec for d in directories for spec in chunked.chunks(out, nodes, d)}
     assert len(runs) > len(directories) + 2, runs
+    rendered = []
+    real = chunked._kubectl
+    monkeypatch.setattr(chunked, "_kubectl",
+                        lambda tool, out, spec, *a: rendered.append(spec) or real(tool, out, spec, *a))
     composed = chunked.render(kubectl, out, nodes, directories)
     for directory, (result, stream) in zip(directories, composed, strict=True):
         whole = subprocess.run([kubectl, "kustomize", directory], cwd=out, capture_output=True, text=True,
                                check=True).stdout
         assert result.ok and stream == whole, (kind, directory)
+    full = [chunked._leaf(spec) for spec in rendered if chunked._leaf(spec) and not chunked._leaf(spec).skeleton]
+    base = {leaf for leaf in full if leaf.files[0].startswith("k8s/base/")}
+    if kind in ("examples", "synthesized"):
+        assert len(base) > 4 and all(full.count(leaf) == (3 if kind == "examples" else 1) for leaf in base)
+        assert any(chunked._leaf(spec).skeleton for spec in rendered if chunked._leaf(spec))
 
 
 def test_only_the_runs_holding_a_changed_file_render_again(generated, kubectl, result_cache, small_chunks,
                                                           monkeypatch):
     rendered = []
     real = chunked._kubectl
-    monkeypatch.setattr(chunked, "_kubectl", lambda tool, out, spec: rendered.append(spec) or real(tool, out, spec))
+    monkeypatch.setattr(chunked, "_kubectl",
+                        lambda tool, out, spec, *a: rendered.append(spec) or real(tool, out, spec, *a))
     first = verifier.verify(generated)
     assert all(r.ok for r in first) and len(rendered) > 8
     rendered.clear()
@@ -258,27 +307,31 @@ def test_only_the_runs_holding_a_changed_file_render_again(generated, kubectl, r
     assert len(files(rendered[0])) <= 4
 
 
-@pytest.mark.parametrize("how", ["two objects with one name", "a name the API server refuses", "not an object",
-                                 "not YAML", "missing resource"])
-def test_a_broken_file_fails_cold_and_after_a_warm_run(generated, kubectl, result_cache, small_chunks, how):
+def test_a_skeleton_is_the_first_lines_of_each_object_or_none():
+    """apiVersion, kind and metadata as written, cut before the first other key; None when the cut
+    could read otherwise than the whole (metadata after another key, a quote or a brace left open)."""
+    from obsgen import yamlio
+
+    head = "# made by hand\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    x: 'y'\n"
+    assert chunked._facts((head + "data:\n  k: v\n---\n" + head + "data: {}\n").encode()) == \
+        (True, head + "---\n" + head)
+    for text in ("kind: ConfigMap\ndata: {}\nmetadata:\n  name: a\n",
+                 'kind: ConfigMap\nmetadata:\n  name: "a\ndata: b"\n',
+                 "kind: ConfigMap\nmetadata: {name: a,\nlabels: {}}\n"):
+        assert chunked._skeleton(text, [o for o in yamlio.load_all(text) if o]) is None, text
+    assert chunked._facts(b"kind: Service\nmetadata:\n  name: a\n") == (False, None)
+
+
+def test_a_broken_file_fails_cold_and_after_a_warm_run(generated, kubectl, result_cache, small_chunks):
     """One service's file broken after a passing (cached) run fails every rendering that reads it,
-    and again on the next run; two objects with one name in files of different runs included."""
+    and again on the next run; two objects with one name in files of different runs included. One
+    tree and one cache for every breakage: each is undone, and the tree passes again, before the next."""
     nodes = chunked.plan(generated, list(DIRECTORIES))
     runs = {spec.children[0].files if spec.children else spec.files for spec in chunked.chunks(generated, nodes, "k8s")}
     assert not any({"k8s/base/prometheus/search.yaml", "k8s/base/prometheus/checkout.yaml"} <= set(r) for r in runs)
-    assert all(r.ok for r in verifier.verify(generated))
-    search = generated / "k8s/base/prometheus/search.yaml"
-    if how == "not an object":
-        search.write_text("groups: []\n")
-    elif how == "not YAML":
-        search.write_text("spec: [unclosed\n")
-    else:
-        _one_service_broken(generated, how)
-    for _ in range(2):
-        failed = {r.command[2]: r for r in verifier.verify(generated) if not r.ok}
-        assert set(failed) == set(DIRECTORIES) and all(r.output for r in failed.values()), (how, failed)
-    if how == "two objects with one name":
-        assert "already registered id: PrometheusRule 'obsgen-checkout'" in failed["k8s"].output
+    outputs = _broken_after_a_passing_run(generated, ("two objects with one name", "a name the API server refuses",
+                                                      "not an object", "not YAML", "missing resource"))
+    assert "already registered id: PrometheusRule 'obsgen-checkout'" in outputs["two objects with one name"]
 
 
 def test_a_kustomization_with_patches_is_rendered_whole(generated, kubectl, monkeypatch):
