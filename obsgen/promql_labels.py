@@ -12,9 +12,11 @@ histogram_quantile drops `le`), scalars have none.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
-from obsgen import promql_ast
+from obsgen import promql, promql_ast
 from obsgen.promql_ast import Agg, Bin, Call, Matrix, Neg, Num, Paren, Sel, Str, Sub
 
 Labels = frozenset | None
@@ -132,10 +134,81 @@ def children(node) -> tuple:
 
 
 def parse(expr: str):
-    """The mirrored tree of `expr`, or None where obsgen cannot mirror it (others report those)."""
-    from obsgen import promql
+    """The mirrored tree of `expr`, or None where obsgen cannot mirror it (others report those).
 
+    Generated expressions differ mostly in the values of their equality matchers
+    (`sloth_id="svc-00042-latency"`): 3,000 SLOs give about 100,000 distinct expressions of a few
+    hundred shapes, and parsing and mirroring each was a quarter of the seams verifier. So each
+    *template* (every such value replaced by a numbered placeholder) is parsed once, and the values
+    are put back into the placeholders of its tree. Why that is expr's tree: `_template` replaces
+    exactly the values promql.check replaces by "x" (promql._shape: the value of `name="v"` or
+    `name!="v"`, name not `__name__`, a non-empty double-quoted string), and only in text holding
+    no escape, no other quote and no comment, so each value is a string token in both, read as
+    written; the parser asks of such a value only whether it is empty (promql.check's argument),
+    and a placeholder is not. The placeholders' prefix does not occur in expr, so every matcher
+    value holding one came from `_template`. Anything else is parsed as written
+    (tests/test_promql_labels.py compares both on generated and hand-edited expressions)."""
+    template, values = _template(expr)
+    if template is None:
+        return _parse(expr)
+    tree = _parse(template)
+    return None if tree is None else _fill(tree, values)
+
+
+def _parse(expr: str):
     try:
         return promql_ast.mirror(promql.parse(expr))
     except (ValueError, TypeError):
         return None
+
+
+_SLOT = "__obsgen_slot_"  # a placeholder: _SLOT, its number, "_"
+
+
+def _template(expr: str) -> tuple[str | None, tuple[str, ...]]:
+    """(expr with each equality matcher's non-empty value a numbered placeholder, the values), or
+    (None, ()) when expr is not plain enough to be sure (promql._NOT_SIMPLE, an odd quote, a
+    value that is not printable text, the placeholders' prefix in expr)."""
+    if promql._NOT_SIMPLE.search(expr) or _SLOT in expr:
+        return None, ()
+    parts = expr.split('"')
+    if not len(parts) % 2:
+        return None, ()
+    values: list[str] = []
+    for i in range(1, len(parts), 2):
+        if parts[i] and _matcher_before(parts[i - 1]):
+            if not parts[i].isprintable():
+                return None, ()
+            values.append(parts[i])
+            parts[i] = f"{_SLOT}{len(values) - 1}_"
+    return ('"'.join(parts), tuple(values)) if values else (None, ())
+
+
+@lru_cache(maxsize=1 << 16)
+def _matcher_before(text: str) -> bool:
+    return promql._matcher_before(text)
+
+
+_parse = lru_cache(maxsize=1 << 14)(_parse)  # a template's tree, shared: nodes are frozen
+
+
+def _fill(node, values: tuple[str, ...]):
+    """The tree with every placeholder matcher value replaced by its value."""
+    if isinstance(node, Sel):
+        if not any(v.startswith(_SLOT) for _, _, v in node.matchers):
+            return node
+        matchers = tuple((n, op, values[int(v[len(_SLOT):-1])] if v.startswith(_SLOT) else v)
+                         for n, op, v in node.matchers)
+        return dataclasses.replace(node, matchers=matchers)
+    if isinstance(node, Matrix):
+        return dataclasses.replace(node, sel=_fill(node.sel, values))
+    if isinstance(node, (Sub, Paren, Neg)):
+        return dataclasses.replace(node, expr=_fill(node.expr, values))
+    if isinstance(node, Call):
+        return dataclasses.replace(node, args=tuple(_fill(a, values) for a in node.args))
+    if isinstance(node, Agg):
+        param = None if node.param is None else _fill(node.param, values)
+        return dataclasses.replace(node, expr=_fill(node.expr, values), param=param)
+    if isinstance(node, Bin):
+        return dataclasses.replace(node, lhs=_fill(node.lhs, values), rhs=_fill(node.rhs, values))
+    return node
