@@ -12,7 +12,6 @@ histogram_quantile drops `le`), scalars have none.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 
@@ -163,6 +162,7 @@ def _parse(expr: str):
 
 
 _SLOT = "__obsgen_slot_"  # a placeholder: _SLOT, its number, "_"
+_SLOT_LEN = len(_SLOT)
 
 
 def _template(expr: str) -> tuple[str | None, tuple[str, ...]]:
@@ -193,22 +193,29 @@ _parse = lru_cache(maxsize=1 << 14)(_parse)  # a template's tree, shared: nodes 
 
 
 def _fill(node, values: tuple[str, ...]):
-    """The tree with every placeholder matcher value replaced by its value."""
-    if isinstance(node, Sel):
-        if not any(v.startswith(_SLOT) for _, _, v in node.matchers):
-            return node
-        matchers = tuple((n, op, values[int(v[len(_SLOT):-1])] if v.startswith(_SLOT) else v)
-                         for n, op, v in node.matchers)
-        return dataclasses.replace(node, matchers=matchers)
-    if isinstance(node, Matrix):
-        return dataclasses.replace(node, sel=_fill(node.sel, values))
-    if isinstance(node, (Sub, Paren, Neg)):
-        return dataclasses.replace(node, expr=_fill(node.expr, values))
-    if isinstance(node, Call):
-        return dataclasses.replace(node, args=tuple(_fill(a, values) for a in node.args))
-    if isinstance(node, Agg):
-        param = None if node.param is None else _fill(node.param, values)
-        return dataclasses.replace(node, expr=_fill(node.expr, values), param=param)
-    if isinstance(node, Bin):
-        return dataclasses.replace(node, lhs=_fill(node.lhs, values), rhs=_fill(node.rhs, values))
-    return node
+    """The tree with every placeholder matcher value replaced by its value. Nodes are copied with
+    their fields' dict (`_with`): through the frozen dataclasses' __init__ the copies cost more
+    than the parse they save."""
+    kind = type(node)
+    if kind is Sel:
+        return _with(node, matchers=tuple((n, op, values[int(v[_SLOT_LEN:-1])] if v[:_SLOT_LEN] == _SLOT else v)
+                                          for n, op, v in node.matchers))
+    if kind is Bin:
+        return _with(node, lhs=_fill(node.lhs, values), rhs=_fill(node.rhs, values))
+    if kind is Matrix:
+        return _with(node, sel=_fill(node.sel, values))
+    if kind is Call:
+        return _with(node, args=tuple(_fill(a, values) for a in node.args))
+    if kind is Agg:
+        return _with(node, expr=_fill(node.expr, values),
+                     param=None if node.param is None else _fill(node.param, values))
+    if kind in (Paren, Neg, Sub):
+        return _with(node, expr=_fill(node.expr, values))
+    return node  # Num, Str: no placeholder
+
+
+def _with(node, **changed):
+    """A copy of a frozen node with some fields changed (what dataclasses.replace gives)."""
+    copy = object.__new__(type(node))
+    object.__setattr__(copy, "__dict__", {**node.__dict__, **changed})
+    return copy
