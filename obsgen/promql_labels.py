@@ -154,6 +154,31 @@ def parse(expr: str):
     return None if tree is None else _fill(tree, values)
 
 
+def template(expr: str) -> tuple[object, tuple[str, ...]]:
+    """(the tree of expr's template, its values): what `parse` fills, unfilled. What labels_of and
+    selections compute from it with `filled(known, values)` is what they compute from parse(expr):
+    they read of a selector only its metric, its matchers' names and operators, and known's answer,
+    which `filled` asks of the selector with its values. The tree of expr itself, with no values,
+    where expr has no template (None: it does not parse)."""
+    text, values = _template(expr)
+    if text is None:
+        return _parse(expr), ()
+    tree = _parse(text)
+    return (tree, values) if tree is not None else (None, ())
+
+
+def filled(known: Known, values: tuple[str, ...]) -> Known:
+    """known, asked of each template selector with its values put back."""
+    if not values:
+        return known
+    return lambda sel: known(_fill(sel, values))
+
+
+def fill(node, values: tuple[str, ...]):
+    """A template's node (a selector) with its values put back."""
+    return _fill(node, values) if values else node
+
+
 def _parse(expr: str):
     try:
         return promql_ast.mirror(promql.parse(expr))

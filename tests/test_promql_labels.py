@@ -87,3 +87,34 @@ def test_the_values_go_where_they_were():
         'a{x="4", y="5"} / b{x="6"}')[0]
     assert one.lhs == Sel("a", (("x", "=", "1"), ("y", "=", "2")))
     assert two.rhs == Sel("b", (("x", "=", "6"),))
+
+
+def _by_values(sel: Sel) -> frozenset:
+    """A known whose answer depends on every matcher's value: a template asked with the wrong
+    values (or none) answers otherwise."""
+    return frozenset({sel.name or "", *(f"{n}{op}{v}" for n, op, v in sel.matchers)})
+
+
+_MORE = ['sum by (a) (foo{a="1", b="2"}) / on (a) bar{c="3"}',
+         'absent(foo{a="1"}) or label_replace(x{y="2"}, "z", "$1", "y", "(.*)")']
+
+
+@pytest.mark.parametrize("expr", [*HAND_EDITED, *_MORE])
+def test_a_template_reads_as_its_expression(expr):
+    """labels_of and selections on the template with `filled` give what they give on the tree."""
+    tree, values = promql_labels.template(expr)
+    whole = _whole(expr)
+    assert (tree is None) == (whole is None)
+    if whole is not None:
+        known = promql_labels.filled(_by_values, values)
+        assert promql_labels.labels_of(tree, known) == promql_labels.labels_of(whole, _by_values)
+        assert list(promql_labels.selections(tree, known)) == list(promql_labels.selections(whole, _by_values))
+
+
+def test_every_generated_template_reads_as_its_expression():
+    for expr in _generated():
+        tree, values = promql_labels.template(expr)
+        whole = _whole(expr)
+        known = promql_labels.filled(_by_values, values)
+        assert promql_labels.labels_of(tree, known) == promql_labels.labels_of(whole, _by_values), expr
+        assert list(promql_labels.selections(tree, known)) == list(promql_labels.selections(whole, _by_values))
