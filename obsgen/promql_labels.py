@@ -13,8 +13,9 @@ histogram_quantile drops `le`), scalars have none.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
-from obsgen import promql_ast
+from obsgen import promql, promql_ast
 from obsgen.promql_ast import Agg, Bin, Call, Matrix, Neg, Num, Paren, Sel, Str, Sub
 
 Labels = frozenset | None
@@ -132,10 +133,114 @@ def children(node) -> tuple:
 
 
 def parse(expr: str):
-    """The mirrored tree of `expr`, or None where obsgen cannot mirror it (others report those)."""
-    from obsgen import promql
+    """The mirrored tree of `expr`, or None where obsgen cannot mirror it (others report those).
 
+    Generated expressions differ mostly in the values of their equality matchers
+    (`sloth_id="svc-00042-latency"`): 3,000 SLOs give about 100,000 distinct expressions of a few
+    hundred shapes, and parsing and mirroring each was a quarter of the seams verifier. So each
+    *template* (every such value replaced by a numbered placeholder) is parsed once, and the values
+    are put back into the placeholders of its tree. Why that is expr's tree: `_template` replaces
+    exactly the values promql.check replaces by "x" (promql._shape: the value of `name="v"` or
+    `name!="v"`, name not `__name__`, a non-empty double-quoted string), and only in text holding
+    no escape, no other quote and no comment, so each value is a string token in both, read as
+    written; the parser asks of such a value only whether it is empty (promql.check's argument),
+    and a placeholder is not. The placeholders' prefix does not occur in expr, so every matcher
+    value holding one came from `_template`. Anything else is parsed as written
+    (tests/test_promql_labels.py compares both on generated and hand-edited expressions)."""
+    template, values = _template(expr)
+    if template is None:
+        return _parse(expr)
+    tree = _parse(template)
+    return None if tree is None else _fill(tree, values)
+
+
+def template(expr: str) -> tuple[object, tuple[str, ...]]:
+    """(the tree of expr's template, its values): what `parse` fills, unfilled. What labels_of and
+    selections compute from it with `filled(known, values)` is what they compute from parse(expr):
+    they read of a selector only its metric, its matchers' names and operators, and known's answer,
+    which `filled` asks of the selector with its values. The tree of expr itself, with no values,
+    where expr has no template (None: it does not parse)."""
+    text, values = _template(expr)
+    if text is None:
+        return _parse(expr), ()
+    tree = _parse(text)
+    return (tree, values) if tree is not None else (None, ())
+
+
+def filled(known: Known, values: tuple[str, ...]) -> Known:
+    """known, asked of each template selector with its values put back."""
+    if not values:
+        return known
+    return lambda sel: known(_fill(sel, values))
+
+
+def fill(node, values: tuple[str, ...]):
+    """A template's node (a selector) with its values put back."""
+    return _fill(node, values) if values else node
+
+
+def _parse(expr: str):
     try:
         return promql_ast.mirror(promql.parse(expr))
     except (ValueError, TypeError):
         return None
+
+
+_SLOT = "__obsgen_slot_"  # a placeholder: _SLOT, its number, "_"
+_SLOT_LEN = len(_SLOT)
+
+
+def _template(expr: str) -> tuple[str | None, tuple[str, ...]]:
+    """(expr with each equality matcher's non-empty value a numbered placeholder, the values), or
+    (None, ()) when expr is not plain enough to be sure (promql._NOT_SIMPLE, an odd quote, a
+    value that is not printable text, the placeholders' prefix in expr)."""
+    if promql._NOT_SIMPLE.search(expr) or _SLOT in expr:
+        return None, ()
+    parts = expr.split('"')
+    if not len(parts) % 2:
+        return None, ()
+    values: list[str] = []
+    for i in range(1, len(parts), 2):
+        if parts[i] and _matcher_before(parts[i - 1]):
+            if not parts[i].isprintable():
+                return None, ()
+            values.append(parts[i])
+            parts[i] = f"{_SLOT}{len(values) - 1}_"
+    return ('"'.join(parts), tuple(values)) if values else (None, ())
+
+
+@lru_cache(maxsize=1 << 16)
+def _matcher_before(text: str) -> bool:
+    return promql._matcher_before(text)
+
+
+_parse = lru_cache(maxsize=1 << 14)(_parse)  # a template's tree, shared: nodes are frozen
+
+
+def _fill(node, values: tuple[str, ...]):
+    """The tree with every placeholder matcher value replaced by its value. Nodes are copied with
+    their fields' dict (`_with`): through the frozen dataclasses' __init__ the copies cost more
+    than the parse they save."""
+    kind = type(node)
+    if kind is Sel:
+        return _with(node, matchers=tuple((n, op, values[int(v[_SLOT_LEN:-1])] if v[:_SLOT_LEN] == _SLOT else v)
+                                          for n, op, v in node.matchers))
+    if kind is Bin:
+        return _with(node, lhs=_fill(node.lhs, values), rhs=_fill(node.rhs, values))
+    if kind is Matrix:
+        return _with(node, sel=_fill(node.sel, values))
+    if kind is Call:
+        return _with(node, args=tuple(_fill(a, values) for a in node.args))
+    if kind is Agg:
+        return _with(node, expr=_fill(node.expr, values),
+                     param=None if node.param is None else _fill(node.param, values))
+    if kind in (Paren, Neg, Sub):
+        return _with(node, expr=_fill(node.expr, values))
+    return node  # Num, Str: no placeholder
+
+
+def _with(node, **changed):
+    """A copy of a frozen node with some fields changed (what dataclasses.replace gives)."""
+    copy = object.__new__(type(node))
+    object.__setattr__(copy, "__dict__", {**node.__dict__, **changed})
+    return copy

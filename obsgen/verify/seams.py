@@ -105,18 +105,19 @@ def _kustomize_namespace(folder: Path, root: Path) -> str:
 
 @lru_cache(maxsize=1 << 18)
 def _tree(expr: str):
-    """promql_labels.parse, once per expression: the metrics and the labels checks read every rule
-    and dashboard query, and parsing (then mirroring) them was most of this verifier's time."""
-    return promql_labels.parse(expr)
+    """promql_labels.template, once per expression: the metrics and the labels checks read every
+    rule and dashboard query, and parsing (then mirroring) them was most of this verifier's time.
+    (the template's tree, its values): ask it with promql_labels.filled(known, values)."""
+    return promql_labels.template(expr)
 
 
 @lru_cache(maxsize=1 << 18)
 def _selectors(expr: str) -> tuple[Sel, ...]:
     """Every vector selector of the expression, from its mirrored tree (the parser's own where
     obsgen cannot mirror it)."""
-    tree = _tree(expr)
+    tree, values = _tree(expr)
     if tree is not None:
-        return tuple(_sels(tree))
+        return tuple(promql_labels.fill(s, values) for s in _sels(tree))
     try:
         found = grafana._selectors(expr)
     except ValueError:
@@ -320,8 +321,8 @@ class LabelSets:
             # elsewhere that joins them can only widen the union (or open it), never fail a selection
             # that passed, and a metric recorded for the first time changes the metrics known.
             self.read.add(path)
-            tree = _tree(expr)
-            computed = None if tree is None else promql_labels.labels_of(tree, self)
+            tree, values = _tree(expr)
+            computed = None if tree is None else promql_labels.labels_of(tree, promql_labels.filled(self, values))
             if computed is None:
                 return None
             found |= computed | set(labels)
@@ -374,10 +375,10 @@ def check_labels(files: Files) -> list[str]:
 def label_problems(queries, known: LabelSets) -> list[str]:
     problems = []
     for where, expr in queries:
-        tree = _tree(expr)
+        tree, values = _tree(expr)
         if tree is None:
             continue
-        for what, label, labels in promql_labels.selections(tree, known):
+        for what, label, labels in promql_labels.selections(tree, promql_labels.filled(known, values)):
             if labels is not None and label not in labels:
                 problems.append(f"{where}: {what} {label!r}, a label it does not carry (it has: "
                                 f"{', '.join(sorted(labels)) or 'none'})")
