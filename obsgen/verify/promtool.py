@@ -114,7 +114,7 @@ def _split(args: tuple[str, str, tuple[str, ...] | None, str]) -> list[str]:
     every loaded rule at every step, so each SLO's scenarios cost its own rules, not its service's.
     Groups of no SLO in the rules keep every rules file. Returns the paths written under `target`.
     Each scenario of an SLO loads only the rules it reads (verify/scenario_rules.py): the scenarios
-    reading the same rules share a file.
+    reading the same rules share a file; their alerts keep annotations only if a scenario reads them.
     Files in obsgen's layout are cut as text (verify/yaml_items.py), others parsed."""
     out, test, keep, target = args
     source = Path(out) / test
@@ -140,6 +140,7 @@ def _split(args: tuple[str, str, tuple[str, ...] | None, str]) -> list[str]:
         loads = [str(p) for p in rule_files]
         if groups is not None:
             loads = [f"{target}-{i}.rules.yaml"]
+            groups = scenario_rules.without_annotations(groups, scenarios)
             Path(loads[0]).write_text("groups:\n" + "".join(groups), encoding="utf-8")
         head = yamlio.dump_plain({**test_doc[0], "rule_files": loads})
         Path(f"{target}-{i}.yaml").write_text(head + "tests:\n" + "".join(scenarios), encoding="utf-8")

@@ -114,6 +114,11 @@ def _tests(out: Path) -> list[str]:
     # one alert's team label (a label that only labels: same shape): the wiring scenario, which
     # loads only the rules it reads (verify/scenario_rules.py), still loads that alert and fails
     ("sloth_severity: page\n      team: t\n", "sloth_severity: page\n      team: u\n", 1, False),
+    # one page alert renamed (its name only labels: same shape): the wiring scenario finds no such alert
+    ("alert: DeltaAvailabilityErrorBudgetBurn\n", "alert: DeltaAvailabilityBudgetBurn\n", 1, False),
+    # one page alert waits an hour before it fires: the wiring checks alerts only active (pending or
+    # firing), but `for` is part of the shape: its full suite runs and the outage pages too late
+    ("    labels:\n      long_window: 1h\n", "    for: 1h\n    labels:\n      long_window: 1h\n", 1, True),
 ])
 def test_a_broken_rule_in_one_service_fails_also_after_a_cached_run(out, promtool, old, new, count, shape_changed):
     assert not _failed(verify_promtool.verify(out))  # every result now cached

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from obsgen import names
+import pytest
+
+from obsgen import names, yamlio
 from obsgen.render.promtool_tests import WIRING
 from obsgen.verify import scenario_rules, yaml_items
 from tests.conftest import ROOT
@@ -120,3 +122,26 @@ def test_a_brace_inside_a_quoted_label_value_is_not_a_selector():
     assert scenario_rules.needed(groups, double) == kept
     assert scenario_rules.needed(groups, double.replace('"\n', ' and{job=\\"x\\"}"\n')) == groups
     assert scenario_rules.needed(groups, f"- expr: '{ratio}{{x=\"}}{{\"}}' ]\n") == groups  # not YAML
+
+
+@pytest.mark.parametrize("text, bare", [
+    ('{sloth_id="a"}', True), ('sum by (job) (x) and{job="a"}', True), ("x:and{", True), ("(on{", True),
+    ('metric{job="a"}', False), ("band{", False), ("and_x{", False), ("äand{", False), ("ä{", True),
+    ("no brace", False),
+])
+def test_a_brace_is_bare_after_no_name_or_after_a_keyword_of_its_own(text, bare):
+    assert scenario_rules._bare_brace(text) is bare
+
+
+def test_annotations_are_left_out_unless_a_scenario_reads_them():
+    """Every rule stays as generated but for its annotations (a label named `annotations` stays);
+    a scenario with an alert_rule_test (which checks annotations) keeps them."""
+    groups, scenarios = _slo("checkout", "checkout-availability")
+    groups = [g.replace("      team: ", "      annotations: a label\n      team: ", 1) for g in groups]
+    cut = scenario_rules.without_annotations(groups, list(scenarios.values()))
+    before, after = (yamlio.load("".join(g)) for g in (groups, cut))
+    rules = [(r, s) for g, h in zip(before, after, strict=True) for r, s in zip(g["rules"], h["rules"], strict=True)]
+    assert sum("annotations" in r for r, _ in rules) > 1 and not any("annotations" in s for _, s in rules)
+    assert all({k: v for k, v in r.items() if k != "annotations"} == s for r, s in rules)
+    assert any(s.get("labels", {}).get("annotations") == "a label" for _, s in rules)
+    assert scenario_rules.without_annotations(groups, ["alert_rule_test:\n"]) == groups
