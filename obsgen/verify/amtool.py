@@ -131,9 +131,15 @@ def label_reader(texts: list[str] | None):
         return lambda labels: None
     words = {w for t in texts for w in _WORD.findall(t)}
 
+    read: dict[str, bool] = {}  # label name -> whether a matcher reads it
+
+    def reads(k: str) -> bool:
+        if k not in read:
+            read[k] = k in words or (not _WORD.fullmatch(k) and any(k in t for t in texts))
+        return read[k]
+
     def routed(labels: dict[str, str]) -> tuple:
-        return tuple(sorted((k, v) for k, v in labels.items()
-                            if k in words or (not _WORD.fullmatch(k) and any(k in t for t in texts))))
+        return tuple(sorted((k, v) for k, v in labels.items() if reads(k)))
     return routed
 
 

@@ -37,6 +37,8 @@ _ENTRY = re.compile(rf"  ({_KEY}):(?: ({_SCALAR}))?")
 _NESTED = re.compile(rf"    ({_KEY}): ({_SCALAR})")
 _LISTED = re.compile(rf"  - ({_SCALAR})")
 _PART = re.compile(r"- rule: ([A-Za-z0-9_./-]+\.yaml):")  # the rules file a case came from
+_COLUMN_0 = re.compile(r"^[^ \n].*", re.MULTILINE)
+_INDENTED = re.compile(r"^ ", re.MULTILINE)
 _STR = "tag:yaml.org,2002:str"
 _RESOLVER = yaml.resolver.Resolver()
 
@@ -130,51 +132,56 @@ def _item(lines: list[str], scalars: _Scalars) -> dict | None:
     return out if all(map(_is_str, out)) else None
 
 
-def cut(text: str) -> tuple[list[tuple[str, str | None]], list[tuple[str, list[str]]]] | None:
+def cut(text: str) -> tuple[list[tuple[str, str | None]], list[tuple[str, str]]] | None:
     """(the top-level `key: scalar` lines as (key, scalar text or None), each list's pieces as
-    (its key, the text of each piece)), or None when the text is not in obsgen's layout. Blank
-    lines and whole-line comments at column 0 are dropped (YAML ignores them)."""
+    (its key, the text of each piece)), or None when the text is not in obsgen's layout. Only the
+    lines at column 0 are looked at (about one in twelve); the indented ones are each piece's, read
+    by `_piece`. Whole-line comments at column 0 and blank lines are YAML's to ignore."""
     head: list[tuple[str, str | None]] = []
-    pieces: list[tuple[str, list[str]]] = []
-    current: list[str] | None = None  # the open piece's lines
+    pieces: list[tuple[str, str]] = []
+    start: int | None = None  # where the open piece starts
     part: str | None = None
     listing: str | None = None
-    for line in text.split("\n"):
-        if not line or line[0] == "#":
+    end = 0  # where the last top-level line ended: only blank lines may follow it
+    for line in _COLUMN_0.finditer(text):
+        found = line[0]
+        if found[0] == "#":
             continue
-        if line[0] == " ":
-            if current is None:
+        if found.startswith("- "):
+            if listing is None or (start is None and _INDENTED.search(text, end, line.start())):
                 return None
-            current.append(line)
-        elif line.startswith("- "):
-            if listing is None:
-                return None
-            found = _PART.match(line)
-            here = found[1] if found else None
-            if current is None or here != part:
-                current = [line]
-                part = here
-                pieces.append((listing, current))  # type: ignore[arg-type]
-            else:
-                current.append(line)
-        else:
-            found = _TOP.fullmatch(line)
-            if found is None or any(k == found[1] for k, _ in head):
-                return None
-            head.append((found[1], found[2]))
-            listing = found[1] if found[2] is None else None
-            current, part = None, None
-    return head, [(key, "\n".join(lines) + "\n") for key, lines in pieces]
+            here = _PART.match(found)
+            here = here[1] if here else None
+            if start is None or here != part:
+                if start is not None:
+                    pieces.append((listing, text[start:line.start()]))
+                start, part = line.start(), here
+            continue
+        if start is not None:
+            pieces.append((listing, text[start:line.start()]))  # type: ignore[arg-type]
+        elif _INDENTED.search(text, end, line.start()):
+            return None  # indented lines under a top-level scalar (or before the first key)
+        top = _TOP.fullmatch(found)
+        if top is None or any(k == top[1] for k, _ in head):
+            return None
+        head.append((top[1], top[2]))
+        listing = top[1] if top[2] is None else None
+        start, part, end = None, None, line.end()
+    if start is not None:
+        pieces.append((listing, text[start:]))  # type: ignore[arg-type]
+    elif _INDENTED.search(text, end):
+        return None
+    return head, pieces
 
 
 def _piece(text: str) -> list[dict] | None:
     """The items of one piece, or None if one is not in the layout (or a scalar does not parse)."""
     scalars = _Scalars()
     items: list[list[str]] = []
-    for line in text[:-1].split("\n"):
+    for line in text.split("\n"):
         if line.startswith("- "):
             items.append([line])
-        else:
+        elif line and line[0] != "#":
             items[-1].append(line)
     parsed = [_item(lines, scalars) for lines in items]
     if any(p is None for p in parsed):

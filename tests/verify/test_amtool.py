@@ -331,6 +331,10 @@ EDITS = {  # (old, new) applied once to the examples' routes.test.yaml, by hand
     "nested mapping": ("    slo: availability\n", "    slo:\n      deep: availability\n"),
     "broken quote": ("  kind: page\n", "  kind: 'pa\n  ge'\n"),
     "a dash item continuing a quote": ("  kind: page\n", '  kind: "pa\n- ge"\n'),
+    "indented under a top-level scalar": ("alertmanager_version: '0.25'\n", "alertmanager_version: '0.25'\n  x: 1\n"),
+    "indented before the first item": ("\nalerts:\n", "\nalerts:\n  # c\n"),
+    "indented before the first key": ("config:", "  # c\nconfig:"),
+    "whitespace-only line": ("  kind: page\n", "  kind: page\n   \n"),
     "empty list": ("  receivers:\n  - payments-chat\n", "  receivers: []\n"),
     "null list": ("  receivers:\n  - payments-chat\n", "  receivers:\n"),
 }
