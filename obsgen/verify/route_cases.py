@@ -10,8 +10,8 @@ piece read by a loader for exactly that layout, and what a piece held is kept in
 cache under the sha256 of its bytes: an unchanged service's cases are never parsed again.
 
 The loader reads scalars the way YAML does without reimplementing it: a plain scalar of a narrow
-character set is a string when PyYAML's own resolver says so, a printable single-quoted one is its
-text with `''` read as `'`; every other scalar (numbers, booleans, double-quoted text) is parsed by
+character set is a string when PyYAML's own resolver says so (yamlio.reads_as_string), a printable
+single-quoted one is its text with `''` read as `'`; every other scalar (numbers, booleans, double-quoted text) is parsed by
 yamlio in one batch. Anything else (comments after a value, anchors and aliases, tags, block
 scalars, flow collections, another indent, a duplicate key, a tab) makes `load` return None and the
 caller parses the whole file (`tests/verify/test_amtool.py` checks the pieces equal that parse).
@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
-
-import yaml
 
 from obsgen import cache as generate_cache
 from obsgen import yamlio
@@ -39,14 +36,6 @@ _LISTED = re.compile(rf"  - ({_SCALAR})")
 _PART = re.compile(r"- rule: ([A-Za-z0-9_./-]+\.yaml):")  # the rules file a case came from
 _COLUMN_0 = re.compile(r"^[^ \n].*", re.MULTILINE)
 _INDENTED = re.compile(r"^ ", re.MULTILINE)
-_STR = "tag:yaml.org,2002:str"
-_RESOLVER = yaml.resolver.Resolver()
-
-
-@lru_cache(maxsize=4096)
-def _is_str(plain: str) -> bool:
-    """Whether YAML reads this plain scalar (of the layout's characters) as the string itself."""
-    return _RESOLVER.resolve(yaml.ScalarNode, plain, (True, False)) == _STR
 
 
 class _Scalars:
@@ -66,7 +55,7 @@ class _Scalars:
             if body.isprintable():
                 self.known[text] = body.replace("''", "'")
                 return self.known[text]
-        elif text[0] != '"' and _is_str(text):
+        elif text[0] != '"' and yamlio.reads_as_string(text):
             self.known[text] = text
             return text
         return _Pending(self.pending.setdefault(text, len(self.pending)))
@@ -129,7 +118,7 @@ def _item(lines: list[str], scalars: _Scalars) -> dict | None:
                 value.append(scalars.ref(listed[1]))
                 i += 1
         out[found[1]] = value
-    return out if all(map(_is_str, out)) else None
+    return out if all(map(yamlio.reads_as_string, out)) else None
 
 
 def cut(text: str) -> tuple[list[tuple[str, str | None]], list[tuple[str, str]]] | None:
@@ -201,14 +190,16 @@ def load(text: str, store: ResultCache | None = None) -> dict | None:
     scalars = _Scalars()
     refs = {key: None if scalar is None else scalars.ref(scalar) for key, scalar in head_lines}
     values = scalars.resolve()
-    if values is None or not all(map(_is_str, refs)):
+    if values is None or not all(map(yamlio.reads_as_string, refs)):
         return None
     data.update({k: _fill(v, values) for k, v in refs.items()})
     for key, piece in pieces:
         items = _cached(piece, store)
         if items is None:
             return None
-        data[key] = [*(data.get(key) or []), *items]
+        if data[key] is None:
+            data[key] = []
+        data[key].extend(items)
     return data
 
 
