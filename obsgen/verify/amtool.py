@@ -9,6 +9,9 @@
   the labels and both receiver lists. Label sets the routing tree cannot tell apart (equal in every
   label a matcher reads, with the same expected receivers) are proven by one call (route_classes):
   a thousand services of a few teams need about as many calls as ten.
+
+routes.test.yaml is read in pieces, one per service, each kept in the verify result cache by its
+bytes (verify/route_cases.py; a file in another layout is parsed whole).
 """
 
 from __future__ import annotations

@@ -11,10 +11,11 @@ cache under the sha256 of its bytes: an unchanged service's cases are never pars
 
 The loader reads scalars the way YAML does without reimplementing it: a plain scalar of a narrow
 character set is a string when PyYAML's own resolver says so (yamlio.reads_as_string), a printable
-single-quoted one is its text with `''` read as `'`; every other scalar (numbers, booleans, double-quoted text) is parsed by
-yamlio in one batch. Anything else (comments after a value, anchors and aliases, tags, block
-scalars, flow collections, another indent, a duplicate key, a tab) makes `load` return None and the
-caller parses the whole file (`tests/verify/test_amtool.py` checks the pieces equal that parse).
+single-quoted one is its text with `''` read as `'`; every other scalar (numbers, booleans,
+double-quoted text) is parsed by yamlio in one batch. Anything else (comments after a value,
+anchors and aliases, tags, block scalars, flow collections, another indent, a duplicate key, a tab)
+makes `load` return None and the caller parses the whole file (`tests/verify/test_amtool.py`
+checks the pieces equal that parse).
 """
 
 from __future__ import annotations
