@@ -16,8 +16,6 @@ bytes (verify/route_cases.py; a file in another layout is parsed whole).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 import re
@@ -29,6 +27,7 @@ from pathlib import Path
 from obsgen import names, yamlio
 from obsgen.errors import ToolError
 from obsgen.render.alertmanager.matchers import equals
+from obsgen.verify import no_gc
 from obsgen.verify import route_cases as route_cases_module
 from obsgen.verify.result import Result
 from obsgen.verify.result_cache import ResultCache, digest
@@ -211,19 +210,6 @@ def route_tests(config: Path, tests: Path, jobs: int, store: ResultCache | None 
 _PARSED: list[tuple] = []  # the last routes.test.yaml parsed: (its bytes, the store's place, its data, keys)
 
 
-@contextlib.contextmanager
-def _no_gc():
-    """Python's cycle collector off while the cases are built: the 30,000 dicts of 1,000 services
-    hold no cycles, and collecting as they pile up cost 40% of reading them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _tests_data(tests: Path, store: ResultCache | None = None) -> dict:
     """routes.test.yaml parsed, once per bytes: the version check and the cases both read it, and at
     1,000 services it is 12 MB of YAML. In obsgen's layout it is read in pieces, each kept in the
@@ -237,7 +223,7 @@ def _tests_data(tests: Path, store: ResultCache | None = None) -> dict:
         return _PARSED[0][2]
     before = set(store.used) if store is not None else set()
     text = data.decode("utf-8")
-    with _no_gc():
+    with no_gc.paused():  # 30,000 dicts and no cycles: collecting as they pile up cost 40%
         parsed = route_cases_module.load(text, store)
         if parsed is None:
             parsed = yamlio.load(text) or {}
