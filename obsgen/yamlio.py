@@ -52,6 +52,13 @@ _RESOLVER = yaml.resolver.Resolver()
 _PLAIN = re.compile(r"^[A-Za-z0-9_/(.$][^#\n\r\t]*$")
 
 
+@lru_cache(maxsize=4096)
+def reads_as_string(plain: str) -> bool:
+    """Whether YAML reads this plain (unquoted) scalar as the string itself, not as a number, a
+    boolean, a null or a date (verify/route_cases.py reads obsgen's own layout by it)."""
+    return _RESOLVER.resolve(yaml.ScalarNode, plain, (True, False)) == _STR_TAG
+
+
 @lru_cache(maxsize=65536)
 def scalar(value: str) -> str:
     if (_PLAIN.match(value) and value.isprintable() and not value.endswith((" ", ":"))

@@ -37,7 +37,7 @@ ALLOWED = {
     # the judges: `obsgen test` reads the tree on disk as the real tools would
     **{f"obsgen/verify/{m}.py": "the tree on disk, as its tool reads it" for m in (
         "amtool", "grafana", "kustomize", "kustomize_chunks", "otelcol", "otelcol_schema", "promtool",
-        "promtool_plan", "rulers", "scenario_rules", "seams", "shapes", "yaml_items")},
+        "promtool_plan", "route_cases", "rulers", "scenario_rules", "seams", "shapes", "yaml_items")},
     # answers from servers and the cache's own entries: not generated text
     "obsgen/backfill/server.py": "Prometheus' HTTP API answers",
     "obsgen/preview/live.py": "the browser's requests",

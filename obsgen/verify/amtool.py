@@ -9,6 +9,9 @@
   the labels and both receiver lists. Label sets the routing tree cannot tell apart (equal in every
   label a matcher reads, with the same expected receivers) are proven by one call (route_classes):
   a thousand services of a few teams need about as many calls as ten.
+
+routes.test.yaml is read in pieces, one per service, each kept in the verify result cache by its
+bytes (verify/route_cases.py; a file in another layout is parsed whole).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from pathlib import Path
 from obsgen import names, yamlio
 from obsgen.errors import ToolError
 from obsgen.render.alertmanager.matchers import equals
+from obsgen.verify import no_gc
+from obsgen.verify import route_cases as route_cases_module
 from obsgen.verify.result import Result
 from obsgen.verify.result_cache import ResultCache, digest
 
@@ -121,20 +126,34 @@ def routed_labels(texts: list[str] | None, labels: dict[str, str]) -> tuple | No
     on nothing else (a route matches when its matchers match; a matcher reads only its own label),
     so two alerts with equal routed labels reach the same receivers. None (merge nothing) when a
     matcher holds an escape, which could spell a quoted label name neither test would see."""
+    return label_reader(texts)(labels)
+
+
+def label_reader(texts: list[str] | None):
+    """routed_labels for one routing tree, its matchers' words taken once (not once per case)."""
     if texts is None or any("\\" in t for t in texts):
-        return None
+        return lambda labels: None
     words = {w for t in texts for w in _WORD.findall(t)}
-    return tuple(sorted((k, v) for k, v in labels.items()
-                        if k in words or (not _WORD.fullmatch(k) and any(k in t for t in texts))))
+
+    read: dict[str, bool] = {}  # label name -> whether a matcher reads it
+
+    def reads(k: str) -> bool:
+        if k not in read:
+            read[k] = k in words or (not _WORD.fullmatch(k) and any(k in t for t in texts))
+        return read[k]
+
+    def routed(labels: dict[str, str]) -> tuple:
+        return tuple(sorted((k, v) for k, v in labels.items() if reads(k)))
+    return routed
 
 
 def route_classes(config: Path, cases: list[dict]) -> list[list[dict]]:
     """The cases grouped by their routed labels and expected receivers, in file order: amtool
     routes every case of a group as it routes the first, so one call proves the group."""
-    texts = matcher_texts(yamlio.load(config.read_text()) or {})
+    routed_labels_of = label_reader(matcher_texts(yamlio.load(config.read_text()) or {}))
     classes: dict = {}
     for i, case in enumerate(cases):
-        routed = routed_labels(texts, case["labels"])
+        routed = routed_labels_of(case["labels"])
         key = i if routed is None else (routed, tuple(case["receivers"]))
         classes.setdefault(key, []).append(case)
     return list(classes.values())
@@ -156,8 +175,8 @@ def route_tests(config: Path, tests: Path, jobs: int, store: ResultCache | None 
     tell apart (route_classes); with a store, a group that passed on a config of the same bytes with
     the same amtool is not run again (one changed service reruns only its new groups)."""
     tool = amtool()
-    cases = route_cases(tests)
     store = store or ResultCache(None)
+    cases = route_cases(tests, store)
     config_digest = digest(config.read_bytes())
     classes = route_classes(config, cases)
     keys = [store.key("route", config.name, config_digest, json.dumps(g[0], sort_keys=True)) for g in classes]
@@ -181,37 +200,48 @@ def route_tests(config: Path, tests: Path, jobs: int, store: ResultCache | None 
     if problems:
         output += f"\n{failed} of {len(cases)} route tests failed"
     elif cases:
-        store.prune(("route",))
+        store.prune(("route", route_cases_module.KIND))
     note = f"{len(classes)} amtool calls" + (f", {len(classes) - len(todo)} cached" if len(todo) < len(classes)
                                              else "")
     return Result(command, not problems and bool(cases), output or ("" if cases else f"{tests}: no tests"),
                   note=note if cases else "")
 
 
-_PARSED: list[tuple[bytes, dict]] = []  # the last routes.test.yaml parsed: (its bytes, its data)
+_PARSED: list[tuple] = []  # the last routes.test.yaml parsed: (its bytes, the store's place, its data, keys)
 
 
-def _tests_data(tests: Path) -> dict:
+def _tests_data(tests: Path, store: ResultCache | None = None) -> dict:
     """routes.test.yaml parsed, once per bytes: the version check and the cases both read it, and at
-    1,000 services it is 12 MB of YAML (about 10 CPU-seconds each time it is parsed). Callers only
-    read what it returns."""
+    1,000 services it is 12 MB of YAML. In obsgen's layout it is read in pieces, each kept in the
+    store under its bytes (route_cases: one changed service parses only its own cases); in any
+    other, parsed whole. Callers only read what it returns."""
     data = tests.read_bytes()
-    if not _PARSED or _PARSED[0][0] != data:
-        _PARSED[:] = [(data, yamlio.load(data.decode("utf-8")) or {})]
-    return _PARSED[0][1]
+    place = (store.directory, store.salt) if store is not None else None
+    if _PARSED and _PARSED[0][:2] == (data, place):
+        if store is not None:
+            store.used |= _PARSED[0][3]  # the pieces' entries this run read (kept by a prune)
+        return _PARSED[0][2]
+    before = set(store.used) if store is not None else set()
+    text = data.decode("utf-8")
+    with no_gc.paused():  # 30,000 dicts and no cycles: collecting as they pile up cost 40%
+        parsed = route_cases_module.load(text, store)
+        if parsed is None:
+            parsed = yamlio.load(text) or {}
+    _PARSED[:] = [(data, place, parsed, (store.used - before) if store is not None else set())]
+    return parsed
 
 
-def route_cases(tests: Path) -> list[dict]:
+def route_cases(tests: Path, store: ResultCache | None = None) -> list[dict]:
     """Every case of routes.test.yaml: the generated alerts', the synthetic ones (and `tests`, the
     single list older obsgen versions wrote)."""
-    data = _tests_data(tests)
+    data = _tests_data(tests, store)
     return [*(data.get("alerts") or []), *(data.get("synthetic") or []), *(data.get("tests") or [])]
 
 
-def version_check(tests: Path) -> Result | None:
+def version_check(tests: Path, store: ResultCache | None = None) -> Result | None:
     """The config targets the Platform's Alertmanager: an older amtool cannot judge it."""
     tool = amtool()
-    pinned = str(_tests_data(tests).get("alertmanager_version", "0.25"))
+    pinned = str(_tests_data(tests, store).get("alertmanager_version", "0.25"))
     wanted = tuple(int(p) for p in pinned.split(".")[:2])
     have = tool_version(tool)
     if have >= wanted:
@@ -227,10 +257,11 @@ def verify(out: Path, jobs: int | None = None) -> list[Result]:
     if not config.is_file():
         return []  # no Team documents, or not generated by this obsgen: nothing to judge
     jobs = jobs or max(4, 2 * (os.cpu_count() or 1))  # short processes: keep the cores busy
-    too_old = version_check(tests) if tests.is_file() else None
+    store = ResultCache.of(out, amtool())
+    too_old = version_check(tests, store) if tests.is_file() else None
     if too_old:
         return [too_old]
     results = [check_config(config), render_templates(config, jobs)]
     if tests.is_file():
-        results.append(route_tests(config, tests, jobs, ResultCache.of(out, amtool())))
+        results.append(route_tests(config, tests, jobs, store))
     return results

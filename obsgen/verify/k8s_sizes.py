@@ -11,7 +11,7 @@ from pathlib import Path
 
 from obsgen import names
 from obsgen.render import apply_mode
-from obsgen.verify import seams
+from obsgen.verify import no_gc, seams
 from obsgen.verify.result import Result
 from obsgen.verify.result_cache import Units
 
@@ -39,10 +39,11 @@ def file_problems(path: str, data: bytes) -> list[str]:
 def verify(out: Path) -> list[Result]:
     units = Units(out, "k8s-sizes")
     found = []
-    for path in sorted((out / "k8s").rglob("*.yaml")):
-        if path.name != names.KUSTOMIZATION:
-            rel = path.relative_to(out).as_posix()
-            found += units.run(rel, [rel], lambda rel=rel: file_problems(rel, units.files.read(rel)))
-            units.files.forget(rel)
+    with no_gc.paused():  # every object parsed whole, then dropped: no cycles to collect
+        for path in sorted((out / "k8s").rglob("*.yaml")):
+            if path.name != names.KUSTOMIZATION:
+                rel = path.relative_to(out).as_posix()
+                found += units.run(rel, [rel], lambda rel=rel: file_problems(rel, units.files.read(rel)))
+                units.files.forget(rel)
     units.prune()
     return [Result((TOOL, "k8s-sizes", "k8s/"), not found, "\n".join(found))]

@@ -4,15 +4,17 @@ route test passes; and each check catches the broken config it exists for."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from obsgen import pipeline, yamlio
 from obsgen.output.writer import write_tree
 from obsgen.render.alertmanager.matchers import equals
-from obsgen.verify import amtool
+from obsgen.verify import amtool, route_cases
 from tests.amspec import SMTP, build, platform, service, team
 from tests.conftest import require_tool
 
@@ -262,3 +264,154 @@ def test_the_route_tests_are_parsed_once_per_bytes(generated):
     start = text.index(first)
     tests.write_text(text[:start] + text[text.index("\n- ", start + 1):])
     assert len(amtool.route_cases(tests)) == len(before) - 1
+
+
+# --- routes.test.yaml read in pieces (verify/route_cases.py) ------------------------------------
+
+ROUTE_TESTS = "alerts/alertmanager/routes.test.yaml"
+
+
+def same_as_whole(text: str) -> bool:
+    """route_cases.load reads the text as one whole parse does; True when it read it in pieces,
+    False when it left it to the whole parse (not obsgen's layout). A text the whole parse refuses
+    is never read in pieces."""
+    try:
+        whole = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    except yaml.YAMLError:
+        whole = None
+    cut = route_cases.load(text)
+    assert cut is None or cut == whole, "the pieces differ from the whole parse"
+    return cut is not None
+
+
+def test_the_pieces_equal_the_whole_parse_on_generated_trees(example_files, tmp_path):
+    from bench import bench_generate
+    from tests.hardening import hostile
+
+    bench_generate.synthesize(tmp_path / "bench", 6)
+    trees = {"examples": example_files, "synthesized": pipeline.run(tmp_path / "bench").files,
+             "hostile": pipeline.run(hostile.write(tmp_path / "hostile")).files}
+    read = {name: same_as_whole(files[ROUTE_TESTS]) for name, files in trees.items()}
+    # all in obsgen's own layout, read in pieces: the hostile labels (quotes, tabs, newlines, bidi
+    # controls) are written double-quoted on one line, and read by YAML in the batch
+    assert read == {"examples": True, "synthesized": True, "hostile": True}, read
+    assert '\\x0asecond line' in trees["hostile"][ROUTE_TESTS]
+    pieces = route_cases.cut(trees["synthesized"][ROUTE_TESTS])[1]
+    assert [key for key, _ in pieces] == ["alerts"] * 6 + ["synthetic"]  # one piece per service
+
+
+EDITS = {  # (old, new) applied once to the examples' routes.test.yaml, by hand
+    "comment after a value": ("  kind: page\n", "  kind: page # why\n"),
+    "a comment line and a blank line": ("  kind: page\n", "  kind: page\n\n# note\n"),
+    "anchor and alias": ("  receivers:\n  - payments-pager\n", "  receivers: &r\n  - payments-pager\n"),
+    "alias to it": ("  receivers:\n  - payments-chat\n", "  receivers:\n  - *r\n"),
+    "indented list": ("  receivers:\n  - payments-pager\n", "  receivers:\n    - payments-pager\n"),
+    "flow list": ("  receivers:\n  - payments-chat\n", "  receivers: [payments-chat, x]\n"),
+    "flow mapping": ("  pages: true\n", "  pages: {a: b}\n"),
+    "block scalar": ("  kind: page\n", "  kind: |-\n    page\n"),
+    "duplicate key": ("  kind: page\n", "  kind: page\n  kind: ticket\n"),
+    "duplicate label": ("    slo: availability\n", "    slo: availability\n    slo: other\n"),
+    "tag": ("  kind: page\n", "  kind: !!str page\n"),
+    "boolean key": ("  kind: page\n", "  on: page\n"),
+    "number value": ("  kind: page\n", "  kind: 0.25\n"),
+    "date value": ("  kind: page\n", "  kind: 2026-12-08\n"),
+    "null value": ("  kind: page\n", "  kind: null\n"),
+    "tilde": ("  kind: page\n", "  kind: ~\n"),
+    "quoted escapes": ("  kind: page\n", '  kind: "p\\tage\\u00e9"\n'),
+    "quoted key": ("  kind: page\n", "  'kind': page\n"),
+    "value ending in a colon": ("  kind: page\n", "  kind: page:\n"),
+    "trailing space": ("  kind: page\n", "  kind: page \n"),
+    "tab": ("  kind: page\n", "  kind:\tpage\n"),
+    "CRLF": ("\n", "\r\n"),
+    "document marker": ("config:", "---\nconfig:"),
+    "a second top-level key twice": ("config:", "config: x\nconfig:"),
+    "top-level key after the lists": ("\nsynthetic:\n", "\nextra: 1\nsynthetic:\n"),
+    "list key given twice": ("\nsynthetic:\n", "\nalerts:\n"),
+    "deeper item": ("  labels:\n    alertname:", "  labels:\n      alertname:"),
+    "nested mapping": ("    slo: availability\n", "    slo:\n      deep: availability\n"),
+    "broken quote": ("  kind: page\n", "  kind: 'pa\n  ge'\n"),
+    "a dash item continuing a quote": ("  kind: page\n", '  kind: "pa\n- ge"\n'),
+    "indented under a top-level scalar": ("alertmanager_version: '0.25'\n", "alertmanager_version: '0.25'\n  x: 1\n"),
+    "indented before the first item": ("\nalerts:\n", "\nalerts:\n  # c\n"),
+    "indented before the first key": ("config:", "  # c\nconfig:"),
+    "whitespace-only line": ("  kind: page\n", "  kind: page\n   \n"),
+    "empty list": ("  receivers:\n  - payments-chat\n", "  receivers: []\n"),
+    "null list": ("  receivers:\n  - payments-chat\n", "  receivers:\n"),
+}
+
+
+# still obsgen's layout (a number, a date, ... are values like any other): read in pieces
+IN_PIECES = {"a comment line and a blank line", "number value", "date value", "null value", "quoted escapes",
+             "empty list", "null list", "top-level key after the lists"}
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_a_route_test_file_edited_by_hand_reads_as_the_whole_parse(example_files, name):
+    text = example_files[ROUTE_TESTS]
+    old, new = EDITS[name]
+    assert old in text, old
+    edited = text.replace(old, new, -1 if old == "\n" else 1)
+    if name == "alias to it":  # the alias needs its anchor
+        edited = edited.replace(*EDITS["anchor and alias"], 1)
+    assert same_as_whole(edited) == (name in IN_PIECES)
+
+
+def test_any_data_obsgen_writes_reads_back_from_its_pieces():
+    """Cases of random label values (YAML's look-alikes of numbers, booleans, nulls and dates,
+    quotes, colons, hostile text) dumped by obsgen's writer: the pieces read as the whole parse."""
+    import random
+
+    values = ["on", "yes", "No", "null", "~", "0.25", "1e3", "0x1F", "012", "2026-12-08", "1h", "-1", ".inf",
+              "a:b", "a: b", "x #y", "'q'", '"d"', "it's", "", " lead", "trail ", "@at", "a,b", "[x]", "{y}",
+              "-", "?", "|", ">", "*a", "&a", "!t", "%", "caf\u00e9", "\u0440\u0430y", "a\tb", "two\nlines",
+              "\u202eevil", "back\\slash", "svc-00001", "alerts/rules/s.rules.yaml:A"]
+    rng = random.Random(24)
+    for _ in range(20):
+        cases = [{"rule": f"alerts/rules/s{rng.randrange(3)}.rules.yaml:{rng.choice(values)}",
+                  "kind": rng.choice(values), "pages": rng.choice([True, False, None, 0, 1.5]),
+                  "labels": {rng.choice(["team", "tier", "on", "x_y", "null"]): rng.choice(values)
+                             for _ in range(rng.randrange(4))},
+                  "receivers": [rng.choice(values) for _ in range(rng.randrange(3))]} for _ in range(8)]
+        text = yamlio.dump({"config": rng.choice(values), "alertmanager_version": "0.25", "alerts": cases,
+                            "synthetic": cases[:2]})
+        same_as_whole(text)
+    plain = yamlio.dump({"config": "a.yaml", "alerts": [{"rule": "alerts/rules/s.rules.yaml:A", "n": 1,
+                                                         "labels": {"tier": "1"}, "receivers": ["r"]}]})
+    assert same_as_whole(plain)
+
+
+def _break_one_case(tests: Path) -> str:
+    """checkout's first page now expects chat alone: a route case amtool must fail. Its rule."""
+    text = tests.read_text()
+    start = text.index("- rule: alerts/rules/checkout.rules.yaml:")
+    page = text.index("  pages: true\n", start)
+    receivers = text.index("  receivers:\n  - payments-pager\n  - payments-chat\n", page)
+    tests.write_text(text[:receivers] + "  receivers:\n  - payments-chat\n"
+                     + text[receivers + len("  receivers:\n  - payments-pager\n  - payments-chat\n"):])
+    case = text.rindex("\n- rule: ", 0, page) + 1
+    return text[case:text.index("\n", case)].removeprefix("- rule: ")
+
+
+def test_a_route_test_file_changed_after_a_cached_run_is_read_again(generated, tmp_path, monkeypatch):
+    """A warm run keeps each service's parsed cases; a case broken after it fails (and before any
+    cached run), naming the case, and only the changed service's piece is parsed again."""
+    cold = tmp_path / "cold"
+    cold_copy = shutil.copytree(generated, cold / "out")
+    rule = _break_one_case(cold_copy / ROUTE_TESTS)
+    monkeypatch.delenv("OBSGEN_NO_CACHE", raising=False)
+    monkeypatch.setenv("OBSGEN_CACHE_DIR", str(cold / "cache"))
+    [failed] = failures(cold_copy)
+    assert rule in failed.output and "expected receivers: payments-chat\n" in failed.output
+
+    monkeypatch.setenv("OBSGEN_CACHE_DIR", str(tmp_path / "cache"))
+    assert failures(generated) == []
+    pieces = len(route_cases.cut((generated / ROUTE_TESTS).read_text())[1])
+    assert pieces > 3 and len(list((tmp_path / "cache").rglob(f"{route_cases.KIND}-*.json"))) == pieces
+    parsed = []
+    real = route_cases._piece
+    monkeypatch.setattr(route_cases, "_piece", lambda text: parsed.append(text) or real(text))
+    assert failures(generated) == [] and parsed == []  # unchanged: every piece from the cache
+    _break_one_case(generated / ROUTE_TESTS)
+    [failed] = failures(generated)
+    assert rule in failed.output and "expected receivers: payments-chat\n" in failed.output
+    assert len(parsed) == 1 and "checkout.rules.yaml:" in parsed[0]  # the changed service's piece alone
