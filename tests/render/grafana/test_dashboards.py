@@ -53,6 +53,37 @@ def test_overview_lists_every_slo_worst_budget_first_and_what_burns(example_plan
             assert f"?var-slo={slo.name})" in every
 
 
+def test_past_the_list_limit_the_overview_lists_the_teams_their_dashboards_list_the_slos(monkeypatch, example_plan,
+                                                                                         tmp_path):
+    """At 5,000 services the overview's list of every SLO alone was 2.7 MB, over a ConfigMap's 1 MiB:
+    past summary.OVERVIEW_SLO_LIST_MAX SLOs it lists the teams, each linking its team dashboard,
+    which lists its own SLOs (the limit lowered to the examples' size, then one under it)."""
+    from obsgen.render.grafana import summary
+
+    total = sum(len(s.slos) for s in example_plan.services)
+    monkeypatch.setattr(summary, "OVERVIEW_SLO_LIST_MAX", total)
+    assert "Every SLO" in panel_titles(board(pipeline.run(EXAMPLES).files, names.OVERVIEW_DASHBOARD_FILE))
+    monkeypatch.setattr(summary, "OVERVIEW_SLO_LIST_MAX", total - 1)
+    files = pipeline.run(EXAMPLES).files
+    overview = board(files, names.OVERVIEW_DASHBOARD_FILE)
+    assert "Every SLO" not in panel_titles(overview)
+    every = next(p for p in overview["panels"] if p["title"] == "Every team")["options"]["content"]
+    assert every.startswith(f"{total} SLOs: ")
+    rows = re.findall(r"^\| \[([^\]]+)\]\([^)]*/d/([^)/?]+)\) \| (\d+) \| (\d+) \|$", every, re.M)
+    teams = {d["uid"]: d for d in _dashboards(files).values() if "team" in d["tags"]}
+    assert sorted(uid for _, uid, _, _ in rows) == sorted(teams) and len(rows) == len(teams) > 1
+    for team, uid, services, slos in rows:
+        listed = next(p for p in teams[uid]["panels"] if p["title"] == "Every SLO")["options"]["content"]
+        assert int(slos) == listed.count("?var-slo=") and teams[uid]["title"] == f"Team {team}"
+        assert int(services) == sum(1 for s in example_plan.services if s.team == team)
+    assert sum(int(r[3]) for r in rows) == total
+    for path, text in files.items():  # the dashboards' schemas, links and uids judged as `obsgen test` does
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    monkeypatch.setenv("OBSGEN_NO_CACHE", "1")
+    assert [r.output for r in grafana.verify(tmp_path) if not r.ok] == []
+
+
 def test_a_team_dashboard_shows_its_services_only(example_files):
     team = board(example_files, names.team_dashboard_file("payments"))
     assert team["uid"] == names.team_dashboard_uid("payments")
