@@ -6,6 +6,7 @@ the object itself (render/apply_mode.py): whether one needs it depends on its en
 
 from __future__ import annotations
 
+from obsgen import names
 from obsgen import yamlio as yamlout  # YAML I/O's one home
 from obsgen.artifacts import Artifact, Dashboard, K8sObject, PromtoolTests, RuleFile, TextFile, YamlDocument, kept_text
 from obsgen.render import apply_mode, rule_groups
@@ -79,6 +80,11 @@ def _marked(obj: K8sObject) -> str:
     its YAML); one replayed by the rerun cache was written unmarked, so it needs none."""
     written = text(obj)
     if obj.text is not None or len(written.encode()) * 4 <= apply_mode.ANNOTATIONS_MAX:
+        return written
+    if obj.path.rsplit("/", 1)[-1] == names.KUSTOMIZATION:
+        # kustomize's own input, never sent to an API server (verify/k8s_sizes.py skips it too); at
+        # 5,000 services base's lists 10,000 files, and the annotation made kustomize's verifier
+        # render the whole tree instead of in runs (a key its chunks do not compose)
         return written
     body = obj.body
     if apply_mode.client_side_fits(body) or apply_mode.server_side(body):
