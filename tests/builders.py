@@ -264,22 +264,6 @@ def promtool_scenarios(out: Path, tests: list[str], keep=None) -> list:
     return [Result(("promtool", "test", "rules", t), run.ok, run.output) for t, run in zip(tests, runs, strict=True)]
 
 
-def first_failing_scenario(out: Path, test: str) -> str | None:
-    """A generated promtool test file's scenarios (test groups) run one at a time, in file order,
-    each with only the rules it reads (promtool_scenarios), until one fails: its name (None when
-    every one passes). promtool gives each group its own storage and fails a file exactly when one
-    of its groups fails, so the file fails exactly when this finds one; it stops there, where the
-    whole file would run every group after it (a mutation test needs one failure, not all)."""
-    from obsgen.verify import promtool as verify_promtool
-
-    for name, _ in verify_promtool._items((out / test).read_text(encoding="utf-8"), "tests")[1]:
-        [done] = promtool_scenarios(out, [test], keep=lambda n, name=name: n == name)
-        if not done.ok:
-            assert "FAILED" in done.output, done.output  # a failed check, not a broken file
-            return name
-    return None
-
-
 # --- one verify cache for `obsgen test` runs of different trees ---------------------------------
 
 @dataclasses.dataclass

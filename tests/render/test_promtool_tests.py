@@ -111,7 +111,7 @@ def test_generated_tests_catch_broken_rules(promtool, one_slo, what, old, new, c
     # only the scenario that catches it, with the rules it reads: promtool gives each scenario (test
     # group) its own storage and fails the file when one of them fails, so its failure is the file's;
     # test_the_cut_down_tests_pass shows it passes on the rules as generated. One promtool run, where
-    # running the scenarios in file order until one failed took up to six (builders.first_failing_scenario).
+    # running the scenarios in file order until one failed took up to six.
     title = f"checkout-availability: {catcher}"
     [result] = promtool_scenarios(one_slo, [names.tests_file("checkout")], keep=lambda name: name.startswith(title))
     assert not result.ok and "FAILED" in result.output, f"{what}: {title} still passes\n{result.output[-3000:]}"
