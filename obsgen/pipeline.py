@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,21 +15,13 @@ from obsgen.plan.model import Plan
 from obsgen.render import render_all
 from obsgen.spec.checks import check
 from obsgen.spec.load import Specs, finish, load_dir
+from obsgen.verify import no_gc
 
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """A whole run with the cyclic garbage collector off. A run allocates millions of small dicts
-    and strings that live until the files are written and form no cycles: the collector's passes
-    over them freed nothing and cost about a tenth of the CPU (bench/README.md). Reference counting
-    still frees everything at once; a cycle made meanwhile waits until the end of the run."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+# A whole run with the cyclic garbage collector off: a run allocates millions of small dicts and
+# strings that live until the files are written and form no cycles; the collector's passes over
+# them freed nothing and cost about a tenth of the CPU (bench/README.md). The verifiers that parse
+# the tree whole use the same pause (verify/no_gc.py, its one home).
+collector_paused = no_gc.paused
 
 
 def _load(found: inputs.Inputs, warnings: list[SpecWarning] | None, memo: cache.SpecMemo | None = None) -> Specs:

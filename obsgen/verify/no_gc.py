@@ -1,4 +1,5 @@
-"""Python's cycle collector paused while a verifier builds and drops many parsed objects.
+"""Python's cycle collector paused while obsgen builds and drops many objects: a whole generate run
+(pipeline.collector_paused) and the verifiers that parse the tree whole.
 
 Parsed YAML is dicts, lists and strings: it holds no reference cycles, so reference counting frees
 all of it and the collector finds nothing. But the collector runs on every few hundred new
