@@ -3,9 +3,11 @@
 For 30 days of synthetic per-minute request and error counts (three shapes), it computes:
 
 - exact:  errors / requests over the period, from the synthetic counts;
-- obsgen: what obsgen's period rule records: the sum of the recorded 5m error rates over the sum
-  of the recorded 5m request rates (one sample a minute). tests/render/test_period_rollups.py
-  proves with promtool that the generated roll-ups equal exactly this sum;
+- obsgen: what obsgen's period rule records: the sum of the copied 5m error rates over the sum of
+  the copied 5m request rates, one copy every 5 minutes (the roll-ups group's interval), at each of
+  the five phases the group may have against the minute grid; the worst is shown.
+  tests/render/test_period_rollups.py proves with promtool that the generated roll-ups equal
+  exactly this sum;
 - sloth:  Sloth's period rule, the mean of the 5m error ratios (NaN as soon as one 5m window had no
   traffic, as in Prometheus: 0/0 poisons the mean); in brackets the mean of the defined ratios.
 
@@ -75,16 +77,16 @@ def rates5m(counts: list[tuple[int, int]]) -> list[tuple[float, float]]:
     return out
 
 
-def rates5m_tail(counts: list[tuple[int, int]]) -> list[tuple[float, float]]:
-    """The 4 evaluations after the last minute: they still see its last events."""
-    tail = counts[-4:]
-    return [(sum(e for _, e in tail[i:]) / 300, sum(r for r, _ in tail[i:]) / 300) for i in range(4)]
-
-
 def ratios(counts: list[tuple[int, int]]) -> tuple[float, float, float, float]:
     exact = sum(e for _, e in counts) / sum(r for r, _ in counts)
-    rates = rates5m(counts) + rates5m_tail(counts)  # every event weighs 5 samples
-    obsgen = sum(e for e, _ in rates) / sum(t for _, t in rates)
+    rates = rates5m(counts)
+    # the copies of the period's last evaluation: the 5m rates of every fifth minute, whose windows
+    # tile the period; at phase 4 exactly, at the others shifted by 1 to 4 minutes at both ends
+    phases = []
+    for phase in range(5):
+        copies = rates[phase::5]
+        phases.append(sum(e for e, _ in copies) / sum(t for _, t in copies))
+    obsgen = max(phases, key=lambda r: abs(r / exact - 1))
     per_window = [e / t if t else math.nan for e, t in rates5m(counts)]
     sloth = sum(per_window) / len(per_window)
     defined = [r for r in per_window if not math.isnan(r)]
@@ -98,9 +100,9 @@ def main() -> int:
         sloth_shown = "NaN" if math.isnan(sloth) else f"{sloth:.4%}"
         print(f"{name:<10}{exact:>10.4%}{obsgen:>10.4%}{obsgen / exact - 1:>+9.0e}{sloth_shown:>10}"
               f"{f'({defined:.4%})':>11}{defined / exact - 1:>+9.0%}")
-    print("\noff by: relative to exact. obsgen reads the 5m rates of every minute of the period: each event is"
-          " counted in five of them, so the sums are 5 x the counts (the edges are counted as Prometheus would"
-          " evaluate the rule 4 minutes after the period's last event).")
+    print("\noff by: relative to exact. obsgen sums the 5m rates copied every 5 minutes: their windows tile the"
+          " period, each event counted once; shown is the worst of the five phases the roll-ups group may have"
+          " against the minute grid (at four of them the period's edges move by 1 to 4 minutes).")
     return 0
 
 

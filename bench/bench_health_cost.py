@@ -61,14 +61,16 @@ def make_plan(work: Path, count: int) -> tuple[Plan, list[SLOPlan]]:
 
 
 def split_groups(slos: list[SLOPlan], interval: str) -> tuple[list[dict], dict[str, tuple[str, str]]]:
-    """Every SLO's groups with the health alerts in a group of their own; group -> (SLO id, kind)."""
+    """Every SLO's groups with the health alerts (wherever the rules have them) in a group of their
+    own; group -> (SLO id, kind)."""
     groups, kind_of = [], {}
     for slo in slos:
         health = health_rules.alert_names(slo)
         sli, *rest = prometheus_rules.groups_for(slo)
-        burn = {**sli, "rules": [r for r in sli["rules"] if r.get("alert") not in health]}
-        own = {"name": f"bench-health-{slo.id}", "rules": [r for r in sli["rules"] if r.get("alert") in health]}
-        for group, kind in ((burn, "burn"), *((g, "rollups") for g in rest)):
+        own = {"name": f"bench-health-{slo.id}",
+               "rules": [r for g in (sli, *rest) for r in g["rules"] if r.get("alert") in health]}
+        for group, kind in ((sli, "burn"), *((g, "rollups") for g in rest)):
+            group = {**group, "rules": [r for r in group["rules"] if r.get("alert") not in health]}
             groups.append({**group, "interval": interval})
             kind_of[group["name"]] = (slo.id, kind)
         groups.append({**own, "interval": interval})

@@ -4,8 +4,8 @@ For each history length (and SLO count) this:
 
 1. generates rules with obsgen for N synthetic SLOs (all with the same period, 30d by default) and
    keeps only the period groups (`obsgen-slo-<id>-period`: the hourly roll-ups and the period
-   ratio) and the hours groups that feed them (`-hours`: the copies by hour parity, loaded but not
-   measured), with their interval shortened to --interval so that a few evaluations fit in a short run;
+   ratio, with the copies by hour parity that feed them), with their interval shortened to --interval
+   so that a few evaluations fit in a short run;
 2. adds two comparison groups per SLO, each one rule recording under a bench: name:
    - before: obsgen's previous period rule, every 5m sample of the period
      `sum_over_time(errors5m[30d]) / clamp_min(sum_over_time(total5m[30d]), 1e-12)`;
@@ -46,7 +46,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from obsgen import durations, names, pipeline, promql
+from obsgen import burnrate, durations, names, pipeline, promql
 from obsgen.plan.compile import compile_plan
 from obsgen.plan.model import SLOPlan
 from obsgen.render import prometheus_rules, rollups
@@ -160,6 +160,18 @@ def traffic(index: int, raw: bool, stamps) -> tuple[list[float], list[float]]:
 Series = dict[str, list[tuple[str, list[float], list[int]]]]  # name -> [(labels, values, timestamps)]
 
 
+def _copies(slo: SLOPlan, stamps: list[int], values: list[float]) -> list[tuple[int, float]]:
+    """The copies: at each evaluation of the group that makes them (whole multiples of its interval),
+    the 5m rate recorded last before it."""
+    every = int(durations.seconds(rollups.ROLLUPS_INTERVAL if rollups.split(slo) else rollups.PERIOD_INTERVAL))
+    out, i = [], 0
+    for t in range(-(-stamps[0] // every) * every, stamps[-1] + 1, every):
+        while i + 1 < len(stamps) and stamps[i + 1] <= t:
+            i += 1
+        out.append((t, values[i]))
+    return out
+
+
 def history_series(slos: list[SLOPlan], start: int, end: int, step: int) -> Series:
     """Every series the period rules read, samples in [start, end), as obsgen's rules record them."""
     stamps = list(range(start, end, step))
@@ -173,9 +185,14 @@ def history_series(slos: list[SLOPlan], start: int, end: int, step: int) -> Seri
         add(RATIO5M, ratio, stamps, [*base, (names.SLOTH_WINDOW, "5m")])
         for kind, source, values in (("error", names.SLI_ERROR_RATE, errors), ("total", names.SLI_TOTAL_RATE, total)):
             add(source, values, stamps)
+            if prometheus_rules.tile_run_rules(slo):  # the runs of tiles the 1h window reads
+                back = [o // step for o in burnrate.tiles(burnrate.TILE_RUN * burnrate.BASE_WINDOW)]
+                runs = [(t, sum(values[i - b] for b in back)) for i, t in enumerate(stamps) if i >= max(back)]
+                add(names.tile_run(kind), [v for _, v in runs], [t for t, _ in runs])
+            copied = _copies(slo, stamps, values)
             hour_sums: dict[int, float] = {}
             for parity_index, parity in enumerate(names.HOUR_PARITIES):
-                kept = [(t, v) for t, v in zip(stamps, values, strict=True) if t // HOUR % 2 == parity_index]
+                kept = [(t, v) for t, v in copied if t // HOUR % 2 == parity_index]
                 add(names.rate_in_hours(kind), [v for _, v in kept], [t for t, _ in kept],
                     [*base, (names.HOUR_PARITY, parity)])
                 for t, v in kept:

@@ -108,7 +108,7 @@ def run(args, mode: str, work: Path) -> tuple[float, int, int]:
     groups = []
     for service in plan.services:
         for group in prometheus_rules.service_groups(service):
-            if not group["name"].endswith(("-hours", "-period")):
+            if not group["name"].endswith("-period"):
                 groups.append({**group, "interval": args.interval})
     rules = work / f"rules-{mode}.yaml"
     rules.write_text(yaml.safe_dump({"groups": groups}, sort_keys=False, width=1 << 16))

@@ -18,7 +18,7 @@
    /api/v1/rules is read until every group has --evaluations evaluations; then every rule
    expression runs once as an instant query with stats=all.
 4. Per side: the sum over groups of each group's median evaluationTime, times its evaluations per
-   minute at its natural interval (obsgen's hours and period groups: their own 1m and 2m; obsgen's SLI
+   minute at its natural interval (obsgen's roll-ups and period groups: their own 5m and 2m30s; obsgen's SLI
    groups and all of Sloth's: the global evaluation_interval, --global-interval), and the samples every rule reads
    (totalQueryableSamples) per minute on the same scale. The floor is obsgen's two raw 5m rate rules.
 
@@ -108,8 +108,8 @@ SHARED = "bench-shared-rollups"
 
 
 def shared_rollups(slos: list[SLOPlan]) -> list[dict]:
-    """--shared-rollups, an experiment, not what obsgen generates: one hours group and one period
-    group for every SLO at once. Each rule is obsgen's own with the SLO's `sloth_id` matcher taken
+    """--shared-rollups, an experiment, not what obsgen generates: one period group for every SLO at
+    once. Each rule is obsgen's own with the SLO's `sloth_id` matcher taken
     out; the period sums and ratio exist once per distinct period, restricted to its SLOs with
     `slo:time_period:days`, and the burn rate divides by each SLO's `slo:error_budget:ratio`."""
     def generic(rules: list[dict], slo: SLOPlan) -> list[dict]:
@@ -123,7 +123,7 @@ def shared_rollups(slos: list[SLOPlan]) -> list[dict]:
                         **({"labels": labels} if labels else {})})
         return out
 
-    hours = generic(rollups.copy_rules(slos[0]), slos[0])
+    copies = generic(rollups.copy_rules(slos[0]), slos[0])
     period = generic(rollups.rollup_rules(slos[0])[:4], slos[0])  # the hour sums
     for days in sorted({slo.period // 86400 for slo in slos}):
         slo = next(s for s in slos if s.period // 86400 == days)
@@ -138,8 +138,7 @@ def shared_rollups(slos: list[SLOPlan]) -> list[dict]:
          "expr": f"{ratios} / on ({names.SLOTH_ID}) group_left () max by ({names.SLOTH_ID}) ({names.ERROR_BUDGET})"},
         {"record": names.PERIOD_BUDGET_REMAINING, "expr": f"1 - {names.PERIOD_BURN_RATE}"},
     ]
-    return [{"name": f"{SHARED}-hours", "interval": rollups.HOURS_INTERVAL, "rules": hours},
-            {"name": f"{SHARED}-period", "interval": rollups.PERIOD_INTERVAL, "rules": period}]
+    return [{"name": f"{SHARED}-period", "interval": rollups.PERIOD_INTERVAL, "rules": copies + period}]
 
 
 def write_rules(work: Path, plan, args) -> tuple[list[Path], dict[str, Group], list[SLOPlan]]:
@@ -150,14 +149,14 @@ def write_rules(work: Path, plan, args) -> tuple[list[Path], dict[str, Group], l
     natural = durations.seconds(args.global_interval)
     slos = [slo for service in plan.services for slo in service.slos]
     periods = {names.rule_group(slo.service, slo.name, suffix) for slo in slos
-               for suffix in (names.HOURS_GROUP, names.PERIOD_GROUP)}
+               for suffix in (names.ROLLUPS_GROUP, names.PERIOD_GROUP)}
     out, groups = work / "rules", {}
     out.mkdir()
     files = []
     for path, text in encode.texts(prometheus_rules.render(plan)).items():
         doc = yaml.safe_load(text)
         if args.shared_rollups:
-            doc["groups"] = [g for g in doc["groups"] if g["name"] not in periods]
+            doc["groups"] = [g for g in doc["groups"] if not g["name"].endswith(f"-{names.ROLLUPS_GROUP}")]
         for g in doc["groups"]:
             kind = "period" if g["name"] in periods else "sli"
             groups[g["name"]] = Group("obsgen", kind, durations.seconds(g.get("interval", args.global_interval)))
@@ -348,7 +347,8 @@ class Measured:
 
 def measure(base: str, proc: subprocess.Popen, log: Path, groups: dict[str, Group], args) -> Measured:
     every = durations.seconds(args.interval or args.global_interval)
-    timeout = args.evaluations * max(every, 60) * 3 + 120
+    longest = every if args.interval else max(g.natural for g in groups.values())  # the roll-ups' 5m
+    timeout = (args.evaluations + 1) * max(longest, 60) * 2 + 120
     found = evaluations(base, groups, args.evaluations, datetime.now().astimezone(), timeout, proc, log,
                         poll=min(10, every / 3))
     short = sorted(g for g, evals in found.items() if len(evals) < args.evaluations)
@@ -388,8 +388,8 @@ ROWS = (
     ("obsgen", "  of which the 1h window read at its edge (the fastest page's long window: 5m tiles)", {"sli"},
      _raw_long),
     ("obsgen", "  of which windows 30m, 2h..3d from the recorded 5m rates", {"sli"}, _derived),
-    ("obsgen", "hours and period groups (copies every 1m; roll-ups, period ratio, budget, constants, SLI health"
-     " alerts every 2m)", {"period"}, None),
+    ("obsgen", "roll-ups groups (copies, hour and period sums, SLI health alerts, every 5m) and period groups"
+     " (period ratio, budget, constants, ticket windows and alerts, every 2m30s)", {"period"}, None),
     ("obsgen", "obsgen total", None, None),
     ("sloth", "SLI recordings (5m..3d from raw series, 30d mean)", {"sli"}, None),
     ("sloth", "  of which the 30d mean of 5m ratios", {"sli"}, _sloth_period),
@@ -505,8 +505,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     version = subprocess.run([args.prometheus, "--version"], capture_output=True, text=True, timeout=30,
                              check=False).stdout.splitlines()[:1]
-    measured_at = args.interval or (f"natural ({args.global_interval} global, obsgen's hours groups 1m and "
-                                    "period groups 2m)")
+    measured_at = args.interval or (f"natural ({args.global_interval} global, obsgen's roll-ups groups "
+                                    f"{rollups.ROLLUPS_INTERVAL} and period groups {rollups.PERIOD_INTERVAL})")
     print(f"{version[0] if version else args.prometheus}; {args.slos} SLOs x {args.series} raw series, scrape "
           f"{args.step}; raw history {args.raw_history}, recorded {args.history}; evaluated at {measured_at}, "
           f"per minute at the natural intervals", flush=True)

@@ -151,6 +151,23 @@ def tiles(window: int) -> tuple[int, ...]:
     return tuple(range(0, window, BASE_WINDOW))
 
 
+# A tiled window of whole runs of TILE_RUN tiles (the 1h window: four runs of three) is read as the
+# sum of recorded runs at t, t - 15m, ...: each run, the sum of the 5m rates at t, t - 5m, t - 10m,
+# is recorded every evaluation, so the window sums the same tiles through 8 selectors and the runs'
+# rule 6, where it read 24 (Prometheus 2 looks every selector up and parses the rule's text at
+# every evaluation: cost is per selector far more than per sample).
+TILE_RUN = 3
+
+
+def tile_runs(window: int) -> tuple[int, ...]:
+    """The offsets (seconds, newest first) of the recorded runs of TILE_RUN tiles whose sum is the
+    window; () when the window reads its tiles one by one (or is not tiled)."""
+    count = len(tiles(window))
+    if count <= TILE_RUN or count % TILE_RUN:
+        return ()
+    return tuple(range(0, window, TILE_RUN * BASE_WINDOW))
+
+
 def edge_span(window: int, scrape: float) -> float:
     """The shortest span of samples a window read at its edge may read as the whole window: a rate
     over a range with samples every `scrape` seconds may span one interval less than the range and

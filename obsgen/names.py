@@ -35,6 +35,12 @@ HOUR_PARITIES = ("even", "odd")
 _RATE_IN_HOURS = "slo:sli_{kind}:rate5m_hours"
 _HOUR_SUM = "slo:sli_{kind}:rate5m_sum_hour"
 _PERIOD_SUM = "slo:sli_{kind}:rate5m_sum_period"
+# The sum of the 5m rates at t, t - 5m, t - 10m (burnrate.TILE_RUN tiles), which the 1h window adds
+# up at t, t - 15m, ... (render/prometheus_rules.py).
+_TILE_RUN = "slo:sli_{kind}:rate5m_sum15m"
+# Their ratio, recorded with them every 5m where they have a group of their own; the period group
+# records the period's ratio from it (render/rollups.py).
+ROLLED_UP_RATIO = "slo:sli_error:rate5m_ratio_period"
 # Timeslice budgeting (render/calendar_rules.py): each slice's error ratio, and the good and all
 # slices (1 each) rolled up as the 5m rates are; their names say count, not rate5m.
 SLICE_ERROR_RATIO = "slo:sli_error:ratio_slice"
@@ -178,6 +184,11 @@ def slices_error_ratio(window: str) -> str:
     return SLICES_ERROR_RATIO.format(window=window)
 
 
+def tile_run(kind: str) -> str:
+    """kind: error | total."""
+    return _TILE_RUN.format(kind=kind)
+
+
 def rate_in_hours(kind: str) -> str:
     """kind: error | total (or good_slices | slices); the parity is the label HOUR_PARITY."""
     return (_SLICES_IN_HOURS if kind in SLICE_KINDS else _RATE_IN_HOURS).format(kind=kind)
@@ -222,8 +233,8 @@ def alert_name(service: str, slo: str) -> str:
 
 
 # Rule group suffixes (render/prometheus_rules.py groups_for): the SLI group has none.
-HOURS_GROUP = "hours"
 PERIOD_GROUP = "period"
+ROLLUPS_GROUP = "rollups"  # the period roll-ups, every 5m (render/rollups.py)
 SLICES_GROUP = "slices"  # timeslice budgeting: evaluated once per slice
 
 
@@ -271,8 +282,8 @@ def slo_ids(service: str, slo: str) -> list[tuple[str, str]]:
     return [
         ("sloth_id", slo_id(service, slo)),
         ("rule group", rule_group(service, slo)),
-        ("hours rule group", rule_group(service, slo, HOURS_GROUP)),
         ("period rule group", rule_group(service, slo, PERIOD_GROUP)),
+        ("roll-ups rule group", rule_group(service, slo, ROLLUPS_GROUP)),
         ("slices rule group", rule_group(service, slo, SLICES_GROUP)),
     ]
 

@@ -8,8 +8,8 @@ series one after the other, so where `a or b` gives the same output series from 
 error rate before an error counter exists), the earlier part was dropped as out of order.
 
 So obsgen evaluates each rule itself with range queries on the server, at every whole multiple of
-its group's interval since the epoch (a 2m group at every even minute, so at every hour's first
-minute), merges each output series' samples in time order, and lets promtool write the blocks
+its group's interval since the epoch (a 5m or 2m30s group at every hour's first minute, among
+others), merges each output series' samples in time order, and lets promtool write the blocks
 from OpenMetrics text (`create-blocks-from openmetrics`), one file per UTC day. Nothing here
 depends on a path, a hash or the moment it runs.
 """

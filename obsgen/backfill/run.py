@@ -29,9 +29,10 @@ from obsgen.plan.model import Plan
 from obsgen.render import prometheus_rules
 
 LOAD_TIMEOUT = 900  # the server picks new blocks up about once a minute; a busy one takes longer
-# After the hour following T's hour ends, the live period group needs an evaluation (every 2m) in
-# the hour after before backfilled copies of T's hour may appear: a few minutes' margin.
-LIVE_MARGIN_MS = 5 * 60_000
+# After the hour following T's hour ends, the live roll-ups need an evaluation (every 5m, or 2m30s
+# in a period group) in the hour after before backfilled copies of T's hour may appear: two of
+# their intervals' margin.
+LIVE_MARGIN_MS = 10 * 60_000
 
 
 def promtool() -> str:

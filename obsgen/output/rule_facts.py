@@ -101,7 +101,9 @@ def _longest(tree) -> int | None:
     return int(longest)
 
 
-_DERIVED = (names.SLI_ERROR_RATE, names.period_sum("error"))  # the recorded 5m error rate, its period sums
+# the recorded 5m error rate, its period sums and their ratio (the tiled windows read runs of tiles at
+# offsets, the raw ones no recorded series)
+_DERIVED = (names.SLI_ERROR_RATE, names.period_sum("error"), names.ROLLED_UP_RATIO)
 
 
 def _read_at_edge(tree) -> bool:

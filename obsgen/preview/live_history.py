@@ -3,7 +3,8 @@
 Without it a window holds only what was scraped since the start, and a 1h window reads an outage of
 a minute as an hour of it. The traffic's past (healthy, or the stretches a scenario asks for) goes
 into the data directory as TSDB blocks: the raw series with `promtool tsdb create-blocks-from
-openmetrics`, then the recorded series every window is summed from (the base-window rates), with
+openmetrics`, then the recorded series every window is summed from (the base-window rates, and the
+runs of them the 1h window adds up: burnrate.tile_runs), with
 obsgen's own backfill passes (`obsgen.backfill`), evaluated at the session's evaluation interval:
 a window mixing samples 60 s apart with samples 30 s apart would weigh the live ones double. Those
 passes need a server holding the raw history: a Prometheus without rules, on the same directory,
@@ -27,12 +28,14 @@ from obsgen.preview.live_traffic import Segment, Traffic
 from obsgen.preview.serve import LOOPBACK
 
 PROMTOOL_TIMEOUT = 600
-BASE_RATES = (names.SLI_ERROR_RATE, names.SLI_TOTAL_RATE)
+# what every alert window is recorded from: without the runs' history, the 1h window would fall back
+# to the sum of every 5m rate for its first 45 minutes, and fill along that ramp
+BASE_RATES = (names.SLI_ERROR_RATE, names.SLI_TOTAL_RATE, *(names.tile_run(kind) for kind in ("error", "total")))
 
 
 def needed_passes(plan: Plan) -> list[backfill.Pass]:
-    """The backfill passes up to the one that writes the last base-window rate: every alert window
-    is recorded from those rates (or from raw series, whose history is already there)."""
+    """The backfill passes up to the one that writes the last base-window rate or run of them: every
+    alert window is recorded from those (or from raw series, whose history is already there)."""
     steps = backfill.passes(plan)
     last = max((s.number for s in steps if any(r.split("{")[0] in BASE_RATES for r in s.records)), default=0)
     return [s for s in steps if s.number <= last]

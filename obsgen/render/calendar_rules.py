@@ -117,10 +117,10 @@ def start_hour_rules(slo: SLOPlan, group: str, cal: Calendar | None = None, cloc
     """Where a period can start inside a UTC hour: whether this evaluation is in such an hour, before
     the start (the period index now differs from the one at the hour's last second), and each copy
     made then, again, in the parity of its hour (empty otherwise: at most an hour of copies per period).
-    Added to the group that makes the copies the calendar sums (the hours group's 5m rates, or the
+    Added to the group that makes the copies the calendar sums (the period group's 5m rates, or the
     slices group's slices); `cal`, `clock` and `years` as in calendar_period_rules."""
     cal = cal or slo.calendar
-    carries = names.SLICES_GROUP if slo.slices else names.HOURS_GROUP
+    carries = names.SLICES_GROUP if slo.slices else names.PERIOD_GROUP
     if group != carries or not _off_the_hour(slo, cal, years):
         return []
     # the local times in rules of their own: Prometheus 2 parses each expression at every evaluation, and
@@ -245,7 +245,7 @@ def alert_threshold(slo: SLOPlan, window: burnrate.AlertWindow, times: str = "")
     ratio). A calendar SLO's factor is the window's budget share of the period now
     (burnrate.calendar_factor) from its recorded length; `on () group_left ()` compares every series
     of the left side with it, and `max` makes it one value whatever labels or replicas it has. The
-    length is recorded every 2m by the period group: for up to 2m after a period starts, the
+    length is recorded every 2m30s by the period group: for up to 2m30s after a period starts, the
     previous period's length holds."""
     scale = f" * {times}" if times else ""
     if slo.calendar is None:

@@ -2,7 +2,8 @@
 
 Errors are recorded as 0 while no error series exists (a service without errors is not "no data"),
 so a misspelled metric, a threshold that is not a bucket bound, or a typo in an error matcher leaves
-every burn rate at 0. Per SLO, in its SLI group:
+every burn rate at 0. Per SLO, last in its roll-ups group (every 5m; in its period group, every 2m30s,
+where it has none: prometheus_rules.groups_for):
 
 - `<Service><Slo>SLINoData` (warning, routed as a ticket): the SLI's total selects no series while the
   service is up (its scrape `up{job=...} == 1` when a total selector names the job; the service's
@@ -113,7 +114,7 @@ def expressions(slo: SLOPlan) -> dict[str, tuple[str, str]]:
 
 
 def rules(slo: SLOPlan) -> list[dict]:
-    """The SLO's health alerts, after its burn-rate alerts in its SLI group."""
+    """The SLO's health alerts (prometheus_rules.groups_for places them)."""
     out = []
     for suffix, (expr, meaning) in expressions(slo).items():
         severity, summary = PROBLEMS[suffix]

@@ -4,8 +4,9 @@ The SLI group records the 5m error and total rates from the raw queries once; ev
 period are derived from the two recorded 5m series (traffic-weighted, cheap to evaluate). The fastest
 page's long window (1h) is the sum of the 5m rates at t, t - 5m, ..., t - 55m (tiles that partition
 the hour), so that a full outage pages after the Workbook's time; the others sum every sample.
-The hours group copies them every minute into hour-parity series; the period group, every 2m,
-reads hourly roll-ups of those copies, so its cost does not grow with the history.
+The roll-ups group, every 5m, copies them into hour-parity series and sums those copies by the
+hour and over the period, so its cost does not grow with the history; the period group, every
+2m30s, records the windows only tickets read, the tickets, the period ratio, budget and constants.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from obsgen import burnrate, calendar, durations, names, promql
 from obsgen.artifacts import Artifact, BurnAlert, RuleFile, RuleGroups, SLOFacts
 from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
-from obsgen.render import calendar_rules, health_rules, sloth_alerts
+from obsgen.render import calendar_rules, health_rules, rollups, sloth_alerts
 from obsgen.render.rollups import (
-    HOURS_INTERVAL,
     PERIOD_INTERVAL,
+    ROLLUPS_INTERVAL,
     _ratio,
     _record,
     _sel,
     copy_rules,
     period_rules,
+    rollup_rules,
 )
 
 BASE = durations.format_seconds(burnrate.BASE_WINDOW)
@@ -65,13 +67,15 @@ def groups_of(service: ServicePlan, files: dict[str, Artifact]) -> RuleGroups:
 
 
 def groups_for(slo: SLOPlan) -> list[dict]:
-    """The SLI group (the global interval), the hours group (unless the period is an alert window)
-    and the period group: see "the period" below.
+    """The SLI group (the global interval), the roll-ups group (every 5m, unless the period is an
+    alert window or the SLO has a calendar or timeslices: then the roll-ups run in the period group)
+    and the period group (every 2m30s): see rollups.py.
 
-    What needs no fresher value than every 2m rides in the period group, at half the cost of every
-    minute (each rule costs about the same per evaluation, data or not: Prometheus 2 parses it and
-    sets up a query each time): the constants (still well inside the 5m lookback) and the SLI
-    health alerts, whose `for` is 10m or a day."""
+    What needs no fresher value than every 2m30s rides in the period group, at 40% of the cost of
+    every minute (each rule costs about the same per evaluation, data or not: Prometheus 2 parses it
+    and sets up a query each time): the constants, still well inside the 5m lookback. The SLI health
+    alerts, whose `for` is 10m or a day and which read raw series, run last in the roll-ups group
+    (in the period group where there is none)."""
     copies = copy_rules(slo)
     slow = ticket_windows(slo)
     windows = sli_rules(slo)
@@ -81,21 +85,27 @@ def groups_for(slo: SLOPlan) -> list[dict]:
     severities = ([a.window.severity for a in slo.alerts] if slo.alert_style != "sloth"
                   else [s for s in ("page", "ticket") if any(a.window.severity == s for a in slo.alerts)])
     pages = [r for r, s in zip(alerts, severities, strict=True) if s != "ticket" or not slow]
+    period = [*tickets, *[r for r in alerts if r not in pages], *period_rules(slo), *calendar_rules.period_rules(slo),
+              *constant_rules(slo)]
+    health = health_rules.rules(slo)
+    if rollups.split(slo):  # the roll-ups every 5m, and the SLI health alerts with them (their `for` is 10m or a day)
+        rolled = [{"name": names.rule_group(slo.service, slo.name, names.ROLLUPS_GROUP), "interval": ROLLUPS_INTERVAL,
+                   "rules": [*copies, *rollup_rules(slo), *health]}]
+    else:
+        rolled, period = [], [*copies, *calendar_rules.start_hour_rules(slo, names.PERIOD_GROUP), *period, *health]
     return [
         {"name": names.rule_group(slo.service, slo.name), "rules": [*every_minute, burn_rate_rule(slo), *pages]},
-        *([{"name": names.rule_group(slo.service, slo.name, names.HOURS_GROUP), "interval": HOURS_INTERVAL,
-            "rules": copies + calendar_rules.start_hour_rules(slo, names.HOURS_GROUP)}] if copies else []),
+        *rolled,
         {"name": names.rule_group(slo.service, slo.name, names.PERIOD_GROUP), "interval": PERIOD_INTERVAL,
-         "rules": [*tickets, *[r for r in alerts if r not in pages], *period_rules(slo),
-                   *calendar_rules.period_rules(slo), *constant_rules(slo), *health_rules.rules(slo)]},
+         "rules": period},
         *calendar_rules.groups(slo),  # timeslices and calendar periods: docs/calendar.md
     ]
 
 
 def ticket_windows(slo: SLOPlan) -> frozenset[str]:
     """The windows only tickets read (a catalog's slow pairs: 2h, 1d, 3d by default): recorded, and
-    the ticket alerts evaluated, in the period group every 2m instead of every minute. A window's
-    value is the same whichever group records it; a ticket may fire up to one minute later (its
+    the ticket alerts evaluated, in the period group every 2m30s instead of every minute. A window's
+    value is the same whichever group records it; a ticket may fire up to 1m30s later (its
     group's next evaluation), against a `for` and windows of hours. Nothing moves when the alerts'
     severity labels are not obsgen's own (a Sloth-style ticket has `sloth_severity: ticket` too)."""
     tickets = {w for a in slo.alerts if a.window.severity == "ticket" for w in (a.window.long, a.window.short)}
@@ -124,6 +134,7 @@ def sli_rules(slo: SLOPlan) -> list[dict]:
             _record(slo, names.SLI_TOTAL_RATE, promql.with_window(slo.sli.total, BASE)),
             _record(slo, names.SLI_ERROR_RATE, f"({error}) or on ({join_labels(slo.environment)}) ({tot} * 0)"),
         ]
+    rules += tile_run_rules(slo)
     edge = edge_windows(slo)
     for window in slo.windows:
         w = durations.format_seconds(window)
@@ -143,7 +154,19 @@ def derived_ratio(slo: SLOPlan, window: str) -> str:
     return _ratio(f"sum_over_time({err}[{window}])", f"sum_over_time({tot}[{window}])")
 
 
-def _tiles(selector: str, window: int) -> str:
+_RATES = (("error", names.SLI_ERROR_RATE), ("total", names.SLI_TOTAL_RATE))
+
+
+def tile_run_rules(slo: SLOPlan) -> list[dict]:
+    """The runs of burnrate.TILE_RUN tiles the SLO's tiled windows read (none when they read their
+    tiles one by one), recorded after the 5m rates and before the windows."""
+    if not any(burnrate.tile_runs(w) for w in edge_windows(slo)):
+        return []
+    run = burnrate.TILE_RUN * burnrate.BASE_WINDOW
+    return [_record(slo, names.tile_run(kind), _tiles(_sel(slo, source), run)) for kind, source in _RATES]
+
+
+def _tiles(selector: str, window: int, offsets: tuple[int, ...] | None = None) -> str:
     """The recorded 5m rates at t, t - 5m, ... (burnrate.tiles). An instant read at an offset takes
     the group's own sample at t - o when it exists (every evaluation on one grid), else the one
     before it within the 5m lookback: a skipped evaluation, or history written on another grid
@@ -153,7 +176,7 @@ def _tiles(selector: str, window: int) -> str:
     derived hour instead was measured end to end: after a backfill every tile is off the live grid
     for an hour, and pages came after the derived ramp (186-203 s, not 52 s)."""
     return " + ".join(selector if not offset else f"{selector} offset {durations.format_seconds(offset)}"
-                      for offset in burnrate.tiles(window))
+                      for offset in (burnrate.tiles(window) if offsets is None else offsets))
 
 
 def tiled_ratio(slo: SLOPlan, window: int) -> str:
@@ -162,9 +185,16 @@ def tiled_ratio(slo: SLOPlan, window: int) -> str:
     evaluates on a grid that divides 5m and every evaluation of the last hour happened; otherwise
     within one evaluation interval of the hour (see _tiles). Where a tile is absent altogether (no
     5m rate within 5m of its offset: a new SLO, a gap of more than 5m), the sum is absent and the
-    window is the derived sum of every 5m rate in it, which fills along the ramp."""
-    err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
-    tiled = _ratio(f"({_tiles(err, window)})", f"({_tiles(tot, window)})")
+    window is the derived sum of every 5m rate in it, which fills along the ramp. A window read in
+    recorded runs of tiles (burnrate.tile_runs) reads each run as a tile is read: where a run is
+    absent at its offset (a tile of it was) but one was recorded in the 5m before, that one is read,
+    so after a gap of more than 5m the window may move by up to two lookbacks before it falls back."""
+    if runs := burnrate.tile_runs(window):  # the same tiles, three to a recorded run
+        err, tot = _sel(slo, names.tile_run("error")), _sel(slo, names.tile_run("total"))
+        tiled = _ratio(f"({_tiles(err, window, runs)})", f"({_tiles(tot, window, runs)})")
+    else:
+        err, tot = _sel(slo, names.SLI_ERROR_RATE), _sel(slo, names.SLI_TOTAL_RATE)
+        tiled = _ratio(f"({_tiles(err, window)})", f"({_tiles(tot, window)})")
     return f"({tiled})\nor\n({derived_ratio(slo, durations.format_seconds(window))})"
 
 

@@ -38,24 +38,34 @@ def _ratio(errors: str, total: str) -> str:
 # about 2 x (P / 1h + 3 x 60) samples whatever the history (30d: about 1,800), instead of every 5m
 # sample of the period (30d at 1m: 86,400).
 #
-# What a period evaluation costs is mostly per selector, not per sample (docs/benchmarks.md): so the
-# roll-ups that need the minute (the copies) run in their own group every minute, and the rest runs
-# every 2m. 2m is well inside Prometheus' 5m lookback: after one slow or skipped evaluation the next
-# one still comes before the period series goes stale.
+# What a period evaluation costs is mostly per rule and per selector, not per sample
+# (docs/rule-cost.md): so the roll-ups run as seldom as exactness allows. The roll-ups group runs
+# every 5m, the copies first: they read the 5m rates (recorded every minute, or every 30s or 15s)
+# at instants 5m apart, so the copied 5m windows tile the SLI's history (every moment in exactly
+# one; when the copies ran every minute, in five: a sum of copies is the same multiple of the
+# events in it, errors and totals alike, so their ratio is exact either way). It records the
+# period's sums and their ratio, which nothing reads directly but the period group, every 2m30s:
+# the period ratio there is the roll-ups' latest (`last_over_time` over ROLLED_UP_READ, one skipped
+# roll-up evaluation included), so what dashboards and alerts read is never older than 2m30s plus
+# an evaluation, well inside Prometheus' 5m lookback, and its value the period up to the roll-ups'
+# last evaluation (at most 5m behind: 5m of 30d). A calendar or timeslice SLO's period rules read
+# the hour sums the same evaluation records and its dashboards read their results: there the
+# roll-ups stay in the period group, every 2m30s (which divides 5m too: two copied windows hold
+# every moment). `promtool test rules` evaluates every group at the test's own interval: there the
+# copies run every minute, as they did.
 #
 # The roll-ups, in UTC clock hours of their samples' timestamps:
-#   1. hours group, `<kind>_rate5m_hours{obsgen_hour_parity="even"}` ("odd"): the 5m rate, kept only
-#      in even (odd) hours; one rule per kind, the parity a label (names.HOUR_PARITY);
-#   2. period group, `<kind>_rate5m_sum_hour{obsgen_hour_parity=...}`: at the group's first evaluation
+#   1. roll-ups group, first, `<kind>_rate5m_hours{obsgen_hour_parity="even"}` ("odd"): the 5m
+#      rate, kept only in even (odd) hours; one rule per kind, the parity a label (names.HOUR_PARITY);
+#   2. roll-ups group, `<kind>_rate5m_sum_hour{obsgen_hour_parity=...}`: at the group's first evaluation
 #      of the next hour, the sum of the copies of the hour that just ended (the parity label is that
 #      hour's), one rule per kind: `sum_over_time(rate5m_hours[2h])` less this hour's parity
 #      sees exactly that hour at any time during the next one (the hours either side have this
 #      hour's parity: their copies are dropped by the parity, not by a range boundary). "First" is "none recorded in the
 #      last hour", not "minute 0": a late or skipped evaluation (a restart across the hour) delays
-#      the sum instead of losing it. The hour's last copy was written in that hour, before it (an
-#      hours-group evaluation still running when the next hour's first period evaluation is done
-#      would leave its one copy out of that hour's sum: at most 1/60 of an hour, 0.002% of 30d);
-#   3. period group: the period sum at t in hour H = the hour sums recorded in (t - P, t] (they cover
+#      the sum instead of losing it. The hour's last copy was written by an earlier evaluation of the
+#      same group, so every copy of the hour is in its sum;
+#   3. roll-ups group: the period sum at t in hour H = the hour sums recorded in (t - P, t] (they cover
 #      the hours [H - P, H)) + this hour's copies [H, t] - the copies of [H - P, t - P], the same
 #      "this hour" sum read `offset P` (P is a whole number of days, so an even number of hours:
 #      the parity is the same). That is exactly the copies in (t - P, t]. One correction: the sum
@@ -63,18 +73,19 @@ def _ratio(errors: str, total: str) -> str:
 #      count. Sums of that parity are recorded only in hours of H's parity, so it is the only one
 #      in (t - P, t - P + 1h]: subtracted as the same parity's sums over 1h - 1ms, `offset P - 1h`.
 #      Between hour H's start and the group's first evaluation in H there are no evaluations, so
-#      no period sum ever misses the hour H - 1. A copy written at t by the hours group after the
-#      period group evaluated at the same t counts from the next evaluation on.
+#      no period sum ever misses the hour H - 1. The copy written at t, earlier in the same
+#      evaluation, counts at t.
 # No range boundary can hold a sample whose inclusion differs between Prometheus 2 (closed ranges)
 # and 3 (left-open): the boundaries of steps 1-3 fall on the other parity's copies, and the hour
 # sums are read over P - 1ms (and 1h - 1ms), whose start lies 1ms after one of the period group's
-# evaluation timestamps (a grid of 2m, which P - 1h is a multiple of), never on one. Any term that
+# evaluation timestamps (a grid of 5m or 2m30s, which P - 1h is a multiple of), never on one. Any term that
 # is absent (the first hour, the first period, a gap) counts as 0, so the period series exists
 # whenever the SLI's 5m rates do. Only an hour with no period evaluation at all loses the hour
 # before it too (its sum would have been recorded then).
 
-HOURS_INTERVAL = "1m"
-PERIOD_INTERVAL = "2m"
+ROLLUPS_INTERVAL = "5m"
+PERIOD_INTERVAL = "2m30s"
+ROLLED_UP_READ = "10m"  # the period group's read of the roll-ups' ratio: two of their evaluations
 HOUR = 3600
 _KINDS = (("error", names.SLI_ERROR_RATE), ("total", names.SLI_TOTAL_RATE))
 
@@ -175,11 +186,16 @@ def _rolled_up(slo: SLOPlan) -> bool:
     return slo.period not in slo.windows
 
 
+def split(slo: SLOPlan) -> bool:
+    """Whether the SLO's roll-ups run in a group of their own, every 5m (see "the period" above)."""
+    return _rolled_up(slo) and slo.calendar is None and slo.slices is None
+
+
 def copy_rules(slo: SLOPlan) -> list[dict]:
-    """The hours group: the 5m rates, copied every minute into the parity of their hour. One rule per
-    kind: the parity label comes from THIS_PARITY (value 1: the copy's value is the rate's), not from
-    one rule per parity that drops the other hours (a rule costs about the same whatever it reads,
-    and these run every minute)."""
+    """The roll-ups' first rules (the roll-ups group's, or the period group's when not split): the
+    5m rates, copied at each evaluation into the parity of their hour. One rule per kind: the parity
+    label comes from THIS_PARITY (value 1: the copy's value is the rate's), not from one rule per
+    parity that drops the other hours (a rule costs about the same whatever it reads)."""
     if not _rolled_up(slo):
         return []
     if slo.period % (2 * HOUR):
@@ -190,7 +206,7 @@ def copy_rules(slo: SLOPlan) -> list[dict]:
 
 def _paired(slo: SLOPlan, kind: str) -> str:
     """The other 5m rate, which a copy must see too. The SLI group appends each rule's result as it
-    goes and the hours group evaluates on its own, so an hours evaluation between the two appends
+    goes and the roll-ups group evaluates on its own, so a roll-ups evaluation between the two appends
     sees one rate without the other: the total before its first error (the first evaluation, or
     after a scrape outage), or the error after the total's stale marker when traffic goes. A copy
     of one without the other would stay in the period's sums, and skew its ratio, for a whole
@@ -201,20 +217,39 @@ def _paired(slo: SLOPlan, kind: str) -> str:
 
 
 def rollup_rules(slo: SLOPlan) -> list[dict]:
-    """The period group's roll-ups: each hour's sum, then the period's sums."""
+    """The roll-ups after the copies: each hour's sum, then the period's sums (and, in the roll-ups
+    group of their own, the period ratio the period group reads)."""
     rules = [_record(slo, names.hour_sum(kind), hour_sum(slo, kind)) for kind, _ in _KINDS]
-    return rules + [_record(slo, names.period_sum(kind), _period_sum(slo, kind, source)) for kind, source in _KINDS]
+    rules += [_record(slo, names.period_sum(kind), _period_sum(slo, kind, source)) for kind, source in _KINDS]
+    return rules + ([_record(slo, names.ROLLED_UP_RATIO, _sum_ratio(slo))] if split(slo) else [])
+
+
+def _sum_ratio(slo: SLOPlan) -> str:
+    errors, total = (_sel(slo, names.period_sum(kind)) for kind, _ in _KINDS)
+    return _ratio(errors, total)
+
+
+def _fresh_ratio(slo: SLOPlan) -> str:
+    """The roll-ups' latest period ratio, where the SLI has a 5m rate now (as the period sums are).
+    One series per SLO (`max by` its sloth_id): after a change of the SLO's labels, the ratio
+    recorded under the old ones is still in the range for up to ROLLED_UP_READ, and the rule's
+    labels put the current ones back."""
+    rolled = f"max by ({_slo_labels(slo)}) (last_over_time({_sel(slo, names.ROLLED_UP_RATIO)}[{ROLLED_UP_READ}]))"
+    return f"{rolled}\nand on ({join_labels(slo.environment)}) {_sel(slo, names.SLI_TOTAL_RATE)}"
 
 
 def period_rules(slo: SLOPlan) -> list[dict]:
+    """The period group's period ratio (from the roll-ups: their own group's, or this group's), burn
+    rate and budget."""
     w = durations.format_seconds(slo.period)
     ratio = _sel(slo, names.sli_error_ratio(w))
     burn = _sel(slo, names.PERIOD_BURN_RATE)
-    errors, total = (_sel(slo, names.period_sum(kind)) for kind, _ in _KINDS)
-    ratios = [
-        *rollup_rules(slo),
-        _record(slo, names.sli_error_ratio(w), _ratio(errors, total), sloth_window=w),
-    ] if _rolled_up(slo) else []
+    if split(slo):
+        ratios = [_record(slo, names.sli_error_ratio(w), _fresh_ratio(slo), sloth_window=w)]
+    elif _rolled_up(slo):
+        ratios = [*rollup_rules(slo), _record(slo, names.sli_error_ratio(w), _sum_ratio(slo), sloth_window=w)]
+    else:
+        ratios = []
     return [
         *ratios,
         _record(slo, names.PERIOD_BURN_RATE,

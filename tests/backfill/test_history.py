@@ -3,8 +3,8 @@ the raw counters.
 
 Ten hours of raw history, every minute: uneven traffic, a burst across an hour boundary, a quiet
 hour without a request, and an error counter that first appears 4h07m in (its first sample 0, as a
-counter starts). Two SLOs read it: 99.5% over 7d and 99.9% over 30d (both rolled up by the hours
-and period groups). The backfill runs pass after pass, each pass's blocks moved into the server's
+counter starts). Two SLOs read it: 99.5% over 7d and 99.9% over 30d (both rolled up by the period
+groups). The backfill runs pass after pass, each pass's blocks moved into the server's
 data directory and the server restarted (it would pick them up within a minute; a restart is
 quicker), once per server, with different --out and temporary directories. --end falls 20 minutes
 into an hour more than an hour ago, so the hand-over's hour sum is written too.
@@ -13,7 +13,7 @@ From the raw counters, at every minute of the range, the test computes what the 
 there: the 5m rates (Prometheus 2 reads [t - 5m, t], which holds one sample at each end; a counter
 starting at 0 is not extrapolated), each window's ratio (the 5m rates of the window's minutes; the
 fastest page's long window from the raw counters, as burnrate.raw_windows says), the period ratio
-(every 5m rate so far) and the budget remaining. Every backfilled sample of every series of both
+(every 5m rate the period group copied so far) and the budget remaining. Every backfilled sample of every series of both
 SLOs must be there, at exactly the minutes the live rules would record it, with that value (1e-9
 relative); the two runs must hold the same samples.
 """
@@ -30,8 +30,8 @@ from unittest import mock
 
 import pytest
 
-from obsgen import backfill, burnrate, names, pipeline
-from obsgen.render import prometheus_rules
+from obsgen import backfill, burnrate, durations, names, pipeline
+from obsgen.render import prometheus_rules, rollups
 from tests import builders
 from tests.backfill.prometheus import Prometheus, write_blocks
 from tests.conftest import run_obsgen
@@ -199,23 +199,36 @@ def test_every_pass_runs_and_both_runs_hold_the_same_samples(history):
     assert all(math.isclose(v, two[k][t], rel_tol=1e-12, abs_tol=1e-12) for k in one for t, v in one[k].items())
 
 
+def grid(start: int, end: int, interval: str) -> range:
+    """A group's evaluations in [start, end): whole multiples of its interval."""
+    step = round(durations.seconds(interval))
+    return range(-(-start // step) * step, end, step)
+
+
+def copied(start: int, end: int, totals: dict[int, float]) -> list[tuple[int, int]]:
+    """(time, minute) of each copy the roll-ups group makes: the 5m rates of the SLI group's last
+    evaluation at or before it, where both rates exist."""
+    return [(t, (t - start) // MIN) for t in grid(start, end, rollups.ROLLUPS_INTERVAL) if (t - start) // MIN in totals]
+
+
 def _expect(plan, start: int, end: int, closed: bool) -> dict[tuple, dict[int, float]]:
     """What the live rules record at each grid time before --end, from the raw counters."""
     errors, totals = expected_rates()
     at = {m: (start + m * MIN) * 1000 for m in range(MINUTES + 1)}
     before_end = [m for m in range(MINUTES + 1) if start + m * MIN < end]
+    copies = copied(start, end, totals)
     want: dict[tuple, dict[int, float]] = defaultdict(dict)
     for slo in (s for svc in plan.services for s in svc.slos):
         sid = slo.id
+        slow = prometheus_rules.ticket_windows(slo)  # recorded by the period group
         for m in before_end:
             if m not in totals:
                 continue
             want[(names.SLI_ERROR_RATE, sid, None)][at[m]] = errors[m]
             want[(names.SLI_TOTAL_RATE, sid, None)][at[m]] = totals[m]
-            slow = prometheus_rules.ticket_windows(slo)  # recorded by the period group, every even minute
             for window in slo.windows:
                 label = names.sli_error_ratio(_fmt(window)).removeprefix("slo:sli_error:ratio_rate")
-                if label in slow and (start + m * MIN) % 120:
+                if label in slow:
                     continue
                 if window in burnrate.raw_windows(slo.catalog):
                     want[(names.sli_error_ratio(_fmt(window)), sid, label)][at[m]] = raw_ratio(m, window // MIN)
@@ -226,18 +239,31 @@ def _expect(plan, start: int, end: int, closed: bool) -> dict[tuple, dict[int, f
                 span = [j for j in range(first, m + 1) if j in totals]
                 want[(names.sli_error_ratio(_fmt(window)), sid, label)][at[m]] = ratio(
                     sum(errors[j] for j in span), sum(totals[j] for j in span))
-            if (start + m * MIN) % 120 == 0:  # the period group, every even minute
-                so_far = [j for j in range(m + 1) if j in totals]
-                period = ratio(sum(errors[j] for j in so_far), sum(totals[j] for j in so_far))
-                label = _fmt(slo.period)
-                want[(names.sli_error_ratio(label), sid, label)][at[m]] = period
-                want[(names.PERIOD_BUDGET_REMAINING, sid, None)][at[m]] = 1 - period / slo.budget
+        rolled = {}  # the roll-ups' period ratio at each of their evaluations
+        for t, _ in copies:
+            so_far = [m for c, m in copies if c <= t]
+            rolled[t] = ratio(sum(errors[j] for j in so_far), sum(totals[j] for j in so_far))
+            want[(names.ROLLED_UP_RATIO, sid, None)][t * 1000] = rolled[t]
+        for t in grid(start, end, rollups.PERIOD_INTERVAL):
+            last = (t - start) // MIN  # the SLI group's last evaluation at or before t
+            if last not in totals:
+                continue
+            for window in (w for w in slo.windows if _fmt(w) in slow):
+                # every 5m rate in [t - window, t] (Prometheus 2's closed range)
+                span = [j for j in range(-(-(t - window - start) // MIN), last + 1) if j in totals]
+                want[(names.sli_error_ratio(_fmt(window)), sid, _fmt(window))][t * 1000] = ratio(
+                    sum(errors[j] for j in span), sum(totals[j] for j in span))
+            latest = [c for c in rolled if t - 600 <= c <= t]  # last_over_time(...[10m]), closed on Prometheus 2
+            if not latest:
+                continue
+            period = rolled[max(latest)]
+            label = _fmt(slo.period)
+            want[(names.sli_error_ratio(label), sid, label)][t * 1000] = period
+            want[(names.PERIOD_BUDGET_REMAINING, sid, None)][t * 1000] = 1 - period / slo.budget
     return want
 
 
 def _fmt(seconds: int) -> str:
-    from obsgen import durations
-
     return durations.format_seconds(seconds)
 
 
@@ -265,16 +291,17 @@ def test_the_error_rate_is_zero_not_absent_before_the_error_counter(history):
 
 def test_the_hour_sums_stop_at_end_and_the_hand_over_hour_holds_the_copies_before_it(history):
     """Every hour's sum is recorded once, at its next hour's first minute; --end's hour's sum holds
-    exactly the 5m rates of its minutes before --end (the live rules add theirs)."""
+    exactly the copies of its 5m rates made before --end (the live rules add theirs)."""
     _, start, end, runs = history
     _, _, held = runs[0]
     errors, totals = expected_rates()
     for kind, rates in (("error", errors), ("total", totals)):
         sums = {ms: v for parity in names.HOUR_PARITIES
                 for ms, v in held.get((names.hour_sum(kind), "app-availability", parity), {}).items()}
-        hours = {(start + m * MIN) // HOUR * HOUR for m in rates if start + m * MIN < end}
+        copies = copied(start, end, totals)
+        hours = {t // HOUR * HOUR for t, _ in copies}
         assert sorted(sums) == sorted((h + HOUR) * 1000 for h in hours)
         for ms, value in sums.items():
             hour = ms // 1000 - HOUR
-            minutes = [m for m in rates if hour <= start + m * MIN < min(hour + HOUR, end)]
+            minutes = [m for t, m in copies if hour <= t < hour + HOUR]
             assert value == pytest.approx(sum(rates[m] for m in minutes), rel=1e-9, abs=1e-12)

@@ -116,7 +116,7 @@ def settled(row: dict) -> bool:
 
 
 # The groups that read the SLI group's recordings: loaded once those exist (see `scraping`).
-_READERS = tuple(f"-{suffix}" for suffix in (names.HOURS_GROUP, names.PERIOD_GROUP, names.SLICES_GROUP))
+_READERS = tuple(f"-{suffix}" for suffix in (names.ROLLUPS_GROUP, names.PERIOD_GROUP, names.SLICES_GROUP))
 
 
 def live(text: str, sli_only: bool = False) -> str:
@@ -172,7 +172,7 @@ def scraping(directory: Path, files: dict[str, str], traffics: list[tuple[Traffi
             metrics = sorted({s.metric for found, _ in traffics for s in found._series()})
             _wait_for(url, f'min(timestamp({{__name__=~"{"|".join(metrics)}"}})) > {end}')
             rules = {path.rsplit("/", 1)[1]: text for path, text in files.items() if path.startswith("alerts/rules/")}
-            # The SLI groups first, until every SLO's 5m error rate is recorded: an hours group
+            # The SLI groups first, until every SLO's 5m error rate is recorded: a period group
             # evaluated between the SLI group's first total and first error would copy the one
             # without the other, and the period would keep that hour's lower error ratio for good.
             _load_rules(url, directory, {name: live(text, sli_only=True) for name, text in rules.items()})

@@ -22,13 +22,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import UTC, datetime
+from unittest import mock
 
 import pytest
 
 from obsgen import calendar, durations, names, promql
 from obsgen import yamlio as yamlout
 from obsgen.plan.model import Slices
-from obsgen.render import calendar_rules, prometheus_rules
+from obsgen.render import calendar_rules, prometheus_rules, rollups
 from tests.render.test_period_rollups import counters, left_open, run_all
 
 H = 3600
@@ -112,10 +113,17 @@ def _read(rule: dict, unread: tuple[str, ...] = UNREAD) -> bool:
     return "record" in rule and not rule["record"].startswith(unread)
 
 
+def calendar_layout(slo) -> list[dict]:
+    """The SLO's groups without its calendar's rules, laid out as a calendar SLO's are: its roll-ups
+    in the period group, where the calendar's rules read the hour sums the same evaluation records."""
+    with mock.patch.object(rollups, "split", lambda _: False):
+        return prometheus_rules.groups_for(dataclasses.replace(slo, calendar=None))
+
+
 def _groups(slo, cal, origin: int, run: int, unread: tuple[str, ...] = UNREAD) -> list[dict]:
     """The SLO's groups with the calendar's clock moved to `origin` at promtool's time 0, for a run of
     `run` seconds."""
-    groups = prometheus_rules.groups_for(dataclasses.replace(slo, calendar=None))
+    groups = calendar_layout(slo)
     for group in groups:
         group["rules"] = [r for r in group["rules"] if _read(r, unread)]
     period = next(g for g in groups if g["name"].endswith("-" + names.PERIOD_GROUP))
@@ -263,7 +271,7 @@ def test_whole_periods_are_exact(promtool, tmp_path, base):
 
 @pytest.mark.parametrize("semantics", ["closed", "left-open"])
 def test_every_minute_across_the_boundary(promtool, tmp_path, base, semantics):
-    """At 1m (the hours group's cadence), 3 hours either side of a DST month's end."""
+    """At 1m (the copies' cadence in promtool), 3 hours either side of a DST month's end."""
     _, cal, inside, *_ = CASES[4]
     end = _bounds(cal, int(inside.timestamp()))[1]
     groups, tests = month_file(base, cal, end - 3 * H, 6 * H, 60, analytic=semantics == "closed")

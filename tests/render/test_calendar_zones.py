@@ -17,8 +17,8 @@ import pytest
 from obsgen import calendar, names, promql
 from obsgen import yamlio as yamlout
 from obsgen.plan.model import Slices
-from obsgen.render import calendar_rules, prometheus_rules
-from tests.render.test_calendar_rules import ROLLING_RATES, UNREAD, _check, _read, folded, years
+from obsgen.render import calendar_rules
+from tests.render.test_calendar_rules import ROLLING_RATES, UNREAD, _check, _read, calendar_layout, folded, years
 from tests.render.test_period_rollups import counters, left_open, run_all
 
 H = 3600
@@ -40,18 +40,23 @@ def _bounds(cal, at: int) -> tuple[int, int]:
     return int(start.timestamp()), int(end.timestamp())
 
 
+COPIES = {names.rate_in_hours(kind) for kind in ("error", "total")}  # the period group's first rules
+
+
 def _groups(slo, cal, origin: int, run: int, unread: tuple[str, ...] = UNREAD) -> list[dict]:
     """The SLO's groups, with the calendar's rules on the clock moved to `origin` at promtool's 0; the
     rules no calendar or slice series and no check reads left out (test_calendar_rules.UNREAD), and
     the tables cut to the run (test_calendar_rules.folded: the same values, fewer operations at each of
     the run's evaluations)."""
     clock, table = f"(time() + {origin})", years(cal, origin, run)  # the tables of the run's years only
-    groups = prometheus_rules.groups_for(dataclasses.replace(slo, calendar=None))
+    groups = calendar_layout(slo)
     for group in groups:
         group["rules"] = [r for r in group["rules"] if _read(r, unread)]
         kind = group["name"].rsplit("-", 1)[-1]
-        if kind == names.PERIOD_GROUP:
-            group["rules"] = group["rules"] + calendar_rules.calendar_period_rules(slo, cal, clock, table)
+        if kind == names.PERIOD_GROUP:  # the start hour's rules right after the copies, as groups_for has them
+            copies = sum(1 for r in group["rules"] if r.get("record") in COPIES)
+            group["rules"] = [*group["rules"][:copies], *calendar_rules.start_hour_rules(slo, kind, cal, clock, table),
+                              *group["rules"][copies:], *calendar_rules.calendar_period_rules(slo, cal, clock, table)]
         else:
             group["rules"] = group["rules"] + calendar_rules.start_hour_rules(slo, kind, cal, clock, table)
     return folded(groups, origin, run)

@@ -104,21 +104,19 @@ def has_rate(minutes, m: int, semantics: str) -> bool:
 def exactness_checks(slo, minutes, semantics: str, order: str) -> list[dict]:
     """Where the SLI has a 5m rate, the period sums are exact; where it has none, none is recorded.
 
-    In the groups' own order (SLI, hours, period) the period sums equal every recorded 5m rate in
-    (t - P, t]. In the reverse order the period group runs before the hours group at each timestamp
-    (and that before the SLI group), so it sees the copies up to the previous evaluation: the period
-    sums equal every copy in (t - P, t - 1m], and exist where the 5m rate did at t - 1m."""
+    In the groups' own order (SLI, period) the period sums equal every recorded 5m rate in (t - P, t].
+    In the reverse order the period group runs before the SLI group at each timestamp, so its copies
+    read the 5m rates of the evaluation before: the period sums equal every recorded 5m rate in
+    (t - 1m - P, t - 1m], and exist where the 5m rate did at t - 1m."""
     sel = slo.selector()
     just_under = rollups._just_under(PERIOD)
     shift = 0 if order == "sli-first" else 1
     checks = []
     for kind, source in (("error", names.SLI_ERROR_RATE), ("total", names.SLI_TOTAL_RATE)):
         recorded = promql.selector(names.period_sum(kind), sel)
-        if order == "sli-first":
-            exact = f"sum_over_time({promql.selector(source, sel)}[{just_under}])"
-        else:
-            exact = _copies_in(slo, kind, rollups._just_under(PERIOD - 60), " offset 1m")
-            recorded = f"sum({recorded})"
+        exact = f"sum_over_time({promql.selector(source, sel)}[{just_under}]{ORDERS[order]})"
+        if order != "sli-first":  # summed without labels: the sum's labels are those the period group saw
+            recorded, exact = f"sum({recorded})", f"sum({exact})"
         same = f"count(abs({recorded} - {exact}) <= 1e-9 * {exact}) or vector(0)"
         checks += [_expect(same, m, int(has_rate(minutes, m - shift, semantics))) for m in CHECK_TIMES if m > shift]
     return checks
@@ -126,10 +124,12 @@ def exactness_checks(slo, minutes, semantics: str, order: str) -> list[dict]:
 
 def never_absent(slo, lag: str) -> dict:
     """The period series was recorded at every evaluation where the SLI's 5m total was (as the
-    period group read it)."""
+    roll-ups read it). In the groups' own order, the budget the period group records from them; in
+    the reverse order the period group reads the roll-ups of the evaluation before, so there the
+    roll-ups' own ratio."""
     sel = slo.selector()
     whole = f"{MINUTES}m"
-    remaining = promql.selector(names.PERIOD_BUDGET_REMAINING, sel)
+    remaining = promql.selector(names.ROLLED_UP_RATIO if lag else names.PERIOD_BUDGET_REMAINING, sel)
     total = promql.selector(names.SLI_TOTAL_RATE, sel)
     return _expect(f"sum(count_over_time({remaining}[{whole}]) - count_over_time({total}[{whole}]{lag}))", MINUTES, 0)
 
@@ -266,14 +266,14 @@ def _copies_in_period(slo, kind: str) -> str:
 
 
 def cadence_file(slo, order: str) -> tuple[list[dict], dict]:
-    """From the second evaluation on: when the period group runs first, the first has no 5m rate yet,
-    and each sees the copies up to the evaluation before it."""
+    """From the second evaluation on (when the period group runs first, the first has no 5m rate
+    yet): the period sums equal every copy in (t - P, t], the copy made earlier in the same
+    evaluation included, in either order."""
     groups = prometheus_rules.groups_for(slo)
     checks = []
     for kind in ("error", "total"):
         recorded = f"sum({promql.selector(names.period_sum(kind), slo.selector())})"
-        exact = (_copies_in_period(slo, kind) if order == "sli-first" else
-                 _copies_in(slo, kind, rollups._just_under(PERIOD - CADENCE), f" offset {CADENCE}s"))
+        exact = _copies_in_period(slo, kind)
         same = f"count(abs({recorded} - {exact}) <= 1e-9 * {exact}) or vector(0)"
         checks += [{"expr": promql.check(same), "eval_time": durations.format_seconds(t),
                     "exp_samples": [{"labels": "{}", "value": 1}]}
@@ -340,13 +340,14 @@ def test_the_scenarios_catch_broken_rollups(promtool, tmp_path, slo):
     assert_mutants_fail(promtool, tmp_path, MUTATIONS, lambda where: write(where, slo, "closed", ("uneven",)))
 
 
-# --- the period group every 2m over copies written every minute ---------------------------------
+# --- the roll-ups every 2m over copies written every minute ---------------------------------------
 #
-# promtool evaluates every group at the test's evaluation_interval. To run the period group at its
-# own cadence over copies written every minute, the copies (and the 5m rates its zero guards read)
-# are input series at 1m, computed here from the synthetic counters, and only the period group is
-# loaded. At 2m the period group's evaluations fall on every other copy; at 130s (3600 is no
-# multiple of it) the first evaluation of each hour drifts against the copies as well.
+# promtool evaluates every group at the test's evaluation_interval. To run the roll-ups at a cadence
+# of their own over copies written every minute, the copies (and the 5m rates its zero guards read)
+# are input series at 1m, computed here from the synthetic counters, and only the roll-ups and
+# period groups are loaded (the roll-ups' own copies add theirs, which the sums and the exact
+# reference both count). At 2m the roll-ups' evaluations fall on every other copy; at 130s (3600
+# is no multiple of it) the first evaluation of each hour drifts against the copies as well.
 
 MIXED = [(every, semantics) for every in (120, 130) for semantics in ("closed", "left-open")]
 
@@ -377,13 +378,18 @@ def mixed_file(slo, kind: str, every: int) -> tuple[list[dict], dict]:
     remaining = promql.selector(names.PERIOD_BUDGET_REMAINING, slo.selector())
     checks += [{"expr": f"count({remaining})", "eval_time": f"{m}m", "exp_samples": [{"labels": "{}", "value": 1}]}
                for m in range(every // 60 + 1, MINUTES + 1)]  # never stale between two evaluations
-    groups = [g for g in prometheus_rules.groups_for(slo) if g["name"].endswith("-" + names.PERIOD_GROUP)]
-    test = {"name": f"period group every {every}s over copies every minute, {kind}", "interval": "1m",
+    readers = (f"-{names.ROLLUPS_GROUP}", f"-{names.PERIOD_GROUP}")
+    groups = [g for g in prometheus_rules.groups_for(slo) if g["name"].endswith(readers)]
+    test = {"name": f"roll-ups every {every}s over copies every minute, {kind}", "interval": "1m",
             "input_series": series, "promql_expr_test": checks}
-    return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": f"{every}s", "tests": [test]}
+    # the roll-ups before the period group that reads their ratio (promtool's order is random
+    # otherwise): a first period evaluation before the roll-ups' first leaves the budget absent until
+    # its next evaluation, a start-up delay and not staleness between two evaluations
+    return groups, {"rule_files": ["rules.yaml"], "evaluation_interval": f"{every}s",
+                    "group_eval_order": [g["name"] for g in groups], "tests": [test]}
 
 
-def test_the_period_group_every_2m_counts_every_copy_written_each_minute(promtool, tmp_path, slo):
+def test_the_rollups_every_2m_count_every_copy_written_each_minute(promtool, tmp_path, slo):
     paths = []
     for every, semantics in MIXED:
         where = tmp_path / f"{every}-{semantics}"
@@ -407,12 +413,12 @@ def test_the_mixed_cadence_catches_broken_rollups(promtool, tmp_path, slo):
 
 # --- a 5m total copied without its error ----------------------------------------------------------
 #
-# The SLI group appends each rule's result as it goes, and the hours group evaluates on its own: an
-# hours evaluation that falls between the SLI group's two appends sees one 5m rate without the
+# The SLI group appends each rule's result as it goes, and the roll-ups group evaluates on its own: a
+# roll-ups evaluation that falls between the SLI group's two appends sees one 5m rate without the
 # other. At the first evaluation (and after a scrape outage) that is the total without its error;
 # when the traffic goes away, the error without its total (the total's stale marker comes first).
 # A copy of one without the other would stay in the period's sums for a whole period. Here the 5m
-# rates are input series with exactly those offsets, and only the hours and period groups load.
+# rates are input series with exactly those offsets, and only the roll-ups and period groups load.
 
 def _race_rates() -> tuple[list[float | None], list[float | None]]:
     """(errors, totals) per minute: the total one minute before the error at the start and after a
@@ -444,7 +450,7 @@ def race_file(slo) -> tuple[list[dict], dict]:
         both = [p for p in paired[max(0, m - PERIOD // 60 + 1):m + 1] if p]
         expected = sum(e for e, _ in both) / sum(t for _, t in both)
         checks.append(_expect(f"count(abs({ratio} - {expected!r}) <= 1e-9 * {expected!r})", m, 1))
-    readers = (f"-{names.HOURS_GROUP}", f"-{names.PERIOD_GROUP}")
+    readers = (f"-{names.ROLLUPS_GROUP}", f"-{names.PERIOD_GROUP}")
     groups = [g for g in prometheus_rules.groups_for(slo) if g["name"].endswith(readers)]
     test = {"name": "a 5m rate recorded one evaluation before the other", "interval": "1m",
             "input_series": [_ending(_input(names.SLI_ERROR_RATE, slo, errors)),
@@ -456,7 +462,7 @@ def race_file(slo) -> tuple[list[dict], dict]:
 
 def test_a_rate_is_never_copied_without_the_other(promtool, tmp_path, slo):
     """Each hour copy holds a total exactly where it holds the error, so the period ratio is exact
-    whichever 5m rate the hours group saw first; zero errors (hour 4) are copied, not dropped."""
+    whichever 5m rate the roll-ups group saw first; zero errors (hour 4) are copied, not dropped."""
     groups, tests = race_file(slo)
     done = run_all(promtool, [_write_rules(tmp_path, groups, "closed", tests)])[0]
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -53,13 +53,15 @@ def test_period_names_follow_prometheus_durations(example_files):
     groups = rules_of(example_files, "payments-api")["groups"]
     period = next(g for g in groups if g["name"] == "obsgen-slo-payments-api-availability-period")
     # well inside the 5m lookback: after one skipped evaluation the period series is still fresh
-    assert period["interval"] == rollups.PERIOD_INTERVAL == "2m"
-    hours = next(g for g in groups if g["name"] == "obsgen-slo-payments-api-availability-hours")
-    assert hours["interval"] == "1m" and [r["record"] for r in hours["rules"]] == [
+    assert period["interval"] == rollups.PERIOD_INTERVAL == "2m30s"
+    rolled = next(g for g in groups if g["name"] == "obsgen-slo-payments-api-availability-rollups")
+    assert rolled["interval"] == rollups.ROLLUPS_INTERVAL == "5m"  # the copies' 5m windows tile the history
+    assert [r.get("record") for r in rolled["rules"][:2]] == [
         f"slo:sli_{kind}:rate5m_hours" for kind in ("error", "total")]  # the parity is a label
     ratio = next(r for r in period["rules"] if r.get("record") == "slo:sli_error:ratio_rate4w")
     assert ratio["labels"]["sloth_window"] == "4w"
-    errors = next(r for r in period["rules"] if r.get("record") == "slo:sli_error:rate5m_sum_period")
+    assert ratio["expr"].startswith("max by (sloth_id) (last_over_time(slo:sli_error:rate5m_ratio_period{")
+    errors = next(r for r in rolled["rules"] if r.get("record") == "slo:sli_error:rate5m_sum_period")
     assert "[27d23h59m59s999ms]" in errors["expr"]
     search = rules_of(example_files, "search")["groups"]
     assert any(r.get("record") == "slo:sli_error:ratio_rate1w" for g in search for r in g["rules"])
@@ -67,7 +69,7 @@ def test_period_names_follow_prometheus_durations(example_files):
 
 def test_every_burn_rate_alert_reads_windows_its_own_group_recorded_before_it(example_files):
     """Pages and the windows they read every minute (the SLI group); windows only tickets read, and
-    the tickets, every 2m (the period group): a window's value is the same in either group. Every
+    the tickets, every 2m30s (the period group): a window's value is the same in either group. Every
     window an alert reads is recorded earlier in its own group (never older than the alert's own
     evaluation) or, for a ticket, by the SLI group every minute (a 6h window a page reads too).
     Read from the rules files as generated."""
@@ -109,7 +111,7 @@ def test_only_the_5m_rates_read_raw_series(example_plan, example_files):
             for rule in group["rules"]:
                 window = rule.get("labels", {}).get("sloth_window")
                 # roll-ups of the 5m rates: tests/render/test_period_rollups.py
-                if group["name"].endswith(("-hours", "-period")):
+                if group["name"].endswith(("-rollups", "-period")):
                     assert "rate(" not in rule["expr"].replace("rate5m", "")
                     continue
                 if not rule.get("record", "").startswith("slo:sli_error:ratio_rate") or window == "5m":
@@ -119,10 +121,14 @@ def test_only_the_5m_rates_read_raw_series(example_plan, example_files):
                 for kind in ("error", "total"):
                     assert f"sum_over_time(slo:sli_{kind}:rate5m{{" in expr and f"[{window}])" in expr
                 if durations.seconds(window) in burnrate.raw_windows(slo.catalog):
-                    offsets = [durations.format_seconds(o) for o in burnrate.tiles(int(durations.seconds(window)))]
-                    assert offsets[0] == "0s" and len(offsets) == 12
-                    for offset in offsets[1:]:
-                        assert expr.count(f"}} offset {offset}") == 2, (slo.id, offset)
+                    # twelve tiles: runs of three at 0, 15m, 30m, 45m, each the 5m rates at 0, 5m, 10m
+                    runs = [durations.format_seconds(o) for o in burnrate.tile_runs(int(durations.seconds(window)))]
+                    assert runs == ["0s", "15m", "30m", "45m"]
+                    for offset in runs[1:]:
+                        assert expr.count(f"_sum15m{{sloth_id=\"{slo.id}\"}} offset {offset}") == 2, (slo.id, offset)
+                    run = next(r for r in group["rules"] if r.get("record") == names.tile_run("error"))
+                    offsets = ("} offset 5m", "} offset 10m", "offset 15m")
+                    assert [o in run["expr"] for o in offsets] == [True, True, False]
                     tiled_seen.add(window)
     assert tiled_seen == {"1h"}
 
@@ -130,8 +136,13 @@ def test_only_the_5m_rates_read_raw_series(example_plan, example_files):
 def test_ratios_are_guarded_against_zero_traffic(example_files):
     rules = [r for g in rules_of(example_files, "checkout")["groups"] for r in g["rules"]]
     for rule in rules:
-        if rule.get("record", "").startswith("slo:sli_error:ratio_rate"):
+        record = rule.get("record", "")
+        if record.startswith("slo:sli_error:ratio_rate") and not rule["expr"].startswith("max by (sloth_id) ("):
             assert "/ clamp_min(" in rule["expr"] and ", 1e-12)" in rule["expr"]
+        elif record.startswith("slo:sli_error:ratio_rate"):  # the period's, read from the roll-ups' ratio
+            rolled = next(r for r in rules if r.get("record") == names.ROLLED_UP_RATIO
+                          and r["labels"][names.SLOTH_ID] == rule["labels"][names.SLOTH_ID])
+            assert "/ clamp_min(" in rolled["expr"] and ", 1e-12)" in rolled["expr"]
     error_rate = next(r for r in rules if r.get("record") == "slo:sli_error:rate5m")
     assert error_rate["expr"].endswith(' or on () (slo:sli_total:rate5m{sloth_id="checkout-availability"} * 0)')
 

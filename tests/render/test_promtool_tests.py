@@ -67,10 +67,10 @@ MUTATIONS = [
      "the period ratio is traffic-weighted"),
     ("pending time longer than promised", "for: 2m", "for: 3m", TOTAL_OUTAGE),
     ("pending time shorter than promised", "for: 2m", "for: 1m", TOTAL_OUTAGE),
-    # a tile that is never present: the 1h window falls back to its derived sum
+    # a run of tiles that is never present: the 1h window falls back to its derived sum
     ("the 1h window summed from the 5m rates (their ramp: 176 s, not 52 s)",
-     'slo:sli_error:rate5m{sloth_id="checkout-availability"} offset 55m',
-     'slo:sli_error:rate5m{sloth_id="checkout-availability-x"} offset 55m', TOTAL_OUTAGE),
+     'slo:sli_error:rate5m_sum15m{sloth_id="checkout-availability"} offset 45m',
+     'slo:sli_error:rate5m_sum15m{sloth_id="checkout-availability-x"} offset 45m', TOTAL_OUTAGE),
     ("ticket raised as a page", "sloth_severity: ticket", "sloth_severity: page", WIRING),
     ("errors read from the wrong status", 'code=~"5.."', 'code=~"4.."', WIRING),
 ]

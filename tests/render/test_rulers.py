@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from obsgen import pipeline
-from obsgen.render.rollups import HOURS_INTERVAL, PERIOD_INTERVAL
+from obsgen.render.rollups import PERIOD_INTERVAL, ROLLUPS_INTERVAL
 from obsgen.verify import rulers
 from tests.conftest import EXAMPLES
 
@@ -41,9 +41,9 @@ def test_groups_intervals_and_rules_are_identical_across_layouts(layouts):
     amp = _groups(layouts, "alerts/amp/")
     assert [g["name"] for g in reference] == [g["name"] for g in mimir] == [g["name"] for g in amp]
     assert reference == mimir == amp  # intervals and every rule, in order
-    # 8 SLOs: an SLI, an hours and a period group each
+    # 8 SLOs: an SLI, a roll-ups and a period group each
     assert len(reference) == 24
-    assert {g.get("interval") for g in reference} == {None, HOURS_INTERVAL, PERIOD_INTERVAL}
+    assert {g.get("interval") for g in reference} == {None, ROLLUPS_INTERVAL, PERIOD_INTERVAL}
 
 
 def test_mimir_namespaces_and_tenants(layouts, tmp_path):

@@ -7,10 +7,12 @@ generated.
    (`raw_ratio`, what Sloth and the rules before the tiles record), at every minute from the first
    whole hour on; the derived sum of every 5m rate in the hour differs there, so the tiles are what
    was read.
-2. Off the grid: the 1h rule alone over recorded 5m rates with one evaluation missing (minute GAP)
-   and a gap of more than 5m (LONG_GAP). A tile whose offset lands on the missing evaluation reads
-   the sample before it (one interval earlier), so the hour is still 12 tiles and never the ramp;
-   a tile with no sample within 5m makes the sum absent, and the rule is the derived hour.
+2. Off the grid: the 1h rule and the runs of tiles it reads (burnrate.tile_runs) over recorded 5m
+   rates with one evaluation missing (minute GAP) and a gap of more than 5m (LONG_GAP). A tile
+   whose offset lands on the missing evaluation reads the sample before it (one interval earlier),
+   so the hour is still 12 tiles and never the ramp; a tile with no sample within 5m makes its run
+   absent, a run is read as a tile is (the one before it within 5m), and a run with none within
+   5m makes the sum absent: the rule is then the derived hour.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from tests.conftest import PATIENCE
 
 HOUR_MIN = 60
 MINUTES = 150
-GAP = 83  # the minute whose evaluation is missing in the guard scenario
+GAP = 68  # the minute whose evaluation is missing in the guard scenario
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +96,7 @@ def _rates(m: int) -> tuple[float, float]:
     return errors / 300, total / 300
 
 
-LONG_GAP = range(112, 119)  # 7 minutes without a 5m rate: beyond the 5m lookback
+LONG_GAP = range(125, 140)  # 15 minutes without a 5m rate: beyond both lookbacks (the tiles', the runs')
 
 
 def _recorded(m: int) -> int | None:
@@ -105,9 +107,24 @@ def _recorded(m: int) -> int | None:
     return None
 
 
+def _run_at(m: int) -> list[int] | None:
+    """The minutes of the 5m rates the run recorded at minute m holds (promtool evaluates it at every
+    minute), None where one of its tiles has no sample within 5m."""
+    tiles = [_recorded(m - k) for k in range(0, 5 * burnrate.TILE_RUN, 5)]
+    return None if None in tiles else tiles
+
+
+def _run_read(m: int) -> list[int] | None:
+    """The run an instant read at minute m takes: the latest recorded in [m - 5m, m]."""
+    return next((run for i in range(m, m - 6, -1) if i >= 0 and (run := _run_at(i)) is not None), None)
+
+
 def guard_case(slo) -> tuple[dict, dict]:
-    """The 1h rule alone, over recorded 5m rates with no sample at minute GAP and none in LONG_GAP."""
-    rule = next(r for r in prometheus_rules.sli_rules(slo) if r["record"] == names.sli_error_ratio("1h"))
+    """The 1h rule and the runs it reads, over recorded 5m rates with no sample at minute GAP and none
+    in LONG_GAP."""
+    names_read = {names.sli_error_ratio("1h"), *(names.tile_run(kind) for kind in ("error", "total"))}
+    rules = [r for r in prometheus_rules.sli_rules(slo) if r["record"] in names_read]
+    assert len(rules) == 3 and burnrate.tile_runs(3600)
     labels = dict(slo.labels)
     series = []
     missing = {GAP, *LONG_GAP}
@@ -119,8 +136,9 @@ def guard_case(slo) -> tuple[dict, dict]:
     for m in range(HOUR_MIN, MINUTES + 1):
         if m in missing:
             continue  # the rule itself was not evaluated then either
-        tiles = [_recorded(m - k) for k in range(0, HOUR_MIN, 5)]
-        if None in tiles:  # the derived hour: every 5m rate in [m - 1h, m] (Prometheus 2's closed range)
+        runs = [_run_read(m - k) for k in range(0, HOUR_MIN, 5 * burnrate.TILE_RUN)]
+        tiles = None if None in runs else [t for run in runs for t in run]
+        if tiles is None:  # the derived hour: every 5m rate in [m - 1h, m] (Prometheus 2's closed range)
             read = [_rates(i) for i in range(m - HOUR_MIN, m + 1) if i not in missing]
             fell_back += 1
         else:
@@ -131,7 +149,7 @@ def guard_case(slo) -> tuple[dict, dict]:
     assert moved >= 11 and fell_back >= 10  # both cases are exercised
     test = {"name": "1h tiles with a skipped evaluation and a gap", "interval": "1m", "input_series": series,
             "promql_expr_test": checks}
-    return {"name": "tiles", "rules": [rule]}, test
+    return {"name": "tiles", "rules": rules}, test
 
 
 def test_a_skipped_evaluation_moves_a_tile_and_a_gap_falls_back(promtool, tmp_path, slo):

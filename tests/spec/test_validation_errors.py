@@ -216,11 +216,11 @@ INVALID = [
          "'availability-period' is also the period rule group of service 'checkout' SLO 'availability' "
          "(slos/checkout.yaml:11)",
          service=SERVICE + "    - name: availability-period\n      objective: 99\n      sli:\n" + EVENTS_SLI),
-    case("hours-group-collision", "slos/checkout.yaml:19: slos[1].name: ",
-         "rule group 'obsgen-slo-checkout-availability-hours' of service 'checkout' SLO "
-         "'availability-hours' is also the hours rule group of service 'checkout' SLO 'availability' "
+    case("rollups-group-collision", "slos/checkout.yaml:19: slos[1].name: ",
+         "rule group 'obsgen-slo-checkout-availability-rollups' of service 'checkout' SLO "
+         "'availability-rollups' is also the roll-ups rule group of service 'checkout' SLO 'availability' "
          "(slos/checkout.yaml:11)",
-         service=SERVICE + "    - name: availability-hours\n      objective: 99\n      sli:\n" + EVENTS_SLI),
+         service=SERVICE + "    - name: availability-rollups\n      objective: 99\n      sli:\n" + EVENTS_SLI),
     case("dashboard-uid-collision", "slos/short.yaml:4: metadata.name: ",
          "dashboard uid 'obsgen-checkout-with-a-very-lon-cd85bbee' of service "
          "'checkout-with-a-very-lon-cd85bbee' is also the dashboard uid of service "

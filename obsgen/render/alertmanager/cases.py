@@ -69,13 +69,13 @@ def service_cases(plan: Plan, service: ServicePlan, files: dict[str, Artifact]) 
 def _rules(service: ServicePlan, groups: list[dict]):
     """(page or ticket, alert rule) for every alert rule of the file, the kind the plan gave it.
 
-    A rule is matched to its SLO by its groups' names (the burn-rate alerts are in the SLI group, the
-    health alerts in the period group) and to its kind by its place: obsgen-style, one rule per
+    A rule is matched to its SLO by its groups' names (the burn-rate alerts are in the SLI and period
+    groups, the health alerts in the roll-ups or period group) and to its kind by its place: obsgen-style, one rule per
     planned alert; Sloth-style, one per kind, page first."""
     by_name = {g["name"]: g for g in groups}
     for slo in service.slos:
         own = (by_name.get(names.rule_group(service.name, slo.name, suffix)) or {} for suffix in
-               ("", names.PERIOD_GROUP))
+               ("", names.ROLLUPS_GROUP, names.PERIOD_GROUP))
         rules = [r for group in own for r in group.get("rules") or [] if "alert" in r]
         health = health_rules.alert_names(slo)  # never a page: routed as their severity label says
         yield from (("health", r) for r in rules if r["alert"] in health)

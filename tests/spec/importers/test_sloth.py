@@ -132,12 +132,17 @@ def test_the_sli_of_every_window_is_sloths(sloth_dir):
         record = f"slo:sli_error:ratio_rate{w}"
         assert next(r for r in rules if r.get("record") == record)["labels"][names.SLOTH_WINDOW] == w
         if w == "30d":  # the period: errors over total from the hourly roll-ups (see period_rules)
-            assert ratios[w].startswith(f'slo:sli_error:rate5m_sum_period{{sloth_id="{slo.id}"}} / '
-                                        f'clamp_min(slo:sli_total:rate5m_sum_period{{sloth_id="{slo.id}"}}')
+            rolled = next(r for r in rules if r.get("record") == names.ROLLED_UP_RATIO)["expr"]
+            assert rolled.startswith(f'slo:sli_error:rate5m_sum_period{{sloth_id="{slo.id}"}} / '
+                                     f'clamp_min(slo:sli_total:rate5m_sum_period{{sloth_id="{slo.id}"}}')
+            assert ratios[w].startswith(f'max by (sloth_id) (last_over_time({names.ROLLED_UP_RATIO}'
+                                        f'{{sloth_id="{slo.id}"}}[10m]))')
         elif w == "1h":  # ...and at the fastest page's long window, 5m tiles: Sloth's raw read to 1e-9
             # (tests/render/test_tiled_window.py runs both in promtool)
-            for kind in ("error", "total"):
-                assert ratios[w].count(f'slo:sli_{kind}:rate5m{{sloth_id="{slo.id}"}} offset') == 11
+            for kind in ("error", "total"):  # four runs of three
+                assert ratios[w].count(f'{names.tile_run(kind)}{{sloth_id="{slo.id}"}} offset') == 3
+                run = next(r for r in rules if r.get("record") == names.tile_run(kind))["expr"]
+                assert run.count(f'slo:sli_{kind}:rate5m{{sloth_id="{slo.id}"}} offset') == 2
             assert "rate(" not in ratios[w].replace("rate5m", "")
         elif w != "5m":
             assert ratios[w].startswith(f'sum_over_time(slo:sli_error:rate5m{{sloth_id="{slo.id}"}}[{w}]) / '
