@@ -154,7 +154,7 @@ def tiles(window: int) -> tuple[int, ...]:
 # A tiled window of whole runs of TILE_RUN tiles (the 1h window: four runs of three) is read as the
 # sum of recorded runs at t, t - 15m, ...: each run, the sum of the 5m rates at t, t - 5m, t - 10m,
 # is recorded every evaluation, so the window sums the same tiles through 8 selectors and the runs'
-# rule 6, where it read 24 (Prometheus 2 looks every selector up and parses the rule's text at
+# two rules 6, where it read 24 (Prometheus 2 looks every selector up and parses the rule's text at
 # every evaluation: cost is per selector far more than per sample).
 TILE_RUN = 3
 
