@@ -17,6 +17,7 @@ from obsgen.plan.environments import alert_matchers, join_labels
 from obsgen.plan.model import AlertPlan, Plan, ServicePlan, SLOPlan
 from obsgen.render import calendar_rules, health_rules, rollups, sloth_alerts
 from obsgen.render.rollups import (
+    _KINDS,
     PERIOD_INTERVAL,
     ROLLUPS_INTERVAL,
     _ratio,
@@ -154,16 +155,13 @@ def derived_ratio(slo: SLOPlan, window: str) -> str:
     return _ratio(f"sum_over_time({err}[{window}])", f"sum_over_time({tot}[{window}])")
 
 
-_RATES = (("error", names.SLI_ERROR_RATE), ("total", names.SLI_TOTAL_RATE))
-
-
 def tile_run_rules(slo: SLOPlan) -> list[dict]:
     """The runs of burnrate.TILE_RUN tiles the SLO's tiled windows read (none when they read their
     tiles one by one), recorded after the 5m rates and before the windows."""
     if not any(burnrate.tile_runs(w) for w in edge_windows(slo)):
         return []
     run = burnrate.TILE_RUN * burnrate.BASE_WINDOW
-    return [_record(slo, names.tile_run(kind), _tiles(_sel(slo, source), run)) for kind, source in _RATES]
+    return [_record(slo, names.tile_run(kind), _tiles(_sel(slo, source), run)) for kind, source in _KINDS]
 
 
 def _tiles(selector: str, window: int, offsets: tuple[int, ...] | None = None) -> str:
